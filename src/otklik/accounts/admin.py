@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, GroupMembership, Organisation, SupportGroup, User
+from .services import token_create
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+class MembershipInline(admin.TabularInline):
+    model = GroupMembership
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+@admin.register(SupportGroup)
+class SupportGroupAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_ru", "name_en", "dispatcher", "is_active")
+    search_fields = ("code", "name_ru", "name_en")
+    inlines = [MembershipInline]
+    autocomplete_fields = ("dispatcher",)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "role", "organisation", "is_active")
+    list_filter = ("role", "organisation", "is_active", "is_superuser")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Help desk profile"),
+            {"fields": ("role", "organisation", "sees_organisation_requests", "language", "time_zone", "phone")},
+        ),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Help desk profile"), {"fields": ("email", "role", "organisation", "language", "time_zone")}),
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here (shown once), revoked here, never shown again."""
+
+    list_display = ("hint", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "name", "hint")
+    autocomplete_fields = ("user",)
+    fields = ("user", "name", "expires_at", "hint", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+        if obj is not None:
+            return ("user", "name", "expires_at", *self.readonly_fields)
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            return
+        token, raw = token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at)
+        obj.pk = token.pk
+        messages.warning(
+            request,
+            _("The new token is %(token)s. Copy it now: it is stored only as a hash and cannot be shown again.")
+            % {"token": raw},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from otklik.core.clock import now
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
+        messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})

@@ -1,0 +1,169 @@
+"""People: users with their profile, organisations, support groups (competence areas), API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class Role(models.TextChoices):
+    INITIATOR = "initiator", _("Initiator")
+    AGENT = "agent", _("Support agent")
+    LEAD = "lead", _("Group lead")
+    MANAGER = "manager", _("Support manager")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN})
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.INITIATOR)
+    language = models.CharField(
+        _("language"), max_length=5, choices=[("ru", "Русский"), ("en", "English")], default="ru"
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    sees_organisation_requests = models.BooleanField(
+        _("sees the organisation's requests"),
+        default=False,
+        help_text=_("An initiator with this right sees every request of their organisation."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_support_staff(self) -> bool:
+        return self.is_superuser or self.role in STAFF_ROLES
+
+    @property
+    def is_manager(self) -> bool:
+        """Support managers and administrators see and may do everything in support."""
+        return self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN)
+
+
+class SupportGroup(models.Model):
+    """A competence area: who handles which categories of requests."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_ru = models.CharField(_("name (ru)"), max_length=200)
+    name_en = models.CharField(_("name (en)"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    dispatcher = models.ForeignKey(
+        User,
+        verbose_name=_("dispatcher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Receives the group's new requests; when empty, the first lead does."),
+    )
+    members = models.ManyToManyField(
+        User, through="GroupMembership", related_name="support_groups", verbose_name=_("members")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("support group")
+        verbose_name_plural = _("support groups")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        from otklik.core.i18n import localized
+
+        return localized(self, "name")
+
+    def clean(self) -> None:
+        if self.dispatcher_id and self.pk and not self.memberships.filter(user_id=self.dispatcher_id).exists():
+            raise ValidationError({"dispatcher": _("The dispatcher must be a member of the group.")})
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(SupportGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    is_lead = models.BooleanField(_("group lead"), default=False)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="uniq_group_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.group}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    PREFIX = "otk_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("beginning of the token"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.user.username})"
+
+    @classmethod
+    def generate(cls) -> tuple[str, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return raw, hash_token(raw)

@@ -1,0 +1,85 @@
+"""The REST API: one NinjaAPI, errors mapped to HTTP in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from otklik.core.errors import DomainError
+
+from .auth import ActiveSessionAuth, TokenAuth
+
+log = logging.getLogger("otklik.api")
+
+class Utf8JSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+
+
+api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
+    title="Otklik API",
+    version="1",
+    description="Requests, routes, reactions: the Otklik help desk. Authenticate with `Authorization: Bearer <token>`.",
+    auth=[TokenAuth(), ActiveSessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: object) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return _error(request, 422, detail, "invalid", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 401, "authentication required: send 'Authorization: Bearer <token>'", "unauthorized")
+
+
+@api.exception_handler(Http404)
+def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, str(exc) or "not found", "not_found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "throttled"}
+    return _error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
+
+
+@api.get("/health", auth=None, tags=["system"])
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _mount() -> None:
+    from otklik.accounts.api import router as accounts_router
+    from otklik.catalog.api import router as catalog_router
+    from otklik.tickets.api import router as tickets_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", catalog_router)
+    api.add_router("/tickets", tickets_router)
+
+
+_mount()

@@ -1,0 +1,18 @@
+"""The application's clock: every "now" goes through here so OTKLIK_NOW can fix it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def now() -> datetime:
+    fixed = getattr(settings, "OTKLIK_NOW", None)
+    if fixed:
+        value = datetime.fromisoformat(fixed)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return value
+    return timezone.now()

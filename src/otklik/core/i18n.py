@@ -1,0 +1,19 @@
+"""Bilingual content stored in the database as `<field>_ru` / `<field>_en` pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+
+def current_language() -> str:
+    lang = (get_language() or "ru")[:2]
+    return lang if lang in ("ru", "en") else "en"
+
+
+def localized(obj: Any, field: str, lang: str | None = None) -> str:
+    """The `<field>_<lang>` value of obj, falling back to the other language when empty."""
+    lang = lang or current_language()
+    other = "en" if lang == "ru" else "ru"
+    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "") or ""

@@ -1,0 +1,83 @@
+"""`otklik serve`: migrate, then run the ASGI web server and one worker, each a supervised child."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+RESTART_BACKOFF_MAX = 30.0
+
+
+def parse_addr(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise CommandError(f"--addr {value!r} is not HOST:PORT (for example 127.0.0.1:8000)")
+    return host.strip("[]"), int(port)
+
+
+class Command(BaseCommand):
+    help = "Migrate, then run the web server (ASGI) and one worker, supervised; Ctrl-C stops both."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default=os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--no-worker", action="store_true", help="run the web server only")
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("OTKLIK_WEB_WORKERS", "1")),
+                            help="web server processes (use 2 or more with PostgreSQL)")
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = parse_addr(options["addr"])
+        if options["web_workers"] < 1:
+            raise CommandError(f"--web-workers {options['web_workers']} must be 1 or more")
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        web = [
+            sys.executable, "-m", "uvicorn", "otklik.asgi:application", "--host", host, "--port", str(port),
+            "--workers", str(options["web_workers"]), "--no-access-log", "--timeout-graceful-shutdown", "10",
+        ]
+        children: dict[str, list[str]] = {"web": web}
+        if not options["no_worker"]:
+            children["worker"] = [sys.executable, "-m", "otklik", "worker"]
+        self.stdout.write(f"Otklik is serving at http://{host}:{port}/ (Ctrl-C stops it)")
+        self._supervise(children)
+
+    def _supervise(self, commands: dict[str, list[str]]) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        backoff = dict.fromkeys(commands, 1.0)
+        try:
+            while not stopping:
+                time.sleep(0.5)
+                for name, proc in list(procs.items()):
+                    code = proc.poll()
+                    if code is None or stopping:
+                        continue
+                    self.stderr.write(f"{name} exited with {code}; restarting in {backoff[name]:.0f} s")
+                    time.sleep(backoff[name])
+                    backoff[name] = min(backoff[name] * 2, RESTART_BACKOFF_MAX)
+                    procs[name] = subprocess.Popen(commands[name])  # noqa: S603
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.stdout.write("Otklik stopped.")

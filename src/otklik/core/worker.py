@@ -1,0 +1,79 @@
+"""The background worker: runs each registered job when it is due, stops cleanly on SIGTERM/SIGINT.
+
+Jobs are plain callables that do their own claiming, so several workers may run at once.
+Notification delivery (issue 4) and SLA timers (issue 3) register here as they land.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+from django.db import close_old_connections
+
+log = logging.getLogger("otklik.worker")
+
+
+@dataclass
+class Job:
+    name: str
+    run: Callable[[], int]
+    every_seconds: float
+    next_at: float = field(default=0.0)
+
+
+def default_jobs() -> list[Job]:
+    from otklik.tickets.attachments import attachment_sweep_orphans
+
+    return [Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600)]
+
+
+class Worker:
+    def __init__(self, jobs: list[Job] | None = None, *, tick_seconds: float = 1.0) -> None:
+        self.jobs = jobs if jobs is not None else default_jobs()
+        self.tick_seconds = tick_seconds
+        self.stopping = threading.Event()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("worker: signal %s received, finishing the current job and stopping", signum)
+        self.stopping.set()
+
+    def run_once(self) -> dict[str, int]:
+        """Run every job now; returns how many items each handled."""
+        done: dict[str, int] = {}
+        for job in self.jobs:
+            done[job.name] = self._run(job)
+        return done
+
+    def _run(self, job: Job) -> int:
+        close_old_connections()
+        try:
+            count = job.run()
+        except Exception:
+            log.exception("worker: job %s failed; it will be tried again", job.name)
+            return 0
+        finally:
+            close_old_connections()
+        if count:
+            log.info("worker: %s handled %d", job.name, count)
+        return count
+
+    def run_forever(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        log.info("worker: started with jobs %s", ", ".join(j.name for j in self.jobs) or "(none)")
+        while not self.stopping.is_set():
+            moment = time.monotonic()
+            for job in self.jobs:
+                if self.stopping.is_set():
+                    break
+                if job.next_at <= moment:
+                    self._run(job)
+                    job.next_at = time.monotonic() + job.every_seconds
+            self.stopping.wait(self.tick_seconds)
+        log.info("worker: stopped")

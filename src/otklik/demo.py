@@ -1,0 +1,290 @@
+"""The demo organisation of CONTRACT.md, loaded idempotently by `otklik demo` (and by the tests).
+
+Everything is keyed by code or user name: a second run updates what is there and adds what is
+missing, never duplicates. Passwords are set only when a user is first created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from otklik.accounts.models import GroupMembership, Organisation, Role, SupportGroup, User
+from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.routes.models import Route, RoutePoint, Transition
+
+ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
+
+USERS: list[dict[str, Any]] = [
+    {"username": "initiator", "first_name": "Иван", "last_name": "Петров", "role": Role.INITIATOR},
+    {"username": "initiator2", "first_name": "Мария", "last_name": "Сидорова", "role": Role.INITIATOR},
+    {"username": "agent", "first_name": "Алексей", "last_name": "Смирнов", "role": Role.AGENT},
+    {"username": "agent2", "first_name": "Ольга", "last_name": "Кузнецова", "role": Role.AGENT},
+    {"username": "lead", "first_name": "Сергей", "last_name": "Волков", "role": Role.LEAD},
+    {"username": "manager", "first_name": "Елена", "last_name": "Морозова", "role": Role.MANAGER},
+    {"username": "admin", "first_name": "Админ", "last_name": "Системы", "role": Role.ADMIN, "superuser": True},
+]
+
+GROUPS = [
+    {"code": "first-line", "name_ru": "Первая линия поддержки", "name_en": "First-line support",
+     "members": [("agent", False), ("lead", True)]},
+    {"code": "second-line", "name_ru": "Вторая линия поддержки", "name_en": "Second-line support",
+     "members": [("agent2", False)], "dispatcher": "agent2"},
+]
+
+PRIORITIES = [
+    ("critical", 0, "Критический", "Critical", "Работа остановлена для многих пользователей.",
+     "Work has stopped for many users."),
+    ("high", 1, "Высокий", "High", "Работа затруднена, обходного пути нет.", "Work is hampered with no workaround."),
+    ("normal", 2, "Обычный", "Normal", "Есть обходной путь или вопрос не срочный.",
+     "A workaround exists or the matter is not urgent."),
+    ("low", 3, "Низкий", "Low", "Консультации и пожелания без срока.", "Questions and wishes with no deadline."),
+]
+
+CATEGORIES = [
+    # code, parent, name ru, name en, group, in scope, note ru, note en
+    ("accounting", None, "Учётная система", "Accounting system", "first-line", True, "", ""),
+    ("accounting-reports", "accounting", "Отчёты", "Reports", None, True, "", ""),
+    ("accounting-payroll", "accounting", "Зарплата и кадры", "Payroll and HR", "second-line", True, "", ""),
+    ("email", None, "Электронная почта", "E-mail", "first-line", True, "", ""),
+    ("access", None, "Доступы и учётные записи", "Access and accounts", "first-line", True, "", ""),
+    ("hardware", None, "Оборудование и оргтехника", "Hardware and office equipment", None, False,
+     "Оборудованием занимается хозяйственный отдел: внутренний телефон 1234.",
+     "The facilities department handles equipment: internal phone 1234."),
+]
+
+# Points: code, ru, en, kind, clock, start. Transitions: code, ru, en, from, to, actors,
+# comment required, executor on arrival, reaction.
+P, T = "points", "transitions"
+MANAGERS = ("group_lead", "manager")
+ROUTES: dict[str, dict[str, Any]] = {
+    "error": {
+        "name_ru": "Маршрут ошибки", "name_en": "Error route",
+        P: [
+            ("new", "Новая", "New", "new", "runs", True),
+            ("accepted", "Принята", "Accepted", "in_work", "runs", False),
+            ("in_work", "В работе", "In work", "in_work", "runs", False),
+            ("resolved", "Решена", "Resolved", "resolved", "stopped", False),
+            ("closed", "Подтверждена", "Confirmed (closed)", "closed", "stopped", False),
+            ("declined", "Отклонена", "Declined", "declined", "stopped", False),
+            ("out_of_scope", "Отклонена: вне регламента", "Declined: out of scope", "declined", "stopped", False),
+        ],
+        T: [
+            ("accept", "Принять", "Accept", "new", "accepted", ("group_member", *MANAGERS), False, "actor",
+             "executor_accepted"),
+            ("decline", "Отклонить", "Decline", "new", "declined", ("executor", *MANAGERS), True, "keep",
+             "executor_declined"),
+            ("withdraw", "Отозвать", "Withdraw", "new", "declined", ("initiator",), False, "keep",
+             "initiator_withdrew"),
+            ("start", "Начать работу", "Start work", "accepted", "in_work", ("executor", *MANAGERS), False, "keep",
+             "executor_started"),
+            ("resolve", "Решено", "Resolve", "in_work", "resolved", ("executor",), True, "keep",
+             "executor_resolved"),
+            ("confirm", "Подтвердить решение", "Confirm the resolution", "resolved", "closed", ("initiator",),
+             False, "keep", "initiator_confirmed"),
+            ("reject", "Отклонить решение", "Reject the resolution", "resolved", "in_work", ("initiator",), True,
+             "keep", "initiator_rejected"),
+        ],
+        "out_of_scope": "out_of_scope",
+    },
+    "wish": {
+        "name_ru": "Маршрут пожелания", "name_en": "Wish route",
+        P: [
+            ("new", "Новое", "New", "new", "runs", True),
+            ("under_review", "На рассмотрении", "Under review", "in_work", "runs", False),
+            ("approved", "Одобрено", "Approved", "in_work", "runs", False),
+            ("in_development", "В разработке", "In development", "in_work", "runs", False),
+            ("delivered", "Реализовано", "Delivered", "resolved", "stopped", False),
+            ("closed", "Закрыто", "Closed", "closed", "stopped", False),
+            ("declined", "Отклонено", "Declined", "declined", "stopped", False),
+            ("out_of_scope", "Отклонено: вне регламента", "Declined: out of scope", "declined", "stopped", False),
+        ],
+        T: [
+            ("review", "Взять на рассмотрение", "Take for review", "new", "under_review",
+             ("group_member", *MANAGERS), False, "actor", "executor_accepted"),
+            ("withdraw", "Отозвать", "Withdraw", "new", "declined", ("initiator",), False, "keep",
+             "initiator_withdrew"),
+            ("approve", "Одобрить", "Approve", "under_review", "approved", MANAGERS, False, "keep",
+             "executor_approved"),
+            ("decline", "Отклонить", "Decline", "under_review", "declined", MANAGERS, True, "keep",
+             "executor_declined"),
+            ("develop", "Передать в разработку", "Start development", "approved", "in_development",
+             ("executor", *MANAGERS), False, "chosen", "executor_started"),
+            ("deliver", "Реализовано", "Deliver", "in_development", "delivered", ("executor",), True, "keep",
+             "executor_delivered"),
+            ("confirm", "Подтвердить", "Confirm", "delivered", "closed", ("initiator", "manager"), False, "keep",
+             "initiator_confirmed"),
+            ("reject", "Не принять", "Reject", "delivered", "in_development", ("initiator",), True, "keep",
+             "initiator_rejected"),
+        ],
+        "out_of_scope": "out_of_scope",
+    },
+    "request": {
+        "name_ru": "Маршрут запроса", "name_en": "Request route",
+        P: [
+            ("new", "Новый", "New", "new", "runs", True),
+            ("in_work", "В работе", "In work", "in_work", "runs", False),
+            ("waiting", "Ожидает инициатора", "Waiting for the initiator", "waiting", "paused", False),
+            ("resolved", "Выполнен", "Resolved", "resolved", "stopped", False),
+            ("closed", "Закрыт", "Closed", "closed", "stopped", False),
+            ("declined", "Отклонён", "Declined", "declined", "stopped", False),
+            ("out_of_scope", "Отклонён: вне регламента", "Declined: out of scope", "declined", "stopped", False),
+        ],
+        T: [
+            ("take", "Взять в работу", "Take", "new", "in_work", ("group_member", *MANAGERS), False, "actor",
+             "executor_accepted"),
+            ("decline", "Отклонить", "Decline", "new", "declined", ("executor", *MANAGERS), True, "keep",
+             "executor_declined"),
+            ("withdraw", "Отозвать", "Withdraw", "new", "declined", ("initiator",), False, "keep",
+             "initiator_withdrew"),
+            ("ask", "Запросить информацию", "Ask the initiator", "in_work", "waiting", ("executor",), True, "keep",
+             "executor_requested_info"),
+            ("provide", "Предоставить информацию", "Provide the information", "waiting", "in_work",
+             ("initiator",), True, "keep", "initiator_provided_info"),
+            ("resolve", "Выполнено", "Resolve", "in_work", "resolved", ("executor",), True, "keep",
+             "executor_resolved"),
+            ("confirm", "Подтвердить", "Confirm", "resolved", "closed", ("initiator",), False, "keep",
+             "initiator_confirmed"),
+            ("reject", "Отклонить решение", "Reject the resolution", "resolved", "in_work", ("initiator",), True,
+             "keep", "initiator_rejected"),
+        ],
+        "out_of_scope": "out_of_scope",
+    },
+}
+
+TYPES = [
+    {"code": "error", "prefix": "ERR", "route": "error", "group": "first-line", "order": 1,
+     "name_ru": "Ошибка", "name_en": "Error",
+     "description_ru": "Что-то работает не так, как должно.", "description_en": "Something does not work as it should.",
+     "fields": [
+         ("steps", "Как воспроизвести", "Steps to reproduce", "text", True, "", None, None),
+         ("affected_users", "Сколько пользователей затронуто", "Users affected", "number", False, "", 1, 100000),
+         ("blocking", "Работа остановлена", "Work is blocked", "bool", False, "", None, None),
+     ]},
+    {"code": "wish", "prefix": "WSH", "route": "wish", "group": "second-line", "order": 2,
+     "name_ru": "Пожелание", "name_en": "Wish",
+     "description_ru": "Предложение изменить или доработать систему.",
+     "description_en": "A proposal to change or extend the system.",
+     "fields": [
+         ("benefit", "Какую пользу это принесёт", "What it brings", "text", True, "", None, None),
+         ("desired_date", "Желаемый срок", "Desired date", "date", False, "", None, None),
+     ]},
+    {"code": "request", "prefix": "REQ", "route": "request", "group": "first-line", "order": 3,
+     "name_ru": "Запрос", "name_en": "Request",
+     "description_ru": "Просьба о доступе, консультации или услуге.",
+     "description_en": "A request for access, advice or a service.",
+     "fields": [
+         ("kind", "Что нужно", "What is needed", "choice", True,
+          "access|Доступ|Access\nnew_account|Новая учётная запись|New account\n"
+          "consultation|Консультация|Consultation\nother|Другое|Other", None, None),
+     ]},
+]
+
+SAMPLE_TICKETS = [
+    ("initiator", "error", "Отчёт по остаткам не формируется", "accounting-reports", "high",
+     {"steps": "Отчёты → Остатки → Сформировать: ошибка «деление на ноль».", "affected_users": 12}),
+    ("initiator2", "request", "Нужен доступ к разделу «Договоры»", "access", "normal", {"kind": "access"}),
+    ("initiator", "wish", "Выгрузка реестра платежей в Excel", "accounting", "low",
+     {"benefit": "Экономия двух часов в неделю на сверке."}),
+]
+
+
+def _route(code: str, spec: dict[str, Any]) -> Route:
+    route, _ = Route.objects.update_or_create(
+        code=code, defaults={"name_ru": spec["name_ru"], "name_en": spec["name_en"]}
+    )
+    points: dict[str, RoutePoint] = {}
+    for order, (pcode, ru, en, kind, clock, start) in enumerate(spec[P]):
+        points[pcode], _ = RoutePoint.objects.update_or_create(
+            route=route, code=pcode,
+            defaults={"name_ru": ru, "name_en": en, "kind": kind, "clock": clock, "is_start": start, "order": order},
+        )
+    for order, (tcode, ru, en, src, dst, actors, comment, arrival, reaction) in enumerate(spec[T]):
+        Transition.objects.update_or_create(
+            source=points[src], code=tcode,
+            defaults={
+                "route": route, "label_ru": ru, "label_en": en, "target": points[dst], "order": order,
+                "by_initiator": "initiator" in actors, "by_executor": "executor" in actors,
+                "by_group_member": "group_member" in actors, "by_group_lead": "group_lead" in actors,
+                "by_manager": "manager" in actors, "comment_required": comment, "executor_on_arrival": arrival,
+                "reaction": reaction,
+            },
+        )
+    route.out_of_scope_point = points.get(spec.get("out_of_scope", ""))
+    problems = route.problems()
+    if problems:
+        raise ValueError(f"demo route {code} is unsound: {'; '.join(problems)}")
+    route.is_active = True
+    route.save()
+    return route
+
+
+@transaction.atomic
+def demo_load() -> dict[str, str]:
+    """Load (or refresh) the demo organisation. Returns the logins: user name → password."""
+    org, _ = Organisation.objects.update_or_create(code=ORGANISATION["code"], defaults={"name": ORGANISATION["name"]})
+    users: dict[str, User] = {}
+    for spec in USERS:
+        name = spec["username"]
+        user, created = User.objects.get_or_create(username=name)
+        user.first_name, user.last_name, user.role = spec["first_name"], spec["last_name"], spec["role"]
+        user.email = f"{name}@example.com"
+        user.organisation = org
+        user.is_staff = user.is_superuser = bool(spec.get("superuser"))
+        if created:
+            user.set_password(name)
+        user.save()
+        users[name] = user
+    groups: dict[str, SupportGroup] = {}
+    for spec in GROUPS:
+        group, _ = SupportGroup.objects.update_or_create(
+            code=spec["code"], defaults={"name_ru": spec["name_ru"], "name_en": spec["name_en"]}
+        )
+        for username, is_lead in spec["members"]:
+            GroupMembership.objects.update_or_create(group=group, user=users[username], defaults={"is_lead": is_lead})
+        group.dispatcher = users.get(spec.get("dispatcher", ""))
+        group.save()
+        groups[group.code] = group
+    for code, rank, ru, en, dru, den in PRIORITIES:
+        Priority.objects.update_or_create(
+            code=code, defaults={"rank": rank, "name_ru": ru, "name_en": en, "description_ru": dru,
+                                 "description_en": den, "is_default": code == "normal", "order": rank},
+        )
+    cats: dict[str, Category] = {}
+    for order, (code, parent, ru, en, group, in_scope, nru, nen) in enumerate(CATEGORIES):
+        cats[code], _ = Category.objects.update_or_create(
+            code=code,
+            defaults={"parent": cats.get(parent or ""), "name_ru": ru, "name_en": en, "order": order,
+                      "default_group": groups.get(group or ""), "in_scope": in_scope,
+                      "out_of_scope_note_ru": nru, "out_of_scope_note_en": nen},
+        )
+    routes = {code: _route(code, spec) for code, spec in ROUTES.items()}
+    for spec in TYPES:
+        rtype, _ = RequestType.objects.update_or_create(
+            code=spec["code"],
+            defaults={"prefix": spec["prefix"], "route": routes[spec["route"]], "default_group": groups[spec["group"]],
+                      "order": spec["order"], "name_ru": spec["name_ru"], "name_en": spec["name_en"],
+                      "description_ru": spec["description_ru"], "description_en": spec["description_en"]},
+        )
+        for order, (fcode, ru, en, kind, required, choices, lo, hi) in enumerate(spec["fields"]):
+            FormField.objects.update_or_create(
+                request_type=rtype, code=fcode,
+                defaults={"label_ru": ru, "label_en": en, "kind": kind, "required": required, "choices": choices,
+                          "min_value": lo, "max_value": hi, "order": order},
+            )
+    _sample_tickets(users)
+    return {u["username"]: u["username"] for u in USERS}
+
+
+def _sample_tickets(users: dict[str, User]) -> None:
+    from otklik.tickets.models import Ticket
+    from otklik.tickets.services import ticket_create
+
+    if Ticket.objects.filter(initiator__organisation__code=ORGANISATION["code"]).exists():
+        return
+    for username, type_code, subject, category, priority, fields in SAMPLE_TICKETS:
+        ticket_create(
+            initiator=users[username], type_code=type_code, subject=subject, description="",
+            priority_code=priority, category_code=category, fields=fields,
+        )

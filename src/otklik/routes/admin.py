@@ -1,0 +1,118 @@
+"""Route editing: points and transitions inline; an active route is validated before it is saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+from .models import Route, RoutePoint, Transition
+from .validation import PointSpec, TransitionSpec, route_problems
+
+ACTOR_FLAGS = (
+    ("by_initiator", "initiator"),
+    ("by_executor", "executor"),
+    ("by_group_member", "group_member"),
+    ("by_group_lead", "group_lead"),
+    ("by_manager", "manager"),
+)
+
+
+class PointFormSet(BaseInlineFormSet):
+    pass
+
+
+class TransitionFormSet(BaseInlineFormSet):
+    """Judges the route as it would be after this save: the points formset plus this one."""
+
+    points_formset: PointFormSet | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        route = self.instance
+        pf = self.points_formset
+        if not route.is_active or pf is None or any(self.errors) or not pf.is_valid():
+            return
+        points: list[PointSpec] = []
+        deleted: set[int] = set()
+        for i, form in enumerate(pf.forms):
+            data = getattr(form, "cleaned_data", None)
+            if not data:
+                continue
+            key = form.instance.pk or f"new-{i}"
+            if pf.can_delete and pf._should_delete_form(form):
+                if form.instance.pk:
+                    deleted.add(form.instance.pk)
+                continue
+            points.append(PointSpec(key, data["code"], data["kind"], bool(data.get("is_start"))))
+        transitions: list[TransitionSpec] = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or (self.can_delete and self._should_delete_form(form)):
+                continue
+            source, target = data.get("source"), data.get("target")
+            if source is None or target is None:
+                continue
+            actors = tuple(name for flag, name in ACTOR_FLAGS if data.get(flag))
+            transitions.append(TransitionSpec(data["code"], source.pk, target.pk, actors))
+        oos = route.out_of_scope_point_id
+        problems = route_problems(points, transitions, oos if oos not in deleted else None)
+        if problems:
+            raise ValidationError(
+                ["This active route cannot be saved: " + p for p in problems]
+                + ["Untick 'active' to save an unfinished route as a draft."]
+            )
+
+
+class RoutePointInline(admin.TabularInline):
+    model = RoutePoint
+    formset = PointFormSet
+    extra = 0
+    fields = ("code", "name_ru", "name_en", "kind", "clock", "is_start", "order")
+
+
+class TransitionInline(admin.StackedInline):
+    model = Transition
+    formset = TransitionFormSet
+    extra = 0
+    fieldsets = (
+        (None, {"fields": (("code", "order"), ("label_ru", "label_en"), ("source", "target"))}),
+        ("Who may take it", {"fields": (tuple(flag for flag, _ in ACTOR_FLAGS),)}),
+        (None, {"fields": (("comment_required", "executor_on_arrival", "reaction"),)}),
+    )
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("source", "target"):
+            route_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = RoutePoint.objects.filter(route_id=route_id) if route_id else RoutePoint.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RouteForm(forms.ModelForm):
+    class Meta:
+        model = Route
+        fields = ("code", "name_ru", "name_en", "is_active", "out_of_scope_point")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["out_of_scope_point"]
+        field.queryset = RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+
+
+@admin.register(Route)
+class RouteAdmin(admin.ModelAdmin):
+    form = RouteForm
+    list_display = ("code", "name_ru", "name_en", "is_active")
+    inlines = [RoutePointInline, TransitionInline]
+
+    def _create_formsets(self, request: HttpRequest, obj: Route, change: bool) -> Any:
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        points = next((fs for fs in formsets if isinstance(fs, PointFormSet)), None)
+        for fs in formsets:
+            if isinstance(fs, TransitionFormSet):
+                fs.points_formset = points
+        return formsets, inline_instances

@@ -1,0 +1,182 @@
+"""Routes: points (states) with their kind and SLA-clock behaviour, and the transitions between them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.core.i18n import localized
+
+from .validation import FINAL_KINDS, PointSpec, TransitionSpec, route_problems
+
+
+class PointKind(models.TextChoices):
+    NEW = "new", _("new")
+    IN_WORK = "in_work", _("in work")
+    WAITING = "waiting", _("waiting for the initiator")
+    RESOLVED = "resolved", _("resolved")
+    CLOSED = "closed", _("closed")
+    DECLINED = "declined", _("declined")
+
+
+class ClockBehaviour(models.TextChoices):
+    RUNS = "runs", _("runs")
+    PAUSED = "paused", _("paused")
+    STOPPED = "stopped", _("stopped")
+
+
+class Actor(models.TextChoices):
+    INITIATOR = "initiator", _("initiator")
+    EXECUTOR = "executor", _("current executor")
+    GROUP_MEMBER = "group_member", _("member of the request's group")
+    GROUP_LEAD = "group_lead", _("lead of the request's group")
+    MANAGER = "manager", _("support manager")
+
+
+class ExecutorOnArrival(models.TextChoices):
+    KEEP = "keep", _("keep the current executor")
+    ACTOR = "actor", _("the one who takes the transition")
+    DISPATCHER = "dispatcher", _("the group's dispatcher (or lead)")
+    CHOSEN = "chosen", _("chosen by the one who takes it")
+    INITIATOR = "initiator", _("the initiator")
+
+
+class ReactionKind(models.TextChoices):
+    NONE = "", _("none")
+    EXECUTOR_ACCEPTED = "executor_accepted", _("executor accepted")
+    EXECUTOR_STARTED = "executor_started", _("executor started work")
+    EXECUTOR_REQUESTED_INFO = "executor_requested_info", _("executor asked the initiator")
+    EXECUTOR_RESOLVED = "executor_resolved", _("executor resolved")
+    EXECUTOR_DECLINED = "executor_declined", _("executor declined")
+    EXECUTOR_APPROVED = "executor_approved", _("approved")
+    EXECUTOR_DELIVERED = "executor_delivered", _("executor delivered")
+    EXECUTOR_REPLIED = "executor_replied", _("executor replied")
+    INITIATOR_PROVIDED_INFO = "initiator_provided_info", _("initiator provided information")
+    INITIATOR_CONFIRMED = "initiator_confirmed", _("initiator confirmed")
+    INITIATOR_REJECTED = "initiator_rejected", _("initiator rejected the resolution")
+    INITIATOR_WITHDREW = "initiator_withdrew", _("initiator withdrew the request")
+    INITIATOR_REPLIED = "initiator_replied", _("initiator replied")
+    DECLINED_OUT_OF_SCOPE = "declined_out_of_scope", _("declined: out of scope")
+
+
+class Route(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_ru = models.CharField(_("name (ru)"), max_length=200)
+    name_en = models.CharField(_("name (en)"), max_length=200)
+    is_active = models.BooleanField(
+        _("active"),
+        default=False,
+        help_text=_("An active route is validated on every save; a draft may be incomplete."),
+    )
+    out_of_scope_point = models.ForeignKey(
+        "RoutePoint",
+        verbose_name=_("out-of-scope point"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Requests in an out-of-scope category go straight here with the category's explanation. "
+            "When empty, such requests are refused."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+    def problems(self) -> list[str]:
+        points = [PointSpec(p.pk, p.code, p.kind, p.is_start) for p in self.points.all()]
+        transitions = [
+            TransitionSpec(t.code, t.source_id, t.target_id, t.actors()) for t in self.transitions.all()
+        ]
+        return route_problems(points, transitions, self.out_of_scope_point_id)
+
+    @property
+    def start_point(self) -> RoutePoint:
+        return self.points.get(is_start=True)
+
+
+class RoutePoint(models.Model):
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="points", verbose_name=_("route"))
+    code = models.SlugField(_("code"), max_length=50)
+    name_ru = models.CharField(_("name (ru)"), max_length=200)
+    name_en = models.CharField(_("name (en)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=PointKind.choices)
+    clock = models.CharField(
+        _("SLA clock"), max_length=8, choices=ClockBehaviour.choices, default=ClockBehaviour.RUNS
+    )
+    is_start = models.BooleanField(_("start point"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("route point")
+        verbose_name_plural = _("route points")
+        ordering = ["route", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["route", "code"], name="uniq_route_point")]
+
+    def __str__(self) -> str:
+        return f"{localized(self, 'name')} [{self.code}]"
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind in FINAL_KINDS
+
+
+class Transition(models.Model):
+    route = models.ForeignKey(
+        Route, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("route")
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    label_ru = models.CharField(_("button label (ru)"), max_length=100)
+    label_en = models.CharField(_("button label (en)"), max_length=100)
+    source = models.ForeignKey(
+        RoutePoint, on_delete=models.CASCADE, related_name="outgoing", verbose_name=_("from")
+    )
+    target = models.ForeignKey(
+        RoutePoint, on_delete=models.CASCADE, related_name="incoming", verbose_name=_("to")
+    )
+    by_initiator = models.BooleanField(_("initiator may take it"), default=False)
+    by_executor = models.BooleanField(_("current executor may take it"), default=False)
+    by_group_member = models.BooleanField(_("group members may take it"), default=False)
+    by_group_lead = models.BooleanField(_("group lead may take it"), default=False)
+    by_manager = models.BooleanField(_("support manager may take it"), default=False)
+    comment_required = models.BooleanField(_("comment required"), default=False)
+    executor_on_arrival = models.CharField(
+        _("executor on arrival"), max_length=16, choices=ExecutorOnArrival.choices, default=ExecutorOnArrival.KEEP
+    )
+    reaction = models.CharField(
+        _("reaction recorded"), max_length=32, choices=ReactionKind.choices, blank=True, default=""
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        ordering = ["route", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="uniq_transition_from_point")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.source.code} → {self.target.code}"
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    def actors(self) -> tuple[str, ...]:
+        flags = (
+            (Actor.INITIATOR, self.by_initiator),
+            (Actor.EXECUTOR, self.by_executor),
+            (Actor.GROUP_MEMBER, self.by_group_member),
+            (Actor.GROUP_LEAD, self.by_group_lead),
+            (Actor.MANAGER, self.by_manager),
+        )
+        return tuple(str(a) for a, on in flags if on)

@@ -1,0 +1,111 @@
+"""Who may see a request and who may act on it. `access_ticket` is the one gate for objects."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from otklik.accounts.models import User
+from otklik.accounts.selectors import memberships_of
+from otklik.core.errors import Forbidden, NotFound
+from otklik.routes.models import Actor, Transition
+
+from .models import ActorRole, Ticket, Watcher
+
+
+def visible_tickets_q(user: User) -> Q | None:
+    """A filter for the requests `user` may see; None means everything."""
+    if user.is_manager:
+        return None
+    q = Q(initiator_id=user.pk) | Q(pk__in=Watcher.objects.filter(user_id=user.pk).values("ticket_id"))
+    if user.is_support_staff:
+        groups = memberships_of(user).groups
+        q |= Q(executor_id=user.pk)
+        if groups:
+            q |= Q(group_id__in=sorted(groups))
+    elif user.sees_organisation_requests and user.organisation_id:
+        q |= Q(organisation_id=user.organisation_id)
+    return q
+
+
+def visible_tickets(user: User, qs: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
+    qs = Ticket.objects.all() if qs is None else qs
+    q = visible_tickets_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+def can_see(user: User, ticket: Ticket) -> bool:
+    if user.is_manager or ticket.initiator_id == user.pk:
+        return True
+    if user.is_support_staff:
+        if ticket.executor_id == user.pk or ticket.group_id in memberships_of(user).groups:
+            return True
+    elif user.sees_organisation_requests and user.organisation_id and ticket.organisation_id == user.organisation_id:
+        return True
+    return Watcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
+def ticket_lookup(ref: str | int) -> Q:
+    """A request is addressed by its id or by its number (ERR-000123)."""
+    text = str(ref).strip()
+    if text.isdigit():
+        return Q(pk=int(text))
+    return Q(number=text.upper())
+
+
+def access_ticket(user: User, ref: str | int, *, qs: QuerySet[Ticket] | None = None) -> Ticket:
+    """Fetch a request the user may see, or 404 as if it did not exist."""
+    base = qs if qs is not None else Ticket.objects.select_related(
+        "request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority"
+    )
+    ticket = base.filter(ticket_lookup(ref)).first()
+    if ticket is None or not can_see(user, ticket):
+        raise NotFound(f"request {ref} not found")
+    return ticket
+
+
+def actor_role(user: User | None, ticket: Ticket) -> str:
+    if user is None:
+        return ActorRole.SYSTEM
+    if ticket.initiator_id == user.pk:
+        return ActorRole.INITIATOR
+    if ticket.executor_id == user.pk:
+        return ActorRole.EXECUTOR
+    if user.is_support_staff:
+        return ActorRole.STAFF
+    return ActorRole.OTHER
+
+
+def actor_capacities(user: User, ticket: Ticket) -> set[str]:
+    """The route actors this user counts as on this request."""
+    caps: set[str] = set()
+    if ticket.initiator_id == user.pk:
+        caps.add(Actor.INITIATOR)
+    if not user.is_support_staff:
+        return caps
+    if ticket.executor_id == user.pk:
+        caps.add(Actor.EXECUTOR)
+    mem = memberships_of(user)
+    if ticket.group_id in mem.groups:
+        caps.add(Actor.GROUP_MEMBER)
+    if ticket.group_id in mem.led:
+        caps.add(Actor.GROUP_LEAD)
+    if user.is_manager:
+        caps.update({Actor.MANAGER, Actor.GROUP_LEAD, Actor.GROUP_MEMBER})
+    return caps
+
+
+def may_take(user: User, ticket: Ticket, transition: Transition) -> bool:
+    return bool(actor_capacities(user, ticket) & set(transition.actors()))
+
+
+def available_transitions(user: User, ticket: Ticket) -> list[Transition]:
+    transitions = getattr(ticket.point, "_prefetched_outgoing", None)
+    if transitions is None:
+        transitions = list(Transition.objects.filter(source_id=ticket.point_id).select_related("target"))
+    caps = actor_capacities(user, ticket)
+    return [t for t in transitions if caps & set(t.actors())]
+
+
+def require_staff(user: User, action: str) -> None:
+    if not user.is_support_staff:
+        raise Forbidden(f"only support staff may {action}")

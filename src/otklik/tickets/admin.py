@@ -1,0 +1,55 @@
+"""Requests in the admin: read-mostly. The per-stage log can be read, never edited or deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Attachment, Reaction, Ticket
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReactionInline(ReadOnlyInline):
+    model = Reaction
+    fields = ("created_at", "actor", "actor_role", "point", "event", "reaction", "to_point", "body", "internal",
+              "field", "old_value", "new_value")
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ("name", "size", "content_type", "internal", "uploaded_by", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("number", "subject", "request_type", "point", "priority", "group", "executor", "initiator",
+                    "created_at")
+    list_filter = ("request_type", "is_open", "priority", "group")
+    search_fields = ("number", "subject")
+    list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")
+    show_full_result_count = False
+    inlines = [ReactionInline, AttachmentInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
+        # State changes go through the services (the API), so every one is logged and versioned.
+        return [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,154 @@
+"""REST endpoints for requests: parse → gate → service/selector → serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from otklik.core.errors import Invalid
+
+from . import serialize as ser
+from .access import access_ticket, available_transitions
+from .attachments import access_attachment, attachment_add
+from .models import Attachment, Ticket
+from .schemas import (
+    ActivityOut, AssignIn, AttachmentOut, CommentIn, TicketIn, TicketOut, TicketPage, TicketPatch, TransitionIn,
+    WatcherIn,
+)
+from .selectors import TicketFilters, ticket_activity, ticket_list_for
+from .services import (
+    ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update, ticket_watch,
+)
+
+router = Router(tags=["tickets"])
+
+
+class ListQuery(Schema):
+    state: str | None = None
+    type: str | None = None
+    executor: str | None = None
+    group: str | None = None
+    initiator: str | None = None
+    priority: str | None = None
+    mine: bool = False
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+def _detail(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    user = request.user
+    watchers = [w.user for w in ticket.watcher_links.select_related("user").order_by("id")]
+    attachments = list(Attachment.objects.filter(ticket=ticket).order_by("id"))
+    if not user.is_support_staff:
+        attachments = [a for a in attachments if not a.internal]
+    return ser.ticket_detail(
+        ticket, transitions=available_transitions(user, ticket), watchers=watchers, attachments=attachments
+    )
+
+
+def _fresh(request: HttpRequest, ref: int | str) -> dict[str, Any]:
+    return _detail(request, access_ticket(request.user, ref))
+
+
+@router.post("", response={201: TicketOut})
+def create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict]:
+    ticket = ticket_create(
+        initiator=request.user, type_code=payload.type, subject=payload.subject, description=payload.description,
+        priority_code=payload.priority, category_code=payload.category, fields=payload.fields,
+    )
+    return 201, _fresh(request, ticket.pk)
+
+
+@router.get("", response=TicketPage)
+def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> dict:
+    if not 1 <= params.limit <= 100:
+        raise Invalid("limit must be between 1 and 100", errors={"limit": "out of range"})
+    filters = TicketFilters(
+        state=params.state, type=params.type, executor=params.executor, group=params.group, mine=params.mine,
+        initiator=params.initiator, priority=params.priority, q=params.q,
+    )
+    rows, next_cursor = ticket_list_for(request.user, filters, cursor=params.cursor, limit=params.limit)
+    return {"items": [ser.ticket_item(t) for t in rows], "next_cursor": next_cursor}
+
+
+@router.get("/{ref}", response=TicketOut)
+def detail(request: HttpRequest, ref: str) -> dict:
+    return _fresh(request, ref)
+
+
+@router.patch("/{ref}", response=TicketOut)
+def update(request: HttpRequest, ref: str, payload: TicketPatch) -> dict:
+    ticket = access_ticket(request.user, ref)
+    changes = {k: getattr(payload, k) for k in payload.model_fields_set if k != "version"}
+    ticket_update(ticket=ticket, actor=request.user, version=payload.version, changes=changes)
+    return _fresh(request, ticket.pk)
+
+
+@router.post("/{ref}/transitions", response=TicketOut)
+def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> dict:
+    ticket = access_ticket(request.user, ref)
+    ticket_transition(
+        ticket=ticket, actor=request.user, transition_code=payload.transition, version=payload.version,
+        comment=payload.comment, executor=payload.executor,
+    )
+    return _fresh(request, ticket.pk)
+
+
+@router.post("/{ref}/assign", response=TicketOut)
+def assign(request: HttpRequest, ref: str, payload: AssignIn) -> dict:
+    ticket = access_ticket(request.user, ref)
+    ticket_assign(
+        ticket=ticket, actor=request.user, version=payload.version, executor=payload.executor,
+        group_code=payload.group,
+    )
+    return _fresh(request, ticket.pk)
+
+
+@router.post("/{ref}/comments", response={201: ActivityOut})
+def comment(request: HttpRequest, ref: str, payload: CommentIn) -> tuple[int, dict]:
+    ticket = access_ticket(request.user, ref)
+    record = ticket_comment(ticket=ticket, actor=request.user, body=payload.body, internal=payload.internal)
+    record.actor, record.point = request.user, ticket.point
+    return 201, ser.activity_item(record)
+
+
+@router.get("/{ref}/activity", response=list[ActivityOut])
+def activity(request: HttpRequest, ref: str) -> list[dict]:
+    ticket = access_ticket(request.user, ref)
+    return [ser.activity_item(r) for r in ticket_activity(request.user, ticket)]
+
+
+@router.post("/{ref}/watchers", response=TicketOut)
+def watch(request: HttpRequest, ref: str, payload: WatcherIn) -> dict:
+    ticket = access_ticket(request.user, ref)
+    ticket_watch(ticket=ticket, actor=request.user, user_ref=payload.user, add=True)
+    return _fresh(request, ticket.pk)
+
+
+@router.delete("/{ref}/watchers/{user}", response=TicketOut)
+def unwatch(request: HttpRequest, ref: str, user: str) -> dict:
+    ticket = access_ticket(request.user, ref)
+    ticket_watch(ticket=ticket, actor=request.user, user_ref=user, add=False)
+    return _fresh(request, ticket.pk)
+
+
+@router.post("/{ref}/attachments", response={201: AttachmentOut})
+def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> tuple:
+    ticket = access_ticket(request.user, ref)
+    att = attachment_add(ticket=ticket, actor=request.user, upload=file, internal=internal)
+    return 201, ser.attachment_dict(att)
+
+
+@router.get("/{ref}/attachments/{attachment_id}")
+def download(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
+    ticket = access_ticket(request.user, ref)
+    att = access_attachment(request.user, ticket, attachment_id)
+    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

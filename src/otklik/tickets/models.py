@@ -1,0 +1,190 @@
+"""Requests (tickets), their append-only per-stage log, watchers and attachments."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.routes.models import ReactionKind
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    request_type = models.ForeignKey(
+        "catalog.RequestType", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("type")
+    )
+    seq = models.PositiveBigIntegerField(_("number within the type"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    fields = models.JSONField(_("form fields"), default=dict, blank=True)
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_tickets",
+        verbose_name=_("initiator"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        verbose_name=_("organisation"),
+    )
+    category = models.ForeignKey(
+        "catalog.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        verbose_name=_("category"),
+    )
+    priority = models.ForeignKey(
+        "catalog.Priority", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("priority")
+    )
+    group = models.ForeignKey(
+        "accounts.SupportGroup", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("support group")
+    )
+    executor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="executed_tickets", verbose_name=_("current executor"),
+    )
+    point = models.ForeignKey(
+        "routes.RoutePoint", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("route point")
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", verbose_name=_("watchers")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["request_type", "seq"], name="uniq_ticket_type_seq")]
+        indexes = [
+            # Keyset lists: every filter pairs with id for "WHERE f = x AND id < cursor ORDER BY id DESC".
+            models.Index(fields=["initiator", "-id"], name="ticket_initiator_id"),
+            models.Index(fields=["executor", "-id"], name="ticket_executor_id"),
+            models.Index(fields=["group", "-id"], name="ticket_group_id"),
+            models.Index(fields=["point", "-id"], name="ticket_point_id"),
+            models.Index(fields=["request_type", "-id"], name="ticket_type_id"),
+            models.Index(fields=["organisation", "-id"], name="ticket_org_id"),
+            models.Index(fields=["is_open", "-id"], name="ticket_open_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+
+class Watcher(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watcher_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching")
+
+    class Meta:
+        verbose_name = _("watcher")
+        verbose_name_plural = _("watchers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="uniq_ticket_watcher")]
+        indexes = [models.Index(fields=["user", "ticket"], name="watcher_user_ticket")]
+
+
+class ActorRole(models.TextChoices):
+    INITIATOR = "initiator", _("initiator")
+    EXECUTOR = "executor", _("executor")
+    STAFF = "staff", _("other staff")
+    OTHER = "other", _("other user")
+    SYSTEM = "system", _("system")
+
+
+class Event(models.TextChoices):
+    CREATED = "created", _("request filed")
+    TRANSITION = "transition", _("moved along the route")
+    COMMENT = "comment", _("comment")
+    NOTE = "note", _("internal note")
+    ASSIGNMENT = "assignment", _("assignment")
+    FIELD_CHANGE = "field_change", _("field changed")
+    WATCHER = "watcher", _("watchers changed")
+    ATTACHMENT = "attachment", _("attachment added")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("the per-stage log is append-only: records are never updated")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("the per-stage log is append-only: records are never deleted")
+
+
+class Reaction(models.Model):
+    """One record of the per-stage log. Never updated, never deleted (enforced here and by DB triggers)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="log")
+    created_at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_role = models.CharField(_("role on the request"), max_length=12, choices=ActorRole.choices)
+    point = models.ForeignKey(
+        "routes.RoutePoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("stage")
+    )
+    event = models.CharField(_("what happened"), max_length=16, choices=Event.choices)
+    reaction = models.CharField(_("reaction"), max_length=32, choices=ReactionKind.choices, blank=True, default="")
+    transition = models.ForeignKey(
+        "routes.Transition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_point = models.ForeignKey(
+        "routes.RoutePoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("to stage"),
+    )
+    body = models.TextField(_("text"), blank=True)
+    internal = models.BooleanField(_("internal"), default=False)
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    old_value = models.JSONField(_("old value"), null=True, blank=True)
+    new_value = models.JSONField(_("new value"), null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("log record")
+        verbose_name_plural = _("per-stage log")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="reaction_ticket_id"),
+            models.Index(fields=["actor", "created_at"], name="reaction_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.event} {self.reaction}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("the per-stage log is append-only: records are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("the per-stage log is append-only: records are never deleted")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random: the user's file name never reaches the file system.
+    return f"attachments/{instance.ticket_id % 1000:03d}/{instance.ticket_id}/{instance.token}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    reaction = models.ForeignKey(Reaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=40, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,129 @@
+"""Reads of requests: keyset-paginated lists and the per-stage log, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from otklik.accounts.models import User
+from otklik.core.errors import DomainError, Invalid
+
+from .access import visible_tickets
+from .models import Reaction, Ticket
+
+LIST_RELATED = ("request_type", "point", "executor", "group", "initiator", "priority", "category")
+OPEN_STATES = {"open": True, "closed": False}
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    state: str | None = None  # open | closed | a point kind | a point code
+    type: str | None = None
+    executor: str | None = None  # a username, an id, "me" or "none"
+    group: str | None = None
+    mine: bool = False
+    initiator: str | None = None
+    priority: str | None = None
+    q: str | None = None
+
+
+class BadCursor(DomainError):
+    status = 400
+    code = "bad_cursor"
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
+        if not isinstance(value, int) or value < 0:
+            raise ValueError
+        return value
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor(f"cursor {cursor!r} is not one this API gave out") from None
+
+
+def _user_filter(value: str, me: User) -> Q | None:
+    text = value.strip()
+    if text == "me":
+        return Q(pk=me.pk)
+    if text.isdigit():
+        return Q(pk=int(text))
+    return Q(username=text)
+
+
+def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
+    qs = visible_tickets(user, Ticket.objects.select_related(*LIST_RELATED))
+    if f.state:
+        state = f.state.strip()
+        if state in OPEN_STATES:
+            qs = qs.filter(is_open=OPEN_STATES[state])
+        elif state in {"new", "in_work", "waiting", "resolved", "closed", "declined"}:
+            qs = qs.filter(point__kind=state)
+        else:
+            qs = qs.filter(point__code=state)
+    if f.type:
+        qs = qs.filter(request_type__code=f.type)
+    if f.group:
+        qs = qs.filter(group__code=f.group)
+    if f.priority:
+        qs = qs.filter(priority__code=f.priority)
+    if f.executor:
+        if f.executor.strip() == "none":
+            qs = qs.filter(executor__isnull=True)
+        else:
+            ids = User.objects.filter(_user_filter(f.executor, user)).values("pk")
+            qs = qs.filter(executor_id__in=ids)
+    if f.initiator:
+        qs = qs.filter(initiator_id__in=User.objects.filter(_user_filter(f.initiator, user)).values("pk"))
+    if f.mine:
+        qs = qs.filter(Q(initiator_id=user.pk) | Q(executor_id=user.pk))
+    if f.q:
+        text = f.q.strip()
+        if len(text) > 200:
+            raise Invalid("the search text is longer than 200 characters", errors={"q": "too long"})
+        if text:
+            qs = qs.filter(Q(number=text.upper()) | Q(subject__icontains=text))
+    return qs
+
+
+def ticket_list_for(
+    user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 25
+) -> tuple[list[Ticket], str | None]:
+    """Newest first; `next_cursor` is None on the last page. One query per page."""
+    qs = _filtered(user, filters)
+    if cursor:
+        qs = qs.filter(pk__lt=decode_cursor(cursor))
+    rows = list(qs.order_by("-pk")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
+    """The per-stage log in order; internal notes only for support staff."""
+    qs = Reaction.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
+    if not user.is_support_staff:
+        qs = qs.filter(internal=False)
+    return list(qs.order_by("id"))
+
+
+def first_executor_reaction(ticket: Ticket) -> Reaction | None:
+    """Support's first reaction: the first record carrying an executor_* reaction (accepting,
+    replying publicly, resolving, …). Feeds the SLA's first-reaction target."""
+    return Reaction.objects.filter(ticket=ticket, reaction__startswith="executor_").order_by("id").first()
+
+
+def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[Reaction]]:
+    """Each route point's initiator reactions (confirmations, rejections, replies), in order."""
+    out: dict[int, list[Reaction]] = {}
+    for r in Reaction.objects.filter(ticket=ticket, actor_role="initiator").exclude(reaction="").order_by("id"):
+        out.setdefault(r.point_id, []).append(r)
+    return out

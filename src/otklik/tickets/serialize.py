@@ -1,0 +1,72 @@
+"""Requests as JSON-ready dicts, from rows already fetched with their relations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otklik.accounts.models import User
+from otklik.core.i18n import localized
+from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
+
+from .models import Attachment, Reaction, Ticket
+
+
+def user_ref(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username, "name": user.display_name}
+
+
+def _ref(obj: Any) -> dict[str, str] | None:
+    return None if obj is None else {"code": obj.code, "name": localized(obj, "name")}
+
+
+def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
+    return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
+
+
+def ticket_item(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.pk, "number": t.number, "type": _ref(t.request_type), "state": t.point.code,
+        "state_name": t.point.name, "state_kind": t.point.kind, "is_open": t.is_open, "subject": t.subject,
+        "initiator": user_ref(t.initiator), "executor": user_ref(t.executor), "group": _ref(t.group),
+        "priority": _ref(t.priority), "category": _ref(t.category), "version": t.version,
+        "created_at": t.created_at, "updated_at": t.updated_at,
+    }
+
+
+def attachment_dict(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.pk, "name": a.name, "size": a.size, "content_type": a.content_type, "internal": a.internal,
+        "url": f"/api/v1/tickets/{a.ticket_id}/attachments/{a.pk}", "created_at": a.created_at,
+    }
+
+
+def ticket_detail(
+    t: Ticket, *, transitions: list[Transition], watchers: list[User], attachments: list[Attachment]
+) -> dict[str, Any]:
+    return {
+        **ticket_item(t),
+        "description": t.description,
+        "fields": t.fields,
+        "organisation": t.organisation.name if t.organisation_id else None,
+        "closed_at": t.closed_at,
+        "watchers": [user_ref(u) for u in watchers],
+        "attachments": [attachment_dict(a) for a in attachments],
+        # SLA targets arrive with the SLA regulation (issue 3); until then a request has none.
+        "sla": [],
+        "transitions": [
+            {"code": tr.code, "label": tr.label, "to": tr.target.code, "comment_required": tr.comment_required,
+             "choose_executor": tr.executor_on_arrival == ExecutorOnArrival.CHOSEN}
+            for tr in transitions
+        ],
+    }
+
+
+def activity_item(r: Reaction) -> dict[str, Any]:
+    return {
+        "id": r.pk, "at": r.created_at, "event": r.event, "reaction": r.reaction, "actor": user_ref(r.actor),
+        "role": r.actor_role, "stage": stage_ref(r.point), "to_stage": stage_ref(r.to_point),
+        "transition": r.transition.code if r.transition_id else None, "body": r.body, "internal": r.internal,
+        "field": r.field, "old_value": r.old_value, "new_value": r.new_value,
+    }

@@ -1,0 +1,404 @@
+"""Writes on requests. Each service is one transaction; a stale version is refused, never overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from otklik.accounts.models import SupportGroup, User
+from otklik.accounts.selectors import group_dispatcher_id, memberships_of
+from otklik.catalog.formfields import FieldErrors, validate_fields
+from otklik.catalog.models import Category, Priority, RequestType
+from otklik.core.clock import now
+from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint, Transition
+
+from .access import actor_capacities, actor_role, can_see
+from .models import ActorRole, Event, Reaction, Ticket, Watcher
+
+
+def _text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise Invalid(f"{name} is required", errors={name: "is required"})
+    if len(text) > limit:
+        raise Invalid(
+            f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"}
+        )
+    return text
+
+
+def _resolve(source: Any, code: str | None, *, name: str) -> Any:
+    """An active catalogue row by code (source: a model or a queryset), or 422 naming the code."""
+    qs = source._default_manager.all() if isinstance(source, type) else source
+    obj = qs.filter(code=code, is_active=True).first() if code else None
+    if code and obj is None:
+        raise Invalid(f"unknown {name} {code!r}", errors={name: f"unknown {name} {code!r}"})
+    return obj
+
+
+def _next_number(request_type: RequestType) -> int:
+    # One statement: the row lock it takes queues concurrent creators of the same type, so
+    # numbers are unique and gap-free within committed requests.
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {RequestType._meta.db_table} SET last_number = last_number + 1 "  # noqa: S608
+            "WHERE id = %s RETURNING last_number",
+            [request_type.pk],
+        )
+        return int(cur.fetchone()[0])
+
+
+def _log(ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any,
+         **extra: Any) -> Reaction:
+    return Reaction.objects.create(
+        ticket=ticket, actor=actor, actor_role=role, point_id=point_id, event=event, created_at=when, **extra
+    )
+
+
+def ticket_create(
+    *,
+    initiator: User,
+    type_code: str,
+    subject: str,
+    description: str = "",
+    priority_code: str | None = None,
+    category_code: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Ticket:
+    subject = _text(subject, name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
+    description = _text(description, name="description", limit=settings.MAX_TEXT_LENGTH)
+    request_type = RequestType.objects.select_related("route").filter(code=type_code, is_active=True).first()
+    if request_type is None:
+        raise Invalid(f"unknown request type {type_code!r}", errors={"type": f"unknown request type {type_code!r}"})
+    priority = _resolve(Priority, priority_code, name="priority")
+    if priority is None:
+        priority = Priority.objects.filter(is_active=True).order_by("-is_default", "rank").first()
+        if priority is None:
+            raise Invalid("no priorities are configured", code="misconfigured")
+    category = _resolve(Category.objects.select_related("parent"), category_code, name="category")
+    try:
+        clean_fields = validate_fields(
+            [f.spec() for f in request_type.form_fields.all()], fields
+        )
+    except FieldErrors as exc:
+        raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
+
+    route = request_type.route
+    start = RoutePoint.objects.filter(route=route, is_start=True).first()
+    if start is None or not route.is_active:
+        raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
+    group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
+    point, executor_id, out_of_scope = start, group_dispatcher_id(group_id), False
+    if category is not None and not category.in_scope:
+        note = category.out_of_scope_note or ""
+        if route.out_of_scope_point_id is None:
+            raise Invalid(
+                f"category {category.code!r} is outside the support service's scope. {note}".strip(),
+                code="out_of_scope",
+                errors={"category": "out of scope"},
+            )
+        point = RoutePoint.objects.get(pk=route.out_of_scope_point_id)
+        executor_id, out_of_scope = None, True
+
+    when = now()
+    with transaction.atomic():
+        seq = _next_number(request_type)
+        ticket = Ticket.objects.create(
+            number=f"{request_type.prefix}-{seq:06d}",
+            request_type=request_type,
+            seq=seq,
+            subject=subject,
+            description=description,
+            fields=clean_fields,
+            initiator=initiator,
+            organisation_id=initiator.organisation_id,
+            category=category,
+            priority=priority,
+            group_id=group_id,
+            executor_id=executor_id,
+            point=point,
+            is_open=not point.is_final,
+            created_at=when,
+            updated_at=when,
+            closed_at=when if point.is_final else None,
+        )
+        _log(ticket, actor=initiator, role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, when=when)
+        if out_of_scope:
+            _log(
+                ticket, actor=None, role=ActorRole.SYSTEM, point_id=start.pk, event=Event.TRANSITION, when=when,
+                reaction=ReactionKind.DECLINED_OUT_OF_SCOPE, to_point=point, body=category.out_of_scope_note,
+            )
+    ticket.request_type = request_type
+    ticket.point = point
+    return ticket
+
+
+def _bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
+    """Compare-and-set on the version: the only way a request's state changes."""
+    when = changes.setdefault("updated_at", now())
+    updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(version=version + 1, **changes)
+    if updated != 1:
+        raise Conflict(
+            f"request {ticket.number} was changed by someone else (your version {version} is stale); "
+            "reload it and try again",
+            code="stale_version",
+        )
+    for key, value in changes.items():
+        setattr(ticket, key, value)
+    ticket.version = version + 1
+    ticket.updated_at = when
+    return ticket.version
+
+
+def _check_version(ticket: Ticket, version: int) -> None:
+    if ticket.version != version:
+        raise Conflict(
+            f"request {ticket.number} is at version {ticket.version}, not {version}; reload it and try again",
+            code="stale_version",
+        )
+
+
+def _staff_member(user_ref: str | int | None, *, group_id: int, name: str = "executor") -> User:
+    text = str(user_ref or "").strip()
+    qs = User.objects.filter(is_active=True)
+    user = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(username=text).first()
+    if user is None:
+        raise Invalid(f"unknown {name} {user_ref!r}", errors={name: "unknown user"})
+    if not user.is_support_staff or group_id not in memberships_of(user).groups:
+        raise Invalid(
+            f"{user.username} is not a member of the request's support group",
+            errors={name: "not a member of the request's group"},
+        )
+    return user
+
+
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    actor: User,
+    transition_code: str,
+    version: int,
+    comment: str | None = None,
+    executor: str | int | None = None,
+) -> Ticket:
+    _check_version(ticket, version)
+    transition = (
+        Transition.objects.select_related("target").filter(source_id=ticket.point_id, code=transition_code).first()
+    )
+    if transition is None:
+        if Transition.objects.filter(route_id=ticket.point.route_id, code=transition_code).exists():
+            raise Conflict(
+                f"transition {transition_code!r} cannot be taken from point {ticket.point.code!r}",
+                code="wrong_point",
+            )
+        raise Invalid(f"unknown transition {transition_code!r}", errors={"transition": "unknown"})
+    caps = actor_capacities(actor, ticket)
+    if not caps & set(transition.actors()):
+        raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
+    body = _text(comment, name="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
+
+    target: RoutePoint = transition.target
+    rule = transition.executor_on_arrival
+    new_executor_id = ticket.executor_id
+    if rule == ExecutorOnArrival.ACTOR:
+        new_executor_id = actor.pk
+    elif rule == ExecutorOnArrival.DISPATCHER:
+        new_executor_id = group_dispatcher_id(ticket.group_id)
+    elif rule == ExecutorOnArrival.INITIATOR:
+        new_executor_id = ticket.initiator_id
+    elif rule == ExecutorOnArrival.CHOSEN:
+        if executor in (None, ""):
+            raise Invalid(
+                f"transition {transition_code!r} needs the executor to be chosen", errors={"executor": "required"}
+            )
+        new_executor_id = _staff_member(executor, group_id=ticket.group_id).pk
+    if rule != ExecutorOnArrival.CHOSEN and executor not in (None, ""):
+        raise Invalid(
+            f"transition {transition_code!r} does not let you choose the executor",
+            errors={"executor": "not allowed for this transition"},
+        )
+
+    role = actor_role(actor, ticket)
+    source_id, old_executor_id = ticket.point_id, ticket.executor_id
+    with transaction.atomic():
+        changes: dict[str, Any] = {
+            "point_id": target.pk,
+            "executor_id": new_executor_id,
+            "is_open": not target.is_final,
+        }
+        changes["closed_at"] = now() if target.is_final else None
+        _bump(ticket, version=version, **changes)
+        when = ticket.updated_at
+        _log(
+            ticket, actor=actor, role=role, point_id=source_id, event=Event.TRANSITION, when=when,
+            transition=transition, to_point=target, reaction=transition.reaction, body=body,
+        )
+        if new_executor_id != old_executor_id:
+            _log(
+                ticket, actor=actor, role=role, point_id=target.pk, event=Event.ASSIGNMENT, when=when,
+                field="executor", old_value=old_executor_id, new_value=new_executor_id,
+            )
+    ticket.point = target
+    return ticket
+
+
+def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = False) -> Reaction:
+    text = _text(body, name="body", limit=settings.MAX_TEXT_LENGTH, required=True)
+    caps = actor_capacities(actor, ticket)
+    if internal and not actor.is_support_staff:
+        raise Forbidden("only support staff may write internal notes")
+    is_watcher = Watcher.objects.filter(ticket=ticket, user=actor).exists()
+    if not (caps or is_watcher or actor.is_support_staff and can_see(actor, ticket)):
+        raise Forbidden(f"you may not comment on {ticket.number}")
+    role = actor_role(actor, ticket)
+    reaction = ""
+    if not internal and role == ActorRole.INITIATOR:
+        reaction = ReactionKind.INITIATOR_REPLIED
+    elif not internal and actor.is_support_staff:
+        # Any public answer from support counts as support's (the executor side's) reaction.
+        reaction = ReactionKind.EXECUTOR_REPLIED
+    when = now()
+    with transaction.atomic():
+        record = _log(
+            ticket, actor=actor, role=role, point_id=ticket.point_id, when=when,
+            event=Event.NOTE if internal else Event.COMMENT, body=text, internal=internal, reaction=reaction,
+        )
+        # A reply changes no state, so it bumps no version: it must never make a colleague's
+        # pending transition stale.
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=when)
+    return record
+
+
+def _may_assign(actor: User, ticket: Ticket, *, changing_group: bool) -> bool:
+    caps = actor_capacities(actor, ticket)
+    if Actor.MANAGER in caps or Actor.GROUP_LEAD in caps:
+        return True
+    return not changing_group and (Actor.GROUP_MEMBER in caps or Actor.EXECUTOR in caps)
+
+
+def ticket_assign(
+    *,
+    ticket: Ticket,
+    actor: User,
+    version: int,
+    executor: str | int | None = None,
+    group_code: str | None = None,
+) -> Ticket:
+    _check_version(ticket, version)
+    group_id = ticket.group_id
+    if group_code is not None and group_code != ticket.group.code:
+        group = SupportGroup.objects.filter(code=group_code, is_active=True).first()
+        if group is None:
+            raise Invalid(f"unknown support group {group_code!r}", errors={"group": "unknown"})
+        group_id = group.pk
+    if not _may_assign(actor, ticket, changing_group=group_id != ticket.group_id):
+        raise Forbidden(f"you may not reassign {ticket.number}")
+    if executor not in (None, ""):
+        new_executor_id: int | None = _staff_member(executor, group_id=group_id).pk
+    elif group_id != ticket.group_id:
+        new_executor_id = group_dispatcher_id(group_id)
+    else:
+        raise Invalid("name an executor or a group", errors={"executor": "required"})
+    if new_executor_id == ticket.executor_id and group_id == ticket.group_id:
+        return ticket
+
+    role = actor_role(actor, ticket)
+    old = {"executor": ticket.executor_id, "group": ticket.group_id}
+    with transaction.atomic():
+        _bump(ticket, version=version, executor_id=new_executor_id, group_id=group_id)
+        for field, new in (("group", group_id), ("executor", new_executor_id)):
+            if old[field] != new:
+                _log(
+                    ticket, actor=actor, role=role, point_id=ticket.point_id, event=Event.ASSIGNMENT,
+                    when=ticket.updated_at, field=field, old_value=old[field], new_value=new,
+                )
+    return ticket
+
+
+EDITABLE_FIELDS = ("subject", "priority", "category", "fields")
+
+
+def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[str, Any]) -> Ticket:
+    """Staff correct a request's attributes; each changed attribute is a log record with old and new."""
+    _check_version(ticket, version)
+    caps = actor_capacities(actor, ticket)
+    if not caps & {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}:
+        raise Forbidden(f"you may not edit {ticket.number}")
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise Invalid(f"these cannot be changed: {', '.join(unknown)}")
+    updates: dict[str, Any] = {}
+    diffs: list[tuple[str, Any, Any]] = []
+    if "subject" in changes:
+        subject = _text(changes["subject"], name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
+        if subject != ticket.subject:
+            updates["subject"] = subject
+            diffs.append(("subject", ticket.subject, subject))
+    if "priority" in changes:
+        priority = _resolve(Priority, changes["priority"] or "", name="priority")
+        if priority is None:
+            raise Invalid("priority cannot be empty", errors={"priority": "required"})
+        if priority.pk != ticket.priority_id:
+            updates["priority_id"] = priority.pk
+            diffs.append(("priority", ticket.priority.code, priority.code))
+    if "category" in changes:
+        category = _resolve(Category, changes["category"] or None, name="category")
+        if category is not None and not category.in_scope:
+            raise Invalid(f"category {category.code!r} is out of scope", errors={"category": "out of scope"})
+        new_id = category.pk if category else None
+        if new_id != ticket.category_id:
+            updates["category_id"] = new_id
+            diffs.append(("category", ticket.category.code if ticket.category else None,
+                          category.code if category else None))
+    if "fields" in changes:
+        merged = {**ticket.fields, **(changes["fields"] or {})}
+        try:
+            clean = validate_fields([f.spec() for f in ticket.request_type.form_fields.all()], merged)
+        except FieldErrors as exc:
+            raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
+        for key in sorted(set(clean) | set(ticket.fields)):
+            if clean.get(key) != ticket.fields.get(key):
+                diffs.append((f"fields.{key}", ticket.fields.get(key), clean.get(key)))
+        if clean != ticket.fields:
+            updates["fields"] = clean
+    if not updates:
+        return ticket
+    role = actor_role(actor, ticket)
+    with transaction.atomic():
+        _bump(ticket, version=version, **updates)
+        for field, old, new in diffs:
+            _log(
+                ticket, actor=actor, role=role, point_id=ticket.point_id, event=Event.FIELD_CHANGE,
+                when=ticket.updated_at, field=field[:50], old_value=old, new_value=new,
+            )
+    return Ticket.objects.select_related("priority", "category").get(pk=ticket.pk)
+
+
+def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = None, add: bool = True) -> bool:
+    """Add or remove a watcher (the actor when no one is named). True when something changed."""
+    if user_ref in (None, "") or str(user_ref) in (actor.username, str(actor.pk)):
+        user = actor
+    else:
+        if not actor.is_support_staff:
+            raise Forbidden("only support staff may add or remove other watchers")
+        text = str(user_ref)
+        qs = User.objects.filter(is_active=True)
+        found = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(username=text).first()
+        if found is None:
+            raise Invalid(f"unknown user {user_ref!r}", errors={"user": "unknown"})
+        user = found
+    with transaction.atomic():
+        if add:
+            _, changed = Watcher.objects.get_or_create(ticket=ticket, user=user)
+        else:
+            changed = Watcher.objects.filter(ticket=ticket, user=user).delete()[0] > 0
+        if changed:
+            _log(
+                ticket, actor=actor, role=actor_role(actor, ticket), point_id=ticket.point_id,
+                event=Event.WATCHER, when=now(), field="watchers",
+                old_value=None if add else user.username, new_value=user.username if add else None,
+            )
+    return changed

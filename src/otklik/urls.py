@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import include, path
+
+from otklik.api.main import api
+
+
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    # The portal and the agent workspace arrive with the web UI (issue 5); until then the
+    # admin is the place to work in a browser.
+    return HttpResponseRedirect("/admin/")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
