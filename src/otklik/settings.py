@@ -122,7 +122,7 @@ _default_db_url = f"sqlite:///{DATA_DIR / 'otklik.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or _default_db_url
 try:
     _db = dj_database_url.parse(DATABASE_URL)
-except Exception as exc:  # noqa: BLE001 - the library raises several kinds; all mean "bad URL"
+except Exception as exc:
     raise SystemExit(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}") from exc
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -130,8 +130,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing an upgrade.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=10000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 10,
@@ -164,6 +163,7 @@ USE_TZ = True
 # --- files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"

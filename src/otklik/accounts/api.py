@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from otklik.core.i18n import localized
@@ -63,10 +63,16 @@ def me(request: HttpRequest) -> dict:
         for g in user.support_groups.filter(pk__in=mem.groups).order_by("code")
     ]
     return {
-        "id": user.pk, "username": user.username, "name": user.display_name, "email": user.email,
-        "role": user.role, "language": user.language, "time_zone": user.time_zone,
+        "id": user.pk,
+        "username": user.username,
+        "name": user.display_name,
+        "email": user.email,
+        "role": user.role,
+        "language": user.language,
+        "time_zone": user.time_zone,
         "organisation": user.organisation.name if user.organisation_id else None,
-        "is_support_staff": user.is_support_staff, "groups": groups,
+        "is_support_staff": user.is_support_staff,
+        "groups": groups,
     }
 
 
@@ -76,9 +82,9 @@ def tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/tokens", response={201: NewTokenOut})
-def tokens_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+def tokens_create(request: HttpRequest, payload: TokenIn) -> Status:
     token, raw = token_create(user=request.user, name=payload.name, expires_at=payload.expires_at)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut)

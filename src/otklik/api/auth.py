@@ -45,4 +45,4 @@ class ActiveSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-__all__ = ["ActiveSessionAuth", "APIKeyCookie", "TokenAuth"]
+__all__ = ["APIKeyCookie", "ActiveSessionAuth", "TokenAuth"]

@@ -6,8 +6,8 @@ import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from otklik.core.errors import DomainError
 
@@ -15,8 +15,9 @@ from .auth import ActiveSessionAuth, TokenAuth
 
 log = logging.getLogger("otklik.api")
 
+
 class Utf8JSONRenderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+    json_dumps_params = {"ensure_ascii": False}
 
 
 api = NinjaAPI(

@@ -13,7 +13,11 @@ from .models import Category, FormField, Priority, RequestType
 
 def _field(f: FormField) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "code": f.code, "label": f.label, "help": localized(f, "help"), "kind": f.kind, "required": f.required,
+        "code": f.code,
+        "label": f.label,
+        "help": localized(f, "help"),
+        "kind": f.kind,
+        "required": f.required,
     }
     if f.kind == "choice":
         ru = current_language() == "ru"
@@ -32,15 +36,30 @@ def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transi
     codes = {p.pk: p.code for p in points}
     return {
         "points": [
-            {"code": p.code, "name": p.name, "kind": p.kind, "clock": p.clock, "is_start": p.is_start,
-             "is_final": p.is_final}
-            for p in points if p.route_id == route_id
+            {
+                "code": p.code,
+                "name": p.name,
+                "kind": p.kind,
+                "clock": p.clock,
+                "is_start": p.is_start,
+                "is_final": p.is_final,
+            }
+            for p in points
+            if p.route_id == route_id
         ],
         "transitions": [
-            {"code": t.code, "label": t.label, "from": codes[t.source_id], "to": codes[t.target_id],
-             "actors": list(t.actors()), "comment_required": t.comment_required,
-             "executor_on_arrival": t.executor_on_arrival, "reaction": t.reaction}
-            for t in transitions if t.route_id == route_id
+            {
+                "code": t.code,
+                "label": t.label,
+                "from": codes[t.source_id],
+                "to": codes[t.target_id],
+                "actors": list(t.actors()),
+                "comment_required": t.comment_required,
+                "executor_on_arrival": t.executor_on_arrival,
+                "reaction": t.reaction,
+            }
+            for t in transitions
+            if t.route_id == route_id
         ],
     }
 
@@ -55,12 +74,17 @@ def catalog_snapshot() -> dict[str, Any]:
     for t in types:
         route = route_dict(t.route_id, points, transitions)
         oos = next((p.code for p in points if p.pk == t.route.out_of_scope_point_id), None)
-        out_types.append({
-            "code": t.code, "name": t.name, "description": t.description, "prefix": t.prefix,
-            "default_group": t.default_group.code,
-            "fields": [_field(f) for f in fields if f.request_type_id == t.pk],
-            "route": {"code": t.route.code, "name": str(t.route), "out_of_scope_point": oos, **route},
-        })
+        out_types.append(
+            {
+                "code": t.code,
+                "name": t.name,
+                "description": t.description,
+                "prefix": t.prefix,
+                "default_group": t.default_group.code,
+                "fields": [_field(f) for f in fields if f.request_type_id == t.pk],
+                "route": {"code": t.route.code, "name": str(t.route), "out_of_scope_point": oos, **route},
+            }
+        )
     categories = list(Category.objects.filter(is_active=True).select_related("parent", "default_group"))
     return {
         "types": out_types,
@@ -69,10 +93,15 @@ def catalog_snapshot() -> dict[str, Any]:
             for p in Priority.objects.filter(is_active=True)
         ],
         "categories": [
-            {"code": c.code, "name": c.name, "description": c.description,
-             "parent": c.parent.code if c.parent_id else None, "in_scope": c.in_scope,
-             "out_of_scope_note": c.out_of_scope_note or None,
-             "group": c.default_group.code if c.default_group_id else None}
+            {
+                "code": c.code,
+                "name": c.name,
+                "description": c.description,
+                "parent": c.parent.code if c.parent_id else None,
+                "in_scope": c.in_scope,
+                "out_of_scope_note": c.out_of_scope_note or None,
+                "group": c.default_group.code if c.default_group_id else None,
+            }
             for c in categories
         ],
     }

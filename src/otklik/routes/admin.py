@@ -100,7 +100,9 @@ class RouteForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["out_of_scope_point"]
-        field.queryset = RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+        field.queryset = (
+            RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+        )
 
 
 @admin.register(Route)

@@ -91,9 +91,7 @@ class Route(models.Model):
 
     def problems(self) -> list[str]:
         points = [PointSpec(p.pk, p.code, p.kind, p.is_start) for p in self.points.all()]
-        transitions = [
-            TransitionSpec(t.code, t.source_id, t.target_id, t.actors()) for t in self.transitions.all()
-        ]
+        transitions = [TransitionSpec(t.code, t.source_id, t.target_id, t.actors()) for t in self.transitions.all()]
         return route_problems(points, transitions, self.out_of_scope_point_id)
 
     @property
@@ -107,9 +105,7 @@ class RoutePoint(models.Model):
     name_ru = models.CharField(_("name (ru)"), max_length=200)
     name_en = models.CharField(_("name (en)"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=PointKind.choices)
-    clock = models.CharField(
-        _("SLA clock"), max_length=8, choices=ClockBehaviour.choices, default=ClockBehaviour.RUNS
-    )
+    clock = models.CharField(_("SLA clock"), max_length=8, choices=ClockBehaviour.choices, default=ClockBehaviour.RUNS)
     is_start = models.BooleanField(_("start point"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -132,18 +128,12 @@ class RoutePoint(models.Model):
 
 
 class Transition(models.Model):
-    route = models.ForeignKey(
-        Route, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("route")
-    )
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("route"))
     code = models.SlugField(_("code"), max_length=50)
     label_ru = models.CharField(_("button label (ru)"), max_length=100)
     label_en = models.CharField(_("button label (en)"), max_length=100)
-    source = models.ForeignKey(
-        RoutePoint, on_delete=models.CASCADE, related_name="outgoing", verbose_name=_("from")
-    )
-    target = models.ForeignKey(
-        RoutePoint, on_delete=models.CASCADE, related_name="incoming", verbose_name=_("to")
-    )
+    source = models.ForeignKey(RoutePoint, on_delete=models.CASCADE, related_name="outgoing", verbose_name=_("from"))
+    target = models.ForeignKey(RoutePoint, on_delete=models.CASCADE, related_name="incoming", verbose_name=_("to"))
     by_initiator = models.BooleanField(_("initiator may take it"), default=False)
     by_executor = models.BooleanField(_("current executor may take it"), default=False)
     by_group_member = models.BooleanField(_("group members may take it"), default=False)

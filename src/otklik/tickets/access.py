@@ -54,8 +54,12 @@ def ticket_lookup(ref: str | int) -> Q:
 
 def access_ticket(user: User, ref: str | int, *, qs: QuerySet[Ticket] | None = None) -> Ticket:
     """Fetch a request the user may see, or 404 as if it did not exist."""
-    base = qs if qs is not None else Ticket.objects.select_related(
-        "request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority"
+    base = (
+        qs
+        if qs is not None
+        else Ticket.objects.select_related(
+            "request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority"
+        )
     )
     ticket = base.filter(ticket_lookup(ref)).first()
     if ticket is None or not can_see(user, ticket):

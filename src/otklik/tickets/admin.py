@@ -23,8 +23,20 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ReactionInline(ReadOnlyInline):
     model = Reaction
-    fields = ("created_at", "actor", "actor_role", "point", "event", "reaction", "to_point", "body", "internal",
-              "field", "old_value", "new_value")
+    fields = (
+        "created_at",
+        "actor",
+        "actor_role",
+        "point",
+        "event",
+        "reaction",
+        "to_point",
+        "body",
+        "internal",
+        "field",
+        "old_value",
+        "new_value",
+    )
     readonly_fields = fields
 
 
@@ -36,8 +48,17 @@ class AttachmentInline(ReadOnlyInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ("number", "subject", "request_type", "point", "priority", "group", "executor", "initiator",
-                    "created_at")
+    list_display = (
+        "number",
+        "subject",
+        "request_type",
+        "point",
+        "priority",
+        "group",
+        "executor",
+        "initiator",
+        "created_at",
+    )
     list_filter = ("request_type", "is_open", "priority", "group")
     search_fields = ("number", "subject")
     list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from otklik.core.errors import Invalid
@@ -15,12 +15,25 @@ from .access import access_ticket, available_transitions
 from .attachments import access_attachment, attachment_add
 from .models import Attachment, Ticket
 from .schemas import (
-    ActivityOut, AssignIn, AttachmentOut, CommentIn, TicketIn, TicketOut, TicketPage, TicketPatch, TransitionIn,
+    ActivityOut,
+    AssignIn,
+    AttachmentOut,
+    CommentIn,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TransitionIn,
     WatcherIn,
 )
 from .selectors import TicketFilters, ticket_activity, ticket_list_for
 from .services import (
-    ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update, ticket_watch,
+    ticket_assign,
+    ticket_comment,
+    ticket_create,
+    ticket_transition,
+    ticket_update,
+    ticket_watch,
 )
 
 router = Router(tags=["tickets"])
@@ -55,12 +68,17 @@ def _fresh(request: HttpRequest, ref: int | str) -> dict[str, Any]:
 
 
 @router.post("", response={201: TicketOut})
-def create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict]:
+def create(request: HttpRequest, payload: TicketIn) -> Status:
     ticket = ticket_create(
-        initiator=request.user, type_code=payload.type, subject=payload.subject, description=payload.description,
-        priority_code=payload.priority, category_code=payload.category, fields=payload.fields,
+        initiator=request.user,
+        type_code=payload.type,
+        subject=payload.subject,
+        description=payload.description,
+        priority_code=payload.priority,
+        category_code=payload.category,
+        fields=payload.fields,
     )
-    return 201, _fresh(request, ticket.pk)
+    return Status(201, _fresh(request, ticket.pk))
 
 
 @router.get("", response=TicketPage)
@@ -68,8 +86,14 @@ def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> dict:
     if not 1 <= params.limit <= 100:
         raise Invalid("limit must be between 1 and 100", errors={"limit": "out of range"})
     filters = TicketFilters(
-        state=params.state, type=params.type, executor=params.executor, group=params.group, mine=params.mine,
-        initiator=params.initiator, priority=params.priority, q=params.q,
+        state=params.state,
+        type=params.type,
+        executor=params.executor,
+        group=params.group,
+        mine=params.mine,
+        initiator=params.initiator,
+        priority=params.priority,
+        q=params.q,
     )
     rows, next_cursor = ticket_list_for(request.user, filters, cursor=params.cursor, limit=params.limit)
     return {"items": [ser.ticket_item(t) for t in rows], "next_cursor": next_cursor}
@@ -92,8 +116,12 @@ def update(request: HttpRequest, ref: str, payload: TicketPatch) -> dict:
 def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> dict:
     ticket = access_ticket(request.user, ref)
     ticket_transition(
-        ticket=ticket, actor=request.user, transition_code=payload.transition, version=payload.version,
-        comment=payload.comment, executor=payload.executor,
+        ticket=ticket,
+        actor=request.user,
+        transition_code=payload.transition,
+        version=payload.version,
+        comment=payload.comment,
+        executor=payload.executor,
     )
     return _fresh(request, ticket.pk)
 
@@ -102,18 +130,21 @@ def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> dict:
 def assign(request: HttpRequest, ref: str, payload: AssignIn) -> dict:
     ticket = access_ticket(request.user, ref)
     ticket_assign(
-        ticket=ticket, actor=request.user, version=payload.version, executor=payload.executor,
+        ticket=ticket,
+        actor=request.user,
+        version=payload.version,
+        executor=payload.executor,
         group_code=payload.group,
     )
     return _fresh(request, ticket.pk)
 
 
 @router.post("/{ref}/comments", response={201: ActivityOut})
-def comment(request: HttpRequest, ref: str, payload: CommentIn) -> tuple[int, dict]:
+def comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status:
     ticket = access_ticket(request.user, ref)
     record = ticket_comment(ticket=ticket, actor=request.user, body=payload.body, internal=payload.internal)
     record.actor, record.point = request.user, ticket.point
-    return 201, ser.activity_item(record)
+    return Status(201, ser.activity_item(record))
 
 
 @router.get("/{ref}/activity", response=list[ActivityOut])
@@ -137,10 +168,10 @@ def unwatch(request: HttpRequest, ref: str, user: str) -> dict:
 
 
 @router.post("/{ref}/attachments", response={201: AttachmentOut})
-def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> tuple:
+def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> Status:
     ticket = access_ticket(request.user, ref)
     att = attachment_add(ticket=ticket, actor=request.user, upload=file, internal=internal)
-    return 201, ser.attachment_dict(att)
+    return Status(201, ser.attachment_dict(att))
 
 
 @router.get("/{ref}/attachments/{attachment_id}")

@@ -42,7 +42,8 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
     limit = settings.MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:
         raise Invalid(
-            f"the file is larger than the limit of {limit // (1024 * 1024)} MB", code="too_large",
+            f"the file is larger than the limit of {limit // (1024 * 1024)} MB",
+            code="too_large",
             errors={"file": "too large"},
         )
     if upload.size == 0:
@@ -53,16 +54,28 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
     upload.seek(0)
     token = secrets.token_urlsafe(24)
     att = Attachment(
-        ticket=ticket, uploaded_by=actor, token=token, name=_safe_name(upload.name or ""), size=upload.size,
-        content_type=(upload.content_type or "application/octet-stream")[:100], sha256=digest.hexdigest(),
-        internal=internal, created_at=now(),
+        ticket=ticket,
+        uploaded_by=actor,
+        token=token,
+        name=_safe_name(upload.name or ""),
+        size=upload.size,
+        content_type=(upload.content_type or "application/octet-stream")[:100],
+        sha256=digest.hexdigest(),
+        internal=internal,
+        created_at=now(),
     )
     att.file.save(token, upload, save=False)
     try:
         with transaction.atomic():
             record = Reaction.objects.create(
-                ticket=ticket, actor=actor, actor_role=actor_role(actor, ticket), point_id=ticket.point_id,
-                event=Event.ATTACHMENT, created_at=att.created_at, body=att.name, internal=internal,
+                ticket=ticket,
+                actor=actor,
+                actor_role=actor_role(actor, ticket),
+                point_id=ticket.point_id,
+                event=Event.ATTACHMENT,
+                created_at=att.created_at,
+                body=att.name,
+                internal=internal,
             )
             att.reaction = record
             att.save()

@@ -21,15 +21,25 @@ class Ticket(models.Model):
     description = models.TextField(_("description"), blank=True)
     fields = models.JSONField(_("form fields"), default=dict, blank=True)
     initiator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_tickets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="initiated_tickets",
         verbose_name=_("initiator"),
     )
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
         verbose_name=_("organisation"),
     )
     category = models.ForeignKey(
-        "catalog.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        "catalog.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
         verbose_name=_("category"),
     )
     priority = models.ForeignKey(
@@ -39,8 +49,12 @@ class Ticket(models.Model):
         "accounts.SupportGroup", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("support group")
     )
     executor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="executed_tickets", verbose_name=_("current executor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="executed_tickets",
+        verbose_name=_("current executor"),
     )
     point = models.ForeignKey(
         "routes.RoutePoint", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("route point")
@@ -84,6 +98,9 @@ class Watcher(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="uniq_ticket_watcher")]
         indexes = [models.Index(fields=["user", "ticket"], name="watcher_user_ticket")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.ticket_id}"
+
 
 class ActorRole(models.TextChoices):
     INITIATOR = "initiator", _("initiator")
@@ -118,20 +135,26 @@ class Reaction(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="log")
     created_at = models.DateTimeField(_("when"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("who"),
     )
     actor_role = models.CharField(_("role on the request"), max_length=12, choices=ActorRole.choices)
-    point = models.ForeignKey(
-        "routes.RoutePoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("stage")
-    )
+    point = models.ForeignKey("routes.RoutePoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("stage"))
     event = models.CharField(_("what happened"), max_length=16, choices=Event.choices)
     reaction = models.CharField(_("reaction"), max_length=32, choices=ReactionKind.choices, blank=True, default="")
     transition = models.ForeignKey(
         "routes.Transition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     to_point = models.ForeignKey(
-        "routes.RoutePoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "routes.RoutePoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("to stage"),
     )
     body = models.TextField(_("text"), blank=True)

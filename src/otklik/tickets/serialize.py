@@ -27,18 +27,34 @@ def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
 
 def ticket_item(t: Ticket) -> dict[str, Any]:
     return {
-        "id": t.pk, "number": t.number, "type": _ref(t.request_type), "state": t.point.code,
-        "state_name": t.point.name, "state_kind": t.point.kind, "is_open": t.is_open, "subject": t.subject,
-        "initiator": user_ref(t.initiator), "executor": user_ref(t.executor), "group": _ref(t.group),
-        "priority": _ref(t.priority), "category": _ref(t.category), "version": t.version,
-        "created_at": t.created_at, "updated_at": t.updated_at,
+        "id": t.pk,
+        "number": t.number,
+        "type": _ref(t.request_type),
+        "state": t.point.code,
+        "state_name": t.point.name,
+        "state_kind": t.point.kind,
+        "is_open": t.is_open,
+        "subject": t.subject,
+        "initiator": user_ref(t.initiator),
+        "executor": user_ref(t.executor),
+        "group": _ref(t.group),
+        "priority": _ref(t.priority),
+        "category": _ref(t.category),
+        "version": t.version,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
     }
 
 
 def attachment_dict(a: Attachment) -> dict[str, Any]:
     return {
-        "id": a.pk, "name": a.name, "size": a.size, "content_type": a.content_type, "internal": a.internal,
-        "url": f"/api/v1/tickets/{a.ticket_id}/attachments/{a.pk}", "created_at": a.created_at,
+        "id": a.pk,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "internal": a.internal,
+        "url": f"/api/v1/tickets/{a.ticket_id}/attachments/{a.pk}",
+        "created_at": a.created_at,
     }
 
 
@@ -56,8 +72,13 @@ def ticket_detail(
         # SLA targets arrive with the SLA regulation (issue 3); until then a request has none.
         "sla": [],
         "transitions": [
-            {"code": tr.code, "label": tr.label, "to": tr.target.code, "comment_required": tr.comment_required,
-             "choose_executor": tr.executor_on_arrival == ExecutorOnArrival.CHOSEN}
+            {
+                "code": tr.code,
+                "label": tr.label,
+                "to": tr.target.code,
+                "comment_required": tr.comment_required,
+                "choose_executor": tr.executor_on_arrival == ExecutorOnArrival.CHOSEN,
+            }
             for tr in transitions
         ],
     }
@@ -65,8 +86,18 @@ def ticket_detail(
 
 def activity_item(r: Reaction) -> dict[str, Any]:
     return {
-        "id": r.pk, "at": r.created_at, "event": r.event, "reaction": r.reaction, "actor": user_ref(r.actor),
-        "role": r.actor_role, "stage": stage_ref(r.point), "to_stage": stage_ref(r.to_point),
-        "transition": r.transition.code if r.transition_id else None, "body": r.body, "internal": r.internal,
-        "field": r.field, "old_value": r.old_value, "new_value": r.new_value,
+        "id": r.pk,
+        "at": r.created_at,
+        "event": r.event,
+        "reaction": r.reaction,
+        "actor": user_ref(r.actor),
+        "role": r.actor_role,
+        "stage": stage_ref(r.point),
+        "to_stage": stage_ref(r.to_point),
+        "transition": r.transition.code if r.transition_id else None,
+        "body": r.body,
+        "internal": r.internal,
+        "field": r.field,
+        "old_value": r.old_value,
+        "new_value": r.new_value,
     }

@@ -24,9 +24,7 @@ def _text(value: str | None, *, name: str, limit: int, required: bool = False) -
     if required and not text:
         raise Invalid(f"{name} is required", errors={name: "is required"})
     if len(text) > limit:
-        raise Invalid(
-            f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"}
-        )
+        raise Invalid(f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"})
     return text
 
 
@@ -51,8 +49,9 @@ def _next_number(request_type: RequestType) -> int:
         return int(cur.fetchone()[0])
 
 
-def _log(ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any,
-         **extra: Any) -> Reaction:
+def _log(
+    ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any, **extra: Any
+) -> Reaction:
     return Reaction.objects.create(
         ticket=ticket, actor=actor, actor_role=role, point_id=point_id, event=event, created_at=when, **extra
     )
@@ -80,9 +79,7 @@ def ticket_create(
             raise Invalid("no priorities are configured", code="misconfigured")
     category = _resolve(Category.objects.select_related("parent"), category_code, name="category")
     try:
-        clean_fields = validate_fields(
-            [f.spec() for f in request_type.form_fields.all()], fields
-        )
+        clean_fields = validate_fields([f.spec() for f in request_type.form_fields.all()], fields)
     except FieldErrors as exc:
         raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
 
@@ -128,8 +125,15 @@ def ticket_create(
         _log(ticket, actor=initiator, role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, when=when)
         if out_of_scope:
             _log(
-                ticket, actor=None, role=ActorRole.SYSTEM, point_id=start.pk, event=Event.TRANSITION, when=when,
-                reaction=ReactionKind.DECLINED_OUT_OF_SCOPE, to_point=point, body=category.out_of_scope_note,
+                ticket,
+                actor=None,
+                role=ActorRole.SYSTEM,
+                point_id=start.pk,
+                event=Event.TRANSITION,
+                when=when,
+                reaction=ReactionKind.DECLINED_OUT_OF_SCOPE,
+                to_point=point,
+                body=category.out_of_scope_note,
             )
     ticket.request_type = request_type
     ticket.point = point
@@ -233,13 +237,28 @@ def ticket_transition(
         _bump(ticket, version=version, **changes)
         when = ticket.updated_at
         _log(
-            ticket, actor=actor, role=role, point_id=source_id, event=Event.TRANSITION, when=when,
-            transition=transition, to_point=target, reaction=transition.reaction, body=body,
+            ticket,
+            actor=actor,
+            role=role,
+            point_id=source_id,
+            event=Event.TRANSITION,
+            when=when,
+            transition=transition,
+            to_point=target,
+            reaction=transition.reaction,
+            body=body,
         )
         if new_executor_id != old_executor_id:
             _log(
-                ticket, actor=actor, role=role, point_id=target.pk, event=Event.ASSIGNMENT, when=when,
-                field="executor", old_value=old_executor_id, new_value=new_executor_id,
+                ticket,
+                actor=actor,
+                role=role,
+                point_id=target.pk,
+                event=Event.ASSIGNMENT,
+                when=when,
+                field="executor",
+                old_value=old_executor_id,
+                new_value=new_executor_id,
             )
     ticket.point = target
     return ticket
@@ -251,7 +270,7 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may write internal notes")
     is_watcher = Watcher.objects.filter(ticket=ticket, user=actor).exists()
-    if not (caps or is_watcher or actor.is_support_staff and can_see(actor, ticket)):
+    if not (caps or is_watcher or (actor.is_support_staff and can_see(actor, ticket))):
         raise Forbidden(f"you may not comment on {ticket.number}")
     role = actor_role(actor, ticket)
     reaction = ""
@@ -263,8 +282,15 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
     when = now()
     with transaction.atomic():
         record = _log(
-            ticket, actor=actor, role=role, point_id=ticket.point_id, when=when,
-            event=Event.NOTE if internal else Event.COMMENT, body=text, internal=internal, reaction=reaction,
+            ticket,
+            actor=actor,
+            role=role,
+            point_id=ticket.point_id,
+            when=when,
+            event=Event.NOTE if internal else Event.COMMENT,
+            body=text,
+            internal=internal,
+            reaction=reaction,
         )
         # A reply changes no state, so it bumps no version: it must never make a colleague's
         # pending transition stale.
@@ -312,8 +338,15 @@ def ticket_assign(
         for field, new in (("group", group_id), ("executor", new_executor_id)):
             if old[field] != new:
                 _log(
-                    ticket, actor=actor, role=role, point_id=ticket.point_id, event=Event.ASSIGNMENT,
-                    when=ticket.updated_at, field=field, old_value=old[field], new_value=new,
+                    ticket,
+                    actor=actor,
+                    role=role,
+                    point_id=ticket.point_id,
+                    event=Event.ASSIGNMENT,
+                    when=ticket.updated_at,
+                    field=field,
+                    old_value=old[field],
+                    new_value=new,
                 )
     return ticket
 
@@ -351,8 +384,9 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         new_id = category.pk if category else None
         if new_id != ticket.category_id:
             updates["category_id"] = new_id
-            diffs.append(("category", ticket.category.code if ticket.category else None,
-                          category.code if category else None))
+            diffs.append(
+                ("category", ticket.category.code if ticket.category else None, category.code if category else None)
+            )
     if "fields" in changes:
         merged = {**ticket.fields, **(changes["fields"] or {})}
         try:
@@ -371,8 +405,15 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         _bump(ticket, version=version, **updates)
         for field, old, new in diffs:
             _log(
-                ticket, actor=actor, role=role, point_id=ticket.point_id, event=Event.FIELD_CHANGE,
-                when=ticket.updated_at, field=field[:50], old_value=old, new_value=new,
+                ticket,
+                actor=actor,
+                role=role,
+                point_id=ticket.point_id,
+                event=Event.FIELD_CHANGE,
+                when=ticket.updated_at,
+                field=field[:50],
+                old_value=old,
+                new_value=new,
             )
     return Ticket.objects.select_related("priority", "category").get(pk=ticket.pk)
 
@@ -397,8 +438,14 @@ def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = No
             changed = Watcher.objects.filter(ticket=ticket, user=user).delete()[0] > 0
         if changed:
             _log(
-                ticket, actor=actor, role=actor_role(actor, ticket), point_id=ticket.point_id,
-                event=Event.WATCHER, when=now(), field="watchers",
-                old_value=None if add else user.username, new_value=user.username if add else None,
+                ticket,
+                actor=actor,
+                role=actor_role(actor, ticket),
+                point_id=ticket.point_id,
+                event=Event.WATCHER,
+                when=now(),
+                field="watchers",
+                old_value=None if add else user.username,
+                new_value=user.username if add else None,
             )
     return changed

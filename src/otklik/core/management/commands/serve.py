@@ -28,8 +28,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default=os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000"))
         parser.add_argument("--no-worker", action="store_true", help="run the web server only")
-        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("OTKLIK_WEB_WORKERS", "1")),
-                            help="web server processes (use 2 or more with PostgreSQL)")
+        parser.add_argument(
+            "--web-workers",
+            type=int,
+            default=int(os.environ.get("OTKLIK_WEB_WORKERS", "1")),
+            help="web server processes (use 2 or more with PostgreSQL)",
+        )
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,8 +43,19 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         web = [
-            sys.executable, "-m", "uvicorn", "otklik.asgi:application", "--host", host, "--port", str(port),
-            "--workers", str(options["web_workers"]), "--no-access-log", "--timeout-graceful-shutdown", "10",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "otklik.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(options["web_workers"]),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
         ]
         children: dict[str, list[str]] = {"web": web}
         if not options["no_worker"]:

@@ -1,0 +1,62 @@
+# Otklik: `make run` starts a working help desk; `make test` runs the whole suite (SQLite, then PostgreSQL).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The PostgreSQL run of the suite; pytest-django creates (and drops) test_<name> beside it.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/otklik migrate --noinput
+	$(BIN)/otklik demo
+	$(BIN)/otklik serve
+
+test: $(BIN)/.installed-dev lint migrations test-sqlite test-postgres
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check src tests bench scripts
+
+fmt: $(BIN)/.installed-dev
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+
+migrations: $(BIN)/.installed-dev
+	OTKLIK_DATA_DIR=$$(mktemp -d) $(BIN)/otklik makemigrations --check --dry-run
+
+test-sqlite: $(BIN)/.installed-dev
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test-postgres: $(BIN)/.installed-dev
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --create-db; \
+	else \
+		echo; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo "!!! PostgreSQL is NOT reachable at $(PG_TEST_URL)"; \
+		echo "!!! The PostgreSQL half of the suite (concurrency, SKIP LOCKED, triggers) was SKIPPED."; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; echo; \
+	fi
+
+messages: $(BIN)/.installed-dev
+	cd src/otklik && ../../$(BIN)/otklik makemessages -l ru --no-obsolete && ../../$(BIN)/otklik compilemessages -l ru
+
+bench-seed: $(BIN)/.installed-dev
+	$(BIN)/python bench/seed.py --requests 100000
+
+bench-api: $(BIN)/.installed-dev
+	$(BIN)/python bench/api.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info

@@ -1,0 +1,45 @@
+"""Shared fixtures. The whole suite runs on SQLite, and again on PostgreSQL when `make test`
+sets DATABASE_URL (see Makefile); tests marked `postgres` run only there."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+# Every run gets its own data dir (uploads, secret key), never the developer's ./var.
+os.environ.setdefault("OTKLIK_DATA_DIR", tempfile.mkdtemp(prefix="otklik-test-"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only (run by `make test` against PostgreSQL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def personas(db):
+    from otklik.testing.personas import load_personas
+
+    return load_personas()
+
+
+@pytest.fixture
+def api(personas):
+    """An API client per persona: api("agent").post(path, json) with a real bearer token."""
+    from otklik.testing.client import ApiClient
+
+    cache: dict[str, ApiClient] = {}
+
+    def client(name: str) -> ApiClient:
+        if name not in cache:
+            cache[name] = ApiClient.for_user(getattr(personas, name))
+        return cache[name]
+
+    return client
