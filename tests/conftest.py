@@ -23,6 +23,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The demo's users get passwords; the production hasher (~0.4 s each) made every test slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def personas(db):
     from otklik.testing.personas import load_personas
@@ -43,3 +49,13 @@ def api(personas):
         return cache[name]
 
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_snapshot():  # noqa: ANN202
+    """Each test starts from the database, not from a previous test's rolled-back catalogue."""
+    from otklik.catalog.reference import invalidate
+
+    invalidate()
+    yield
+    invalidate()

@@ -14,6 +14,9 @@ from typing import Any
 
 FIELD_KINDS = ("text", "number", "choice", "date", "bool")
 DEFAULT_TEXT_LIMIT = 2000
+# Numbers are kept as JSON numbers; anything this large is a typo or an attack (int("1e10000000")
+# would take minutes and its JSON would be refused), and exceeds any bound a FormField can hold.
+NUMBER_MAGNITUDE_LIMIT = Decimal(10) ** 15
 
 
 class FieldSpecError(ValueError):
@@ -91,6 +94,8 @@ def _clean_one(spec: FieldSpec, value: Any) -> Any:
             raise ValueError(f"{value!r} is not a number") from None
         if not number.is_finite():
             raise ValueError("must be a finite number")
+        if number.copy_abs() >= NUMBER_MAGNITUDE_LIMIT:
+            raise ValueError("is too large (at most 15 digits before the decimal point)")
         if spec.min_value is not None and number < spec.min_value:
             raise ValueError(f"must be at least {spec.min_value}")
         if spec.max_value is not None and number > spec.max_value:

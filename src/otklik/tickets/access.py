@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
 from otklik.accounts.selectors import memberships_of
+from otklik.catalog.reference import reference
 from otklik.core.errors import Forbidden, NotFound
 from otklik.routes.models import Actor, Transition
 
@@ -103,9 +104,7 @@ def may_take(user: User, ticket: Ticket, transition: Transition) -> bool:
 
 
 def available_transitions(user: User, ticket: Ticket) -> list[Transition]:
-    transitions = getattr(ticket.point, "_prefetched_outgoing", None)
-    if transitions is None:
-        transitions = list(Transition.objects.filter(source_id=ticket.point_id).select_related("target"))
+    transitions = reference().outgoing.get(ticket.point_id, [])
     caps = actor_capacities(user, ticket)
     return [t for t in transitions if caps & set(t.actors())]
 

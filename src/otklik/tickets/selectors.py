@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
+from otklik.catalog.reference import reference
 from otklik.core.errors import DomainError, Invalid
 
 from .access import visible_tickets
 from .models import Reaction, Ticket
 
-LIST_RELATED = ("request_type", "point", "executor", "group", "initiator", "priority", "category")
+# Only the people are joined; types, points, groups, priorities and categories come from the
+# in-process reference snapshot (see catalog/reference.py).
+LIST_RELATED = ("executor", "initiator")
 OPEN_STATES = {"open": True, "closed": False}
 
 
@@ -60,22 +63,29 @@ def _user_filter(value: str, me: User) -> Q | None:
     return Q(username=text)
 
 
+def _id_or_none(by_code: dict, code: str) -> int:
+    """The id for a code; an unknown code matches nothing (id 0 never exists)."""
+    obj = by_code.get(code.strip())
+    return obj.pk if obj is not None else 0
+
+
 def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
+    ref = reference()
     qs = visible_tickets(user, Ticket.objects.select_related(*LIST_RELATED))
     if f.state:
         state = f.state.strip()
         if state in OPEN_STATES:
             qs = qs.filter(is_open=OPEN_STATES[state])
-        elif state in {"new", "in_work", "waiting", "resolved", "closed", "declined"}:
-            qs = qs.filter(point__kind=state)
         else:
-            qs = qs.filter(point__code=state)
+            by_kind = state in {"new", "in_work", "waiting", "resolved", "closed", "declined"}
+            ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
+            qs = qs.filter(point_id__in=ids)
     if f.type:
-        qs = qs.filter(request_type__code=f.type)
+        qs = qs.filter(request_type_id=_id_or_none(ref.types_by_code, f.type))
     if f.group:
-        qs = qs.filter(group__code=f.group)
+        qs = qs.filter(group_id=_id_or_none(ref.groups_by_code, f.group))
     if f.priority:
-        qs = qs.filter(priority__code=f.priority)
+        qs = qs.filter(priority_id=_id_or_none(ref.priorities_by_code, f.priority))
     if f.executor:
         if f.executor.strip() == "none":
             qs = qs.filter(executor__isnull=True)
@@ -102,7 +112,8 @@ def ticket_list_for(
     qs = _filtered(user, filters)
     if cursor:
         qs = qs.filter(pk__lt=decode_cursor(cursor))
-    rows = list(qs.order_by("-pk")[: limit + 1])
+    ref = reference()
+    rows = [ref.attach(t) for t in qs.order_by("-pk")[: limit + 1]]
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

@@ -7,13 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from otklik.accounts.models import SupportGroup, User
-from otklik.accounts.selectors import group_dispatcher_id, memberships_of
+from otklik.accounts.models import User
+from otklik.accounts.selectors import memberships_of
 from otklik.catalog.formfields import FieldErrors, validate_fields
-from otklik.catalog.models import Category, Priority, RequestType
+from otklik.catalog.models import RequestType
+from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
-from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint, Transition
+from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 
 from .access import actor_capacities, actor_role, can_see
 from .models import ActorRole, Event, Reaction, Ticket, Watcher
@@ -28,11 +29,9 @@ def _text(value: str | None, *, name: str, limit: int, required: bool = False) -
     return text
 
 
-def _resolve(source: Any, code: str | None, *, name: str) -> Any:
-    """An active catalogue row by code (source: a model or a queryset), or 422 naming the code."""
-    qs = source._default_manager.all() if isinstance(source, type) else source
-    obj = qs.filter(code=code, is_active=True).first() if code else None
-    if code and obj is None:
+def _active(obj: Any, code: str | None, *, name: str) -> Any:
+    """The reference row if it exists and is active, else 422 naming the code."""
+    if obj is None or not obj.is_active:
         raise Invalid(f"unknown {name} {code!r}", errors={name: f"unknown {name} {code!r}"})
     return obj
 
@@ -69,26 +68,30 @@ def ticket_create(
 ) -> Ticket:
     subject = _text(subject, name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
     description = _text(description, name="description", limit=settings.MAX_TEXT_LENGTH)
-    request_type = RequestType.objects.select_related("route").filter(code=type_code, is_active=True).first()
-    if request_type is None:
+    ref = reference()
+    request_type = ref.types_by_code.get(type_code)
+    if request_type is None or not request_type.is_active:
         raise Invalid(f"unknown request type {type_code!r}", errors={"type": f"unknown request type {type_code!r}"})
-    priority = _resolve(Priority, priority_code, name="priority")
-    if priority is None:
-        priority = Priority.objects.filter(is_active=True).order_by("-is_default", "rank").first()
+    if priority_code:
+        priority = _active(ref.priorities_by_code.get(priority_code), priority_code, name="priority")
+    else:
+        priority = ref.default_priority
         if priority is None:
             raise Invalid("no priorities are configured", code="misconfigured")
-    category = _resolve(Category.objects.select_related("parent"), category_code, name="category")
+    category = (
+        _active(ref.categories_by_code.get(category_code), category_code, name="category") if category_code else None
+    )
     try:
-        clean_fields = validate_fields([f.spec() for f in request_type.form_fields.all()], fields)
+        clean_fields = validate_fields([f.spec() for f in ref.fields_by_type.get(request_type.pk, [])], fields)
     except FieldErrors as exc:
         raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
 
-    route = request_type.route
-    start = RoutePoint.objects.filter(route=route, is_start=True).first()
+    route = ref.routes[request_type.route_id]
+    start = ref.start_points.get(route.pk)
     if start is None or not route.is_active:
         raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
     group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
-    point, executor_id, out_of_scope = start, group_dispatcher_id(group_id), False
+    point, executor_id, out_of_scope = start, ref.dispatchers.get(group_id), False
     if category is not None and not category.in_scope:
         note = category.out_of_scope_note or ""
         if route.out_of_scope_point_id is None:
@@ -97,7 +100,7 @@ def ticket_create(
                 code="out_of_scope",
                 errors={"category": "out of scope"},
             )
-        point = RoutePoint.objects.get(pk=route.out_of_scope_point_id)
+        point = ref.points[route.out_of_scope_point_id]
         executor_id, out_of_scope = None, True
 
     when = now()
@@ -189,11 +192,11 @@ def ticket_transition(
     executor: str | int | None = None,
 ) -> Ticket:
     _check_version(ticket, version)
-    transition = (
-        Transition.objects.select_related("target").filter(source_id=ticket.point_id, code=transition_code).first()
-    )
+    ref = reference()
+    transition = next((t for t in ref.outgoing.get(ticket.point_id, []) if t.code == transition_code), None)
     if transition is None:
-        if Transition.objects.filter(route_id=ticket.point.route_id, code=transition_code).exists():
+        route_codes = {t.code for ts in ref.outgoing.values() for t in ts if t.route_id == ticket.point.route_id}
+        if transition_code in route_codes:
             raise Conflict(
                 f"transition {transition_code!r} cannot be taken from point {ticket.point.code!r}",
                 code="wrong_point",
@@ -210,7 +213,7 @@ def ticket_transition(
     if rule == ExecutorOnArrival.ACTOR:
         new_executor_id = actor.pk
     elif rule == ExecutorOnArrival.DISPATCHER:
-        new_executor_id = group_dispatcher_id(ticket.group_id)
+        new_executor_id = ref.dispatchers.get(ticket.group_id)
     elif rule == ExecutorOnArrival.INITIATOR:
         new_executor_id = ticket.initiator_id
     elif rule == ExecutorOnArrival.CHOSEN:
@@ -314,10 +317,11 @@ def ticket_assign(
     group_code: str | None = None,
 ) -> Ticket:
     _check_version(ticket, version)
+    ref = reference()
     group_id = ticket.group_id
     if group_code is not None and group_code != ticket.group.code:
-        group = SupportGroup.objects.filter(code=group_code, is_active=True).first()
-        if group is None:
+        group = ref.groups_by_code.get(group_code)
+        if group is None or not group.is_active:
             raise Invalid(f"unknown support group {group_code!r}", errors={"group": "unknown"})
         group_id = group.pk
     if not _may_assign(actor, ticket, changing_group=group_id != ticket.group_id):
@@ -325,7 +329,7 @@ def ticket_assign(
     if executor not in (None, ""):
         new_executor_id: int | None = _staff_member(executor, group_id=group_id).pk
     elif group_id != ticket.group_id:
-        new_executor_id = group_dispatcher_id(group_id)
+        new_executor_id = ref.dispatchers.get(group_id)
     else:
         raise Invalid("name an executor or a group", errors={"executor": "required"})
     if new_executor_id == ticket.executor_id and group_id == ticket.group_id:
@@ -360,6 +364,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
     caps = actor_capacities(actor, ticket)
     if not caps & {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}:
         raise Forbidden(f"you may not edit {ticket.number}")
+    ref = reference()
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise Invalid(f"these cannot be changed: {', '.join(unknown)}")
@@ -371,14 +376,15 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
             updates["subject"] = subject
             diffs.append(("subject", ticket.subject, subject))
     if "priority" in changes:
-        priority = _resolve(Priority, changes["priority"] or "", name="priority")
-        if priority is None:
+        if not changes["priority"]:
             raise Invalid("priority cannot be empty", errors={"priority": "required"})
+        priority = _active(ref.priorities_by_code.get(changes["priority"]), changes["priority"], name="priority")
         if priority.pk != ticket.priority_id:
             updates["priority_id"] = priority.pk
             diffs.append(("priority", ticket.priority.code, priority.code))
     if "category" in changes:
-        category = _resolve(Category, changes["category"] or None, name="category")
+        code = changes["category"] or None
+        category = _active(ref.categories_by_code.get(code), code, name="category") if code else None
         if category is not None and not category.in_scope:
             raise Invalid(f"category {category.code!r} is out of scope", errors={"category": "out of scope"})
         new_id = category.pk if category else None
@@ -390,7 +396,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
     if "fields" in changes:
         merged = {**ticket.fields, **(changes["fields"] or {})}
         try:
-            clean = validate_fields([f.spec() for f in ticket.request_type.form_fields.all()], merged)
+            clean = validate_fields([f.spec() for f in ref.fields_by_type.get(ticket.request_type_id, [])], merged)
         except FieldErrors as exc:
             raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
         for key in sorted(set(clean) | set(ticket.fields)):
@@ -415,7 +421,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
                 old_value=old,
                 new_value=new,
             )
-    return Ticket.objects.select_related("priority", "category").get(pk=ticket.pk)
+    return ref.attach(ticket)
 
 
 def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = None, add: bool = True) -> bool:

@@ -1,0 +1,126 @@
+"""A per-process snapshot of the small reference tables: request types, form fields, priorities,
+categories, support groups, routes, route points and transitions.
+
+Hot paths (create, list, detail) read these from memory instead of joining them into every
+query: an eight-table join costs PostgreSQL more to plan than to run. The snapshot is dropped
+at once when any of these rows is saved or deleted in this process (signals), and rebuilt at
+most `REFERENCE_TTL` seconds after it was read, so a change made by another process (another
+web worker, the admin on another node) shows within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from otklik.accounts.models import GroupMembership, SupportGroup
+from otklik.routes.models import Route, RoutePoint, Transition
+
+from .models import Category, FormField, Priority, RequestType
+
+
+@dataclass
+class Reference:
+    types: dict[int, RequestType] = field(default_factory=dict)
+    types_by_code: dict[str, RequestType] = field(default_factory=dict)
+    fields_by_type: dict[int, list[FormField]] = field(default_factory=dict)
+    priorities: dict[int, Priority] = field(default_factory=dict)
+    priorities_by_code: dict[str, Priority] = field(default_factory=dict)
+    default_priority: Priority | None = None
+    categories: dict[int, Category] = field(default_factory=dict)
+    categories_by_code: dict[str, Category] = field(default_factory=dict)
+    groups: dict[int, SupportGroup] = field(default_factory=dict)
+    groups_by_code: dict[str, SupportGroup] = field(default_factory=dict)
+    dispatchers: dict[int, int | None] = field(default_factory=dict)
+    routes: dict[int, Route] = field(default_factory=dict)
+    points: dict[int, RoutePoint] = field(default_factory=dict)
+    start_points: dict[int, RoutePoint] = field(default_factory=dict)
+    outgoing: dict[int, list[Transition]] = field(default_factory=dict)
+    built_at: float = 0.0
+
+    def attach(self, ticket: Any) -> Any:
+        """Set a ticket's reference relations from the snapshot (no queries)."""
+        ticket.request_type = self.types.get(ticket.request_type_id) or ticket.request_type
+        ticket.point = self.points.get(ticket.point_id) or ticket.point
+        ticket.priority = self.priorities.get(ticket.priority_id) or ticket.priority
+        ticket.group = self.groups.get(ticket.group_id) or ticket.group
+        if ticket.category_id is None:
+            ticket.category = None
+        else:
+            ticket.category = self.categories.get(ticket.category_id) or ticket.category
+        return ticket
+
+
+def _build() -> Reference:
+    ref = Reference()
+    for t in RequestType.objects.all():
+        ref.types[t.pk] = t
+        ref.types_by_code[t.code] = t
+    for f in FormField.objects.order_by("order", "id"):
+        ref.fields_by_type.setdefault(f.request_type_id, []).append(f)
+    for p in Priority.objects.order_by("rank", "code"):
+        ref.priorities[p.pk] = p
+        ref.priorities_by_code[p.code] = p
+    active = [p for p in ref.priorities.values() if p.is_active]
+    ref.default_priority = next((p for p in active if p.is_default), active[0] if active else None)
+    for c in Category.objects.all():
+        ref.categories[c.pk] = c
+        ref.categories_by_code[c.code] = c
+    for c in ref.categories.values():
+        c.parent = ref.categories.get(c.parent_id) if c.parent_id else None
+    for g in SupportGroup.objects.all():
+        ref.groups[g.pk] = g
+        ref.groups_by_code[g.code] = g
+    first_lead: dict[int, int] = {}
+    for m in GroupMembership.objects.filter(is_lead=True, user__is_active=True).order_by("id"):
+        first_lead.setdefault(m.group_id, m.user_id)
+    for g in ref.groups.values():
+        ref.dispatchers[g.pk] = g.dispatcher_id or first_lead.get(g.pk)
+    for r in Route.objects.all():
+        ref.routes[r.pk] = r
+    for p in RoutePoint.objects.all():
+        ref.points[p.pk] = p
+        p.route = ref.routes[p.route_id]
+        if p.is_start:
+            ref.start_points[p.route_id] = p
+    for t in Transition.objects.order_by("order", "id"):
+        t.source = ref.points[t.source_id]
+        t.target = ref.points[t.target_id]
+        ref.outgoing.setdefault(t.source_id, []).append(t)
+    for t in ref.types.values():
+        t.route = ref.routes[t.route_id]
+    ref.built_at = time.monotonic()
+    return ref
+
+
+_lock = threading.Lock()
+_current: Reference | None = None
+
+
+def reference() -> Reference:
+    global _current
+    ref = _current
+    ttl = float(getattr(settings, "REFERENCE_TTL", 2.0))
+    if ref is None or time.monotonic() - ref.built_at > ttl:
+        with _lock:
+            ref = _current
+            if ref is None or time.monotonic() - ref.built_at > ttl:
+                ref = _current = _build()
+    return ref
+
+
+def invalidate(**_: Any) -> None:
+    global _current
+    _current = None
+
+
+_WATCHED = (RequestType, FormField, Priority, Category, SupportGroup, GroupMembership, Route, RoutePoint, Transition)
+for _model in _WATCHED:
+    post_save.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-save-{_model.__name__}")
+    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-delete-{_model.__name__}")
+m2m_changed.connect(invalidate, sender=SupportGroup.members.through, dispatch_uid="otklik-reference-m2m")
