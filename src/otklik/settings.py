@@ -136,9 +136,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 10,
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs its sync code in a fresh thread, so per-thread persistent
+    # connections would never be reused: a process-wide psycopg pool is what makes them cheap.
     _db.setdefault("OPTIONS", {})
-    _db["CONN_MAX_AGE"] = _env_int("OTKLIK_DB_CONN_MAX_AGE", 60)
-    _db["CONN_HEALTH_CHECKS"] = True
+    _db["CONN_MAX_AGE"] = 0
+    if _env_bool("OTKLIK_DB_POOL", True):
+        _db["OPTIONS"]["pool"] = {
+            "min_size": _env_int("OTKLIK_DB_POOL_MIN", 2),
+            "max_size": _env_int("OTKLIK_DB_POOL_MAX", 20),
+            "timeout": 10,
+        }
 else:
     raise SystemExit(f"DATABASE_URL={DATABASE_URL!r}: only sqlite:// and postgres:// are supported")
 DATABASES = {"default": _db}

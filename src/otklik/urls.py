@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
 
@@ -10,6 +11,10 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     # admin is the place to work in a browser.
     return HttpResponseRedirect("/admin/")
 
+
+admin.site.site_header = _("Otklik: help desk administration")
+admin.site.site_title = _("Otklik")
+admin.site.index_title = _("Configuration")
 
 urlpatterns = [
     path("", home, name="home"),

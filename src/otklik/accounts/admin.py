@@ -4,12 +4,17 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import ApiToken, GroupMembership, Organisation, SupportGroup, User
 from .services import token_create
+
+# Access comes from roles and support groups; Django's permission groups would only confuse.
+admin.site.unregister(Group)
 
 
 @admin.register(Organisation)
@@ -83,4 +88,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         from otklik.core.clock import now
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
-        messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})
+        messages.success(
+            request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
+        )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -66,6 +70,41 @@ def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "throttled"}
     return _error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
+    """NUL characters are bad input: PostgreSQL cannot store or even compare them (a 500 there),
+    SQLite would store them. Refuse them in the path, the query and a JSON body, before anything
+    reads the database. (Uploaded files are bytes and may contain anything; their names are cleaned.)"""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        found = "\x00" in request.path or _has_nul(kwargs) or _has_nul(dict(request.GET.lists()))
+        if not found and request.content_type == "application/json" and b"\\u0000" in request.body:
+            try:
+                found = _has_nul(json.loads(request.body))
+            except ValueError:
+                found = False  # not JSON: the parser answers 400 for that
+        if found:
+            return _error(
+                request, 400, "the request contains a NUL character (\\u0000), which is not allowed", "bad_request"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(refuse_nul, mode="view")
 
 
 @api.get("/health", auth=None, tags=["system"])

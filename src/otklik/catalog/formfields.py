@@ -77,6 +77,11 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def _plain(number: Decimal) -> str:
+    """A bound as people write it: 1, 2.5, 100000 (the database keeps 1.0000, 1E+5 after normalize)."""
+    return format(number.normalize(), "f")
+
+
 def _clean_one(spec: FieldSpec, value: Any) -> Any:
     if spec.kind == "text":
         if not isinstance(value, str):
@@ -97,9 +102,9 @@ def _clean_one(spec: FieldSpec, value: Any) -> Any:
         if number.copy_abs() >= NUMBER_MAGNITUDE_LIMIT:
             raise ValueError("is too large (at most 15 digits before the decimal point)")
         if spec.min_value is not None and number < spec.min_value:
-            raise ValueError(f"must be at least {spec.min_value}")
+            raise ValueError(f"must be at least {_plain(spec.min_value)}")
         if spec.max_value is not None and number > spec.max_value:
-            raise ValueError(f"must be at most {spec.max_value}")
+            raise ValueError(f"must be at most {_plain(spec.max_value)}")
         return int(number) if number == number.to_integral_value() else float(number)
     if spec.kind == "choice":
         if not isinstance(value, str) or value not in spec.choices:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import Route, RoutePoint, Transition
+from .services import route_copy
 from .validation import PointSpec, TransitionSpec, route_problems
 
 ACTOR_FLAGS = (
@@ -63,8 +65,8 @@ class TransitionFormSet(BaseInlineFormSet):
         problems = route_problems(points, transitions, oos if oos not in deleted else None)
         if problems:
             raise ValidationError(
-                ["This active route cannot be saved: " + p for p in problems]
-                + ["Untick 'active' to save an unfinished route as a draft."]
+                [_("This active route cannot be saved: %(problem)s") % {"problem": p} for p in problems]
+                + [_("Untick 'active' to save an unfinished route as a draft.")]
             )
 
 
@@ -81,7 +83,7 @@ class TransitionInline(admin.StackedInline):
     extra = 0
     fieldsets = (
         (None, {"fields": (("code", "order"), ("label_ru", "label_en"), ("source", "target"))}),
-        ("Who may take it", {"fields": (tuple(flag for flag, _ in ACTOR_FLAGS),)}),
+        (_("Who may take it"), {"fields": (tuple(flag for flag, _name in ACTOR_FLAGS),)}),
         (None, {"fields": (("comment_required", "executor_on_arrival", "reaction"),)}),
     )
 
@@ -104,12 +106,38 @@ class RouteForm(forms.ModelForm):
             RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
         )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk and not data.get("is_active"):
+            types = list(self.instance.request_types.filter(is_active=True).values_list("code", flat=True))
+            if types:
+                raise ValidationError(
+                    {
+                        "is_active": _(
+                            "This route serves the request types %(types)s and must stay active. To restructure "
+                            "it, use the action 'Copy as a draft', edit and activate the copy, then switch the "
+                            "types to it."
+                        )
+                        % {"types": ", ".join(types)}
+                    }
+                )
+        return data
+
 
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
     form = RouteForm
     list_display = ("code", "name_ru", "name_en", "is_active")
     inlines = [RoutePointInline, TransitionInline]
+    actions = ["copy_as_draft"]
+
+    @admin.action(description=_("Copy as a draft"))
+    def copy_as_draft(self, request: HttpRequest, queryset: Any) -> None:
+        for route in queryset:
+            copy = route_copy(route=route)
+            messages.success(
+                request, _("Draft %(code)s created from %(source)s.") % {"code": copy.code, "source": route.code}
+            )
 
     def _create_formsets(self, request: HttpRequest, obj: Route, change: bool) -> Any:
         formsets, inline_instances = super()._create_formsets(request, obj, change)

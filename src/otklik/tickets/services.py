@@ -437,6 +437,13 @@ def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = No
         if found is None:
             raise Invalid(f"unknown user {user_ref!r}", errors={"user": "unknown"})
         user = found
+    # A watcher sees the whole request: never hand one organisation's request to another's people.
+    foreign = user.organisation_id is None or user.organisation_id != ticket.organisation_id
+    if add and foreign and not user.is_support_staff and user.pk != ticket.initiator_id:
+        raise Invalid(
+            f"{user.username} is not of the request's organisation",
+            errors={"user": "not of the request's organisation"},
+        )
     with transaction.atomic():
         if add:
             _, changed = Watcher.objects.get_or_create(ticket=ticket, user=user)

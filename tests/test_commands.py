@@ -1,0 +1,93 @@
+"""The `otklik` commands: demo (idempotent), worker --once, serve's argument checks."""
+
+import os
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from otklik.accounts.models import GroupMembership, User
+from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.core.management.commands.serve import parse_addr
+from otklik.routes.models import Route, RoutePoint, Transition
+from otklik.tickets.attachments import attachment_add
+from otklik.tickets.models import Ticket
+
+
+def _counts():
+    return {
+        m.__name__: m.objects.count()
+        for m in (
+            User,
+            GroupMembership,
+            Category,
+            Priority,
+            RequestType,
+            FormField,
+            Route,
+            RoutePoint,
+            Transition,
+            Ticket,
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_demo_is_idempotent_and_prints_logins():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    first = _counts()
+    call_command("demo", stdout=StringIO())
+    assert _counts() == first
+    assert first["Ticket"] == 3 and first["RequestType"] == 3 and first["User"] == 7
+    for name in ("initiator", "initiator2", "agent", "agent2", "lead", "manager", "admin"):
+        assert f"{name} / {name}" in out.getvalue()
+        assert User.objects.get(username=name).check_password(name)
+    assert all(r.is_active and r.problems() == [] for r in Route.objects.all())
+
+
+@pytest.mark.django_db
+def test_demo_keeps_a_changed_password():
+    call_command("demo", stdout=StringIO())
+    agent = User.objects.get(username="agent")
+    agent.set_password("a-better-secret")
+    agent.save()
+    call_command("demo", stdout=StringIO())
+    assert User.objects.get(username="agent").check_password("a-better-secret")
+
+
+def test_worker_once_sweeps_only_old_orphan_files(personas):
+    ticket = Ticket.objects.filter(initiator=personas.initiator).first()
+    kept = attachment_add(ticket=ticket, actor=personas.initiator, upload=SimpleUploadedFile("a.txt", b"hello"))
+    kept_path = Path(kept.file.path)
+    old = time.time() - 7200
+    os.utime(kept_path, (old, old))
+    orphan_dir = Path(settings.MEDIA_ROOT) / "attachments" / "999" / "999"
+    orphan_dir.mkdir(parents=True, exist_ok=True)
+    orphan, fresh = orphan_dir / "orphan-token", orphan_dir / "fresh-token"
+    orphan.write_bytes(b"left by a crash")
+    fresh.write_bytes(b"a transaction may still be writing its row")
+    os.utime(orphan, (old, old))
+
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+
+    assert "attachments.sweep_orphans: 1" in out.getvalue()
+    assert not orphan.exists()
+    assert fresh.exists() and kept_path.exists()
+
+
+@pytest.mark.parametrize("value", ["8000", "host:", ":80", "127.0.0.1:99999", "127.0.0.1:http"])
+def test_serve_refuses_a_bad_address(value):
+    with pytest.raises(CommandError, match="is not HOST:PORT"):
+        parse_addr(value)
+
+
+def test_serve_parses_addresses():
+    assert parse_addr("127.0.0.1:8000") == ("127.0.0.1", 8000)
+    assert parse_addr("[::1]:8080") == ("::1", 8080)

@@ -1,0 +1,53 @@
+"""`otklik serve` as a user runs it: a real process tree that answers HTTP and stops cleanly on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the process test runs once, on the embedded SQLite database",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_and_stops_cleanly(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "otklik", "serve", "--addr", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as resp:
+                    body = resp.read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert body == '{"status": "ok"}'
+        # The migrations ran before serving: the embedded database exists with its tables.
+        assert (tmp_path / "otklik.sqlite3").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Otklik stopped." in out
+    assert "worker: started" in out and "worker: stopped" in out
