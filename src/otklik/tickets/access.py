@@ -49,7 +49,9 @@ def ticket_lookup(ref: str | int) -> Q:
     """A request is addressed by its id or by its number (ERR-000123)."""
     text = str(ref).strip()
     if text.isdigit():
-        return Q(pk=int(text))
+        value = int(text)
+        # Beyond a bigint no row can exist; PostgreSQL would refuse the comparison itself.
+        return Q(pk=value) if value < 2**63 else Q(pk__in=[])
     return Q(number=text.upper())
 
 

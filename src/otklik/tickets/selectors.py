@@ -58,7 +58,7 @@ def _user_filter(value: str, me: User) -> Q | None:
     text = value.strip()
     if text == "me":
         return Q(pk=me.pk)
-    if text.isdigit():
+    if text.isdigit() and int(text) < 2**63:
         return Q(pk=int(text))
     return Q(username=text)
 

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+UPLOAD_OVERHEAD = 1024 * 1024  # multipart framing and form fields beside the file
+
+
+class BodySizeLimitMiddleware:
+    """Refuse an announced body larger than anything Otklik accepts with 413, before reading it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.MAX_ATTACHMENT_BYTES + UPLOAD_OVERHEAD if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            detail = f"the request body ({length} bytes) is larger than the limit of {limit} bytes"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": detail, "code": "too_large"}, status=413)
+            return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
