@@ -52,7 +52,7 @@ def api(personas):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_reference_snapshot():  # noqa: ANN202
+def _fresh_reference_snapshot():
     """Each test starts from the database, not from a previous test's rolled-back catalogue."""
     from otklik.catalog.reference import invalidate
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from otklik.accounts.models import GroupMembership, SupportGroup
+from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
@@ -73,14 +73,16 @@ def _build() -> Reference:
         ref.categories_by_code[c.code] = c
     for c in ref.categories.values():
         c.parent = ref.categories.get(c.parent_id) if c.parent_id else None
-    for g in SupportGroup.objects.all():
+    for g in SupportGroup.objects.select_related("dispatcher"):
         ref.groups[g.pk] = g
         ref.groups_by_code[g.code] = g
     first_lead: dict[int, int] = {}
     for m in GroupMembership.objects.filter(is_lead=True, user__is_active=True).order_by("id"):
         first_lead.setdefault(m.group_id, m.user_id)
     for g in ref.groups.values():
-        ref.dispatchers[g.pk] = g.dispatcher_id or first_lead.get(g.pk)
+        # A deactivated dispatcher receives nothing: the group's first active lead does instead.
+        dispatcher = g.dispatcher_id if g.dispatcher_id and g.dispatcher.is_active else None
+        ref.dispatchers[g.pk] = dispatcher or first_lead.get(g.pk)
     for r in Route.objects.all():
         ref.routes[r.pk] = r
     for p in RoutePoint.objects.all():
@@ -119,7 +121,19 @@ def invalidate(**_: Any) -> None:
     _current = None
 
 
-_WATCHED = (RequestType, FormField, Priority, Category, SupportGroup, GroupMembership, Route, RoutePoint, Transition)
+# Users matter too: deactivating a dispatcher or lead changes who receives new requests.
+_WATCHED = (
+    RequestType,
+    FormField,
+    Priority,
+    Category,
+    SupportGroup,
+    GroupMembership,
+    Route,
+    RoutePoint,
+    Transition,
+    User,
+)
 for _model in _WATCHED:
     post_save.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-save-{_model.__name__}")
     post_delete.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-delete-{_model.__name__}")

@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from otklik.core.errors import Invalid
+from otklik.core.errors import Invalid, NotFound
 
 from . import serialize as ser
 from .access import access_ticket, available_transitions
@@ -65,6 +65,17 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 def _fresh(request: HttpRequest, ref: int | str) -> dict[str, Any]:
     return _detail(request, access_ticket(request.user, ref))
+
+
+def _after_own_change(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """The request after a change the caller was allowed to make, even when that change took it
+    out of their sight (moved to another group, stopped watching): the write succeeded, so the
+    answer is 200 with the result, not a 404 that reads as a failure."""
+    try:
+        return _fresh(request, ticket.pk)
+    except NotFound:
+        related = ("request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority")
+        return _detail(request, Ticket.objects.select_related(*related).get(pk=ticket.pk))
 
 
 @router.post("", response={201: TicketOut})
@@ -136,7 +147,7 @@ def assign(request: HttpRequest, ref: str, payload: AssignIn) -> dict:
         executor=payload.executor,
         group_code=payload.group,
     )
-    return _fresh(request, ticket.pk)
+    return _after_own_change(request, ticket)
 
 
 @router.post("/{ref}/comments", response={201: ActivityOut})
@@ -164,7 +175,7 @@ def watch(request: HttpRequest, ref: str, payload: WatcherIn) -> dict:
 def unwatch(request: HttpRequest, ref: str, user: str) -> dict:
     ticket = access_ticket(request.user, ref)
     ticket_watch(ticket=ticket, actor=request.user, user_ref=user, add=False)
-    return _fresh(request, ticket.pk)
+    return _after_own_change(request, ticket)
 
 
 @router.post("/{ref}/attachments", response={201: AttachmentOut})
