@@ -138,9 +138,9 @@ def ticket_create(
                 to_point=point,
                 body=category.out_of_scope_note,
             )
-    ticket.request_type = request_type
-    ticket.point = point
-    return ticket
+    ticket.initiator = initiator
+    ticket.organisation = initiator.organisation if initiator.organisation_id else None
+    return ref.attach(ticket)
 
 
 def _bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
