@@ -29,7 +29,10 @@ def _form_data(response):
 
 
 @pytest.fixture
-def admin_client_ru(personas):
+def admin_client_en(personas):
+    # The messages are asserted in English; test_i18n checks the Russian admin.
+    personas.admin.language = "en"
+    personas.admin.save()
     client = Client()
     client.force_login(personas.admin)
     return client
@@ -39,16 +42,16 @@ def _change_url(route):
     return f"/admin/routes/route/{route.pk}/change/"
 
 
-def test_unchanged_route_saves(admin_client_ru):
+def test_unchanged_route_saves(admin_client_en):
     route = Route.objects.get(code="error")
-    page = admin_client_ru.get(_change_url(route))
-    resp = admin_client_ru.post(_change_url(route), _form_data(page))
+    page = admin_client_en.get(_change_url(route))
+    resp = admin_client_en.post(_change_url(route), _form_data(page))
     assert resp.status_code == 302, resp.content.decode()[:2000]
 
 
-def test_transition_without_actor_is_refused_and_named(admin_client_ru):
+def test_transition_without_actor_is_refused_and_named(admin_client_en):
     route = Route.objects.get(code="error")
-    page = admin_client_ru.get(_change_url(route))
+    page = admin_client_en.get(_change_url(route))
     data = _form_data(page)
     accept = Transition.objects.get(route=route, code="accept")
     index = next(
@@ -57,7 +60,7 @@ def test_transition_without_actor_is_refused_and_named(admin_client_ru):
     for flag in ("by_initiator", "by_executor", "by_group_member", "by_group_lead", "by_manager"):
         data.pop(f"transitions-{index}-{flag}", None)
 
-    resp = admin_client_ru.post(_change_url(route), data)
+    resp = admin_client_en.post(_change_url(route), data)
 
     assert resp.status_code == 200
     text = resp.content.decode()
@@ -66,25 +69,25 @@ def test_transition_without_actor_is_refused_and_named(admin_client_ru):
     assert accept.actors() == ("group_member", "group_lead", "manager")
 
 
-def test_deleting_the_only_way_out_is_refused(admin_client_ru):
+def test_deleting_the_only_way_out_is_refused(admin_client_en):
     route = Route.objects.get(code="request")
-    page = admin_client_ru.get(_change_url(route))
+    page = admin_client_en.get(_change_url(route))
     data = _form_data(page)
     forms = page.context["inline_admin_formsets"][1].formset.forms
     for i, f in enumerate(forms):
         if f.instance.code in ("provide",):
             data[f"transitions-{i}-DELETE"] = "on"
 
-    resp = admin_client_ru.post(_change_url(route), data)
+    resp = admin_client_en.post(_change_url(route), data)
 
     assert resp.status_code == 200
     assert "points from which no final point can be reached: waiting" in resp.content.decode()
     assert Transition.objects.filter(route=route, code="provide").exists()
 
 
-def test_a_draft_route_may_be_incomplete(admin_client_ru):
+def test_a_draft_route_may_be_incomplete(admin_client_en):
     route = Route.objects.create(code="draft", name_ru="Черновик", name_en="Draft")
-    page = admin_client_ru.get(_change_url(route))
+    page = admin_client_en.get(_change_url(route))
     data = _form_data(page)
     data.update(
         {
@@ -97,27 +100,27 @@ def test_a_draft_route_may_be_incomplete(admin_client_ru):
             "points-0-order": "0",
         }
     )
-    resp = admin_client_ru.post(_change_url(route), data)
+    resp = admin_client_en.post(_change_url(route), data)
     assert resp.status_code == 302
     assert route.points.count() == 1
     assert route.problems()  # a draft may be unsound …
     assert not Route.objects.get(pk=route.pk).is_active  # … because it is not active
 
 
-def test_a_route_in_use_cannot_become_a_draft(admin_client_ru):
+def test_a_route_in_use_cannot_become_a_draft(admin_client_en):
     route = Route.objects.get(code="error")
-    page = admin_client_ru.get(_change_url(route))
+    page = admin_client_en.get(_change_url(route))
     data = _form_data(page)
     data.pop("is_active")
-    resp = admin_client_ru.post(_change_url(route), data)
+    resp = admin_client_en.post(_change_url(route), data)
     assert resp.status_code == 200
     assert "serves the request types error and must stay active" in resp.content.decode()
     assert Route.objects.get(pk=route.pk).is_active
 
 
-def test_copy_as_draft_copies_points_and_transitions(admin_client_ru):
+def test_copy_as_draft_copies_points_and_transitions(admin_client_en):
     route = Route.objects.get(code="wish")
-    resp = admin_client_ru.post("/admin/routes/route/", {"action": "copy_as_draft", "_selected_action": [route.pk]})
+    resp = admin_client_en.post("/admin/routes/route/", {"action": "copy_as_draft", "_selected_action": [route.pk]})
     assert resp.status_code == 302
     copy = Route.objects.get(code="wish-draft")
     assert not copy.is_active and copy.problems() == []

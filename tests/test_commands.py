@@ -6,7 +6,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -61,7 +60,8 @@ def test_demo_keeps_a_changed_password():
     assert User.objects.get(username="agent").check_password("a-better-secret")
 
 
-def test_worker_once_sweeps_only_old_orphan_files(personas):
+def test_worker_once_sweeps_only_old_orphan_files(personas, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # this test's files only, whatever other tests left behind
     ticket = Ticket.objects.filter(initiator=personas.initiator).first()
     kept = attachment_add(ticket=ticket, actor=personas.initiator, upload=SimpleUploadedFile("a.txt", b"hello"))
     kept_path = Path(kept.file.path)

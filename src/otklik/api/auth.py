@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.session import SessionAuth
 
@@ -34,6 +35,10 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=moment)
         request.user = row.user
         request.api_token = row  # type: ignore[attr-defined]
+        # UserLanguageMiddleware ran before we knew the user: their stored language wins here too.
+        if row.user.language:
+            translation.activate(row.user.language)
+            request.LANGUAGE_CODE = row.user.language  # type: ignore[attr-defined]
         return row.user
 
 

@@ -21,8 +21,18 @@ class DomainError(Exception):
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": self.detail, "code": self.code}
         if self.errors:
-            body["errors"] = self.errors
+            body["errors"] = flatten_errors(self.errors)
         return body
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Per-field errors in the API's one shape: [{"field": "fields.steps", "message": "is required"}]."""
+    if isinstance(errors, dict):
+        out: list[dict[str, str]] = []
+        for key, value in errors.items():
+            out.extend(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return [{"field": prefix, "message": str(errors)}]
 
 
 class NotFound(DomainError):

@@ -64,6 +64,9 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, through="Watcher", related_name="watched_tickets", verbose_name=_("watchers")
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Number and subject, case-folded in Python: SQLite's LIKE folds only ASCII, so a
+    # Cyrillic search must compare text that is already folded, on both databases.
+    search = models.CharField(max_length=240, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -86,6 +89,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
+
+
+def search_text(number: str, subject: str) -> str:
+    return f"{number} {subject}".casefold()[:240]
 
 
 class Watcher(models.Model):

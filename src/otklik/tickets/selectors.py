@@ -101,7 +101,7 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
         if len(text) > 200:
             raise Invalid("the search text is longer than 200 characters", errors={"q": "too long"})
         if text:
-            qs = qs.filter(Q(number=text.upper()) | Q(subject__icontains=text))
+            qs = qs.filter(Q(number=text.upper()) | Q(search__contains=text.casefold()))
     return qs
 
 

@@ -17,7 +17,7 @@ from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 
 from .access import actor_capacities, actor_role, can_see
-from .models import ActorRole, Event, Reaction, Ticket, Watcher
+from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
 
 
 def _text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
@@ -106,8 +106,10 @@ def ticket_create(
     when = now()
     with transaction.atomic():
         seq = _next_number(request_type)
+        number = f"{request_type.prefix}-{seq:06d}"
         ticket = Ticket.objects.create(
-            number=f"{request_type.prefix}-{seq:06d}",
+            number=number,
+            search=search_text(number, subject),
             request_type=request_type,
             seq=seq,
             subject=subject,
@@ -374,6 +376,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         subject = _text(changes["subject"], name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
         if subject != ticket.subject:
             updates["subject"] = subject
+            updates["search"] = search_text(ticket.number, subject)
             diffs.append(("subject", ticket.subject, subject))
     if "priority" in changes:
         if not changes["priority"]:
