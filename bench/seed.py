@@ -585,7 +585,7 @@ def seed(args: argparse.Namespace) -> None:
 
     from otklik.catalog.models import Category, Priority, RequestType
     from otklik.demo import demo_load
-    from otklik.tickets.models import Reaction, Ticket
+    from otklik.tickets.models import Reaction, Ticket, search_text
 
     t_start = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -642,7 +642,10 @@ def seed(args: argparse.Namespace) -> None:
                 for columns, _, rtype in batch:
                     last[rtype.id] += 1
                     seq = last[rtype.id]
-                    tickets.append(Ticket(number=f"{rtype.prefix}-{seq:06d}", seq=seq, **columns))
+                    number = f"{rtype.prefix}-{seq:06d}"
+                    tickets.append(
+                        Ticket(number=number, search=search_text(number, columns["subject"]), seq=seq, **columns)
+                    )
                 Ticket.objects.bulk_create(tickets, batch_size=1000)
                 if any(t.pk is None for t in tickets):  # a backend without RETURNING
                     ids = dict(

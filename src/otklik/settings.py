@@ -141,7 +141,11 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # connections would never be reused: a process-wide psycopg pool is what makes them cheap.
     _db.setdefault("OPTIONS", {})
     _db["CONN_MAX_AGE"] = 0
-    if _env_bool("OTKLIK_DB_POOL", True):
+    _db["CONN_HEALTH_CHECKS"] = True
+    if not _env_bool("OTKLIK_DB_POOL", True):
+        # A WSGI server keeps each worker's thread, so per-thread persistent connections work.
+        _db["CONN_MAX_AGE"] = _env_int("OTKLIK_DB_CONN_MAX_AGE", 300)
+    else:
         _db["OPTIONS"]["pool"] = {
             "min_size": _env_int("OTKLIK_DB_POOL_MIN", 2),
             "max_size": _env_int("OTKLIK_DB_POOL_MAX", 20),

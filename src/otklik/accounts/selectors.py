@@ -13,21 +13,14 @@ class Memberships:
     led: frozenset[int]
 
 
+NO_MEMBERSHIPS = Memberships(frozenset(), frozenset())
+
+
 def memberships_of(user: User) -> Memberships:
-    cached = getattr(user, "_otklik_memberships", None)
-    if cached is not None:
-        return cached
-    groups: set[int] = set()
-    led: set[int] = set()
-    for group_id, is_lead in GroupMembership.objects.filter(user=user, group__is_active=True).values_list(
-        "group_id", "is_lead"
-    ):
-        groups.add(group_id)
-        if is_lead:
-            led.add(group_id)
-    result = Memberships(frozenset(groups), frozenset(led))
-    user._otklik_memberships = result  # type: ignore[attr-defined]
-    return result
+    """The active groups a user belongs to and leads, from the reference snapshot (no query)."""
+    from otklik.catalog.reference import reference
+
+    return reference().memberships.get(user.pk, NO_MEMBERSHIPS)
 
 
 def group_dispatcher_id(group_id: int) -> int | None:

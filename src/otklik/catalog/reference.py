@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.accounts.selectors import Memberships
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
@@ -37,6 +38,7 @@ class Reference:
     groups: dict[int, SupportGroup] = field(default_factory=dict)
     groups_by_code: dict[str, SupportGroup] = field(default_factory=dict)
     dispatchers: dict[int, int | None] = field(default_factory=dict)
+    memberships: dict[int, Memberships] = field(default_factory=dict)
     routes: dict[int, Route] = field(default_factory=dict)
     points: dict[int, RoutePoint] = field(default_factory=dict)
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
@@ -77,8 +79,18 @@ def _build() -> Reference:
         ref.groups[g.pk] = g
         ref.groups_by_code[g.code] = g
     first_lead: dict[int, int] = {}
-    for m in GroupMembership.objects.filter(is_lead=True, user__is_active=True).order_by("id"):
-        first_lead.setdefault(m.group_id, m.user_id)
+    groups_of: dict[int, set[int]] = {}
+    led_by: dict[int, set[int]] = {}
+    for m in GroupMembership.objects.select_related("user").order_by("id"):
+        if not ref.groups[m.group_id].is_active:
+            continue
+        groups_of.setdefault(m.user_id, set()).add(m.group_id)
+        if m.is_lead:
+            led_by.setdefault(m.user_id, set()).add(m.group_id)
+            if m.user.is_active:
+                first_lead.setdefault(m.group_id, m.user_id)
+    for user_id, groups in groups_of.items():
+        ref.memberships[user_id] = Memberships(frozenset(groups), frozenset(led_by.get(user_id, ())))
     for g in ref.groups.values():
         # A deactivated dispatcher receives nothing: the group's first active lead does instead.
         dispatcher = g.dispatcher_id if g.dispatcher_id and g.dispatcher.is_active else None

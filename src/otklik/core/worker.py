@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 log = logging.getLogger("otklik.worker")
 
@@ -51,14 +51,19 @@ class Worker:
         return done
 
     def _run(self, job: Job) -> int:
-        close_old_connections()
+        # Between jobs, drop broken or expired connections, but never one that a caller's
+        # transaction is using (the tests run jobs inside theirs).
+        owns_connection = not connection.in_atomic_block
+        if owns_connection:
+            close_old_connections()
         try:
             count = job.run()
         except Exception:
             log.exception("worker: job %s failed; it will be tried again", job.name)
             return 0
         finally:
-            close_old_connections()
+            if owns_connection:
+                close_old_connections()
         if count:
             log.info("worker: %s handled %d", job.name, count)
         return count

@@ -57,17 +57,12 @@ def ticket_lookup(ref: str | int) -> Q:
 
 def access_ticket(user: User, ref: str | int, *, qs: QuerySet[Ticket] | None = None) -> Ticket:
     """Fetch a request the user may see, or 404 as if it did not exist."""
-    base = (
-        qs
-        if qs is not None
-        else Ticket.objects.select_related(
-            "request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority"
-        )
-    )
+    # Only the people are joined; the reference rows come from the in-process snapshot.
+    base = qs if qs is not None else Ticket.objects.select_related("executor", "initiator", "organisation")
     ticket = base.filter(ticket_lookup(ref)).first()
     if ticket is None or not can_see(user, ticket):
         raise NotFound(f"request {ref} not found")
-    return ticket
+    return reference().attach(ticket)
 
 
 def actor_role(user: User | None, ticket: Ticket) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from otklik.api.respond import respond
+from otklik.catalog.reference import reference
 from otklik.core.errors import Invalid, NotFound
 
 from . import serialize as ser
@@ -74,12 +76,12 @@ def _after_own_change(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     try:
         return _fresh(request, ticket.pk)
     except NotFound:
-        related = ("request_type", "point", "executor", "group", "initiator", "organisation", "category", "priority")
-        return _detail(request, Ticket.objects.select_related(*related).get(pk=ticket.pk))
+        fetched = Ticket.objects.select_related("executor", "initiator", "organisation").get(pk=ticket.pk)
+        return _detail(request, reference().attach(fetched))
 
 
 @router.post("", response={201: TicketOut})
-def create(request: HttpRequest, payload: TicketIn) -> Status:
+def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     ticket = ticket_create(
         initiator=request.user,
         type_code=payload.type,
@@ -89,11 +91,15 @@ def create(request: HttpRequest, payload: TicketIn) -> Status:
         category_code=payload.category,
         fields=payload.fields,
     )
-    return Status(201, _fresh(request, ticket.pk))
+    # A request just filed has no watchers or attachments yet: answer from what is in memory.
+    detail = ser.ticket_detail(
+        ticket, transitions=available_transitions(request.user, ticket), watchers=[], attachments=[]
+    )
+    return respond(detail, 201)
 
 
 @router.get("", response=TicketPage)
-def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> dict:
+def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
     if not 1 <= params.limit <= 100:
         raise Invalid("limit must be between 1 and 100", errors={"limit": "out of range"})
     filters = TicketFilters(
@@ -107,24 +113,24 @@ def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> dict:
         q=params.q,
     )
     rows, next_cursor = ticket_list_for(request.user, filters, cursor=params.cursor, limit=params.limit)
-    return {"items": [ser.ticket_item(t) for t in rows], "next_cursor": next_cursor}
+    return respond({"items": [ser.ticket_item(t) for t in rows], "next_cursor": next_cursor})
 
 
 @router.get("/{ref}", response=TicketOut)
-def detail(request: HttpRequest, ref: str) -> dict:
-    return _fresh(request, ref)
+def detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return respond(_fresh(request, ref))
 
 
 @router.patch("/{ref}", response=TicketOut)
-def update(request: HttpRequest, ref: str, payload: TicketPatch) -> dict:
+def update(request: HttpRequest, ref: str, payload: TicketPatch) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set if k != "version"}
     ticket_update(ticket=ticket, actor=request.user, version=payload.version, changes=changes)
-    return _fresh(request, ticket.pk)
+    return respond(_fresh(request, ticket.pk))
 
 
 @router.post("/{ref}/transitions", response=TicketOut)
-def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> dict:
+def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_transition(
         ticket=ticket,
@@ -134,11 +140,11 @@ def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> dict:
         comment=payload.comment,
         executor=payload.executor,
     )
-    return _fresh(request, ticket.pk)
+    return respond(_fresh(request, ticket.pk))
 
 
 @router.post("/{ref}/assign", response=TicketOut)
-def assign(request: HttpRequest, ref: str, payload: AssignIn) -> dict:
+def assign(request: HttpRequest, ref: str, payload: AssignIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_assign(
         ticket=ticket,
@@ -147,42 +153,42 @@ def assign(request: HttpRequest, ref: str, payload: AssignIn) -> dict:
         executor=payload.executor,
         group_code=payload.group,
     )
-    return _after_own_change(request, ticket)
+    return respond(_after_own_change(request, ticket))
 
 
 @router.post("/{ref}/comments", response={201: ActivityOut})
-def comment(request: HttpRequest, ref: str, payload: CommentIn) -> Status:
+def comment(request: HttpRequest, ref: str, payload: CommentIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     record = ticket_comment(ticket=ticket, actor=request.user, body=payload.body, internal=payload.internal)
     record.actor, record.point = request.user, ticket.point
-    return Status(201, ser.activity_item(record))
+    return respond(ser.activity_item(record), 201)
 
 
 @router.get("/{ref}/activity", response=list[ActivityOut])
-def activity(request: HttpRequest, ref: str) -> list[dict]:
+def activity(request: HttpRequest, ref: str) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
-    return [ser.activity_item(r) for r in ticket_activity(request.user, ticket)]
+    return respond([ser.activity_item(r) for r in ticket_activity(request.user, ticket)])
 
 
 @router.post("/{ref}/watchers", response=TicketOut)
-def watch(request: HttpRequest, ref: str, payload: WatcherIn) -> dict:
+def watch(request: HttpRequest, ref: str, payload: WatcherIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_watch(ticket=ticket, actor=request.user, user_ref=payload.user, add=True)
-    return _fresh(request, ticket.pk)
+    return respond(_fresh(request, ticket.pk))
 
 
 @router.delete("/{ref}/watchers/{user}", response=TicketOut)
-def unwatch(request: HttpRequest, ref: str, user: str) -> dict:
+def unwatch(request: HttpRequest, ref: str, user: str) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_watch(ticket=ticket, actor=request.user, user_ref=user, add=False)
-    return _after_own_change(request, ticket)
+    return respond(_after_own_change(request, ticket))
 
 
 @router.post("/{ref}/attachments", response={201: AttachmentOut})
-def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> Status:
+def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     att = attachment_add(ticket=ticket, actor=request.user, upload=file, internal=internal)
-    return Status(201, ser.attachment_dict(att))
+    return respond(ser.attachment_dict(att), 201)
 
 
 @router.get("/{ref}/attachments/{attachment_id}")
