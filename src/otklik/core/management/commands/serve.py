@@ -1,4 +1,9 @@
-"""`otklik serve`: migrate, then run the ASGI web server and one worker, each a supervised child."""
+"""`otklik serve`: migrate, then run the web server and one worker, each a supervised child.
+
+The web server is gunicorn with sync workers (WSGI): on this 2-core machine it serves 1.5–2×
+the requests of uvicorn running Django's ASGI handler, which spends a thread hop and a new
+thread on every synchronous request (bench/README.md has the figures).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ class Command(BaseCommand):
             help="web server processes (use 2 or more with PostgreSQL)",
         )
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument("--access-log", action="store_true", help="log every request to standard output")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_addr(options["addr"])
@@ -42,28 +48,22 @@ class Command(BaseCommand):
             raise CommandError(f"--web-workers {options['web_workers']} must be 1 or more")
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         web = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "otklik.asgi:application",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(options["web_workers"]),
-            "--no-access-log",
-            "--timeout-graceful-shutdown",
-            "10",
+            *(sys.executable, "-m", "gunicorn", "otklik.wsgi:application", "--bind", bind),
+            *("--workers", str(options["web_workers"]), "--graceful-timeout", "10", "--timeout", "60"),
+            *("--access-logfile", "-" if options["access_log"] else "/dev/null", "--error-logfile", "-"),
         ]
+        env = dict(os.environ)
+        # gunicorn's sync workers keep their thread: per-thread persistent connections serve them.
+        env.setdefault("OTKLIK_DB_POOL", "0")
         children: dict[str, list[str]] = {"web": web}
         if not options["no_worker"]:
             children["worker"] = [sys.executable, "-m", "otklik", "worker"]
         self.stdout.write(f"Otklik is serving at http://{host}:{port}/ (Ctrl-C stops it)")
-        self._supervise(children)
+        self._supervise(children, env)
 
-    def _supervise(self, commands: dict[str, list[str]]) -> None:
+    def _supervise(self, commands: dict[str, list[str]], env: dict[str, str]) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -72,7 +72,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603
         backoff = dict.fromkeys(commands, 1.0)
         try:
             while not stopping:
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"{name} exited with {code}; restarting in {backoff[name]:.0f} s")
                     time.sleep(backoff[name])
                     backoff[name] = min(backoff[name] * 2, RESTART_BACKOFF_MAX)
-                    procs[name] = subprocess.Popen(commands[name])  # noqa: S603
+                    procs[name] = subprocess.Popen(commands[name], env=env)  # noqa: S603
         finally:
             for proc in procs.values():
                 if proc.poll() is None:
