@@ -19,6 +19,26 @@ from .models import Reaction, Ticket
 # Only the people are joined; types, points, groups, priorities and categories come from the
 # in-process reference snapshot (see catalog/reference.py).
 LIST_RELATED = ("executor", "initiator")
+# What a list row shows; descriptions, form fields and the people's other columns stay unread.
+_PERSON = ("id", "username", "first_name", "last_name")
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "request_type_id",
+    "point_id",
+    "is_open",
+    "subject",
+    "initiator_id",
+    "executor_id",
+    "group_id",
+    "priority_id",
+    "category_id",
+    "version",
+    "created_at",
+    "updated_at",
+    *(f"initiator__{f}" for f in _PERSON),
+    *(f"executor__{f}" for f in _PERSON),
+)
 OPEN_STATES = {"open": True, "closed": False}
 
 
@@ -113,7 +133,7 @@ def ticket_list_for(
     if cursor:
         qs = qs.filter(pk__lt=decode_cursor(cursor))
     ref = reference()
-    rows = [ref.attach(t) for t in qs.order_by("-pk")[: limit + 1]]
+    rows = [ref.attach(t) for t in qs.only(*LIST_COLUMNS).order_by("-pk")[: limit + 1]]
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
