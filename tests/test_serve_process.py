@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -33,6 +34,9 @@ def test_serve_answers_and_stops_cleanly(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         body = None
         deadline = time.monotonic() + 60
@@ -45,9 +49,14 @@ def test_serve_answers_and_stops_cleanly(tmp_path):
         assert body == '{"status": "ok"}'
         # The migrations ran before serving: the embedded database exists with its tables.
         assert (tmp_path / "otklik.sqlite3").exists()
+        # The worker is a separate child and may still be starting when the web answers.
+        while time.monotonic() < deadline and not any("worker: started" in line for line in lines):
+            time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    out = "".join(lines)
     assert proc.returncode == 0, out
     assert "Otklik stopped." in out
     assert "worker: started" in out and "worker: stopped" in out

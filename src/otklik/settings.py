@@ -188,6 +188,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_SUBJECT_LENGTH = 200
 MAX_TEXT_LENGTH = _env_int("OTKLIK_MAX_TEXT_LENGTH", 20_000)
 API_PAGE_SIZE_MAX = 100
+# How long a verified API token is remembered in one process (0: look it up every time).
+TOKEN_CACHE_SECONDS = float(os.environ.get("OTKLIK_TOKEN_CACHE_SECONDS", "5") or 0)
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -102,9 +102,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from otklik.api.auth import forget_tokens
         from otklik.core.clock import now
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
+        forget_tokens()
         messages.success(
             request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
         )
