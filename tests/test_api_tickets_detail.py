@@ -149,7 +149,9 @@ def test_watcher_sees_the_ticket_but_may_take_no_transition(api, personas, ticke
     from otklik.tickets.services import ticket_watch
 
     assert api("initiator2").get(f"/tickets/{ticket['id']}").status_code == 404
-    ticket_watch(ticket=personas.initiator.initiated_tickets.get(pk=ticket["id"]), actor=personas.initiator2)
+    ticket_watch(
+        ticket=personas.initiator.initiated_tickets.get(pk=ticket["id"]), actor=personas.agent, user_ref="initiator2"
+    )
     assert _codes(api, "initiator2", ticket["id"]) == []
     watchers = api("initiator2").get(f"/tickets/{ticket['id']}").json()["watchers"]
     assert [w["username"] for w in watchers] == ["initiator2"]

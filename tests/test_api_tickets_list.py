@@ -40,7 +40,7 @@ def board(personas):
     o1 = make(p.initiator, subject="Принтер", category_code="hardware")
     r1 = make(p.initiator2, "request", subject="Доступ к папке")
     ticket_transition(ticket=r1, actor=p.initiator2, transition_code="withdraw", version=1)
-    ticket_watch(ticket=w1, actor=p.initiator)  # initiator watches Maria's wish
+    ticket_watch(ticket=w1, actor=p.agent2, user_ref="initiator")  # support adds Ivan to Maria's wish
     return {"e1": e1.number, "e2": e2.number, "w1": w1.number, "o1": o1.number, "r1": r1.number}
 
 

@@ -146,3 +146,15 @@ def test_a_watcher_record_has_the_stage_and_the_actors_role(personas, ticket):
         "",
         False,
     )
+
+
+def test_a_reader_cannot_make_themselves_a_participant(personas, ticket):
+    """Maria may read her organisation's requests; watching would let her reply and add files."""
+    personas.initiator2.sees_organisation_requests = True
+    personas.initiator2.save()
+    with pytest.raises(Forbidden, match="only support staff may add watchers"):
+        ticket_watch(ticket=ticket, actor=personas.initiator2)
+    assert watchers(ticket) == []
+    # Support may add her, and she may leave again.
+    assert ticket_watch(ticket=ticket, actor=personas.agent, user_ref="initiator2") is True
+    assert ticket_watch(ticket=ticket, actor=personas.initiator2, add=False) is True

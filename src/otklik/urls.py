@@ -22,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+handler404 = "otklik.web.errors.not_found"
+handler500 = "otklik.web.errors.server_error"

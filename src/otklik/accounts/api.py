@@ -83,7 +83,13 @@ def tokens(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: NewTokenOut})
 def tokens_create(request: HttpRequest, payload: TokenIn) -> Status:
-    token, raw = token_create(user=request.user, name=payload.name, expires_at=payload.expires_at)
+    caller = getattr(request, "api_token", None)
+    token, raw = token_create(
+        user=request.user,
+        name=payload.name,
+        expires_at=payload.expires_at,
+        not_after=caller.expires_at if caller is not None else None,
+    )
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 

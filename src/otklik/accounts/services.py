@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 
@@ -12,10 +12,27 @@ from otklik.core.errors import Invalid, NotFound
 from .models import ApiToken, User
 
 
-def token_create(*, user: User, name: str = "", expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for `user`; the raw token is returned once and never stored."""
+def token_create(
+    *, user: User, name: str = "", expires_at: datetime | None = None, not_after: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for `user`; the raw token is returned once and never stored.
+
+    `not_after` caps the expiry: a token minted with a short-lived token must not outlive it."""
     if len(name) > 100:
         raise Invalid("the token name is longer than 100 characters", errors={"name": "too long"})
+    if expires_at is not None:
+        try:
+            expires_at.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise Invalid("expires_at is out of range", errors={"expires_at": "out of range"}) from None
+        if expires_at.tzinfo is None or expires_at.year > 9000:
+            raise Invalid(
+                "expires_at must be a date with a time zone before the year 9000", errors={"expires_at": "out of range"}
+            )
+        if expires_at <= now():
+            raise Invalid("expires_at is in the past", errors={"expires_at": "in the past"})
+    if not_after is not None:
+        expires_at = not_after if expires_at is None else min(expires_at, not_after)
     if not user.is_active:
         raise Invalid(f"user {user.username} is not active")
     raw, digest = ApiToken.generate()

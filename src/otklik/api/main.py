@@ -73,8 +73,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _has_nul(value: Any) -> bool:
+    """A NUL, or a lone surrogate (valid in JSON escapes, not in UTF-8: no database stores it)."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list):
@@ -90,14 +97,21 @@ def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         found = "\x00" in request.path or _has_nul(kwargs) or _has_nul(dict(request.GET.lists()))
-        if not found and request.content_type == "application/json" and b"\\u0000" in request.body:
+        if (
+            not found
+            and request.content_type == "application/json"
+            and (b"\\u0000" in request.body or b"\\ud" in request.body.lower())
+        ):
             try:
                 found = _has_nul(json.loads(request.body))
             except ValueError:
                 found = False  # not JSON: the parser answers 400 for that
         if found:
             return _error(
-                request, 400, "the request contains a NUL character (\\u0000), which is not allowed", "bad_request"
+                request,
+                400,
+                "the request contains a NUL character (\\u0000) or a lone surrogate, which cannot be stored",
+                "bad_request",
             )
         return view(request, *args, **kwargs)
 

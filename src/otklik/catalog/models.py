@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +59,16 @@ class RequestType(NamedBilingual):
     class Meta(NamedBilingual.Meta):
         verbose_name = _("request type")
         verbose_name_plural = _("request types")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The number counter belongs to ticket_create alone (an atomic UPDATE … RETURNING): a
+        # save of an instance read earlier (the admin form, the reference snapshot) must never
+        # write back a stale last_number, or the next request of this type would collide.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "last_number"
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.prefix and not self.prefix.isalnum():

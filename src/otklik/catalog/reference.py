@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import GroupMembership, SupportGroup, User
@@ -58,6 +59,21 @@ class Reference:
         return ticket
 
 
+class _Inconsistent(Exception):
+    """The tables changed between two of the snapshot's reads."""
+
+
+def _build_consistent() -> Reference:
+    # Eight reads are not one snapshot under READ COMMITTED: an admin saving a route in between
+    # can leave a transition whose point we have not seen. Read again (it settles at once).
+    for _ in range(5):
+        try:
+            return _build()
+        except _Inconsistent:
+            continue
+    return _build()
+
+
 def _build() -> Reference:
     ref = Reference()
     for t in RequestType.objects.all():
@@ -82,6 +98,8 @@ def _build() -> Reference:
     groups_of: dict[int, set[int]] = {}
     led_by: dict[int, set[int]] = {}
     for m in GroupMembership.objects.select_related("user").order_by("id"):
+        if m.group_id not in ref.groups:
+            raise _Inconsistent
         if not ref.groups[m.group_id].is_active:
             continue
         groups_of.setdefault(m.user_id, set()).add(m.group_id)
@@ -98,15 +116,21 @@ def _build() -> Reference:
     for r in Route.objects.all():
         ref.routes[r.pk] = r
     for p in RoutePoint.objects.all():
+        if p.route_id not in ref.routes:
+            raise _Inconsistent
         ref.points[p.pk] = p
         p.route = ref.routes[p.route_id]
         if p.is_start:
             ref.start_points[p.route_id] = p
     for t in Transition.objects.order_by("order", "id"):
+        if t.source_id not in ref.points or t.target_id not in ref.points:
+            raise _Inconsistent  # a point was added while we read: read again
         t.source = ref.points[t.source_id]
         t.target = ref.points[t.target_id]
         ref.outgoing.setdefault(t.source_id, []).append(t)
     for t in ref.types.values():
+        if t.route_id not in ref.routes:
+            raise _Inconsistent
         t.route = ref.routes[t.route_id]
     ref.built_at = time.monotonic()
     return ref
@@ -124,13 +148,21 @@ def reference() -> Reference:
         with _lock:
             ref = _current
             if ref is None or time.monotonic() - ref.built_at > ttl:
-                ref = _current = _build()
+                ref = _current = _build_consistent()
     return ref
 
 
-def invalidate(**_: Any) -> None:
+def _drop() -> None:
     global _current
     _current = None
+
+
+def invalidate(**_: Any) -> None:
+    """Drop the snapshot now, and again when the saving transaction commits: a thread that
+    rebuilt in between read the old rows (or rows that are then rolled back)."""
+    _drop()
+    if connection.in_atomic_block:
+        transaction.on_commit(_drop)
 
 
 # Users matter too: deactivating a dispatcher or lead changes who receives new requests.

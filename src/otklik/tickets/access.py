@@ -8,6 +8,7 @@ from otklik.accounts.models import User
 from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import reference
 from otklik.core.errors import Forbidden, NotFound
+from otklik.core.refs import as_id
 from otklik.routes.models import Actor, Transition
 
 from .models import ActorRole, Ticket, Watcher
@@ -48,10 +49,10 @@ def can_see(user: User, ticket: Ticket) -> bool:
 def ticket_lookup(ref: str | int) -> Q:
     """A request is addressed by its id or by its number (ERR-000123)."""
     text = str(ref).strip()
-    if text.isdigit():
-        value = int(text)
+    if text.isascii() and text.isdigit():
+        value = as_id(text)
         # Beyond a bigint no row can exist; PostgreSQL would refuse the comparison itself.
-        return Q(pk=value) if value < 2**63 else Q(pk__in=[])
+        return Q(pk=value) if value is not None else Q(pk__in=[])
     return Q(number=text.upper())
 
 

@@ -195,7 +195,11 @@ def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: F
 def download(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
     ticket = access_ticket(request.user, ref)
     att = access_attachment(request.user, ticket, attachment_id)
-    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    try:
+        handle = att.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(f"the file of attachment {attachment_id} is missing from storage", code="file_missing") from None
+    response = FileResponse(handle, as_attachment=True, filename=att.name)
     response["Content-Type"] = "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

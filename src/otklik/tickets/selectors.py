@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.errors import DomainError, Invalid
+from otklik.core.refs import as_id
 
 from .access import visible_tickets
 from .models import Reaction, Ticket
@@ -78,9 +79,8 @@ def _user_filter(value: str, me: User) -> Q | None:
     text = value.strip()
     if text == "me":
         return Q(pk=me.pk)
-    if text.isdigit() and int(text) < 2**63:
-        return Q(pk=int(text))
-    return Q(username=text)
+    user_id = as_id(text)
+    return Q(pk=user_id) if user_id is not None else Q(username=text)
 
 
 def _id_or_none(by_code: dict, code: str) -> int:

@@ -14,6 +14,7 @@ from otklik.catalog.models import RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.core.refs import as_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 
 from .access import actor_capacities, actor_role, can_see
@@ -162,6 +163,11 @@ def _bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
     return ticket.version
 
 
+def _check_open(ticket: Ticket, action: str) -> None:
+    if not ticket.is_open:
+        raise Conflict(f"request {ticket.number} is closed ({ticket.point.code}); it cannot be {action}", code="closed")
+
+
 def _check_version(ticket: Ticket, version: int) -> None:
     if ticket.version != version:
         raise Conflict(
@@ -173,7 +179,8 @@ def _check_version(ticket: Ticket, version: int) -> None:
 def _staff_member(user_ref: str | int | None, *, group_id: int, name: str = "executor") -> User:
     text = str(user_ref or "").strip()
     qs = User.objects.filter(is_active=True)
-    user = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(username=text).first()
+    user_id = as_id(text)
+    user = qs.filter(pk=user_id).first() if user_id is not None else qs.filter(username=text).first()
     if user is None:
         raise Invalid(f"unknown {name} {user_ref!r}", errors={name: "unknown user"})
     if not user.is_support_staff or group_id not in memberships_of(user).groups:
@@ -318,6 +325,7 @@ def ticket_assign(
     executor: str | int | None = None,
     group_code: str | None = None,
 ) -> Ticket:
+    _check_open(ticket, "reassigned")
     _check_version(ticket, version)
     ref = reference()
     group_id = ticket.group_id
@@ -362,6 +370,7 @@ EDITABLE_FIELDS = ("subject", "priority", "category", "fields")
 
 def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[str, Any]) -> Ticket:
     """Staff correct a request's attributes; each changed attribute is a log record with old and new."""
+    _check_open(ticket, "edited")
     _check_version(ticket, version)
     caps = actor_capacities(actor, ticket)
     if not caps & {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}:
@@ -429,14 +438,19 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
 
 def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = None, add: bool = True) -> bool:
     """Add or remove a watcher (the actor when no one is named). True when something changed."""
-    if user_ref in (None, "") or str(user_ref) in (actor.username, str(actor.pk)):
+    if user_ref in (None, "") or str(user_ref).strip() in (actor.username, str(actor.pk)):
         user = actor
+        # Watching lets one reply and add files: a user who may only read (an organisation's
+        # requests) must not promote themselves. Anyone may stop watching.
+        if add and not actor.is_support_staff and ticket.initiator_id != actor.pk:
+            raise Forbidden("only support staff may add watchers; ask them to add you")
     else:
         if not actor.is_support_staff:
             raise Forbidden("only support staff may add or remove other watchers")
         text = str(user_ref)
         qs = User.objects.filter(is_active=True)
-        found = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(username=text).first()
+        user_id = as_id(text)
+        found = qs.filter(pk=user_id).first() if user_id is not None else qs.filter(username=text).first()
         if found is None:
             raise Invalid(f"unknown user {user_ref!r}", errors={"user": "unknown"})
         user = found
