@@ -51,7 +51,7 @@ class Command(BaseCommand):
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         web = [
             *(sys.executable, "-m", "gunicorn", "otklik.wsgi:application", "--bind", bind),
-            *("--workers", str(options["web_workers"]), "--graceful-timeout", "10", "--timeout", "60"),
+            *("--workers", str(options["web_workers"]), "--graceful-timeout", "10", "--timeout", "30"),
             *("--access-logfile", "-" if options["access_log"] else "/dev/null", "--error-logfile", "-"),
         ]
         env = dict(os.environ)
