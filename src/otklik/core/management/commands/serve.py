@@ -28,7 +28,7 @@ def parse_addr(value: str) -> tuple[str, int]:
 
 
 class Command(BaseCommand):
-    help = "Migrate, then run the web server (ASGI) and one worker, supervised; Ctrl-C stops both."
+    help = "Migrate, then run the web server (gunicorn) and one worker, supervised; Ctrl-C stops both."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default=os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000"))
