@@ -57,3 +57,13 @@ def test_docs_page_is_served_and_points_at_the_schema(db):
     assert r.status_code == 200
     assert r["Content-Type"].startswith("text/html")
     assert b"/api/v1/openapi.json" in r.content
+
+
+def test_docs_page_loads_nothing_from_other_hosts(client):
+    """The docs must work offline: Swagger UI is served from our own static files, not a CDN."""
+    import re
+
+    html = client.get("/api/v1/docs").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any("swagger-ui-bundle.js" in s for s in sources)
+    assert all(s.startswith("/") for s in sources), sources

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # In INSTALLED_APPS so the API docs use ninja's bundled Swagger UI, not a CDN.
+    "ninja",
     "otklik.core",
     "otklik.accounts",
     "otklik.catalog",
