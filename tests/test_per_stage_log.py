@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
 from otklik.accounts.models import SupportGroup
+from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.selectors import first_executor_reaction, initiator_reactions_by_stage
 from otklik.tickets.services import (
@@ -20,14 +21,7 @@ from otklik.tickets.services import (
 
 
 def new_error(p, **kw):
-    return ticket_create(
-        initiator=p.initiator,
-        type_code="error",
-        subject="Report fails",
-        category_code="accounting",
-        fields={"steps": "open it"},
-        **kw,
-    )
+    return file_error(p.initiator, **kw)
 
 
 def new_request(p):

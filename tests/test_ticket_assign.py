@@ -6,20 +6,15 @@ import pytest
 
 from otklik.accounts.models import SupportGroup
 from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_assign, ticket_create, ticket_transition
+from otklik.tickets.services import ticket_assign, ticket_transition
 
 
 @pytest.fixture
 def ticket(personas):
     """A first-line error request; its executor is the group lead (first line has no dispatcher)."""
-    return ticket_create(
-        initiator=personas.initiator,
-        type_code="error",
-        subject="Report fails",
-        category_code="accounting",
-        fields={"steps": "open it"},
-    )
+    return file_error(personas.initiator)
 
 
 def assign(personas, ticket, who, **kw):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.testing.factories import file_error
 from otklik.tickets.access import available_transitions
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.services import ticket_create, ticket_transition
@@ -17,14 +18,7 @@ NOW_DT = datetime(2026, 3, 10, 11, 30, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
 def new_error(p, **kw):
-    return ticket_create(
-        initiator=p.initiator,
-        type_code="error",
-        subject="Report fails",
-        category_code="accounting",
-        fields={"steps": "open it"},
-        **kw,
-    )
+    return file_error(p.initiator, **kw)
 
 
 def new_wish(p):

@@ -6,20 +6,15 @@ import pytest
 
 from otklik.accounts.models import User
 from otklik.core.errors import Forbidden, Invalid
+from otklik.testing.factories import file_error
 from otklik.tickets.access import can_see, visible_tickets
 from otklik.tickets.models import Reaction, Ticket, Watcher
-from otklik.tickets.services import ticket_create, ticket_watch
+from otklik.tickets.services import ticket_watch
 
 
 @pytest.fixture
 def ticket(personas):
-    return ticket_create(
-        initiator=personas.initiator,
-        type_code="error",
-        subject="Report fails",
-        category_code="accounting",
-        fields={"steps": "open it"},
-    )
+    return file_error(personas.initiator)
 
 
 def watchers(ticket):

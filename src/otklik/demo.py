@@ -86,6 +86,29 @@ CATEGORIES = [
 # comment required, executor on arrival, reaction.
 P, T = "points", "transitions"
 MANAGERS = ("group_lead", "manager")
+# Every demo route lets the initiator withdraw a new request and support decline it.
+WITHDRAW_FROM_NEW = (
+    "withdraw",
+    "Отозвать",
+    "Withdraw",
+    "new",
+    "declined",
+    ("initiator",),
+    False,
+    "keep",
+    "initiator_withdrew",
+)
+DECLINE_FROM_NEW = (
+    "decline",
+    "Отклонить",
+    "Decline",
+    "new",
+    "declined",
+    ("executor", *MANAGERS),
+    True,
+    "keep",
+    "executor_declined",
+)
 ROUTES: dict[str, dict[str, Any]] = {
     "error": {
         "name_ru": "Маршрут ошибки",
@@ -111,28 +134,8 @@ ROUTES: dict[str, dict[str, Any]] = {
                 "actor",
                 "executor_accepted",
             ),
-            (
-                "decline",
-                "Отклонить",
-                "Decline",
-                "new",
-                "declined",
-                ("executor", *MANAGERS),
-                True,
-                "keep",
-                "executor_declined",
-            ),
-            (
-                "withdraw",
-                "Отозвать",
-                "Withdraw",
-                "new",
-                "declined",
-                ("initiator",),
-                False,
-                "keep",
-                "initiator_withdrew",
-            ),
+            DECLINE_FROM_NEW,
+            WITHDRAW_FROM_NEW,
             (
                 "start",
                 "Начать работу",
@@ -195,17 +198,7 @@ ROUTES: dict[str, dict[str, Any]] = {
                 "actor",
                 "executor_accepted",
             ),
-            (
-                "withdraw",
-                "Отозвать",
-                "Withdraw",
-                "new",
-                "declined",
-                ("initiator",),
-                False,
-                "keep",
-                "initiator_withdrew",
-            ),
+            WITHDRAW_FROM_NEW,
             (
                 "approve",
                 "Одобрить",
@@ -299,28 +292,8 @@ ROUTES: dict[str, dict[str, Any]] = {
                 "actor",
                 "executor_accepted",
             ),
-            (
-                "decline",
-                "Отклонить",
-                "Decline",
-                "new",
-                "declined",
-                ("executor", *MANAGERS),
-                True,
-                "keep",
-                "executor_declined",
-            ),
-            (
-                "withdraw",
-                "Отозвать",
-                "Withdraw",
-                "new",
-                "declined",
-                ("initiator",),
-                False,
-                "keep",
-                "initiator_withdrew",
-            ),
+            DECLINE_FROM_NEW,
+            WITHDRAW_FROM_NEW,
             (
                 "ask",
                 "Запросить информацию",
