@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.accounts.models import GroupMembership, Organisation, SupportGroup, User
 from otklik.accounts.selectors import Memberships
 from otklik.routes.models import Route, RoutePoint, Transition
 
@@ -40,6 +40,7 @@ class Reference:
     groups_by_code: dict[str, SupportGroup] = field(default_factory=dict)
     dispatchers: dict[int, int | None] = field(default_factory=dict)
     memberships: dict[int, Memberships] = field(default_factory=dict)
+    organisations: dict[int, Organisation] = field(default_factory=dict)
     routes: dict[int, Route] = field(default_factory=dict)
     points: dict[int, RoutePoint] = field(default_factory=dict)
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
@@ -113,6 +114,8 @@ def _build() -> Reference:
         # A deactivated dispatcher receives nothing: the group's first active lead does instead.
         dispatcher = g.dispatcher_id if g.dispatcher_id and g.dispatcher.is_active else None
         ref.dispatchers[g.pk] = dispatcher or first_lead.get(g.pk)
+    for o in Organisation.objects.all():
+        ref.organisations[o.pk] = o
     for r in Route.objects.all():
         ref.routes[r.pk] = r
     for p in RoutePoint.objects.all():

@@ -58,8 +58,8 @@ def ticket_lookup(ref: str | int) -> Q:
 
 def access_ticket(user: User, ref: str | int, *, qs: QuerySet[Ticket] | None = None) -> Ticket:
     """Fetch a request the user may see, or 404 as if it did not exist."""
-    # Only the people are joined; the reference rows come from the in-process snapshot.
-    base = qs if qs is not None else Ticket.objects.select_related("executor", "initiator", "organisation")
+    # The ticket row alone: reference rows come from the snapshot, people from their cache.
+    base = qs if qs is not None else Ticket.objects.all()
     ticket = base.filter(ticket_lookup(ref)).first()
     if ticket is None or not can_see(user, ticket):
         raise NotFound(f"request {ref} not found")

@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from otklik.accounts.people import people
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.errors import Invalid, NotFound
@@ -15,7 +16,7 @@ from otklik.core.errors import Invalid, NotFound
 from . import serialize as ser
 from .access import access_ticket, available_transitions
 from .attachments import access_attachment, attachment_add
-from .models import Attachment, Ticket
+from .models import Attachment, Ticket, Watcher
 from .schemas import (
     ActivityOut,
     AssignIn,
@@ -54,14 +55,26 @@ class ListQuery(Schema):
     limit: int = 25
 
 
-def _detail(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[str, Any]:
+    """The request as the caller sees it. People and the organisation come from in-process
+    caches, so this reads only the watcher ids and the attachments (nothing, for a new request)."""
     user = request.user
-    watchers = [w.user for w in ticket.watcher_links.select_related("user").order_by("id")]
-    attachments = list(Attachment.objects.filter(ticket=ticket).order_by("id"))
+    watcher_ids: list[int] = []
+    attachments: list[Attachment] = []
+    if not new:
+        watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
+        attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
     if not user.is_support_staff:
         attachments = [a for a in attachments if not a.internal]
+    who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids])
+    org = reference().organisations.get(ticket.organisation_id) if ticket.organisation_id else None
     return ser.ticket_detail(
-        ticket, transitions=available_transitions(user, ticket), watchers=watchers, attachments=attachments
+        ticket,
+        transitions=available_transitions(user, ticket),
+        watchers=[who[i] for i in watcher_ids if i in who],
+        attachments=attachments,
+        who=who,
+        organisation=org.name if org else None,
     )
 
 
@@ -76,8 +89,7 @@ def _after_own_change(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     try:
         return _fresh(request, ticket.pk)
     except NotFound:
-        fetched = Ticket.objects.select_related("executor", "initiator", "organisation").get(pk=ticket.pk)
-        return _detail(request, reference().attach(fetched))
+        return _detail(request, reference().attach(Ticket.objects.get(pk=ticket.pk)))
 
 
 @router.post("", response={201: TicketOut})
@@ -92,10 +104,7 @@ def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         fields=payload.fields,
     )
     # A request just filed has no watchers or attachments yet: answer from what is in memory.
-    detail = ser.ticket_detail(
-        ticket, transitions=available_transitions(request.user, ticket), watchers=[], attachments=[]
-    )
-    return respond(detail, 201)
+    return respond(_detail(request, ticket, new=True), 201)
 
 
 @router.get("", response=TicketPage)
@@ -113,7 +122,8 @@ def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse
         q=params.q,
     )
     rows, next_cursor = ticket_list_for(request.user, filters, cursor=params.cursor, limit=params.limit)
-    return respond({"items": [ser.ticket_item(t) for t in rows], "next_cursor": next_cursor})
+    who = people(i for t in rows for i in (t.initiator_id, t.executor_id))
+    return respond({"items": [ser.ticket_item(t, who) for t in rows], "next_cursor": next_cursor})
 
 
 @router.get("/{ref}", response=TicketOut)

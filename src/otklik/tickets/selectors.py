@@ -19,9 +19,8 @@ from .models import Reaction, Ticket
 
 # Only the people are joined; types, points, groups, priorities and categories come from the
 # in-process reference snapshot (see catalog/reference.py).
-LIST_RELATED = ("executor", "initiator")
-# What a list row shows; descriptions, form fields and the people's other columns stay unread.
-_PERSON = ("id", "username", "first_name", "last_name")
+# What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
+# and names from the people cache, so the query joins nothing.
 LIST_COLUMNS = (
     "id",
     "number",
@@ -37,8 +36,6 @@ LIST_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
-    *(f"initiator__{f}" for f in _PERSON),
-    *(f"executor__{f}" for f in _PERSON),
 )
 OPEN_STATES = {"open": True, "closed": False}
 
@@ -91,7 +88,7 @@ def _id_or_none(by_code: dict, code: str) -> int:
 
 def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     ref = reference()
-    qs = visible_tickets(user, Ticket.objects.select_related(*LIST_RELATED))
+    qs = visible_tickets(user, Ticket.objects.all())
     if f.state:
         state = f.state.strip()
         if state in OPEN_STATES:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from otklik.accounts.models import User
+from otklik.accounts.people import Person
 from otklik.core.i18n import localized
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
 from .models import Attachment, Reaction, Ticket
 
 
-def user_ref(user: User | None) -> dict[str, Any] | None:
+def user_ref(user: User | Person | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.username, "name": user.display_name}
@@ -25,7 +27,10 @@ def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
     return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
 
 
-def ticket_item(t: Ticket) -> dict[str, Any]:
+def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str, Any]:
+    """A list row. `who` names the people when they were not read with the ticket."""
+    initiator = who.get(t.initiator_id) if who is not None else t.initiator
+    executor = (who.get(t.executor_id) if t.executor_id else None) if who is not None else t.executor
     return {
         "id": t.pk,
         "number": t.number,
@@ -35,8 +40,8 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "state_kind": t.point.kind,
         "is_open": t.is_open,
         "subject": t.subject,
-        "initiator": user_ref(t.initiator),
-        "executor": user_ref(t.executor),
+        "initiator": user_ref(initiator),
+        "executor": user_ref(executor),
         "group": _ref(t.group),
         "priority": _ref(t.priority),
         "category": _ref(t.category),
@@ -59,13 +64,19 @@ def attachment_dict(a: Attachment) -> dict[str, Any]:
 
 
 def ticket_detail(
-    t: Ticket, *, transitions: list[Transition], watchers: list[User], attachments: list[Attachment]
+    t: Ticket,
+    *,
+    transitions: list[Transition],
+    watchers: list[User | Person],
+    attachments: list[Attachment],
+    who: Mapping[int, Person] | None = None,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
     return {
-        **ticket_item(t),
+        **ticket_item(t, who),
         "description": t.description,
         "fields": t.fields,
-        "organisation": t.organisation.name if t.organisation_id else None,
+        "organisation": organisation,
         "closed_at": t.closed_at,
         "watchers": [user_ref(u) for u in watchers],
         "attachments": [attachment_dict(a) for a in attachments],
