@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import translation
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
 from otklik.accounts.models import ApiToken, User, hash_token
@@ -90,4 +90,4 @@ class ActiveSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-__all__ = ["APIKeyCookie", "ActiveSessionAuth", "TokenAuth"]
+__all__ = ["ActiveSessionAuth", "TokenAuth"]

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from otklik.accounts.models import User
 from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import reference
-from otklik.core.errors import Forbidden, NotFound
+from otklik.core.errors import NotFound
 from otklik.core.refs import as_id
 from otklik.routes.models import Actor, Transition
 
@@ -105,8 +105,3 @@ def available_transitions(user: User, ticket: Ticket) -> list[Transition]:
     transitions = reference().outgoing.get(ticket.point_id, [])
     caps = actor_capacities(user, ticket)
     return [t for t in transitions if caps & set(t.actors())]
-
-
-def require_staff(user: User, action: str) -> None:
-    if not user.is_support_staff:
-        raise Forbidden(f"only support staff may {action}")
