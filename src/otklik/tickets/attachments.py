@@ -98,12 +98,14 @@ def attachment_sweep_orphans(*, min_age_seconds: int = ORPHAN_AGE_SECONDS) -> in
     if not root.exists():
         return 0
     cutoff = time.time() - min_age_seconds
+    old = [p for p in root.glob("*/*/*") if p.is_file() and p.stat().st_mtime <= cutoff]
     removed = 0
-    for path in root.glob("*/*/*"):
-        if not path.is_file() or path.stat().st_mtime > cutoff:
-            continue
-        if not Attachment.objects.filter(token=path.name).exists():
-            path.unlink(missing_ok=True)
-            removed += 1
-            log.info("removed orphan attachment file %s", path)
+    for start in range(0, len(old), 500):  # one query per 500 files, not one per file
+        chunk = old[start : start + 500]
+        known = set(Attachment.objects.filter(token__in=[p.name for p in chunk]).values_list("token", flat=True))
+        for path in chunk:
+            if path.name not in known:
+                path.unlink(missing_ok=True)
+                removed += 1
+                log.info("removed orphan attachment file %s", path)
     return removed
