@@ -43,6 +43,12 @@ _NEXT_NUMBER_SQL = (
 )
 
 
+_RESERVE_NUMBER_SQL = (
+    f"UPDATE {RequestType._meta.db_table} SET last_number = last_number + 1 "  # noqa: S608
+    "WHERE id = %s AND set_config('synchronous_commit', 'off', true) IS NOT NULL RETURNING last_number"
+)
+
+
 def _next_number(request_type: RequestType) -> int:
     """The next number of a type, inside the caller's transaction: the row lock queues
     concurrent creators of the type until that transaction ends. Unique and gap-free."""
@@ -59,9 +65,10 @@ def _reserve_number(request_type: RequestType) -> int | None:
     skipped only if the request's transaction then fails (validation runs before it)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL synchronous_commit TO OFF")
-        cur.execute(_NEXT_NUMBER_SQL, [request_type.pk])
+    # One statement in autocommit mode is its own transaction; set_config(…, true) in its WHERE
+    # makes that transaction's commit asynchronous: one round trip in all.
+    with connection.cursor() as cur:
+        cur.execute(_RESERVE_NUMBER_SQL, [request_type.pk])
         return int(cur.fetchone()[0])
 
 
