@@ -121,3 +121,10 @@ def test_the_ticket_admin_is_view_only(personas, ticket):
     resp = client.post(f"/admin/tickets/ticket/{ticket['id']}/change/", {"subject": "rewritten"})
     assert resp.status_code == 403
     assert Ticket.objects.get(pk=ticket["id"]).subject == "Проверка"
+
+
+def test_a_method_a_path_does_not_take_answers_json_405(api, ticket):
+    resp = api("manager").client.put(f"/api/v1/tickets/{ticket['id']}/activity", "{}", content_type="application/json")
+    assert resp.status_code == 405
+    assert resp.json()["code"] == "method_not_allowed"
+    assert "GET" in resp["Allow"] and "PUT is not allowed here" in resp.json()["detail"]

@@ -27,3 +27,23 @@ class BodySizeLimitMiddleware:
                 return JsonResponse({"detail": detail, "code": "too_large"}, status=413)
             return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ApiErrorShapeMiddleware:
+    """Answers Django or ninja produce before our handlers (405 for a method a path does not
+    take) get the API's {detail, code} shape under /api/."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code == 405 and request.path.startswith("/api/") and not is_json:
+            allowed = response.get("Allow", "")
+            detail = f"{request.method} is not allowed here" + (f"; allowed: {allowed}" if allowed else "")
+            json_response = JsonResponse({"detail": detail, "code": "method_not_allowed"}, status=405)
+            if allowed:
+                json_response["Allow"] = allowed
+            return json_response
+        return response
