@@ -91,3 +91,17 @@ def test_serve_refuses_a_bad_address(value):
 def test_serve_parses_addresses():
     assert parse_addr("127.0.0.1:8000") == ("127.0.0.1", 8000)
     assert parse_addr("[::1]:8080") == ("::1", 8080)
+
+
+def test_serve_refuses_an_address_in_use_naming_it():
+    import socket
+
+    from otklik.core.management.commands.serve import ensure_free
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match=f"cannot listen on 127.0.0.1:{port}"):
+            ensure_free("127.0.0.1", port)
+    ensure_free("127.0.0.1", port)  # free again once closed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 RESTART_BACKOFF_MAX = 30.0
+
+
+def ensure_free(host: str, port: int) -> None:
+    """Refuse at once, naming the address, when something already listens there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); another program uses it? "
+                "Choose another with --addr HOST:PORT or OTKLIK_ADDR"
+            ) from None
 
 
 def parse_addr(value: str) -> tuple[str, int]:
@@ -46,6 +61,7 @@ class Command(BaseCommand):
         host, port = parse_addr(options["addr"])
         if options["web_workers"] < 1:
             raise CommandError(f"--web-workers {options['web_workers']} must be 1 or more")
+        ensure_free(host, port)
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
