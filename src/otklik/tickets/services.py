@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import sql
 
 from otklik.accounts.models import User
 from otklik.accounts.selectors import memberships_of
@@ -45,7 +46,8 @@ _NEXT_NUMBER_SQL = (
 
 _RESERVE_NUMBER_SQL = (
     f"UPDATE {RequestType._meta.db_table} SET last_number = last_number + 1 "  # noqa: S608
-    "WHERE id = %s AND set_config('synchronous_commit', 'off', true) IS NOT NULL RETURNING last_number"
+    "WHERE id = %s AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
+    f"RETURNING last_number, nextval(pg_get_serial_sequence('{Ticket._meta.db_table}', 'id'))"
 )
 
 
@@ -57,7 +59,7 @@ def _next_number(request_type: RequestType) -> int:
         return int(cur.fetchone()[0])
 
 
-def _reserve_number(request_type: RequestType) -> int | None:
+def _reserve_number_and_id(request_type: RequestType) -> tuple[int, int] | None:
     """On PostgreSQL, outside any caller's transaction: take the number in a transaction of its
     own, so the row lock is held for one UPDATE instead of until the request's commit (that
     hold capped creates of one type at ~285/s). Its commit need not wait for the disk: the
@@ -66,10 +68,33 @@ def _reserve_number(request_type: RequestType) -> int | None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
     # One statement in autocommit mode is its own transaction; set_config(…, true) in its WHERE
-    # makes that transaction's commit asynchronous: one round trip in all.
+    # makes that transaction's commit asynchronous: one round trip in all. It also takes the
+    # request's id, so the request and its log can be written together.
     with connection.cursor() as cur:
         cur.execute(_RESERVE_NUMBER_SQL, [request_type.pk])
-        return int(cur.fetchone()[0])
+        seq, ticket_id = cur.fetchone()
+        return int(seq), int(ticket_id)
+
+
+def _insert_together(objs: list[Any]) -> None:
+    """INSERT several new rows in one round trip. PostgreSQL runs a multi-statement query as one
+    implicit transaction: all rows are committed (durably) or none. The SQL is Django's own."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for obj in objs:
+        fields = obj._meta.local_concrete_fields
+        if obj.pk is None:  # as Model._save_table: the database numbers it
+            fields = [f for f in fields if f is not obj._meta.auto_field]
+        query = sql.InsertQuery(type(obj))
+        query.insert_values(fields, [obj])
+        for text, values in query.get_compiler(connection=connection).as_sql():
+            parts.append(text)
+            params.extend(values)
+    with connection.cursor() as cur:
+        cur.execute("; ".join(parts), params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _log(
@@ -128,43 +153,63 @@ def ticket_create(
         executor_id, out_of_scope = None, True
 
     when = now()
-    reserved = _reserve_number(request_type)
-    with transaction.atomic():
-        seq = reserved if reserved is not None else _next_number(request_type)
-        number = f"{request_type.prefix}-{seq:06d}"
-        ticket = Ticket.objects.create(
-            number=number,
-            search=search_text(number, subject),
-            request_type=request_type,
-            seq=seq,
-            subject=subject,
-            description=description,
-            fields=clean_fields,
-            initiator=initiator,
-            organisation_id=initiator.organisation_id,
-            category=category,
-            priority=priority,
-            group_id=group_id,
-            executor_id=executor_id,
-            point=point,
-            is_open=not point.is_final,
-            created_at=when,
-            updated_at=when,
-            closed_at=when if point.is_final else None,
+    ticket = Ticket(
+        request_type=request_type,
+        subject=subject,
+        description=description,
+        fields=clean_fields,
+        initiator=initiator,
+        organisation_id=initiator.organisation_id,
+        category=category,
+        priority=priority,
+        group_id=group_id,
+        executor_id=executor_id,
+        point=point,
+        is_open=not point.is_final,
+        created_at=when,
+        updated_at=when,
+        closed_at=when if point.is_final else None,
+    )
+    records = [
+        Reaction(
+            actor=initiator, actor_role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, created_at=when
         )
-        _log(ticket, actor=initiator, role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, when=when)
-        if out_of_scope:
-            _log(
-                ticket,
+    ]
+    if out_of_scope:
+        records.append(
+            Reaction(
                 actor=None,
-                role=ActorRole.SYSTEM,
+                actor_role=ActorRole.SYSTEM,
                 point_id=start.pk,
                 event=Event.TRANSITION,
-                when=when,
+                created_at=when,
                 reaction=ReactionKind.DECLINED_OUT_OF_SCOPE,
                 to_point=point,
                 body=category.out_of_scope_note,
             )
+        )
+
+    def number(seq: int) -> None:
+        ticket.seq = seq
+        ticket.number = f"{request_type.prefix}-{seq:06d}"
+        ticket.search = search_text(ticket.number, subject)
+
+    reserved = _reserve_number_and_id(request_type)
+    if reserved is not None:
+        # PostgreSQL, outside any caller's transaction: the request and its log in one statement
+        # batch, which PostgreSQL runs as one transaction (two round trips in all, not five).
+        seq, ticket.pk = reserved
+        number(seq)
+        for record in records:
+            record.ticket_id = ticket.pk
+        _insert_together([ticket, *records])
+    else:
+        with transaction.atomic():
+            number(_next_number(request_type))
+            ticket.save(force_insert=True)
+            for record in records:
+                record.ticket = ticket
+                record.save(force_insert=True)
     ticket.initiator = initiator
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
     return ref.attach(ticket)
