@@ -97,6 +97,14 @@ def actor_capacities(user: User, ticket: Ticket) -> set[str]:
     return caps
 
 
+def may_participate(user: User, ticket: Ticket) -> bool:
+    """May reply and add files: a route actor on the request (initiator, executor, group, lead,
+    manager) or a watcher. Seeing a request (an organisation reader) is not enough."""
+    if actor_capacities(user, ticket):
+        return True
+    return Watcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
 def may_take(user: User, ticket: Ticket, transition: Transition) -> bool:
     return bool(actor_capacities(user, ticket) & set(transition.actors()))
 

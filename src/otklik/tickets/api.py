@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -109,8 +110,9 @@ def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 
 @router.get("", response=TicketPage)
 def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
-    if not 1 <= params.limit <= 100:
-        raise Invalid("limit must be between 1 and 100", errors={"limit": "out of range"})
+    most = settings.API_PAGE_SIZE_MAX
+    if not 1 <= params.limit <= most:
+        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
     filters = TicketFilters(
         state=params.state,
         type=params.type,

@@ -22,8 +22,8 @@ from otklik.accounts.models import User
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
 
-from .access import actor_capacities, actor_role
-from .models import Attachment, Event, Reaction, Ticket, Watcher
+from .access import actor_role, may_participate
+from .models import Attachment, Event, Reaction, Ticket
 
 log = logging.getLogger("otklik.attachments")
 ORPHAN_AGE_SECONDS = 3600
@@ -37,7 +37,7 @@ def _safe_name(name: str) -> str:
 def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, internal: bool = False) -> Attachment:
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may add internal attachments")
-    if not (actor_capacities(actor, ticket) or Watcher.objects.filter(ticket=ticket, user=actor).exists()):
+    if not may_participate(actor, ticket):
         raise Forbidden(f"you may not add files to {ticket.number}")
     limit = settings.MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:

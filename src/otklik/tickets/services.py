@@ -18,7 +18,7 @@ from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 
-from .access import actor_capacities, actor_role, can_see
+from .access import actor_capacities, actor_role, may_participate
 from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
 
 
@@ -347,11 +347,9 @@ def ticket_transition(
 
 def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = False) -> Reaction:
     text = _text(body, name="body", limit=settings.MAX_TEXT_LENGTH, required=True)
-    caps = actor_capacities(actor, ticket)
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may write internal notes")
-    is_watcher = Watcher.objects.filter(ticket=ticket, user=actor).exists()
-    if not (caps or is_watcher or (actor.is_support_staff and can_see(actor, ticket))):
+    if not may_participate(actor, ticket):
         raise Forbidden(f"you may not comment on {ticket.number}")
     role = actor_role(actor, ticket)
     reaction = ""
