@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "otklik.catalog",
     "otklik.routes",
     "otklik.tickets",
+    "otklik.sla",
+    "otklik.regulation",
     "otklik.web",
 ]
 

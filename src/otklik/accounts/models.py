@@ -106,6 +106,15 @@ class SupportGroup(models.Model):
     members = models.ManyToManyField(
         User, through="GroupMembership", related_name="support_groups", verbose_name=_("members")
     )
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        verbose_name=_("working calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="groups",
+        help_text=_("The group's working time for SLA clocks; when empty, the default calendar."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -67,6 +67,21 @@ class Ticket(models.Model):
     # Number and subject, case-folded in Python: SQLite's LIKE folds only ASCII, so a
     # Cyrillic search must compare text that is already folded, on both databases.
     search = models.CharField(max_length=240, blank=True, default="", editable=False)
+    # SLA, denormalised from the request's clocks so lists filter and sort in SQL: the earliest
+    # deadline and warning instant of the running clocks, whether any target was breached, and
+    # the next instant the timer worker must look at this request (null: nothing pending).
+    sla_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
+    sla_next_at = models.DateTimeField(null=True, blank=True)
+    regulation_version = models.ForeignKey(
+        "regulation.Version",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("regulation version"),
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -85,6 +100,11 @@ class Ticket(models.Model):
             models.Index(fields=["request_type", "-id"], name="ticket_type_id"),
             models.Index(fields=["organisation", "-id"], name="ticket_org_id"),
             models.Index(fields=["is_open", "-id"], name="ticket_open_id"),
+            # The timer pass: "due now" among the few requests with something pending.
+            models.Index(fields=["sla_next_at"], name="ticket_sla_next", condition=models.Q(sla_next_at__isnull=False)),
+            models.Index(fields=["-id"], name="ticket_breached_id", condition=models.Q(sla_breached=True)),
+            models.Index(fields=["sla_due_at"], name="ticket_sla_due", condition=models.Q(sla_due_at__isnull=False)),
+            models.Index(fields=["sla_warn_at"], name="ticket_sla_warn", condition=models.Q(sla_warn_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +146,20 @@ class Event(models.TextChoices):
     FIELD_CHANGE = "field_change", _("field changed")
     WATCHER = "watcher", _("watchers changed")
     ATTACHMENT = "attachment", _("attachment added")
+    SLA = "sla", _("SLA clock")
+
+
+class SlaEvent(models.TextChoices):
+    NONE = "", _("none")
+    APPLIED = "applied", _("applied")
+    PAUSED = "paused", _("paused")
+    RESUMED = "resumed", _("resumed")
+    WARNED = "warned", _("warned")
+    MET = "met", _("met")
+    BREACHED = "breached", _("breached")
+    ESCALATED = "escalated", _("escalated")
+    RECOMPUTED = "recomputed", _("recomputed")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -169,6 +203,7 @@ class Reaction(models.Model):
     field = models.CharField(_("field"), max_length=50, blank=True)
     old_value = models.JSONField(_("old value"), null=True, blank=True)
     new_value = models.JSONField(_("new value"), null=True, blank=True)
+    sla_event = models.CharField(_("SLA event"), max_length=12, choices=SlaEvent.choices, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -1,0 +1,1 @@
+"""Admin for SLA policies, their targets and the escalation rules."""
