@@ -1,7 +1,7 @@
 """The background worker: runs each registered job when it is due, stops cleanly on SIGTERM/SIGINT.
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
-Notification delivery (issue 4) and SLA timers (issue 3) register here as they land.
+SLA timers run every second; notification delivery (issue 4) registers here when it lands.
 """
 
 from __future__ import annotations
@@ -28,9 +28,13 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
 
-    return [Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600)]
+    return [
+        Job("sla.timers", sla_timers_pass, every_seconds=1),
+        Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
+    ]
 
 
 class Worker:

@@ -13,6 +13,7 @@ from otklik.accounts.people import people
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.errors import Invalid, NotFound
+from otklik.sla.selectors import sla_targets
 
 from . import serialize as ser
 from .access import access_ticket, available_transitions
@@ -51,6 +52,8 @@ class ListQuery(Schema):
     initiator: str | None = None
     priority: str | None = None
     mine: bool = False
+    breached: bool | None = None
+    at_risk: bool | None = None
     q: str | None = None
     cursor: str | None = None
     limit: int = 25
@@ -76,6 +79,7 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
         attachments=attachments,
         who=who,
         organisation=org.name if org else None,
+        sla=sla_targets(ticket, clocks=getattr(ticket, "sla_clocks_new", None) if new else None),
     )
 
 
@@ -119,6 +123,8 @@ def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse
         executor=params.executor,
         group=params.group,
         mine=params.mine,
+        breached=params.breached,
+        at_risk=params.at_risk,
         initiator=params.initiator,
         priority=params.priority,
         q=params.q,

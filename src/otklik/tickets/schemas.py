@@ -107,6 +107,25 @@ class TicketListItem(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+    sla_due_at: datetime | None
+    breached: bool
+
+
+class SlaTargetOut(Schema):
+    metric: str
+    name: str
+    state: str
+    due_at: datetime | None
+    warn_at: datetime | None
+    at_risk: bool
+    target_seconds: int
+    used_seconds: int
+    left_seconds: int
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    cycle: int
+    policy: str | None
+    calendar: str | None
 
 
 class TicketOut(TicketListItem):
@@ -116,7 +135,7 @@ class TicketOut(TicketListItem):
     closed_at: datetime | None
     watchers: list[UserRef]
     attachments: list[AttachmentOut]
-    sla: list[dict[str, Any]]
+    sla: list[SlaTargetOut]
     transitions: list[TransitionOut]
 
 

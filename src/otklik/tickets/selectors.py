@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
+from otklik.core.clock import now
 from otklik.core.errors import DomainError, Invalid
 from otklik.core.refs import as_id
 
@@ -38,6 +39,8 @@ LIST_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "sla_due_at",
+    "sla_breached",
 )
 OPEN_STATES = {"open": True, "closed": False}
 
@@ -49,6 +52,8 @@ class TicketFilters:
     executor: str | None = None  # a username, an id, "me" or "none"
     group: str | None = None
     mine: bool = False
+    breached: bool | None = None  # a target missed (recorded, or its deadline passed)
+    at_risk: bool | None = None  # past a warning threshold, nothing missed yet
     initiator: str | None = None
     priority: str | None = None
     q: str | None = None
@@ -115,6 +120,15 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(initiator_id__in=User.objects.filter(_user_filter(f.initiator, user)).values("pk"))
     if f.mine:
         qs = qs.filter(Q(initiator_id=user.pk) | Q(executor_id=user.pk))
+    if f.breached is not None or f.at_risk is not None:
+        # Straight from the request's own SLA columns (indexed): no per-row clock arithmetic.
+        moment = now()
+        breached = Q(sla_breached=True) | Q(sla_due_at__lte=moment)
+        if f.breached is not None:
+            qs = qs.filter(breached) if f.breached else qs.exclude(breached)
+        if f.at_risk is not None:
+            risky = Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
+            qs = qs.filter(risky) if f.at_risk else qs.exclude(risky)
     if f.q:
         text = f.q.strip()
         if len(text) > 200:
@@ -143,6 +157,8 @@ class TicketRow:
     version: int
     created_at: datetime
     updated_at: datetime
+    sla_due_at: datetime | None
+    sla_breached: bool
 
 
 def ticket_list_for(
@@ -169,6 +185,8 @@ def ticket_list_for(
             version,
             created_at,
             updated_at,
+            sla_due_at,
+            sla_breached,
         )
         for (
             pk,
@@ -185,6 +203,8 @@ def ticket_list_for(
             version,
             created_at,
             updated_at,
+            sla_due_at,
+            sla_breached,
         ) in qs.order_by("-pk").values_list(*LIST_COLUMNS)[: limit + 1]
     ]
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None

@@ -48,6 +48,8 @@ def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str,
         "version": t.version,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
+        "sla_due_at": t.sla_due_at,
+        "breached": t.sla_breached,
     }
 
 
@@ -71,6 +73,7 @@ def ticket_detail(
     attachments: list[Attachment],
     who: Mapping[int, Person] | None = None,
     organisation: str | None = None,
+    sla: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         **ticket_item(t, who),
@@ -80,8 +83,7 @@ def ticket_detail(
         "closed_at": t.closed_at,
         "watchers": [user_ref(u) for u in watchers],
         "attachments": [attachment_dict(a) for a in attachments],
-        # SLA targets arrive with the SLA regulation (issue 3); until then a request has none.
-        "sla": [],
+        "sla": sla or [],
         "transitions": [
             {
                 "code": tr.code,

@@ -16,7 +16,9 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
+from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
+from otklik.sla.services import sla_apply_new, sla_on_comment, sla_on_transition, sla_recompute
 
 from .access import actor_capacities, actor_role, may_participate
 from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
@@ -169,6 +171,7 @@ def ticket_create(
         created_at=when,
         updated_at=when,
         closed_at=when if point.is_final else None,
+        regulation_version_id=version_in_force_id(),
     )
     records = [
         Reaction(
@@ -189,6 +192,9 @@ def ticket_create(
             )
         )
 
+    clocks, sla_records = sla_apply_new(ticket, when=when)
+    records.extend(sla_records)
+
     def number(seq: int) -> None:
         ticket.seq = seq
         ticket.number = f"{request_type.prefix}-{seq:06d}"
@@ -200,18 +206,19 @@ def ticket_create(
         # batch, which PostgreSQL runs as one transaction (two round trips in all, not five).
         seq, ticket.pk = reserved
         number(seq)
-        for record in records:
-            record.ticket_id = ticket.pk
-        _insert_together([ticket, *records])
+        for row in (*records, *clocks):
+            row.ticket_id = ticket.pk
+        _insert_together([ticket, *records, *clocks])
     else:
         with transaction.atomic():
             number(_next_number(request_type))
             ticket.save(force_insert=True)
-            for record in records:
-                record.ticket = ticket
-                record.save(force_insert=True)
+            for row in (*records, *clocks):
+                row.ticket = ticket
+                row.save(force_insert=True)
     ticket.initiator = initiator
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
+    ticket.sla_clocks_new = clocks  # the detail answer shows them without reading them back
     return ref.attach(ticket)
 
 
@@ -341,6 +348,14 @@ def ticket_transition(
                 old_value=old_executor_id,
                 new_value=new_executor_id,
             )
+        sla_on_transition(
+            ticket,
+            reaction=transition.reaction,
+            role=role,
+            target_clock=target.clock,
+            final=target.is_final,
+            when=when,
+        )
     ticket.point = target
     return ticket
 
@@ -360,6 +375,10 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         reaction = ReactionKind.EXECUTOR_REPLIED
     when = now()
     with transaction.atomic():
+        # A reply changes no state, so it bumps no version: it must never make a colleague's
+        # pending transition stale. The update comes first: it locks the request's row, so the
+        # SLA clocks below are read after any timer worker has finished with them.
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=when)
         record = _log(
             ticket,
             actor=actor,
@@ -371,9 +390,8 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
             internal=internal,
             reaction=reaction,
         )
-        # A reply changes no state, so it bumps no version: it must never make a colleague's
-        # pending transition stale.
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=when)
+        if not internal:
+            sla_on_comment(ticket, reaction=reaction, role=role, when=when)
     return record
 
 
@@ -429,6 +447,8 @@ def ticket_assign(
                     old_value=old[field],
                     new_value=new,
                 )
+        if old["group"] != group_id:
+            sla_recompute(ticket, when=ticket.updated_at, reason="group")
     return ticket
 
 
@@ -500,6 +520,9 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
                 old_value=old,
                 new_value=new,
             )
+        if "priority_id" in updates or "category_id" in updates:
+            reason = "priority" if "priority_id" in updates else "category"
+            sla_recompute(ref.attach(ticket), when=ticket.updated_at, reason=reason)
     return ref.attach(ticket)
 
 

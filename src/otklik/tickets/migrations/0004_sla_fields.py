@@ -5,6 +5,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def sqlite_guard_again(apps, schema_editor):
+    # SQLite rebuilds tickets_reaction for the field changes above, which drops its UPDATE guard
+    # (0002): put it back. Any later migration touching Reaction must do the same.
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(
+            "CREATE TRIGGER IF NOT EXISTS tickets_reaction_no_update BEFORE UPDATE ON tickets_reaction "
+            "BEGIN SELECT RAISE(ABORT, 'the per-stage log is append-only: UPDATE refused'); END",
+            params=None,
+        )
+
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -68,4 +80,5 @@ class Migration(migrations.Migration):
             model_name='ticket',
             index=models.Index(condition=models.Q(('sla_warn_at__isnull', False)), fields=['sla_warn_at'], name='ticket_sla_warn'),
         ),
+        migrations.RunPython(sqlite_guard_again, migrations.RunPython.noop),
     ]

@@ -1,0 +1,67 @@
+"""Reads of SLA clocks: each target of a request with its deadline, state and working time left."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from otklik.core.clock import now
+from otklik.tickets.models import Ticket
+
+from . import clockmath as cm
+from .models import Clock, Metric
+from .reference import sla_reference
+from .services import data_of
+
+_ORDER = {Metric.FIRST_REACTION: 0, Metric.NEXT_REACTION: 1, Metric.RESOLUTION: 2}
+
+
+def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> list[dict[str, Any]]:
+    """The request's targets as the API shows them. One query (none when `clocks` are given)."""
+    rows = list(clocks) if clocks is not None else list(Clock.objects.filter(ticket_id=ticket.pk))
+    sref = sla_reference()
+    moment = now()
+    out = []
+    for row in sorted(rows, key=lambda r: _ORDER.get(r.metric, 9)):
+        data = data_of(row)
+        cal = sref.calendar(row.calendar_id)
+        used = cm.used_at(data, cal, moment)
+        due = data.due_at
+        at_risk = (
+            data.state == cm.RUNNING
+            and data.warn_at is not None
+            and data.warn_at <= moment
+            and (due is None or due > moment)
+        )
+        policy = sref.policies_by_id.get(row.policy_id) if row.policy_id else None
+        out.append(
+            {
+                "metric": row.metric,
+                "name": str(Metric(row.metric).label),
+                "state": _state(data, moment),
+                "due_at": due,
+                "warn_at": data.warn_at,
+                "at_risk": at_risk,
+                "target_seconds": _seconds(data.target),
+                "used_seconds": _seconds(used),
+                "left_seconds": _seconds(data.target - used),
+                "breached_at": data.breached_at or (due if _state(data, moment) == cm.BREACHED else None),
+                "stopped_at": data.stopped_at,
+                "cycle": data.cycle,
+                "policy": policy.code if policy else None,
+                "calendar": sref.calendar_codes.get(row.calendar_id) if row.calendar_id else None,
+            }
+        )
+    return out
+
+
+def _state(data: cm.ClockData, moment: dt.datetime) -> str:
+    # A deadline that passed is a breach even before the timer worker has recorded it.
+    if data.state == cm.RUNNING and data.due_at is not None and data.due_at <= moment:
+        return cm.BREACHED
+    return data.state
+
+
+def _seconds(value: dt.timedelta) -> int:
+    return int(value.total_seconds())

@@ -1,0 +1,370 @@
+"""SLA clocks of requests: applied at creation, driven by the route and the reactions, recomputed when
+the priority, category, group or the configuration changes. Every change of a clock is a record in
+the request's per-stage log (event "sla"); together they form the request's SLA ledger.
+
+These functions run inside the caller's transaction, after the request's row is locked (the
+ticket services update the row first), so a timer worker firing on the same request waits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from otklik.catalog.reference import reference
+from otklik.routes.models import ClockBehaviour, ReactionKind
+from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
+
+from . import clockmath as cm
+from .models import Clock, Metric
+from .reference import PolicySpec, SlaReference, sla_reference
+
+# The ledger says what happened to a clock; only the warning and escalation are internal
+# (they concern the service's own procedure).
+INTERNAL_EVENTS = frozenset({SlaEvent.WARNED, SlaEvent.ESCALATED})
+INITIATOR_REACTIONS = frozenset(
+    {ReactionKind.INITIATOR_PROVIDED_INFO, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_REPLIED}
+)
+
+
+def is_executor_reaction(reaction: str, role: str) -> bool:
+    """The support side reacting to the initiator: any executor_* reaction taken by support."""
+    return bool(reaction) and reaction.startswith("executor_") and role in (ActorRole.EXECUTOR, ActorRole.STAFF)
+
+
+def _category_chain(category_id: int | None) -> tuple[int, ...]:
+    """The category and its ancestors: a policy naming a category selects its sub-categories."""
+    ref = reference()
+    chain: list[int] = []
+    node = ref.categories.get(category_id) if category_id else None
+    while node is not None and node.pk not in chain:
+        chain.append(node.pk)
+        node = ref.categories.get(node.parent_id) if node.parent_id else None
+    return tuple(chain)
+
+
+def policy_for(
+    sref: SlaReference,
+    *,
+    type_id: int,
+    priority_id: int,
+    category_id: int | None,
+    organisation_id: int | None,
+) -> PolicySpec | None:
+    return sref.select(
+        type_id=type_id,
+        priority_id=priority_id,
+        category_ids=_category_chain(category_id),
+        organisation_id=organisation_id,
+    )
+
+
+def _ticket_policy(sref: SlaReference, ticket: Ticket) -> PolicySpec | None:
+    return policy_for(
+        sref,
+        type_id=ticket.request_type_id,
+        priority_id=ticket.priority_id,
+        category_id=ticket.category_id,
+        organisation_id=ticket.organisation_id,
+    )
+
+
+def data_of(row: Clock) -> cm.ClockData:
+    return cm.ClockData(
+        metric=row.metric,
+        target=row.target,
+        warning_percent=row.warning_percent,
+        state=row.state,
+        started_at=row.started_at,
+        used=row.used,
+        running_since=row.running_since,
+        due_at=row.due_at,
+        warn_at=row.warn_at,
+        warned_at=row.warned_at,
+        breached_at=row.breached_at,
+        stopped_at=row.stopped_at,
+        cycle=row.cycle,
+        escalated=list(row.escalated or []),
+    )
+
+
+_DATA_FIELDS = (
+    "target",
+    "warning_percent",
+    "state",
+    "started_at",
+    "used",
+    "running_since",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "stopped_at",
+    "cycle",
+    "escalated",
+)
+
+
+def _store(row: Clock, data: cm.ClockData) -> None:
+    for name in _DATA_FIELDS:
+        setattr(row, name, getattr(data, name))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> Reaction:
+    """One SLA ledger record (unsaved): what happened to which target, with the clock's figures."""
+    info = {
+        "state": data.state,
+        "due_at": _iso(data.due_at),
+        "target_seconds": int(data.target.total_seconds()),
+        "used_seconds": int(data.used.total_seconds()),
+        "cycle": data.cycle,
+        **extra,
+    }
+    return Reaction(
+        ticket_id=ticket.pk,
+        actor=None,
+        actor_role=ActorRole.SYSTEM,
+        point_id=ticket.point_id,
+        event=Event.SLA,
+        sla_event=event,
+        field=data.metric,
+        new_value=info,
+        internal=event in INTERNAL_EVENTS,
+        created_at=when,
+    )
+
+
+class Ledger:
+    """The clocks of one request being changed, with the records their changes produce."""
+
+    def __init__(self, ticket: Ticket, rows: Iterable[Clock], sref: SlaReference) -> None:
+        self.ticket = ticket
+        self.sref = sref
+        self.rows: dict[str, Clock] = {r.metric: r for r in rows}
+        self.data: dict[str, cm.ClockData] = {m: data_of(r) for m, r in self.rows.items()}
+        self.records: list[Reaction] = []
+        self.dirty: set[str] = set()
+
+    def cal(self, metric: str) -> cm.Calendar:
+        return self.sref.calendar(self.rows[metric].calendar_id)
+
+    def note(self, metric: str, events: list[str], when: dt.datetime, **extra: Any) -> None:
+        for event in events:
+            self.records.append(ledger_record(self.ticket, self.data[metric], event, when, **extra))
+        self.dirty.add(metric)
+
+    def apply(self, metric: str, op: Any, when: dt.datetime, **kwargs: Any) -> list[str]:
+        if metric not in self.data:
+            return []
+        events = op(self.data[metric], self.cal(metric), when, **kwargs)
+        if events:
+            self.note(metric, events, when)
+        return events
+
+    def add_clock(
+        self,
+        metric: str,
+        *,
+        policy: PolicySpec,
+        calendar_id: int | None,
+        when: dt.datetime,
+        used: dt.timedelta = cm.ZERO,
+        paused: bool = False,
+    ) -> bool:
+        spec = policy.targets.get((self.ticket.priority_id, metric))
+        if spec is None:
+            return False
+        cal = self.sref.calendar(calendar_id)
+        data = cm.start(
+            metric=metric,
+            target=spec.target,
+            warning_percent=spec.warning_percent,
+            cal=cal,
+            moment=when,
+            used=used,
+            paused=paused,
+        )
+        self.rows[metric] = Clock(ticket_id=self.ticket.pk, metric=metric, policy_id=policy.id, calendar_id=calendar_id)
+        self.data[metric] = data
+        self.note(metric, ["applied"], when, policy=policy.code)
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        """The request's denormalised SLA columns, from its clocks."""
+        running = [d for d in self.data.values() if d.state == cm.RUNNING]
+        next_at = [
+            at
+            for m, d in self.data.items()
+            if (at := cm.next_instant(d, self.cal(m), self.sref.steps(self.rows[m].policy_id, m))) is not None
+        ]
+        return {
+            "sla_due_at": min((d.due_at for d in running if d.due_at), default=None),
+            "sla_warn_at": min((d.warn_at for d in running if d.warn_at), default=None),
+            "sla_breached": any(d.state == cm.BREACHED for d in self.data.values()),
+            "sla_next_at": min(next_at, default=None),
+        }
+
+    def rows_to_save(self) -> list[Clock]:
+        out = []
+        for metric in sorted(self.dirty):
+            row = self.rows[metric]
+            _store(row, self.data[metric])
+            out.append(row)
+        return out
+
+    def save(self, *, when: dt.datetime) -> None:
+        """Write the changed clocks, the ledger and the request's SLA columns."""
+        for row in self.rows_to_save():
+            row.save()
+        for record in self.records:
+            record.save(force_insert=True)
+        summary = self.summary()
+        Ticket.objects.filter(pk=self.ticket.pk).update(**summary)
+        for key, value in summary.items():
+            setattr(self.ticket, key, value)
+        self.records = []
+        self.dirty = set()
+
+
+def _load(ticket: Ticket) -> Ledger:
+    return Ledger(ticket, Clock.objects.filter(ticket_id=ticket.pk), sla_reference())
+
+
+def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[Reaction]]:
+    """The clocks of a new request and their ledger records (unsaved: ticket_create writes them
+    with the request). Sets the request's SLA columns. A request filed straight into a final
+    point (out of scope) gets no clocks."""
+    if ticket.point.is_final:
+        return [], []
+    sref = sla_reference()
+    policy = _ticket_policy(sref, ticket)
+    if policy is None:
+        return [], []
+    ledger = Ledger(ticket, [], sref)
+    calendar_id = sref.calendar_id_for(policy, ticket.group_id)
+    paused = ticket.point.clock == ClockBehaviour.PAUSED
+    ledger.add_clock(Metric.FIRST_REACTION, policy=policy, calendar_id=calendar_id, when=when)
+    ledger.add_clock(Metric.RESOLUTION, policy=policy, calendar_id=calendar_id, when=when, paused=paused)
+    for key, value in ledger.summary().items():
+        setattr(ticket, key, value)
+    return ledger.rows_to_save(), ledger.records
+
+
+def sla_on_transition(
+    ticket: Ticket, *, reaction: str, role: str, target_clock: str, final: bool, when: dt.datetime
+) -> None:
+    """After a move along the route: the reaction it records and the clock behaviour of the point
+    it arrives at drive the clocks."""
+    ledger = _load(ticket)
+    if not ledger.rows:
+        return
+    _react(ledger, reaction=reaction, role=role, when=when)
+    if reaction == ReactionKind.INITIATOR_WITHDREW:
+        for metric in list(ledger.data):
+            ledger.apply(metric, cm.cancel, when)
+    elif final:
+        ledger.apply(Metric.RESOLUTION, cm.stop, when)
+        ledger.apply(Metric.FIRST_REACTION, cm.cancel, when)
+        ledger.apply(Metric.NEXT_REACTION, cm.cancel, when)
+    elif target_clock == ClockBehaviour.PAUSED:
+        ledger.apply(Metric.RESOLUTION, cm.pause, when)
+    elif target_clock == ClockBehaviour.STOPPED:
+        ledger.apply(Metric.RESOLUTION, cm.stop, when)
+    else:
+        ledger.apply(Metric.RESOLUTION, cm.resume, when)
+    ledger.save(when=when)
+
+
+def _react(ledger: Ledger, *, reaction: str, role: str, when: dt.datetime) -> None:
+    if is_executor_reaction(reaction, role):
+        ledger.apply(Metric.FIRST_REACTION, cm.stop, when)
+        ledger.apply(Metric.NEXT_REACTION, cm.stop, when)
+    elif reaction in INITIATOR_REACTIONS and role == ActorRole.INITIATOR and ledger.ticket.is_open:
+        _start_next_reaction(ledger, when)
+
+
+def _start_next_reaction(ledger: Ledger, when: dt.datetime) -> None:
+    """The executor owes an answer to the initiator's reaction; while one is owed (the clock runs),
+    later messages keep the earlier deadline."""
+    clock = ledger.data.get(Metric.NEXT_REACTION)
+    if clock is not None:
+        if clock.state in (cm.RUNNING, cm.PAUSED) or (clock.state == cm.BREACHED and clock.stopped_at is None):
+            return
+        policy = ledger.sref.policies_by_id.get(ledger.rows[Metric.NEXT_REACTION].policy_id or 0)
+        spec = policy.targets.get((ledger.ticket.priority_id, Metric.NEXT_REACTION)) if policy else None
+        if spec is None:
+            return
+        clock.target, clock.warning_percent = spec.target, spec.warning_percent
+        ledger.apply(Metric.NEXT_REACTION, cm.restart, when)
+        return
+    resolution = ledger.rows.get(Metric.RESOLUTION) or ledger.rows.get(Metric.FIRST_REACTION)
+    policy = ledger.sref.policies_by_id.get(resolution.policy_id or 0) if resolution else None
+    if policy is not None and resolution is not None:
+        ledger.add_clock(Metric.NEXT_REACTION, policy=policy, calendar_id=resolution.calendar_id, when=when)
+
+
+def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetime) -> None:
+    """A public reply: the support side's answer meets the reaction targets; the initiator's
+    starts the executor's next-reaction clock."""
+    if not reaction:
+        return
+    ledger = _load(ticket)
+    if not ledger.rows:
+        return
+    _react(ledger, reaction=reaction, role=role, when=when)
+    if ledger.dirty:
+        ledger.save(when=when)
+
+
+def sla_recompute(ticket: Ticket, *, when: dt.datetime, reason: str) -> list[str]:
+    """Select the policy again (the priority, category, group or configuration changed) and give
+    every clock its new target and calendar, keeping the working time already used."""
+    ledger = _load(ticket)
+    events = recompute(ledger, when=when, reason=reason)
+    if ledger.dirty or ledger.records:
+        ledger.save(when=when)
+    return events
+
+
+def recompute(ledger: Ledger, *, when: dt.datetime, reason: str) -> list[str]:
+    """The recomputation itself, on a loaded ledger (also used, without saving, by the what-if preview)."""
+    ticket, sref = ledger.ticket, ledger.sref
+    if not ticket.is_open:
+        return []
+    policy = _ticket_policy(sref, ticket)
+    calendar_id = sref.calendar_id_for(policy, ticket.group_id) if policy else None
+    events: list[str] = []
+    for metric, row in list(ledger.rows.items()):
+        data = ledger.data[metric]
+        if data.state in (cm.CANCELLED,) or (data.state in (cm.MET,) and metric != Metric.RESOLUTION):
+            continue
+        spec = policy.targets.get((ticket.priority_id, metric)) if policy else None
+        if spec is None:
+            if data.state in (cm.RUNNING, cm.PAUSED):
+                got = ledger.apply(metric, cm.cancel, when)
+                events += got
+            continue
+        moved = row.policy_id != policy.id or row.calendar_id != calendar_id  # type: ignore[union-attr]
+        row.policy_id, row.calendar_id = policy.id, calendar_id  # type: ignore[union-attr]
+        got = cm.retarget(
+            data, sref.calendar(calendar_id), when, target=spec.target, warning_percent=spec.warning_percent
+        )
+        if got or moved:
+            ledger.note(metric, got or ["recomputed"], when, reason=reason, policy=policy.code)  # type: ignore[union-attr]
+            events += got or ["recomputed"]
+    if policy is not None and not ledger.rows:
+        # No clocks yet (no policy selected this request when it was filed): apply them now,
+        # counting the working time since filing.
+        cal = sref.calendar(calendar_id)
+        used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)
+        paused = ticket.point.clock == ClockBehaviour.PAUSED
+        reacted = Reaction.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_").exists()
+        for metric in (Metric.RESOLUTION,) if reacted else (Metric.FIRST_REACTION, Metric.RESOLUTION):
+            if ledger.add_clock(metric, policy=policy, calendar_id=calendar_id, when=when, used=used, paused=paused):
+                events.append("applied")
+    return events

@@ -1,0 +1,207 @@
+"""The SLA timer pass, run by `otklik worker`: fire due warnings and breaches and the escalation
+levels that follow them.
+
+Every request stores the next instant something is due for it (`sla_next_at`, indexed where not
+null). A pass claims the due requests in small batches (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
+so concurrent workers take disjoint requests; SQLite serialises writers anyway) and, in the same
+transaction, fires what is due, writes the ledger and moves `sla_next_at` on. The clock's own
+flags (`warned_at`, `breached_at`, the escalated rule ids) change in that transaction too, so an
+event is recorded exactly once: a worker killed mid-batch rolls back and the request is claimed
+again as if untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.db import connection, transaction
+
+from otklik.accounts.models import Role, User
+from otklik.catalog.reference import reference
+from otklik.core.clock import now
+from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, Watcher
+
+from . import clockmath as cm
+from .models import EscalationRule
+from .services import Ledger, _load, recompute
+
+log = logging.getLogger("otklik.sla")
+
+BATCH = 100
+RETRY_AFTER = dt.timedelta(minutes=5)  # a request whose processing failed is looked at again then
+MAX_ROUNDS = 10  # escalations can change the priority and so the deadlines: settle within a bound
+
+
+def _claim(moment: dt.datetime, batch: int) -> list[Ticket]:
+    qs = Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs[:batch])
+
+
+def sla_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
+    """Fire everything due now; returns the number of ledger events recorded."""
+    moment = now()
+    fired = 0
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        with transaction.atomic():
+            tickets = _claim(moment, batch)
+            for ticket in tickets:
+                try:
+                    with transaction.atomic():
+                        fired += sla_fire_due(ticket, moment=moment)
+                except Exception:
+                    log.exception("sla: request %s could not be processed; retrying later", ticket.pk)
+                    Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=moment + RETRY_AFTER)
+        if len(tickets) < batch or time.monotonic() > deadline:
+            return fired
+
+
+def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
+    """For one claimed (locked) request: bring its clocks up to date with the configuration, then
+    fire the due warnings, breaches and escalation levels in the order they fell due."""
+    reference().attach(ticket)
+    ledger = _load(ticket)
+    count = 0
+    recompute(ledger, when=moment, reason="configuration")
+    for _ in range(MAX_ROUNDS):
+        due = _due(ledger, moment)
+        if not due:
+            break
+        at, metric, what = due[0]
+        data = ledger.data[metric]
+        if what in ("warned", "breached"):
+            events = cm.fire(data, ledger.cal(metric), what, moment)
+            ledger.note(metric, events, moment)
+        else:
+            rule_id = int(what)
+            data.escalated.append(rule_id)
+            rule = EscalationRule.objects.filter(pk=rule_id).first()
+            if rule is not None:
+                _escalate(ledger, metric, rule, at=at, moment=moment)
+            ledger.dirty.add(metric)
+    count += len(ledger.records)
+    ledger.save(when=moment)
+    if not ticket.is_open:
+        Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
+    return count
+
+
+def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, str]]:
+    """What is due by `moment`, earliest first: (instant, metric, "warned" | "breached" | rule id)."""
+    due: list[tuple[dt.datetime, str, str]] = []
+    for metric, data in ledger.data.items():
+        for event in cm.due_events(data, moment):
+            at = data.warn_at if event == "warned" else data.due_at
+            due.append((at or moment, metric, event))
+        steps = ledger.sref.steps(ledger.rows[metric].policy_id, metric)
+        for at, step in cm.escalation_due(data, ledger.cal(metric), steps):
+            if at <= moment:
+                due.append((at, metric, str(step.rule_id)))
+    due.sort(key=lambda item: (item[0], item[2] not in ("warned", "breached")))
+    return due
+
+
+def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
+    ref = reference()
+    ids: set[int] = set()
+    if rule.notify_executor and ticket.executor_id:
+        ids.add(ticket.executor_id)
+    if rule.notify_group_lead:
+        ids.update(uid for uid, m in ref.memberships.items() if ticket.group_id in m.leads)
+    if rule.notify_dispatcher and ref.dispatchers.get(ticket.group_id):
+        ids.add(ref.dispatchers[ticket.group_id])  # type: ignore[arg-type]
+    if rule.notify_managers:
+        ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
+    if rule.notify_watchers:
+        ids.update(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+    ids.update(rule.notify_users.values_list("pk", flat=True))
+    return sorted(User.objects.filter(pk__in=ids, is_active=True).values_list("username", flat=True))
+
+
+def _system_record(ticket: Ticket, moment: dt.datetime, **fields: object) -> Reaction:
+    return Reaction(
+        ticket_id=ticket.pk,
+        actor=None,
+        actor_role=ActorRole.SYSTEM,
+        point_id=ticket.point_id,
+        created_at=moment,
+        **fields,
+    )
+
+
+def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datetime, moment: dt.datetime) -> None:
+    """One escalation level: who is told, and what is changed on the request. The notifications
+    themselves go through the notification queue (issue 4); the ledger names the recipients."""
+    ticket = ledger.ticket
+    ref = reference()
+    info: dict[str, object] = {
+        "rule": rule.pk,
+        "level": rule.level,
+        "trigger": rule.trigger,
+        "due": at.isoformat(),
+        "notify": _recipients(ticket, rule),
+    }
+    changes: dict[str, object] = {}
+    extra: list[Reaction] = []
+    group_id = rule.reassign_group_id or ticket.group_id
+    if rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
+        changes["group_id"] = group_id
+        extra.append(
+            _system_record(
+                ticket, moment, event=Event.ASSIGNMENT, field="group", old_value=ticket.group_id, new_value=group_id
+            )
+        )
+    executor_id = ticket.executor_id
+    if rule.reassign_user_id:
+        executor_id = rule.reassign_user_id
+    elif rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
+        executor_id = ref.dispatchers.get(group_id)
+    if executor_id != ticket.executor_id:
+        changes["executor_id"] = executor_id
+        extra.append(
+            _system_record(
+                ticket,
+                moment,
+                event=Event.ASSIGNMENT,
+                field="executor",
+                old_value=ticket.executor_id,
+                new_value=executor_id,
+            )
+        )
+    raised = rule.raise_priority_to
+    current = ref.priorities.get(ticket.priority_id)
+    if raised is not None and current is not None and raised.rank < current.rank:
+        changes["priority_id"] = raised.pk
+        extra.append(
+            _system_record(
+                ticket,
+                moment,
+                event=Event.FIELD_CHANGE,
+                field="priority",
+                old_value=current.code,
+                new_value=raised.code,
+            )
+        )
+    added = []
+    for user in rule.add_watchers.filter(is_active=True):
+        _, created = Watcher.objects.get_or_create(ticket_id=ticket.pk, user=user)
+        if created:
+            added.append(user.username)
+            extra.append(_system_record(ticket, moment, event=Event.WATCHER, field="watchers", new_value=user.username))
+    info.update({k.removesuffix("_id"): v for k, v in changes.items()})
+    if added:
+        info["watchers_added"] = added
+    ledger.note(metric, ["escalated"], moment, **info)
+    ledger.records.extend(extra)
+    if changes:
+        # A change of state, like any other: the version moves so a stale edit is refused.
+        Ticket.objects.filter(pk=ticket.pk).update(version=ticket.version + 1, updated_at=moment, **changes)
+        ticket.version += 1
+        for key, value in changes.items():
+            setattr(ticket, key, value)
+        if "priority_id" in changes or "group_id" in changes:
+            recompute(ledger, when=moment, reason="escalation")
