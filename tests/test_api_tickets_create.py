@@ -83,9 +83,12 @@ def test_create_wish_and_request_number_per_type(api):
 def test_creation_is_in_the_activity(api):
     t = api("initiator").post("/tickets", error_body()).json()
     log = api("initiator").get(f"/tickets/{t['id']}/activity").json()
-    assert [(e["event"], e["role"], e["actor"]["username"], e["stage"]["code"]) for e in log] == [
-        ("created", "initiator", "initiator", "new")
+    assert [(e["event"], e["role"], e["actor"] and e["actor"]["username"], e["stage"]["code"]) for e in log] == [
+        ("created", "initiator", "initiator", "new"),
+        ("sla", "system", None, "new"),
+        ("sla", "system", None, "new"),
     ]
+    assert [(e["field"], e["sla_event"]) for e in log[1:]] == [("first_reaction", "applied"), ("resolution", "applied")]
 
 
 REFUSALS = [

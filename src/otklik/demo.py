@@ -12,6 +12,7 @@ from django.db import transaction
 
 from otklik.accounts.models import GroupMembership, Organisation, Role, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.demo_sla import demo_sla_load
 from otklik.routes.models import Route, RoutePoint, Transition
 
 ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
@@ -557,6 +558,7 @@ def demo_load() -> dict[str, str]:
                     "order": order,
                 },
             )
+    demo_sla_load()
     _sample_tickets(users)
     return {u["username"]: u["username"] for u in USERS}
 

@@ -159,3 +159,4 @@ class ActivityOut(Schema):
     field: str
     old_value: Any
     new_value: Any
+    sla_event: str

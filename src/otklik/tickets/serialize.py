@@ -113,4 +113,5 @@ def activity_item(r: Reaction) -> dict[str, Any]:
         "field": r.field,
         "old_value": r.old_value,
         "new_value": r.new_value,
+        "sla_event": r.sla_event,
     }

@@ -1,0 +1,119 @@
+"""SLA endpoints: what deadlines a new request would get (the what-if for users and integrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from otklik.api.respond import respond
+from otklik.catalog.reference import reference
+from otklik.core.clock import now
+from otklik.core.errors import Invalid
+from otklik.regulation.selectors import version_in_force_id
+
+from . import clockmath as cm
+from .models import Metric
+from .reference import sla_reference
+from .services import policy_for
+
+router = Router(tags=["sla"])
+
+
+class PreviewQuery(Schema):
+    type: str
+    priority: str | None = None
+    category: str | None = None
+    start: str | None = None
+
+
+class PreviewTarget(Schema):
+    metric: str
+    name: str
+    target_seconds: int
+    warning_percent: int
+    due_at: dt.datetime | None
+    warn_at: dt.datetime | None
+
+
+class PreviewOut(Schema):
+    start: dt.datetime
+    policy: str | None
+    calendar: str | None
+    regulation_version: int | None
+    targets: list[PreviewTarget]
+
+
+def _start(text: str | None) -> dt.datetime:
+    if not text:
+        return now()
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"start {text!r} is not an ISO 8601 date-time", errors={"start": "not ISO 8601"}) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _code(by_code: dict[str, Any], code: str, name: str) -> Any:
+    obj = by_code.get(code.strip())
+    if obj is None or not obj.is_active:
+        raise Invalid(f"unknown {name} {code!r}", errors={name: f"unknown {name} {code!r}"})
+    return obj
+
+
+@router.get("/preview", response=PreviewOut)
+def preview(request: HttpRequest, params: Query[PreviewQuery]) -> HttpResponse:
+    """The policy, calendar and deadlines a request filed by the caller at `start` (default: now)
+    would get. The next-reaction target starts with each initiator reaction, so it has no due time."""
+    ref = reference()
+    rtype = _code(ref.types_by_code, params.type, "type")
+    priority = _code(ref.priorities_by_code, params.priority, "priority") if params.priority else ref.default_priority
+    if priority is None:
+        raise Invalid("no priorities are configured", code="misconfigured")
+    category = _code(ref.categories_by_code, params.category, "category") if params.category else None
+    start = _start(params.start)
+    sref = sla_reference()
+    user = request.user
+    policy = policy_for(
+        sref,
+        type_id=rtype.pk,
+        priority_id=priority.pk,
+        category_id=category.pk if category else None,
+        organisation_id=user.organisation_id,
+    )
+    group_id = (category.effective_group_id() if category else None) or rtype.default_group_id
+    calendar_id = sref.calendar_id_for(policy, group_id) if policy else None
+    cal = sref.calendar(calendar_id)
+    targets = []
+    for metric in (Metric.FIRST_REACTION, Metric.RESOLUTION, Metric.NEXT_REACTION):
+        spec = policy.targets.get((priority.pk, metric)) if policy else None
+        if spec is None:
+            continue
+        timed = metric != Metric.NEXT_REACTION and (category is None or category.in_scope)
+        clock = cm.start(metric=metric, target=spec.target, warning_percent=spec.warning_percent, cal=cal, moment=start)
+        targets.append(
+            {
+                "metric": str(metric),
+                "name": str(Metric(metric).label),
+                "target_seconds": int(spec.target.total_seconds()),
+                "warning_percent": spec.warning_percent,
+                "due_at": clock.due_at if timed else None,
+                "warn_at": clock.warn_at if timed else None,
+            }
+        )
+    version_id = version_in_force_id()
+    from otklik.regulation.models import Version
+
+    number = Version.objects.filter(pk=version_id).values_list("number", flat=True).first() if version_id else None
+    return respond(
+        {
+            "start": start,
+            "policy": policy.code if policy else None,
+            "calendar": sref.calendar_codes.get(calendar_id) if calendar_id else None,
+            "regulation_version": number,
+            "targets": targets,
+        }
+    )
