@@ -25,6 +25,9 @@ class Job:
     run: Callable[[], int]
     every_seconds: float
     next_at: float = field(default=0.0)
+    # A job that works in bounded slices (returns a positive count while more may be due) is
+    # repeated by run_once until it reports nothing, so --once really does all that is due.
+    drain: bool = False
 
 
 def default_jobs() -> list[Job]:
@@ -32,7 +35,7 @@ def default_jobs() -> list[Job]:
     from otklik.tickets.attachments import attachment_sweep_orphans
 
     return [
-        Job("sla.timers", sla_timers_pass, every_seconds=1),
+        Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
     ]
 
@@ -51,7 +54,12 @@ class Worker:
         """Run every job now; returns how many items each handled."""
         done: dict[str, int] = {}
         for job in self.jobs:
-            done[job.name] = self._run(job)
+            done[job.name] = count = self._run(job)
+            for _ in range(10_000 if job.drain else 0):
+                if not count:
+                    break
+                count = self._run(job)
+                done[job.name] += count
         return done
 
     def _run(self, job: Job) -> int:
