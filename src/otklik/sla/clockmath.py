@@ -192,11 +192,11 @@ def cancel(clock: ClockData, cal: Calendar, moment: dt.datetime) -> list[str]:
 def retarget(
     clock: ClockData, cal: Calendar, moment: dt.datetime, *, target: dt.timedelta, warning_percent: int
 ) -> list[str]:
-    """A new target or calendar, keeping the working time already used (never a restart).
-    `cal` is the calendar from now on; the time used so far stays as it was measured."""
-    if clock.running_since is not None:
-        clock.used = used_at(clock, cal, moment)
-        clock.running_since = moment
+    """A new target or calendar, keeping the working time already used (never a restart): the
+    deadline is recomputed from the start of the running segment, so a target already exceeded
+    gives a deadline in the past (a breach dated where it happened, not at the recomputation).
+    The segment before `running_since` stays as it was measured; the running one is measured in
+    `cal`, the calendar from now on."""
     changed = (clock.target, clock.warning_percent) != (target, warning_percent)
     old_due = clock.due_at
     clock.target, clock.warning_percent = target, warning_percent

@@ -113,7 +113,7 @@ def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
     if rule.notify_executor and ticket.executor_id:
         ids.add(ticket.executor_id)
     if rule.notify_group_lead:
-        ids.update(uid for uid, m in ref.memberships.items() if ticket.group_id in m.leads)
+        ids.update(uid for uid, m in ref.memberships.items() if ticket.group_id in m.led)
     if rule.notify_dispatcher and ref.dispatchers.get(ticket.group_id):
         ids.add(ref.dispatchers[ticket.group_id])  # type: ignore[arg-type]
     if rule.notify_managers:
