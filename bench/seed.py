@@ -584,7 +584,10 @@ def seed(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from otklik.catalog.models import Category, Priority, RequestType
+    from otklik.catalog.reference import reference
     from otklik.demo import demo_load
+    from otklik.sla.models import Clock
+    from otklik.sla.services import sla_apply_new
     from otklik.tickets.models import Reaction, Ticket, search_text
 
     t_start = time.perf_counter()
@@ -646,6 +649,14 @@ def seed(args: argparse.Namespace) -> None:
                     tickets.append(
                         Ticket(number=number, search=search_text(number, columns["subject"]), seq=seq, **columns)
                     )
+                # Open requests carry their SLA clocks as filed, computed by the real service with
+                # the demo's calendar and policies (most are long overdue: the span is months).
+                clocks: list[tuple[Ticket, list[Clock], list[Reaction]]] = []
+                ref = reference()
+                for t in tickets:
+                    if t.is_open:
+                        ref.attach(t)
+                        clocks.append((t, *sla_apply_new(t, when=t.created_at)))
                 Ticket.objects.bulk_create(tickets, batch_size=1000)
                 if any(t.pk is None for t in tickets):  # a backend without RETURNING
                     ids = dict(
@@ -673,6 +684,11 @@ def seed(args: argparse.Namespace) -> None:
                     for t, (_, records, _) in zip(tickets, batch, strict=True)
                     for r in records
                 ]
+                for t, rows, ledger in clocks:
+                    for row in (*rows, *ledger):
+                        row.ticket_id = t.pk
+                    reactions.extend(ledger)
+                Clock.objects.bulk_create([row for _, rows, _ in clocks for row in rows], batch_size=2000)
                 Reaction.objects.bulk_create(reactions, batch_size=2000)
                 for type_id, number in last.items():
                     RequestType.objects.filter(pk=type_id, last_number__lt=number).update(last_number=number)

@@ -179,3 +179,37 @@ def test_out_of_scope_requests_get_no_clocks(p, settings):
     )
     assert t.is_open is False
     assert not Clock.objects.filter(ticket=t).exists()
+
+
+def test_reopening_a_closed_request_resumes_the_resolution_with_the_time_used(p, settings):
+    from otklik.catalog.reference import invalidate
+    from otklik.routes.models import RoutePoint, Transition
+
+    closed = RoutePoint.objects.get(route__code="request", code="closed")
+    in_work = RoutePoint.objects.get(route__code="request", code="in_work")
+    Transition.objects.create(
+        route=closed.route,
+        code="reopen",
+        label_ru="Открыть снова",
+        label_en="Reopen",
+        source=closed,
+        target=in_work,
+        by_initiator=True,
+        reaction="initiator_rejected",
+    )
+    invalidate()
+    t = new_request(p, settings, at(10, 9))  # Tuesday 09:00
+    when(settings, at(10, 10))
+    t = step(p, t, "agent", "take")
+    when(settings, at(10, 11))
+    t = step(p, t, "agent", "resolve", comment="Done")
+    when(settings, at(10, 12))
+    t = step(p, t, "initiator", "confirm")
+    assert clocks(t)["resolution"].used == timedelta(hours=2)
+    # Reopened the next morning at 09:00 with 2 h used: 22 h left (8 + 8 + 6), so Friday 13 March 16:00.
+    when(settings, at(11, 9))
+    t = step(p, t, "initiator", "reopen", comment="It broke again")
+    r = clocks(t)["resolution"]
+    assert (r.state, r.due_at) == ("running", at(13, 16))
+    t.refresh_from_db()
+    assert (t.is_open, t.sla_due_at) == (True, at(11, 13))  # the next reaction (4 h) comes first
