@@ -104,7 +104,12 @@ class Ticket(models.Model):
             models.Index(fields=["sla_next_at"], name="ticket_sla_next", condition=models.Q(sla_next_at__isnull=False)),
             models.Index(fields=["-id"], name="ticket_breached_id", condition=models.Q(sla_breached=True)),
             models.Index(fields=["sla_due_at"], name="ticket_sla_due", condition=models.Q(sla_due_at__isnull=False)),
-            models.Index(fields=["sla_warn_at"], name="ticket_sla_warn", condition=models.Q(sla_warn_at__isnull=False)),
+            # "At risk": past a warning, nothing breached yet; breached requests are not scanned.
+            models.Index(
+                fields=["sla_warn_at"],
+                name="ticket_sla_warn",
+                condition=models.Q(sla_warn_at__isnull=False, sla_breached=False),
+            ),
         ]
 
     def __str__(self) -> str:
