@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_warn_at__isnull', False), ('sla_breached', False)), fields=['sla_warn_at'], name='ticket_sla_warn'),
+            index=models.Index(condition=models.Q(('sla_breached', False), ('sla_warn_at__isnull', False)), fields=['sla_warn_at'], name='ticket_sla_warn'),
         ),
         migrations.RunPython(sqlite_guard_again, migrations.RunPython.noop),
     ]
