@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
+from otklik.regulation import views as regulation_views
 
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
@@ -21,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("regulation", regulation_views.page, name="regulation"),
+    path("regulation.md", regulation_views.markdown, name="regulation-markdown"),
 ]
 
 handler404 = "otklik.web.errors.not_found"

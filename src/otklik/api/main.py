@@ -129,11 +129,13 @@ def health(request: HttpRequest) -> dict[str, str]:
 def _mount() -> None:
     from otklik.accounts.api import router as accounts_router
     from otklik.catalog.api import router as catalog_router
+    from otklik.regulation.api import router as regulation_router
     from otklik.sla.api import router as sla_router
     from otklik.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", catalog_router)
+    api.add_router("", regulation_router)
     api.add_router("/tickets", tickets_router)
     api.add_router("/sla", sla_router)
 

@@ -6,3 +6,9 @@ class RegulationConfig(AppConfig):
     name = "otklik.regulation"
     label = "regulation"
     verbose_name = _("Published regulation")
+
+    def ready(self) -> None:
+        # A change to anything the regulation shows publishes a new version on commit.
+        from .signals import connect
+
+        connect()

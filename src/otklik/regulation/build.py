@@ -1,0 +1,459 @@
+"""The service regulation as structured content, generated from the configuration in force.
+
+Every text is a pair {"ru": …, "en": …}: a version holds both languages whatever the language of
+whoever published it. The content is canonical (lists in a fixed order, codes instead of ids, no
+timestamps), so an unchanged configuration gives an unchanged digest, and services.py publishes a
+new version only when something a reader would see has changed.
+
+The admin's text sections (regulation.Section) and the generated sections are merged by `order`:
+the generated ones sit at the slots in SLOTS (100 working hours … 900 quality), so a text section
+with order 10 comes first and one with order 950 comes last. On equal order the text comes first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from otklik.accounts.models import Organisation, SupportGroup
+from otklik.catalog.formfields import parse_choices
+from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.core.clock import now
+from otklik.routes.models import ClockBehaviour, Route, RoutePoint
+from otklik.routes.validation import FINAL_KINDS
+from otklik.sla.calendar import DAYS
+from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
+
+from .models import Section
+from .texts import (
+    DAY_KINDS,
+    HEADINGS,
+    LANGS,
+    METRIC_MEANINGS,
+    METRIC_ORDER,
+    METRICS,
+    NOTIFY,
+    SLOTS,
+    TEXTS,
+    TRIGGER_ORDER,
+    TRIGGERS,
+    WEEKDAYS,
+    Text,
+    fmt,
+    pair,
+    same,
+    text,
+)
+
+SCHEMA = 1  # bump when the shape changes, so a reader can tell old versions apart
+
+
+def regulation_content() -> dict[str, Any]:
+    """The regulation as the configuration now stands, both languages; JSON-ready and canonical."""
+    moment = now()
+    default_cal = _default_calendar()
+    types = list(RequestType.objects.filter(is_active=True).select_related("route", "default_group"))
+    types.sort(key=lambda t: (t.order, t.code))
+    priorities = list(Priority.objects.filter(is_active=True))
+    priorities.sort(key=lambda p: (p.rank, p.code))
+    targets = _targets_section(types, priorities, default_cal)
+    generated = [
+        _hours_section(default_cal, moment),
+        _types_section(types),
+        _scope_section(types),
+        _priorities_section(priorities, targets["rows"]),
+        targets,
+        _pauses_section(types),
+        _escalation_section(),
+        {"kind": "complaints", "code": "complaints", "body": TEXTS["complaints"]},
+        {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
+    ]
+    keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
+    for section in generated:
+        section["title"] = HEADINGS[section["kind"]]
+        keyed.append(((SLOTS[section["kind"]], 1, section["code"]), section))
+    for s in Section.objects.filter(is_active=True):
+        block = {"kind": "text", "code": s.code, "title": pair(s, "title"), "body": pair(s, "body")}
+        keyed.append(((s.order, 0, s.code), block))
+    keyed.sort(key=lambda item: item[0])
+    return {"schema": SCHEMA, "title": HEADINGS["document"], "sections": [s for _, s in keyed]}
+
+
+# --- working hours -----------------------------------------------------------------------------
+def _default_calendar() -> Calendar | None:
+    calendars = Calendar.objects.order_by("code")
+    return calendars.filter(is_default=True).first() or calendars.first()
+
+
+def _intervals(value: Any) -> list[list[str]]:
+    """Stored intervals as [[start, end], …] sorted; anything malformed is left out, never fatal."""
+    out = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            out.append([str(item[0]), str(item[1])])
+    return sorted(out)
+
+
+def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
+    week = cal.week if isinstance(cal.week, dict) else {}
+    days = CalendarDay.objects.filter(calendar=cal, date__year=year).order_by("date")
+    return {
+        "code": cal.code,
+        "name": pair(cal, "name"),
+        "time_zone": cal.time_zone,
+        "week": [{"day": d, "name": WEEKDAYS[d], "intervals": _intervals(week.get(d))} for d in DAYS],
+        "exceptions": [
+            {
+                "date": d.date.isoformat(),
+                "kind": d.kind,
+                "kind_name": DAY_KINDS.get(d.kind, same(d.kind)),
+                "intervals": [] if d.kind == "holiday" else _intervals(d.intervals),
+                "note": pair(d, "note"),
+            }
+            for d in days
+        ],
+    }
+
+
+def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+    # "This year" where the service works: on 31 December evening in Moscow it is already next year in Vladivostok.
+    year = timezone.localtime(moment).year
+    if default_cal is not None:
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            year = moment.astimezone(zoneinfo.ZoneInfo(default_cal.time_zone)).year
+    used_by: dict[int, dict[str, list[tuple[str, Text]]]] = {}
+    for g in SupportGroup.objects.filter(is_active=True, calendar__isnull=False):
+        used_by.setdefault(g.calendar_id, {"groups": [], "policies": []})["groups"].append((g.code, pair(g, "name")))
+    for p in Policy.objects.filter(is_active=True, calendar__isnull=False):
+        used_by.setdefault(p.calendar_id, {"groups": [], "policies": []})["policies"].append((p.code, pair(p, "name")))
+    others = []
+    for cal in Calendar.objects.filter(pk__in=used_by).order_by("code"):
+        if default_cal is not None and cal.pk == default_cal.pk:
+            continue
+        entry = _calendar(cal, year)
+        entry["used_by"] = {k: [name for _, name in sorted(v)] for k, v in used_by[cal.pk].items()}
+        others.append(entry)
+    return {
+        "kind": "hours",
+        "code": "hours",
+        "body": TEXTS["hours"] if default_cal is not None else TEXTS["no_calendar"],
+        "year": year,
+        "calendar": _calendar(default_cal, year) if default_cal is not None else None,
+        "other_calendars": others,
+    }
+
+
+# --- types, scope, priorities ------------------------------------------------------------------
+def _types_section(types: list[RequestType]) -> dict[str, Any]:
+    kinds: dict[int, list[dict[str, Any]]] = {}
+    choice_fields = FormField.objects.filter(request_type__in=types, kind="choice").order_by("order", "code")
+    for f in choice_fields:
+        kinds.setdefault(f.request_type_id, []).append(
+            {
+                "code": f.code,
+                "label": pair(f, "label"),
+                "choices": [
+                    {"value": c.value, "label": text(c.label_ru, c.label_en)} for c in parse_choices(f.choices)
+                ],
+            }
+        )
+    return {
+        "kind": "types",
+        "code": "types",
+        "body": TEXTS["types"],
+        "types": [
+            {
+                "code": t.code,
+                "prefix": t.prefix,
+                "name": pair(t, "name"),
+                "description": pair(t, "description"),
+                "kinds": kinds.get(t.pk, []),
+            }
+            for t in types
+        ],
+    }
+
+
+def _scope_section(types: list[RequestType]) -> dict[str, Any]:
+    cats = sorted(Category.objects.filter(is_active=True), key=lambda c: (c.order, c.code))
+    by_id = {c.pk: c for c in cats}
+    children: dict[int | None, list[Category]] = {}
+    for c in cats:
+        # A child of an inactive parent is still offered (ticket_create checks the node itself): show it at the top.
+        parent = c.parent_id if c.parent_id in by_id else None
+        children.setdefault(parent, []).append(c)
+
+    def path(c: Category) -> Text:
+        names, node, seen = [pair(c, "name")], c, {c.pk}
+        while node.parent_id in by_id and node.parent_id not in seen:
+            node = by_id[node.parent_id]
+            seen.add(node.pk)
+            names.insert(0, pair(node, "name"))
+        return {lang: " / ".join(n[lang] for n in names) for lang in LANGS}
+
+    def tree(parent: int | None, seen: frozenset[int]) -> list[dict[str, Any]]:
+        nodes = []
+        for c in children.get(parent, []):
+            if c.pk in seen:
+                continue  # a cycle written around the admin's check: show each node once
+            node: dict[str, Any] = {
+                "code": c.code,
+                "name": pair(c, "name"),
+                "description": pair(c, "description"),
+                "in_scope": c.in_scope,
+                "children": tree(c.pk, seen | {c.pk}),
+            }
+            if not c.in_scope:
+                node["note"] = pair(c, "out_of_scope_note")
+            nodes.append(node)
+        return nodes
+
+    points = {p.pk: p for p in RoutePoint.objects.filter(route_id__in={t.route_id for t in types})}
+    handling = []
+    for t in types:
+        point = points.get(t.route.out_of_scope_point_id) if t.route.out_of_scope_point_id else None
+        name = pair(t, "name")
+        handling.append(
+            {
+                "type": t.code,
+                "type_name": name,
+                "point": pair(point, "name") if point is not None else None,
+                "text": (
+                    fmt(TEXTS["out_of_scope_closed"], type=name, point=pair(point, "name"))
+                    if point is not None
+                    else fmt(TEXTS["out_of_scope_refused"], type=name)
+                ),
+            }
+        )
+    return {
+        "kind": "scope",
+        "code": "scope",
+        "body": TEXTS["scope"],
+        "categories": tree(None, frozenset()),
+        "out_of_scope": [
+            {"code": c.code, "name": path(c), "note": pair(c, "out_of_scope_note")} for c in cats if not c.in_scope
+        ],
+        "out_of_scope_text": TEXTS["out_of_scope"],
+        "out_of_scope_handling": handling,
+    }
+
+
+def _priorities_section(priorities: list[Priority], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    default = next((p for p in priorities if p.is_default), None)
+    out = []
+    for p in priorities:
+        response: dict[str, dict[str, int] | None] = {}
+        for metric in (Metric.FIRST_REACTION, Metric.RESOLUTION):
+            values = [r["targets"][metric] for r in rows if r["priority"] == p.code and r["targets"][metric]]
+            response[str(metric)] = {"min": min(values), "max": max(values)} if values else None
+        out.append(
+            {
+                "code": p.code,
+                "rank": p.rank,
+                "name": pair(p, "name"),
+                "description": pair(p, "description"),
+                "is_default": p.pk == (default.pk if default else None),
+                "response": response,
+            }
+        )
+    body = fmt(TEXTS["priorities"], default=pair(default, "name")) if default else TEXTS["priorities_no_default"]
+    return {"kind": "priorities", "code": "priorities", "body": body, "priorities": out}
+
+
+# --- targets -----------------------------------------------------------------------------------
+def _conditions() -> dict[int, dict[str, set[int]]]:
+    """Per policy, its M2M condition sets (one query per relation)."""
+    out: dict[int, dict[str, set[int]]] = {}
+    for name, column in (
+        ("request_types", "requesttype_id"),
+        ("priorities", "priority_id"),
+        ("categories", "category_id"),
+        ("organisations", "organisation_id"),
+    ):
+        for policy_id, value in getattr(Policy, name).through.objects.values_list("policy_id", column):
+            out.setdefault(policy_id, {}).setdefault(name, set()).add(value)
+    return out
+
+
+def _targets_section(
+    types: list[RequestType], priorities: list[Priority], default_cal: Calendar | None
+) -> dict[str, Any]:
+    policies = sorted(Policy.objects.filter(is_active=True).select_related("calendar"), key=lambda p: (p.order, p.code))
+    conds = _conditions()
+    figures: dict[int, dict[tuple[int, str], int]] = {}
+    for t in Target.objects.filter(policy__in=policies):
+        figures.setdefault(t.policy_id, {})[(t.priority_id, t.metric)] = t.minutes
+    # As sla.reference: the first default policy is only the fallback; the rest are tried in order.
+    fallback = next((p for p in policies if p.is_default), None)
+    ordered = [p for p in policies if p is not fallback]
+    special = [p for p in ordered if conds.get(p.pk, {}).get("categories") or conds.get(p.pk, {}).get("organisations")]
+    generic = [p for p in ordered if p not in special]
+    group_cal = dict(SupportGroup.objects.values_list("pk", "calendar_id"))
+    calendars = {c.pk: c for c in Calendar.objects.all()}
+
+    def selects(p: Policy, type_id: int, priority_id: int) -> bool:
+        c = conds.get(p.pk, {})
+        return (not c.get("request_types") or type_id in c["request_types"]) and (
+            not c.get("priorities") or priority_id in c["priorities"]
+        )
+
+    def minutes(p: Policy | None, priority_id: int) -> dict[str, int | None]:
+        own = figures.get(p.pk, {}) if p is not None else {}
+        return {str(m): own.get((priority_id, m)) for m in METRIC_ORDER}
+
+    rows = []
+    for t in types:
+        for prio in priorities:
+            policy = next((p for p in generic if selects(p, t.pk, prio.pk)), fallback)
+            # As SlaReference.calendar_id_for: the policy's calendar, else the type's group's, else the default.
+            cal_id = (policy.calendar_id if policy else None) or group_cal.get(t.default_group_id)
+            if cal_id not in calendars:
+                cal_id = default_cal.pk if default_cal else None
+            cal = calendars.get(cal_id) if cal_id else None
+            rows.append(
+                {
+                    "type": t.code,
+                    "type_name": pair(t, "name"),
+                    "priority": prio.code,
+                    "priority_name": pair(prio, "name"),
+                    "policy": policy.code if policy else None,
+                    "policy_name": pair(policy, "name") if policy else None,
+                    "calendar": cal.code if cal else None,
+                    "calendar_name": pair(cal, "name") if cal else None,
+                    "targets": minutes(policy, prio.pk),
+                }
+            )
+
+    names = _names_for(conds, special)
+    return {
+        "kind": "targets",
+        "code": "targets",
+        "body": TEXTS["targets"],
+        "metrics": [{"code": str(m), "name": METRICS[m], "meaning": METRIC_MEANINGS[m]} for m in METRIC_ORDER],
+        "rows": rows,
+        "no_targets": TEXTS["no_targets"],
+        "special_text": TEXTS["special"] if special else None,
+        "special": [
+            {
+                "code": p.code,
+                "order": p.order,
+                "name": pair(p, "name"),
+                "description": pair(p, "description"),
+                "calendar": p.calendar.code if p.calendar_id else None,
+                "conditions": {
+                    rel: sorted(
+                        (names[rel][i] for i in conds.get(p.pk, {}).get(rel, ()) if i in names[rel]),
+                        key=lambda n: (n["en"], n["ru"]),
+                    )
+                    for rel in ("request_types", "priorities", "categories", "organisations")
+                },
+                "targets": [
+                    {"priority": prio.code, "priority_name": pair(prio, "name"), "targets": minutes(p, prio.pk)}
+                    for prio in priorities
+                    if any(minutes(p, prio.pk).values())
+                ],
+            }
+            for p in special
+        ],
+    }
+
+
+def _names_for(conds: dict[int, dict[str, set[int]]], policies: Iterable[Policy]) -> dict[str, dict[int, Text]]:
+    """The names of the types, priorities, categories and organisations the special policies name."""
+    models: dict[str, Any] = {
+        "request_types": RequestType,
+        "priorities": Priority,
+        "categories": Category,
+        "organisations": Organisation,
+    }
+    wanted: dict[str, set[int]] = {rel: set() for rel in models}
+    for p in policies:
+        for rel, ids in conds.get(p.pk, {}).items():
+            wanted[rel] |= ids
+    names: dict[str, dict[int, Text]] = {rel: {} for rel in models}
+    for rel, model in models.items():
+        if wanted[rel]:
+            for o in model.objects.filter(pk__in=wanted[rel]):
+                # Organisations have one name, the others a pair.
+                names[rel][o.pk] = same(o.name) if model is Organisation else pair(o, "name")
+    return names
+
+
+# --- clocks and escalation ---------------------------------------------------------------------
+def _pauses_section(types: list[RequestType]) -> dict[str, Any]:
+    type_names: dict[int, list[tuple[int, str, Text]]] = {}
+    for t in types:
+        type_names.setdefault(t.route_id, []).append((t.order, t.code, pair(t, "name")))
+    points: dict[int, list[RoutePoint]] = {}
+    for p in RoutePoint.objects.filter(route__is_active=True):
+        points.setdefault(p.route_id, []).append(p)
+
+    def final(p: RoutePoint) -> bool:
+        # A final point stops every clock whatever its setting (sla.services.sla_on_transition).
+        return p.kind in FINAL_KINDS
+
+    routes = []
+    for r in Route.objects.filter(is_active=True).order_by("code"):
+        pts = sorted(points.get(r.pk, []), key=lambda p: (p.order, p.code))
+        routes.append(
+            {
+                "code": r.code,
+                "name": pair(r, "name"),
+                "types": [name for _, _, name in sorted(type_names.get(r.pk, []), key=lambda x: x[:2])],
+                "paused": [pair(p, "name") for p in pts if p.clock == ClockBehaviour.PAUSED and not final(p)],
+                "stopped": [pair(p, "name") for p in pts if p.clock == ClockBehaviour.STOPPED or final(p)],
+            }
+        )
+    return {"kind": "pauses", "code": "pauses", "body": TEXTS["pauses"], "routes": routes}
+
+
+def _escalation_section() -> dict[str, Any]:
+    rules = list(
+        EscalationRule.objects.filter(is_active=True)
+        .select_related("policy", "reassign_group", "reassign_user", "raise_priority_to")
+        .prefetch_related("notify_users", "add_watchers")
+    )
+    # A rule of an inactive policy never fires: leave it out.
+    rules = [r for r in rules if r.policy_id is None or r.policy.is_active]
+    rules.sort(key=lambda r: (TRIGGER_ORDER.get(r.trigger, 9), r.level, r.delay_minutes, r.pk))
+
+    def people(users: Iterable[Any]) -> list[Text]:
+        return [same(n) for n in sorted(u.display_name for u in users)]
+
+    out = []
+    for r in rules:
+        flags = (
+            ("executor", r.notify_executor),
+            ("group_lead", r.notify_group_lead),
+            ("dispatcher", r.notify_dispatcher),
+            ("managers", r.notify_managers),
+            ("watchers", r.notify_watchers),
+        )
+        out.append(
+            {
+                "trigger": r.trigger,
+                "trigger_name": TRIGGERS.get(r.trigger, same(r.trigger)),
+                "level": r.level,
+                "policy": r.policy.code if r.policy_id else None,
+                "policy_name": pair(r.policy, "name") if r.policy_id else None,
+                "metric": r.metric or None,
+                "metric_name": METRICS.get(r.metric),
+                "delay_minutes": r.delay_minutes,
+                "notify": [NOTIFY[key] for key, on in flags if on] + people(r.notify_users.all()),
+                "reassign_group": pair(r.reassign_group, "name") if r.reassign_group_id else None,
+                "reassign_user": same(r.reassign_user.display_name) if r.reassign_user_id else None,
+                "raise_priority_to": pair(r.raise_priority_to, "name") if r.raise_priority_to_id else None,
+                "add_watchers": people(r.add_watchers.all()),
+            }
+        )
+    return {
+        "kind": "escalation",
+        "code": "escalation",
+        "body": TEXTS["escalation"] if out else TEXTS["no_escalation"],
+        "rules": out,
+    }

@@ -1,0 +1,200 @@
+"""The regulation's fixed wording, in both languages: headings, the names of weekdays, targets and
+triggers, and the explanatory paragraphs. Fixed strings rather than gettext, because every version
+holds both languages whatever language is active when it is published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otklik.core.i18n import localized
+from otklik.sla.models import Metric, Trigger
+
+Text = dict[str, str]  # {"ru": …, "en": …}
+LANGS = ("ru", "en")
+
+
+def text(ru: str, en: str) -> Text:
+    return {"ru": ru, "en": en}
+
+
+def same(value: str) -> Text:
+    """A text that reads the same in both languages (a person's or an organisation's name)."""
+    return {"ru": value, "en": value}
+
+
+def pair(obj: Any, field: str) -> Text:
+    """A bilingual model field, each language falling back to the other when empty."""
+    return {lang: localized(obj, field, lang) for lang in LANGS}
+
+
+def fmt(template: Text, **values: Text | str) -> Text:
+    """Fill a bilingual template with bilingual (or plain) values, language by language."""
+    return {
+        lang: template[lang].format(**{k: v[lang] if isinstance(v, dict) else v for k, v in values.items()})
+        for lang in LANGS
+    }
+
+
+HEADINGS: dict[str, Text] = {
+    "document": text("Регламент обслуживания", "Service regulation"),
+    "hours": text("Рабочее время", "Working hours"),
+    "types": text("Типы и виды обращений", "Request types and kinds"),
+    "scope": text("Область обслуживания", "Scope of the service"),
+    "priorities": text("Приоритеты", "Priorities"),
+    "targets": text("Сроки", "Time targets"),
+    "pauses": text("Когда отсчёт сроков приостанавливается", "When the clocks pause"),
+    "escalation": text("Нарушение сроков: эскалация", "Missed targets: escalation"),
+    "complaints": text("Рекламации", "Complaints"),
+    "quality": text("Оценка качества", "How quality is judged"),
+}
+SLOTS = {
+    "hours": 100,
+    "types": 200,
+    "scope": 300,
+    "priorities": 400,
+    "targets": 500,
+    "pauses": 600,
+    "escalation": 700,
+    "complaints": 800,
+    "quality": 900,
+}
+WEEKDAYS: dict[str, Text] = {
+    "mon": text("Понедельник", "Monday"),
+    "tue": text("Вторник", "Tuesday"),
+    "wed": text("Среда", "Wednesday"),
+    "thu": text("Четверг", "Thursday"),
+    "fri": text("Пятница", "Friday"),
+    "sat": text("Суббота", "Saturday"),
+    "sun": text("Воскресенье", "Sunday"),
+}
+DAY_KINDS: dict[str, Text] = {
+    "holiday": text("выходной (праздник)", "holiday (closed)"),
+    "shortened": text("сокращённый день", "shortened day"),
+    "working": text("перенесённый рабочий день", "transferred working day"),
+    "custom": text("особые часы", "own hours"),
+}
+METRICS: dict[str, Text] = {
+    Metric.FIRST_REACTION: text("Первая реакция", "First reaction"),
+    Metric.RESOLUTION: text("Решение", "Resolution"),
+    Metric.NEXT_REACTION: text("Следующая реакция", "Next reaction"),
+}
+METRIC_MEANINGS: dict[str, Text] = {
+    Metric.FIRST_REACTION: text(
+        "от регистрации обращения до первой реакции исполнителя (принятие, вопрос, ответ)",
+        "from filing to the executor's first reaction (accepting it, a question, an answer)",
+    ),
+    Metric.RESOLUTION: text(
+        "от регистрации обращения до его решения",
+        "from filing to the resolution",
+    ),
+    Metric.NEXT_REACTION: text(
+        "от каждого ответа инициатора до ответа исполнителя",
+        "from each reply of the initiator to the executor's answer",
+    ),
+}
+METRIC_ORDER = (Metric.FIRST_REACTION, Metric.RESOLUTION, Metric.NEXT_REACTION)
+TRIGGERS: dict[str, Text] = {
+    Trigger.WARNING: text("Предупреждение (срок почти исчерпан)", "Warning (the target is nearly used up)"),
+    Trigger.BREACH: text("Нарушение (срок истёк)", "Breach (the target is missed)"),
+}
+TRIGGER_ORDER = {Trigger.WARNING: 0, Trigger.BREACH: 1}  # the ladder reads from warning to breach
+NOTIFY: dict[str, Text] = {
+    "executor": text("исполнитель", "the executor"),
+    "group_lead": text("руководитель группы", "the group lead"),
+    "dispatcher": text("диспетчер группы", "the group's dispatcher"),
+    "managers": text("менеджеры службы поддержки", "the support managers"),
+    "watchers": text("наблюдатели", "the watchers"),
+}
+
+TEXTS: dict[str, Text] = {
+    "hours": text(
+        "Все сроки считаются в рабочем времени службы поддержки: нерабочие часы, выходные и праздники "
+        "в сроки не входят.",
+        "Every target counts in the support service's working time: hours outside it, weekends and "
+        "holidays do not count.",
+    ),
+    "no_calendar": text(
+        "Рабочий календарь не задан: сроки считаются круглосуточно.",
+        "No working calendar is set: targets count round the clock.",
+    ),
+    "types": text(
+        "Обращение подаётся одного из следующих типов; у каждого типа свой маршрут обработки и своя нумерация.",
+        "A request is filed as one of the following types; each type has its own route and numbering.",
+    ),
+    "scope": text(
+        "Служба поддержки принимает обращения по следующим категориям каталога услуг.",
+        "The support service accepts requests in the following categories of the service catalogue.",
+    ),
+    "out_of_scope": text(
+        "Обращения по категориям вне области обслуживания не обрабатываются службой поддержки: "
+        "инициатор сразу получает пояснение категории — куда обратиться.",
+        "Requests in categories outside the scope are not handled by the support service: the "
+        "initiator at once receives the category's note saying where to go instead.",
+    ),
+    "out_of_scope_closed": text(
+        "{type}: обращение сразу закрывается (переходит в «{point}») с этим пояснением; сроки для него не считаются.",
+        "{type}: the request is closed at once (it moves to “{point}”) with that note; no targets run for it.",
+    ),
+    "out_of_scope_refused": text(
+        "{type}: такое обращение не регистрируется; при подаче показывается это пояснение.",
+        "{type}: such a request is not registered; the note is shown when filing it.",
+    ),
+    "priorities": text(
+        "Приоритет выбирает инициатор (по умолчанию — «{default}»); служба поддержки может его изменить.",
+        "The initiator chooses the priority (by default “{default}”); the support service may change it.",
+    ),
+    "priorities_no_default": text(
+        "Приоритет выбирает инициатор; служба поддержки может его изменить.",
+        "The initiator chooses the priority; the support service may change it.",
+    ),
+    "targets": text(
+        "Сроки для каждого типа и приоритета, в рабочих часах и минутах.",
+        "Targets per type and priority, in working hours and minutes.",
+    ),
+    "no_targets": text(
+        "Сроки для этой пары типа и приоритета не установлены.",
+        "No targets are set for this type and priority.",
+    ),
+    "special": text(
+        "Для некоторых категорий и организаций действуют особые сроки: они заменяют таблицу выше для "
+        "подходящих обращений.",
+        "Some categories and organisations have their own targets: they replace the table above for "
+        "the requests they select.",
+    ),
+    "pauses": text(
+        "Срок решения не расходуется, пока обращение находится в этапе, где отсчёт приостановлен "
+        "(например, ожидание ответа инициатора): после возвращения в работу отсчёт продолжается с того "
+        "же места. В этапах, где отсчёт остановлен (обращение решено или закрыто), срок решения "
+        "завершается. Срок первой реакции завершается первой реакцией исполнителя; срок следующей "
+        "реакции начинается с каждого ответа инициатора и завершается ответом исполнителя.",
+        "The resolution target is not used while the request stands at a stage where the clock pauses "
+        "(waiting for the initiator, for example): back in work, it continues where it stopped. At a "
+        "stage where the clock stops (the request is resolved or closed) the resolution target ends. "
+        "The first-reaction target ends with the executor's first reaction; the next-reaction target "
+        "starts with each reply of the initiator and ends with the executor's answer.",
+    ),
+    "escalation": text(
+        "Когда срок почти исчерпан или нарушен, служба поддержки действует по следующим ступеням; "
+        "задержка отсчитывается в рабочем времени от предупреждения или нарушения.",
+        "When a target is nearly used up or missed, the support service acts by the following steps; "
+        "the delay counts in working time from the warning or the breach.",
+    ),
+    "no_escalation": text(
+        "Правила эскалации не заданы.",
+        "No escalation rules are set.",
+    ),
+    "complaints": text(
+        "Инициатор, недовольный обработкой обращения, может подать по нему рекламацию. Рекламацию "
+        "рассматривает менеджер службы поддержки; инициатор получает ответ по обращению.",
+        "An initiator unhappy with how a request was handled may file a complaint about it. The support "
+        "manager reviews the complaint; the initiator gets the answer on the request.",
+    ),
+    "quality": text(
+        "Инициатор может оценить решённое обращение по шкале от 1 до 5 и оставить комментарий. Качество "
+        "работы службы оценивается по соблюдению сроков, оценкам и рекламациям; итоги подводит менеджер "
+        "службы поддержки.",
+        "An initiator may rate a resolved request from 1 to 5 and leave a comment. The support service's "
+        "quality is judged by the targets met, the ratings and the complaints; the support manager "
+        "reviews the results.",
+    ),
+}
