@@ -7,6 +7,7 @@ from django.db import connection
 
 from otklik.catalog.models import RequestType
 from otklik.core.errors import Invalid
+from otklik.sla.models import Clock
 from otklik.testing.personas import load_personas
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.services import ticket_create
@@ -32,7 +33,18 @@ def test_numbers_log_and_out_of_scope_outside_a_transaction():
     assert RequestType.objects.get(code="request").last_number == start + 2
     stored = Ticket.objects.get(pk=first.pk)
     assert (stored.number, stored.point.code, stored.fields) == (f"REQ-{start + 1:06d}", "new", {"kind": "access"})
-    assert list(Reaction.objects.filter(ticket=first).values_list("event", "actor_role")) == [("created", "initiator")]
+    assert list(Reaction.objects.filter(ticket=first).order_by("id").values_list("event", "sla_event")) == [
+        ("created", ""),
+        ("sla", "applied"),
+        ("sla", "applied"),
+    ]
+    # The clocks went in with the request, in the same statement batch.
+    assert sorted(Clock.objects.filter(ticket=first).values_list("metric", "state")) == [
+        ("first_reaction", "running"),
+        ("resolution", "running"),
+    ]
+    assert stored.sla_due_at is not None and stored.sla_next_at is not None
+    assert stored.regulation_version_id is not None
     assert list(Reaction.objects.filter(ticket=declined).values_list("event", "reaction", "actor_role")) == [
         ("created", "", "initiator"),
         ("transition", "declined_out_of_scope", "system"),

@@ -49,7 +49,10 @@ def log(ticket):
             r.old_value,
             r.new_value,
         )
-        for r in Reaction.objects.filter(ticket=ticket).exclude(event="sla").select_related("actor", "point", "to_point").order_by("id")
+        for r in Reaction.objects.filter(ticket=ticket)
+        .exclude(event="sla")
+        .select_related("actor", "point", "to_point")
+        .order_by("id")
     ]
 
 
@@ -112,7 +115,9 @@ def test_comment_and_note_append_their_records(personas):
         ("comment", "executor_replied", "lead", "executor", "new", None, "", None, None),
         ("note", "", "agent", "staff", "new", None, "", None, None),
     ]
-    assert list(Reaction.objects.filter(ticket=t).exclude(event="sla").order_by("id").values_list("internal", flat=True)) == [
+    assert list(
+        Reaction.objects.filter(ticket=t).exclude(event="sla").order_by("id").values_list("internal", flat=True)
+    ) == [
         False,
         False,
         False,

@@ -13,6 +13,7 @@ from django.db import transaction
 from otklik.accounts.models import GroupMembership, Organisation, Role, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.demo_sla import demo_sla_load
+from otklik.regulation.services import regulation_publish
 from otklik.routes.models import Route, RoutePoint, Transition
 
 ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
@@ -559,6 +560,8 @@ def demo_load() -> dict[str, str]:
                 },
             )
     demo_sla_load()
+    # Published now, not at commit, so the sample requests record the version in force.
+    regulation_publish(reason="demo")
     _sample_tickets(users)
     return {u["username"]: u["username"] for u in USERS}
 
