@@ -69,6 +69,7 @@ def test_admin_text_is_markdown_and_cannot_inject_html(personas):
         body_ru="**Важно** <script>alert(1)</script> [ссылка](javascript:alert(2)) <img src=x onerror=alert(3)>",
         body_en="**Important** <script>alert(1)</script>\n\n| a | b |\n| --- | --- |\n| 1 | 2 |",
     )
+    regulation_publish(reason="evil section")  # the test transaction never commits: publish by hand
     ru = html(Client().get("/regulation", {"lang": "ru"}))
     assert "<strong>Важно</strong>" in ru
     assert "<script>" not in ru
@@ -105,14 +106,15 @@ def test_page_refuses_unknown_versions_and_languages(personas, query, status):
 
 def test_markdown_download(personas):
     Priority.objects.filter(code="low").update(name_en="Low | later", description_en="Use *stars* and <tags>")
+    assert regulation_publish(reason="names").number == 2  # after the demo's own version 1
     r = Client().get("/regulation.md", {"lang": "en"})
     assert r.status_code == 200
     assert r["Content-Type"] == "text/markdown; charset=utf-8"
-    assert r["Content-Disposition"] == 'attachment; filename="regulation-v1-en.md"'
+    assert r["Content-Disposition"] == 'attachment; filename="regulation-v2-en.md"'
     text = r.content.decode()
     lines = text.splitlines()
     assert lines[0] == "# Service regulation"
-    assert lines[2].startswith("Version 1, in force from ")
+    assert lines[2].startswith("Version 2, in force from ")
     assert "## 3. Working hours" in lines  # after the demo's two text sections
     assert "| Day | Working hours |" in lines
     assert "| Monday | 09:00–13:00, 14:00–18:00 |" in lines

@@ -17,6 +17,7 @@ from django.db import transaction
 from otklik.core.errors import Invalid
 
 from .calendar import DAYS, WorkCalendar
+from .config import sla_config_changed_on_commit
 from .models import Calendar, CalendarDay, DayKind
 from .production import ru_production_days
 
@@ -94,6 +95,8 @@ def calendar_make_default(*, calendar: Calendar) -> None:
         calendar.save(update_fields=["is_default", "updated_at"])
     else:
         calendar.save(update_fields=["updated_at"])  # .update() sends no signal: this drops the SLA snapshot
+    # Which requests fall back to the default calendar is only known by recomputing them all.
+    sla_config_changed_on_commit(calendar_id=None)
 
 
 # --- the Russian production calendar -------------------------------------------------------------
@@ -127,8 +130,10 @@ def calendar_fill_ru(*, calendar: Calendar, years: Iterable[int], overwrite: boo
 
 
 def _touch(calendar: Calendar) -> None:
-    # bulk_create sends no post_save: saving the calendar drops the SLA snapshot (sla/reference.py).
+    # bulk_create sends no post_save: saving the calendar drops the SLA snapshot (sla/reference.py),
+    # and the open requests on this calendar get their deadlines recomputed by the worker.
     calendar.save(update_fields=["updated_at"])
+    sla_config_changed_on_commit(calendar_id=calendar.pk)
 
 
 # --- import ------------------------------------------------------------------------------------

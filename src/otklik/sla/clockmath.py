@@ -201,8 +201,8 @@ def retarget(
     old_due = clock.due_at
     clock.target, clock.warning_percent = target, warning_percent
     threshold = clock.warn_threshold()
-    if clock.warned_at is not None and (threshold is None or clock.used < threshold):
-        clock.warned_at = None  # the warning is due again at the new threshold
+    if clock.warned_at is not None and (threshold is None or used_at(clock, cal, moment) < threshold):
+        clock.warned_at = None  # not yet at the new threshold: the warning is due again there
     _schedule(clock, cal)
     return ["recomputed"] if changed or clock.due_at != old_due else []
 

@@ -190,6 +190,15 @@ def sla_reference() -> SlaReference:
     return ref
 
 
+def sla_reference_fresh() -> SlaReference:
+    """Read the configuration now (the timer pass, after claiming: a request marked for
+    recomputation must be recomputed with the configuration that marked it, not a cached one)."""
+    global _current
+    with _lock:
+        _current = _build()
+        return _current
+
+
 def _drop() -> None:
     global _current
     _current = None
