@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -60,6 +60,9 @@ bench-api: $(BIN)/.installed-dev
 
 bench-calendar: $(BIN)/.installed-dev
 	$(BIN)/python bench/sla_calendar.py
+
+bench-timers: $(BIN)/.installed-dev
+	$(BIN)/python bench/sla_timers.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -162,6 +162,8 @@ class Ledger:
         if metric not in self.data:
             return []
         events = op(self.data[metric], self.cal(metric), when, **kwargs)
+        # Saved even without an event: stopping a breached clock changes it silently.
+        self.dirty.add(metric)
         if events:
             self.note(metric, events, when)
         return events
