@@ -132,6 +132,9 @@ def test_pause_resume_reject_and_priority_change(p, settings):
         ("next_reaction", "applied"),
         ("resolution", "resumed"),
         ("next_reaction", "met"),
+        # The warning instant (80 %: Friday 15:42) passed with no timer worker running: the
+        # resolution records it before it is met, and never again after the rejection.
+        ("resolution", "warned"),
         ("resolution", "met"),
         ("next_reaction", "applied"),
         ("resolution", "resumed"),

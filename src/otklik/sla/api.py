@@ -21,6 +21,7 @@ from .reference import sla_reference
 from .services import policy_for
 
 router = Router(tags=["sla"])
+PREVIEW_SPAN = dt.timedelta(days=5 * 365)
 
 
 class PreviewQuery(Schema):
@@ -54,7 +55,16 @@ def _start(text: str | None) -> dt.datetime:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise Invalid(f"start {text!r} is not an ISO 8601 date-time", errors={"start": "not ISO 8601"}) from None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    value = timezone.make_aware(value) if timezone.is_naive(value) else value
+    # Deadlines are computed over working days from `start`: a start decades away would make the
+    # calendar tabulate every day in between (seconds of CPU, hundreds of MB).
+    moment = now()
+    if not moment - PREVIEW_SPAN <= value <= moment + PREVIEW_SPAN:
+        raise Invalid(
+            f"start {text!r} is more than {PREVIEW_SPAN.days // 365} years away from now",
+            errors={"start": "out of range"},
+        )
+    return value
 
 
 def _code(by_code: dict[str, Any], code: str, name: str) -> Any:

@@ -50,6 +50,12 @@ class ClockData:
         """Still awaiting its outcome: running toward a deadline."""
         return self.state == RUNNING
 
+    @property
+    def warning_pending(self) -> bool:
+        """A warning instant not yet warned about. A later threshold (a longer target) is due
+        again; the same or an earlier one, already warned, is not."""
+        return self.warn_at is not None and (self.warned_at is None or self.warn_at > self.warned_at)
+
     def warn_threshold(self) -> dt.timedelta | None:
         if not self.warning_percent:
             return None
@@ -71,14 +77,19 @@ def left_at(clock: ClockData, cal: Calendar, moment: dt.datetime) -> dt.timedelt
 def _schedule(clock: ClockData, cal: Calendar) -> None:
     """Deadline and warning instant of a running clock; none for one that is not running."""
     if clock.state != RUNNING or clock.running_since is None:
-        if clock.state != BREACHED:
+        if clock.state not in (BREACHED, MET):  # those keep the deadline they met or missed
             clock.due_at = None
             clock.warn_at = None
         return
     since = clock.running_since
     clock.due_at = cal.add(since, max(clock.target - clock.used, ZERO))
     threshold = clock.warn_threshold()
-    clock.warn_at = None if threshold is None else cal.add(since, max(threshold - clock.used, ZERO))
+    if threshold is None:
+        clock.warn_at = None
+    elif threshold <= clock.used and clock.warned_at is not None:
+        clock.warn_at = clock.warned_at  # passed, and warned about already: not again
+    else:
+        clock.warn_at = cal.add(since, max(threshold - clock.used, ZERO))
 
 
 def _fold(clock: ClockData, cal: Calendar, moment: dt.datetime) -> None:
@@ -200,9 +211,6 @@ def retarget(
     changed = (clock.target, clock.warning_percent) != (target, warning_percent)
     old_due = clock.due_at
     clock.target, clock.warning_percent = target, warning_percent
-    threshold = clock.warn_threshold()
-    if clock.warned_at is not None and (threshold is None or used_at(clock, cal, moment) < threshold):
-        clock.warned_at = None  # not yet at the new threshold: the warning is due again there
     _schedule(clock, cal)
     return ["recomputed"] if changed or clock.due_at != old_due else []
 
@@ -212,7 +220,7 @@ def due_events(clock: ClockData, moment: dt.datetime) -> list[str]:
     if clock.state != RUNNING:
         return []
     events = []
-    if clock.warn_at is not None and clock.warned_at is None and clock.warn_at <= moment:
+    if clock.warning_pending and clock.warn_at is not None and clock.warn_at <= moment:
         events.append("warned")
     if clock.due_at is not None and clock.due_at <= moment:
         events.append("breached")
@@ -221,11 +229,11 @@ def due_events(clock: ClockData, moment: dt.datetime) -> list[str]:
 
 def fire(clock: ClockData, cal: Calendar, event: str, moment: dt.datetime) -> list[str]:
     """Record a due warning or breach. The breach is dated at the deadline itself."""
-    if event == "warned" and clock.state == RUNNING and clock.warned_at is None:
+    if event == "warned" and clock.state == RUNNING and clock.warning_pending:
         clock.warned_at = clock.warn_at or moment
         return ["warned"]
     if event == "breached" and clock.state == RUNNING and clock.due_at is not None:
-        if clock.warned_at is None and clock.warn_at is not None:
+        if clock.warning_pending:
             clock.warned_at = clock.warn_at  # never warn after the breach
         clock.state = BREACHED
         clock.breached_at = clock.due_at
@@ -265,7 +273,7 @@ def next_instant(clock: ClockData, cal: Calendar, steps: list[Step]) -> dt.datet
     """The next moment the timer worker has something to do for this clock."""
     candidates: list[dt.datetime] = []
     if clock.state == RUNNING:
-        if clock.warn_at is not None and clock.warned_at is None:
+        if clock.warning_pending and clock.warn_at is not None:
             candidates.append(clock.warn_at)
         if clock.due_at is not None:
             candidates.append(clock.due_at)

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from otklik.catalog.reference import reference
 from otklik.routes.models import ClockBehaviour, ReactionKind
 from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
@@ -112,7 +114,9 @@ def _store(row: Clock, data: cm.ClockData) -> None:
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    # In the service's own time zone, whichever way the value was obtained (read back in UTC or
+    # computed in the calendar's zone), so equal instants read the same in the ledger.
+    return timezone.localtime(value).isoformat() if value is not None else None
 
 
 def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> Reaction:
@@ -158,9 +162,19 @@ class Ledger:
             self.records.append(ledger_record(self.ticket, self.data[metric], event, when, **extra))
         self.dirty.add(metric)
 
+    def catch_up(self, metric: str, when: dt.datetime) -> None:
+        """Record a warning or breach whose instant passed before the timer worker got to it, so a
+        pause, stop or cancel now cannot hide it (and the breach keeps the deadline as its date)."""
+        data = self.data.get(metric)
+        if data is None:
+            return
+        for event in cm.due_events(data, when):
+            self.note(metric, cm.fire(data, self.cal(metric), event, when), when)
+
     def apply(self, metric: str, op: Any, when: dt.datetime, **kwargs: Any) -> list[str]:
         if metric not in self.data:
             return []
+        self.catch_up(metric, when)
         events = op(self.data[metric], self.cal(metric), when, **kwargs)
         # Saved even without an event: stopping a breached clock changes it silently.
         self.dirty.add(metric)
@@ -207,7 +221,8 @@ class Ledger:
         return {
             "sla_due_at": min((d.due_at for d in running if d.due_at), default=None),
             "sla_warn_at": min((d.warn_at for d in running if d.warn_at), default=None),
-            "sla_breached": any(d.state == cm.BREACHED for d in self.data.values()),
+            # A missed target stays missed: a later cycle of the same target does not undo it.
+            "sla_breached": bool(self.ticket.sla_breached) or any(d.state == cm.BREACHED for d in self.data.values()),
             "sla_next_at": min(next_at, default=None),
         }
 
@@ -294,20 +309,24 @@ def _start_next_reaction(ledger: Ledger, when: dt.datetime) -> None:
     """The executor owes an answer to the initiator's reaction; while one is owed (the clock runs),
     later messages keep the earlier deadline."""
     clock = ledger.data.get(Metric.NEXT_REACTION)
+    owed = clock is not None and (
+        clock.state in (cm.RUNNING, cm.PAUSED) or (clock.state == cm.BREACHED and clock.stopped_at is None)
+    )
+    if owed:
+        return
+    # The policy and calendar in force now (the priority or category may have changed since).
+    policy = _ticket_policy(ledger.sref, ledger.ticket)
+    spec = policy.targets.get((ledger.ticket.priority_id, Metric.NEXT_REACTION)) if policy else None
+    if policy is None or spec is None:
+        return
+    calendar_id = ledger.sref.calendar_id_for(policy, ledger.ticket.group_id)
     if clock is not None:
-        if clock.state in (cm.RUNNING, cm.PAUSED) or (clock.state == cm.BREACHED and clock.stopped_at is None):
-            return
-        policy = ledger.sref.policies_by_id.get(ledger.rows[Metric.NEXT_REACTION].policy_id or 0)
-        spec = policy.targets.get((ledger.ticket.priority_id, Metric.NEXT_REACTION)) if policy else None
-        if spec is None:
-            return
+        row = ledger.rows[Metric.NEXT_REACTION]
+        row.policy_id, row.calendar_id = policy.id, calendar_id
         clock.target, clock.warning_percent = spec.target, spec.warning_percent
         ledger.apply(Metric.NEXT_REACTION, cm.restart, when)
         return
-    resolution = ledger.rows.get(Metric.RESOLUTION) or ledger.rows.get(Metric.FIRST_REACTION)
-    policy = ledger.sref.policies_by_id.get(resolution.policy_id or 0) if resolution else None
-    if policy is not None and resolution is not None:
-        ledger.add_clock(Metric.NEXT_REACTION, policy=policy, calendar_id=resolution.calendar_id, when=when)
+    ledger.add_clock(Metric.NEXT_REACTION, policy=policy, calendar_id=calendar_id, when=when)
 
 
 def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetime) -> None:
@@ -333,7 +352,7 @@ def sla_recompute(ticket: Ticket, *, when: dt.datetime, reason: str) -> list[str
     return events
 
 
-def recompute(ledger: Ledger, *, when: dt.datetime, reason: str) -> list[str]:
+def recompute(ledger: Ledger, *, when: dt.datetime, reason: str, catch_up: bool = True) -> list[str]:
     """The recomputation itself, on a loaded ledger (also used, without saving, by the what-if preview)."""
     ticket, sref = ledger.ticket, ledger.sref
     if not ticket.is_open:
@@ -341,32 +360,68 @@ def recompute(ledger: Ledger, *, when: dt.datetime, reason: str) -> list[str]:
     policy = _ticket_policy(sref, ticket)
     calendar_id = sref.calendar_id_for(policy, ticket.group_id) if policy else None
     events: list[str] = []
+    point_clock = ticket.point.clock
     for metric, row in list(ledger.rows.items()):
         data = ledger.data[metric]
-        if data.state in (cm.CANCELLED,) or (data.state in (cm.MET,) and metric != Metric.RESOLUTION):
-            continue
+        if catch_up:  # the timer pass fires what is due itself, in order with the escalations
+            ledger.catch_up(metric, when)
         spec = policy.targets.get((ticket.priority_id, metric)) if policy else None
+        if data.state == cm.MET and metric != Metric.RESOLUTION:
+            continue  # a reaction given stays given
+        if data.state == cm.CANCELLED and (spec is None or metric == Metric.NEXT_REACTION):
+            continue  # the next reaction restarts with the initiator's next reaction
         if spec is None:
             if data.state in (cm.RUNNING, cm.PAUSED):
-                got = ledger.apply(metric, cm.cancel, when)
-                events += got
+                events += ledger.apply(metric, cm.cancel, when)
             continue
-        moved = row.policy_id != policy.id or row.calendar_id != calendar_id  # type: ignore[union-attr]
-        row.policy_id, row.calendar_id = policy.id, calendar_id  # type: ignore[union-attr]
-        got = cm.retarget(
+        assert policy is not None
+        if row.calendar_id != calendar_id and data.running_since is not None:
+            # Another calendar from now on: the time spent so far is measured in the old one.
+            data.used = cm.used_at(data, ledger.cal(metric), when)
+            data.running_since = when
+        moved = row.policy_id != policy.id or row.calendar_id != calendar_id
+        row.policy_id, row.calendar_id = policy.id, calendar_id
+        if data.state == cm.CANCELLED:
+            # Targets again after a change took them away: continue with the time used before.
+            data.state = cm.PAUSED
+            data.stopped_at = None
+            got = ["resumed"] if point_clock == ClockBehaviour.RUNS or metric == Metric.FIRST_REACTION else []
+            if got:
+                data.state, data.running_since = cm.RUNNING, when
+        else:
+            got = []
+        got += cm.retarget(
             data, sref.calendar(calendar_id), when, target=spec.target, warning_percent=spec.warning_percent
         )
         if got or moved:
-            ledger.note(metric, got or ["recomputed"], when, reason=reason, policy=policy.code)  # type: ignore[union-attr]
+            ledger.note(metric, got or ["recomputed"], when, reason=reason, policy=policy.code)
             events += got or ["recomputed"]
-    if policy is not None and not ledger.rows:
-        # No clocks yet (no policy selected this request when it was filed): apply them now,
-        # counting the working time since filing.
-        cal = sref.calendar(calendar_id)
-        used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)
-        paused = ticket.point.clock == ClockBehaviour.PAUSED
-        reacted = Reaction.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_").exists()
-        for metric in (Metric.RESOLUTION,) if reacted else (Metric.FIRST_REACTION, Metric.RESOLUTION):
-            if ledger.add_clock(metric, policy=policy, calendar_id=calendar_id, when=when, used=used, paused=paused):
-                events.append("applied")
+    if policy is not None:
+        events += _apply_missing(ledger, policy=policy, calendar_id=calendar_id, when=when)
+    return events
+
+
+def _apply_missing(ledger: Ledger, *, policy: PolicySpec, calendar_id: int | None, when: dt.datetime) -> list[str]:
+    """Targets the request has no clock for (no policy selected it when filed, or the new policy
+    has more): applied now, counting the working time since filing. The first reaction only if
+    support has not reacted yet; nothing runs at a point whose clock is stopped or paused."""
+    ticket = ledger.ticket
+    wanted = [m for m in (Metric.FIRST_REACTION, Metric.RESOLUTION) if m not in ledger.rows]
+    wanted = [m for m in wanted if (ticket.priority_id, m) in policy.targets]
+    if not wanted:
+        return []
+    if (
+        Metric.FIRST_REACTION in wanted
+        and Reaction.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_")
+        .exclude(actor_role=ActorRole.INITIATOR)
+        .exists()
+    ):
+        wanted.remove(Metric.FIRST_REACTION)
+    cal = ledger.sref.calendar(calendar_id)
+    used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)
+    events = []
+    for metric in wanted:
+        paused = metric == Metric.RESOLUTION and ticket.point.clock != ClockBehaviour.RUNS
+        if ledger.add_clock(metric, policy=policy, calendar_id=calendar_id, when=when, used=used, paused=paused):
+            events.append("applied")
     return events

@@ -17,6 +17,7 @@ import logging
 import time
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
@@ -25,6 +26,7 @@ from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, Watcher
 
 from . import clockmath as cm
 from .models import EscalationRule
+from .reference import sla_reference_fresh
 from .services import Ledger, _load, recompute
 
 log = logging.getLogger("otklik.sla")
@@ -50,6 +52,10 @@ def sla_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     while True:
         with transaction.atomic():
             tickets = _claim(moment, batch)
+            if tickets and handled == 0:
+                # Read after the claim: a configuration committed before a request was marked
+                # is then visible (READ COMMITTED), whatever this process had cached.
+                sla_reference_fresh()
             for ticket in tickets:
                 try:
                     with transaction.atomic():
@@ -66,9 +72,12 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
     """For one claimed (locked) request: bring its clocks up to date with the configuration, then
     fire the due warnings, breaches and escalation levels in the order they fell due."""
     reference().attach(ticket)
+    if not ticket.is_open:  # nothing is owed on a closed request
+        Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
+        return 0
     ledger = _load(ticket)
     count = 0
-    recompute(ledger, when=moment, reason="configuration")
+    recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):
         due = _due(ledger, moment)
         if not due:
@@ -144,7 +153,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         "rule": rule.pk,
         "level": rule.level,
         "trigger": rule.trigger,
-        "due": at.isoformat(),
+        "due": timezone.localtime(at).isoformat(),
         "notify": _recipients(ticket, rule),
     }
     changes: dict[str, object] = {}
@@ -206,4 +215,4 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         for key, value in changes.items():
             setattr(ticket, key, value)
         if "priority_id" in changes or "group_id" in changes:
-            recompute(ledger, when=moment, reason="escalation")
+            recompute(ledger, when=moment, reason="escalation", catch_up=False)

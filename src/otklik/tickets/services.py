@@ -379,6 +379,10 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         # pending transition stale. The update comes first: it locks the request's row, so the
         # SLA clocks below are read after any timer worker has finished with them.
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=when)
+        # Read the request again under that lock: it may have moved (closed, re-prioritised by an
+        # escalation) since the caller fetched it, and the clocks must follow the request as it is.
+        ticket.refresh_from_db(fields=["is_open", "point", "priority", "group", "category", "sla_breached"])
+        ticket = reference().attach(ticket)
         record = _log(
             ticket,
             actor=actor,
