@@ -699,6 +699,14 @@ def seed(args: argparse.Namespace) -> None:
             bar.set_postfix(log=n_records)
     elapsed = time.perf_counter() - t0
 
+    # A service whose timer worker has been running has its overdue requests flagged breached, and
+    # a request whose clocks all breached has no running deadline left. Approximated here on the
+    # request's columns (what the list filters read); the clocks themselves are left as filed and
+    # `sla_next_at` stays set, so a worker run against this database completes their ledgers.
+    Ticket.objects.filter(is_open=True, sla_due_at__lte=timezone.now()).update(
+        sla_breached=True, sla_due_at=None, sla_warn_at=None
+    )
+
     t_an = time.perf_counter()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
