@@ -4,28 +4,7 @@ import pytest
 from django.test import Client
 
 from otklik.routes.models import Route, Transition
-
-
-def _form_data(response):
-    """The change form's current values, as the browser would post them back."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        fs = inline.formset
-        forms.extend(fs.forms)
-        for field in fs.management_form:
-            data[field.html_name] = field.value()
-    for form in forms:
-        for field in form:
-            value = field.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[field.html_name] = "on"
-                continue
-            data[field.html_name] = value
-    return data
+from otklik.testing.adminforms import admin_form_data as _form_data
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from otklik.core.clock import now
 from otklik.sla.config import open_requests_concerned, sla_config_changed
 from otklik.sla.models import Calendar, EscalationRule, Policy, Target
 from otklik.sla.whatif import format_minutes, parse_minutes
+from otklik.testing.adminforms import admin_form_data as form_data
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
 
@@ -23,28 +24,6 @@ NOW = "2026-03-10T11:30:00+03:00"
 
 def change_url(obj):
     return f"/admin/{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def form_data(response):
-    """The change form's current values, as the browser would post them back."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        fs = inline.formset
-        forms.extend(fs.forms)
-        for field in fs.management_form:
-            data[field.html_name] = field.value()
-    for form in forms:
-        for field in form:
-            value = field.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[field.html_name] = "on"
-                continue
-            data[field.html_name] = value
-    return data
 
 
 def target_index(response, priority_code, metric):

@@ -26,6 +26,7 @@ from otklik.sla.models import Calendar, CalendarDay, Clock, Policy, Target
 from otklik.sla.reference import sla_reference
 from otklik.sla.timers import sla_timers_pass
 from otklik.sla.whatif import whatif_compare
+from otklik.testing.adminforms import admin_form_data as form_data
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
 
@@ -40,28 +41,6 @@ def at(day: int, hh: int, mm: int = 0) -> dt.datetime:
 
 def change_url(obj):
     return f"/admin/sla/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def form_data(response):
-    """The change form's current values, as the browser would post them back."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        fs = inline.formset
-        forms.extend(fs.forms)
-        for field in fs.management_form:
-            data[field.html_name] = field.value()
-    for form in forms:
-        for field in form:
-            value = field.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[field.html_name] = "on"
-                continue
-            data[field.html_name] = value
-    return data
 
 
 class _HiddenInputs(HTMLParser):

@@ -1,0 +1,32 @@
+"""Admin change forms as the tests post them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def admin_form_data(response: Any) -> dict[str, Any]:
+    """The change form's current values (inlines and their management forms included), as the
+    browser would post them back."""
+    data: dict[str, Any] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        fs = inline.formset
+        forms.extend(fs.forms)
+        for field in fs.management_form:
+            data[field.html_name] = field.value()
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[field.html_name] = "on"
+                continue
+            data[field.html_name] = value
+    return data
+
+
+def admin_change_url(obj: Any) -> str:
+    return f"/admin/{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/change/"
