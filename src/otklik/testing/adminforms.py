@@ -26,7 +26,3 @@ def admin_form_data(response: Any) -> dict[str, Any]:
                 continue
             data[field.html_name] = value
     return data
-
-
-def admin_change_url(obj: Any) -> str:
-    return f"/admin/{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/change/"
