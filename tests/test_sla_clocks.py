@@ -216,3 +216,17 @@ def test_reopening_a_closed_request_resumes_the_resolution_with_the_time_used(p,
     assert (r.state, r.due_at) == ("running", at(13, 16))
     t.refresh_from_db()
     assert (t.is_open, t.sla_due_at) == (True, at(11, 13))  # the next reaction (4 h) comes first
+
+
+def test_an_initiator_reply_before_any_support_reaction_owes_no_second_answer(p, settings):
+    t = new_request(p, settings, at(10, 9))
+    when(settings, at(10, 9, 30))
+    ticket_comment(ticket=t, actor=p.initiator, body="Any news?")
+    assert set(clocks(t)) == {"first_reaction", "resolution"}  # the first reaction covers it
+    when(settings, at(10, 10))
+    ticket_comment(ticket=t, actor=p.agent, body="Looking")
+    when(settings, at(10, 10, 30))
+    ticket_comment(ticket=t, actor=p.initiator, body="Thanks, and also…")
+    c = clocks(t)
+    assert (c["first_reaction"].state, c["next_reaction"].state) == ("met", "running")
+    assert c["next_reaction"].due_at == at(10, 15, 30)  # 4 h across lunch

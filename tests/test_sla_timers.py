@@ -358,7 +358,7 @@ def test_escalation_adds_watchers_once(p, settings):
     assert [(r.field, r.new_value, r.actor_role) for r in added] == [("watchers", "agent2", "system")]
     ours = escalations(ticket)[-1]
     assert ours["watchers_added"] == ["agent2"]
-    assert ours["notify"] == ["manager"]  # the watchers as they were when it fired
+    assert ours["notify"] == ["agent2", "manager"]  # the watchers after this level: the new one learns why
     assert fresh(ticket).version == 1  # watchers are not a change of the request's state
     assert run(settings, at(6, 14)) == 0
     assert Watcher.objects.filter(ticket=ticket).count() == 2
@@ -400,3 +400,12 @@ def test_more_due_requests_than_a_batch_are_all_handled_in_one_pass(p, settings)
     assert all(fresh(t).sla_next_at == at(6, 13) for t in tickets)
     assert Reaction.objects.filter(ticket__in=tickets, sla_event="warned").count() == 5
     assert_each_fired_once(*tickets)
+
+
+def test_escalation_tells_the_new_group_after_a_reassignment(p, settings):
+    errors_rule(reassign_group=SupportGroup.objects.get(code="second-line"), notify_dispatcher=True)
+    ticket = file_error(p.initiator)
+    run(settings, at(6, 13))
+    ours = escalations(ticket)[-1]
+    assert fresh(ticket).executor_id == p.agent2.pk
+    assert ours["notify"] == ["agent2"]  # second line's dispatcher, not first line's lead

@@ -312,8 +312,9 @@ def _start_next_reaction(ledger: Ledger, when: dt.datetime) -> None:
     owed = clock is not None and (
         clock.state in (cm.RUNNING, cm.PAUSED) or (clock.state == cm.BREACHED and clock.stopped_at is None)
     )
-    if owed:
-        return
+    first = ledger.data.get(Metric.FIRST_REACTION)
+    if owed or (first is not None and first.state in (cm.RUNNING, cm.PAUSED)):
+        return  # an answer is already owed (the first reaction covers the initiator's message too)
     # The policy and calendar in force now (the priority or category may have changed since).
     policy = _ticket_policy(ledger.sref, ledger.ticket)
     spec = policy.targets.get((ledger.ticket.priority_id, Metric.NEXT_REACTION)) if policy else None

@@ -154,7 +154,6 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         "level": rule.level,
         "trigger": rule.trigger,
         "due": timezone.localtime(at).isoformat(),
-        "notify": _recipients(ticket, rule),
     }
     changes: dict[str, object] = {}
     extra: list[Reaction] = []
@@ -206,13 +205,15 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     info.update({k.removesuffix("_id"): v for k, v in changes.items()})
     if added:
         info["watchers_added"] = added
+    for key, value in changes.items():
+        setattr(ticket, key, value)
+    # Told after the change: a reassigned request's new executor and group lead hear of it.
+    info["notify"] = _recipients(ticket, rule)
     ledger.note(metric, ["escalated"], moment, **info)
     ledger.records.extend(extra)
     if changes:
         # A change of state, like any other: the version moves so a stale edit is refused.
         Ticket.objects.filter(pk=ticket.pk).update(version=ticket.version + 1, updated_at=moment, **changes)
         ticket.version += 1
-        for key, value in changes.items():
-            setattr(ticket, key, value)
         if "priority_id" in changes or "group_id" in changes:
             recompute(ledger, when=moment, reason="escalation", catch_up=False)
