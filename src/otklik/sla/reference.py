@@ -77,6 +77,8 @@ class SlaReference:
     default_calendar_id: int | None = None
     group_calendar: dict[int, int | None] = field(default_factory=dict)
     rules: list[RuleSpec] = field(default_factory=list)
+    # The rules themselves with their people, so a firing level reads nothing more.
+    rule_objects: dict[int, EscalationRule] = field(default_factory=dict)
     built_at: float = 0.0
 
     def select(
@@ -166,7 +168,14 @@ def _build() -> SlaReference:
             ref.default_policy = spec
         else:
             ref.policies.append(spec)
-    for r in EscalationRule.objects.filter(is_active=True).order_by("trigger", "level", "id"):
+    rules = (
+        EscalationRule.objects.filter(is_active=True)
+        .select_related("reassign_group", "reassign_user", "raise_priority_to")
+        .prefetch_related("notify_users", "add_watchers")
+        .order_by("trigger", "level", "id")
+    )
+    for r in rules:
+        ref.rule_objects[r.pk] = r
         ref.rules.append(
             RuleSpec(r.pk, r.policy_id, r.metric, r.trigger, r.level, dt.timedelta(minutes=r.delay_minutes))
         )

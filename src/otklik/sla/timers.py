@@ -90,7 +90,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)
-            rule = EscalationRule.objects.filter(pk=rule_id).first()
+            rule = ledger.sref.rule_objects.get(rule_id)
             if rule is not None:
                 _escalate(ledger, metric, rule, at=at, moment=moment)
             ledger.dirty.add(metric)
@@ -129,7 +129,7 @@ def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
         ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
     if rule.notify_watchers:
         ids.update(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
-    ids.update(rule.notify_users.values_list("pk", flat=True))
+    ids.update(u.pk for u in rule.notify_users.all())
     return sorted(User.objects.filter(pk__in=ids, is_active=True).values_list("username", flat=True))
 
 
@@ -197,7 +197,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
             )
         )
     added = []
-    for user in rule.add_watchers.filter(is_active=True):
+    for user in [u for u in rule.add_watchers.all() if u.is_active]:
         _, created = Watcher.objects.get_or_create(ticket_id=ticket.pk, user=user)
         if created:
             added.append(user.username)
