@@ -222,5 +222,9 @@ def invalidate(**_: Any) -> None:
 for _model in (Calendar, CalendarDay, Policy, Target, EscalationRule, SupportGroup):
     post_save.connect(invalidate, sender=_model, dispatch_uid=f"otklik-sla-save-{_model.__name__}")
     post_delete.connect(invalidate, sender=_model, dispatch_uid=f"otklik-sla-delete-{_model.__name__}")
+for _name in ("notify_users", "add_watchers"):
+    m2m_changed.connect(
+        invalidate, sender=getattr(EscalationRule, _name).through, dispatch_uid=f"otklik-sla-m2m-rule-{_name}"
+    )
 for _name in ("request_types", "priorities", "categories", "organisations"):
     m2m_changed.connect(invalidate, sender=getattr(Policy, _name).through, dispatch_uid=f"otklik-sla-m2m-{_name}")
