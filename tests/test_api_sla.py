@@ -149,3 +149,16 @@ def test_preview_refuses_bad_input_naming_it(api, personas, query, field):
 
 def test_preview_needs_a_caller(client, personas):
     assert client.get("/api/v1/sla/preview?type=error").status_code == 401
+
+
+def test_the_request_names_the_regulation_version_it_was_filed_under(api, filed):
+    from otklik.catalog.models import Priority
+    from otklik.regulation.services import regulation_publish
+
+    before = api("initiator").get(f"/tickets/{filed['high'].pk}").json()["regulation_version"]
+    assert before == 1  # the demo's
+    Priority.objects.filter(code="low").update(name_en="Low (whenever)")
+    assert regulation_publish(reason="renamed").number == 2
+    later = api("initiator").post("/tickets", {"type": "error", "subject": "Later", "fields": {"steps": "x"}}).json()
+    assert later["regulation_version"] == 2
+    assert api("initiator").get(f"/tickets/{filed['high'].pk}").json()["regulation_version"] == 1

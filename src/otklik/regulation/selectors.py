@@ -62,3 +62,18 @@ def version_get(number: int | None = None) -> Version:
 def version_list() -> list[dict[str, Any]]:
     """Every version, newest first, without its content: number, effective_at, reason."""
     return list(Version.objects.order_by("-number").values("number", "effective_at", "reason"))
+
+
+_numbers: dict[int, int] = {}
+
+
+def version_number(version_id: int | None) -> int | None:
+    """A version's number by id. Versions are never edited, so what is read once stays true."""
+    if version_id is None:
+        return None
+    number = _numbers.get(version_id)
+    if number is None:
+        number = Version.objects.filter(pk=version_id).values_list("number", flat=True).first()
+        if number is not None:
+            _numbers[version_id] = number
+    return number

@@ -13,6 +13,7 @@ from otklik.accounts.people import people
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.errors import Invalid, NotFound
+from otklik.regulation.selectors import version_number
 from otklik.sla.selectors import sla_targets
 
 from . import serialize as ser
@@ -80,6 +81,7 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
         who=who,
         organisation=org.name if org else None,
         sla=sla_targets(ticket, clocks=getattr(ticket, "sla_clocks_new", None) if new else None),
+        regulation_version=version_number(ticket.regulation_version_id),
     )
 
 

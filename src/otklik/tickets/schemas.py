@@ -136,6 +136,7 @@ class TicketOut(TicketListItem):
     watchers: list[UserRef]
     attachments: list[AttachmentOut]
     sla: list[SlaTargetOut]
+    regulation_version: int | None
     transitions: list[TransitionOut]
 
 

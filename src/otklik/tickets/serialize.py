@@ -74,6 +74,7 @@ def ticket_detail(
     who: Mapping[int, Person] | None = None,
     organisation: str | None = None,
     sla: list[dict[str, Any]] | None = None,
+    regulation_version: int | None = None,
 ) -> dict[str, Any]:
     return {
         **ticket_item(t, who),
@@ -84,6 +85,8 @@ def ticket_detail(
         "watchers": [user_ref(u) for u in watchers],
         "attachments": [attachment_dict(a) for a in attachments],
         "sla": sla or [],
+        # The regulation in force when the request was filed: its terms apply to it.
+        "regulation_version": regulation_version,
         "transitions": [
             {
                 "code": tr.code,
