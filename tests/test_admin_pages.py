@@ -42,3 +42,16 @@ def _request(user):
     req = RequestFactory().get("/admin/")
     req.user = user
     return req
+
+
+def test_the_request_page_shows_its_sla_clocks_and_ledger(personas):
+    from otklik.tickets.models import Ticket
+
+    personas.admin.language = "en"
+    personas.admin.save()
+    client = Client()
+    client.force_login(personas.admin)
+    ticket = Ticket.objects.filter(sla_clocks__isnull=False).order_by("pk").first()
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    assert "SLA clocks" in page and "first reaction" in page and "resolution" in page
+    assert "applied" in page  # the ledger's records, in the log below

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from otklik.sla.models import Clock
+
 from .models import Attachment, Reaction, Ticket
 
 
@@ -34,8 +36,26 @@ class ReactionInline(ReadOnlyInline):
         "body",
         "internal",
         "field",
+        "sla_event",
         "old_value",
         "new_value",
+    )
+    readonly_fields = fields
+
+
+class ClockInline(ReadOnlyInline):
+    model = Clock
+    fields = (
+        "metric",
+        "state",
+        "policy",
+        "calendar",
+        "target",
+        "used",
+        "due_at",
+        "warned_at",
+        "breached_at",
+        "stopped_at",
     )
     readonly_fields = fields
 
@@ -57,13 +77,15 @@ class TicketAdmin(admin.ModelAdmin):
         "group",
         "executor",
         "initiator",
+        "sla_due_at",
+        "sla_breached",
         "created_at",
     )
-    list_filter = ("request_type", "is_open", "priority", "group")
+    list_filter = ("request_type", "is_open", "sla_breached", "priority", "group")
     search_fields = ("number", "subject")
     list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")
     show_full_result_count = False
-    inlines = [ReactionInline, AttachmentInline]
+    inlines = [ClockInline, ReactionInline, AttachmentInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
         # State changes go through the services (the API), so every one is logged and versioned.
