@@ -184,7 +184,7 @@ class Target(models.Model):
     metric = models.CharField(_("target"), max_length=16, choices=Metric.choices)
     minutes = models.PositiveIntegerField(_("working minutes"))
     warning_percent = models.PositiveSmallIntegerField(
-        _("warning at (% of the target)"),
+        _("warning at (per cent of the target)"),
         default=80,
         help_text=_("The service is warned when this share of the target is used; 0 = no warning."),
     )

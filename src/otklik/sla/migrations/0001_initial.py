@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('metric', models.CharField(choices=[('first_reaction', 'first reaction'), ('resolution', 'resolution'), ('next_reaction', 'next reaction')], max_length=16, verbose_name='target')),
                 ('minutes', models.PositiveIntegerField(verbose_name='working minutes')),
-                ('warning_percent', models.PositiveSmallIntegerField(default=80, help_text='The service is warned when this share of the target is used; 0 = no warning.', verbose_name='warning at (% of the target)')),
+                ('warning_percent', models.PositiveSmallIntegerField(default=80, help_text='The service is warned when this share of the target is used; 0 = no warning.', verbose_name='warning at (per cent of the target)')),
                 ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='sla.policy', verbose_name='policy')),
                 ('priority', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.priority', verbose_name='priority')),
             ],
