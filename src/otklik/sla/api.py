@@ -110,8 +110,8 @@ def preview(request: HttpRequest, params: Query[PreviewQuery]) -> HttpResponse:
                 "name": str(Metric(metric).label),
                 "target_seconds": int(spec.target.total_seconds()),
                 "warning_percent": spec.warning_percent,
-                "due_at": clock.due_at if timed else None,
-                "warn_at": clock.warn_at if timed else None,
+                "due_at": clock.due_at.astimezone(dt.UTC) if timed and clock.due_at else None,
+                "warn_at": clock.warn_at.astimezone(dt.UTC) if timed and clock.warn_at else None,
             }
         )
     version_id = version_in_force_id()

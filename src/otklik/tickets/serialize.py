@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +49,7 @@ def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str,
         "version": t.version,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
-        "sla_due_at": t.sla_due_at,
+        "sla_due_at": t.sla_due_at.astimezone(dt.UTC) if t.sla_due_at else None,
         "breached": t.sla_breached,
     }
 
