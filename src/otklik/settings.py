@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "otklik.tickets",
     "otklik.sla",
     "otklik.regulation",
+    "otklik.notify",
     "otklik.web",
 ]
 

@@ -129,6 +129,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 def _mount() -> None:
     from otklik.accounts.api import router as accounts_router
     from otklik.catalog.api import router as catalog_router
+    from otklik.notify.api import router as notify_router
     from otklik.regulation.api import router as regulation_router
     from otklik.sla.api import router as sla_router
     from otklik.tickets.api import router as tickets_router
@@ -138,6 +139,7 @@ def _mount() -> None:
     api.add_router("", regulation_router)
     api.add_router("/tickets", tickets_router)
     api.add_router("/sla", sla_router)
+    api.add_router("/notifications", notify_router)
 
 
 _mount()

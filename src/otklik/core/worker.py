@@ -31,11 +31,13 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from otklik.notify.delivery import notify_deliver_due
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
 
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
+        Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
     ]
 

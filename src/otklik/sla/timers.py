@@ -22,6 +22,8 @@ from django.utils import timezone
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
+from otklik.notify import events as notify
+from otklik.notify.models import Notification
 from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, Watcher
 
 from . import clockmath as cm
@@ -87,6 +89,10 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
         if what in ("warned", "breached"):
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
+            if "warned" in events:
+                Notification.objects.bulk_create(
+                    notify.on_sla(ticket, event="warned", metric=metric, usernames=[], due=_local(data.due_at))
+                )
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)
@@ -114,6 +120,10 @@ def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, st
                 due.append((at, metric, str(step.rule_id)))
     due.sort(key=lambda item: (item[0], item[2] not in ("warned", "breached")))
     return due
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else None
 
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
@@ -210,6 +220,15 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     # Told after the change: a reassigned request's new executor and group lead hear of it.
     info["notify"] = _recipients(ticket, rule)
     ledger.note(metric, ["escalated"], moment, **info)
+    Notification.objects.bulk_create(
+        notify.on_sla(
+            ticket,
+            event="escalated",
+            metric=metric,
+            usernames=info["notify"],  # type: ignore[arg-type]
+            due=_local(ledger.data[metric].due_at),
+        )
+    )
     ledger.records.extend(extra)
     if changes:
         # A change of state, like any other: the version moves so a stale edit is refused.

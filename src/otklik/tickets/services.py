@@ -16,6 +16,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
+from otklik.notify import events as notify
 from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 from otklik.sla.services import sla_apply_new, sla_on_comment, sla_on_transition, sla_recompute
@@ -206,14 +207,16 @@ def ticket_create(
         # batch, which PostgreSQL runs as one transaction (two round trips in all, not five).
         seq, ticket.pk = reserved
         number(seq)
-        for row in (*records, *clocks):
+        outbox = notify.on_created(ticket, actor=initiator)  # it names the request by number
+        for row in (*records, *clocks, *outbox):
             row.ticket_id = ticket.pk
-        _insert_together([ticket, *records, *clocks])
+        _insert_together([ticket, *records, *clocks, *outbox])
     else:
         with transaction.atomic():
             number(_next_number(request_type))
+            outbox = notify.on_created(ticket, actor=initiator)
             ticket.save(force_insert=True)
-            for row in (*records, *clocks):
+            for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
                 row.save(force_insert=True)
     ticket.initiator = initiator
@@ -356,6 +359,9 @@ def ticket_transition(
             final=target.is_final,
             when=when,
         )
+        notify.on_transition(
+            ticket, actor=actor, stage=target, comment=body, executor_changed=new_executor_id != old_executor_id
+        )
     ticket.point = target
     return ticket
 
@@ -396,6 +402,8 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         )
         if not internal:
             sla_on_comment(ticket, reaction=reaction, role=role, when=when)
+        watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+        notify.on_comment(ticket, actor=actor, body=text, internal=internal, watcher_ids=watcher_ids)
     return record
 
 
@@ -453,6 +461,8 @@ def ticket_assign(
                 )
         if old["group"] != group_id:
             sla_recompute(ticket, when=ticket.updated_at, reason="group")
+        if old["executor"] != new_executor_id:
+            notify.on_assigned(ref.attach(ticket), actor=actor)
     return ticket
 
 

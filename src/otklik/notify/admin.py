@@ -1,0 +1,44 @@
+"""The delivery history in the admin: every notification with its attempts. Read-only: the queue is
+written by the services and the delivery service only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import DeliveryAttempt, Notification
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("started_at", "carrier", "outcome", "code", "response", "error", "duration_ms")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "event", "recipient", "channel", "ticket", "importance", "state", "attempts")
+    list_filter = ("state", "channel", "event", "importance")
+    search_fields = ("subject", "recipient__username", "ticket__number")
+    list_select_related = ("recipient", "ticket")
+    show_full_result_count = False
+    inlines = [AttemptInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,105 @@
+"""The caller's in-app inbox: `GET /api/v1/notifications`, `POST /api/v1/notifications/{id}/read`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from otklik.api.respond import respond
+from otklik.core.clock import now
+from otklik.core.errors import Invalid, NotFound
+from otklik.tickets.selectors import decode_cursor, encode_cursor
+
+from .models import Channel, Notification
+
+router = Router(tags=["notifications"])
+
+
+class InboxQuery(Schema):
+    unread: bool = False
+    cursor: str | None = None
+    limit: int = 25
+
+
+class TicketRef(Schema):
+    id: int
+    number: str
+
+
+class NotificationOut(Schema):
+    id: int
+    event: str
+    importance: str
+    subject: str
+    body: str
+    link: str
+    ticket: TicketRef | None
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class InboxOut(Schema):
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread: int
+
+
+class ReadOut(Schema):
+    id: int
+    read_at: dt.datetime
+
+
+def _inbox(user: Any) -> Any:
+    return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
+
+
+def _item(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "event": n.event,
+        "importance": n.importance,
+        "subject": n.subject,
+        "body": n.body,
+        "link": n.link,
+        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket_id else None,
+        "created_at": n.created_at,
+        "read_at": n.read_at,
+    }
+
+
+@router.get("", response=InboxOut)
+def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
+    """Newest first; `unread=true` for the unread only. `unread` in the answer counts them all."""
+    most = settings.API_PAGE_SIZE_MAX
+    if not 1 <= params.limit <= most:
+        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+    qs = (
+        _inbox(request.user)
+        .select_related("ticket")
+        .only("id", "event", "importance", "subject", "body", "link", "ticket__number", "created_at", "read_at")
+    )
+    if params.unread:
+        qs = qs.filter(read_at__isnull=True)
+    if params.cursor:
+        qs = qs.filter(pk__lt=decode_cursor(params.cursor))
+    rows = list(qs.order_by("-pk")[: params.limit + 1])
+    next_cursor = encode_cursor(rows[params.limit - 1].pk) if len(rows) > params.limit else None
+    unread = _inbox(request.user).filter(read_at__isnull=True).count()
+    return respond({"items": [_item(n) for n in rows[: params.limit]], "next_cursor": next_cursor, "unread": unread})
+
+
+@router.post("/{notification_id}/read", response=ReadOut)
+def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Idempotent: a notification read earlier keeps its first reading time. Someone else's is 404."""
+    if not 0 < notification_id < 2**63:  # beyond the id column: no such row, and no database error
+        raise NotFound(f"notification {notification_id} not found")
+    mine = _inbox(request.user).filter(pk=notification_id)
+    mine.filter(read_at__isnull=True).update(read_at=now())
+    read_at = mine.values_list("read_at", flat=True).first()
+    if read_at is None:
+        raise NotFound(f"notification {notification_id} not found")
+    return respond({"id": notification_id, "read_at": read_at})

@@ -1,0 +1,41 @@
+"""The interface every channel driver implements, and how it reports failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from otklik.notify.models import Notification
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The carrier accepted the message."""
+
+    carrier: str = ""
+    code: str = ""
+    response: str = ""
+
+
+class DeliveryFailure(Exception):
+    def __init__(self, message: str, *, carrier: str = "", code: str = "", response: str = "") -> None:
+        super().__init__(message)
+        self.carrier, self.code, self.response = carrier, code, response
+
+
+class TransientFailure(DeliveryFailure):
+    """Worth trying again later (a timeout, 4xx greylisting, 5xx of a gateway)."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """Trying again cannot help (a rejected address, a bad configuration)."""
+
+
+class ChannelDriver(Protocol):
+    code: str
+
+    def send(self, notification: Notification) -> Sent:
+        """Hand the message over; raise TransientFailure or PermanentFailure when that fails.
+        Never called inside a database transaction: drivers do network I/O."""
+        ...
