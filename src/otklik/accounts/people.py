@@ -1,4 +1,5 @@
-"""Names of people for display, cached in-process (id → user name, display name).
+"""People for display and for addressing notifications, cached in-process (id → user name,
+display name, language, whether active and support staff).
 
 A request's detail shows its initiator, executor and watchers; reading them through joins made
 the ORM compile a four-table query on every detail. Names change rarely: the cache is cleared
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from .models import User
+from .models import STAFF_ROLES, User
 
 PEOPLE_TTL = 30.0
 _MAX = 50_000
@@ -26,6 +27,9 @@ class Person:
     pk: int
     username: str
     display_name: str
+    language: str = "ru"
+    is_active: bool = True
+    is_support_staff: bool = False
 
 
 _cache: dict[int, tuple[float, Person]] = {}
@@ -44,12 +48,15 @@ def people(ids: Iterable[int | None]) -> dict[int, Person]:
         else:
             missing.append(user_id)
     if missing:
-        rows = User.objects.filter(pk__in=missing).values_list("pk", "username", "first_name", "last_name")
+        rows = User.objects.filter(pk__in=missing).values_list(
+            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser"
+        )
         with _lock:
             if len(_cache) > _MAX:
                 _cache.clear()
-            for pk, username, first, last in rows:
-                person = Person(pk, username, f"{first} {last}".strip() or username)
+            for pk, username, first, last, language, active, role, superuser in rows:
+                staff = superuser or role in STAFF_ROLES
+                person = Person(pk, username, f"{first} {last}".strip() or username, language, active, staff)
                 _cache[pk] = (moment + PEOPLE_TTL, person)
                 found[pk] = person
     return found
