@@ -64,3 +64,41 @@ def test_pages_and_limits(api, ticket):
 
 def test_the_inbox_needs_a_caller(client, personas):
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_preferences_choose_channels_per_event_but_not_against_mandatory_ones(api, personas):
+    from otklik.notify.models import Notification as N
+
+    client = api("lead")
+    choices = {
+        e["event"]: {c["channel"]: c for c in e["channels"]} for e in client.get("/notifications/preferences").json()
+    }
+    assert choices["ticket_created"]["email"]["enabled"] is True
+    assert choices["sla_escalated"]["email"] == {"channel": "email", "enabled": True, "mandatory": True}
+    r = client.put("/notifications/preferences", [{"event": "ticket_created", "channel": "email", "enabled": False}])
+    assert r.status_code == 200, r.content
+    t = file_error(personas.initiator)
+    assert list(N.objects.filter(ticket=t, recipient=personas.lead).values_list("channel", flat=True)) == ["inapp"]
+    refused = client.put(
+        "/notifications/preferences", [{"event": "sla_escalated", "channel": "email", "enabled": False}]
+    )
+    assert refused.status_code == 422
+    assert (
+        client.put("/notifications/preferences", [{"event": "nope", "channel": "email", "enabled": False}]).status_code
+        == 422
+    )
+    assert (
+        client.put(
+            "/notifications/preferences", [{"event": "ticket_moved", "channel": "pigeon", "enabled": True}]
+        ).status_code
+        == 422
+    )
+
+
+def test_email_rows_only_for_people_with_an_address(personas):
+    from otklik.notify.models import Notification as N
+
+    personas.lead.email = ""
+    personas.lead.save()
+    t = file_error(personas.initiator)
+    assert list(N.objects.filter(ticket=t, recipient=personas.lead).values_list("channel", flat=True)) == ["inapp"]

@@ -30,6 +30,7 @@ class Person:
     language: str = "ru"
     is_active: bool = True
     is_support_staff: bool = False
+    email: str = ""
 
 
 _cache: dict[int, tuple[float, Person]] = {}
@@ -49,14 +50,15 @@ def people(ids: Iterable[int | None]) -> dict[int, Person]:
             missing.append(user_id)
     if missing:
         rows = User.objects.filter(pk__in=missing).values_list(
-            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser"
+            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser", "email"
         )
         with _lock:
             if len(_cache) > _MAX:
                 _cache.clear()
-            for pk, username, first, last, language, active, role, superuser in rows:
+            for pk, username, first, last, language, active, role, superuser, email in rows:
                 staff = superuser or role in STAFF_ROLES
-                person = Person(pk, username, f"{first} {last}".strip() or username, language, active, staff)
+                name = f"{first} {last}".strip() or username
+                person = Person(pk, username, name, language, active, staff, email)
                 _cache[pk] = (moment + PEOPLE_TTL, person)
                 found[pk] = person
     return found

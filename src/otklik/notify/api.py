@@ -15,6 +15,7 @@ from otklik.core.errors import Invalid, NotFound
 from otklik.tickets.selectors import decode_cursor, encode_cursor
 
 from .models import Channel, Notification
+from .preferences import preferences_of, preferences_set
 
 router = Router(tags=["notifications"])
 
@@ -103,3 +104,34 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     if read_at is None:
         raise NotFound(f"notification {notification_id} not found")
     return respond({"id": notification_id, "read_at": read_at})
+
+
+class ChannelChoice(Schema):
+    channel: str
+    enabled: bool
+    mandatory: bool = False
+
+
+class EventChoices(Schema):
+    event: str
+    name: str
+    channels: list[ChannelChoice]
+
+
+class ChoiceIn(Schema):
+    event: str
+    channel: str
+    enabled: bool
+
+
+@router.get("/preferences", response=list[EventChoices])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The caller's channels per event; mandatory ones (escalations) cannot be switched off."""
+    return respond(preferences_of(request.user.pk))
+
+
+@router.put("/preferences", response=list[EventChoices])
+def preferences_update(request: HttpRequest, payload: list[ChoiceIn]) -> HttpResponse:
+    """Set some choices (the others keep theirs); the answer is the whole set after the change."""
+    preferences_set(user_id=request.user.pk, choices=[(c.event, c.channel, c.enabled) for c in payload])
+    return respond(preferences_of(request.user.pk))

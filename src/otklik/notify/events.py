@@ -5,7 +5,8 @@ Who hears of what follows the source until admin-managed rules arrive (issue 4, 
 support side hears of new requests and of the initiator's replies, the initiator of every move
 and public answer, a new executor of the assignment, watchers of public activity; the SLA's
 warnings go to the executor and its escalations to the people the rule names. Nobody is notified
-of their own action. Every row goes to the in-app inbox for now.
+of their own action. Each person gets a row per channel they receive the event on
+(notify/preferences.py: in the app, by e-mail).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from otklik.core.clock import now
 from otklik.core.i18n import localized
 from otklik.sla.models import Metric
 
-from .models import Channel, Importance, Notification
+from .models import Importance, Notification
+from .preferences import channels_for
 
 BODY_LIMIT = 1000
 
@@ -50,27 +52,29 @@ def _rows(
     importance: str = Importance.NORMAL,
     context: dict[str, Any] | None = None,
 ) -> list[Notification]:
-    """One row per recipient, its subject and text in the recipient's language."""
+    """One row per recipient and channel they receive the event on, in the recipient's language."""
     moment = now()
     rows = []
+    channels = channels_for(recipients, event)
     for user in recipients:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject, body = texts()
-        rows.append(
-            Notification(
-                event=event,
-                recipient_id=user.pk,
-                channel=Channel.INAPP,
-                ticket_id=ticket.pk,
-                importance=importance,
-                subject=f"{ticket.number}: {subject}"[:300],
-                body=body[:BODY_LIMIT],
-                link=_link(ticket),
-                context=context or {},
-                due_at=moment,
-                created_at=moment,
+        for channel in channels.get(user.pk, []):
+            rows.append(
+                Notification(
+                    event=event,
+                    recipient_id=user.pk,
+                    channel=channel,
+                    ticket_id=ticket.pk,
+                    importance=importance,
+                    subject=f"{ticket.number}: {subject}"[:300],
+                    body=body[:BODY_LIMIT],
+                    link=_link(ticket),
+                    context=context or {},
+                    due_at=moment,
+                    created_at=moment,
+                )
             )
-        )
     return rows
 
 

@@ -105,3 +105,32 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.outcome}"
+
+
+class Event(models.TextChoices):
+    TICKET_CREATED = "ticket_created", _("a new request for me")
+    TICKET_MOVED = "ticket_moved", _("my request moved along its route")
+    TICKET_ASSIGNED = "ticket_assigned", _("I became the executor")
+    TICKET_COMMENT = "ticket_comment", _("a new comment")
+    TICKET_NOTE = "ticket_note", _("a new internal note")
+    SLA_WARNED = "sla_warned", _("a deadline is near")
+    SLA_ESCALATED = "sla_escalated", _("a deadline was missed (escalation)")
+
+
+class Preference(models.Model):
+    """A user's choice for one event on one channel; without a row the default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=Event.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    enabled = models.BooleanField(_("on"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "event", "channel"], name="uniq_notif_pref")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.event} {self.channel} {'on' if self.enabled else 'off'}"

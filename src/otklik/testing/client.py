@@ -33,6 +33,9 @@ class ApiClient:
     def patch(self, path: str, data: Any = None) -> Any:
         return self.client.patch(self._url(path), json.dumps(data or {}), content_type="application/json")
 
+    def put(self, path: str, data: Any = None) -> Any:
+        return self.client.put(self._url(path), json.dumps(data), content_type="application/json")
+
     def delete(self, path: str) -> Any:
         return self.client.delete(self._url(path))
 
