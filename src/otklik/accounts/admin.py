@@ -76,23 +76,23 @@ class UserAdmin(BaseUserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here (shown once), revoked here, never shown again."""
 
-    list_display = ("hint", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_display = ("hint", "user", "name", "integration", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at", "integration")
     search_fields = ("user__username", "name", "hint")
     autocomplete_fields = ("user",)
-    fields = ("user", "name", "expires_at", "hint", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "name", "expires_at", "integration", "hint", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
         if obj is not None:
-            return ("user", "name", "expires_at", *self.readonly_fields)
+            return ("user", "name", "expires_at", "integration", *self.readonly_fields)
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
             return
-        token, raw = token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at)
+        token, raw = token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at, integration=obj.integration)
         obj.pk = token.pk
         messages.warning(
             request,

@@ -163,6 +163,11 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    integration = models.BooleanField(
+        _("integration"),
+        default=False,
+        help_text=_("May put notifications in the queue for other people (POST /api/v1/notifications/enqueue)."),
+    )
 
     class Meta:
         verbose_name = _("API token")

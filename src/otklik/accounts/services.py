@@ -13,7 +13,12 @@ from .models import ApiToken, User
 
 
 def token_create(
-    *, user: User, name: str = "", expires_at: datetime | None = None, not_after: datetime | None = None
+    *,
+    user: User,
+    name: str = "",
+    expires_at: datetime | None = None,
+    not_after: datetime | None = None,
+    integration: bool = False,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`; the raw token is returned once and never stored.
 
@@ -37,7 +42,9 @@ def token_create(
         raise Invalid(f"user {user.username} is not active")
     raw, digest = ApiToken.generate()
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, key_hash=digest, hint=raw[:10], expires_at=expires_at)
+        token = ApiToken.objects.create(
+            user=user, name=name, key_hash=digest, hint=raw[:10], expires_at=expires_at, integration=integration
+        )
     return token, raw
 
 

@@ -8,14 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict
 
 from otklik.api.respond import respond
 from otklik.core.clock import now
-from otklik.core.errors import Invalid, NotFound
+from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.tickets.selectors import decode_cursor, encode_cursor
 
 from .models import Channel, Notification
 from .preferences import preferences_of, preferences_set
+from .services import enqueue_payload, notify_enqueue
 
 router = Router(tags=["notifications"])
 
@@ -135,3 +137,37 @@ def preferences_update(request: HttpRequest, payload: list[ChoiceIn]) -> HttpRes
     """Set some choices (the others keep theirs); the answer is the whole set after the change."""
     preferences_set(user_id=request.user.pk, choices=[(c.event, c.channel, c.enabled) for c in payload])
     return respond(preferences_of(request.user.pk))
+
+
+class Recipients(Schema):
+    users: list[str] = []
+    groups: list[str] = []
+    roles: list[str] = []
+
+
+class EnqueueIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    recipients: Recipients
+    event: str
+    subject: str
+    text: str = ""
+    link: str | None = None
+    importance: str = "normal"
+    ticket: str | None = None
+
+
+class EnqueueOut(Schema):
+    queued: int
+    ids: list[int]
+
+
+@router.post("/enqueue", response={202: EnqueueOut})
+def enqueue(request: HttpRequest, payload: EnqueueIn) -> HttpResponse:
+    """For other systems, with an integration token (`otklik token USER --integration`): queue a
+    notification for users, support groups or roles. Same preferences, channels and history as
+    the help desk's own; 202 with the rows queued (one per recipient and channel)."""
+    token = getattr(request, "api_token", None)
+    if token is None or not token.integration:
+        raise Forbidden("only an integration token may queue notifications for others")
+    rows = notify_enqueue(sender=request.user, **enqueue_payload(payload))
+    return respond({"queued": len(rows), "ids": [n.pk for n in rows]}, 202)

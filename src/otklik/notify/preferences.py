@@ -32,6 +32,8 @@ DEFAULTS: dict[str, frozenset[str]] = {
     Event.SLA_WARNED: frozenset({Channel.INAPP}),
     Event.SLA_ESCALATED: frozenset({Channel.INAPP, Channel.EMAIL}),
 }
+# Events other systems queue (`POST /notifications/enqueue`) reach people in the app and by e-mail.
+EXTERNAL_DEFAULT = frozenset({Channel.INAPP, Channel.EMAIL})
 MANDATORY: dict[str, frozenset[str]] = {Event.SLA_ESCALATED: frozenset({Channel.INAPP, Channel.EMAIL})}
 
 PREFERENCES_TTL = 30.0
@@ -68,7 +70,7 @@ def channels_for(people: list[Person], event: str) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for person in people:
         mine = choices.get(person.pk, {})
-        chosen = {c for c in CHOOSABLE if mine.get((event, c), c in DEFAULTS.get(event, {Channel.INAPP}))}
+        chosen = {c for c in CHOOSABLE if mine.get((event, c), c in DEFAULTS.get(event, EXTERNAL_DEFAULT))}
         chosen |= MANDATORY.get(event, frozenset())
         if not person.email:
             chosen.discard(Channel.EMAIL)

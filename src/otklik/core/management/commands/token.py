@@ -12,6 +12,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="cli", help="a label to recognise the token by")
+        parser.add_argument(
+            "--integration",
+            action="store_true",
+            help="the token may put notifications in the queue for others (POST /api/v1/notifications/enqueue)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
@@ -19,5 +24,5 @@ class Command(BaseCommand):
             raise CommandError(f"no user named {options['username']!r}")
         if not user.is_active:
             raise CommandError(f"user {user.username!r} is not active")
-        _, raw = token_create(user=user, name=options["name"])
+        _, raw = token_create(user=user, name=options["name"], integration=options["integration"])
         self.stdout.write(raw)

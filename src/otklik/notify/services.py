@@ -1,0 +1,128 @@
+"""Notifications that other systems put in the queue (the source's "forced reflection": an ERP
+posting a document tells its people through the help desk). They go through the same
+preferences, channels, attempts and history as the help desk's own."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
+from otklik.accounts.people import people
+from otklik.core.clock import now
+from otklik.core.errors import Invalid
+from otklik.tickets.models import Ticket
+
+from .models import Importance, Notification
+from .preferences import channels_for
+
+EVENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+MAX_RECIPIENTS = 1000
+
+
+def _resolve(users: list[str], groups: list[str], roles: list[str]) -> list[int]:
+    unknown_roles = sorted(set(roles) - set(Role.values))
+    if unknown_roles:
+        raise Invalid(f"unknown role {unknown_roles[0]!r}", errors={"recipients.roles": "unknown role"})
+    ids = set(User.objects.filter(username__in=users, is_active=True).values_list("pk", flat=True))
+    found = set(User.objects.filter(username__in=users).values_list("username", flat=True))
+    if set(users) - found:
+        missing = sorted(set(users) - found)[0]
+        raise Invalid(f"unknown user {missing!r}", errors={"recipients.users": f"unknown user {missing!r}"})
+    if groups:
+        existing = set(SupportGroup.objects.filter(code__in=groups).values_list("code", flat=True))
+        if set(groups) - existing:
+            missing = sorted(set(groups) - existing)[0]
+            raise Invalid(f"unknown group {missing!r}", errors={"recipients.groups": f"unknown group {missing!r}"})
+        ids |= set(
+            GroupMembership.objects.filter(group__code__in=groups, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    if roles:
+        ids |= set(User.objects.filter(role__in=roles, is_active=True).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def notify_enqueue(
+    *,
+    sender: User,
+    event: str,
+    subject: str,
+    text: str = "",
+    users: list[str] | None = None,
+    groups: list[str] | None = None,
+    roles: list[str] | None = None,
+    link: str = "",
+    importance: str = Importance.NORMAL,
+    ticket_ref: str | None = None,
+) -> list[Notification]:
+    """Queue one notification per recipient and channel; all or nothing."""
+    event = (event or "").strip()
+    if not EVENT_RE.match(event):
+        raise Invalid(
+            "event must be 1–40 lower-case letters, digits, dots, dashes or underscores",
+            errors={"event": "bad event name"},
+        )
+    subject = (subject or "").strip()
+    if not subject or len(subject) > 250:
+        raise Invalid("subject is required, at most 250 characters", errors={"subject": "1–250 characters"})
+    if len(text or "") > settings.MAX_TEXT_LENGTH:
+        raise Invalid(f"text is longer than {settings.MAX_TEXT_LENGTH} characters", errors={"text": "too long"})
+    if importance not in Importance.values:
+        raise Invalid(f"unknown importance {importance!r}", errors={"importance": "low, normal, high or critical"})
+    if link and (not link.startswith(("https://", "http://")) or len(link) > 500 or any(c.isspace() for c in link)):
+        raise Invalid("link must be an http(s) URL of at most 500 characters", errors={"link": "bad URL"})
+    ticket = None
+    if ticket_ref:
+        ticket = Ticket.objects.filter(number=ticket_ref.strip().upper()).only("id", "number").first()
+        if ticket is None:
+            raise Invalid(f"unknown request {ticket_ref!r}", errors={"ticket": "unknown request"})
+    ids = _resolve(users or [], groups or [], roles or [])
+    if not ids:
+        raise Invalid("no recipient: name users, groups or roles", errors={"recipients": "no active recipient"})
+    if len(ids) > MAX_RECIPIENTS:
+        raise Invalid(f"more than {MAX_RECIPIENTS} recipients", errors={"recipients": "too many"})
+    found = people(ids)
+    recipients = [found[i] for i in ids if i in found]
+    channels = channels_for(recipients, event)
+    moment = now()
+    rows = [
+        Notification(
+            event=event,
+            recipient_id=person.pk,
+            channel=channel,
+            ticket=ticket,
+            importance=importance,
+            subject=(f"{ticket.number}: {subject}" if ticket else subject)[:300],
+            body=text or "",
+            link=link,
+            context={"from": sender.username},
+            due_at=moment,
+            created_at=moment,
+        )
+        for person in recipients
+        for channel in channels.get(person.pk, [])
+    ]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows)
+    return rows
+
+
+def enqueue_payload(data: Any) -> dict[str, Any]:
+    """The endpoint's body as keyword arguments for notify_enqueue."""
+    rec = data.recipients
+    return {
+        "event": data.event,
+        "subject": data.subject,
+        "text": data.text,
+        "users": rec.users,
+        "groups": rec.groups,
+        "roles": rec.roles,
+        "link": data.link or "",
+        "importance": data.importance,
+        "ticket_ref": data.ticket,
+    }
