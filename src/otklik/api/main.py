@@ -130,6 +130,7 @@ def _mount() -> None:
     from otklik.accounts.api import router as accounts_router
     from otklik.catalog.api import router as catalog_router
     from otklik.notify.api import router as notify_router
+    from otklik.notify.history import router as deliveries_router
     from otklik.regulation.api import router as regulation_router
     from otklik.sla.api import router as sla_router
     from otklik.tickets.api import router as tickets_router
@@ -140,6 +141,7 @@ def _mount() -> None:
     api.add_router("/tickets", tickets_router)
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notify_router)
+    api.add_router("/deliveries", deliveries_router)
 
 
 _mount()
