@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from otklik.notify.emailurl import parse_email_timeout, parse_email_url
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -196,6 +198,21 @@ MAX_TEXT_LENGTH = _env_int("OTKLIK_MAX_TEXT_LENGTH", 20_000)
 API_PAGE_SIZE_MAX = 100
 # How long a verified API token is remembered in one process (0: look it up every time).
 TOKEN_CACHE_SECONDS = float(os.environ.get("OTKLIK_TOKEN_CACHE_SECONDS", "5") or 0)
+
+# --- e-mail ---------------------------------------------------------------------------
+# Parsed once here: a bad OTKLIK_EMAIL_URL stops the start with ImproperlyConfigured (never showing
+# the password). The URL itself is not kept as a setting: Django's debug page would show it.
+_email = parse_email_url(os.environ.get("OTKLIK_EMAIL_URL", "").strip() or "console://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = parse_email_timeout(os.environ.get("OTKLIK_EMAIL_TIMEOUT", ""))
+DEFAULT_FROM_EMAIL = os.environ.get("OTKLIK_EMAIL_FROM", "").strip() or f"Otklik <otklik@{_base_host}>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -21,7 +21,7 @@ from django.db.models import F
 
 from otklik.core.clock import now
 
-from .channels import DRIVERS, PermanentFailure, Sent, TransientFailure
+from .channels import DRIVERS, BatchDriver, PermanentFailure, Sent, TransientFailure
 from .models import DeliveryAttempt, Notification, Outcome, State
 
 log = logging.getLogger("otklik.notify")
@@ -43,7 +43,12 @@ def backoff(attempt: int, *, rnd: random.Random | None = None) -> dt.timedelta:
 def _claim(moment: dt.datetime, batch: int) -> tuple[list[Notification], dt.datetime]:
     lease_end = moment + LEASE
     with transaction.atomic():
-        qs = Notification.objects.filter(state=State.PENDING, due_at__lte=moment).order_by("due_at")
+        # The recipient and the request come along: the drivers address and name the message by them.
+        qs = (
+            Notification.objects.filter(state=State.PENDING, due_at__lte=moment)
+            .select_related("recipient", "ticket")
+            .order_by("due_at")
+        )
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(qs[:batch])
@@ -131,6 +136,29 @@ def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
             Notification.objects.filter(pk=r.notification.pk).update(attempts=tried, lease_until=None, **changes)
 
 
+def _open_batches(rows: list[Notification]) -> list[BatchDriver]:
+    """Drivers with the optional `open_batch`/`close_batch` keep one connection for the batch."""
+    drivers: list[BatchDriver] = []
+    for channel in sorted({n.channel for n in rows}):
+        driver = DRIVERS.get(channel)
+        if not isinstance(driver, BatchDriver):
+            continue
+        drivers.append(driver)
+        try:
+            driver.open_batch()
+        except Exception:  # without it each send opens its own connection
+            log.exception("notify: the %s driver could not start a batch", channel)
+    return drivers
+
+
+def _close_batches(drivers: list[BatchDriver]) -> None:
+    for driver in drivers:
+        try:
+            driver.close_batch()
+        except Exception:  # the sends are done: their results must still be recorded
+            log.exception("notify: the %s driver could not end a batch", driver.code)
+
+
 def notify_deliver_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     """Deliver what is due, for about `budget_seconds`; returns how many notifications were tried."""
     tried = 0
@@ -138,7 +166,12 @@ def notify_deliver_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> in
     while True:
         rows, lease_end = _claim(now(), batch)
         if rows:
-            _finish([_send(n) for n in rows], lease_end)
+            drivers = _open_batches(rows)
+            try:
+                results = [_send(n) for n in rows]
+            finally:
+                _close_batches(drivers)
+            _finish(results, lease_end)
         tried += len(rows)
         if len(rows) < batch or time.monotonic() > deadline:
             return tried
