@@ -142,3 +142,26 @@ def test_backoff_grows_and_is_capped():
     first = [delivery.backoff(1, rnd=rnd) for _ in range(50)]
     assert all(timedelta(seconds=15) <= b <= timedelta(seconds=30) for b in first)
     assert all(delivery.backoff(30, rnd=rnd) <= delivery.BACKOFF_CAP for _ in range(50))
+
+
+def test_dead_notifications_are_retried_from_the_admin_with_their_history_kept(sms, settings, personas):
+    from django.test import Client
+
+    _, n = sms(["permanent"])
+    delivery.notify_deliver_due()
+    n.refresh_from_db()
+    assert n.state == "dead"
+    client = Client()
+    client.force_login(personas.admin)
+    delivered = Notification.objects.filter(state="delivered").first()  # the request's own, delivered above
+    assert delivered is not None
+    r = client.post("/admin/notify/notification/", {"action": "retry", "_selected_action": [n.pk, delivered.pk]})
+    assert r.status_code == 302
+    n.refresh_from_db()
+    assert (n.state, n.attempts) == ("pending", 0)
+    delivery.notify_deliver_due()
+    n.refresh_from_db()
+    assert n.state == "delivered"
+    assert list(n.deliveries.order_by("id").values_list("outcome", flat=True)) == ["permanent", "delivered"]
+    delivered.refresh_from_db()
+    assert delivered.state == "delivered"  # only dead rows are queued again

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import DeliveryAttempt, Notification
+from .services import notification_retry
 
 
 class AttemptInline(admin.TabularInline):
@@ -33,6 +37,16 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient", "ticket")
     show_full_result_count = False
     inlines = [AttemptInline]
+    actions = ["retry"]
+
+    @admin.action(description=_("Retry the selected dead notifications"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = notification_retry(ids=list(queryset.values_list("pk", flat=True)))
+        messages.success(
+            request,
+            ngettext("%(count)d notification queued again.", "%(count)d notifications queued again.", count)
+            % {"count": count},
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
         return [f.name for f in self.model._meta.fields]

@@ -16,7 +16,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.tickets.models import Ticket
 
-from .models import Importance, Notification
+from .models import Importance, Notification, State
 from .preferences import channels_for
 
 EVENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
@@ -110,6 +110,14 @@ def notify_enqueue(
     with transaction.atomic():
         Notification.objects.bulk_create(rows)
     return rows
+
+
+def notification_retry(*, ids: list[int]) -> int:
+    """Queue dead notifications again, with a fresh set of attempts (the earlier attempts stay in
+    the history). Rows that are not dead are left alone. Returns how many were queued."""
+    return Notification.objects.filter(pk__in=ids, state=State.DEAD).update(
+        state=State.PENDING, attempts=0, due_at=now(), lease_until=None
+    )
 
 
 def enqueue_payload(data: Any) -> dict[str, Any]:
