@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers bench-notify clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -63,6 +63,9 @@ bench-calendar: $(BIN)/.installed-dev
 
 bench-timers: $(BIN)/.installed-dev
 	$(BIN)/python bench/sla_timers.py
+
+bench-notify: $(BIN)/.installed-dev
+	$(BIN)/python bench/notify.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
