@@ -15,17 +15,13 @@ some 20–40 requests a second here when each fires several events, which sets t
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +33,7 @@ from otklik.sla import timers
 from otklik.sla.models import Clock, EscalationRule
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
+from otklik.testing.processes import WorkerProcesses
 from otklik.tickets.models import Reaction, Ticket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -71,66 +68,15 @@ def file_many(settings: Any, personas: Personas, count: int) -> list[int]:
     return ids
 
 
-class Workers:
-    """`otklik worker` processes against the test database, each logging to its own file."""
+class Workers(WorkerProcesses):
+    """Workers with their own fixed "now"."""
 
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.ended: set[str] = set()  # stopped or killed on purpose
-
-    def start(self, name: str, moment: datetime) -> subprocess.Popen[bytes]:
-        db = connection.settings_dict
-        auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
-        url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}?application_name={name}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "OTKLIK_DEBUG": "1",
-            "OTKLIK_NOW": moment.isoformat(),
-            "OTKLIK_DATA_DIR": str(self.log_dir),
-            "PYTHONUNBUFFERED": "1",
-        }
-        log = (self.log_dir / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "otklik", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()  # the child holds its own copy
-        self.procs[name] = proc
-        return proc
-
-    def log(self, name: str) -> str:
-        path = self.log_dir / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def logs(self) -> str:
-        return "\n".join(f"----- {name} -----\n{self.log(name)}" for name in self.procs)
+    def start(self, name: str, moment: datetime) -> subprocess.Popen[bytes]:  # type: ignore[override]
+        return super().start(name, {"OTKLIK_DEBUG": "1", "OTKLIK_NOW": moment.isoformat()})
 
     def handled(self, name: str) -> int:
         """Requests the worker reports it handled (claimed and processed)."""
         return sum(int(n) for n in re.findall(r"sla\.timers handled (\d+)", self.log(name)))
-
-    def stop(self, name: str) -> None:
-        self.ended.add(name)
-        proc = self.procs[name]
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=STOP_SECONDS)
-        assert proc.returncode == 0, f"{name} exited with {proc.returncode}\n{self.logs()}"
-        assert "worker: stopped" in self.log(name), self.logs()
-
-    def kill(self, name: str) -> None:
-        self.ended.add(name)
-        proc = self.procs[name]
-        proc.kill()
-        proc.wait(timeout=STOP_SECONDS)
-        assert proc.returncode == -signal.SIGKILL
-
-    def cleanup(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=STOP_SECONDS)
 
 
 @pytest.fixture

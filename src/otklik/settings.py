@@ -213,6 +213,9 @@ EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = parse_email_timeout(os.environ.get("OTKLIK_EMAIL_TIMEOUT", ""))
 DEFAULT_FROM_EMAIL = os.environ.get("OTKLIK_EMAIL_FROM", "").strip() or f"Otklik <otklik@{_base_host}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long a worker holds the notifications it claimed: a worker that dies leaves them to the
+# others for this long. Longer than a batch can take to send (200 × the e-mail timeout at worst).
+NOTIFY_LEASE_SECONDS = max(5, _env_int("OTKLIK_NOTIFY_LEASE_SECONDS", 120))
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -16,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -27,7 +28,6 @@ from .models import DeliveryAttempt, Notification, Outcome, State
 log = logging.getLogger("otklik.notify")
 
 BATCH = 200
-LEASE = dt.timedelta(seconds=120)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
@@ -41,7 +41,7 @@ def backoff(attempt: int, *, rnd: random.Random | None = None) -> dt.timedelta:
 
 
 def _claim(moment: dt.datetime, batch: int) -> tuple[list[Notification], dt.datetime]:
-    lease_end = moment + LEASE
+    lease_end = moment + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
     with transaction.atomic():
         # The recipient and the request come along: the drivers address and name the message by them.
         qs = (
