@@ -143,3 +143,27 @@ def test_a_killed_worker_loses_nothing_and_duplicates_only_what_was_in_flight(pe
         DeliveryAttempt.objects.filter(notification__event="bench").values_list("notification_id", flat=True)
     )
     assert len(attempts) == N and set(attempts.values()) == {1}
+
+
+def test_a_committed_change_wakes_an_idle_worker_at_once(personas, sink, workers):
+    from otklik.testing.factories import file_error
+    from otklik.tickets.services import ticket_comment
+
+    handler, port = sink
+    t = file_error(personas.initiator)
+    # Polling every 30 s: only LISTEN/NOTIFY can make it deliver within a second or two.
+    workers.start("idle", {**env(port), "OTKLIK_WORKER_POLL_SECONDS": "30"})
+    started = time.monotonic()
+    while Notification.objects.filter(ticket=t).exclude(state="delivered").exists():  # the request's own
+        assert time.monotonic() - started < WAIT_SECONDS, workers.logs()
+        time.sleep(0.1)
+    time.sleep(1.0)  # now it sleeps in its 30 s wait
+    ticket_comment(ticket=t, actor=personas.lead, body="Смотрим")
+    queued = time.monotonic()
+    rows = Notification.objects.filter(ticket=t, event="ticket_comment")
+    while rows.exclude(state="delivered").exists() or not rows.exists():
+        assert time.monotonic() - queued < 5, f"not woken\n{workers.logs()}"
+        time.sleep(0.05)
+    print(f"delivered {time.monotonic() - queued:.2f} s after the commit")
+    workers.stop("idle")
+    assert all(handler.seen[str(n.key)] == 1 for n in rows.filter(channel="email"))

@@ -46,10 +46,19 @@ def _secret_key() -> str:
         return from_env
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        # Written once, readable only by the owner, so sessions survive restarts.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written once, readable only by the owner, so sessions survive restarts. Several processes
+        # may start at once (a web server and workers): each writes its own file, and the first to
+        # link it into place wins, so nobody ever reads a half-written or second key.
+        tmp = DATA_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
@@ -216,6 +225,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a worker holds the notifications it claimed: a worker that dies leaves them to the
 # others for this long. Longer than a batch can take to send (200 × the e-mail timeout at worst).
 NOTIFY_LEASE_SECONDS = max(5, _env_int("OTKLIK_NOTIFY_LEASE_SECONDS", 120))
+# How often an idle worker looks for due work. On PostgreSQL a committed transaction that queues
+# notifications wakes the workers at once (LISTEN/NOTIFY); this is the fallback.
+WORKER_POLL_SECONDS = max(0.1, float(os.environ.get("OTKLIK_WORKER_POLL_SECONDS", "1") or 1))
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,6 +7,7 @@ SLA timers run every second; notification delivery (issue 4) registers here when
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from django.db import close_old_connections, connection
+
+from .wakeup import Listener
 
 log = logging.getLogger("otklik.worker")
 
@@ -25,6 +28,8 @@ class Job:
     run: Callable[[], int]
     every_seconds: float
     next_at: float = field(default=0.0)
+    # Run at once when a committed transaction wakes the workers (new notifications).
+    on_wake: bool = False
     # A job that works in bounded slices (returns a positive count while more may be due) is
     # repeated by run_once until it reports nothing, so --once really does all that is due.
     drain: bool = False
@@ -37,20 +42,27 @@ def default_jobs() -> list[Job]:
 
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
-        Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True),
+        Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
     ]
 
 
 class Worker:
-    def __init__(self, jobs: list[Job] | None = None, *, tick_seconds: float = 1.0) -> None:
+    def __init__(self, jobs: list[Job] | None = None, *, tick_seconds: float | None = None) -> None:
+        from django.conf import settings
+
         self.jobs = jobs if jobs is not None else default_jobs()
-        self.tick_seconds = tick_seconds
+        self.tick_seconds = tick_seconds if tick_seconds is not None else settings.WORKER_POLL_SECONDS
         self.stopping = threading.Event()
+        # Written by the stop signal so a worker waiting on its LISTEN connection stops at once
+        # (made by run_forever only: run_once needs none).
+        self._interrupt: tuple[int, int] | None = None
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("worker: signal %s received, finishing the current job and stopping", signum)
         self.stopping.set()
+        if self._interrupt is not None:
+            os.write(self._interrupt[1], b"x")
 
     def run_once(self) -> dict[str, int]:
         """Run every job now; returns how many items each handled."""
@@ -86,13 +98,27 @@ class Worker:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         log.info("worker: started with jobs %s", ", ".join(j.name for j in self.jobs) or "(none)")
-        while not self.stopping.is_set():
-            moment = time.monotonic()
-            for job in self.jobs:
-                if self.stopping.is_set():
-                    break
-                if job.next_at <= moment:
-                    self._run(job)
-                    job.next_at = time.monotonic() + job.every_seconds
-            self.stopping.wait(self.tick_seconds)
+        listener = Listener()
+        self._interrupt = os.pipe()
+        try:
+            while not self.stopping.is_set():
+                moment = time.monotonic()
+                for job in self.jobs:
+                    if self.stopping.is_set():
+                        break
+                    if job.next_at <= moment:
+                        self._run(job)
+                        job.next_at = time.monotonic() + job.every_seconds
+                if listener.conn is not None:
+                    if listener.wait(self.tick_seconds, interrupt_fd=self._interrupt[0]):
+                        for job in self.jobs:
+                            if job.on_wake:
+                                job.next_at = 0.0
+                else:
+                    self.stopping.wait(self.tick_seconds)
+        finally:
+            listener.close()
+            for fd in self._interrupt:
+                os.close(fd)
+            self._interrupt = None
         log.info("worker: stopped")

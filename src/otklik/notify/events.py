@@ -22,6 +22,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.core.clock import now
 from otklik.core.i18n import localized
+from otklik.core.wakeup import wake_workers
 from otklik.sla.models import Metric
 
 from .models import Importance, Notification
@@ -119,7 +120,7 @@ def on_transition(ticket: Any, *, actor: User, stage: Any, comment: str, executo
     )
     if executor_changed:
         rows += _assignment_rows(ticket, actor=actor)
-    Notification.objects.bulk_create(rows)
+    queue_rows(rows)
 
 
 def _assignment_rows(ticket: Any, *, actor: User) -> list[Notification]:
@@ -137,7 +138,14 @@ def _assignment_rows(ticket: Any, *, actor: User) -> list[Notification]:
 
 
 def on_assigned(ticket: Any, *, actor: User) -> None:
-    Notification.objects.bulk_create(_assignment_rows(ticket, actor=actor))
+    queue_rows(_assignment_rows(ticket, actor=actor))
+
+
+def queue_rows(rows: list[Notification]) -> None:
+    """Write the rows in the caller's transaction; the workers wake when it commits."""
+    if rows:
+        Notification.objects.bulk_create(rows)
+        wake_workers()
 
 
 def on_comment(ticket: Any, *, actor: User, body: str, internal: bool, watcher_ids: list[int]) -> None:
@@ -147,7 +155,7 @@ def on_comment(ticket: Any, *, actor: User, body: str, internal: bool, watcher_i
     recipients = _users(ids, skip=actor.pk)
     if internal:
         recipients = [u for u in recipients if u.is_support_staff]
-    Notification.objects.bulk_create(
+    queue_rows(
         _rows(
             ticket,
             recipients,

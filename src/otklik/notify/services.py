@@ -14,6 +14,7 @@ from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
 from otklik.accounts.people import people
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
+from otklik.core.wakeup import wake_workers
 from otklik.tickets.models import Ticket
 
 from .models import Importance, Notification, State
@@ -109,15 +110,20 @@ def notify_enqueue(
     ]
     with transaction.atomic():
         Notification.objects.bulk_create(rows)
+        wake_workers()
     return rows
 
 
 def notification_retry(*, ids: list[int]) -> int:
     """Queue dead notifications again, with a fresh set of attempts (the earlier attempts stay in
     the history). Rows that are not dead are left alone. Returns how many were queued."""
-    return Notification.objects.filter(pk__in=ids, state=State.DEAD).update(
-        state=State.PENDING, attempts=0, due_at=now(), lease_until=None
-    )
+    with transaction.atomic():
+        count = Notification.objects.filter(pk__in=ids, state=State.DEAD).update(
+            state=State.PENDING, attempts=0, due_at=now(), lease_until=None
+        )
+        if count:
+            wake_workers()
+    return count
 
 
 def enqueue_payload(data: Any) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.notify import events as notify
-from otklik.notify.models import Notification
 from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, Watcher
 
 from . import clockmath as cm
@@ -90,7 +89,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                Notification.objects.bulk_create(
+                notify.queue_rows(
                     notify.on_sla(ticket, event="warned", metric=metric, usernames=[], due=_local(data.due_at))
                 )
         else:
@@ -220,7 +219,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     # Told after the change: a reassigned request's new executor and group lead hear of it.
     info["notify"] = _recipients(ticket, rule)
     ledger.note(metric, ["escalated"], moment, **info)
-    Notification.objects.bulk_create(
+    notify.queue_rows(
         notify.on_sla(
             ticket,
             event="escalated",

@@ -16,6 +16,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
+from otklik.core.wakeup import NOTIFY_SQL, wake_workers
 from otklik.notify import events as notify
 from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
@@ -79,7 +80,7 @@ def _reserve_number_and_id(request_type: RequestType) -> tuple[int, int] | None:
         return int(seq), int(ticket_id)
 
 
-def _insert_together(objs: list[Any]) -> None:
+def _insert_together(objs: list[Any], *, then: list[str] | None = None) -> None:
     """INSERT several new rows in one round trip. PostgreSQL runs a multi-statement query as one
     implicit transaction: all rows are committed (durably) or none. The SQL is Django's own."""
     parts: list[str] = []
@@ -93,6 +94,7 @@ def _insert_together(objs: list[Any]) -> None:
         for text, values in query.get_compiler(connection=connection).as_sql():
             parts.append(text)
             params.extend(values)
+    parts.extend(then or [])  # plain statements to run in the same batch (NOTIFY)
     with connection.cursor() as cur:
         cur.execute("; ".join(parts), params)
     for obj in objs:
@@ -210,7 +212,7 @@ def ticket_create(
         outbox = notify.on_created(ticket, actor=initiator)  # it names the request by number
         for row in (*records, *clocks, *outbox):
             row.ticket_id = ticket.pk
-        _insert_together([ticket, *records, *clocks, *outbox])
+        _insert_together([ticket, *records, *clocks, *outbox], then=[NOTIFY_SQL] if outbox else [])
     else:
         with transaction.atomic():
             number(_next_number(request_type))
@@ -219,6 +221,8 @@ def ticket_create(
             for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
                 row.save(force_insert=True)
+            if outbox:
+                wake_workers()
     ticket.initiator = initiator
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
     ticket.sla_clocks_new = clocks  # the detail answer shows them without reading them back
