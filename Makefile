@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers bench-notify clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers bench-notify bench-notify-latency clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -66,6 +66,9 @@ bench-timers: $(BIN)/.installed-dev
 
 bench-notify: $(BIN)/.installed-dev
 	$(BIN)/python bench/notify.py
+
+bench-notify-latency: $(BIN)/.installed-dev
+	$(BIN)/python bench/notify_latency.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
