@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from otklik.notify.emailurl import parse_email_timeout, parse_email_url
@@ -34,6 +36,25 @@ def _env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise SystemExit(f"{name}={value!r} is not a whole number") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise SystemExit(f"{name}={value!r} is not a number") from exc
+
+
+def _env_email(parse: Any, name: str, default: str) -> Any:
+    """A parsed e-mail setting; a bad one stops the start with one line naming it (never a traceback,
+    never the password: the parser's message leaves it out)."""
+    try:
+        return parse(os.environ.get(name, "").strip() or default)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from None
 
 
 DATA_DIR = Path(os.environ.get("OTKLIK_DATA_DIR") or Path.cwd() / "var").resolve()
@@ -206,12 +227,12 @@ MAX_SUBJECT_LENGTH = 200
 MAX_TEXT_LENGTH = _env_int("OTKLIK_MAX_TEXT_LENGTH", 20_000)
 API_PAGE_SIZE_MAX = 100
 # How long a verified API token is remembered in one process (0: look it up every time).
-TOKEN_CACHE_SECONDS = float(os.environ.get("OTKLIK_TOKEN_CACHE_SECONDS", "5") or 0)
+TOKEN_CACHE_SECONDS = _env_float("OTKLIK_TOKEN_CACHE_SECONDS", 5.0)
 
 # --- e-mail ---------------------------------------------------------------------------
-# Parsed once here: a bad OTKLIK_EMAIL_URL stops the start with ImproperlyConfigured (never showing
+# Parsed once here: a bad OTKLIK_EMAIL_URL stops the start with a message naming it (never showing
 # the password). The URL itself is not kept as a setting: Django's debug page would show it.
-_email = parse_email_url(os.environ.get("OTKLIK_EMAIL_URL", "").strip() or "console://")
+_email = _env_email(parse_email_url, "OTKLIK_EMAIL_URL", "console://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]
@@ -219,7 +240,7 @@ EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
 EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
-EMAIL_TIMEOUT = parse_email_timeout(os.environ.get("OTKLIK_EMAIL_TIMEOUT", ""))
+EMAIL_TIMEOUT = _env_email(parse_email_timeout, "OTKLIK_EMAIL_TIMEOUT", "")
 DEFAULT_FROM_EMAIL = os.environ.get("OTKLIK_EMAIL_FROM", "").strip() or f"Otklik <otklik@{_base_host}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a worker holds the notifications it claimed: a worker that dies leaves them to the
@@ -227,7 +248,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NOTIFY_LEASE_SECONDS = max(5, _env_int("OTKLIK_NOTIFY_LEASE_SECONDS", 120))
 # How often an idle worker looks for due work. On PostgreSQL a committed transaction that queues
 # notifications wakes the workers at once (LISTEN/NOTIFY); this is the fallback.
-WORKER_POLL_SECONDS = max(0.1, float(os.environ.get("OTKLIK_WORKER_POLL_SECONDS", "1") or 1))
+WORKER_POLL_SECONDS = max(0.1, _env_float("OTKLIK_WORKER_POLL_SECONDS", 1.0))
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from otklik.core.refs import as_id
+
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # scheme → (STARTTLS, implicit TLS, default port)
@@ -72,9 +74,10 @@ def parse_email_url(url: str) -> dict[str, Any]:
     after_host = hostport.rpartition("]")[2]  # past an IPv6 literal's brackets
     port_text = after_host.rpartition(":")[2] if ":" in after_host else ""
     if port_text:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        number = as_id(port_text)  # ASCII digits only: "²" and "١٢" are digits to isdigit()
+        if number is None or not 1 <= number <= 65535:
             raise _bad(url, f"the port {port_text!r} is not a number from 1 to 65535")
-        port = int(port_text)
+        port = number
     else:
         port = default_port
     user, _, password = userinfo.partition(":")
