@@ -97,14 +97,16 @@ def _send(n: Notification) -> _Result:
 
 
 def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
-    """Record the attempts and move the rows on, in one short transaction, for rows still ours."""
+    """Record the attempts and move the rows on, in one short transaction, for rows still ours
+    (locked first, so a worker that took them over after the lease cannot be overwritten)."""
     moment = now()
     with transaction.atomic():
-        mine = set(
-            Notification.objects.filter(
-                pk__in=[r.notification.pk for r in results], state=State.PENDING, lease_until=lease_end
-            ).values_list("pk", flat=True)
+        qs = Notification.objects.filter(
+            pk__in=[r.notification.pk for r in results], state=State.PENDING, lease_until=lease_end
         )
+        if connection.features.has_select_for_update:
+            qs = qs.select_for_update()
+        mine = set(qs.values_list("pk", flat=True))
         results = [r for r in results if r.notification.pk in mine]
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
@@ -119,21 +121,26 @@ def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
             )
             for r in results
         )
-        delivered = [r.notification.pk for r in results if r.outcome == Outcome.DELIVERED]
-        if delivered:
-            Notification.objects.filter(pk__in=delivered).update(
-                state=State.DELIVERED, delivered_at=moment, attempts=F("attempts") + 1, lease_until=None
-            )
+        delivered, dead, retry = [], [], []
         for r in results:
+            n = r.notification
             if r.outcome == Outcome.DELIVERED:
-                continue
-            tried = r.notification.attempts + 1
-            if r.outcome == Outcome.PERMANENT or tried >= MAX_ATTEMPTS:
-                changes = {"state": State.DEAD}
-                log.warning("notify: notification %s is dead after %d attempts: %s", r.notification.pk, tried, r.error)
+                delivered.append(n.pk)
+            elif r.outcome == Outcome.PERMANENT or n.attempts + 1 >= MAX_ATTEMPTS:
+                dead.append(n.pk)
+                log.warning("notify: notification %s is dead after %d attempts: %s", n.pk, n.attempts + 1, r.error)
             else:
-                changes = {"due_at": moment + backoff(tried)}
-            Notification.objects.filter(pk=r.notification.pk).update(attempts=tried, lease_until=None, **changes)
+                n.attempts += 1
+                n.due_at = moment + backoff(n.attempts)
+                n.lease_until = None
+                retry.append(n)
+        moved = {"attempts": F("attempts") + 1, "lease_until": None}
+        if delivered:
+            Notification.objects.filter(pk__in=delivered).update(state=State.DELIVERED, delivered_at=moment, **moved)
+        if dead:
+            Notification.objects.filter(pk__in=dead).update(state=State.DEAD, **moved)
+        if retry:
+            Notification.objects.bulk_update(retry, ["attempts", "due_at", "lease_until"])
 
 
 def _open_batches(rows: list[Notification]) -> list[BatchDriver]:
