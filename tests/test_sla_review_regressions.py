@@ -264,3 +264,26 @@ def test_preview_refuses_a_start_far_from_now(api, personas, start):
 @pytest.mark.parametrize("query", ["breached=maybe", "at_risk=maybe"])
 def test_list_filters_refuse_non_booleans(api, personas, query):
     assert api("agent").get(f"/tickets?{query}").status_code == 422
+
+
+def test_a_cancelled_clock_that_comes_back_at_a_paused_point_is_saved(p, settings):
+    # It records no event (nothing runs while the request waits), so it was once never written.
+    from otklik.sla.reference import invalidate
+    from otklik.sla.services import sla_recompute
+
+    t = new_request(p, settings, at(10, 9))
+    when(settings, at(10, 10))
+    t = step(p, t, "agent", "take")
+    when(settings, at(10, 11))
+    t = step(p, t, "agent", "ask", comment="?")
+    target = Target.objects.get(policy__code="requests", priority__code="normal", metric="resolution")
+    spec = {"policy": target.policy, "priority": target.priority, "metric": "resolution", "minutes": target.minutes}
+    target.delete()
+    invalidate()
+    sla_recompute(fresh(t), when=at(10, 12), reason="configuration")
+    assert clocks(t)["resolution"].state == "cancelled"
+    Target.objects.create(**spec)
+    invalidate()
+    sla_recompute(fresh(t), when=at(10, 13), reason="configuration")
+    r = clocks(t)["resolution"]
+    assert (r.state, r.used) == ("paused", timedelta(hours=2))

@@ -108,6 +108,12 @@ _DATA_FIELDS = (
 )
 
 
+def _fingerprint(row: Clock, data: cm.ClockData) -> tuple[Any, ...]:
+    """What is stored of a clock: compared before saving, so only clocks that changed are written."""
+    values = tuple(tuple(data.escalated) if f == "escalated" else getattr(data, f) for f in _DATA_FIELDS)
+    return (*values, row.policy_id, row.calendar_id)
+
+
 def _store(row: Clock, data: cm.ClockData) -> None:
     for name in _DATA_FIELDS:
         setattr(row, name, getattr(data, name))
@@ -152,7 +158,8 @@ class Ledger:
         self.rows: dict[str, Clock] = {r.metric: r for r in rows}
         self.data: dict[str, cm.ClockData] = {m: data_of(r) for m, r in self.rows.items()}
         self.records: list[Reaction] = []
-        self.dirty: set[str] = set()
+        # As stored: a clock is written only when it differs from this (or is new).
+        self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
 
     def cal(self, metric: str) -> cm.Calendar:
         return self.sref.calendar(self.rows[metric].calendar_id)
@@ -160,7 +167,6 @@ class Ledger:
     def note(self, metric: str, events: list[str], when: dt.datetime, **extra: Any) -> None:
         for event in events:
             self.records.append(ledger_record(self.ticket, self.data[metric], event, when, **extra))
-        self.dirty.add(metric)
 
     def catch_up(self, metric: str, when: dt.datetime) -> None:
         """Record a warning or breach whose instant passed before the timer worker got to it, so a
@@ -176,8 +182,6 @@ class Ledger:
             return []
         self.catch_up(metric, when)
         events = op(self.data[metric], self.cal(metric), when, **kwargs)
-        # Saved even without an event: stopping a breached clock changes it silently.
-        self.dirty.add(metric)
         if events:
             self.note(metric, events, when)
         return events
@@ -227,17 +231,27 @@ class Ledger:
         }
 
     def rows_to_save(self) -> list[Clock]:
+        """The clocks that are new or differ from what is stored (some changes record no event:
+        stopping a breached clock, a cancelled one coming back at a paused point)."""
         out = []
-        for metric in sorted(self.dirty):
-            row = self.rows[metric]
-            _store(row, self.data[metric])
-            out.append(row)
+        for metric in sorted(self.rows):
+            row, data = self.rows[metric], self.data[metric]
+            if row.pk is None or _fingerprint(row, data) != self._stored.get(metric):
+                _store(row, data)
+                out.append(row)
         return out
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.records or self.rows_to_save())
 
     def save(self, *, when: dt.datetime) -> None:
         """Write the changed clocks, the ledger and the request's SLA columns."""
-        for row in self.rows_to_save():
-            row.save()
+        rows = self.rows_to_save()
+        Clock.objects.bulk_create([r for r in rows if r.pk is None])
+        if existing := [r for r in rows if r.pk is not None]:
+            Clock.objects.bulk_update(existing, [*_DATA_FIELDS, "policy", "calendar"])
+        self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
         # One INSERT for all (the log is append-only: nothing here is ever updated).
         Reaction.objects.bulk_create(self.records)
         summary = self.summary()
@@ -245,7 +259,6 @@ class Ledger:
         for key, value in summary.items():
             setattr(self.ticket, key, value)
         self.records = []
-        self.dirty = set()
 
 
 def _load(ticket: Ticket) -> Ledger:
@@ -339,7 +352,7 @@ def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetim
     if not ledger.rows:
         return
     _react(ledger, reaction=reaction, role=role, when=when)
-    if ledger.dirty:
+    if ledger.changed:
         ledger.save(when=when)
 
 
@@ -348,7 +361,7 @@ def sla_recompute(ticket: Ticket, *, when: dt.datetime, reason: str) -> list[str
     every clock its new target and calendar, keeping the working time already used."""
     ledger = _load(ticket)
     events = recompute(ledger, when=when, reason=reason)
-    if ledger.dirty or ledger.records:
+    if ledger.changed:
         ledger.save(when=when)
     return events
 

@@ -98,7 +98,6 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             rule = ledger.sref.rule_objects.get(rule_id)
             if rule is not None:
                 _escalate(ledger, metric, rule, at=at, moment=moment)
-            ledger.dirty.add(metric)
     count += len(ledger.records)
     ledger.save(when=moment)
     if not ticket.is_open:
