@@ -168,13 +168,9 @@ def on_comment(ticket: Any, *, actor: User, body: str, internal: bool, watcher_i
     )
 
 
-def on_sla(ticket: Any, *, event: str, metric: str, usernames: list[str], due: str | None) -> list[Notification]:
+def on_sla(ticket: Any, *, event: str, metric: str, user_ids: list[int], due: str | None) -> list[Notification]:
     """A warning (to the executor) or an escalation (to the people its rule names). Unsaved."""
-    if event == "warned":
-        recipients = _users([ticket.executor_id], skip=None)
-    else:
-        ids = User.objects.filter(username__in=usernames, is_active=True).values_list("pk", flat=True)
-        recipients = _users(ids, skip=None)
+    recipients = _users([ticket.executor_id] if event == "warned" else user_ids, skip=None)
     return _rows(
         ticket,
         recipients,

@@ -13,7 +13,7 @@ from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
-from otklik.regulation.selectors import version_in_force_id
+from otklik.regulation.selectors import version_in_force_id, version_number
 
 from . import clockmath as cm
 from .models import Metric
@@ -110,14 +110,11 @@ def preview(request: HttpRequest, params: Query[PreviewQuery]) -> HttpResponse:
                 "name": str(Metric(metric).label),
                 "target_seconds": int(spec.target.total_seconds()),
                 "warning_percent": spec.warning_percent,
-                "due_at": clock.due_at.astimezone(dt.UTC) if timed and clock.due_at else None,
-                "warn_at": clock.warn_at.astimezone(dt.UTC) if timed and clock.warn_at else None,
+                "due_at": cm.as_utc(clock.due_at) if timed else None,
+                "warn_at": cm.as_utc(clock.warn_at) if timed else None,
             }
         )
-    version_id = version_in_force_id()
-    from otklik.regulation.models import Version
-
-    number = Version.objects.filter(pk=version_id).values_list("number", flat=True).first() if version_id else None
+    number = version_number(version_in_force_id())
     return respond(
         {
             "start": start,

@@ -41,16 +41,6 @@ class ClockData:
     escalated: list[int] = field(default_factory=list)
 
     @property
-    def counting(self) -> bool:
-        """Working time is being spent (a breached clock still counts how late it is)."""
-        return self.running_since is not None
-
-    @property
-    def live(self) -> bool:
-        """Still awaiting its outcome: running toward a deadline."""
-        return self.state == RUNNING
-
-    @property
     def warning_pending(self) -> bool:
         """A warning instant not yet warned about. A later threshold (a longer target) is due
         again; the same or an earlier one, already warned, is not."""
@@ -72,6 +62,19 @@ def used_at(clock: ClockData, cal: Calendar, moment: dt.datetime) -> dt.timedelt
 def left_at(clock: ClockData, cal: Calendar, moment: dt.datetime) -> dt.timedelta:
     """Working time left before the deadline (negative once past it)."""
     return clock.target - used_at(clock, cal, moment)
+
+
+def state_at(clock: ClockData, moment: dt.datetime) -> str:
+    """The state as of `moment`: a running clock past its deadline is breached, even before the
+    timer worker has recorded it."""
+    if clock.state == RUNNING and clock.due_at is not None and clock.due_at <= moment:
+        return BREACHED
+    return clock.state
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Computed deadlines carry the calendar's zone, stored ones UTC: shown alike either way."""
+    return value.astimezone(dt.UTC) if value is not None else None
 
 
 def _schedule(clock: ClockData, cal: Calendar) -> None:

@@ -200,10 +200,6 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.get_metric_display()}: {self.minutes} min"
 
-    @property
-    def duration(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.minutes)
-
     def clean(self) -> None:
         if self.minutes is not None and self.minutes < 1:
             raise ValidationError({"minutes": _("A target is at least one working minute.")})

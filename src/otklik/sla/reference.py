@@ -6,6 +6,7 @@ and rebuilt at most `REFERENCE_TTL` seconds after it was read (as catalog/refere
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from .calendar import DAYS, WorkCalendar
 from .clockmath import Step
 from .models import Calendar, CalendarDay, EscalationRule, Policy, Target
 
+log = logging.getLogger("otklik.sla")
+
 # When nothing names a calendar, targets count in round-the-clock time.
 ROUND_THE_CLOCK = WorkCalendar.from_dict({"tz": "UTC", "week": {d: [["00:00", "24:00"]] for d in DAYS}})
 
@@ -35,10 +38,7 @@ class TargetSpec:
 class PolicySpec:
     id: int
     code: str
-    name_ru: str
-    name_en: str
     calendar_id: int | None
-    is_default: bool
     types: frozenset[int]
     priorities: frozenset[int]
     categories: frozenset[int]
@@ -112,9 +112,6 @@ class SlaReference:
             if (r.policy_id is None or r.policy_id == policy_id) and (not r.metric or r.metric == metric)
         ]
 
-    def rule(self, rule_id: int) -> RuleSpec | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
-
 
 def _build() -> SlaReference:
     ref = SlaReference()
@@ -124,8 +121,9 @@ def _build() -> SlaReference:
     for cal in Calendar.objects.order_by("code"):
         try:
             ref.calendars[cal.pk] = cal.engine(days.get(cal.pk, []))
-        except ValueError:
-            continue  # an invalid calendar (edited outside the admin) is skipped, never fatal
+        except ValueError as exc:  # edited outside the admin: skipped, never fatal, but said
+            log.warning("sla: calendar %s is invalid and not used: %s", cal.code, exc)
+            continue
         ref.calendar_codes[cal.pk] = cal.code
         if cal.is_default and ref.default_calendar_id is None:
             ref.default_calendar_id = cal.pk
@@ -153,10 +151,7 @@ def _build() -> SlaReference:
         spec = PolicySpec(
             id=p.pk,
             code=p.code,
-            name_ru=p.name_ru,
-            name_en=p.name_en,
             calendar_id=p.calendar_id,
-            is_default=p.is_default,
             types=frozenset(through["request_types"].get(p.pk, ())),
             priorities=frozenset(through["priorities"].get(p.pk, ())),
             categories=frozenset(through["categories"].get(p.pk, ())),

@@ -28,6 +28,7 @@ def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> lis
         cal = sref.calendar(row.calendar_id)
         used = cm.used_at(data, cal, moment)
         due = data.due_at
+        state = cm.state_at(data, moment)
         at_risk = (
             data.state == cm.RUNNING
             and data.warn_at is not None
@@ -39,33 +40,21 @@ def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> lis
             {
                 "metric": row.metric,
                 "name": str(Metric(row.metric).label),
-                "state": _state(data, moment),
-                "due_at": _utc(due),
-                "warn_at": _utc(data.warn_at),
+                "state": state,
+                "due_at": cm.as_utc(due),
+                "warn_at": cm.as_utc(data.warn_at),
                 "at_risk": at_risk,
                 "target_seconds": _seconds(data.target),
                 "used_seconds": _seconds(used),
-                "left_seconds": _seconds(data.target - used),
-                "breached_at": _utc(data.breached_at or (due if _state(data, moment) == cm.BREACHED else None)),
-                "stopped_at": _utc(data.stopped_at),
+                "left_seconds": _seconds(cm.left_at(data, cal, moment)),
+                "breached_at": cm.as_utc(data.breached_at or (due if state == cm.BREACHED else None)),
+                "stopped_at": cm.as_utc(data.stopped_at),
                 "cycle": data.cycle,
                 "policy": policy.code if policy else None,
                 "calendar": sref.calendar_codes.get(row.calendar_id) if row.calendar_id else None,
             }
         )
     return out
-
-
-def _state(data: cm.ClockData, moment: dt.datetime) -> str:
-    # A deadline that passed is a breach even before the timer worker has recorded it.
-    if data.state == cm.RUNNING and data.due_at is not None and data.due_at <= moment:
-        return cm.BREACHED
-    return data.state
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # Computed deadlines carry the calendar's zone, stored ones UTC: answer alike either way.
-    return value.astimezone(dt.UTC) if value is not None else None
 
 
 def _seconds(value: dt.timedelta) -> int:

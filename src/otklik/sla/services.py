@@ -119,7 +119,7 @@ def _store(row: Clock, data: cm.ClockData) -> None:
         setattr(row, name, getattr(data, name))
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso_local(value: dt.datetime | None) -> str | None:
     # In the service's own time zone, whichever way the value was obtained (read back in UTC or
     # computed in the calendar's zone), so equal instants read the same in the ledger.
     return timezone.localtime(value).isoformat() if value is not None else None
@@ -129,23 +129,32 @@ def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datet
     """One SLA ledger record (unsaved): what happened to which target, with the clock's figures."""
     info = {
         "state": data.state,
-        "due_at": _iso(data.due_at),
+        "due_at": iso_local(data.due_at),
         "target_seconds": int(data.target.total_seconds()),
         "used_seconds": int(data.used.total_seconds()),
         "cycle": data.cycle,
         **extra,
     }
-    return Reaction(
-        ticket_id=ticket.pk,
-        actor=None,
-        actor_role=ActorRole.SYSTEM,
-        point_id=ticket.point_id,
+    return system_record(
+        ticket,
+        when,
         event=Event.SLA,
         sla_event=event,
         field=data.metric,
         new_value=info,
         internal=event in INTERNAL_EVENTS,
+    )
+
+
+def system_record(ticket: Ticket, when: dt.datetime, **fields: Any) -> Reaction:
+    """A per-stage log record (unsaved) of something the system did, at the request's stage."""
+    return Reaction(
+        ticket_id=ticket.pk,
+        actor=None,
+        actor_role=ActorRole.SYSTEM,
+        point_id=ticket.point_id,
         created_at=when,
+        **fields,
     )
 
 

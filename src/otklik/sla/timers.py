@@ -23,12 +23,13 @@ from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.notify import events as notify
-from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, Watcher
+from otklik.tickets.models import Event, Reaction, Ticket, Watcher
+from otklik.tickets.services import ticket_bump
 
 from . import clockmath as cm
 from .models import EscalationRule
 from .reference import sla_reference_fresh
-from .services import Ledger, _load, recompute
+from .services import Ledger, _load, iso_local, recompute, system_record
 
 log = logging.getLogger("otklik.sla")
 
@@ -77,7 +78,6 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
         return 0
     ledger = _load(ticket)
-    count = 0
     recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):
         due = _due(ledger, moment)
@@ -90,7 +90,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             ledger.note(metric, events, moment)
             if "warned" in events:
                 notify.queue_rows(
-                    notify.on_sla(ticket, event="warned", metric=metric, usernames=[], due=_local(data.due_at))
+                    notify.on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
                 )
         else:
             rule_id = int(what)
@@ -98,10 +98,8 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             rule = ledger.sref.rule_objects.get(rule_id)
             if rule is not None:
                 _escalate(ledger, metric, rule, at=at, moment=moment)
-    count += len(ledger.records)
+    count = len(ledger.records)
     ledger.save(when=moment)
-    if not ticket.is_open:
-        Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
     return count
 
 
@@ -124,7 +122,8 @@ def _local(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else None
 
 
-def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
+def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
+    """The active people a level tells, as (id, user name), by user name."""
     ref = reference()
     ids: set[int] = set()
     if rule.notify_executor and ticket.executor_id:
@@ -138,18 +137,7 @@ def _recipients(ticket: Ticket, rule: EscalationRule) -> list[str]:
     if rule.notify_watchers:
         ids.update(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
     ids.update(u.pk for u in rule.notify_users.all())
-    return sorted(User.objects.filter(pk__in=ids, is_active=True).values_list("username", flat=True))
-
-
-def _system_record(ticket: Ticket, moment: dt.datetime, **fields: object) -> Reaction:
-    return Reaction(
-        ticket_id=ticket.pk,
-        actor=None,
-        actor_role=ActorRole.SYSTEM,
-        point_id=ticket.point_id,
-        created_at=moment,
-        **fields,
-    )
+    return sorted(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "username"), key=lambda p: p[1])
 
 
 def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datetime, moment: dt.datetime) -> None:
@@ -161,7 +149,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         "rule": rule.pk,
         "level": rule.level,
         "trigger": rule.trigger,
-        "due": timezone.localtime(at).isoformat(),
+        "due": iso_local(at),
     }
     changes: dict[str, object] = {}
     extra: list[Reaction] = []
@@ -169,7 +157,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
         changes["group_id"] = group_id
         extra.append(
-            _system_record(
+            system_record(
                 ticket, moment, event=Event.ASSIGNMENT, field="group", old_value=ticket.group_id, new_value=group_id
             )
         )
@@ -181,7 +169,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if executor_id != ticket.executor_id:
         changes["executor_id"] = executor_id
         extra.append(
-            _system_record(
+            system_record(
                 ticket,
                 moment,
                 event=Event.ASSIGNMENT,
@@ -195,7 +183,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if raised is not None and current is not None and raised.rank < current.rank:
         changes["priority_id"] = raised.pk
         extra.append(
-            _system_record(
+            system_record(
                 ticket,
                 moment,
                 event=Event.FIELD_CHANGE,
@@ -209,28 +197,28 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         _, created = Watcher.objects.get_or_create(ticket_id=ticket.pk, user=user)
         if created:
             added.append(user.username)
-            extra.append(_system_record(ticket, moment, event=Event.WATCHER, field="watchers", new_value=user.username))
+            extra.append(system_record(ticket, moment, event=Event.WATCHER, field="watchers", new_value=user.username))
     info.update({k.removesuffix("_id"): v for k, v in changes.items()})
     if added:
         info["watchers_added"] = added
     for key, value in changes.items():
         setattr(ticket, key, value)
     # Told after the change: a reassigned request's new executor and group lead hear of it.
-    info["notify"] = _recipients(ticket, rule)
+    recipients = _recipients(ticket, rule)
+    info["notify"] = [name for _, name in recipients]
     ledger.note(metric, ["escalated"], moment, **info)
     notify.queue_rows(
         notify.on_sla(
             ticket,
             event="escalated",
             metric=metric,
-            usernames=info["notify"],  # type: ignore[arg-type]
+            user_ids=[pk for pk, _ in recipients],
             due=_local(ledger.data[metric].due_at),
         )
     )
     ledger.records.extend(extra)
     if changes:
         # A change of state, like any other: the version moves so a stale edit is refused.
-        Ticket.objects.filter(pk=ticket.pk).update(version=ticket.version + 1, updated_at=moment, **changes)
-        ticket.version += 1
+        ticket_bump(ticket, version=ticket.version, updated_at=moment, **changes)
         if "priority_id" in changes or "group_id" in changes:
             recompute(ledger, when=moment, reason="escalation", catch_up=False)

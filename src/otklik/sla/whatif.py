@@ -179,11 +179,7 @@ def recomputed(ticket: Ticket, clocks: Iterable[Clock], sref: SlaReference, *, w
 def outcome(data: cm.ClockData | None, when: dt.datetime) -> str | None:
     """The clock's state once the worker has fired what is due at `when`: a running clock past
     its deadline is breached on the worker's next pass."""
-    if data is None:
-        return None
-    if data.state == cm.RUNNING and "breached" in cm.due_events(data, when):
-        return cm.BREACHED
-    return data.state
+    return None if data is None else cm.state_at(data, when)
 
 
 def _changes(ticket: Ticket, before: Ledger, after: Ledger, when: dt.datetime) -> list[ClockChange]:

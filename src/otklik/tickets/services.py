@@ -229,7 +229,7 @@ def ticket_create(
     return ref.attach(ticket)
 
 
-def _bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
+def ticket_bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
     """Compare-and-set on the version: the only way a request's state changes."""
     when = changes.setdefault("updated_at", now())
     updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(version=version + 1, **changes)
@@ -329,7 +329,7 @@ def ticket_transition(
             "is_open": not target.is_final,
         }
         changes["closed_at"] = now() if target.is_final else None
-        _bump(ticket, version=version, **changes)
+        ticket_bump(ticket, version=version, **changes)
         when = ticket.updated_at
         _log(
             ticket,
@@ -449,7 +449,7 @@ def ticket_assign(
     role = actor_role(actor, ticket)
     old = {"executor": ticket.executor_id, "group": ticket.group_id}
     with transaction.atomic():
-        _bump(ticket, version=version, executor_id=new_executor_id, group_id=group_id)
+        ticket_bump(ticket, version=version, executor_id=new_executor_id, group_id=group_id)
         for field, new in (("group", group_id), ("executor", new_executor_id)):
             if old[field] != new:
                 _log(
@@ -525,7 +525,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         return ticket
     role = actor_role(actor, ticket)
     with transaction.atomic():
-        _bump(ticket, version=version, **updates)
+        ticket_bump(ticket, version=version, **updates)
         for field, old, new in diffs:
             _log(
                 ticket,
