@@ -10,17 +10,14 @@ web worker, the admin on another node) shows within that time.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import GroupMembership, Organisation, SupportGroup, User
 from otklik.accounts.selectors import Memberships
+from otklik.core.snapshot import Snapshot
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
@@ -45,7 +42,6 @@ class Reference:
     points: dict[int, RoutePoint] = field(default_factory=dict)
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
     outgoing: dict[int, list[Transition]] = field(default_factory=dict)
-    built_at: float = 0.0
 
     def attach(self, ticket: Any) -> Any:
         """Set a ticket's reference relations from the snapshot (no queries)."""
@@ -135,37 +131,23 @@ def _build() -> Reference:
         if t.route_id not in ref.routes:
             raise _Inconsistent
         t.route = ref.routes[t.route_id]
-    ref.built_at = time.monotonic()
     return ref
 
 
-_lock = threading.Lock()
-_current: Reference | None = None
+_snapshot: Snapshot[Reference] = Snapshot(_build_consistent)
 
 
 def reference() -> Reference:
-    global _current
-    ref = _current
-    ttl = float(getattr(settings, "REFERENCE_TTL", 2.0))
-    if ref is None or time.monotonic() - ref.built_at > ttl:
-        with _lock:
-            ref = _current
-            if ref is None or time.monotonic() - ref.built_at > ttl:
-                ref = _current = _build_consistent()
-    return ref
+    return _snapshot.get()
 
 
 def _drop() -> None:
-    global _current
-    _current = None
+    _snapshot.drop()
 
 
 def invalidate(**_: Any) -> None:
-    """Drop the snapshot now, and again when the saving transaction commits: a thread that
-    rebuilt in between read the old rows (or rows that are then rolled back)."""
-    _drop()
-    if connection.in_atomic_block:
-        transaction.on_commit(_drop)
+    """Drop the snapshot now, and again when the saving transaction commits."""
+    _snapshot.invalidate(_drop)
 
 
 # Users matter too: deactivating a dispatcher or lead changes who receives new requests.

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import SupportGroup
+from otklik.core.snapshot import Snapshot
 
 from .calendar import DAYS, WorkCalendar
 from .clockmath import Step
@@ -79,7 +76,6 @@ class SlaReference:
     rules: list[RuleSpec] = field(default_factory=list)
     # The rules themselves with their people, so a firing level reads nothing more.
     rule_objects: dict[int, EscalationRule] = field(default_factory=dict)
-    built_at: float = 0.0
 
     def select(
         self, *, type_id: int, priority_id: int, category_ids: tuple[int, ...], organisation_id: int | None
@@ -174,44 +170,28 @@ def _build() -> SlaReference:
         ref.rules.append(
             RuleSpec(r.pk, r.policy_id, r.metric, r.trigger, r.level, dt.timedelta(minutes=r.delay_minutes))
         )
-    ref.built_at = time.monotonic()
     return ref
 
 
-_lock = threading.Lock()
-_current: SlaReference | None = None
+_snapshot: Snapshot[SlaReference] = Snapshot(_build)
 
 
 def sla_reference() -> SlaReference:
-    global _current
-    ref = _current
-    ttl = float(getattr(settings, "REFERENCE_TTL", 2.0))
-    if ref is None or time.monotonic() - ref.built_at > ttl:
-        with _lock:
-            ref = _current
-            if ref is None or time.monotonic() - ref.built_at > ttl:
-                ref = _current = _build()
-    return ref
+    return _snapshot.get()
 
 
 def sla_reference_fresh() -> SlaReference:
     """Read the configuration now (the timer pass, after claiming: a request marked for
     recomputation must be recomputed with the configuration that marked it, not a cached one)."""
-    global _current
-    with _lock:
-        _current = _build()
-        return _current
+    return _snapshot.fresh()
 
 
 def _drop() -> None:
-    global _current
-    _current = None
+    _snapshot.drop()
 
 
 def invalidate(**_: Any) -> None:
-    _drop()
-    if connection.in_atomic_block:
-        transaction.on_commit(_drop)
+    _snapshot.invalidate(_drop)
 
 
 for _model in (Calendar, CalendarDay, Policy, Target, EscalationRule, SupportGroup):
