@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from otklik.api.respond import respond
 from otklik.core.clock import now
-from otklik.core.errors import Forbidden, Invalid, NotFound
-from otklik.tickets.selectors import decode_cursor, encode_cursor
+from otklik.core.errors import Forbidden, NotFound
+from otklik.core.paging import after, check_limit, page
 
 from .models import Channel, Notification
 from .preferences import preferences_of, preferences_set
@@ -77,9 +76,7 @@ def _item(n: Notification) -> dict[str, Any]:
 @router.get("", response=InboxOut)
 def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
     """Newest first; `unread=true` for the unread only. `unread` in the answer counts them all."""
-    most = settings.API_PAGE_SIZE_MAX
-    if not 1 <= params.limit <= most:
-        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+    check_limit(params.limit)
     qs = (
         _inbox(request.user)
         .select_related("ticket")
@@ -87,12 +84,9 @@ def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
     )
     if params.unread:
         qs = qs.filter(read_at__isnull=True)
-    if params.cursor:
-        qs = qs.filter(pk__lt=decode_cursor(params.cursor))
-    rows = list(qs.order_by("-pk")[: params.limit + 1])
-    next_cursor = encode_cursor(rows[params.limit - 1].pk) if len(rows) > params.limit else None
+    rows, next_cursor = page(list(after(qs, params.cursor)[: params.limit + 1]), params.limit)
     unread = _inbox(request.user).filter(read_at__isnull=True).count()
-    return respond({"items": [_item(n) for n in rows[: params.limit]], "next_cursor": next_cursor, "unread": unread})
+    return respond({"items": [_item(n) for n in rows], "next_cursor": next_cursor, "unread": unread})
 
 
 @router.post("/{notification_id}/read", response=ReadOut)

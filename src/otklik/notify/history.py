@@ -6,16 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from otklik.api.respond import respond
 from otklik.core.errors import Forbidden, Invalid, NotFound
+from otklik.core.paging import after, check_limit, page
 from otklik.tickets.access import ticket_lookup
 from otklik.tickets.models import Ticket
-from otklik.tickets.selectors import decode_cursor, encode_cursor
 
 from .models import Channel, DeliveryAttempt, Notification, State
 
@@ -79,9 +78,7 @@ def _choice(value: str | None, choices: list[str], name: str) -> str | None:
 def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpResponse:
     if not request.user.is_manager:
         raise Forbidden("the delivery history is for support managers and administrators")
-    most = settings.API_PAGE_SIZE_MAX
-    if not 1 <= params.limit <= most:
-        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+    check_limit(params.limit)
     qs = Notification.objects.all()
     if params.ticket:
         ticket_id = Ticket.objects.filter(ticket_lookup(params.ticket)).values_list("pk", flat=True).first()
@@ -101,16 +98,17 @@ def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpRespons
     counts = qs.aggregate(
         pending=Count("pk", filter=Q(state=State.PENDING)), dead=Count("pk", filter=Q(state=State.DEAD))
     )
-    page = qs
-    if params.cursor:
-        page = page.filter(pk__lt=decode_cursor(params.cursor))
-    rows = list(
-        page.select_related("recipient", "ticket")
-        .prefetch_related(Prefetch("deliveries", queryset=DeliveryAttempt.objects.order_by("id")))
-        .order_by("-pk")[: params.limit + 1]
+    rows, next_cursor = page(
+        list(
+            after(qs, params.cursor)
+            .select_related("recipient", "ticket")
+            .prefetch_related(Prefetch("deliveries", queryset=DeliveryAttempt.objects.order_by("id")))[
+                : params.limit + 1
+            ]
+        ),
+        params.limit,
     )
-    next_cursor = encode_cursor(rows[params.limit - 1].pk) if len(rows) > params.limit else None
-    return respond({"items": [_item(n) for n in rows[: params.limit]], "next_cursor": next_cursor, **counts})
+    return respond({"items": [_item(n) for n in rows], "next_cursor": next_cursor, **counts})
 
 
 def _item(n: Notification) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -12,7 +11,8 @@ from ninja.files import UploadedFile
 from otklik.accounts.people import people
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
-from otklik.core.errors import Invalid, NotFound
+from otklik.core.errors import NotFound
+from otklik.core.paging import check_limit
 from otklik.regulation.selectors import version_number
 from otklik.sla.selectors import sla_targets
 
@@ -116,9 +116,7 @@ def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 
 @router.get("", response=TicketPage)
 def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
-    most = settings.API_PAGE_SIZE_MAX
-    if not 1 <= params.limit <= most:
-        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+    check_limit(params.limit)
     filters = TicketFilters(
         state=params.state,
         type=params.type,

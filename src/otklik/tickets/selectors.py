@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +11,8 @@ from django.db.models import Q, QuerySet
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import DomainError, Invalid
+from otklik.core.errors import Invalid
+from otklik.core.paging import after, page
 from otklik.core.refs import as_id
 
 from .access import visible_tickets
@@ -57,26 +55,6 @@ class TicketFilters:
     initiator: str | None = None
     priority: str | None = None
     q: str | None = None
-
-
-class BadCursor(DomainError):
-    status = 400
-    code = "bad_cursor"
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
-        if not isinstance(value, int) or value < 0:
-            raise ValueError
-        return value
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadCursor(f"cursor {cursor!r} is not one this API gave out") from None
 
 
 def _user_filter(value: str, me: User) -> Q | None:
@@ -165,9 +143,7 @@ def ticket_list_for(
     user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 25
 ) -> tuple[list[TicketRow], str | None]:
     """Newest first; `next_cursor` is None on the last page. One query per page."""
-    qs = _filtered(user, filters)
-    if cursor:
-        qs = qs.filter(pk__lt=decode_cursor(cursor))
+    qs = after(_filtered(user, filters), cursor)
     ref = reference()
     rows = [
         TicketRow(
@@ -205,10 +181,9 @@ def ticket_list_for(
             updated_at,
             sla_due_at,
             sla_breached,
-        ) in qs.order_by("-pk").values_list(*LIST_COLUMNS)[: limit + 1]
+        ) in qs.values_list(*LIST_COLUMNS)[: limit + 1]
     ]
-    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return page(rows, limit)
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:

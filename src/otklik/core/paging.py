@@ -1,0 +1,56 @@
+"""Keyset pagination for the API's lists: newest first, an opaque cursor naming the last id seen."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from .errors import DomainError, Invalid
+
+T = TypeVar("T")
+
+
+class BadCursor(DomainError):
+    status = 400
+    code = "bad_cursor"
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
+        if not isinstance(value, int) or value < 0:
+            raise ValueError
+        return value
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor(f"cursor {cursor!r} is not one this API gave out") from None
+
+
+def check_limit(limit: int) -> int:
+    most = settings.API_PAGE_SIZE_MAX
+    if not 1 <= limit <= most:
+        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+    return limit
+
+
+def after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
+    """The rows past the cursor, newest first (with room for one more, to know if a page follows)."""
+    if cursor:
+        qs = qs.filter(pk__lt=decode_cursor(cursor))
+    return qs.order_by("-pk")
+
+
+def page(rows: Sequence[T], limit: int, *, pk: Any = lambda row: row.pk) -> tuple[list[T], str | None]:
+    """A page of `limit` rows out of up to limit + 1 read, and the cursor of the next page."""
+    next_cursor = encode_cursor(pk(rows[limit - 1])) if len(rows) > limit else None
+    return list(rows[:limit]), next_cursor
