@@ -70,3 +70,8 @@ def _ready(proc) -> bool:
     import select
 
     return bool(select.select([proc.stdout], [], [], 0)[0])
+
+
+def test_once_without_a_server_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="cannot reach"):
+        call_command("notifier", url="http://127.0.0.1:9", token="x", once=True)

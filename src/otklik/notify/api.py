@@ -13,6 +13,7 @@ from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
 from otklik.core.paging import after, check_limit, page
+from otklik.core.refs import as_id
 
 from .models import Channel, Notification
 from .preferences import preferences_of, preferences_set
@@ -92,7 +93,7 @@ def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
 @router.post("/{notification_id}/read", response=ReadOut)
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Idempotent: a notification read earlier keeps its first reading time. Someone else's is 404."""
-    if not 0 < notification_id < 2**63:  # beyond the id column: no such row, and no database error
+    if as_id(notification_id) is None:  # beyond the id column: no such row, and no database error
         raise NotFound(f"notification {notification_id} not found")
     mine = _inbox(request.user).filter(pk=notification_id)
     mine.filter(read_at__isnull=True).update(read_at=now())

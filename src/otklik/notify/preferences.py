@@ -110,11 +110,15 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
             raise Invalid(
                 f"{event} on {channel} cannot be switched off", errors={"enabled": "this notification is mandatory"}
             )
+    latest = {(event, channel): enabled for event, channel, enabled in choices}  # the last one given wins
     with transaction.atomic():
-        for event, channel, enabled in choices:
-            Preference.objects.update_or_create(
-                user_id=user_id, event=event, channel=channel, defaults={"enabled": enabled}
-            )
+        Preference.objects.bulk_create(
+            [Preference(user_id=user_id, event=e, channel=c, enabled=on) for (e, c), on in latest.items()],
+            update_conflicts=True,
+            unique_fields=["user", "event", "channel"],
+            update_fields=["enabled"],
+        )
+    forget_preferences()  # a bulk write sends no post_save
 
 
 def forget_preferences(**_: Any) -> None:

@@ -17,6 +17,7 @@ from otklik.core.errors import Invalid
 from otklik.core.wakeup import wake_workers
 from otklik.tickets.models import Ticket
 
+from .events import queue_rows
 from .models import Importance, Notification, State
 from .preferences import channels_for
 
@@ -28,8 +29,9 @@ def _resolve(users: list[str], groups: list[str], roles: list[str]) -> list[int]
     unknown_roles = sorted(set(roles) - set(Role.values))
     if unknown_roles:
         raise Invalid(f"unknown role {unknown_roles[0]!r}", errors={"recipients.roles": "unknown role"})
-    ids = set(User.objects.filter(username__in=users, is_active=True).values_list("pk", flat=True))
-    found = set(User.objects.filter(username__in=users).values_list("username", flat=True))
+    named = User.objects.filter(username__in=users).values_list("pk", "username", "is_active")
+    ids = {pk for pk, _, active in named if active}
+    found = {name for _, name, _ in named}
     if set(users) - found:
         missing = sorted(set(users) - found)[0]
         raise Invalid(f"unknown user {missing!r}", errors={"recipients.users": f"unknown user {missing!r}"})
@@ -109,8 +111,7 @@ def notify_enqueue(
         for channel in channels.get(person.pk, [])
     ]
     with transaction.atomic():
-        Notification.objects.bulk_create(rows)
-        wake_workers()
+        queue_rows(rows)
     return rows
 
 

@@ -7,20 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from otklik.core.admin import ReadOnlyInline
 from otklik.sla.models import Clock
 
 from .models import Attachment, Reaction, Ticket
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReactionInline(ReadOnlyInline):

@@ -16,10 +16,11 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
-from otklik.core.wakeup import NOTIFY_SQL, wake_workers
+from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify import events as notify
 from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
+from otklik.sla.models import Clock
 from otklik.sla.services import sla_apply_new, sla_on_comment, sla_on_transition, sla_recompute
 
 from .access import actor_capacities, actor_role, may_participate
@@ -220,9 +221,9 @@ def ticket_create(
             ticket.save(force_insert=True)
             for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
-                row.save(force_insert=True)
-            if outbox:
-                wake_workers()
+            Reaction.objects.bulk_create(records)
+            Clock.objects.bulk_create(clocks)
+            notify.queue_rows(outbox)
     ticket.initiator = initiator
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
     ticket.sla_clocks_new = clocks  # the detail answer shows them without reading them back

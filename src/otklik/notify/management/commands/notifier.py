@@ -38,34 +38,35 @@ class Command(BaseCommand):
         self.base, self.token = base, options["token"]
         self.desktop = None if options["force_print"] else shutil.which("notify-send")
         if options["once"]:
-            items = self._unread()
+            try:
+                items = self._unread()
+            except OSError as exc:
+                raise CommandError(f"cannot reach {self.base}: {exc}") from None
             for n in reversed(items):
                 self._show(n)
             if not items:
                 self.stdout.write("no unread notifications")
             return
-        seen = max((n["id"] for n in self._unread_or_wait()), default=0)
-        delay = options["interval"]
+        interval = options["interval"]
+        seen = max((n["id"] for n in self._unread_until_reached(interval)), default=0)
         while True:
-            time.sleep(delay)
-            try:
-                fresh = [n for n in self._unread() if n["id"] > seen]
-                delay = options["interval"]
-            except OSError as exc:  # the server restarts, the network drops: wait longer, go on
-                self.stderr.write(f"cannot reach {self.base}: {exc}; trying again")
-                delay = min(delay * 2, 60.0)
-                continue
+            time.sleep(interval)
+            fresh = [n for n in self._unread_until_reached(interval) if n["id"] > seen]
             for n in reversed(fresh):
                 self._show(n)
             seen = max([seen, *(n["id"] for n in fresh)])
 
-    def _unread_or_wait(self) -> list[dict[str, Any]]:
+    def _unread_until_reached(self, interval: float) -> list[dict[str, Any]]:
+        """The unread notifications, waiting out a server restart or a network drop (longer each
+        time, at most a minute)."""
+        delay = interval
         while True:
             try:
                 return self._unread()
             except OSError as exc:
                 self.stderr.write(f"cannot reach {self.base}: {exc}; trying again")
-                time.sleep(5)
+                time.sleep(delay)
+                delay = min(delay * 2, 60.0)
 
     def _unread(self) -> list[dict[str, Any]]:
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
