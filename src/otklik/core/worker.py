@@ -1,7 +1,8 @@
 """The background worker: runs each registered job when it is due, stops cleanly on SIGTERM/SIGINT.
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
-SLA timers run every second; notification delivery (issue 4) registers here when it lands.
+SLA timers and notification delivery run every second (delivery at once when a commit wakes the
+worker, on PostgreSQL); orphaned upload files are swept every ten minutes.
 """
 
 from __future__ import annotations

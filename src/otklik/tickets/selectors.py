@@ -18,8 +18,6 @@ from otklik.core.refs import as_id
 from .access import visible_tickets
 from .models import Reaction, Ticket
 
-# Only the people are joined; types, points, groups, priorities and categories come from the
-# in-process reference snapshot (see catalog/reference.py).
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
 # and names from the people cache, so the query joins nothing.
 LIST_COLUMNS = (
