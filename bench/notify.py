@@ -23,11 +23,9 @@ import argparse
 import cProfile
 import os
 import pstats
-import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -36,21 +34,6 @@ sys.path.insert(0, str(HERE.parent / "src"))
 from seed import prepare_database, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench_notify"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.count = 0
-        self.connections = 0
-
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
-        self.connections += 1
-        session.host_name = hostname  # what aiosmtpd's own EHLO handling does, which this replaces
-        return responses
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.count += 1
-        return "250 OK"
 
 
 def main() -> None:
@@ -68,7 +51,6 @@ def main() -> None:
 
     import logging
 
-    from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.core.management import call_command
 
@@ -77,16 +59,14 @@ def main() -> None:
     from otklik.demo import demo_load
     from otklik.notify import delivery
     from otklik.notify.models import DeliveryAttempt, Notification
+    from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
     call_command("migrate", interactive=False, verbosity=0)
     demo_load()
-    sink = Sink()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    sink = MessageIdSink()
+    controller = LoopbackController(sink)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port

@@ -18,41 +18,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from api import percentile  # noqa: E402
 from seed import prepare_database, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench_notify"
-MESSAGE_ID = re.compile(rb"^Message-ID: <([0-9a-f-]{36})@", re.MULTILINE | re.IGNORECASE)
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.arrived: dict[str, float] = {}
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        found = MESSAGE_ID.search(envelope.content)
-        if found:
-            self.arrived.setdefault(found.group(1).decode(), time.monotonic())
-        return "250 OK"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -68,12 +48,11 @@ def main() -> None:
     setup_django(args.database_url)
     import logging
 
-    from aiosmtpd.controller import Controller
     from django.core.management import call_command
-    from django.db import connection
 
     from otklik.demo import demo_load
     from otklik.notify.models import Notification
+    from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
     from otklik.tickets.services import ticket_comment
 
@@ -89,20 +68,14 @@ def main() -> None:
     # Nothing older may be waiting: the worker would spend the first seconds on it.
     Notification.objects.filter(state="pending").update(state="dead")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    sink = MessageIdSink()
+    controller = LoopbackController(sink)
     controller.start()
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
-    url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     data_dir = tempfile.mkdtemp(prefix="otklik-bench-")
     env = {
         **os.environ,
-        "DATABASE_URL": url,
-        "OTKLIK_EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "DATABASE_URL": args.database_url,
+        "OTKLIK_EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
         "OTKLIK_DATA_DIR": data_dir,
         "PYTHONUNBUFFERED": "1",
     }
@@ -136,15 +109,16 @@ def main() -> None:
         controller.stop()
     latencies = [(sink.arrived[k] - t) * 1000 for k, t in committed.items() if k in sink.arrived]
     missing = len(committed) - len(latencies)
+    ordered = sorted(latencies)
     print(
         f"workload: {count} comments at {args.rate:g}/s for {args.seconds:g} s (achieved {achieved:.1f}/s), "
-        f"{len(committed)} e-mails; one worker process; SMTP sink on 127.0.0.1:{port}"
+        f"{len(committed)} e-mails; one worker process; SMTP sink on 127.0.0.1:{controller.port}"
     )
     if not latencies:
         raise SystemExit(f"no e-mail arrived; worker log: {log}")
     print(
-        f"commit → arrival: p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
-        f"**p99 {percentile(latencies, 0.99):.0f} ms**, max {max(latencies):.0f} ms; {missing} not arrived"
+        f"commit → arrival: p50 {statistics.median(latencies):.0f} ms, p95 {percentile(ordered, 95):.0f} ms, "
+        f"**p99 {percentile(ordered, 99):.0f} ms**, max {max(latencies):.0f} ms; {missing} not arrived"
     )
 
 

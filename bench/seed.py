@@ -147,8 +147,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- database creation (before Django is set up) -----------------------------------------
+def check_bench_database(url: str) -> None:
+    """The benchmarks load the demo (users whose password is their name), write test data and may
+    drop the database: never let a $DATABASE_URL exported for real use point them at real data."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/")) if not parts.scheme.startswith("sqlite") else Path(parts.path).name
+    if "bench" not in name:
+        raise SystemExit(
+            f"refusing the database {name!r}: benchmarks write demo users and test data, so its name must "
+            "contain 'bench' (e.g. otklik_bench); pass --database-url"
+        )
+
+
 def prepare_database(url: str, *, recreate: bool) -> None:
     """Create the PostgreSQL database if missing (or drop and create it); remove the SQLite file on recreate."""
+    check_bench_database(url)
     parts = urlsplit(url)
     if parts.scheme.startswith("sqlite"):
         import dj_database_url

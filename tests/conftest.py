@@ -53,9 +53,14 @@ def api(personas):
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_snapshot():
-    """Each test starts from the database, not from a previous test's rolled-back catalogue."""
+    """Each test starts from the database, not from a previous test's rolled-back catalogue, SLA
+    configuration or regulation version."""
     from otklik.catalog.reference import invalidate
+    from otklik.regulation.selectors import forget_version_in_force
+    from otklik.sla.reference import invalidate as sla_invalidate
 
-    invalidate()
+    for drop in (invalidate, sla_invalidate, forget_version_in_force):
+        drop()
     yield
-    invalidate()
+    for drop in (invalidate, sla_invalidate, forget_version_in_force):
+        drop()

@@ -8,17 +8,11 @@ from django.test import Client
 
 from otklik.catalog.models import Priority
 from otklik.regulation.models import Version
-from otklik.regulation.selectors import forget_version_in_force
 from otklik.regulation.services import regulation_publish
 
 KINDS = ["hours", "types", "scope", "priorities", "targets", "pauses", "escalation", "complaints", "quality"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_version_cache():
-    forget_version_in_force()
-    yield
-    forget_version_in_force()
 
 
 @pytest.fixture

@@ -12,14 +12,11 @@ import pytest
 from otklik.notify import delivery
 from otklik.notify.channels import DRIVERS, PermanentFailure, Sent, TransientFailure
 from otklik.notify.models import DeliveryAttempt, Notification
+from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)
-
-
-def when(settings, moment: datetime) -> None:
-    settings.OTKLIK_NOW = moment.isoformat()
 
 
 class Flaky:

@@ -13,22 +13,19 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from django.core.exceptions import ImproperlyConfigured
 
 from otklik.notify import delivery
 from otklik.notify.emailurl import CONSOLE_BACKEND, SMTP_BACKEND, parse_email_timeout, parse_email_url
 from otklik.notify.models import Notification
+from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
+from otklik.testing.smtp import LoopbackController
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)
 HOST = "desk.example.org"  # the host of OTKLIK_BASE_URL in these tests
-
-
-def when(settings, moment: datetime) -> None:
-    settings.OTKLIK_NOW = moment.isoformat()
 
 
 class Sink:
@@ -69,14 +66,6 @@ class Sink:
         return [m for m in self.messages if m["Message-ID"] == f"<{n.key}@{HOST}>"]
 
 
-class LoopbackController(Controller):
-    """aiosmtpd's Controller on a port the system picks (port=0)."""
-
-    def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
 def flush() -> None:
     """Deliver what the demo and the test's request already queued (pytest-django's locmem backend),
     so that a test's server sees only the test's own rows."""
@@ -96,12 +85,10 @@ def smtp(settings):
     """Start a real SMTP server with the given handler and point the e-mail settings at it."""
     settings.BASE_URL = f"https://{HOST}"
     when(settings, T0)
-    started: list[Controller] = []
+    started: list[LoopbackController] = []
 
     def start(handler: Sink, **smtp_options) -> Sink:
-        controller = LoopbackController(
-            handler, hostname="127.0.0.1", port=0, server_hostname="sink.test", **smtp_options
-        )
+        controller = LoopbackController(handler, server_hostname="sink.test", **smtp_options)
         controller.start()
         started.append(controller)
         flush()

@@ -6,63 +6,41 @@ flight, each copy with the same Message-ID (the row's idempotency key)."""
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
 from otklik.notify.delivery import BATCH
 from otklik.notify.models import DeliveryAttempt, Notification
 from otklik.testing.processes import WorkerProcesses
+from otklik.testing.smtp import LoopbackController, MessageIdSink
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 N = 5000
 WAIT_SECONDS = 120
-MESSAGE_ID = re.compile(rb"^Message-ID: <([0-9a-f-]{36})@", re.MULTILINE | re.IGNORECASE)
-
-
-class Sink:
-    """Counts each message by its Message-ID."""
-
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        found = MESSAGE_ID.search(envelope.content)
-        self.seen[found.group(1).decode() if found else "?"] += 1
-        return "250 OK"
 
 
 @pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+def sink() -> Iterator[tuple[MessageIdSink, int]]:
+    handler = MessageIdSink()
+    controller = LoopbackController(handler)
     controller.start()
     try:
-        yield handler, port
+        yield handler, controller.port
     finally:
         controller.stop()
 
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[WorkerProcesses]:
-    w = WorkerProcesses(tmp_path)
-    try:
+    with WorkerProcesses(tmp_path) as w:
         yield w
-    finally:
-        w.cleanup()
-        print(w.logs())  # shown by pytest only when the test fails
 
 
 def queue(count: int) -> list[str]:

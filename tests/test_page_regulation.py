@@ -10,15 +10,7 @@ from django.test import Client
 
 from otklik.catalog.models import Priority
 from otklik.regulation.models import Section
-from otklik.regulation.selectors import forget_version_in_force
 from otklik.regulation.services import regulation_publish
-
-
-@pytest.fixture(autouse=True)
-def _fresh_version_cache():
-    forget_version_in_force()
-    yield
-    forget_version_in_force()
 
 
 def html(response) -> str:

@@ -19,7 +19,7 @@ from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.errors import NotFound
 from otklik.regulation.build import regulation_content
 from otklik.regulation.models import Section, Version
-from otklik.regulation.selectors import forget_version_in_force, version_get, version_in_force_id
+from otklik.regulation.selectors import version_get, version_in_force_id
 from otklik.regulation.services import content_digest, regulation_publish
 from otklik.routes.models import Route, RoutePoint
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
@@ -33,11 +33,6 @@ def _fixed_now(settings):
     settings.OTKLIK_NOW = NOW
 
 
-@pytest.fixture(autouse=True)
-def _fresh_version_cache():
-    forget_version_in_force()
-    yield
-    forget_version_in_force()
 
 
 def configure() -> dict:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from otklik.sla.models import CalendarDay, Clock
+from otklik.testing.clock import set_now as when
 from otklik.tickets.models import Reaction
 from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition, ticket_update
 
@@ -31,10 +32,6 @@ def p(personas, settings):
     cal = Calendar.objects.get(code="moscow")
     CalendarDay.objects.update_or_create(calendar=cal, date=date(2026, 3, 9), defaults={"kind": "holiday"})
     return personas
-
-
-def when(settings, moment: datetime) -> None:
-    settings.OTKLIK_NOW = moment.isoformat()
 
 
 def clocks(ticket) -> dict[str, Clock]:

@@ -13,6 +13,7 @@ import pytest
 
 from otklik.sla.models import Calendar, CalendarDay, Clock, Policy, Target
 from otklik.sla.timers import sla_timers_pass
+from otklik.testing.clock import set_now as when
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.services import (
     ticket_assign,
@@ -34,10 +35,6 @@ def p(personas, settings):
     cal = Calendar.objects.get(code="moscow")
     CalendarDay.objects.update_or_create(calendar=cal, date=date(2026, 3, 9), defaults={"kind": "holiday"})
     return personas
-
-
-def when(settings, m):
-    settings.OTKLIK_NOW = m.isoformat()
 
 
 def clocks(t):

@@ -31,6 +31,7 @@ from otklik.core.errors import Conflict
 from otklik.sla import timers
 from otklik.sla.models import Clock, EscalationRule, Policy
 from otklik.sla.services import Ledger
+from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
 from otklik.tickets.models import Reaction, Ticket, Watcher
@@ -44,10 +45,6 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
 
 
 FILED = at(6, 9)
-
-
-def when(settings: Any, moment: datetime) -> None:
-    settings.OTKLIK_NOW = moment.isoformat()
 
 
 @pytest.fixture

@@ -81,13 +81,8 @@ class Workers(WorkerProcesses):
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:
-    w = Workers(tmp_path)
-    try:
+    with Workers(tmp_path) as w:
         yield w
-    finally:
-        w.cleanup()
-        # Shown by pytest only when the test fails.
-        print(w.logs())
 
 
 def due(moment: datetime) -> int:

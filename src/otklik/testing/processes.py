@@ -68,6 +68,13 @@ class WorkerProcesses:
         proc.wait(timeout=STOP_SECONDS)
         assert proc.returncode == -signal.SIGKILL
 
+    def __enter__(self) -> WorkerProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+        print(self.logs())  # pytest shows it only when the test fails
+
     def cleanup(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
