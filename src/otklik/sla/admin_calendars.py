@@ -197,7 +197,9 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
 
     def save_model(self, request: HttpRequest, obj: Calendar, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if obj.is_default:
+        # Only when the flag was just set: the form's save_related marks the open requests anyway,
+        # and making an already-default calendar default again would mark them all a second time.
+        if obj.is_default and (not change or "is_default" in form.changed_data):
             calendar_make_default(calendar=obj)
 
     # --- actions -----------------------------------------------------------------------------
