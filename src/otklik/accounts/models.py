@@ -51,6 +51,12 @@ class User(AbstractUser):
         _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    messenger = models.CharField(
+        _("messenger address"),
+        max_length=100,
+        blank=True,
+        help_text=_("Your chat or user id in the messenger the support service uses (e.g. a Telegram chat id)."),
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),

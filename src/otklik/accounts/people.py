@@ -31,6 +31,10 @@ class Person:
     is_active: bool = True
     is_support_staff: bool = False
     email: str = ""
+    phone: str = ""
+    messenger: str = ""
+    time_zone: str = "Europe/Moscow"
+    role: str = ""
 
 
 _cache: dict[int, tuple[float, Person]] = {}
@@ -50,15 +54,16 @@ def people(ids: Iterable[int | None]) -> dict[int, Person]:
             missing.append(user_id)
     if missing:
         rows = User.objects.filter(pk__in=missing).values_list(
-            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser", "email"
+            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser", "email",
+            "phone", "messenger", "time_zone",
         )
         with _lock:
             if len(_cache) > _MAX:
                 _cache.clear()
-            for pk, username, first, last, language, active, role, superuser, email in rows:
+            for pk, username, first, last, language, active, role, superuser, email, phone, chat, zone in rows:
                 staff = superuser or role in STAFF_ROLES
                 name = f"{first} {last}".strip() or username
-                person = Person(pk, username, name, language, active, staff, email)
+                person = Person(pk, username, name, language, active, staff, email, phone, chat, zone, role)
                 _cache[pk] = (moment + PEOPLE_TTL, person)
                 found[pk] = person
     return found

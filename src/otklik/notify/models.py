@@ -3,6 +3,7 @@ change it reports: the transactional outbox), and one row per delivery attempt."
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -28,16 +29,71 @@ class Importance(models.TextChoices):
 
 class State(models.TextChoices):
     PENDING = "pending", _("pending")
+    # Waiting for the recipient's digest: the digest job gathers these into one message.
+    HELD = "held", _("held for a digest")
     DELIVERED = "delivered", _("delivered")
+    DIGESTED = "digested", _("sent in a digest")
     DEAD = "dead", _("dead")
+
+
+# Channels whose messages go through carriers managed in the admin (several per channel, tried in
+# priority order). E-mail and calendar tasks use the server's mail settings (OTKLIK_EMAIL_URL).
+CARRIER_CHANNELS = ("sms", "messenger", "webhook")
+
+
+class Carrier(models.Model):
+    """One way to deliver a channel's messages: an SMS gateway, a messenger bot, a webhook endpoint.
+    `settings` holds the address and its secrets; it is never shown back (admin, API, logs)."""
+
+    class Driver(models.TextChoices):
+        APPRISE = "apprise", _("Apprise URL")
+        WEBHOOK = "webhook", _("signed JSON webhook")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    channel = models.CharField(
+        _("channel"),
+        max_length=12,
+        choices=[(c.value, c.label) for c in Channel if c.value in CARRIER_CHANNELS],
+    )
+    driver = models.CharField(_("driver"), max_length=12, choices=Driver.choices)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=10, help_text=_("Lower first; the next one takes over when a carrier fails.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=5)
+    backoff_base_seconds = models.PositiveIntegerField(_("back-off: first pause, s"), default=30)
+    backoff_cap_seconds = models.PositiveIntegerField(_("back-off: longest pause, s"), default=3600)
+    backoff_jitter = models.FloatField(
+        _("back-off: jitter"), default=0.5, help_text=_("The share of each pause that is random, 0 to 1.")
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout, s"), default=10)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("rate limit, messages per minute"), default=0, help_text=_("0: no limit.")
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["channel", "priority", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.channel})"
 
 
 class Notification(models.Model):
     # Stable across retries and workers: carriers and receivers deduplicate on it.
     key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     event = models.CharField(_("event"), max_length=40)
+    # Empty for messages to systems (webhooks), which go to the channel's carriers, not to a person.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     ticket = models.ForeignKey(
@@ -51,10 +107,19 @@ class Notification(models.Model):
     importance = models.CharField(_("importance"), max_length=8, choices=Importance.choices, default=Importance.NORMAL)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML text"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     context = models.JSONField(_("details"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The carrier now in charge (channels with carriers) and how many times it has tried this row.
+    carrier = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("carrier")
+    )
+    carrier_attempts = models.PositiveSmallIntegerField(_("attempts by this carrier"), default=0)
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="digested", verbose_name=_("digest")
+    )
     due_at = models.DateTimeField(_("next attempt"))
     lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
@@ -74,6 +139,8 @@ class Notification(models.Model):
                 fields=["recipient"], name="notif_unread", condition=models.Q(channel="inapp", read_at__isnull=True)
             ),
             models.Index(fields=["ticket", "id"], name="notif_ticket"),
+            # The digest job: held rows by when their digest is due.
+            models.Index(fields=["due_at"], name="notif_held", condition=models.Q(state="held")),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +182,9 @@ class Event(models.TextChoices):
     TICKET_NOTE = "ticket_note", _("a new internal note")
     SLA_WARNED = "sla_warned", _("a deadline is near")
     SLA_ESCALATED = "sla_escalated", _("a deadline was missed (escalation)")
+    TICKET_CHANGED = "ticket_changed", _("a request's priority, category or group changed")
+    LOGIN_SUMMARY = "login_summary", _("on login: what awaits my reaction")
+    TASK = "task", _("calendar task for a request I execute")
 
 
 class Preference(models.Model):
@@ -134,3 +204,114 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.event} {self.channel} {'on' if self.enabled else 'off'}"
+
+
+class Rule(models.Model):
+    """Who hears of an event, and through which channels: event × conditions → recipients →
+    channels. Every matching rule applies; a person gets each channel once."""
+
+    name = models.CharField(_("name"), max_length=100)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    event = models.CharField(
+        _("event"),
+        max_length=40,
+        help_text=_("One of the help desk's events, or the event name another system queues."),
+    )
+    request_types = models.ManyToManyField(
+        "catalog.RequestType", blank=True, verbose_name=_("request types"), help_text=_("Empty: any.")
+    )
+    priorities = models.ManyToManyField(
+        "catalog.Priority", blank=True, verbose_name=_("priorities"), help_text=_("Empty: any.")
+    )
+    groups = models.ManyToManyField(
+        "accounts.SupportGroup", blank=True, verbose_name=_("support groups"), help_text=_("Empty: any.")
+    )
+    fields = models.JSONField(
+        _("changed fields"),
+        default=list,
+        blank=True,
+        help_text=_("For changes of a request: which fields (priority, category, group); empty: any of them."),
+    )
+    to_addressed = models.BooleanField(
+        _("the people the event names"),
+        default=False,
+        help_text=_(
+            "The new executor, the escalation's people, the recipients another system named, the user logging in."
+        ),
+    )
+    to_initiator = models.BooleanField(_("the initiator"), default=False)
+    to_executor = models.BooleanField(_("the executor"), default=False)
+    to_group_members = models.BooleanField(_("the group's members"), default=False)
+    to_group_lead = models.BooleanField(_("the group's lead"), default=False)
+    to_group_dispatcher = models.BooleanField(_("the group's dispatcher"), default=False)
+    to_watchers = models.BooleanField(_("the watchers"), default=False)
+    roles = models.JSONField(_("everyone with the roles"), default=list, blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("named people")
+    )
+    channels = models.JSONField(_("channels"), default=list)
+    mandatory = models.BooleanField(
+        _("mandatory"), default=False, help_text=_("People cannot switch these notifications off.")
+    )
+    staff_only = models.BooleanField(
+        _("support staff only"), default=False, help_text=_("Leave out recipients who are not support staff.")
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification rule")
+        verbose_name_plural = _("notification rules")
+        ordering = ["event", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Template(models.Model):
+    """The text of one event on one channel in one language (Django template syntax). Without a
+    row, the built-in text is used."""
+
+    event = models.CharField(_("event"), max_length=40)
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=Channel.choices, blank=True, help_text=_("Empty: every channel.")
+    )
+    language = models.CharField(_("language"), max_length=5, choices=[("ru", "Русский"), ("en", "English")])
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML text (e-mail)"), blank=True, help_text=_("Empty: made from the text."))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        ordering = ["event", "channel", "language"]
+        constraints = [models.UniqueConstraint(fields=["event", "channel", "language"], name="uniq_notif_template")]
+
+    def __str__(self) -> str:
+        return f"{self.event} / {self.channel or '*'} / {self.language}"
+
+
+class Digest(models.TextChoices):
+    OFF = "", _("no digest")
+    HOURLY = "hourly", _("hourly")
+    DAILY = "daily", _("daily")
+
+
+class Schedule(models.Model):
+    """A person's quiet hours and digest. In quiet hours messages to e-mail, SMS and messengers wait
+    for their end (critical ones do not); low-importance ones are gathered into a digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_schedule"
+    )
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    digest = models.CharField(_("digest"), max_length=8, choices=Digest.choices, default=Digest.OFF, blank=True)
+    digest_time = models.TimeField(_("daily digest at"), default=dt.time(9, 0))
+
+    class Meta:
+        verbose_name = _("notification schedule")
+        verbose_name_plural = _("notification schedules")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from otklik.notify.models import Notification
@@ -16,6 +17,24 @@ class Sent:
     carrier: str = ""
     code: str = ""
     response: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierConfig:
+    """A carrier as the drivers see it (a snapshot of `notify.Carrier`, read once per pass).
+    `settings` holds secrets: never log it, never put it in an error or a response text."""
+
+    id: int
+    name: str
+    channel: str
+    driver: str
+    settings: Mapping[str, Any] = field(repr=False)
+    max_attempts: int = 5
+    backoff_base_seconds: int = 30
+    backoff_cap_seconds: int = 3600
+    backoff_jitter: float = 0.5
+    timeout_seconds: float = 10.0
+    rate_limit_per_minute: int = 0
 
 
 class DeliveryFailure(Exception):
@@ -40,9 +59,10 @@ class ChannelDriver(Protocol):
 
     code: str
 
-    def send(self, notification: Notification) -> Sent:
+    def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
         """Hand the message over; raise TransientFailure or PermanentFailure when that fails.
-        Never called inside a database transaction: drivers do network I/O."""
+        Never called inside a database transaction: drivers do network I/O. Channels with carriers
+        (SMS, messengers, webhooks) get the carrier to use; the others get None."""
         ...
 
 

@@ -22,7 +22,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
-from .base import DeliveryFailure, PermanentFailure, Sent, TransientFailure
+from .base import CarrierConfig, DeliveryFailure, PermanentFailure, Sent, TransientFailure
 
 if TYPE_CHECKING:
     from django.core.mail.backends.base import BaseEmailBackend
@@ -165,7 +165,9 @@ class _Link:
             headers=headers,
             connection=self.backend,
         )
-        message.attach_alternative(_html(n, recipient.language or settings.LANGUAGE_CODE), "text/html")
+        # A template's own HTML (escaped when it was rendered), else one made from the text.
+        page = n.html or _html(n, recipient.language or settings.LANGUAGE_CODE)
+        message.attach_alternative(page, "text/html")
         return message
 
     def _failure(self, exc: OSError) -> DeliveryFailure:
@@ -222,7 +224,7 @@ class EmailDriver:
         if link is not None:
             link.close()
 
-    def send(self, notification: Notification) -> Sent:
+    def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
         link: _Link | None = getattr(self._local, "link", None)
         if link is not None:
             return link.send(notification)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Sent
+from .base import CarrierConfig, Sent
 
 if TYPE_CHECKING:
     from otklik.notify.models import Notification
@@ -13,5 +13,5 @@ if TYPE_CHECKING:
 class InAppDriver:
     code = "inapp"
 
-    def send(self, notification: Notification) -> Sent:
+    def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
         return Sent(carrier="inbox")
