@@ -21,8 +21,8 @@ from otklik.core.errors import Invalid
 
 from .models import Channel, Event, Preference
 
-# The channels a person can choose from today; SMS, messengers and tasks join with their drivers.
-CHOOSABLE = (Channel.INAPP, Channel.EMAIL)
+# The channels a person can choose from.
+CHOOSABLE = (Channel.INAPP, Channel.EMAIL, Channel.TASK, Channel.SMS, Channel.MESSENGER)
 DEFAULTS: dict[str, frozenset[str]] = {
     Event.TICKET_CREATED: frozenset({Channel.INAPP, Channel.EMAIL}),
     Event.TICKET_MOVED: frozenset({Channel.INAPP, Channel.EMAIL}),
@@ -31,6 +31,9 @@ DEFAULTS: dict[str, frozenset[str]] = {
     Event.TICKET_NOTE: frozenset({Channel.INAPP}),
     Event.SLA_WARNED: frozenset({Channel.INAPP}),
     Event.SLA_ESCALATED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.TICKET_CHANGED: frozenset({Channel.INAPP}),
+    Event.LOGIN_SUMMARY: frozenset({Channel.INAPP}),
+    Event.TASK: frozenset({Channel.TASK}),
 }
 # Events other systems queue (`POST /notifications/enqueue`) reach people in the app and by e-mail.
 EXTERNAL_DEFAULT = frozenset({Channel.INAPP, Channel.EMAIL})
@@ -73,8 +76,10 @@ def channels_for(people: list[Person], event: str) -> dict[int, list[str]]:
         chosen = {c for c in CHOOSABLE if mine.get((event, c), c in DEFAULTS.get(event, EXTERNAL_DEFAULT))}
         chosen |= MANDATORY.get(event, frozenset())
         if not person.email:
-            chosen.discard(Channel.EMAIL)
-        out[person.pk] = [c for c in (Channel.INAPP, Channel.EMAIL) if c in chosen]
+            chosen -= {Channel.EMAIL, Channel.TASK}
+        if not person.phone:
+            chosen.discard(Channel.SMS)
+        out[person.pk] = [c for c in CHOOSABLE if c in chosen]
     return out
 
 
