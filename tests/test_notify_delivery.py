@@ -11,7 +11,7 @@ import pytest
 
 from otklik.notify import delivery
 from otklik.notify.channels import DRIVERS, PermanentFailure, Sent, TransientFailure
-from otklik.notify.models import DeliveryAttempt, Notification
+from otklik.notify.models import Carrier, DeliveryAttempt, Notification
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 
@@ -29,7 +29,7 @@ class Flaky:
         self.outcomes = outcomes
         self.seen: list[str] = []
 
-    def send(self, n: Notification) -> Sent:
+    def send(self, n: Notification, carrier: object = None) -> Sent:
         self.seen.append(str(n.key))
         outcome = self.outcomes.pop(0) if self.outcomes else "ok"
         if outcome == "transient":
@@ -48,10 +48,14 @@ def ticket(personas, settings):
 
 
 @pytest.fixture
-def sms(monkeypatch, ticket, personas):
+def sms(monkeypatch, ticket, personas, settings):
     def make(outcomes: list[str]) -> tuple[Flaky, Notification]:
         driver = Flaky(outcomes)
         monkeypatch.setitem(DRIVERS, "sms", driver)
+        Carrier.objects.get_or_create(
+            name="test-gw",
+            defaults={"channel": "sms", "driver": "apprise", "max_attempts": settings.NOTIFY_MAX_ATTEMPTS},
+        )
         n = Notification.objects.create(
             event="test", recipient=personas.agent, channel="sms", ticket=ticket, subject="s", due_at=T0, created_at=T0
         )
@@ -107,11 +111,11 @@ def test_a_permanent_failure_is_dead_at_once(sms):
 
 def test_exhausted_attempts_are_dead_and_a_driver_bug_counts_as_transient(sms, settings):
     _, n = sms(["boom"] + ["transient"] * 10)
-    for _ in range(delivery.MAX_ATTEMPTS):
+    for _ in range(settings.NOTIFY_MAX_ATTEMPTS):
         delivery.notify_deliver_due()
         n.refresh_from_db()
         when(settings, n.due_at)
-    assert (n.state, n.attempts) == ("dead", delivery.MAX_ATTEMPTS)
+    assert (n.state, n.attempts) == ("dead", settings.NOTIFY_MAX_ATTEMPTS)
     first = n.deliveries.order_by("id").first()
     assert (first.outcome, first.error) == ("transient", "RuntimeError: driver bug")
 
@@ -127,7 +131,7 @@ def test_a_dead_workers_lease_runs_out_and_the_row_is_delivered_once(sms, settin
     assert (n.state, n.attempts) == ("delivered", 1)
     assert len(driver.seen) == 1
     # The first worker comes back to life late: its lease is gone, it records nothing.
-    delivery._finish([delivery._send(n)], lease_end - timedelta(seconds=1))
+    delivery._finish([delivery._send(n, delivery.carriers_by_channel())], lease_end - timedelta(seconds=1))
     assert len(driver.seen) == 2  # it did send again (at-least-once) ...
     assert DeliveryAttempt.objects.filter(notification=n).count() == 1  # ... but records nothing
 

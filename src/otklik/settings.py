@@ -246,6 +246,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a worker holds the notifications it claimed: a worker that dies leaves them to the
 # others for this long. Longer than a batch can take to send (200 × the e-mail timeout at worst).
 NOTIFY_LEASE_SECONDS = max(5, _env_int("OTKLIK_NOTIFY_LEASE_SECONDS", 120))
+# Attempts for the channels without carriers (in-app, e-mail, calendar tasks); carriers set their own.
+NOTIFY_MAX_ATTEMPTS = max(1, _env_int("OTKLIK_NOTIFY_MAX_ATTEMPTS", 5))
 # How often an idle worker looks for due work. On PostgreSQL a committed transaction that queues
 # notifications wakes the workers at once (LISTEN/NOTIFY); this is the fallback.
 WORKER_POLL_SECONDS = max(0.1, _env_float("OTKLIK_WORKER_POLL_SECONDS", 1.0))

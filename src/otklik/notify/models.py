@@ -169,6 +169,8 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["notification", "id"]
+        # A carrier's rate limit counts its attempts of the last minute.
+        indexes = [models.Index(fields=["carrier", "started_at"], name="notif_attempt_carrier")]
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.outcome}"

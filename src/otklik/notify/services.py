@@ -120,7 +120,7 @@ def notification_retry(*, ids: list[int]) -> int:
     the history). Rows that are not dead are left alone. Returns how many were queued."""
     with transaction.atomic():
         count = Notification.objects.filter(pk__in=ids, state=State.DEAD).update(
-            state=State.PENDING, attempts=0, due_at=now(), lease_until=None
+            state=State.PENDING, attempts=0, due_at=now(), lease_until=None, carrier=None, carrier_attempts=0
         )
         if count:
             wake_workers()
