@@ -255,6 +255,13 @@ class Rule(models.Model):
     mandatory = models.BooleanField(
         _("mandatory"), default=False, help_text=_("People cannot switch these notifications off.")
     )
+    importance = models.CharField(
+        _("importance"),
+        max_length=8,
+        choices=Importance.choices,
+        blank=True,
+        help_text=_("Empty: from the request's priority. Low-importance notifications go into digests."),
+    )
     staff_only = models.BooleanField(
         _("support staff only"), default=False, help_text=_("Leave out recipients who are not support staff.")
     )

@@ -1,16 +1,22 @@
-"""Which channels a person receives an event on: the defaults, the person's own choices, and the
-notifications nobody may switch off (an escalation reaches its people in the app and by e-mail).
+"""A person's own choices: which channels they receive an event on, their quiet hours and digest.
 
-Channels that need an address (e-mail) are used only for people who have one. Choices are cached
-in-process like the people cache (dropped at once in this process on a change, else within
-PREFERENCES_TTL seconds), so addressing a notification costs no query on the request's path.
+The rules (rules.py) offer channels per event; a person may switch an offered channel off (not a
+mandatory one) and switch on a channel the rules do not offer. An event without rules (calendar
+tasks, or before any rule exists) offers `DEFAULTS`; events other systems queue offer
+`EXTERNAL_DEFAULT`. Channels that need an address are used only for people who have one.
+
+Choices and schedules are cached in-process like the people cache (dropped at once in this
+process on a change, else within PREFERENCES_TTL seconds), so addressing a notification costs no
+query on the request's path.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +25,8 @@ from django.db.models.signals import post_delete, post_save
 from otklik.accounts.people import Person
 from otklik.core.errors import Invalid
 
-from .models import Channel, Event, Preference
+from .models import Channel, Digest, Event, Preference, Schedule
+from .rules import Offer, mandatory_channels, offered_channels, rules_for
 
 # The channels a person can choose from.
 CHOOSABLE = (Channel.INAPP, Channel.EMAIL, Channel.TASK, Channel.SMS, Channel.MESSENGER)
@@ -35,73 +42,116 @@ DEFAULTS: dict[str, frozenset[str]] = {
     Event.LOGIN_SUMMARY: frozenset({Channel.INAPP}),
     Event.TASK: frozenset({Channel.TASK}),
 }
-# Events other systems queue (`POST /notifications/enqueue`) reach people in the app and by e-mail.
+# Events other systems queue (`POST /notifications/enqueue`) without a rule of their own.
 EXTERNAL_DEFAULT = frozenset({Channel.INAPP, Channel.EMAIL})
-MANDATORY: dict[str, frozenset[str]] = {Event.SLA_ESCALATED: frozenset({Channel.INAPP, Channel.EMAIL})}
+
+
+@dataclass(frozen=True)
+class Quiet:
+    start: dt.time | None
+    end: dt.time | None
+    digest: str
+    digest_time: dt.time
+
+
+NO_SCHEDULE = Quiet(None, None, Digest.OFF, dt.time(9, 0))
 
 PREFERENCES_TTL = 30.0
-_cache: dict[int, tuple[float, dict[tuple[str, str], bool]]] = {}
+_cache: dict[int, tuple[float, dict[tuple[str, str], bool], Quiet]] = {}
 _lock = threading.Lock()
 
 
-def _choices(user_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], bool]]:
+def _load(user_ids: Iterable[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Quiet]]:
     moment = time.monotonic()
-    out: dict[int, dict[tuple[str, str], bool]] = {}
+    out: dict[int, tuple[dict[tuple[str, str], bool], Quiet]] = {}
     missing = []
     for uid in set(user_ids):
         hit = _cache.get(uid)
         if hit is not None and hit[0] > moment:
-            out[uid] = hit[1]
+            out[uid] = (hit[1], hit[2])
         else:
             missing.append(uid)
     if missing:
-        loaded: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in missing}
+        choices: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in missing}
         for uid, event, channel, enabled in Preference.objects.filter(user_id__in=missing).values_list(
             "user_id", "event", "channel", "enabled"
         ):
-            loaded[uid][(event, channel)] = enabled
+            choices[uid][(event, channel)] = enabled
+        quiet = {
+            s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
+            for s in Schedule.objects.filter(user_id__in=missing)
+        }
         with _lock:
-            for uid, choices in loaded.items():
-                _cache[uid] = (moment + PREFERENCES_TTL, choices)
-        out.update(loaded)
+            for uid in missing:
+                entry = (choices[uid], quiet.get(uid, NO_SCHEDULE))
+                _cache[uid] = (moment + PREFERENCES_TTL, *entry)
+                out[uid] = entry
+    return out
+
+
+def default_offer(event: str) -> Offer:
+    """What an event offers everyone it reaches: its rules' channels, else the defaults."""
+    if rules_for(event):
+        return Offer(offered_channels(event), mandatory_channels(event))
+    return Offer(set(DEFAULTS.get(event, EXTERNAL_DEFAULT)), set())
+
+
+def _reachable(person: Person, channels: set[str]) -> set[str]:
+    if not person.email:
+        channels -= {Channel.EMAIL, Channel.TASK}
+    if not person.phone:
+        channels.discard(Channel.SMS)
+    return channels
+
+
+def choose(people: list[Person], event: str, offers: dict[int, Offer]) -> dict[int, list[str]]:
+    """Each person's channels for `event` given what the rules offer them, in a stable order."""
+    loaded = _load(p.pk for p in people)
+    out: dict[int, list[str]] = {}
+    for person in people:
+        offer = offers.get(person.pk)
+        if offer is None:
+            continue
+        mine = loaded.get(person.pk, ({}, NO_SCHEDULE))[0]
+        chosen = {c for c in offer.channels if mine.get((event, c), True)}
+        chosen |= {c for c in CHOOSABLE if mine.get((event, c)) is True}  # switched on by the person
+        chosen |= offer.mandatory
+        out[person.pk] = [c for c in Channel.values if c in _reachable(person, chosen)]
     return out
 
 
 def channels_for(people: list[Person], event: str) -> dict[int, list[str]]:
-    """Each person's channels for `event`, in a stable order."""
-    choices = _choices(p.pk for p in people)
-    out: dict[int, list[str]] = {}
-    for person in people:
-        mine = choices.get(person.pk, {})
-        chosen = {c for c in CHOOSABLE if mine.get((event, c), c in DEFAULTS.get(event, EXTERNAL_DEFAULT))}
-        chosen |= MANDATORY.get(event, frozenset())
-        if not person.email:
-            chosen -= {Channel.EMAIL, Channel.TASK}
-        if not person.phone:
-            chosen.discard(Channel.SMS)
-        out[person.pk] = [c for c in CHOOSABLE if c in chosen]
-    return out
+    """Each person's channels for `event` when the event reaches them (the rules' offer for it)."""
+    offer = default_offer(event)
+    return choose(people, event, {p.pk: offer for p in people})
+
+
+def schedules(user_ids: Iterable[int]) -> dict[int, Quiet]:
+    return {uid: entry[1] for uid, entry in _load(user_ids).items()}
 
 
 def preferences_of(user_id: int) -> list[dict[str, Any]]:
     """Every event with every choosable channel: on or off, and whether it can be switched off."""
-    mine = _choices([user_id]).get(user_id, {})
-    return [
-        {
-            "event": str(event),
-            "name": str(event.label),
-            "channels": [
-                {
-                    "channel": str(channel),
-                    "enabled": mine.get((event, channel), channel in DEFAULTS.get(event, frozenset()))
-                    or channel in MANDATORY.get(event, frozenset()),
-                    "mandatory": channel in MANDATORY.get(event, frozenset()),
-                }
-                for channel in CHOOSABLE
-            ],
-        }
-        for event in Event
-    ]
+    mine = _load([user_id])[user_id][0]
+    out = []
+    for event in Event:
+        offer = default_offer(event)
+        out.append(
+            {
+                "event": str(event),
+                "name": str(event.label),
+                "channels": [
+                    {
+                        "channel": str(channel),
+                        "enabled": mine.get((event, channel), channel in offer.channels)
+                        or channel in offer.mandatory,
+                        "mandatory": channel in offer.mandatory,
+                    }
+                    for channel in CHOOSABLE
+                ],
+            }
+        )
+    return out
 
 
 def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> None:
@@ -111,7 +161,7 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
             raise Invalid(f"unknown event {event!r}", errors={"event": f"unknown event {event!r}"})
         if channel not in CHOOSABLE:
             raise Invalid(f"unknown channel {channel!r}", errors={"channel": f"unknown channel {channel!r}"})
-        if not enabled and channel in MANDATORY.get(event, frozenset()):
+        if not enabled and channel in default_offer(event).mandatory:
             raise Invalid(
                 f"{event} on {channel} cannot be switched off", errors={"enabled": "this notification is mandatory"}
             )
@@ -126,10 +176,48 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
     forget_preferences()  # a bulk write sends no post_save
 
 
+def schedule_of(user_id: int) -> dict[str, Any]:
+    q = _load([user_id])[user_id][1]
+    return {
+        "quiet_start": q.start.strftime("%H:%M") if q.start else None,
+        "quiet_end": q.end.strftime("%H:%M") if q.end else None,
+        "digest": q.digest,
+        "digest_time": q.digest_time.strftime("%H:%M"),
+    }
+
+
+def _time(value: str | None, name: str) -> dt.time | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.time.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"{name} {value!r} is not a time like 22:00", errors={name: "HH:MM"}) from None
+
+
+def schedule_set(
+    *, user_id: int, quiet_start: str | None, quiet_end: str | None, digest: str, digest_time: str | None
+) -> None:
+    """Quiet hours (both ends or neither) and the digest period."""
+    start, end = _time(quiet_start, "quiet_start"), _time(quiet_end, "quiet_end")
+    if (start is None) != (end is None):
+        raise Invalid("quiet hours need both quiet_start and quiet_end", errors={"quiet_end": "both or neither"})
+    if start is not None and start == end:
+        raise Invalid("quiet hours cannot start and end at the same time", errors={"quiet_end": "same as start"})
+    if digest not in Digest.values:
+        raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors={"digest": "unknown"})
+    at = _time(digest_time, "digest_time") or dt.time(9, 0)
+    Schedule.objects.update_or_create(
+        user_id=user_id, defaults={"quiet_start": start, "quiet_end": end, "digest": digest, "digest_time": at}
+    )
+    forget_preferences()
+
+
 def forget_preferences(**_: Any) -> None:
     with _lock:
         _cache.clear()
 
 
-post_save.connect(forget_preferences, sender=Preference, dispatch_uid="otklik-preferences-save")
-post_delete.connect(forget_preferences, sender=Preference, dispatch_uid="otklik-preferences-delete")
+for _model in (Preference, Schedule):
+    post_save.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-save-{_model.__name__}")
+    post_delete.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-del-{_model.__name__}")

@@ -1,6 +1,8 @@
 """Notifications that other systems put in the queue (the source's "forced reflection": an ERP
-posting a document tells its people through the help desk). They go through the same
-preferences, channels, attempts and history as the help desk's own."""
+posting a document tells its people through the help desk). They go through the same rules,
+preferences, channels, attempts and history as the help desk's own: a rule for the event's name
+decides the channels (and may add people); without one the named people get it in the app and by
+e-mail."""
 
 from __future__ import annotations
 
@@ -11,15 +13,14 @@ from django.conf import settings
 from django.db import transaction
 
 from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
-from otklik.accounts.people import people
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.wakeup import wake_workers
 from otklik.tickets.models import Ticket
 
-from .events import queue_rows
+from .events import compose, queue_rows
 from .models import Importance, Notification, State
-from .preferences import channels_for
+from .preferences import EXTERNAL_DEFAULT
 
 EVENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 MAX_RECIPIENTS = 1000
@@ -81,7 +82,7 @@ def notify_enqueue(
         raise Invalid("link must be an http(s) URL of at most 500 characters", errors={"link": "bad URL"})
     ticket = None
     if ticket_ref:
-        ticket = Ticket.objects.filter(number=ticket_ref.strip().upper()).only("id", "number").first()
+        ticket = Ticket.objects.filter(number=ticket_ref.strip().upper()).first()
         if ticket is None:
             raise Invalid(f"unknown request {ticket_ref!r}", errors={"ticket": "unknown request"})
     ids = _resolve(users or [], groups or [], roles or [])
@@ -89,27 +90,16 @@ def notify_enqueue(
         raise Invalid("no recipient: name users, groups or roles", errors={"recipients": "no active recipient"})
     if len(ids) > MAX_RECIPIENTS:
         raise Invalid(f"more than {MAX_RECIPIENTS} recipients", errors={"recipients": "too many"})
-    found = people(ids)
-    recipients = [found[i] for i in ids if i in found]
-    channels = channels_for(recipients, event)
-    moment = now()
-    rows = [
-        Notification(
-            event=event,
-            recipient_id=person.pk,
-            channel=channel,
-            ticket=ticket,
-            importance=importance,
-            subject=(f"{ticket.number}: {subject}" if ticket else subject)[:300],
-            body=text or "",
-            link=link,
-            context={"from": sender.username},
-            due_at=moment,
-            created_at=moment,
-        )
-        for person in recipients
-        for channel in channels.get(person.pk, [])
-    ]
+    rows = compose(
+        event,
+        ticket=ticket,
+        addressed=ids,
+        importance=importance,
+        extra={"subject": subject, "text": text or ""},
+        context={"from": sender.username},
+        link=link or None,
+        fallback=EXTERNAL_DEFAULT,
+    )
     with transaction.atomic():
         queue_rows(rows)
     return rows

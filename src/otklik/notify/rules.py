@@ -1,0 +1,218 @@
+"""Who hears of an event and through which channels: the admin's rules (event × conditions →
+recipients → channels), read from an in-process snapshot, resolved against one request.
+
+Every enabled rule of the event whose conditions hold applies; a person gets the union of the
+channels the rules offer, and a channel is mandatory when a mandatory rule offers it. Nobody hears
+of their own action. The people's own choices and addresses are applied after this (preferences.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.core.snapshot import Snapshot
+
+from .models import Channel, Rule
+
+# Fields whose change can be announced (the `ticket_changed` event).
+CHANGE_FIELDS = ("priority", "category", "group")
+RECIPIENT_FLAGS = (
+    "to_addressed",
+    "to_initiator",
+    "to_executor",
+    "to_group_members",
+    "to_group_lead",
+    "to_group_dispatcher",
+    "to_watchers",
+)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: int
+    name: str
+    event: str
+    type_ids: frozenset[int]
+    priority_ids: frozenset[int]
+    group_ids: frozenset[int]
+    fields: frozenset[str]
+    flags: frozenset[str]
+    roles: tuple[str, ...]
+    user_ids: tuple[int, ...]
+    channels: tuple[str, ...]
+    mandatory: bool
+    staff_only: bool
+    importance: str
+
+    def matches(self, ticket: Any, changed: Iterable[str] = ()) -> bool:
+        if ticket is None:  # events without a request (login, other systems) match rules without conditions
+            return not (self.type_ids or self.priority_ids or self.group_ids)
+        if self.type_ids and ticket.request_type_id not in self.type_ids:
+            return False
+        if self.priority_ids and ticket.priority_id not in self.priority_ids:
+            return False
+        if self.group_ids and ticket.group_id not in self.group_ids:
+            return False
+        return not (self.fields and not self.fields & set(changed))
+
+
+def _build() -> dict[str, list[RuleSpec]]:
+    out: dict[str, list[RuleSpec]] = {}
+    rules = Rule.objects.filter(enabled=True).prefetch_related("request_types", "priorities", "groups", "users")
+    for r in rules.order_by("id"):
+        out.setdefault(r.event, []).append(
+            RuleSpec(
+                id=r.pk,
+                name=r.name,
+                event=r.event,
+                type_ids=frozenset(t.pk for t in r.request_types.all()),
+                priority_ids=frozenset(p.pk for p in r.priorities.all()),
+                group_ids=frozenset(g.pk for g in r.groups.all()),
+                fields=frozenset(r.fields or ()),
+                flags=frozenset(f for f in RECIPIENT_FLAGS if getattr(r, f)),
+                roles=tuple(r.roles or ()),
+                user_ids=tuple(u.pk for u in r.users.all()),
+                channels=tuple(c for c in Channel.values if c in (r.channels or ())),
+                mandatory=r.mandatory,
+                staff_only=r.staff_only,
+                importance=r.importance,
+            )
+        )
+    return out
+
+
+_snapshot: Snapshot[dict[str, list[RuleSpec]]] = Snapshot(_build)
+
+
+def rules_for(event: str) -> list[RuleSpec]:
+    return _snapshot.get().get(event, [])
+
+
+def has_rules(event: str) -> bool:
+    return bool(rules_for(event))
+
+
+def _drop() -> None:
+    _snapshot.drop()
+
+
+def invalidate(**_: Any) -> None:
+    _snapshot.invalidate(_drop)
+
+
+post_save.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-save")
+post_delete.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-delete")
+for _name in ("request_types", "priorities", "groups", "users"):
+    m2m_changed.connect(invalidate, sender=getattr(Rule, _name).through, dispatch_uid=f"otklik-notify-rule-{_name}")
+
+
+@dataclass
+class Offer:
+    """What the rules offer one person: channels, and which of them they cannot switch off."""
+
+    channels: set[str] = field(default_factory=set)
+    mandatory: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Plan:
+    offers: dict[int, Offer]
+    webhook: bool  # a rule asks for the event to go to the webhook carriers (once per event)
+    importance: str  # a rule's own importance, else ""
+
+
+def _group_people(group_id: int | None, *, members: bool, lead: bool, dispatcher: bool) -> set[int]:
+    if group_id is None:
+        return set()
+    out: set[int] = set()
+    if members or lead:
+        for uid, is_lead in GroupMembership.objects.filter(group_id=group_id).values_list("user_id", "is_lead"):
+            if members or is_lead:
+                out.add(uid)
+    if dispatcher:
+        row = SupportGroup.objects.filter(pk=group_id).values_list("dispatcher_id", flat=True).first()
+        if row:
+            out.add(row)
+        else:  # without a dispatcher the first lead receives the group's new requests
+            first = GroupMembership.objects.filter(group_id=group_id, is_lead=True).order_by("id").first()
+            if first is not None:
+                out.add(first.user_id)
+    return out
+
+
+def plan(
+    event: str,
+    *,
+    ticket: Any = None,
+    actor_id: int | None = None,
+    addressed: Iterable[int] = (),
+    watcher_ids: Iterable[int] | None = None,
+    changed: Iterable[str] = (),
+    skip: Iterable[int] = (),
+) -> Plan:
+    """The people each matching rule names, with the channels it offers them. `addressed` are the
+    people the event itself names (the new executor, an escalation's people, the named recipients
+    of another system, the user logging in); `skip` are left out (the actor always is)."""
+    changed = set(changed)
+    offers: dict[int, Offer] = {}
+    webhook = False
+    importance = ""
+    left_out = {*skip, actor_id} - {None}
+    role_cache: dict[str, set[int]] = {}
+    watchers: set[int] | None = set(watcher_ids) if watcher_ids is not None else None
+    for rule in rules_for(event):
+        if not rule.matches(ticket, changed):
+            continue
+        importance = importance or rule.importance
+        if Channel.WEBHOOK in rule.channels:
+            webhook = True
+        people: set[int] = set(rule.user_ids)
+        if "to_addressed" in rule.flags:
+            people |= set(addressed)
+        if ticket is not None:
+            if "to_initiator" in rule.flags and ticket.initiator_id:
+                people.add(ticket.initiator_id)
+            if "to_executor" in rule.flags and ticket.executor_id:
+                people.add(ticket.executor_id)
+            people |= _group_people(
+                ticket.group_id,
+                members="to_group_members" in rule.flags,
+                lead="to_group_lead" in rule.flags,
+                dispatcher="to_group_dispatcher" in rule.flags,
+            )
+            if "to_watchers" in rule.flags:
+                if watchers is None:
+                    watchers = set(ticket.watchers.values_list("pk", flat=True)) if ticket.pk else set()
+                people |= watchers
+        for role in rule.roles:
+            if role not in role_cache:
+                role_cache[role] = set(User.objects.filter(role=role, is_active=True).values_list("pk", flat=True))
+            people |= role_cache[role]
+        channels = {c for c in rule.channels if c != Channel.WEBHOOK}
+        if not channels:
+            continue
+        if rule.staff_only:
+            from otklik.accounts.people import people as lookup
+
+            found = lookup(people)
+            people = {uid for uid in people if uid in found and found[uid].is_support_staff}
+        for uid in people - left_out:
+            offer = offers.setdefault(uid, Offer())
+            offer.channels |= channels
+            if rule.mandatory:
+                offer.mandatory |= channels
+    return Plan(offers, webhook, importance)
+
+
+def offered_channels(event: str) -> set[str]:
+    """The channels any enabled rule offers for the event (a person's defaults in the preferences)."""
+    return {c for rule in rules_for(event) for c in rule.channels if c != Channel.WEBHOOK}
+
+
+def mandatory_channels(event: str) -> set[str]:
+    return {c for rule in rules_for(event) if rule.mandatory for c in rule.channels if c != Channel.WEBHOOK}
