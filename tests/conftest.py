@@ -56,11 +56,15 @@ def _fresh_reference_snapshot():
     """Each test starts from the database, not from a previous test's rolled-back catalogue, SLA
     configuration or regulation version."""
     from otklik.catalog.reference import invalidate
+    from otklik.notify.preferences import forget_preferences
+    from otklik.notify.rules import invalidate as rules_invalidate
+    from otklik.notify.texts import invalidate as templates_invalidate
     from otklik.regulation.selectors import forget_version_in_force
     from otklik.sla.reference import invalidate as sla_invalidate
 
-    for drop in (invalidate, sla_invalidate, forget_version_in_force):
+    drops = (invalidate, sla_invalidate, forget_version_in_force, rules_invalidate, templates_invalidate)
+    for drop in (*drops, forget_preferences):
         drop()
     yield
-    for drop in (invalidate, sla_invalidate, forget_version_in_force):
+    for drop in (*drops, forget_preferences):
         drop()

@@ -38,11 +38,14 @@ class Job:
 
 def default_jobs() -> list[Job]:
     from otklik.notify.delivery import notify_deliver_due
+    from otklik.notify.digests import notify_digests_due
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
 
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
+        # Digests first: the digest rows they write are then delivered in the same pass.
+        Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
         Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
     ]

@@ -16,7 +16,7 @@ from otklik.core.paging import after, check_limit, page
 from otklik.core.refs import as_id
 
 from .models import Channel, Notification
-from .preferences import preferences_of, preferences_set
+from .preferences import preferences_of, preferences_set, schedule_of, schedule_set
 from .services import enqueue_payload, notify_enqueue
 
 router = Router(tags=["notifications"])
@@ -132,6 +132,28 @@ def preferences_update(request: HttpRequest, payload: list[ChoiceIn]) -> HttpRes
     """Set some choices (the others keep theirs); the answer is the whole set after the change."""
     preferences_set(user_id=request.user.pk, choices=[(c.event, c.channel, c.enabled) for c in payload])
     return respond(preferences_of(request.user.pk))
+
+
+class ScheduleIO(Schema):
+    model_config = ConfigDict(extra="forbid")
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    digest: str = ""
+    digest_time: str | None = None
+
+
+@router.get("/schedule", response=ScheduleIO)
+def schedule(request: HttpRequest) -> HttpResponse:
+    """The caller's quiet hours (local "HH:MM", both or neither) and digest ("", "hourly", "daily")."""
+    return respond(schedule_of(request.user.pk))
+
+
+@router.put("/schedule", response=ScheduleIO)
+def schedule_update(request: HttpRequest, payload: ScheduleIO) -> HttpResponse:
+    """In quiet hours e-mail, SMS, messenger and task messages wait for their end, except critical
+    ones; low-importance ones wait for the digest when there is one."""
+    schedule_set(user_id=request.user.pk, **payload.dict())
+    return respond(schedule_of(request.user.pk))
 
 
 class Recipients(Schema):

@@ -61,7 +61,66 @@ class RuleSpec:
         return not (self.fields and not self.fields & set(changed))
 
 
+# The source's defaults (also written as rules by the migration, where an administrator changes
+# them): (name, event, recipients, channels, other fields). They apply while no rule exists at all,
+# so an emptied rule table cannot silence the help desk; disabling rules does.
+DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, Any]]] = [
+    ("Новая заявка → исполнитель и диспетчер группы", "ticket_created",
+     ["to_executor", "to_group_dispatcher"], ["inapp", "email"], {}),
+    ("Движение по маршруту → инициатор и исполнитель", "ticket_moved",
+     ["to_initiator", "to_executor"], ["inapp", "email"], {}),
+    ("Назначение → новый исполнитель", "ticket_assigned", ["to_addressed"], ["inapp", "email"], {}),
+    ("Комментарий → другая сторона и наблюдатели", "ticket_comment",
+     ["to_initiator", "to_executor", "to_watchers"], ["inapp", "email"], {}),
+    ("Внутренняя заметка → исполнитель и наблюдатели из поддержки", "ticket_note",
+     ["to_executor", "to_watchers"], ["inapp"], {"staff_only": True}),
+    ("Срок близко → исполнитель", "sla_warned", ["to_executor"], ["inapp"], {}),
+    ("Эскалация → кому велит правило эскалации", "sla_escalated", ["to_addressed"], ["inapp", "email"],
+     {"mandatory": True}),
+    ("Изменение приоритета, категории, группы → исполнитель и инициатор", "ticket_changed",
+     ["to_executor", "to_initiator"], ["inapp"], {"importance": "low"}),
+    ("Вход в систему → сводка ожидающего реакции", "login_summary", ["to_addressed"], ["inapp"], {}),
+]  # fmt: skip
+
+
+def _defaults() -> dict[str, list[RuleSpec]]:
+    out: dict[str, list[RuleSpec]] = {}
+    for i, (name, event, flags, channels, extra) in enumerate(DEFAULT_RULES, start=1):
+        out.setdefault(event, []).append(
+            RuleSpec(
+                id=-i,
+                name=name,
+                event=event,
+                type_ids=frozenset(),
+                priority_ids=frozenset(),
+                group_ids=frozenset(),
+                fields=frozenset(),
+                flags=frozenset(flags),
+                roles=(),
+                user_ids=(),
+                channels=tuple(channels),
+                mandatory=bool(extra.get("mandatory")),
+                staff_only=bool(extra.get("staff_only")),
+                importance=str(extra.get("importance", "")),
+            )
+        )
+    return out
+
+
+def restore_default_rules() -> int:
+    """Write the default rules that are missing (by name); returns how many were written."""
+    existing = set(Rule.objects.values_list("name", flat=True))
+    written = 0
+    for name, event, flags, channels, extra in DEFAULT_RULES:
+        if name not in existing:
+            Rule.objects.create(name=name, event=event, channels=channels, **{f: True for f in flags}, **extra)
+            written += 1
+    return written
+
+
 def _build() -> dict[str, list[RuleSpec]]:
+    if not Rule.objects.exists():
+        return _defaults()
     out: dict[str, list[RuleSpec]] = {}
     rules = Rule.objects.filter(enabled=True).prefetch_related("request_types", "priorities", "groups", "users")
     for r in rules.order_by("id"):
