@@ -184,11 +184,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 def render_compiled(compiled: Compiled, context: dict[str, Any]) -> Rendered:
-    ctx = Context(context)
-    subject = " ".join(compiled.subject.render(ctx).split())
-    body = compiled.body.render(ctx).strip()
-    html = compiled.html.render(Context(context)) if compiled.html is not None else ""
-    return Rendered(subject, body, html)
+    # A Context escapes by default whatever its engine says: the text parts must say so themselves.
+    text = Context(context, autoescape=False)
+    subject = " ".join(compiled.subject.render(text).split())
+    body = compiled.body.render(text).strip()
+    html = compiled.html.render(Context(context, autoescape=True)) if compiled.html is not None else ""
+    return Rendered(subject, body, str(html))
 
 
 def render(event: str, channel: str, language: str, context: dict[str, Any]) -> Rendered:

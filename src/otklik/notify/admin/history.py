@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from otklik.core.admin import ReadOnlyInline
-
-from .models import DeliveryAttempt, Notification
-from .services import notification_retry
+from otklik.notify.models import DeliveryAttempt, Notification, State
+from otklik.notify.services import notification_retry
 
 
 class AttemptInline(ReadOnlyInline):
@@ -25,11 +24,36 @@ class AttemptInline(ReadOnlyInline):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "event", "recipient", "channel", "ticket", "importance", "state", "attempts")
-    list_filter = ("state", "channel", "event", "importance")
-    search_fields = ("subject", "recipient__username", "ticket__number")
-    list_select_related = ("recipient", "ticket")
+    change_list_template = "admin/notify/notification_change_list.html"
+    list_display = (
+        "created_at",
+        "event",
+        "recipient",
+        "channel",
+        "carrier",
+        "ticket",
+        "importance",
+        "state",
+        "attempts",
+        "due_at",
+    )
+    list_filter = ("state", "channel", "carrier", "event", "importance", "created_at")
+    date_hierarchy = "created_at"
+    search_fields = ("subject", "recipient__username", "ticket__number", "=key")
+    list_select_related = ("recipient", "ticket", "carrier")
     show_full_result_count = False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # What needs attention, whatever the filters: rows waiting and rows given up on.
+        counts = dict(
+            Notification.objects.filter(state__in=[State.PENDING, State.HELD, State.DEAD])
+            .values_list("state")
+            .annotate(n=Count("id"))
+            .values_list("state", "n")
+        )
+        extra_context = {**(extra_context or {}), "queue_counts": counts}
+        return super().changelist_view(request, extra_context)
+
     inlines = [AttemptInline]
     actions = ["retry"]
 

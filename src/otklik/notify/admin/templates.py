@@ -1,0 +1,123 @@
+"""Notification templates in the admin, checked on save and previewed on a real request before
+saving ("Preview" posts the form being edited to the preview page; nothing is saved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template import TemplateSyntaxError
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otklik.notify.events import ticket_context
+from otklik.notify.models import Channel, Event, Template
+from otklik.notify.services import EVENT_RE
+from otklik.notify.texts import compile_template, render_compiled, sms_limit
+from otklik.tickets.models import Ticket
+
+
+def sample_context(ticket: Ticket | None, *, actor: Any, event: str) -> dict[str, Any]:
+    """What templates see, with sample values for the event's own parts."""
+    return {
+        "event": event,
+        "actor": actor.get_full_name() or actor.username,
+        "recipient": actor.get_full_name() or actor.username,
+        "ticket": ticket_context(ticket) if ticket is not None else None,
+        "stage": ticket_context(ticket)["stage"] if ticket is not None else _("In work"),
+        "comment": _("A sample comment."),
+        "target": _("resolution"),
+        "due": "2026-12-01T18:00:00+03:00",
+        "changes": [{"field": "priority", "name": _("priority"), "old": _("Normal"), "new": _("High")}],
+        "summary": {"executing": 3, "answering": 1, "breached": 1, "unread": 5},
+        "items": [{"subject": _("A sample notification"), "link": "", "event": "ticket_changed"}],
+        "count": 1,
+        "subject": _("A sample subject"),
+        "text": _("A sample text."),
+    }
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = Template
+        fields = ("event", "channel", "language", "subject", "body", "html")
+        help_texts = {
+            "event": gettext_lazy("One of: %(events)s, digest, or an event another system queues.")
+            % {"events": ", ".join(Event.values)},
+            "body": gettext_lazy(
+                "Django template syntax. Available: {{ ticket.number }}, {{ ticket.subject }}, {{ ticket.type }}, "
+                "{{ ticket.priority }}, {{ ticket.category }}, {{ ticket.group }}, {{ ticket.stage }}, "
+                "{{ ticket.initiator }}, {{ ticket.executor }}, {{ ticket.due }}, {{ ticket.link }}, {{ actor }}, "
+                "{{ recipient }}, and per event {{ comment }}, {{ stage }}, {{ target }}, {{ due }}, {{ changes }}, "
+                "{{ summary }}, {{ items }}, {{ subject }}, {{ text }}."
+            ),
+        }
+
+    def clean_event(self) -> str:
+        event = (self.cleaned_data.get("event") or "").strip()
+        if not EVENT_RE.match(event):
+            raise forms.ValidationError(gettext_lazy("1–40 lower-case letters, digits, dots, dashes or underscores."))
+        return event
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            compile_template(data.get("subject") or "", data.get("body") or "", data.get("html") or "")
+        except TemplateSyntaxError as exc:
+            raise forms.ValidationError(_("The template does not compile: %(error)s") % {"error": exc}) from None
+        return data
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    form = TemplateForm
+    list_display = ("event", "channel", "language", "subject", "updated_at")
+    list_filter = ("event", "channel", "language")
+    search_fields = ("event", "subject", "body")
+    change_form_template = "admin/notify/template_change_form.html"
+
+    def get_urls(self) -> list[Any]:
+        own = [path("preview/", self.admin_site.admin_view(self.preview), name="notify_template_preview")]
+        return own + super().get_urls()
+
+    def preview(self, request: HttpRequest) -> HttpResponse:
+        """The posted (unsaved) template rendered on a real request, in the template's language."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = TemplateForm(request.POST)
+        form.is_valid()  # the checks run; a duplicate (event, channel, language) is no reason not to preview
+        data = {k: request.POST.get(k, "") for k in ("event", "channel", "language", "subject", "body", "html")}
+        number = (request.POST.get("preview_ticket") or "").strip().upper()
+        ticket = Ticket.objects.filter(number=number).first() if number else Ticket.objects.order_by("-id").first()
+        if ticket is not None and not request.user.has_perm("tickets.view_ticket"):
+            ticket = None  # an administrator of templates who may not see requests previews on samples
+        error, rendered = "", None
+        language = data["language"] if data["language"] in ("ru", "en") else "ru"
+        try:
+            compiled = compile_template(data["subject"], data["body"], data["html"])
+            with translation.override(language):
+                rendered = render_compiled(compiled, sample_context(ticket, actor=request.user, event=data["event"]))
+        except Exception as exc:  # shown to the editor, who is fixing it
+            error = f"{type(exc).__name__}: {exc}"
+        sms = data["channel"] == Channel.SMS
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Template preview"),
+            "opts": self.model._meta,
+            "ticket": ticket,
+            "number": number,
+            "not_found": bool(number) and ticket is None,
+            "rendered": rendered,
+            "error": error,
+            "form_errors": form.errors,
+            "sms": sms,
+            "sms_limit": sms_limit(),
+            "sms_length": len(rendered.body or rendered.subject) if rendered and sms else 0,
+        }
+        return TemplateResponse(request, "admin/notify/template_preview.html", context)
