@@ -251,6 +251,12 @@ NOTIFY_MAX_ATTEMPTS = max(1, _env_int("OTKLIK_NOTIFY_MAX_ATTEMPTS", 5))
 # How often an idle worker looks for due work. On PostgreSQL a committed transaction that queues
 # notifications wakes the workers at once (LISTEN/NOTIFY); this is the fallback.
 WORKER_POLL_SECONDS = max(0.1, _env_float("OTKLIK_WORKER_POLL_SECONDS", 1.0))
+# Webhooks and SMS / messenger gateways may not reach internal addresses (loopback, private,
+# link-local and cloud metadata …) unless listed here: comma-separated host names, IPs or CIDRs
+# (e.g. "sms-gw.corp.local,10.0.5.0/24"). See otklik.core.outbound.
+OUTBOUND_ALLOW = [s.strip() for s in os.environ.get("OTKLIK_OUTBOUND_ALLOW", "").split(",") if s.strip()]
+# An SMS is cut to this many characters (one GSM-7 segment is 160, one UCS-2 segment 70).
+SMS_MAX_LENGTH = max(10, _env_int("OTKLIK_SMS_MAX_LENGTH", 160))
 
 # --- security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
