@@ -46,3 +46,25 @@ def test_filters(api, ticket):
 @pytest.mark.parametrize("who", ["initiator", "agent", "lead"])
 def test_only_managers_and_admins_see_it(api, ticket, who):
     assert api(who).get("/deliveries").status_code == 403
+
+
+def test_a_webhook_row_has_no_recipient_and_the_carrier_filter_follows_fail_over(api, ticket, personas):
+    from otklik.notify.models import Carrier, DeliveryAttempt, Notification
+
+    hook = Carrier.objects.create(name="erp-hook", channel="webhook", driver="webhook", settings={})
+    backup = Carrier.objects.create(name="erp-backup", channel="webhook", driver="webhook", settings={}, priority=20)
+    n = Notification.objects.create(
+        event="ticket_created",
+        channel="webhook",
+        ticket=ticket,
+        subject="s",
+        carrier=backup,
+        due_at=ticket.created_at,
+        created_at=ticket.created_at,
+    )
+    DeliveryAttempt.objects.create(notification=n, carrier=hook.name, started_at=ticket.created_at, outcome="permanent")
+    client = api("manager")
+    for name in ("erp-hook", "erp-backup"):
+        items = client.get(f"/deliveries?carrier={name}").json()["items"]
+        assert [(d["id"], d["recipient"], d["carrier"]) for d in items] == [(n.pk, None, "erp-backup")]
+    assert client.get("/deliveries?carrier=nobody").json()["items"] == []

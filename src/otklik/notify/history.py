@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
@@ -25,6 +25,7 @@ class HistoryQuery(Schema):
     ticket: str | None = None
     state: str | None = None
     channel: str | None = None
+    carrier: str | None = None
     recipient: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -46,8 +47,9 @@ class DeliveryOut(Schema):
     id: int
     key: str
     event: str
-    recipient: str
+    recipient: str | None
     channel: str
+    carrier: str | None
     ticket: str | None
     importance: str
     subject: str
@@ -89,6 +91,10 @@ def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpRespons
         qs = qs.filter(state=state)
     if channel := _choice(params.channel, Channel.values, "channel"):
         qs = qs.filter(channel=channel)
+    if params.carrier:
+        # The carrier now in charge, or any that tried the row (fail-over moves rows between them).
+        tried = DeliveryAttempt.objects.filter(notification=OuterRef("pk"), carrier=params.carrier.strip())
+        qs = qs.filter(Q(carrier__name=params.carrier.strip()) | Exists(tried))
     if params.recipient:
         qs = qs.filter(recipient__username=params.recipient.strip())
     if params.since:
@@ -101,7 +107,7 @@ def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpRespons
     rows, next_cursor = page(
         list(
             after(qs, params.cursor)
-            .select_related("recipient", "ticket")
+            .select_related("recipient", "ticket", "carrier")
             .prefetch_related(Prefetch("deliveries", queryset=DeliveryAttempt.objects.order_by("id")))[
                 : params.limit + 1
             ]
@@ -116,8 +122,9 @@ def _item(n: Notification) -> dict[str, Any]:
         "id": n.pk,
         "key": str(n.key),
         "event": n.event,
-        "recipient": n.recipient.username,
+        "recipient": n.recipient.username if n.recipient_id else None,  # webhooks go to systems
         "channel": n.channel,
+        "carrier": n.carrier.name if n.carrier_id else None,
         "ticket": n.ticket.number if n.ticket_id else None,
         "importance": n.importance,
         "subject": n.subject,
