@@ -16,6 +16,8 @@ from otklik.core.clock import now
 from otklik.core.wakeup import wake_workers
 
 from .models import Importance, Notification, State
+from .preferences import schedules
+from .quiet import quiet_until
 from .texts import render
 
 BATCH = 500
@@ -36,6 +38,7 @@ def notify_digests_due(*, batch: int = BATCH) -> int:
         for n in held:
             groups[(n.recipient_id, n.channel)].append(n)  # type: ignore[index]
         found = people(uid for uid, _ in groups)
+        quiet = schedules(found)
         for (uid, channel), rows in groups.items():
             person = found.get(uid)
             language = (person.language if person else "") or settings.LANGUAGE_CODE
@@ -47,6 +50,9 @@ def notify_digests_due(*, batch: int = BATCH) -> int:
                     language,
                     {"items": items, "count": len(rows), "recipient": person.display_name if person else ""},
                 )
+            # A digest is an e-mail or a message like any other: it too waits for the end of quiet hours.
+            q = quiet.get(uid)
+            until = quiet_until(moment, person.time_zone, q.start, q.end) if person and q else None
             digest = Notification.objects.create(
                 event="digest",
                 recipient_id=uid,
@@ -56,7 +62,7 @@ def notify_digests_due(*, batch: int = BATCH) -> int:
                 body=words.body + (f"\n… +{len(rows) - ITEMS_LIMIT}" if len(rows) > ITEMS_LIMIT else ""),
                 html=words.html,
                 context={"items": len(rows)},
-                due_at=moment,
+                due_at=until or moment,
                 created_at=moment,
             )
             Notification.objects.filter(pk__in=[n.pk for n in rows]).update(

@@ -35,7 +35,8 @@ from .texts import render
 
 # Channels that wait for the end of quiet hours and go into digests: the ones that reach a person
 # outside the help desk. The inbox is silent, and webhooks serve systems.
-INTRUSIVE = frozenset({Channel.EMAIL, Channel.TASK, Channel.SMS, Channel.MESSENGER})
+# (Calendar tasks are written by tasks.py, not here: a task's update is not a ping.)
+INTRUSIVE = frozenset({Channel.EMAIL, Channel.SMS, Channel.MESSENGER})
 DIGESTIBLE = frozenset({Channel.EMAIL, Channel.SMS, Channel.MESSENGER})
 
 
@@ -110,9 +111,14 @@ def compose(
         skip=skip,
     )
     offers = p.offers
-    if fallback is not None and not offers and not p.webhook:
+    if fallback is not None:
+        # Another system named these people: they always hear of it, through the channels the
+        # event's rules offer (which may add more people), else the fallback ones.
         skip_ids = {*skip, actor.pk if actor is not None else None}
-        offers = {uid: Offer(set(fallback)) for uid in addressed if uid not in skip_ids}
+        offered = {c for o in offers.values() for c in o.channels} or (set() if p.webhook else set(fallback))
+        for uid in addressed:
+            if uid not in skip_ids and uid not in offers and offered:
+                offers[uid] = Offer(set(offered))
     found = people(offers)
     recipients = [found[uid] for uid in sorted(found) if found[uid].is_active]
     channels = choose(recipients, event, offers)

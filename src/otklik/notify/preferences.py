@@ -26,7 +26,7 @@ from otklik.accounts.people import Person
 from otklik.core.errors import Invalid
 
 from .models import Channel, Digest, Event, Preference, Schedule
-from .rules import Offer, mandatory_channels, offered_channels, rules_for
+from .rules import RULED_EVENTS, Offer, mandatory_channels, offered_channels
 
 # The channels a person can choose from.
 CHOOSABLE = (Channel.INAPP, Channel.EMAIL, Channel.TASK, Channel.SMS, Channel.MESSENGER)
@@ -90,9 +90,12 @@ def _load(user_ids: Iterable[int]) -> dict[int, tuple[dict[tuple[str, str], bool
 
 
 def default_offer(event: str) -> Offer:
-    """What an event offers everyone it reaches: its rules' channels, else the defaults."""
-    if rules_for(event):
-        return Offer(offered_channels(event), mandatory_channels(event))
+    """What an event offers everyone it reaches: for the events rules govern, what their enabled
+    rules offer (nothing when all are disabled); for the others (calendar tasks, other systems'
+    events without a rule of their own) the defaults."""
+    offered = offered_channels(event)
+    if offered or event in RULED_EVENTS:
+        return Offer(offered, mandatory_channels(event))
     return Offer(set(DEFAULTS.get(event, EXTERNAL_DEFAULT)), set())
 
 
@@ -116,6 +119,8 @@ def choose(people: list[Person], event: str, offers: dict[int, Offer]) -> dict[i
         chosen = {c for c in offer.channels if mine.get((event, c), True)}
         chosen |= {c for c in CHOOSABLE if mine.get((event, c)) is True}  # switched on by the person
         chosen |= offer.mandatory
+        if event != Event.TASK:  # a calendar task is its own event: other messages carry no task
+            chosen.discard(Channel.TASK)
         out[person.pk] = [c for c in Channel.values if c in _reachable(person, chosen)]
     return out
 
@@ -143,11 +148,11 @@ def preferences_of(user_id: int) -> list[dict[str, Any]]:
                 "channels": [
                     {
                         "channel": str(channel),
-                        "enabled": mine.get((event, channel), channel in offer.channels)
-                        or channel in offer.mandatory,
+                        "enabled": mine.get((event, channel), channel in offer.channels) or channel in offer.mandatory,
                         "mandatory": channel in offer.mandatory,
                     }
                     for channel in CHOOSABLE
+                    if (channel == Channel.TASK) == (event == Event.TASK)
                 ],
             }
         )
@@ -161,6 +166,11 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
             raise Invalid(f"unknown event {event!r}", errors={"event": f"unknown event {event!r}"})
         if channel not in CHOOSABLE:
             raise Invalid(f"unknown channel {channel!r}", errors={"channel": f"unknown channel {channel!r}"})
+        if (channel == Channel.TASK) != (event == Event.TASK):
+            raise Invalid(
+                f"calendar tasks are the {Event.TASK.value!r} event's only channel",
+                errors={"channel": "the task channel goes with the task event only"},
+            )
         if not enabled and channel in default_offer(event).mandatory:
             raise Invalid(
                 f"{event} on {channel} cannot be switched off", errors={"enabled": "this notification is mandatory"}
@@ -190,9 +200,14 @@ def _time(value: str | None, name: str) -> dt.time | None:
     if value in (None, ""):
         return None
     try:
-        return dt.time.fromisoformat(str(value))
+        parsed: dt.time | None = dt.time.fromisoformat(str(value))
     except ValueError:
-        raise Invalid(f"{name} {value!r} is not a time like 22:00", errors={name: "HH:MM"}) from None
+        parsed = None
+    # Local wall-clock times only: "22:00+03:00" cannot be stored (a 500 on SQLite) and the person's
+    # time zone already says where the hours are.
+    if parsed is None or parsed.tzinfo is not None:
+        raise Invalid(f"{name} {value!r} is not a time like 22:00", errors={name: "HH:MM"})
+    return parsed
 
 
 def schedule_set(

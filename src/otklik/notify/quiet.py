@@ -38,7 +38,9 @@ def next_digest(moment: dt.datetime, tz: str, period: str, at: dt.time) -> dt.da
     """The next digest moment strictly after `moment`: the next full hour, or the next `at` local."""
     local = moment.astimezone(_zone(tz))
     if period == "hourly":
-        return (local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)).astimezone(dt.UTC)
+        # An hour of real time after the local full hour (wall-clock arithmetic would skip the
+        # repeated hour when the clocks go back).
+        return local.replace(minute=0, second=0, microsecond=0).astimezone(dt.UTC) + dt.timedelta(hours=1)
     candidate = dt.datetime.combine(local.date(), at, tzinfo=local.tzinfo)
     if candidate <= local:
         candidate = dt.datetime.combine(local.date() + dt.timedelta(days=1), at, tzinfo=local.tzinfo)

@@ -83,6 +83,10 @@ DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+# The help desk's own events, which only rules decide (the rest fall back to defaults).
+RULED_EVENTS = frozenset(event for _, event, _, _, _ in DEFAULT_RULES)
+
+
 def _defaults() -> dict[str, list[RuleSpec]]:
     out: dict[str, list[RuleSpec]] = {}
     for i, (name, event, flags, channels, extra) in enumerate(DEFAULT_RULES, start=1):

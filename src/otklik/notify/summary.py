@@ -6,6 +6,7 @@ SUMMARY_INTERVAL, so logging in twice does not repeat it."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from otklik.tickets.models import Ticket
 from .events import compose, queue_rows
 from .models import Channel, Importance, Notification
 
+log = logging.getLogger("otklik.notify")
 SUMMARY_INTERVAL = dt.timedelta(minutes=30)
 EXECUTOR_TURN = (PointKind.NEW, PointKind.IN_WORK)
 INITIATOR_TURN = (PointKind.WAITING, PointKind.RESOLVED)
@@ -59,4 +61,8 @@ def notify_login_summary(user: User) -> list[Notification]:
 
 
 def on_login(sender: Any, request: Any, user: User, **_: Any) -> None:
-    notify_login_summary(user)
+    # A summary that cannot be made must never stop the person from logging in.
+    try:
+        notify_login_summary(user)
+    except Exception:
+        log.exception("notify: no login summary for user %s", user.pk)

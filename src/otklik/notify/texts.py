@@ -110,9 +110,9 @@ def _summary(c: dict[str, Any]) -> tuple[str, str]:
 
 
 def _digest(c: dict[str, Any]) -> tuple[str, str]:
-    items = c["items"]
+    items = c["items"]  # the first ITEMS_LIMIT; `count` counts them all
     return (
-        _("digest: %(count)s notifications") % {"count": len(items)},
+        _("digest: %(count)s notifications") % {"count": c.get("count", len(items))},
         "\n".join(f"• {i['subject']}" + (f" — {i['link']}" if i.get("link") else "") for i in items),
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from otklik.catalog.reference import reference
+from otklik.notify.tasks import task_sync
 from otklik.routes.models import ClockBehaviour, ReactionKind
 from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
 
@@ -169,6 +170,11 @@ class Ledger:
         self.records: list[Reaction] = []
         # As stored: a clock is written only when it differs from this (or is new).
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
+        self._task_due = self.resolution_due()  # the deadline the executor's calendar task shows
+
+    def resolution_due(self) -> dt.datetime | None:
+        data = self.data.get(Metric.RESOLUTION)
+        return data.due_at if data is not None else None
 
     def cal(self, metric: str) -> cm.Calendar:
         return self.sref.calendar(self.rows[metric].calendar_id)
@@ -268,6 +274,9 @@ class Ledger:
         for key, value in summary.items():
             setattr(self.ticket, key, value)
         self.records = []
+        if (due := self.resolution_due()) != self._task_due:
+            self._task_due = due
+            task_sync(self.ticket, due=due)  # the calendar task follows the deadline
 
 
 def _load(ticket: Ticket) -> Ledger:

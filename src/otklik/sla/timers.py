@@ -23,6 +23,7 @@ from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.notify import events as notify
+from otklik.notify.tasks import task_sync
 from otklik.tickets.models import Event, Reaction, Ticket, Watcher
 from otklik.tickets.services import ticket_bump
 
@@ -78,6 +79,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
         return 0
     ledger = _load(ticket)
+    shown = (ticket.executor_id, ticket.priority_id)  # escalations may change them: the task follows
     recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):
         due = _due(ledger, moment)
@@ -100,6 +102,8 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
                 _escalate(ledger, metric, rule, at=at, moment=moment)
     count = len(ledger.records)
     ledger.save(when=moment)
+    if (ticket.executor_id, ticket.priority_id) != shown:
+        task_sync(ticket)
     return count
 
 

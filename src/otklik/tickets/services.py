@@ -18,6 +18,7 @@ from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.core.refs import as_id
 from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify import events as notify
+from otklik.notify.tasks import task_created, task_sync
 from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
 from otklik.sla.models import Clock
@@ -210,7 +211,7 @@ def ticket_create(
         # batch, which PostgreSQL runs as one transaction (two round trips in all, not five).
         seq, ticket.pk = reserved
         number(seq)
-        outbox = notify.on_created(ticket, actor=initiator)  # it names the request by number
+        outbox = [*notify.on_created(ticket, actor=initiator), *task_created(ticket, clocks)]  # named by number
         for row in (*records, *clocks, *outbox):
             row.ticket_id = ticket.pk
         _insert_together([ticket, *records, *clocks, *outbox], then=[NOTIFY_SQL] if outbox else [])
@@ -219,6 +220,7 @@ def ticket_create(
             number(_next_number(request_type))
             outbox = notify.on_created(ticket, actor=initiator)
             ticket.save(force_insert=True)
+            outbox += task_created(ticket, clocks)  # its UID needs the request's id
             for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
             Reaction.objects.bulk_create(records)
@@ -364,6 +366,8 @@ def ticket_transition(
             final=target.is_final,
             when=when,
         )
+        if new_executor_id != old_executor_id or ref.points[source_id].is_final != target.is_final:
+            task_sync(ticket)  # a change of the deadline alone was synced by the SLA ledger
         notify.on_transition(
             ticket, actor=actor, stage=target, comment=body, executor_changed=new_executor_id != old_executor_id
         )
@@ -466,8 +470,15 @@ def ticket_assign(
                 )
         if old["group"] != group_id:
             sla_recompute(ticket, when=ticket.updated_at, reason="group")
+            old_group = ref.groups.get(old["group"]) if old["group"] else None
+            notify.on_changed(
+                ref.attach(ticket),
+                actor=actor,
+                changes=[("group", old_group.code if old_group else None, ref.groups[group_id].code)],
+            )
         if old["executor"] != new_executor_id:
             notify.on_assigned(ref.attach(ticket), actor=actor)
+            task_sync(ticket)
     return ticket
 
 
@@ -542,6 +553,9 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         if "priority_id" in updates or "category_id" in updates:
             reason = "priority" if "priority_id" in updates else "category"
             sla_recompute(ref.attach(ticket), when=ticket.updated_at, reason=reason)
+        if "subject" in updates or "priority_id" in updates:
+            task_sync(ticket)
+        notify.on_changed(ref.attach(ticket), actor=actor, changes=diffs)
     return ref.attach(ticket)
 
 

@@ -71,6 +71,11 @@ class RuleForm(forms.ModelForm):
         data = super().clean()
         flags = [f for f in self.Meta.model._meta.get_fields() if f.name.startswith("to_")]
         someone = any(data.get(f.name) for f in flags) or data.get("roles") or data.get("users")
+        if Channel.TASK in (data.get("channels") or []):
+            self.add_error(
+                "channels",
+                _("Calendar tasks follow each request's executor by themselves; people switch them in their settings."),
+            )
         if not someone and Channel.WEBHOOK not in (data.get("channels") or []):
             raise forms.ValidationError(_("Name at least one kind of recipient (or send to webhooks)."))
         return data

@@ -13,6 +13,7 @@ import logging
 import re
 import smtplib
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -86,8 +87,9 @@ class _Link:
         self.used = 0  # messages tried over the connection open now
         self.broken: DeliveryFailure | None = None
 
-    def send(self, n: Notification) -> Sent:
-        message = self._message(n)
+    def send(self, n: Notification, build: Builder | None = None) -> Sent:
+        """Send `n` as `build` makes it (the plain e-mail by default)."""
+        message = build(self, n) if build is not None else self.message(n)
         self._open()
         reused = self.used > 0
         try:
@@ -139,7 +141,11 @@ class _Link:
             raise self.broken from exc
         self.is_open, self.used = True, 0
 
-    def _message(self, n: Notification) -> EmailMultiAlternatives:
+    def message(
+        self, n: Notification, cls: type[EmailMultiAlternatives] = EmailMultiAlternatives
+    ) -> EmailMultiAlternatives:
+        """The e-mail of `n`: checked address, Message-ID and threading, text and HTML. Other mail
+        channels (calendar tasks) start from it and add their parts."""
         recipient = n.recipient
         address = (recipient.email or "").strip()
         if not address:
@@ -157,7 +163,7 @@ class _Link:
         if n.ticket_id is not None:
             root = f"<ticket-{n.ticket_id}@{host}>"
             headers |= {"In-Reply-To": root, "References": root, "X-Otklik-Ticket": n.ticket.number}
-        message = EmailMultiAlternatives(
+        message = cls(
             subject=" ".join(n.subject.split()),  # a header: no line breaks
             body=_text(n),
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -206,30 +212,37 @@ class _Link:
         return text.replace(password, "***") if password else text
 
 
+Builder = Callable[[_Link, "Notification"], EmailMultiAlternatives]
+
+# Per thread: one driver object serves every worker thread of the process. Shared by the mail
+# drivers (e-mail, calendar tasks), so a batch with both goes over one connection: the second
+# `open_batch` replaces the first one's link before anything was sent (links connect lazily).
+_links = threading.local()
+
+
 class EmailDriver:
     code = "email"
-
-    def __init__(self) -> None:
-        # Per thread: one driver object serves every worker thread of the process.
-        self._local = threading.local()
 
     def open_batch(self) -> None:
         """Start a batch: its sends share one connection, opened by the first of them."""
         self.close_batch()
-        self._local.link = _Link()
+        _links.link = _Link()
 
     def close_batch(self) -> None:
-        link: _Link | None = getattr(self._local, "link", None)
-        self._local.link = None
+        link: _Link | None = getattr(_links, "link", None)
+        _links.link = None
         if link is not None:
             link.close()
 
+    def build(self, link: _Link, n: Notification) -> EmailMultiAlternatives:
+        return link.message(n)
+
     def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
-        link: _Link | None = getattr(self._local, "link", None)
+        link: _Link | None = getattr(_links, "link", None)
         if link is not None:
-            return link.send(notification)
+            return link.send(notification, self.build)
         link = _Link()  # outside a batch: a connection of its own
         try:
-            return link.send(notification)
+            return link.send(notification, self.build)
         finally:
             link.close()

@@ -1,0 +1,88 @@
+"""On logging in a user gets one in-app summary of what awaits their reaction (requests they
+execute, their own requests waiting for their answer, how many of those are past a deadline,
+unread notifications): only when something awaits, and not again within 30 minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
+from otklik.notify.models import Notification
+from otklik.testing.clock import set_now as when
+from otklik.testing.factories import file_error
+from otklik.tickets.models import Ticket
+from otklik.tickets.services import ticket_assign, ticket_transition
+
+MSK = ZoneInfo("Europe/Moscow")
+T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)
+
+
+def staff(username: str) -> User:
+    user = User.objects.create(username=username, role=Role.AGENT, language="en", email=f"{username}@example.com")
+    user.set_password("pw")
+    user.save()
+    GroupMembership.objects.create(group=SupportGroup.objects.get(code="first-line"), user=user)
+    return user
+
+
+def summaries(user: User) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user, event="login_summary").order_by("id"))
+
+
+@pytest.fixture
+def duty(personas, settings):
+    """An agent who executes two new requests (one past its deadline) and whose own request was
+    resolved and waits for their confirmation."""
+    when(settings, T0)
+    p = personas
+    user = staff("duty")
+    for _ in range(2):
+        t = file_error(p.initiator)
+        ticket_assign(ticket=t, actor=p.lead, version=t.version, executor="duty")
+    Ticket.objects.filter(pk=t.pk).update(sla_breached=True)
+    mine = file_error(user)
+    for code, comment in (("accept", None), ("start", None), ("resolve", "Done")):
+        mine = ticket_transition(ticket=mine, actor=p.lead, transition_code=code, version=mine.version, comment=comment)
+    return user
+
+
+def test_logging_in_gives_one_summary_of_what_awaits(duty):
+    unread = Notification.objects.filter(recipient=duty, channel="inapp", read_at__isnull=True).count()
+    assert unread == 5  # two assignments, three moves of their own request
+    assert Client().login(username="duty", password="pw")
+    (n,) = summaries(duty)
+    assert (n.channel, n.state, n.importance, n.ticket_id) == ("inapp", "pending", "normal", None)
+    assert n.context == {"executing": 2, "answering": 1, "breached": 1, "unread": 5}
+    assert n.subject == "what awaits your reaction"
+    assert n.body.splitlines() == [
+        "Requests you execute that await your reaction: 2",
+        "Your requests that await your answer: 1",
+        "Requests past a deadline among them: 1",
+        "Unread notifications: 5",
+    ]
+
+
+def test_nothing_awaits_nothing_is_said(personas, settings):
+    when(settings, T0)
+    idle = staff("idle")
+    Notification.objects.create(
+        event="ticket_comment", recipient=idle, channel="inapp", subject="old news", due_at=T0, created_at=T0
+    )
+    assert Client().login(username="idle", password="pw")
+    assert summaries(idle) == []
+
+
+def test_not_twice_within_half_an_hour(duty, settings):
+    Client().force_login(duty)
+    Client().force_login(duty)
+    assert len(summaries(duty)) == 1
+    when(settings, T0 + timedelta(minutes=29))
+    Client().force_login(duty)
+    assert len(summaries(duty)) == 1
+    when(settings, T0 + timedelta(minutes=31))
+    Client().force_login(duty)
+    assert [n.created_at for n in summaries(duty)] == [T0, T0 + timedelta(minutes=31)]
