@@ -1,4 +1,7 @@
-"""`otklik notifier`: the notification reader, against a real server (Django's live server)."""
+"""`otklik notifier`: the notification reader, against a real server (Django's live server, a WSGI
+server like gunicorn, which redirects the live stream's path to the stream process). Here that
+process is missing or answers 404, so the notifier asks the inbox; tests/test_notify_stream.py has
+it following the stream."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ def test_a_bad_token_or_url_is_a_clear_error(live_server, personas):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_following_shows_each_new_notification_once(live_server, personas):
+@pytest.mark.parametrize("stream", ["refused", "404"])
+def test_following_shows_each_new_notification_once(live_server, personas, settings, stream):
     import os
     import subprocess
     import sys
@@ -39,6 +43,8 @@ def test_following_shows_each_new_notification_once(live_server, personas):
 
     from otklik.tickets.services import ticket_comment
 
+    # No stream process behind the redirect (nothing listens on the discard port), or none at all.
+    settings.STREAM_URL = "http://127.0.0.1:9" if stream == "refused" else f"{live_server.url}/no-stream-here"
     t = file_error(personas.initiator)
     _, raw = token_create(user=personas.initiator, name="notifier")
     cmd = [sys.executable, "-m", "otklik", "notifier", "--url", live_server.url, "--token", raw]
@@ -64,6 +70,7 @@ def test_following_shows_each_new_notification_once(live_server, personas):
     seen += rest or ""
     assert seen.count("Смотрим") == 1 and seen.count("Исправлено") == 1, seen
     assert seen.index("Смотрим") < seen.index("Исправлено")
+    assert "asking the inbox" in seen
 
 
 def _ready(proc) -> bool:

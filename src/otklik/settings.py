@@ -278,3 +278,25 @@ LOGGING = {
 OTKLIK_NOW = os.environ.get("OTKLIK_NOW", "").strip() or None
 if OTKLIK_NOW and not DEBUG:
     raise SystemExit("OTKLIK_NOW is for tests and demos only: set OTKLIK_DEBUG=1 as well")
+
+# --- the live stream (Server-Sent Events) -------------------------------------------------
+# GET /api/v1/notifications/stream is served by an ASGI process (uvicorn, a child of `otklik serve`),
+# so open streams never hold a sync web worker; the web server answers that path with 307 to STREAM_URL.
+_web_host, _, _web_port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
+STREAM_ADDR = os.environ.get("OTKLIK_STREAM_ADDR", "").strip() or (
+    f"{_web_host or '127.0.0.1'}:{int(_web_port) + 1 if _web_port.isdigit() else 8001}"
+)
+_stream_port = STREAM_ADDR.rpartition(":")[2]
+_base_netloc = f"[{_base_host}]" if ":" in _base_host else _base_host
+STREAM_URL = (
+    os.environ.get("OTKLIK_STREAM_URL", "").strip() or f"{urlsplit(BASE_URL).scheme}://{_base_netloc}:{_stream_port}"
+).rstrip("/")
+STREAM_MAX_CONNECTIONS = max(1, _env_int("OTKLIK_STREAM_MAX_CONNECTIONS", 1000))
+STREAM_PING_SECONDS = max(0.1, _env_float("OTKLIK_STREAM_PING_SECONDS", 15.0))
+# How often a stream process looks for new deliveries; on PostgreSQL a NOTIFY makes it look at once.
+STREAM_POLL_SECONDS = max(
+    0.05, _env_float("OTKLIK_STREAM_POLL_SECONDS", 0.5 if _db["ENGINE"].endswith("sqlite3") else 2.0)
+)
+# The longest a transaction writing notifications may take to commit (and the clock skew between
+# workers) for the stream still to send every row; at least a few polls.
+STREAM_LOOKBACK_SECONDS = max(5.0, 4 * STREAM_POLL_SECONDS, _env_float("OTKLIK_STREAM_LOOKBACK_SECONDS", 60.0))

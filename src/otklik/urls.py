@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
+from otklik.notify.stream import notifications_stream
 from otklik.regulation import views as regulation_views
 
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Before the API: Server-Sent Events from the ASGI stream process (a 307 to it from the WSGI server).
+    path("api/v1/notifications/stream", notifications_stream, name="notifications-stream"),
     path("api/v1/", api.urls),
     path("regulation", regulation_views.page, name="regulation"),
     path("regulation.md", regulation_views.markdown, name="regulation-markdown"),
