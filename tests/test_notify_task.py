@@ -194,7 +194,7 @@ def test_the_new_requests_executor_gets_the_task_with_the_resolution_deadline(si
     assert task.to == p.lead.email
     assert m["Message-ID"] == f"<{n.key}@{HOST}>"
     assert m["In-Reply-To"] == m["References"] == f"<ticket-{t.pk}@{HOST}>"
-    assert "You are the executor" in m.get_body(("plain",)).get_content()
+    assert "Вы исполнитель этой заявки." in m.get_body(("plain",)).get_content()  # in the lead's language
     assert task.method == "REQUEST"
     props = task.props
     assert props["UID"] == f"ticket-{t.pk}@{HOST}"
@@ -202,7 +202,7 @@ def test_the_new_requests_executor_gets_the_task_with_the_resolution_deadline(si
     assert props["SUMMARY"] == f"{t.number}: Report fails"
     assert props["DTSTAMP"] == n.created_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     assert props["URL"] == f"https://{HOST}/api/v1/tickets/{t.number}"
-    assert props["URL"] in props["DESCRIPTION"] and "You are the executor" in props["DESCRIPTION"]
+    assert props["URL"] in props["DESCRIPTION"] and "Вы исполнитель" in props["DESCRIPTION"]
     assert props["ORGANIZER"] == "mailto:" + settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")
     assert props["ATTENDEE"] == f"mailto:{p.lead.email}"
     assert 'CN="Сергей Волков"' in task.lines["ATTENDEE"]
@@ -258,7 +258,7 @@ def test_reassignment_cancels_the_old_executors_task_and_sends_the_new_one(sink,
     assert (request.to, request.method, request.props["SEQUENCE"]) == (p.agent.email, "REQUEST", "2")
     assert cancel.props["UID"] == request.props["UID"]
     assert cancel.props["SUMMARY"] == request.props["SUMMARY"] == f"{t.number}: Report fails"
-    assert "no longer the executor" in cancel.props["DESCRIPTION"]
+    assert "больше не исполнитель" in cancel.props["DESCRIPTION"]
 
 
 def test_nothing_is_sent_twice_when_nothing_shown_changed(sink, personas):
