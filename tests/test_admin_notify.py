@@ -87,6 +87,11 @@ def test_carrier_forms_refuse_what_cannot_work(admin):
         carrier_post(name="erp", channel="webhook", driver="webhook", url="ftp://erp.example/", secret=SECRET),
     )
     assert "A webhook address is an http(s) URL" in r.content.decode()
+    r = admin.post(
+        "/admin/notify/carrier/add/",
+        carrier_post(name="erp", channel="webhook", driver="webhook", url="https://[erp.example/hook", secret=SECRET),
+    )
+    assert r.status_code == 200 and "A webhook address is an http(s) URL" in r.content.decode()
     r = admin.post("/admin/notify/carrier/add/", carrier_post(backoff_jitter="1.5", max_attempts="0"))
     assert "Between 0 and 1." in r.content.decode() and "At least one attempt." in r.content.decode()
     assert not Carrier.objects.exists()

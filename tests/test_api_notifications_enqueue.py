@@ -61,6 +61,8 @@ def test_it_can_name_a_request(erp, personas):
         ({"recipients": {"roles": ["king"]}}, "recipients.roles"),
         ({"recipients": {}}, "recipients"),
         ({"event": "Bad Event!"}, "event"),
+        ({"event": "ticket_created"}, "event"),  # the help desk's own events are reserved
+        ({"event": "digest"}, "event"),
         ({"subject": ""}, "subject"),
         ({"importance": "urgent"}, "importance"),
         ({"link": "javascript:alert(1)"}, "link"),

@@ -252,3 +252,13 @@ def test_the_classification_holds_with_two_threads_at_once():
             transient, permanent = a.result(timeout=30), b.result(timeout=30)
     assert transient == ["TransientFailure:500"] * 4
     assert permanent == ["PermanentFailure:404"] * 4
+
+
+def test_a_second_server_named_in_the_url_is_checked_too(settings):
+    # mailto://…?smtp=HOST connects to HOST, not to the URL's host: both pass the guard.
+    settings.OUTBOUND_ALLOW = ["203.0.113.5"]
+    url = "mailto://user:pw@203.0.113.5?smtp=127.0.0.1&to=ops@example.org"
+    with pytest.raises(PermanentFailure) as refused:
+        MessengerDriver().send(notification(None, channel="messenger"), carrier(url, channel="messenger"))
+    assert "refused" in str(refused.value) and "127.0.0.1" in str(refused.value)
+    assert "pw" not in str(refused.value).split("refused")[0]

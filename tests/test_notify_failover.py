@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count
 
 from otklik.notify import delivery
 from otklik.notify.channels import DRIVERS, PermanentFailure, Sent, TransientFailure
@@ -161,3 +162,49 @@ def test_carrier_back_off_honours_base_cap_and_jitter():
     assert delivery.backoff(5, base=base, cap=cap, jitter=0, rnd=rnd) == cap
     spread = {delivery.backoff(1, base=base, cap=cap, jitter=1, rnd=rnd) for _ in range(20)}
     assert len(spread) > 10 and all(timedelta(0) <= s <= base for s in spread)
+
+
+def test_a_row_delivered_by_its_first_carrier_names_it(settings, monkeypatch, ivan, carriers):
+    when(settings, T0)
+    monkeypatch.setitem(DRIVERS, "sms", Gateways({}))
+    (n,) = _sms(ivan)
+    _run(settings, n)
+    assert (n.state, n.carrier.name) == ("delivered", "smsc")
+
+
+def test_rows_another_worker_is_sending_count_against_the_rate_limit(settings, monkeypatch, ivan, carriers):
+    when(settings, T0)
+    first, _ = carriers
+    first.rate_limit_per_minute = 3
+    first.save()
+    gw = Gateways({})
+    monkeypatch.setitem(DRIVERS, "sms", gw)
+    theirs = _sms(ivan, 2)
+    delivery._claim(T0, 2)  # another worker holds these two, its attempts not written yet
+    ours = _sms(ivan, 3)
+    delivery.notify_deliver_due()
+    assert len(gw.calls) == 1  # 3 a minute, 2 of them in flight elsewhere
+    assert Notification.objects.filter(pk__in=[n.pk for n in ours], state="delivered").count() == 1
+    assert Notification.objects.filter(pk__in=[n.pk for n in theirs], state="pending").count() == 2
+
+
+class Slow(Gateways):
+    def send(self, n: Notification, carrier: object = None) -> Sent:
+        import time
+
+        time.sleep(0.3)
+        return super().send(n, carrier)
+
+
+def test_a_slow_carrier_gives_the_rest_of_the_batch_back_before_the_lease_ends(settings, monkeypatch, ivan, carriers):
+    when(settings, T0)
+    settings.NOTIFY_LEASE_SECONDS = 1  # half of it: about two sends of 0.3 s
+    gw = Slow({})
+    monkeypatch.setitem(DRIVERS, "sms", gw)
+    rows = _sms(ivan, 6)
+    delivery.notify_deliver_due(budget_seconds=0)
+    states = dict(Notification.objects.filter(pk__in=[n.pk for n in rows]).values_list("state").annotate(n=Count("id")))
+    sent = len(gw.calls)
+    assert 1 <= sent <= 3 and states == {"delivered": sent, "pending": 6 - sent}
+    back = Notification.objects.filter(pk__in=[n.pk for n in rows], state="pending")
+    assert all(r.lease_until is None and r.due_at == T0 and r.attempts == 0 for r in back)  # due again, no attempt

@@ -262,3 +262,13 @@ def test_other_systems_events_follow_a_rule_of_their_name(erp, personas):
     assert r.status_code == 202, r.content
     assert heard(since, "erp.posted") == {"initiator": {"inapp"}, "manager": {"inapp"}}
     assert r.json()["queued"] == 2
+
+
+def test_sms_and_messengers_only_reach_people_with_a_phone_or_messenger_address(t, personas):
+    p = personas
+    p.initiator.phone, p.initiator.messenger = "+79990001122", ""
+    p.initiator.save()
+    p.agent.phone, p.agent.messenger = "", "100200300"
+    p.agent.save()
+    only(to_initiator=True, to_executor=True, channels=["sms", "messenger"])
+    assert comment(t, p.admin) == {"initiator": {"sms"}, "agent": {"messenger"}}

@@ -150,8 +150,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 @router.put("/schedule", response=ScheduleIO)
 def schedule_update(request: HttpRequest, payload: ScheduleIO) -> HttpResponse:
-    """In quiet hours e-mail, SMS, messenger and task messages wait for their end, except critical
-    ones; low-importance ones wait for the digest when there is one."""
+    """In quiet hours e-mail, SMS and messenger messages wait for their end, except critical ones;
+    low-importance ones wait for the digest when there is one."""
     schedule_set(user_id=request.user.pk, **payload.dict())
     return respond(schedule_of(request.user.pk))
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from otklik.core.clock import now
 
@@ -202,12 +202,13 @@ def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
             )
             for r in results
         )
-        delivered, dead = [], []
+        delivered: dict[int | None, list[int]] = {}  # by the carrier that delivered them
+        dead = []
         moved: list[Notification] = []
         for r in results:
             n = r.notification
             if r.outcome == Outcome.DELIVERED:
-                delivered.append(n.pk)
+                delivered.setdefault(r.used.id if r.used else None, []).append(n.pk)
                 continue
             step, fields = _next_step(r, moment)
             for name, value in fields.items():
@@ -221,10 +222,16 @@ def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
             n.attempts += 1
             n.lease_until = None
             moved.append(n)
-        if delivered:
-            Notification.objects.filter(pk__in=delivered).update(
-                state=State.DELIVERED, delivered_at=moment, attempts=F("attempts") + 1, lease_until=None
-            )
+        for carrier_id, ids in delivered.items():
+            done = {
+                "state": State.DELIVERED,
+                "delivered_at": moment,
+                "attempts": F("attempts") + 1,
+                "lease_until": None,
+            }
+            if carrier_id is not None:
+                done["carrier_id"] = carrier_id
+            Notification.objects.filter(pk__in=ids).update(**done)
         for n in dead:
             n.attempts += 1
             n.state = State.DEAD
@@ -246,6 +253,7 @@ def _rate_limited(
     if not limited:
         return rows, []
     moment = now()
+    batch_ids = [n.pk for n in rows]
     room: dict[int, int] = {}
     send: list[Notification] = []
     later: list[tuple[Notification, float]] = []
@@ -256,7 +264,17 @@ def _rate_limited(
             continue
         if c.id not in room:
             used = DeliveryAttempt.objects.filter(carrier=c.name, started_at__gt=moment - RATE_WINDOW).count()
-            room[c.id] = c.rate_limit_per_minute - used
+            # Rows other workers are sending through it now count too: their attempts are written
+            # only when their batch ends (a row without a carrier goes to the channel's first).
+            mine = Q(carrier_id=c.id)
+            if carriers[c.channel][0].id == c.id:
+                mine |= Q(carrier_id__isnull=True)
+            in_flight = (
+                Notification.objects.filter(mine, state=State.PENDING, channel=c.channel, lease_until__gt=moment)
+                .exclude(pk__in=batch_ids)
+                .count()
+            )
+            room[c.id] = c.rate_limit_per_minute - used - in_flight
         if room[c.id] > 0:
             room[c.id] -= 1
             send.append(n)
@@ -312,11 +330,23 @@ def notify_deliver_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> in
             sending, later = _rate_limited(rows, carriers)
             _defer(later, lease_end)
             drivers = _open_batches(sending)
+            results: list[_Result] = []
+            unsent: list[Notification] = []
+            # Slow carriers (each send may wait out its timeout) must not outlive the lease, or
+            # another worker would send the same rows again: past half of it the rest go back.
+            stop_at = time.monotonic() + settings.NOTIFY_LEASE_SECONDS / 2
             try:
-                results = [_send(n, carriers) for n in sending]
+                for n in sending:
+                    if time.monotonic() > stop_at:
+                        unsent.append(n)
+                    else:
+                        results.append(_send(n, carriers))
             finally:
                 _close_batches(drivers)
             _finish(results, lease_end)
+            if unsent:
+                log.warning("notify: %d notifications go back to the queue: the batch took too long", len(unsent))
+                _defer([(n, 0.0) for n in unsent], lease_end)
         tried += len(rows)
         if len(rows) < batch or time.monotonic() > deadline:
             return tried

@@ -3,7 +3,8 @@
 The rules (rules.py) offer channels per event; a person may switch an offered channel off (not a
 mandatory one) and switch on a channel the rules do not offer. An event without rules (calendar
 tasks, or before any rule exists) offers `DEFAULTS`; events other systems queue offer
-`EXTERNAL_DEFAULT`. Channels that need an address are used only for people who have one.
+`EXTERNAL_DEFAULT`. Channels that need an address are used only for people who have one (e-mail
+and tasks an e-mail address, SMS a phone, messengers a messenger address).
 
 Choices and schedules are cached in-process like the people cache (dropped at once in this
 process on a change, else within PREFERENCES_TTL seconds), so addressing a notification costs no
@@ -104,6 +105,8 @@ def _reachable(person: Person, channels: set[str]) -> set[str]:
         channels -= {Channel.EMAIL, Channel.TASK}
     if not person.phone:
         channels.discard(Channel.SMS)
+    if not person.messenger:
+        channels.discard(Channel.MESSENGER)
     return channels
 
 

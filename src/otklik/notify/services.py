@@ -19,11 +19,13 @@ from otklik.core.wakeup import wake_workers
 from otklik.tickets.models import Ticket
 
 from .events import compose, queue_rows
-from .models import Importance, Notification, State
+from .models import Event, Importance, Notification, State
 from .preferences import EXTERNAL_DEFAULT
 
 EVENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 MAX_RECIPIENTS = 1000
+# The help desk's own events: their texts and rules expect what the help desk puts in them.
+RESERVED_EVENTS = frozenset({*Event.values, "digest"})
 
 
 def _resolve(users: list[str], groups: list[str], roles: list[str]) -> list[int]:
@@ -70,6 +72,11 @@ def notify_enqueue(
         raise Invalid(
             "event must be 1–40 lower-case letters, digits, dots, dashes or underscores",
             errors={"event": "bad event name"},
+        )
+    if event in RESERVED_EVENTS:
+        raise Invalid(
+            f"{event!r} is one of the help desk's own events: name yours differently (e.g. erp.{event})",
+            errors={"event": "reserved"},
         )
     subject = (subject or "").strip()
     if not subject or len(subject) > 250:

@@ -204,7 +204,11 @@ def render(event: str, channel: str, language: str, context: dict[str, Any]) -> 
         except Exception:  # a template that fails on this request must not lose the notification
             log.exception("notify: the %s/%s/%s template failed; the built-in text is used", event, channel, language)
     if rendered is None:
-        subject, body = BUILT_IN.get(event, _external)(context)
+        try:
+            subject, body = BUILT_IN.get(event, _external)(context)
+        except (KeyError, TypeError, IndexError):  # a context the built-in text was not made for
+            log.exception("notify: no built-in text for %s with this context", event)
+            subject, body = str(context.get("subject") or event), str(context.get("text") or "")
         ticket = context.get("ticket")
         if ticket:  # the built-in subjects name the request by number (mail clients sort by it)
             subject = f"{ticket['number']}: {subject}"

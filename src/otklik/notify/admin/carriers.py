@@ -64,8 +64,12 @@ class CarrierForm(forms.ModelForm):
         if not url:
             self.add_error("url", _("The carrier needs an address."))
         elif driver == Carrier.Driver.WEBHOOK:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urlsplit(url)
+                usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:  # e.g. an unclosed [IPv6 bracket
+                usable = False
+            if not usable:
                 self.add_error("url", _("A webhook address is an http(s) URL."))
             if len(secret) < MIN_SECRET:
                 self.add_error("secret", _("A webhook needs a signing secret of at least 16 characters."))

@@ -171,7 +171,8 @@ class AppriseDriver:
             raise PermanentFailure(f"{name}: not a valid Apprise URL", carrier=name)
         host = self._network_host(plugin)
         secrets = outbound.url_secrets(url, min_length=4, include_host=host is None)
-        self._check(host, name)
+        for target in [host, *self._other_hosts(plugin)]:
+            self._check(target, name)
         timeout = float(carrier.timeout_seconds)
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
         plugin.redirects = False  # a 3xx is a failure, not a way around the outbound guard
@@ -204,6 +205,16 @@ class AppriseDriver:
         tokens = getattr(plugin, "template_tokens", None) or {}
         host = getattr(plugin, "host", None)
         return host if "host" in tokens and isinstance(host, str) and host else None
+
+    @staticmethod
+    def _other_hosts(plugin: Any) -> list[str]:
+        """Servers a plugin may be pointed at besides its host (mailto://…?smtp=HOST and the like):
+        every string attribute whose name ends in "host"."""
+        found = []
+        for attr, value in vars(plugin).items():
+            if attr != "host" and attr.endswith("host") and isinstance(value, str) and value.strip():
+                found.append(value.strip())
+        return found
 
     @staticmethod
     def _check(host: str | None, name: str) -> None:

@@ -12,6 +12,7 @@ answers, it asks the inbox every `--interval` seconds instead, and tries the str
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import random
@@ -307,6 +308,9 @@ class Command(BaseCommand):
         title, body = n["subject"], n["body"]
         if self.desktop:
             urgency = "critical" if n["importance"] == "critical" else "normal"
-            subprocess.run([self.desktop, "-u", urgency, "-a", "Otklik", title, body], check=False)  # noqa: S603
+            # "--": a subject starting with "-" is text, not an option; notification daemons read
+            # the body as markup, so <, > and & are escaped.
+            argv = [self.desktop, "-u", urgency, "-a", "Otklik", "--", title, html.escape(body, quote=False)]
+            subprocess.run(argv, check=False)  # noqa: S603
         else:
             self.stdout.write(f"[{n['created_at']}] {title}\n{body}\n{n['link']}\n")
