@@ -13,8 +13,6 @@ from otklik.regulation.services import regulation_publish
 KINDS = ["hours", "types", "scope", "priorities", "targets", "pauses", "escalation", "complaints", "quality"]
 
 
-
-
 @pytest.fixture
 def restore_language():
     """A request activates its user's language for the thread; give later tests the one they had."""

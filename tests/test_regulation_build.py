@@ -33,8 +33,6 @@ def _fixed_now(settings):
     settings.OTKLIK_NOW = NOW
 
 
-
-
 def configure() -> dict:
     group = SupportGroup.objects.create(code="desk", name_ru="Первая линия", name_en="First line")
     route = Route.objects.create(code="err", name_ru="Маршрут ошибки", name_en="Error route")

@@ -54,8 +54,18 @@ def people(ids: Iterable[int | None]) -> dict[int, Person]:
             missing.append(user_id)
     if missing:
         rows = User.objects.filter(pk__in=missing).values_list(
-            "pk", "username", "first_name", "last_name", "language", "is_active", "role", "is_superuser", "email",
-            "phone", "messenger", "time_zone",
+            "pk",
+            "username",
+            "first_name",
+            "last_name",
+            "language",
+            "is_active",
+            "role",
+            "is_superuser",
+            "email",
+            "phone",
+            "messenger",
+            "time_zone",
         )
         with _lock:
             if len(_cache) > _MAX:
