@@ -107,6 +107,7 @@ def _serve(file_db: Path, data: Path, *extra: str) -> tuple[subprocess.Popen[byt
         "OTKLIK_STREAM_POLL_SECONDS": "0.2",
         "OTKLIK_STREAM_LOOKBACK_SECONDS": str(LOOKBACK),
         "OTKLIK_STREAM_MAX_CONNECTIONS": "4",
+        "OTKLIK_TOKEN_CACHE_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     }
     log = (data / "serve.log").open("ab")
@@ -263,6 +264,25 @@ def test_hello_counts_the_unread_and_a_delivery_arrives_with_its_id(stack):
             "unread": 3,
         }
         assert s.notifications(1.0) == []  # once
+
+
+def test_a_revoked_token_or_a_deactivated_user_ends_an_open_stream(stack):
+    from otklik.accounts.models import ApiToken
+    from otklik.accounts.services import token_revoke
+
+    user, token = person()
+    with Sse(stack.stream, token=token) as s:
+        assert s.next().type == "hello"
+        assert s.notifications(1.5) == []  # alive: pings come
+        token_revoke(user=user, token_id=ApiToken.objects.get(user=user).pk)
+        with pytest.raises(EOFError):  # within a ping and the token cache's second
+            s.notifications(8)
+    other, token = person()
+    with Sse(stack.stream, token=token) as s:
+        assert s.next().type == "hello"
+        User.objects.filter(pk=other.pk).update(is_active=False)
+        with pytest.raises(EOFError):
+            s.notifications(8)
 
 
 def test_rows_delivered_out_of_id_order_arrive_while_connected(stack):

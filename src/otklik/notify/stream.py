@@ -44,12 +44,13 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from types import FrameType
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user
+from django.contrib.auth import get_user, get_user_model
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection, connections
 from django.db.models import Count, Q
@@ -464,7 +465,22 @@ def _last_event_id(request: HttpRequest) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
-async def _events(hub: Hub, place: object, user_id: int, last_id: int | None) -> AsyncIterator[str]:
+def _still_allowed(request: HttpRequest, token: str | None, user_id: int) -> bool:
+    """Whether the stream's caller may still read it: the token is not revoked or expired, the
+    session not ended, the user not deactivated. Checked at every ping, so an open stream stops
+    within STREAM_PING_SECONDS (plus the token cache's seconds) of any of them."""
+    if token:
+        user = TokenAuth().authenticate(request, token)
+        return user is not None and user.pk == user_id
+    key = request.session.session_key
+    if not key or not request.session.exists(key):
+        return False
+    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+
+
+async def _events(
+    hub: Hub, place: object, user_id: int, last_id: int | None, allowed: Callable[[], bool]
+) -> AsyncIterator[str]:
     ping = ": ping\n\n"
     sub = hub.join(place, user_id)
     try:
@@ -500,6 +516,8 @@ async def _events(hub: Hub, place: object, user_id: int, last_id: int | None) ->
                 try:
                     await asyncio.wait_for(sub.wake.wait(), settings.STREAM_PING_SECONDS)
                 except TimeoutError:
+                    if not await _db(allowed):
+                        return  # revoked, logged out or deactivated: the stream ends
                     yield ping
                     continue
             chunks, sub.chunks = sub.chunks, []
@@ -528,8 +546,10 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
         response["Allow"] = "GET"
         return response
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = await _db(_token_user, request, token.strip()) if scheme.lower() == "bearer" else None
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    user = await _db(_token_user, request, bearer) if bearer else None
     if user is None:
+        bearer = None
         user = await _db(_session_user, request)
     # The middleware may have read the session in the request's own thread: give that connection back too.
     await sync_to_async(_close_connection)()
@@ -544,7 +564,8 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
         response["Retry-After"] = "10"
         return response
     stream = StreamingHttpResponse(
-        _events(hub, place, user.pk, _last_event_id(request)), content_type="text/event-stream; charset=utf-8"
+        _events(hub, place, user.pk, _last_event_id(request), partial(_still_allowed, request, bearer, user.pk)),
+        content_type="text/event-stream; charset=utf-8",
     )
     stream["Cache-Control"] = "no-cache"
     stream["X-Accel-Buffering"] = "no"
