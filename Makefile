@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages bench-seed bench-api bench-calendar bench-timers bench-notify bench-notify-latency clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-calendar bench-timers bench-notify bench-notify-latency clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -36,8 +36,11 @@ fmt: $(BIN)/.installed-dev
 migrations: $(BIN)/.installed-dev
 	OTKLIK_DATA_DIR=$$(mktemp -d) $(BIN)/otklik makemigrations --check --dry-run
 
+# The browser tests (tests/e2e: a real `otklik serve` and headless Chromium, about two minutes)
+# share one server: loadgroup keeps them on one worker. Every browser step has a 15 s limit and the
+# server 90 s to start, so a hang fails the run instead of stalling it.
 test-sqlite: $(BIN)/.installed-dev
-	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
 
 test-postgres: $(BIN)/.installed-dev
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
@@ -48,6 +51,11 @@ test-postgres: $(BIN)/.installed-dev
 		echo "!!! The PostgreSQL half of the suite (concurrency, SKIP LOCKED, triggers) was SKIPPED."; \
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; echo; \
 	fi
+
+# PNGs of the main pages in Russian and English (docs/screenshots/<language>/), taken with Debian's
+# Chromium from a fresh server with the demo.
+screenshots: $(BIN)/.installed-dev
+	env -u DATABASE_URL $(BIN)/python scripts/screenshots.py
 
 messages: $(BIN)/.installed-dev
 	cd src/otklik && ../../$(BIN)/otklik makemessages -l ru --no-obsolete && ../../$(BIN)/otklik compilemessages -l ru

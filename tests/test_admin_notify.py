@@ -157,7 +157,7 @@ def test_the_preview_renders_the_unsaved_template_on_a_real_request_escaping_htm
     assert r.status_code == 200
     main = page[page.find('id="content-main"') :]
     assert f"{t.number} — Printer &lt;b&gt;on fire&lt;/b&gt;" in page, main[:1500]  # the text, escaped on the page
-    assert f"/api/v1/tickets/{t.number}" in page
+    assert f"/requests/{t.number}" in page
     # The HTML part: escaped by the template, then again inside the sandboxed frame's srcdoc.
     assert 'sandbox=""' in page and "&lt;p&gt;Printer &amp;lt;b&amp;gt;" in page
     assert not Template.objects.exists()  # nothing saved

@@ -31,7 +31,7 @@ def test_a_new_request_reaches_its_first_executor_in_their_language(personas):
     assert (n.ticket_id, n.importance, n.state) == (t.pk, "critical", "pending")
     assert n.subject == f"{t.number}: new request: Payroll is down"
     assert "awaits your reaction" in n.body
-    assert n.link.endswith(f"/api/v1/tickets/{t.number}")
+    assert n.link.endswith(f"/requests/{t.number}")
     assert inbox(p.initiator, ticket=t) == []  # their own action
 
 

@@ -184,7 +184,7 @@ def test_the_digest_job_sends_one_per_person_and_channel(digesting, personas, se
         assert {n.delivered_at for n in held} == {at(MSK, 2026, 3, 11, 9, 0)}
     email = digests["initiator", "email"][0]
     assert email.subject == "digest: 2 notifications"
-    assert email.body.count(f"/api/v1/tickets/{t.number}") == 2
+    assert email.body.count(f"/requests/{t.number}") == 2
     assert not Notification.objects.filter(pk__gt=since, state="held").exists()
 
     notify_deliver_due()

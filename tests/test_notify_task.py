@@ -201,7 +201,7 @@ def test_the_new_requests_executor_gets_the_task_with_the_resolution_deadline(si
     assert (props["SEQUENCE"], props["STATUS"], props["PRIORITY"]) == ("0", "NEEDS-ACTION", "3")
     assert props["SUMMARY"] == f"{t.number}: Report fails"
     assert props["DTSTAMP"] == n.created_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    assert props["URL"] == f"https://{HOST}/api/v1/tickets/{t.number}"
+    assert props["URL"] == f"https://{HOST}/requests/{t.number}"
     assert props["URL"] in props["DESCRIPTION"] and "Вы исполнитель" in props["DESCRIPTION"]
     assert props["ORGANIZER"] == "mailto:" + settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")
     assert props["ATTENDEE"] == f"mailto:{p.lead.email}"

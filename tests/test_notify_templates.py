@@ -155,6 +155,6 @@ def test_links_use_the_base_url(people, settings):
         event="ticket_comment", channel="email", language="en", subject="s", body="{{ ticket.link }} | {{ base_url }}"
     )
     rows = comment(t, people.manager)
-    link = f"https://desk.example.org/api/v1/tickets/{t.number}"
+    link = f"https://desk.example.org/requests/{t.number}"
     assert {n.link for n in rows.values()} == {link}
     assert rows["initiator", "email"].body == f"{link} | https://desk.example.org"

@@ -151,6 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "otklik.web.context.frame",
             ],
         },
     },
@@ -200,7 +201,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/"
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("OTKLIK_LANGUAGE", "ru")

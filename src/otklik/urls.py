@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -7,19 +6,11 @@ from otklik.api.main import api
 from otklik.notify.stream import notifications_stream
 from otklik.regulation import views as regulation_views
 
-
-def home(request: HttpRequest) -> HttpResponseRedirect:
-    # The portal and the agent workspace arrive with the web UI (issue 5); until then the
-    # admin is the place to work in a browser.
-    return HttpResponseRedirect("/admin/")
-
-
 admin.site.site_header = _("Otklik: help desk administration")
 admin.site.site_title = _("Otklik")
 admin.site.index_title = _("Configuration")
 
 urlpatterns = [
-    path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Before the API: Server-Sent Events from the ASGI stream process (a 307 to it from the WSGI server).
@@ -27,6 +18,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("regulation", regulation_views.page, name="regulation"),
     path("regulation.md", regulation_views.markdown, name="regulation-markdown"),
+    path("", include("otklik.web.urls")),
 ]
 
 handler404 = "otklik.web.errors.not_found"

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 UPLOAD_OVERHEAD = 1024 * 1024  # multipart framing and form fields beside the file
 
@@ -25,7 +26,9 @@ class BodySizeLimitMiddleware:
             detail = f"the request body ({length} bytes) is larger than the limit of {limit} bytes"
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": detail, "code": "too_large"}, status=413)
-            return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
+            # A page: the product's own error page (the session is not read yet: no frame).
+            limit_mb = max(1, round(settings.MAX_ATTACHMENT_BYTES / 1024 / 1024))
+            return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
         return self.get_response(request)
 
 

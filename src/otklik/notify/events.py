@@ -41,8 +41,8 @@ DIGESTIBLE = frozenset({Channel.EMAIL, Channel.SMS, Channel.MESSENGER})
 
 
 def link_to(ticket: Any) -> str:
-    # The request as the API shows it; the web pages (issue 5) will take its place.
-    return f"{settings.BASE_URL}/api/v1/tickets/{ticket.number}"
+    """The request's page."""
+    return f"{settings.BASE_URL}/requests/{ticket.number}"
 
 
 def _name(user: User | Person | None) -> str:
@@ -76,7 +76,8 @@ def ticket_context(ticket: Any) -> dict[str, Any]:
         "is_open": bool(ticket.is_open),
         "initiator": _name(found.get(ticket.initiator_id)) if ticket.initiator_id else "",
         "executor": _name(found.get(ticket.executor_id)) if ticket.executor_id else "",
-        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
+        # In the service's own zone: the pages and API of whoever acted may have activated theirs.
+        "due": timezone.localtime(due, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M") if due else "",
         "link": link_to(ticket),
     }
 

@@ -47,6 +47,7 @@ from datetime import timedelta
 from functools import partial
 from types import FrameType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -556,6 +557,7 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
     if user is None:
         response = _error(401, "authentication required: send 'Authorization: Bearer <token>'", "unauthorized")
         response["WWW-Authenticate"] = "Bearer"
+        _allow_origin(request, response)
         return response
     hub = get_hub()
     place = hub.admit()
@@ -569,4 +571,20 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
     )
     stream["Cache-Control"] = "no-cache"
     stream["X-Accel-Buffering"] = "no"
+    _allow_origin(request, stream)
     return stream
+
+
+def _allow_origin(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The web pages live on the web server's origin and read the stream from this process's port:
+    a cross-origin EventSource with the session cookie, allowed for the site's own origins only."""
+    origin = request.headers.get("Origin", "")
+    if origin and origin.rstrip("/") in _site_origins():
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+        response["Vary"] = "Origin"
+
+
+def _site_origins() -> set[str]:
+    parts = urlsplit(settings.BASE_URL)
+    return {f"{parts.scheme}://{parts.netloc}", *(o.rstrip("/") for o in settings.CSRF_TRUSTED_ORIGINS)}

@@ -40,7 +40,7 @@ from otklik.sla.models import Clock, Metric
 from otklik.tickets.models import Ticket
 
 from .channels.email import _mail_host
-from .events import queue_rows
+from .events import link_to, queue_rows
 from .models import Channel, Event, Importance, Notification
 from .preferences import channels_for
 
@@ -187,7 +187,7 @@ def _row(
         ),
         subject=subject[:300],
         body=body,
-        link=f"{settings.BASE_URL}/api/v1/tickets/{request.number}",  # as the other notifications link it
+        link=link_to(request),  # as the other notifications link it
         context={"method": method, "uid": task_uid(request.pk), "sequence": sequence, **shown},
         due_at=moment,
         created_at=moment,

@@ -122,7 +122,7 @@ def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
 
 def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
     # "This year" where the service works: on 31 December evening in Moscow it is already next year in Vladivostok.
-    year = timezone.localtime(moment).year
+    year = timezone.localtime(moment, timezone.get_default_timezone()).year
     if default_cal is not None:
         with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
             year = moment.astimezone(zoneinfo.ZoneInfo(default_cal.time_zone)).year

@@ -115,7 +115,7 @@ def _span(span: dict[str, int] | None, lang: str) -> str | None:
 
 
 def effective(version: Version) -> str:
-    return timezone.localtime(version.effective_at).strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(version.effective_at, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
 
 
 # --- blocks ------------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def _store(row: Clock, data: cm.ClockData) -> None:
 def iso_local(value: dt.datetime | None) -> str | None:
     # In the service's own time zone, whichever way the value was obtained (read back in UTC or
     # computed in the calendar's zone), so equal instants read the same in the ledger.
-    return timezone.localtime(value).isoformat() if value is not None else None
+    return timezone.localtime(value, timezone.get_default_timezone()).isoformat() if value is not None else None
 
 
 def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> Reaction:

@@ -123,7 +123,11 @@ def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, st
 
 
 def _local(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else None
+    return (
+        timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+        if value is not None
+        else None
+    )
 
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:

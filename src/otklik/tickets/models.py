@@ -100,6 +100,8 @@ class Ticket(models.Model):
             models.Index(fields=["request_type", "-id"], name="ticket_type_id"),
             models.Index(fields=["organisation", "-id"], name="ticket_org_id"),
             models.Index(fields=["is_open", "-id"], name="ticket_open_id"),
+            # The workspace sorted by "updated" (keyset on updated_at, id).
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_id"),
             # The timer pass: "due now" among the few requests with something pending.
             models.Index(fields=["sla_next_at"], name="ticket_sla_next", condition=models.Q(sla_next_at__isnull=False)),
             models.Index(fields=["-id"], name="ticket_breached_id", condition=models.Q(sla_breached=True)),

@@ -1,0 +1,44 @@
+"""What every page's frame needs: the navigation for the person's role, the unread count for the
+bell, and where the live stream is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from otklik.notify.models import Channel, Notification
+
+
+def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    items = [(reverse("web:portal"), _("My requests")), (reverse("web:new"), _("New request"))]
+    if user.is_support_staff:
+        items = [(reverse("web:queue"), _("Work")), *items[1:]]
+    if user.is_support_staff and (user.is_manager or user.role == "lead"):
+        items.append((reverse("web:dashboard"), _("Dashboard")))
+    items.append((reverse("web:inbox"), _("Notifications")))
+    path = request.path
+    # A page under a section's address (/new/error under /new) is in that section.
+    return [{"url": url, "label": label, "current": path == url or path.startswith(url + "/")} for url, label in items]
+
+
+def frame(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # The admin's and the API's pages, and fragments, have no frame to fill; our error pages may
+    # still be shown there, with an empty bell.
+    if request.path.startswith(("/admin/", "/api/")) or request.headers.get("HX-Request"):
+        return {"nav_items": [], "unread_count": 0, "stream_url": ""}
+    unread = Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count()
+    return {
+        "nav_items": nav_items(request),
+        "unread_count": unread,
+        # The stream process's own address (CORS lets the pages' origin read it), or behind a
+        # proxy the site's own when OTKLIK_STREAM_URL says so.
+        "stream_url": settings.STREAM_URL + reverse("notifications-stream"),
+    }

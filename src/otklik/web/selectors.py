@@ -1,0 +1,411 @@
+"""Reads for the agent's workspace and the supervisor's dashboard, each in a fixed number of queries.
+
+Every list starts from the API's own filtered query (tickets.selectors._filtered, which applies
+tickets.access.visible_tickets), so a page never shows a request the API would not list. The
+workspace adds what the API's list lacks: sort orders other than newest first (keyset cursors over
+(sort value, id), never OFFSET), the queues' own conditions and each row's SLA badge.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from otklik.accounts.models import User
+from otklik.accounts.people import Person, people
+from otklik.accounts.selectors import memberships_of
+from otklik.catalog.reference import Reference, reference
+from otklik.core.clock import now
+from otklik.core.paging import BadCursor
+from otklik.routes.models import PointKind
+from otklik.sla import clockmath as cm
+from otklik.sla.models import Clock, Metric
+from otklik.sla.reference import sla_reference
+from otklik.sla.services import data_of
+from otklik.tickets.access import visible_tickets
+from otklik.tickets.models import Reaction, SlaEvent, Ticket
+from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered
+
+from .badges import Badge, sla_badge
+
+QUEUES = ("mine", "unassigned", "waiting", "at_risk", "breached", "all")
+EXECUTOR_TURN = frozenset({PointKind.NEW, PointKind.IN_WORK})
+SORT_KEYS = ("number", "priority", "due", "updated")
+# Clicking a column sorts it the useful way first: newest, most urgent, soonest due, latest change.
+SORT_DEFAULT_DESC = {"number": True, "priority": False, "due": False, "updated": True}
+
+
+# --- the queues ---------------------------------------------------------------------------
+
+
+def my_groups(user: User) -> frozenset[int]:
+    """The groups whose unassigned requests are this person's to pick up. A manager in no group
+    answers for all of them."""
+    groups = memberships_of(user).groups
+    if not groups and user.is_manager:
+        return frozenset(g.pk for g in reference().groups.values() if g.is_active)
+    return groups
+
+
+def points_of_kinds(ref: Reference, kinds: Iterable[str]) -> list[int]:
+    wanted = set(kinds)
+    return sorted(p.pk for p in ref.points.values() if p.kind in wanted)
+
+
+def point_by_state(ref: Reference, state: str) -> int | None:
+    """A route point named "route:point" (the dashboard's by-point figures link to one point,
+    which a bare point code cannot: "new" is every route's first point and a kind as well)."""
+    route_code, _sep, point_code = state.partition(":")
+    for p in ref.points.values():
+        if p.code == point_code and p.route.code == route_code:
+            return p.pk
+    return None
+
+
+def breach_since(which: str, moment: dt.datetime) -> dt.datetime:
+    """The start of today or of this week (Monday) in the service's time zone."""
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(moment, tz).date()
+    if which == "week":
+        day -= dt.timedelta(days=day.weekday())
+    return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def breach_records(since: dt.datetime) -> QuerySet[Reaction]:
+    # SLA ledger records are the system's (no actor): the (actor, created_at) index finds them.
+    return Reaction.objects.filter(actor__isnull=True, sla_event=SlaEvent.BREACHED, created_at__gte=since)
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What a queue page asks for, already checked: the queue, the form's filters and the sort."""
+
+    queue: str = "mine"
+    q: str = ""
+    type: str = ""
+    priority: str = ""
+    group: str = ""
+    state: str = ""  # "" = the queue's own default; "any", open, closed, a kind, a point code, route:point
+    executor: str = ""
+    breach: str = ""  # today | week: requests with a breach recorded since then
+    sort: str = "-number"
+
+
+def queue_default_state(queue: str) -> str:
+    return "any" if queue == "all" else "open"
+
+
+def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """The requests of the queue with the filters, visible to `user` (the API's own rules)."""
+    ref = reference()
+    moment = moment or now()
+    state = query.state or queue_default_state(query.queue)
+    point_id = point_by_state(ref, state) if ":" in state else None
+    filters = TicketFilters(
+        state=None if state == "any" or ":" in state else state,
+        type=query.type or None,
+        group=query.group or None,
+        priority=query.priority or None,
+        executor=query.executor or None,
+        breached=True if query.queue == "breached" else None,
+        at_risk=True if query.queue == "at_risk" else None,
+        q=query.q or None,
+    )
+    qs = _filtered(user, filters)
+    if ":" in state:
+        qs = qs.filter(point_id=point_id or 0)
+    if query.queue == "mine":
+        qs = qs.filter(executor_id=user.pk)
+    elif query.queue == "unassigned":
+        qs = qs.filter(executor__isnull=True, group_id__in=sorted(my_groups(user)))
+    elif query.queue == "waiting":
+        # The request waits for its executor, not for the initiator's answer or confirmation.
+        qs = qs.filter(executor_id=user.pk, point_id__in=points_of_kinds(ref, EXECUTOR_TURN))
+    if query.breach in ("today", "week"):
+        qs = qs.filter(pk__in=breach_records(breach_since(query.breach, moment)).values("ticket_id"))
+    return qs
+
+
+# --- sorting and keyset cursors -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str = "number"
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, value: str | None) -> Sort:
+        text = (value or "").strip()
+        key = text.lstrip("-")
+        if key not in SORT_KEYS:
+            return cls()
+        return cls(key, text.startswith("-"))
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+    def toggled(self, key: str) -> Sort:
+        """The order a click on column `key` asks for: the other way round when it is the current
+        column, else that column's useful way."""
+        if key == self.key:
+            return Sort(key, not self.descending)
+        return Sort(key, SORT_DEFAULT_DESC[key])
+
+
+def _sort_column(sort: Sort) -> str:
+    """The column a sort orders by."""
+    # Numbers run per type (ERR-…, REQ-…): the filing order (id) is their order within each type
+    # and the one order across types that an index serves.
+    return {"number": "pk", "priority": "priority_id", "due": "sla_due_at", "updated": "updated_at"}[sort.key]
+
+
+def _sort_value(sort: Sort, row: TicketRow) -> Any:
+    if sort.key == "number":
+        return row.pk
+    if sort.key == "priority":
+        return row.priority.rank
+    return row.sla_due_at if sort.key == "due" else row.updated_at
+
+
+def encode_cursor(sort: Sort, row: TicketRow) -> str:
+    value = _sort_value(sort, row)
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    payload = {"s": sort.param, "v": value, "id": row.pk}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, int]:
+    """(sort value, id) of the last row seen. A cursor of another sort order is refused."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        last_id, value = data["id"], data["v"]
+        if data["s"] != sort.param or not isinstance(last_id, int) or last_id < 0:
+            raise ValueError
+        if sort.key in ("due", "updated"):
+            if value is not None or sort.key != "due":  # only a deadline may be missing
+                value = dt.datetime.fromisoformat(value)
+                if timezone.is_naive(value):
+                    raise ValueError
+        elif not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError
+        return value, last_id
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise BadCursor(f"cursor {cursor!r} is not one this page gave out") from None
+
+
+def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | None) -> list[QuerySet[Ticket]]:
+    """The ordered queries a page reads from, in turn, past the cursor. Each walks an index rather
+    than sorting every matching request: by priority, one query per rank (a handful) in id order;
+    by deadline, the requests with one (the partial index on it), then those with none by id."""
+    column = _sort_column(sort)
+    op = "lt" if sort.descending else "gt"
+    by_id = "-pk" if sort.descending else "pk"
+    value, last_id = decode_cursor(sort, cursor) if cursor else (None, None)
+    if column == "pk":
+        return [(qs.filter(**{f"pk__{op}": last_id}) if cursor else qs).order_by(by_id)]
+    if sort.key == "priority":
+        ranks: dict[int, list[int]] = {}
+        for pk, priority in ref.priorities.items():
+            ranks.setdefault(priority.rank, []).append(pk)
+        out = []
+        for rank in sorted(ranks, reverse=sort.descending):
+            part = qs.filter(priority_id__in=sorted(ranks[rank]))
+            if cursor and rank == value:
+                part = part.filter(**{f"pk__{op}": last_id})
+            elif cursor and (rank < value if not sort.descending else rank > value):
+                continue  # pages already shown
+            out.append(part.order_by(by_id))
+        return out
+    ordered = F(column).desc() if sort.descending else F(column).asc()
+    after = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": last_id}) if value is not None else Q()
+    if sort.key != "due":
+        return [qs.filter(after).order_by(ordered, by_id)]
+    undated = qs.filter(sla_due_at__isnull=True)
+    if cursor and value is None:  # already among the requests with no deadline
+        return [undated.filter(**{f"pk__{op}": last_id}).order_by(by_id)]
+    return [qs.filter(after, sla_due_at__isnull=False).order_by(ordered, by_id), undated.order_by(by_id)]
+
+
+def _row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
+    v = dict(zip(LIST_COLUMNS, values, strict=True))
+    return TicketRow(
+        pk=v["id"],
+        number=v["number"],
+        request_type=ref.types[v["request_type_id"]],
+        point=ref.points[v["point_id"]],
+        is_open=v["is_open"],
+        subject=v["subject"],
+        initiator_id=v["initiator_id"],
+        executor_id=v["executor_id"],
+        group=ref.groups[v["group_id"]],
+        priority=ref.priorities[v["priority_id"]],
+        category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
+        version=v["version"],
+        created_at=v["created_at"],
+        updated_at=v["updated_at"],
+        sla_due_at=v["sla_due_at"],
+        sla_breached=v["sla_breached"],
+    )
+
+
+@dataclass
+class QueueRow:
+    ticket: TicketRow
+    executor: Person | None
+    badge: Badge | None
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    moment: dt.datetime
+
+
+def queue_page(
+    user: User, query: QueueQuery, *, cursor: str | None = None, limit: int = 25, moment: dt.datetime | None = None
+) -> QueuePage:
+    """One page of a queue: one query for the requests (two at the turn from dated to undated by
+    deadline), one for their clocks, at most one for the executors' names (cached)."""
+    ref = reference()
+    moment = moment or now()
+    sort = Sort.parse(query.sort)
+    tickets: list[TicketRow] = []
+    for qs in _segments(queue_queryset(user, query, moment=moment), sort, ref, cursor):
+        wanted = limit + 1 - len(tickets)  # one more than a page: is there a next one?
+        tickets += [_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
+        if len(tickets) > limit:
+            break
+    next_cursor = encode_cursor(sort, tickets[limit - 1]) if len(tickets) > limit else None
+    tickets = tickets[:limit]
+    names = people(t.executor_id for t in tickets)
+    badges = sla_badges(tickets, moment)
+    rows = [QueueRow(t, names.get(t.executor_id) if t.executor_id else None, badges.get(t.pk)) for t in tickets]
+    return QueuePage(rows, next_cursor, moment)
+
+
+def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge | None]:
+    """Each request's badge from its clocks: one query for the page, the arithmetic in memory with
+    the calendars of the SLA snapshot (as the API's detail computes its targets)."""
+    if not tickets:
+        return {}
+    sref = sla_reference()
+    active = (cm.RUNNING, cm.PAUSED, cm.BREACHED)
+    clocks: dict[int, list[tuple[str, cm.ClockData, cm.Calendar]]] = {}
+    # A closed request owes nothing more: only a missed target is still worth saying.
+    open_ids = [t.pk for t in tickets if t.is_open]
+    # No ordering: the model's own ("ticket", "id") would join the requests' table for nothing.
+    for row in Clock.objects.filter(ticket_id__in=open_ids, state__in=active).order_by() if open_ids else ():
+        name = capfirst(str(Metric(row.metric).label)) if row.metric in Metric.values else row.metric
+        clocks.setdefault(row.ticket_id, []).append((name, data_of(row), sref.calendar(row.calendar_id)))
+    return {t.pk: sla_badge(clocks.get(t.pk, []), breached=t.sla_breached, moment=moment) for t in tickets}
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+def breached_q(moment: dt.datetime) -> Q:
+    """The API list's `breached` condition (tickets.selectors._filtered)."""
+    return Q(sla_breached=True) | Q(sla_due_at__lte=moment)
+
+
+def at_risk_q(moment: dt.datetime) -> Q:
+    """The API list's `at_risk` condition (tickets.selectors._filtered)."""
+    return Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
+
+
+@dataclass
+class Tally:
+    open: int = 0
+    at_risk: int = 0
+    breached: int = 0
+    unassigned: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.open += other.open
+        self.at_risk += other.at_risk
+        self.breached += other.breached
+        self.unassigned += other.unassigned
+
+
+@dataclass
+class Figures:
+    moment: dt.datetime
+    total: Tally = field(default_factory=Tally)
+    by_point: list[tuple[Any, Tally]] = field(default_factory=list)  # (route point, tally)
+    by_group: list[tuple[Any, Tally]] = field(default_factory=list)  # (support group, tally)
+    agents: list[tuple[Person, Tally]] = field(default_factory=list)
+    breaches_today: int = 0
+    breaches_week: int = 0
+
+
+def may_supervise(user: User) -> bool:
+    return user.is_support_staff and (user.is_manager or user.role == "lead")
+
+
+def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figures:
+    """Open requests by point, group and executor, at risk and breached now, and the breaches
+    recorded today and this week, over the requests `user` may see. Three queries, whatever the
+    number of requests (people's names come from their cache)."""
+    ref = reference()
+    moment = moment or now()
+    figures = Figures(moment)
+    visible = visible_tickets(user, Ticket.objects.filter(is_open=True))
+    cells = (
+        visible.order_by()
+        .values_list("point_id", "group_id", "executor_id")
+        .annotate(
+            n=Count("pk"),
+            risky=Count("pk", filter=at_risk_q(moment)),
+            late=Count("pk", filter=breached_q(moment)),
+        )
+    )
+    by_point: dict[int, Tally] = {}
+    by_group: dict[int, Tally] = {}
+    by_agent: dict[int, Tally] = {}
+    for point_id, group_id, executor_id, n, risky, late in cells:
+        tally = Tally(n, risky, late, 0 if executor_id else n)
+        figures.total.add(tally)
+        by_point.setdefault(point_id, Tally()).add(tally)
+        by_group.setdefault(group_id, Tally()).add(tally)
+        if executor_id:
+            by_agent.setdefault(executor_id, Tally()).add(tally)
+    # Every group and agent in the supervisor's care is listed, idle ones too.
+    groups = {g.pk for g in ref.groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).groups)
+    for group_id in groups:
+        by_group.setdefault(group_id, Tally())
+    for user_id, mem in ref.memberships.items():
+        if mem.groups & groups:
+            by_agent.setdefault(user_id, Tally())
+    figures.by_point = sorted(
+        ((ref.points[pk], t) for pk, t in by_point.items() if pk in ref.points),
+        key=lambda item: (item[0].route.code, item[0].order, item[0].pk),
+    )
+    figures.by_group = sorted(
+        ((ref.groups[pk], t) for pk, t in by_group.items() if pk in ref.groups), key=lambda item: item[0].code
+    )
+    names = people(by_agent)
+    figures.agents = sorted(
+        ((names[pk], t) for pk, t in by_agent.items() if pk in names and names[pk].is_support_staff),
+        key=lambda item: (-item[1].open, item[0].display_name),
+    )
+    records = breach_records(breach_since("week", moment))
+    if not user.is_manager:
+        records = records.filter(ticket_id__in=visible_tickets(user).values("pk"))
+    today = breach_since("today", moment)
+    counts = records.aggregate(week=Count("pk"), today=Count("pk", filter=Q(created_at__gte=today)))
+    figures.breaches_today, figures.breaches_week = counts["today"], counts["week"]
+    return figures

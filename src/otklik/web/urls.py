@@ -1,0 +1,40 @@
+"""The pages: the initiator's portal, the agent's workspace, the supervisor's dashboard, the
+notification centre and the person's settings."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import auth, dashboard, home, inbox, portal, queue, settings, ticket
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login", auth.login, name="login"),
+    path("logout", auth.logout, name="logout"),
+    path("language", auth.language, name="language"),
+    path("settings", settings.page, name="settings"),
+    # The portal (everyone files and follows their own requests)
+    path("my", portal.my_requests, name="portal"),
+    path("new", portal.new_request, name="new"),
+    path("new/<str:type_code>", portal.new_request_form, name="new-form"),
+    path("new/<str:type_code>/category", portal.category_hint, name="category-hint"),
+    # One request's page, for everyone who may see it (actions by role and route)
+    path("requests/<str:number>", ticket.page, name="ticket"),
+    path("requests/<str:number>/comment", ticket.comment, name="ticket-comment"),
+    path("requests/<str:number>/transition", ticket.transition, name="ticket-transition"),
+    path("requests/<str:number>/assign", ticket.assign, name="ticket-assign"),
+    path("requests/<str:number>/watchers", ticket.watchers, name="ticket-watchers"),
+    path("requests/<str:number>/attachments", ticket.attach, name="ticket-attach"),
+    path("requests/<str:number>/attachments/<int:attachment_id>", ticket.download, name="ticket-download"),
+    # The agent's workspace and the supervisor's dashboard
+    path("work", queue.page, name="queue"),
+    path("work/rows", queue.rows, name="queue-rows"),
+    path("dashboard", dashboard.page, name="dashboard"),
+    path("dashboard/figures", dashboard.figures, name="dashboard-figures"),
+    # The notification centre
+    path("inbox", inbox.page, name="inbox"),
+    path("inbox/<int:notification_id>/read", inbox.read, name="inbox-read"),
+    path("inbox/read-all", inbox.read_all, name="inbox-read-all"),
+]

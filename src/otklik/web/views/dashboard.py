@@ -1,0 +1,103 @@
+"""The supervisor's dashboard (leads, managers, administrators): open requests by route point and by
+group, at risk and breached now, the breaches recorded today and this week, each agent's load.
+Every figure links to the workspace list behind it; `/dashboard/figures` serves the figures alone,
+refreshed by htmx every 15 seconds. A lead sees what the API shows them (their groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from otklik.core.i18n import localized
+from otklik.web.fragments import fragment_login_required
+from otklik.web.selectors import Tally, dashboard_figures, may_supervise
+
+
+def work_url(**params: str) -> str:
+    """The workspace list behind a figure."""
+    return f"{reverse('web:queue')}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def _cells(tally: Tally, *, state: str = "open", unassigned: bool = False, **scope: str) -> list[dict[str, Any]]:
+    """One row of a table: open, (unassigned,) at risk and breached, each with its list."""
+    cells = [{"label": _("Open"), "value": tally.open, "url": work_url(queue="all", state=state, **scope)}]
+    if unassigned:
+        url = work_url(queue="all", state=state, executor="none", **scope)
+        cells.append({"label": _("Unassigned"), "value": tally.unassigned, "url": url})
+    # The at-risk and breached queues hold open requests only, as these counts do.
+    keep = {"state": state} if state != "open" else {}
+    cells.append({"label": _("At risk"), "value": tally.at_risk, "url": work_url(queue="at_risk", **keep, **scope)})
+    cells.append({"label": _("Breached"), "value": tally.breached, "url": work_url(queue="breached", **keep, **scope)})
+    return cells
+
+
+def _table(key: str, title: str, first: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    headers = [c["label"] for c in rows[0]["cells"]] if rows else []
+    return {"id": f"dash-{key}", "title": title, "first": first, "headers": headers, "rows": rows}
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    figures = dashboard_figures(request.user)
+    total = figures.total
+    points = [
+        {
+            "label": f"{localized(point.route, 'name')} · {point.name}",
+            "cells": _cells(tally, state=f"{point.route.code}:{point.code}"),
+        }
+        for point, tally in figures.by_point
+    ]
+    groups = [
+        {"label": str(group), "cells": _cells(tally, unassigned=True, group=group.code)}
+        for group, tally in figures.by_group
+    ]
+    agents = [
+        {"label": person.display_name, "cells": _cells(tally, executor=person.username)}
+        for person, tally in figures.agents
+    ]
+    headline = [
+        {"label": _("Open requests"), "value": total.open, "url": work_url(queue="all", state="open"), "tone": ""},
+        {"label": _("At risk now"), "value": total.at_risk, "url": work_url(queue="at_risk"), "tone": "warn"},
+        {"label": _("Breached now"), "value": total.breached, "url": work_url(queue="breached"), "tone": "bad"},
+        {
+            "label": _("Breaches today"),
+            "value": figures.breaches_today,
+            "url": work_url(queue="all", breach="today"),
+            "tone": "bad",
+        },
+        {
+            "label": _("Breaches this week"),
+            "value": figures.breaches_week,
+            "url": work_url(queue="all", breach="week"),
+            "tone": "bad",
+        },
+    ]
+    tables = [
+        _table("points", _("Open requests by stage"), _("Stage"), points),
+        _table("groups", _("Open requests by group"), _("Group"), groups),
+        _table("agents", _("Agents' load"), _("Agent"), agents),
+    ]
+    return {"figures": figures, "headline": headline, "tables": tables}
+
+
+def _require_supervisor(request: HttpRequest) -> None:
+    if not may_supervise(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def page(request: HttpRequest) -> HttpResponse:
+    _require_supervisor(request)
+    return render(request, "web/dashboard/page.html", _context(request))
+
+
+@fragment_login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    _require_supervisor(request)
+    return render(request, "web/dashboard/figures.html", _context(request))

@@ -1,0 +1,227 @@
+"""The agent's workspace: the queues (my work, my groups' unassigned, waiting for my reaction, at
+risk, breached, all visible), each sortable, filterable, searchable and keyset-paginated, each row
+with its SLA badge. `/work/rows` serves the rows alone, for htmx: the filter form, the sort and
+page links, and the refresh every 30 seconds that keeps the badges current."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otklik.accounts.models import User
+from otklik.accounts.people import people
+from otklik.catalog.reference import reference
+from otklik.core.i18n import localized
+from otklik.core.paging import BadCursor
+from otklik.routes.models import PointKind
+from otklik.web.fragments import fragment_login_required
+from otklik.web.selectors import QUEUES, QueueQuery, Sort, my_groups, queue_default_state, queue_page
+
+TITLES = {
+    "mine": gettext_lazy("My work"),
+    "unassigned": gettext_lazy("My groups' unassigned"),
+    "waiting": gettext_lazy("Waiting for my reaction"),
+    "at_risk": gettext_lazy("At risk"),
+    "breached": gettext_lazy("Breached"),
+    "all": gettext_lazy("All visible"),
+}
+BREACH_NOTES = {
+    "today": gettext_lazy("Only requests with a target missed today."),
+    "week": gettext_lazy("Only requests with a target missed this week."),
+}
+FILTERS = ("q", "type", "priority", "group", "state", "executor")
+ROWS_ID = "queue-rows"  # the polled element: its refreshes are not new history entries
+
+
+class QueueForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Subject or number"),
+        widget=forms.TextInput(attrs={"type": "search", "data-shortcut": "/"}),
+    )
+    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
+    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    executor = forms.CharField(label=gettext_lazy("Executor"), max_length=150, required=False, widget=forms.Select)
+
+    def __init__(self, data: Any, *, user: User) -> None:
+        super().__init__(data, label_suffix="")
+        ref = reference()
+        by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))
+        self.fields["type"].choices = [("", _("Any type")), *((t.code, t.name) for t in by_order if t.is_active)]
+        self.fields["priority"].choices = [
+            ("", _("Any priority")),
+            *((p.code, p.name) for p in ref.priorities.values() if p.is_active),
+        ]
+        groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: g.code)
+        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        routes = sorted(ref.routes.values(), key=lambda r: r.code)
+        by_route = [
+            (
+                localized(route, "name"),
+                [
+                    (f"{route.code}:{p.code}", p.name)
+                    for p in sorted(ref.points.values(), key=lambda p: (p.order, p.pk))
+                    if p.route_id == route.pk
+                ],
+            )
+            for route in routes
+        ]
+        self.fields["state"].choices = [
+            ("any", _("Any state")),
+            ("open", _("Open")),
+            ("closed", _("Closed")),
+            # "closed" is the kind of the closing points and the state above alike: listed once.
+            (_("Stage kind"), [(k.value, capfirst(k.label)) for k in PointKind if k != PointKind.CLOSED]),
+            *by_route,
+        ]
+        self.fields["executor"].widget.choices = _executor_choices(user, data.get("executor", ""))
+
+    def mark_errors(self) -> None:
+        """Point each field with an error at its message, for screen readers."""
+        for name in self.errors:
+            if name in self.fields:
+                described = f"id_{name}-error" + (f" id_{name}_helptext" if self.fields[name].help_text else "")
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
+
+
+def _executor_choices(user: User, current: str) -> list[tuple[str, str]]:
+    """Anyone, nobody, me, and the people of my groups (everyone in support for a manager)."""
+    ref = reference()
+    groups = my_groups(user)
+    ids = [pk for pk, mem in ref.memberships.items() if mem.groups & groups and pk != user.pk]
+    names = people(ids)
+    staff = sorted((p for p in names.values() if p.is_active and p.is_support_staff), key=lambda p: p.display_name)
+    choices = [("", _("Anyone")), ("none", _("Unassigned")), ("me", _("Me"))]
+    choices += [(p.username, p.display_name) for p in staff]
+    if current and current not in {value for value, _label in choices}:
+        choices.append((current, current))  # a link from the dashboard may name someone else
+    return choices
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_support_staff:
+        raise PermissionDenied
+
+
+def _params(query: QueueQuery, **changes: str) -> str:
+    values = {
+        "queue": query.queue,
+        "q": query.q,
+        "type": query.type,
+        "priority": query.priority,
+        "group": query.group,
+        "state": query.state,
+        "executor": query.executor,
+        "breach": query.breach,
+        "sort": query.sort,
+        "cursor": "",
+        **changes,
+    }
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+def _read(request: HttpRequest) -> tuple[QueueQuery, QueueForm, str | None]:
+    """The query from the GET parameters: unknown values fall back to the defaults (and a wrong
+    filter is said next to its field), so any URL shows a page."""
+    get = request.GET
+    queue = get.get("queue", "")
+    queue = queue if queue in QUEUES else "mine"
+    data = get.copy()
+    data["state"] = get.get("state") or queue_default_state(queue)
+    form = QueueForm(data, user=request.user)
+    form.is_valid()
+    form.mark_errors()
+    clean = {name: (form.cleaned_data.get(name) or "").strip() for name in FILTERS}
+    breach = get.get("breach", "")
+    query = QueueQuery(
+        queue=queue,
+        breach=breach if breach in BREACH_NOTES else "",
+        sort=Sort.parse(get.get("sort")).param,
+        **clean,
+    )
+    return query, form, get.get("cursor") or None
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    query, form, cursor = _read(request)
+    try:
+        page = queue_page(request.user, query, cursor=cursor)
+    except BadCursor:
+        cursor = None  # a stale or edited link: its first page rather than an error
+        page = queue_page(request.user, query)
+    work, rows = reverse("web:queue"), reverse("web:queue-rows")
+    sort = Sort.parse(query.sort)
+    columns = []
+    for key, label, sortable in (
+        ("number", _("Number"), True),
+        ("subject", _("Subject"), False),
+        ("type", _("Type"), False),
+        ("priority", _("Priority"), True),
+        ("state", _("State"), False),
+        ("group", _("Group"), False),
+        ("executor", _("Executor"), False),
+        ("due", _("SLA"), True),
+        ("updated", _("Updated"), True),
+    ):
+        column: dict[str, Any] = {"key": key, "label": label, "sortable": sortable}
+        if sortable:
+            params = _params(query, sort=sort.toggled(key).param)
+            column.update(url=f"{work}?{params}", rows_url=f"{rows}?{params}")
+            if key == sort.key:
+                column["aria_sort"] = "descending" if sort.descending else "ascending"
+        columns.append(column)
+    here = _params(query, cursor=cursor or "")
+    context = {
+        "title": TITLES[query.queue],
+        "query": query,
+        "form": form,
+        "page": page,
+        "columns": columns,
+        "queues": [
+            {"title": TITLES[code], "url": f"{work}?queue={code}", "current": code == query.queue} for code in QUEUES
+        ],
+        "breach_note": BREACH_NOTES.get(query.breach, ""),
+        "without_breach_url": f"{work}?{_params(query, breach='')}",
+        "cursor": cursor,
+        "here": here,
+        "rows_url": f"{rows}?{here}",
+        "first_url": f"{work}?{_params(query)}",
+        "first_rows_url": f"{rows}?{_params(query)}",
+        "rows_id": ROWS_ID,
+    }
+    if page.next_cursor:
+        following = _params(query, cursor=page.next_cursor)
+        context.update(next_url=f"{work}?{following}", next_rows_url=f"{rows}?{following}")
+    return context
+
+
+@login_required
+def page(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    return render(request, "web/queue/page.html", _context(request))
+
+
+@fragment_login_required
+def rows(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    context = _context(request)
+    response = render(request, "web/queue/rows.html", context)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Trigger") != ROWS_ID:
+        # The filter form, a sort or a page link: the address bar shows the page they lead to
+        # (a reload or a shared link gives the same list); the periodic refresh does not.
+        response["HX-Push-Url"] = f"{reverse('web:queue')}?{context['here']}"
+    return response

@@ -1,0 +1,253 @@
+"""The person's settings: language, time zone, which notifications reach them where, quiet hours
+and the digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.conf import settings as django_settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from otklik.accounts.models import validate_time_zone
+from otklik.core.clock import now
+from otklik.core.errors import Invalid
+from otklik.notify.models import Channel, Digest
+from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
+
+# The zones most of our people live in (Russia west to east, then neighbours and a few others);
+# any other IANA name can be typed in.
+COMMON_ZONES = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+    "Europe/Minsk",
+    "Asia/Almaty",
+    "Asia/Tashkent",
+    "Asia/Tbilisi",
+    "Asia/Yerevan",
+    "Asia/Baku",
+    "Europe/Istanbul",
+    "Asia/Dubai",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "UTC",
+)
+OTHER = "other"
+# The grid's columns; the calendar-task channel has only the task event in its column.
+CHANNELS = (Channel.INAPP, Channel.EMAIL, Channel.SMS, Channel.MESSENGER, Channel.TASK)
+TIME_FORMAT = "%H:%M"
+
+
+def _zone_label(name: str, moment: dt.datetime) -> str:
+    offset = moment.astimezone(zoneinfo.ZoneInfo(name)).strftime("%z")
+    return f"{name} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(format=TIME_FORMAT, attrs={"type": "time"})
+
+
+class SettingsForm(forms.Form):
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=[("ru", "Русский"), ("en", "English")])
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
+    time_zone_other = forms.CharField(
+        label=gettext_lazy("Other time zone"),
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy("When “Other” is chosen above: a name from the IANA list, such as Asia/Almaty."),
+    )
+    quiet_start = forms.TimeField(
+        label=gettext_lazy("Quiet hours from"), required=False, widget=_time_input(), input_formats=[TIME_FORMAT]
+    )
+    quiet_end = forms.TimeField(
+        label=gettext_lazy("Quiet hours until"), required=False, widget=_time_input(), input_formats=[TIME_FORMAT]
+    )
+    digest = forms.ChoiceField(
+        label=gettext_lazy("Digest"),
+        required=False,
+        choices=[
+            (Digest.OFF, gettext_lazy("No digest: each message on its own")),
+            (Digest.HOURLY, gettext_lazy("Hourly")),
+            (Digest.DAILY, gettext_lazy("Daily")),
+        ],
+        help_text=gettext_lazy("Low-importance messages are gathered into one message."),
+    )
+    digest_time = forms.TimeField(
+        label=gettext_lazy("Daily digest at"), required=False, widget=_time_input(), input_formats=[TIME_FORMAT]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        moment = now()
+        self.fields["time_zone"].choices = [
+            *((name, _zone_label(name, moment)) for name in COMMON_ZONES),
+            (OTHER, _("Other (type it below)")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen, typed = data.get("time_zone"), (data.get("time_zone_other") or "").strip()
+        if chosen == OTHER:
+            if not typed:
+                self.add_error("time_zone_other", _("Type the time zone's name, such as Asia/Almaty."))
+            else:
+                try:
+                    validate_time_zone(typed)
+                    data["zone"] = typed
+                except ValidationError:
+                    self.add_error("time_zone_other", _("There is no time zone “%(name)s”.") % {"name": typed})
+        elif chosen:
+            if typed and typed != chosen:
+                self.add_error("time_zone_other", _("Choose “Other” in the list above to use this zone, or clear it."))
+            data["zone"] = chosen
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if (start is None) != (end is None) and "quiet_start" not in self.errors and "quiet_end" not in self.errors:
+            self.add_error(
+                "quiet_end" if end is None else "quiet_start", _("Give both ends of the quiet hours, or neither.")
+            )
+        elif start is not None and start == end:
+            self.add_error("quiet_end", _("The quiet hours cannot end when they start."))
+        return data
+
+
+def _initial(user: Any) -> dict[str, Any]:
+    schedule = schedule_of(user.pk)
+    common = user.time_zone in COMMON_ZONES
+    return {
+        "language": user.language,
+        "time_zone": user.time_zone if common else OTHER,
+        "time_zone_other": "" if common else user.time_zone,
+        "quiet_start": schedule["quiet_start"],
+        "quiet_end": schedule["quiet_end"],
+        "digest": schedule["digest"],
+        "digest_time": schedule["digest_time"],
+    }
+
+
+def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, Any]]:
+    """One row per event, one cell per channel column (None where the event has no such channel);
+    after a failed save the boxes show what was sent, not what is stored."""
+    rows = []
+    for event in choices:
+        by_channel = {c["channel"]: c for c in event["channels"]}
+        cells = []
+        for channel in CHANNELS:
+            choice = by_channel.get(channel)
+            if choice is None:
+                cells.append(None)
+                continue
+            name = f"pref-{event['event']}-{channel}"
+            checked = choice["enabled"] if posted is None or choice["mandatory"] else name in posted
+            cells.append({**choice, "name": name, "checked": checked, "label": Channel(channel).label})
+        rows.append({"event": event["event"], "name": event["name"], "cells": cells})
+    return rows
+
+
+def _changes(choices: list[dict[str, Any]], posted: Any) -> list[tuple[str, str, bool]]:
+    """Only what the person changed: an untouched choice keeps following the rules' defaults (and
+    a mandatory one, shown disabled, is never sent)."""
+    out = []
+    for event in choices:
+        for choice in event["channels"]:
+            if choice["mandatory"]:
+                continue
+            wanted = f"pref-{event['event']}-{choice['channel']}" in posted
+            if wanted != choice["enabled"]:
+                out.append((event["event"], choice["channel"], wanted))
+    return out
+
+
+def _unreachable(user: Any) -> list[str]:
+    notes = []
+    if not user.email:
+        notes.append(_("You have no e-mail address in your profile: e-mail and calendar tasks cannot reach you."))
+    if not user.phone:
+        notes.append(_("You have no phone number in your profile: SMS cannot reach you."))
+    if not user.messenger:
+        notes.append(_("You have no messenger address in your profile: messenger messages cannot reach you."))
+    return notes
+
+
+def _save(user: Any, form: SettingsForm, changes: list[tuple[str, str, bool]]) -> None:
+    data = form.cleaned_data
+
+    def hhmm(value: dt.time | None) -> str | None:
+        return value.strftime(TIME_FORMAT) if value else None
+
+    with transaction.atomic():
+        user.language = data["language"]
+        user.time_zone = data["zone"]
+        user.save(update_fields=["language", "time_zone"])
+        if changes:
+            preferences_set(user_id=user.pk, choices=changes)
+        schedule_set(
+            user_id=user.pk,
+            quiet_start=hhmm(data["quiet_start"]),
+            quiet_end=hhmm(data["quiet_end"]),
+            digest=data.get("digest") or Digest.OFF,
+            digest_time=hhmm(data["digest_time"]),
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    choices = preferences_of(user.pk)
+    status = 200
+    if request.method == "POST":
+        form = SettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                _save(user, form, _changes(choices, request.POST))
+            except Invalid as exc:  # the services' own checks, should the form have let something by
+                user.refresh_from_db(fields=["language", "time_zone"])  # rolled back: not half-changed here either
+                for field, message in (exc.errors or {}).items():
+                    form.add_error(field if field in form.fields else None, str(message))
+            else:
+                language = form.cleaned_data["language"]
+                with translation.override(language):  # the next page is already in the new language
+                    messages.success(request, _("Settings saved."))
+                response = HttpResponseRedirect(reverse("web:settings"))
+                response.set_cookie(
+                    django_settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+                )
+                return response
+        status = 400
+        grid = _grid(choices, request.POST)
+    else:
+        form = SettingsForm(initial=_initial(user))
+        grid = _grid(choices, None)
+    context = {
+        "form": form,
+        "grid": grid,
+        "channels": [Channel(c).label for c in CHANNELS],
+        "unreachable": _unreachable(user),
+        "now": now(),
+        "other": OTHER,
+    }
+    return render(request, "web/settings/page.html", context, status=status)

@@ -1,0 +1,527 @@
+"""One request's page, for everyone who may see it: the header with the SLA, the fields and files,
+the per-stage log, and the actions the viewer may take.
+
+Reads go through the tickets selectors and the access gate, writes through the services, so the
+page allows exactly what the API allows. A refusal is shown next to the form that caused it (the
+page re-rendered with 400/403/409), a success redirects back to the page with a message (PRG).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from otklik.accounts.models import User
+from otklik.accounts.people import Person, people
+from otklik.catalog.formfields import parse_choices
+from otklik.catalog.reference import Reference, reference
+from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.i18n import localized
+from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
+from otklik.sla.models import Clock, ClockState, Metric
+from otklik.sla.selectors import sla_targets
+from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, can_see, may_participate
+from otklik.tickets.attachments import access_attachment, attachment_add
+from otklik.tickets.models import Attachment, Event, Reaction, SlaEvent, Ticket, Watcher
+from otklik.tickets.selectors import ticket_activity
+from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
+from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
+
+# Who may reassign at all; the service still decides (a member may not move it to another group).
+ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
+MOVERS = {Actor.GROUP_LEAD, Actor.MANAGER}
+REFUSING = {ReactionKind.EXECUTOR_DECLINED, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_WITHDREW}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _ticket(request: HttpRequest, number: str) -> Ticket:
+    """The request if this person may see it; the product's 404 page otherwise (as the API)."""
+    try:
+        return access_ticket(request.user, number)
+    except NotFound:
+        raise Http404 from None
+
+
+def _url(ticket: Ticket) -> str:
+    return reverse("web:ticket", args=[ticket.number])
+
+
+def _name(person: Person | User | None) -> str:
+    return person.display_name if person is not None else "—"
+
+
+def _sla(ticket: Ticket) -> list[dict[str, Any]]:
+    """The targets as the API computes them, with a badge: ok below the policy's warning share,
+    warn from it, bad once breached. One query: the clocks, read here for their warning share."""
+    clocks = list(Clock.objects.filter(ticket_id=ticket.pk))
+    warn = {c.metric: c.warning_percent for c in clocks}
+    states = dict(ClockState.choices)
+    rows = []
+    for target in sla_targets(ticket, clocks=clocks):
+        total = target["target_seconds"] or 1
+        percent = max(0, round(100 * target["used_seconds"] / total))
+        state = target["state"]
+        threshold = warn.get(target["metric"]) or 0
+        if state == ClockState.BREACHED or target["left_seconds"] < 0:
+            colour = "bad"
+        elif state in (ClockState.RUNNING, ClockState.PAUSED) and threshold and percent >= threshold:
+            colour = "warn"
+        elif state == ClockState.CANCELLED:
+            colour = ""
+        else:
+            colour = "ok"
+        left = target["left_seconds"]
+        if state in (ClockState.MET, ClockState.CANCELLED):
+            left_text = ""
+        elif left < 0:
+            left_text = _("Overdue %(time)s") % {"time": duration(left)}
+        else:
+            left_text = _("%(time)s left") % {"time": duration(left)}
+        rows.append(
+            {
+                "name": target["name"],
+                "due_at": target["due_at"],
+                "state": states.get(state, state),
+                "percent": percent,
+                "colour": colour,
+                "left": left_text,
+            }
+        )
+    return rows
+
+
+def _field_value(kind: str, value: Any, choices: str) -> str:
+    if value in (None, ""):
+        return "—"
+    if kind == "bool":
+        return _("Yes") if value else _("No")
+    if kind == "choice":
+        for choice in parse_choices(choices):
+            if choice.value == value:
+                return localized(choice, "label")
+    return str(value)
+
+
+def _fields(ticket: Ticket, ref: Reference) -> list[tuple[str, str]]:
+    """The type's formal fields in their order, then any the type no longer defines."""
+    specs = ref.fields_by_type.get(ticket.request_type_id, [])
+    values = ticket.fields or {}
+    out = [(f.label, _field_value(f.kind, values.get(f.code), f.choices)) for f in specs]
+    known = {f.code for f in specs}
+    out += [(code, str(value)) for code, value in values.items() if code not in known]
+    return out
+
+
+@dataclass
+class Entry:
+    """One line of the timeline, ready to show."""
+
+    at: dt.datetime
+    who: str
+    title: str
+    body: str = ""
+    internal: bool = False
+    sla: bool = False
+    tag: str = ""
+    due: dt.datetime | None = None
+
+
+def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
+    def user(value: Any) -> str:
+        return _name(who.get(value)) if isinstance(value, int) else "—"
+
+    def group(value: Any) -> str:
+        g = ref.groups.get(value) if isinstance(value, int) else None
+        return localized(g, "name") if g is not None else "—"
+
+    def priority(value: Any) -> str:
+        p = ref.priorities_by_code.get(value) if value else None
+        return localized(p, "name") if p is not None else str(value or "—")
+
+    def category(value: Any) -> str:
+        c = ref.categories_by_code.get(value) if value else None
+        return localized(c, "name") if c is not None else str(value or "—")
+
+    return {"executor": user, "group": group, "priority": priority, "category": category}
+
+
+def _entry(r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any]) -> Entry:
+    who = _name(r.actor) if r.actor_id else _("System")
+    entry = Entry(at=r.created_at, who=who, title="", body=r.body, internal=r.internal)
+    if r.event == Event.CREATED:
+        entry.title = _("Filed the request")
+    elif r.event == Event.TRANSITION:
+        label = r.transition.label if r.transition_id else ReactionKind(r.reaction).label
+        stage = r.to_point.name if r.to_point_id else ""
+        entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
+    elif r.event == Event.COMMENT:
+        entry.title = _("Replied")
+    elif r.event == Event.NOTE:
+        entry.title = _("Wrote a note")
+        entry.tag = _("Internal note")
+    elif r.event == Event.ASSIGNMENT:
+        show = names.get(r.field, str)
+        what = _("Support group") if r.field == "group" else _("Executor")
+        entry.title = f"{what}: {show(r.old_value)} → {show(r.new_value)}"
+    elif r.event == Event.FIELD_CHANGE:
+        entry.title = _("Changed %(field)s") % {"field": _field_label(r.field, ticket, ref)}
+        show = names.get(r.field, lambda v: "—" if v in (None, "") else str(v))
+        entry.body = f"{show(r.old_value)} → {show(r.new_value)}"
+    elif r.event == Event.WATCHER:
+        if r.new_value:
+            entry.title = _("Added %(user)s to the watchers") % {"user": r.new_value}
+        else:
+            entry.title = _("Removed %(user)s from the watchers") % {"user": r.old_value}
+    elif r.event == Event.ATTACHMENT:
+        entry.title = _("Attached a file")
+    elif r.event == Event.SLA:
+        entry.sla = True
+        entry.who = _("SLA")
+        metric = dict(Metric.choices).get(r.field, r.field)
+        happened = dict(SlaEvent.choices).get(r.sla_event, r.sla_event)
+        entry.title = _("%(target)s: %(event)s") % {"target": capfirst(metric), "event": happened}
+        info = r.new_value if isinstance(r.new_value, dict) else {}
+        if info.get("due_at"):
+            try:
+                entry.due = dt.datetime.fromisoformat(info["due_at"])
+            except (TypeError, ValueError):
+                entry.due = None
+    else:
+        entry.title = str(r.get_event_display())
+    if r.internal and not entry.tag:
+        entry.tag = _("Internal")
+    return entry
+
+
+def _field_label(code: str, ticket: Ticket, ref: Reference) -> str:
+    if code.startswith("fields."):
+        key = code.removeprefix("fields.")
+        spec = next((f for f in ref.fields_by_type.get(ticket.request_type_id, []) if f.code == key), None)
+        return spec.label if spec is not None else key
+    return {"subject": _("the subject"), "priority": _("the priority"), "category": _("the category")}.get(code, code)
+
+
+def _assigned_ids(records: Iterable[Reaction]) -> set[int]:
+    ids: set[int] = set()
+    for r in records:
+        if r.event == Event.ASSIGNMENT and r.field == "executor":
+            ids.update(v for v in (r.old_value, r.new_value) if isinstance(v, int))
+    return ids
+
+
+def _group_staff(ref: Reference) -> dict[int, list[Person]]:
+    """Each active group's active support staff, by name (memberships from the snapshot)."""
+    who = people(ref.memberships)
+    out: dict[int, list[Person]] = {}
+    for user_id, mem in ref.memberships.items():
+        person = who.get(user_id)
+        if person is None or not person.is_active or not person.is_support_staff:
+            continue
+        for group_id in mem.groups:
+            out.setdefault(group_id, []).append(person)
+    for members in out.values():
+        members.sort(key=lambda p: p.display_name)
+    return out
+
+
+@dataclass
+class Action:
+    """A route transition as the page offers it: a button, or a dialog when it asks for more."""
+
+    code: str
+    label: str
+    comment_required: bool
+    choose_executor: bool
+    danger: bool
+    open: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    draft: str = ""
+    executor: str = ""
+
+    @property
+    def dialog(self) -> bool:
+        return self.comment_required or self.choose_executor
+
+
+def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    ref = reference()
+    staff = user.is_support_staff
+    watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
+    attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
+    if not staff:
+        attachments = [a for a in attachments if not a.internal]
+    records = ticket_activity(user, ticket)
+    if not staff:
+        records = [r for r in records if r.event != Event.SLA]  # the SLA ledger is support's business
+    who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids, *_assigned_ids(records)])
+    names = _change_names(ref, who)
+    timeline = [_entry(r, ticket, ref, names) for r in records]
+
+    failed = extra.pop("failed", None) or {}
+    actions = []
+    for t in available_transitions(user, ticket):
+        action = Action(
+            code=t.code,
+            label=t.label,
+            comment_required=t.comment_required,
+            choose_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
+            danger=t.reaction in REFUSING,
+        )
+        if failed.get("code") == t.code and action.dialog:
+            action.open, action.errors = True, failed["errors"]
+            action.draft, action.executor = failed["comment"], failed["executor"]
+        actions.append(action)
+    if failed and not any(a.open for a in actions) and failed["errors"]:
+        # A plain button, or a step no longer offered: the refusal goes beside the buttons.
+        extra.setdefault("errors", {})["transition"] = " ".join(failed["errors"].values())
+
+    caps = actor_capacities(user, ticket)
+    may_assign = staff and ticket.is_open and bool(caps & ASSIGNERS)
+    needs_staff = may_assign or any(a.choose_executor for a in actions)
+    staff_by_group = _group_staff(ref) if needs_staff else {}
+    groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: localized(g, "name"))
+    watchers = [who[i] for i in watcher_ids if i in who]
+    context = {
+        "ticket": ticket,
+        "type_name": localized(ticket.request_type, "name"),
+        "priority_name": localized(ticket.priority, "name"),
+        "category_name": localized(ticket.category, "name") if ticket.category else "",
+        "group_name": localized(ticket.group, "name"),
+        "initiator": who.get(ticket.initiator_id),
+        "executor": who.get(ticket.executor_id) if ticket.executor_id else None,
+        "watchers": watchers,
+        "watching": user.pk in watcher_ids,
+        "attachments": attachments,
+        "sla": _sla(ticket),
+        "fields": _fields(ticket, ref),
+        "timeline": timeline,
+        "actions": actions,
+        "staff": staff,
+        "participant": may_participate(user, ticket),
+        "may_assign": may_assign,
+        "may_move": may_assign and bool(caps & MOVERS),
+        "groups": [(g.code, localized(g, "name"), staff_by_group.get(g.pk, [])) for g in groups],
+        "group_staff": staff_by_group.get(ticket.group_id, []),
+        "max_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "errors": {},
+        "values": {},
+        "alert": "",
+        "open_dialog": "",
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def page(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    if number != ticket.number:  # an id or a lower-case number: one address per request
+        return HttpResponseRedirect(_url(ticket))
+    return render(request, "web/ticket/page.html", _context(request, ticket))
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
+    """The page as it is now (read again: the refusal may be because it moved on), with the
+    refusal next to the form that caused it."""
+    ticket = _ticket(request, number)
+    status = 400
+    if isinstance(exc, Conflict):
+        # Nothing to correct in the form: the person must look at the request as it is now.
+        status = 409
+        extra["alert"] = _("The request changed meanwhile: reload it and try again.")
+        extra.pop("failed", None)
+        extra.pop("open_dialog", None)
+    elif isinstance(exc, Forbidden):
+        status = 403
+    return render(request, "web/ticket/page.html", _context(request, ticket, **extra), status=status)
+
+
+def _errors(exc: DomainError, fallback: str) -> dict[str, str]:
+    """The service's refusal in words for the person: per field where it names one."""
+    if isinstance(exc, Forbidden):
+        return {fallback: _("You may not do this on this request.")}
+    if isinstance(exc, Conflict):
+        return {}
+    raw = exc.errors if isinstance(exc.errors, dict) else {}
+    out: dict[str, str] = {}
+    for name, message in raw.items():
+        text = str(message)
+        if text in ("is required", "required"):
+            out[name] = {
+                "comment": _("Write a comment: this step needs one."),
+                "body": _("Write the text first."),
+                "executor": _("Choose the executor."),
+            }.get(name, _("This is required."))
+        elif text.startswith("at most"):
+            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
+        elif name == "executor":
+            out[name] = _("Choose a member of the request's support group.")
+        elif name == "group":
+            out[name] = _("There is no such support group.")
+        elif name == "user":
+            out[name] = (
+                _("There is no such user.")
+                if text == "unknown"
+                else _("This person is not of the request's organisation and may not watch it.")
+            )
+        elif name == "file":
+            out[name] = (
+                _("The file is empty.")
+                if text == "empty"
+                else _("The file is larger than the limit of %(mb)s MB.")
+                % {"mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+            )
+        else:
+            out[name] = _("This value is not accepted.")
+    return out or {fallback: _("This is not possible now.")}
+
+
+def _version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1  # never a version: refused as stale
+
+
+def _done(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
+    messages.success(request, text)
+    return HttpResponseRedirect(_url(ticket))
+
+
+def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
+    """After a change the person was allowed to make that took the request out of their sight
+    (moved to another group, stopped watching): say it worked and go to their start page."""
+    fresh = Ticket.objects.filter(pk=ticket.pk).first()
+    if fresh is not None and can_see(request.user, fresh):
+        return _done(request, ticket, text)
+    messages.success(request, text + " " + _("You no longer see this request."))
+    return HttpResponseRedirect(reverse("web:home"))
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    code = request.POST.get("transition", "")
+    comment = request.POST.get("comment", "")
+    executor = request.POST.get("executor", "")
+    label = next((t.label for t in reference().outgoing.get(ticket.point_id, []) if t.code == code), code)
+    try:
+        ticket = ticket_transition(
+            ticket=ticket,
+            actor=request.user,
+            transition_code=code,
+            version=_version(request),
+            comment=comment,
+            executor=executor or None,
+        )
+    except (Invalid, Forbidden, Conflict) as exc:
+        failed = {"code": code, "errors": _errors(exc, "transition"), "comment": comment, "executor": executor}
+        return _refused(request, number, exc, failed=failed)
+    done = _("“%(action)s” done. The request is now: %(state)s.") % {"action": label, "state": ticket.point.name}
+    return _done_maybe_gone(request, ticket, done)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    body = request.POST.get("body", "")
+    internal = bool(request.POST.get("internal"))
+    try:
+        ticket_comment(ticket=ticket, actor=request.user, body=body, internal=internal)
+    except (Invalid, Forbidden) as exc:
+        return _refused(request, number, exc, errors=_errors(exc, "body"), values={"body": body, "internal": internal})
+    return _done(request, ticket, _("The internal note was added.") if internal else _("Your reply was added."))
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    group = request.POST.get("group", "") or None
+    executor = request.POST.get("executor", "") or None
+    try:
+        ticket = ticket_assign(
+            ticket=ticket, actor=request.user, version=_version(request), executor=executor, group_code=group
+        )
+    except (Invalid, Forbidden, Conflict) as exc:
+        # Prefixed: the transition dialogs have an executor field of their own.
+        errors = {f"assign_{k}" if k in ("group", "executor") else "assign": v for k, v in _errors(exc, "").items()}
+        values = {"group": group or "", "executor": executor or ""}
+        return _refused(request, number, exc, errors=errors, values=values, open_dialog="reassign")
+    return _done_maybe_gone(request, ticket, _("The request was reassigned."))
+
+
+@login_required
+@require_POST
+def watchers(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    add = request.POST.get("action", "add") != "remove"
+    user_ref = request.POST.get("user", "").strip() or None
+    try:
+        changed = ticket_watch(ticket=ticket, actor=request.user, user_ref=user_ref, add=add)
+    except (Invalid, Forbidden) as exc:
+        return _refused(request, number, exc, errors=_errors(exc, "user"), values={"user": user_ref or ""})
+    myself = user_ref in (None, request.user.username)
+    if not changed:
+        text = _("Nothing changed.")
+    elif myself:
+        text = _("You now watch the request.") if add else _("You no longer watch the request.")
+    elif add:
+        text = _("%(user)s now watches the request.") % {"user": user_ref}
+    else:
+        text = _("%(user)s no longer watches the request.") % {"user": user_ref}
+    return _done_maybe_gone(request, ticket, text)
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket(request, number)
+    upload = request.FILES.get("file")
+    internal = bool(request.POST.get("internal"))
+    if upload is None:
+        return _refused(request, number, Invalid("no file"), errors={"file": _("Choose a file to attach.")})
+    try:
+        att = attachment_add(ticket=ticket, actor=request.user, upload=upload, internal=internal)
+    except (Invalid, Forbidden) as exc:
+        return _refused(request, number, exc, errors=_errors(exc, "file"))
+    return _done(request, ticket, _("The file %(name)s was attached.") % {"name": att.name})
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """The file itself, to those who may see it (internal files to support only), never rendered
+    by the browser in the site's origin."""
+    ticket = _ticket(request, number)
+    try:
+        att = access_attachment(request.user, ticket, attachment_id)
+        handle = att.file.open("rb")
+    except (NotFound, FileNotFoundError):
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=att.name)
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

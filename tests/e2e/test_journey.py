@@ -1,0 +1,103 @@
+"""The issue's whole journey in two browsers side by side: Ivan files an Error through the portal;
+Alexei (first line) accepts it, starts and resolves it; Ivan rejects the resolution; Alexei
+resolves it again; Ivan confirms. Each side's bell counts up live while the other acts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .server import PLAYWRIGHT_MISSING
+
+sync_api = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING)
+expect, Page = sync_api.expect, sync_api.Page
+
+SUBJECT = "The stock report fails with division by zero"
+
+
+def unread(page: Page) -> int:
+    return int(page.locator("#bell-count").get_attribute("data-count") or 0)
+
+
+def counts_up(page: Page, before: int) -> int:
+    """Waits (without reloading) until the bell shows more than `before`; the new count."""
+    page.wait_for_function(
+        "n => Number(document.getElementById('bell-count').dataset.count) > n", arg=before, timeout=15_000
+    )
+    return unread(page)
+
+
+def act(page: Page, label: str, comment: str | None = None) -> None:
+    """A transition button on the request page; with a comment, through its dialog."""
+    actions = page.locator("#actions")
+    if comment is None:
+        actions.get_by_role("button", name=label, exact=True).click()
+    else:
+        actions.get_by_role("button", name=f"{label}…").click()
+        dialog = page.get_by_role("dialog", name=label)
+        dialog.get_by_label(re.compile(r"^Comment")).fill(comment)
+        dialog.get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("#ticket-alert")).to_have_count(0)
+
+
+def state(page: Page) -> object:
+    return expect(page.locator(".ticket-head"))
+
+
+def test_error_filed_accepted_resolved_rejected_resolved_confirmed(login):
+    ivan = login("initiator")
+    alexei = login("agent")
+
+    # Ivan files an Error: the type first, then its form.
+    ivan.get_by_role("main").get_by_role("link", name="New request").click()
+    ivan.get_by_role("link", name="Error", exact=True).click()
+    ivan.get_by_label("Subject").fill(SUBJECT)
+    ivan.get_by_label("Description").fill("Reports → Stock → Build: an error dialog.")
+    ivan.get_by_label("Steps to reproduce").fill("Open Reports, choose Stock, press Build.")
+    ivan.get_by_label("Category").select_option("accounting")
+    ivan.get_by_role("button", name="File the request").click()
+    expect(ivan).to_have_url(re.compile(r"/requests/ERR-\d{6}$"))
+    number = ivan.url.rsplit("/", 1)[1]
+    expect(ivan.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
+
+    # Alexei finds it among the requests he can see (the demo's first line names its lead the
+    # executor of a new request; any member may accept it, becoming the executor).
+    alexei.get_by_role("link", name="All visible").click()
+    alexei.get_by_role("link", name=number).click()
+    expect(alexei.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
+
+    ivan_bell = unread(ivan)
+    act(alexei, "Accept")
+    state(alexei).to_contain_text("Accepted")
+    ivan_bell = counts_up(ivan, ivan_bell)  # Ivan's page was not reloaded
+    act(alexei, "Start work")
+    state(alexei).to_contain_text("In work")
+    ivan_bell = counts_up(ivan, ivan_bell)
+    act(alexei, "Resolve", comment="The report's empty warehouses are skipped now.")
+    state(alexei).to_contain_text("Resolved")
+    ivan_bell = counts_up(ivan, ivan_bell)
+
+    # Ivan is not satisfied.
+    ivan.reload()
+    state(ivan).to_contain_text("Resolved")
+    expect(ivan.get_by_text("The report's empty warehouses are skipped now.")).to_be_visible()
+    alexei_bell = unread(alexei)
+    act(ivan, "Reject the resolution", comment="Still fails for the Kazan warehouse.")
+    state(ivan).to_contain_text("In work")
+    alexei_bell = counts_up(alexei, alexei_bell)
+
+    alexei.reload()
+    expect(alexei.get_by_text("Still fails for the Kazan warehouse.")).to_be_visible()
+    act(alexei, "Resolve", comment="Kazan had a warehouse without a currency; fixed too.")
+    state(alexei).to_contain_text("Resolved")
+    ivan_bell = counts_up(ivan, ivan_bell)
+
+    # Ivan follows the notification from his inbox to the request and confirms.
+    ivan.goto("/inbox")
+    ivan.get_by_role("link", name=f"Open request {number}").first.click()
+    expect(ivan).to_have_url(re.compile(rf"/requests/{number}$"))
+    act(ivan, "Confirm the resolution")
+    state(ivan).to_contain_text("Confirmed (closed)")
+    expect(ivan.locator("#actions").get_by_role("button", name="Reject the resolution…")).to_have_count(0)
+    counts_up(alexei, alexei_bell)

@@ -1,0 +1,210 @@
+"""The supervisor's dashboard (/dashboard): who may open it, the figures (open by stage and group, at
+risk and breached now, breaches today and this week, each agent's load), every figure a link to
+the workspace list that holds exactly that many requests, a lead limited to their groups, the live
+fragment, and a fixed number of queries.
+
+Calendar Mon–Fri 09:00–13:00, 14:00–18:00 Moscow; demo policy "errors": high → first reaction
+1 h (warning at 80 %: 48 min), normal → 4 h, low → 8 h. Alexei (agent) and Sergei (lead) are first
+line, Olga (agent2) second line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from otklik.routes.models import RoutePoint
+from otklik.sla.models import Clock
+from otklik.sla.timers import sla_timers_pass
+from otklik.testing.clock import set_now
+from otklik.testing.factories import file_error
+from otklik.tickets.models import Reaction, Ticket
+from otklik.web.selectors import dashboard_figures
+
+pytestmark = pytest.mark.django_db
+MSK = ZoneInfo("Europe/Moscow")
+NUMBER = re.compile(r'<tr data-number="([A-Z]+-\d+)"')
+NEXT = re.compile(r'<a href="(/work\?[^"]+)"[^>]*rel="next"')
+LINK = re.compile(r'<a href="(/work\?[^"]+)">(?:<span class="value">)?(\d+)')
+
+
+def at(day: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(2026, 3, day, hh, mm, tzinfo=MSK)
+
+
+@pytest.fixture(autouse=True)
+def _clock(settings):
+    set_now(settings, at(10, 8, 0))  # Tuesday (Monday the 9th is a holiday), before work
+
+
+def browser(user) -> Client:
+    user.language = "en"
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def close(ticket: Ticket) -> None:
+    """Closed at its route's closing point, its clocks stopped (a breach stays recorded)."""
+    closing = RoutePoint.objects.get(route_id=ticket.point.route_id, code="closed")
+    Ticket.objects.filter(pk=ticket.pk).update(
+        is_open=False, point=closing, sla_due_at=None, sla_warn_at=None, sla_next_at=None
+    )
+    Clock.objects.filter(ticket_id=ticket.pk).update(state="cancelled", running_since=None)
+
+
+def quiet_the_demo() -> None:
+    """The demo's own three requests are closed: the figures are ours."""
+    for ticket in Ticket.objects.select_related("point"):
+        close(ticket)
+
+
+@pytest.fixture
+def week(personas, settings):
+    """Tuesday: a second-line request misses its first reaction, then is closed. Wednesday 09:00 a
+    first-line request (Alexei's) and an unassigned one; 09:40 a second-line one (Olga's). At
+    10:30 the first has missed its first reaction, Olga's is past its warning."""
+    p = personas
+    quiet_the_demo()
+    set_now(settings, at(10, 9, 0))
+    old = file_error(p.initiator, subject="Payroll Monday", priority_code="high", category_code="accounting-payroll")
+    set_now(settings, at(10, 11, 0))
+    sla_timers_pass()
+    close(old)
+
+    set_now(settings, at(11, 9, 0))
+    late = file_error(p.initiator, subject="Report is late", priority_code="high")
+    Ticket.objects.filter(pk=late.pk).update(executor=p.agent)
+    nobody = file_error(p.initiator2, subject="Mail bounces", priority_code="low", category_code="email")
+    Ticket.objects.filter(pk=nobody.pk).update(executor=None)
+    set_now(settings, at(11, 9, 40))
+    risky = file_error(p.initiator, subject="Payroll today", priority_code="high", category_code="accounting-payroll")
+    set_now(settings, at(11, 10, 30))
+    sla_timers_pass()
+    return {"old": old, "late": late, "nobody": nobody, "risky": risky}
+
+
+def walk(client: Client, url: str) -> list[str]:
+    """Every request of a workspace list, following its pages."""
+    seen: list[str] = []
+    while url:
+        page = html(client.get(url.replace("&amp;", "&")))
+        seen += NUMBER.findall(page)
+        nxt = NEXT.search(page)
+        url = nxt.group(1) if nxt else ""
+    return seen
+
+
+def test_only_leads_managers_and_admins_open_it(personas):
+    for who in ("lead", "manager", "admin"):
+        assert browser(getattr(personas, who)).get("/dashboard").status_code == 200
+    for who in ("agent", "initiator", "outsider"):
+        client = browser(getattr(personas, who))
+        for path in ("/dashboard", "/dashboard/figures"):
+            r = client.get(path)
+            assert r.status_code == 403 and "Not allowed" in r.content.decode()
+    r = Client().get("/dashboard")
+    assert r.status_code == 302 and r["Location"].startswith("/login?next=/dashboard")
+    r = Client().get("/dashboard/figures", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/dashboard")
+    assert r.status_code == 204 and r["HX-Redirect"] == "/login?next=%2Fdashboard"
+
+
+def test_the_managers_figures(personas, week):
+    f = dashboard_figures(personas.manager)
+    assert (f.total.open, f.total.at_risk, f.total.breached, f.total.unassigned) == (3, 1, 1, 1)
+    assert (f.breaches_today, f.breaches_week) == (1, 2)  # Tuesday's, then today's
+    groups = {g.code: (t.open, t.unassigned, t.at_risk, t.breached) for g, t in f.by_group}
+    assert groups == {"first-line": (2, 1, 0, 1), "second-line": (1, 0, 1, 0)}
+    points = {f"{p.route.code}:{p.code}": (t.open, t.at_risk, t.breached) for p, t in f.by_point}
+    assert points == {"error:new": (3, 1, 1)}
+    agents = {person.username: (t.open, t.at_risk, t.breached) for person, t in f.agents}
+    assert agents == {"agent": (1, 0, 1), "agent2": (1, 1, 0), "lead": (0, 0, 0)}
+    # The log holds exactly those breach records.
+    assert Reaction.objects.filter(sla_event="breached").count() == 2
+
+
+def test_every_figure_links_to_the_list_behind_it(personas, week):
+    for who in ("manager", "lead"):
+        client = browser(getattr(personas, who))
+        page = html(client.get("/dashboard"))
+        links = LINK.findall(page)
+        assert len(links) >= 5 + 3 * 1 + 4 * 1  # the headline, a stage, a group
+        for url, value in links:
+            # (A breach figure counts records and links to their requests: one each here.)
+            assert len(walk(client, url)) == int(value), (who, url)
+    manager = html(browser(personas.manager).get("/dashboard"))
+    assert '<a href="/work?queue=at_risk"><span class="value">1</span>' in manager
+    assert '<a href="/work?queue=all&amp;breach=week"><span class="value">2</span>' in manager
+    assert 'href="/work?queue=all&amp;state=open&amp;executor=agent2"' in manager
+    assert 'href="/work?queue=all&amp;state=open&amp;executor=none&amp;group=first-line"' in manager
+    assert 'href="/work?queue=breached&amp;state=error%3Anew"' in manager
+    assert walk(browser(personas.manager), "/work?queue=at_risk") == [week["risky"].number]
+    assert set(walk(browser(personas.manager), "/work?queue=all&breach=week")) == {
+        week["old"].number,
+        week["late"].number,
+    }
+
+
+def test_a_lead_sees_their_groups_only(personas, week):
+    f = dashboard_figures(personas.lead)
+    assert [g.code for g, _t in f.by_group] == ["first-line"]
+    assert (f.total.open, f.total.at_risk, f.total.breached) == (2, 0, 1)
+    assert (f.breaches_today, f.breaches_week) == (1, 1)  # Tuesday's was second line's
+    assert {person.username for person, _t in f.agents} == {"agent", "lead"}
+    page = html(browser(personas.lead).get("/dashboard"))
+    assert "Second-line support" not in page and "Кузнецова" not in page and "agent2" not in page
+
+
+def test_the_page_is_ordered_and_labelled_and_the_figures_refresh(personas, week):
+    lead = browser(personas.lead)
+    page = html(lead.get("/dashboard"))
+    assert page.count("<h1") == 1 and "<h1>Dashboard</h1>" in page
+    assert re.findall(r"<h(\d)", page)[1:] == ["2", "2", "2", "2"]  # after the h1, sections
+    assert all('scope="' in th for th in re.findall(r"<th\b[^>]*>", page))
+    assert 'class="responsive figures-table"' in page
+    body = html(lead.get("/dashboard/figures", HTTP_HX_REQUEST="true"))
+    assert body.lstrip().startswith('<div id="dashboard-figures"') and "<html" not in body
+    assert 'hx-get="/dashboard/figures" hx-trigger="every 15s" hx-swap="outerHTML"' in body
+
+
+@pytest.fixture
+def crowd(personas, settings):
+    """60 open requests across both groups and four executors (and nobody)."""
+    p = personas
+    set_now(settings, at(11, 9, 0))
+    executors = [p.agent, p.lead, None, p.agent2]
+    for i in range(60):
+        second = i % 4 == 3
+        t = file_error(
+            p.initiator,
+            subject=f"Bulk {i:02d}",
+            priority_code=("high", "normal", "low")[i % 3],
+            category_code="accounting-payroll" if second else "accounting",
+        )
+        Ticket.objects.filter(pk=t.pk).update(executor=executors[i % 4])
+    set_now(settings, at(11, 10, 30))
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(personas, crowd, django_assert_max_num_queries):
+    for who in ("manager", "lead"):
+        client = browser(getattr(personas, who))
+        html(client.get("/dashboard"))  # the snapshots and the people cache warm up
+        # Session, user, the bell's count, the grouped counts, the breach records.
+        with django_assert_max_num_queries(5):
+            page = html(client.get("/dashboard"))
+        with django_assert_max_num_queries(5):
+            html(client.get("/dashboard/figures"))
+        assert "Bulk" not in page  # figures, not rows
+    f = dashboard_figures(personas.manager)
+    assert f.total.open == 63  # with the demo's three
+    assert {p.username: t.open for p, t in f.agents} == {"agent": 15, "lead": 18, "agent2": 15}

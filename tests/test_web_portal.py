@@ -1,0 +1,451 @@
+"""The portal's pages: Ivan's own requests (with what awaits him) and the new-request form, type
+first, then that type's form with its formal fields, category picker and attachments. Maria is his
+colleague; her requests never show on his list."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from otklik.testing.factories import file_error
+from otklik.tickets.models import Attachment, Ticket
+from otklik.tickets.services import ticket_create, ticket_transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def client_for(user, language: str = "en") -> Client:
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def ivan(personas) -> Client:
+    return client_for(personas.initiator)
+
+
+def step(who, ticket, code, **kw):
+    return ticket_transition(ticket=ticket, actor=who, transition_code=code, version=ticket.version, **kw)
+
+
+def rows(html: str) -> list[str]:
+    """The request numbers listed, in order."""
+    return re.findall(r'<a href="/requests/([A-Z]+-\d+)">', html)
+
+
+class Controls(HTMLParser):
+    """The form controls and labels of a page, and its headings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.labels: set[str] = set()
+        self.headings: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.controls.append(a)
+        if tag == "label" and a.get("for"):
+            self.labels.add(a["for"])
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(tag)
+
+
+def parsed(html: str) -> Controls:
+    p = Controls()
+    p.feed(html)
+    return p
+
+
+def control(html: str, control_id: str) -> dict[str, str | None]:
+    return next(c for c in parsed(html).controls if c.get("id") == control_id)
+
+
+# --- signing in ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/my", "/new", "/new/error", "/new/error/category?category=hardware"])
+def test_the_portal_needs_a_session(personas, path):
+    r = Client().get(path)
+    assert r.status_code == 302
+    assert r["Location"].startswith("/login?next=/")
+
+
+# --- my requests --------------------------------------------------------------------------------
+
+
+def test_my_requests_shows_only_mine_newest_first(personas, ivan):
+    maria = file_error(personas.initiator2, subject="Maria own trouble")
+    mine = file_error(personas.initiator, subject="Ivan printer report")
+    html = ivan.get("/my").content.decode()
+    listed = rows(html)
+    expected = list(
+        Ticket.objects.filter(initiator=personas.initiator).order_by("-id").values_list("number", flat=True)
+    )
+    assert listed == expected and listed[0] == mine.number
+    assert maria.number not in html and "Maria own trouble" not in html
+    assert "Ivan printer report" in html
+    # A manager may see every request, but "my requests" are still only the ones they filed.
+    boss = client_for(personas.manager).get("/my").content.decode()
+    assert rows(boss) == []
+    assert "You have not filed any requests yet." in boss
+
+
+def test_each_row_names_type_state_executor_and_time_in_my_zone(personas, ivan, settings):
+    settings.OTKLIK_NOW = "2026-03-10T09:30:00+00:00"
+    personas.initiator.time_zone = "Asia/Vladivostok"  # UTC+10
+    personas.initiator.save(update_fields=["time_zone"])
+    t = file_error(personas.initiator, subject="Time check")
+    html = ivan.get("/my").content.decode()
+    row = html[html.index(t.number) :].split("</tr>")[0]
+    assert "Time check" in row and "Error" in row and "New" in row
+    assert personas.lead.get_full_name() in row  # the first-line lead receives it
+    assert "2026-03-10 19:30" in row
+
+
+def test_what_awaits_me_is_marked_and_counted(personas, ivan):
+    p = personas
+    asked = ticket_create(
+        initiator=p.initiator, type_code="request", subject="Access", category_code="access", fields={"kind": "access"}
+    )
+    asked = step(p.agent, asked, "take")
+    asked = step(p.agent, asked, "ask", comment="Which section exactly?")
+    resolved = file_error(p.initiator, subject="Resolved one")
+    for code, kw in (("accept", {}), ("start", {}), ("resolve", {"comment": "Fixed"})):
+        resolved = step(p.agent, resolved, code, **kw)
+    fresh = file_error(p.initiator, subject="Fresh one")
+    html = ivan.get("/my").content.decode()
+    assert "2 requests await you" in html
+
+    def row(number: str) -> str:
+        return html[html.index(f">{number}<") :].split("</tr>")[0]
+
+    assert 'data-awaits="answer"' in row(asked.number) and "Awaits you: answer the question" in row(asked.number)
+    assert 'data-awaits="confirm"' in row(resolved.number) and "Awaits you: confirm or reject" in row(resolved.number)
+    assert "data-awaits" not in row(fresh.number)
+    # Once confirmed, nothing awaits Ivan any more on that request.
+    step(p.initiator, resolved, "confirm")
+    html = ivan.get("/my").content.decode()
+    assert "1 request awaits you" in html
+    assert 'data-awaits="confirm"' not in html
+
+
+def test_the_filter_open_closed_all(personas, ivan):
+    done = file_error(personas.initiator, subject="Withdrawn")
+    step(personas.initiator, done, "withdraw")
+    still = file_error(personas.initiator, subject="Still open")
+    assert done.number in rows(ivan.get("/my?show=closed").content.decode())
+    assert still.number not in rows(ivan.get("/my?show=closed").content.decode())
+    opened = rows(ivan.get("/my?show=open").content.decode())
+    assert still.number in opened and done.number not in opened
+    everything = rows(ivan.get("/my").content.decode())
+    assert {done.number, still.number} <= set(everything)
+    page = ivan.get("/my?show=closed").content.decode()
+    assert '<label for="id_show">' in page and '<option value="closed" selected>' in page
+    assert rows(ivan.get("/my?show=bogus").content.decode()) == everything  # unknown: all
+
+
+def test_pages_of_25_with_a_keyset_cursor(personas, ivan):
+    for i in range(30):
+        file_error(personas.initiator, subject=f"Report {i}")
+    total = Ticket.objects.filter(initiator=personas.initiator).count()
+    first = ivan.get("/my").content.decode()
+    page1 = rows(first)
+    assert len(page1) == 25
+    next_url = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    assert next_url.startswith("/my?show=all&cursor=")
+    second = ivan.get(next_url).content.decode()
+    page2 = rows(second)
+    assert len(page2) == total - 25 and not set(page1) & set(page2)
+    assert 'rel="next"' not in second and "← Newest" in second
+    newest = Ticket.objects.filter(initiator=personas.initiator).order_by("-id")
+    assert page1 + page2 == [t.number for t in newest]
+    # A mangled cursor starts again from the newest rather than failing.
+    r = ivan.get("/my?cursor=not-a-cursor")
+    assert (r.status_code, r["Location"]) == (302, "/my?show=all")
+
+
+def test_the_list_reads_a_fixed_number_of_queries(personas, ivan, django_assert_max_num_queries):
+    for i in range(30):
+        file_error(personas.initiator, subject=f"Report {i}")
+    ivan.get("/my")  # the reference snapshot and the people cache are read once per process
+    # Session, user, the bell's unread count, the page of rows, the awaiting count, executors' names.
+    with django_assert_max_num_queries(6):
+        r = ivan.get("/my")
+    assert len(rows(r.content.decode())) == 25
+
+
+# --- choosing the type --------------------------------------------------------------------------
+
+
+def test_the_first_step_offers_each_type_with_its_line(personas, ivan):
+    html = ivan.get("/new").content.decode()
+    assert html.count("<h1>") == 1
+    for code, name, line in (
+        ("error", "Error", "Something does not work as it should."),
+        ("wish", "Wish", "A proposal to change or extend the system."),
+        ("request", "Request", "A request for access, advice or a service."),
+    ):
+        assert f'<a href="/new/{code}" aria-describedby="type-{code}-about">{name}</a>' in html
+        assert f'<p id="type-{code}-about">{line}</p>' in html
+
+
+def test_an_unknown_type_is_the_404_page(personas, ivan):
+    for path in ("/new/nope", "/new/nope/category?category=email"):
+        r = ivan.get(path)
+        assert r.status_code == 404
+        assert "Not found" in r.content.decode()
+
+
+# --- the form -----------------------------------------------------------------------------------
+
+
+def test_the_form_labels_every_control_and_has_one_h1(personas, ivan):
+    html = ivan.get("/new/error").content.decode()
+    page = parsed(html)
+    ids = {c.get("id") for c in page.controls}
+    assert {"id_subject", "id_description", "id_category", "id_priority", "id_files"} <= ids
+    assert {"id_f_steps", "id_f_affected_users", "id_f_blocking"} <= ids
+    unlabelled = [c for c in page.controls if c.get("id") not in page.labels]
+    assert unlabelled == []
+    assert page.headings.count("h1") == 1
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert '<option value="normal" selected>' in html  # the default priority
+    # The category tree, the out-of-scope one too (the picker explains it when chosen).
+    assert re.search(r'<option value="accounting-reports">(&nbsp;|\xa0)+Reports</option>', html)
+    assert '<option value="hardware">' in html
+    assert 'hx-get="/new/error/category"' in html
+
+
+def test_labels_and_choices_follow_the_persons_language(personas):
+    ru = client_for(personas.initiator, "ru")
+    html = ru.get("/new/request").content.decode()
+    assert '<label for="id_f_kind">Что нужно' in html
+    assert '<option value="new_account">Новая учётная запись</option>' in html
+
+
+def test_csrf_is_required(personas):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(personas.initiator)
+    assert c.post("/new/error", {"subject": "x", "f_steps": "y"}).status_code == 403
+    assert not Ticket.objects.filter(subject="x").exists()
+
+
+FILINGS = {
+    "error": (
+        {"category": "accounting-reports", "priority": "high", "f_steps": "Open it\r\nPress it", "f_blocking": "yes"},
+        {"f_affected_users": "12"},
+        {"steps": "Open it\nPress it", "affected_users": 12, "blocking": True},
+    ),
+    "wish": (
+        {"category": "accounting", "f_benefit": "Two hours a week"},
+        {"f_desired_date": "2026-12-31"},
+        {"benefit": "Two hours a week", "desired_date": "2026-12-31"},
+    ),
+    "request": (
+        {"category": "access", "f_kind": "new_account"},
+        {},
+        {"kind": "new_account"},
+    ),
+}
+
+
+@pytest.mark.parametrize("type_code", sorted(FILINGS))
+def test_filing_each_type_through_the_form(personas, ivan, media, type_code):
+    base, extra, stored_fields = FILINGS[type_code]
+    upload = SimpleUploadedFile("screen.txt", b"what I saw", content_type="text/plain")
+    r = ivan.post(
+        f"/new/{type_code}",
+        {"subject": f"Filed {type_code}", "description": "Details here", **base, **extra, "files": [upload]},
+    )
+    ticket = Ticket.objects.get(subject=f"Filed {type_code}")
+    assert (r.status_code, r["Location"]) == (302, f"/requests/{ticket.number}")
+    assert ticket.initiator_id == personas.initiator.pk
+    assert ticket.request_type.code == type_code
+    assert ticket.description == "Details here"
+    assert ticket.category.code == base["category"]
+    assert ticket.priority.code == base.get("priority", "normal")
+    expected = dict(stored_fields)
+    if type_code == "error":
+        expected.setdefault("blocking", True)
+    assert ticket.fields == expected
+    [att] = Attachment.objects.filter(ticket=ticket)
+    assert (att.name, att.size, att.internal) == ("screen.txt", 10, False)
+    with att.file.open("rb") as f:
+        assert f.read() == b"what I saw"
+    assert [str(m) for m in get_messages(r.wsgi_request)] == [f"Your request {ticket.number} is filed."]
+    # And it is on Ivan's list at once.
+    assert rows(ivan.get("/my").content.decode())[0] == ticket.number
+
+
+def test_an_unticked_box_is_a_no_and_optional_fields_may_stay_empty(personas, ivan, media):
+    r = ivan.post("/new/error", {"subject": "Minimal", "f_steps": "Just this", "f_affected_users": "  "})
+    assert r.status_code == 302
+    t = Ticket.objects.get(subject="Minimal")
+    assert t.fields == {"steps": "Just this", "blocking": False}
+    assert t.category is None and t.priority.code == "normal"
+    assert not Attachment.objects.filter(ticket=t).exists()
+
+
+def test_every_problem_is_shown_next_to_its_field_and_the_typing_is_kept(personas, ivan):
+    before = Ticket.objects.count()
+    r = ivan.post(
+        "/new/error",
+        {"subject": "  ", "description": "All my notes", "category": "accounting", "f_affected_users": "many"},
+    )
+    assert r.status_code == 422
+    assert Ticket.objects.count() == before
+    html = r.content.decode()
+    assert "Traceback" not in html
+    assert "The request is not filed yet: 3 things to fix." in html
+    for control_id, message in (
+        ("id_subject", "Write what the request is about."),
+        ("id_f_steps", "Fill this in."),
+        ("id_f_affected_users", NUMBER),
+    ):
+        c = control(html, control_id)
+        error_id = control_id.replace("id_", "error_")
+        assert c.get("aria-invalid") == "true"
+        assert error_id in (c.get("aria-describedby") or "").split()
+        assert f'<p class="error" id="{error_id}">{message}</p>' in html
+        assert f'<a href="#{control_id}">' in html  # the summary links to it
+    # What was typed stays, and untouched fields are not marked.
+    assert ">All my notes</textarea>" in html
+    assert control(html, "id_f_affected_users").get("value") == "many"
+    assert '<option value="accounting" selected>' in html
+    assert control(html, "id_description").get("aria-invalid") is None
+
+
+NUMBER = "Enter a number. From 1 to 100000."
+DATE = "Enter a date as YYYY-MM-DD."
+
+
+@pytest.mark.parametrize(
+    ("type_code", "data", "control_id", "message"),
+    [
+        (
+            "error",
+            {"f_steps": "s", "f_affected_users": "0"},
+            "id_f_affected_users",
+            "Enter a number. From 1 to 100000.",
+        ),
+        ("error", {"f_steps": "s", "f_affected_users": "1e400"}, "id_f_affected_users", "Enter a number."),
+        (
+            "wish",
+            {"f_benefit": "b", "f_desired_date": "31.12.2026"},
+            "id_f_desired_date",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            "wish",
+            {"f_benefit": "b", "f_desired_date": "2026-02-30"},
+            "id_f_desired_date",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        ("request", {"f_kind": "everything"}, "id_f_kind", "Choose one of the options."),
+        ("request", {}, "id_f_kind", "Choose one of the options."),
+        ("error", {"f_steps": "s", "priority": "whenever"}, "id_priority", "Choose one of the priorities."),
+        ("error", {"f_steps": "s", "category": "nowhere"}, "id_category", "Choose one of the categories."),
+        ("error", {"f_steps": "s", "subject": "x" * 201}, "id_subject", "At most 200 characters."),
+    ],
+)
+def test_bad_values_are_refused_by_field(personas, ivan, type_code, data, control_id, message):
+    r = ivan.post(f"/new/{type_code}", {"subject": "Bad values", **data})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert control(html, control_id).get("aria-invalid") == "true"
+    assert message in html
+    assert not Ticket.objects.filter(subject="Bad values").exists()
+
+
+def test_an_out_of_scope_category_is_refused_with_its_note(personas, ivan):
+    r = ivan.post("/new/error", {"subject": "Printer jam", "category": "hardware", "f_steps": "Print"})
+    assert r.status_code == 422
+    assert not Ticket.objects.filter(subject="Printer jam").exists()
+    html = r.content.decode()
+    c = control(html, "id_category")
+    assert c.get("aria-invalid") == "true" and "error_category" in c.get("aria-describedby").split()
+    error = re.search(r'<p class="error" id="error_category">([^<]+)</p>', html).group(1)
+    assert "outside the support service" in error
+    assert "The facilities department handles equipment: internal phone 1234." in error
+    assert '<option value="hardware" selected>' in html
+
+
+def test_an_empty_file_is_refused_before_anything_is_filed(personas, ivan, media):
+    empty = SimpleUploadedFile("empty.txt", b"", content_type="text/plain")
+    r = ivan.post("/new/error", {"subject": "With empty file", "f_steps": "s", "files": [empty]})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert control(html, "id_files").get("aria-invalid") == "true"
+    assert "The file empty.txt is empty." in html
+    assert "Choose the files to attach again" in html
+    assert not Ticket.objects.filter(subject="With empty file").exists()
+
+
+def test_a_file_over_the_limit_is_refused(personas, ivan, media, settings):
+    settings.MAX_ATTACHMENT_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("big.bin", b"x" * (1024 * 1024 + 1))
+    r = ivan.post("/new/error", {"subject": "With big file", "f_steps": "s", "files": [big]})
+    assert r.status_code == 422
+    assert "The file big.bin is larger than the limit of 1 MB." in r.content.decode()
+    assert not Ticket.objects.filter(subject="With big file").exists()
+
+
+# --- the category hint --------------------------------------------------------------------------
+
+
+def test_the_category_hint_fragment(personas, ivan, django_assert_max_num_queries):
+    ivan.get("/new/error/category?category=email")
+    with django_assert_max_num_queries(2):  # the session and the user: the catalogue is in memory
+        r = ivan.get("/new/error/category?category=hardware", HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "<html" not in html  # a fragment, not a page
+    assert 'role="alert"' in html
+    assert "The facilities department handles equipment: internal phone 1234." in html
+    for code in ("accounting", "", "no-such-category"):
+        fragment = ivan.get(f"/new/error/category?category={code}").content.decode()
+        assert "role=" not in fragment and "internal phone" not in fragment
+    ru = client_for(personas.initiator2, "ru").get("/new/wish/category?category=hardware").content.decode()
+    assert "хозяйственный отдел" in ru
+
+
+def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, monkeypatch):
+    """The checks above mirror the service; when the catalogue changes between them and the
+    service, its own refusal lands next to the field (or above the form), never as a 500."""
+    from otklik.core.errors import Invalid
+    from otklik.web.views import portal
+
+    def refuse(**_kw):
+        raise Invalid("the form is not filled in correctly", errors={"fields": {"steps": "is required"}})
+
+    monkeypatch.setattr(portal, "ticket_create", refuse)
+    r = ivan.post("/new/error", {"subject": "Raced", "f_steps": "s"})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert '<p class="error" id="error_f_steps">Fill this in.</p>' in html
+
+    def misconfigured(**_kw):
+        raise Invalid("the route of error is not active", code="misconfigured")
+
+    monkeypatch.setattr(portal, "ticket_create", misconfigured)
+    html = ivan.post("/new/error", {"subject": "Raced", "f_steps": "s"}).content.decode()
+    assert "The request could not be filed: the route of error is not active" in html
+    assert not Ticket.objects.filter(subject="Raced").exists()
