@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -136,7 +137,7 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
-class AppriseDriver:
+class AppriseDriver(ABC):
     """One attempt through one carrier's Apprise URL. Subclasses say which placeholder they fill
     and what the message says."""
 
@@ -144,13 +145,13 @@ class AppriseDriver:
     placeholder = ""  # "{phone}", "{address}"
     missing = ""  # what the recipient lacks when the placeholder cannot be filled
 
+    @abstractmethod
     def recipient_address(self, notification: Notification) -> str:
         """The value for the placeholder, "" when the recipient has none."""
-        raise NotImplementedError
 
+    @abstractmethod
     def content(self, notification: Notification) -> tuple[str, str]:
         """(title, body) as Apprise takes them."""
-        raise NotImplementedError
 
     def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
         if carrier is None:
