@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,16 @@ def _id_or_none(by_code: dict, code: str) -> int:
     return obj.pk if obj is not None else 0
 
 
+def breached_q(moment: dt.datetime) -> Q:
+    """Past a deadline at `moment`, recorded or not yet (a late worker has not fired it)."""
+    return Q(sla_breached=True) | Q(sla_due_at__lte=moment)
+
+
+def at_risk_q(moment: dt.datetime) -> Q:
+    """Past a warning threshold at `moment`, nothing missed yet."""
+    return Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
+
+
 def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     ref = reference()
     qs = visible_tickets(user, Ticket.objects.all())
@@ -99,11 +110,11 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     if f.breached is not None or f.at_risk is not None:
         # Straight from the request's own SLA columns (indexed): no per-row clock arithmetic.
         moment = now()
-        breached = Q(sla_breached=True) | Q(sla_due_at__lte=moment)
+        breached = breached_q(moment)
         if f.breached is not None:
             qs = qs.filter(breached) if f.breached else qs.exclude(breached)
         if f.at_risk is not None:
-            risky = Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
+            risky = at_risk_q(moment)
             qs = qs.filter(risky) if f.at_risk else qs.exclude(risky)
     if f.q:
         text = f.q.strip()

@@ -33,7 +33,7 @@ from otklik.sla.reference import sla_reference
 from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import Reaction, SlaEvent, Ticket
-from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered
+from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered, at_risk_q, breached_q
 
 from .badges import Badge, sla_badge
 
@@ -315,16 +315,6 @@ def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge
 
 
 # --- the dashboard --------------------------------------------------------------------------------
-
-
-def breached_q(moment: dt.datetime) -> Q:
-    """The API list's `breached` condition (tickets.selectors._filtered)."""
-    return Q(sla_breached=True) | Q(sla_due_at__lte=moment)
-
-
-def at_risk_q(moment: dt.datetime) -> Q:
-    """The API list's `at_risk` condition (tickets.selectors._filtered)."""
-    return Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
 
 
 @dataclass
