@@ -48,6 +48,9 @@
     });
   }
 
+  // A server answer that changed the unread count (marking read) says so with an HX-Trigger.
+  document.addEventListener("otklik:unread", function (e) { setCount(e.detail.unread); });
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     shortcuts();
