@@ -272,3 +272,15 @@ def test_sms_and_messengers_only_reach_people_with_a_phone_or_messenger_address(
     p.agent.save()
     only(to_initiator=True, to_executor=True, channels=["sms", "messenger"])
     assert comment(t, p.admin) == {"initiator": {"sms"}, "agent": {"messenger"}}
+
+
+def test_the_migrations_write_exactly_the_default_rules():
+    """The migrations keep frozen copies of the defaults; together they must be rules.DEFAULT_RULES,
+    or a fresh install and an emptied rule table would disagree."""
+    import importlib
+
+    from otklik.notify.rules import DEFAULT_RULES
+
+    first = importlib.import_module("otklik.notify.migrations.0004_default_rules").DEFAULT_RULES
+    added = importlib.import_module("otklik.notify.migrations.0005_feedback_events").NEW_RULES
+    assert [*first, *added] == DEFAULT_RULES

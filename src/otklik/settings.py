@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "otklik.sla",
     "otklik.regulation",
     "otklik.notify",
+    "otklik.feedback",
     "otklik.web",
 ]
 

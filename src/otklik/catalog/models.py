@@ -54,6 +54,16 @@ class RequestType(NamedBilingual):
         related_name="+",
         help_text=_("Handles requests of this type whose category names no group."),
     )
+    auto_confirm_days = models.PositiveSmallIntegerField(
+        _("confirmation period (working days)"),
+        null=True,
+        blank=True,
+        default=5,
+        help_text=_(
+            "A resolved request the initiator neither confirms nor rejects within this many working days "
+            "(in the group's calendar) closes as confirmed automatically. Empty: it waits for the initiator."
+        ),
+    )
     last_number = models.PositiveBigIntegerField(_("last number issued"), default=0, editable=False)
 
     class Meta(NamedBilingual.Meta):

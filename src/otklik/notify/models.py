@@ -187,6 +187,14 @@ class Event(models.TextChoices):
     TICKET_CHANGED = "ticket_changed", _("a request's priority, category or group changed")
     LOGIN_SUMMARY = "login_summary", _("on login: what awaits my reaction")
     TASK = "task", _("calendar task for a request I execute")
+    SURVEY_REQUESTED = "survey_requested", _("please rate how my request was handled")
+    SURVEY_REMINDED = "survey_reminded", _("a reminder to rate a request")
+    SURVEY_LOW_SCORE = "survey_low_score", _("a low satisfaction score in my group")
+    COMPLAINT_FILED = "complaint_filed", _("a new complaint")
+    COMPLAINT_REVIEW = "complaint_review", _("my complaint was taken under review")
+    COMPLAINT_ANSWERED = "complaint_answered", _("my complaint was answered")
+    COMPLAINT_OVERDUE = "complaint_overdue", _("a complaint was not handled in time")
+    QUALITY_MONTHLY = "quality_monthly", _("the monthly quality report")
 
 
 class Preference(models.Model):

@@ -42,6 +42,14 @@ DEFAULTS: dict[str, frozenset[str]] = {
     Event.TICKET_CHANGED: frozenset({Channel.INAPP}),
     Event.LOGIN_SUMMARY: frozenset({Channel.INAPP}),
     Event.TASK: frozenset({Channel.TASK}),
+    Event.SURVEY_REQUESTED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.SURVEY_REMINDED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.SURVEY_LOW_SCORE: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.COMPLAINT_FILED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.COMPLAINT_REVIEW: frozenset({Channel.INAPP}),
+    Event.COMPLAINT_ANSWERED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.COMPLAINT_OVERDUE: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.QUALITY_MONTHLY: frozenset({Channel.INAPP, Channel.EMAIL}),
 }
 # Events other systems queue (`POST /notifications/enqueue`) without a rule of their own.
 EXTERNAL_DEFAULT = frozenset({Channel.INAPP, Channel.EMAIL})

@@ -80,6 +80,19 @@ DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, Any]]] = [
     ("Изменение приоритета, категории, группы → исполнитель и инициатор", "ticket_changed",
      ["to_executor", "to_initiator"], ["inapp"], {"importance": "low"}),
     ("Вход в систему → сводка ожидающего реакции", "login_summary", ["to_addressed"], ["inapp"], {}),
+    # Feedback and quality (issue 6)
+    ("Просьба оценить решение → инициатор", "survey_requested", ["to_addressed"], ["inapp", "email"], {}),
+    ("Напоминание об оценке → инициатор", "survey_reminded", ["to_addressed"], ["inapp", "email"], {}),
+    ("Низкая оценка → руководитель группы", "survey_low_score", ["to_group_lead"], ["inapp", "email"],
+     {"importance": "high"}),
+    ("Новая рекламация → руководители поддержки и руководитель группы", "complaint_filed",
+     ["to_group_lead"], ["inapp", "email"], {"roles": ["manager"], "importance": "high"}),
+    ("Рекламация принята к рассмотрению → заявитель", "complaint_review", ["to_addressed"], ["inapp"], {}),
+    ("Ответ на рекламацию → заявитель", "complaint_answered", ["to_addressed"], ["inapp", "email"], {}),
+    ("Срок по рекламации нарушен → руководители поддержки", "complaint_overdue", ["to_addressed"],
+     ["inapp", "email"], {"roles": ["manager"], "mandatory": True, "importance": "critical"}),
+    ("Ежемесячный отчёт о качестве → руководители групп и поддержки", "quality_monthly", ["to_addressed"],
+     ["inapp", "email"], {}),
 ]  # fmt: skip
 
 
@@ -100,7 +113,7 @@ def _defaults() -> dict[str, list[RuleSpec]]:
                 group_ids=frozenset(),
                 fields=frozenset(),
                 flags=frozenset(flags),
-                roles=(),
+                roles=tuple(extra.get("roles", ())),
                 user_ids=(),
                 channels=tuple(channels),
                 mandatory=bool(extra.get("mandatory")),

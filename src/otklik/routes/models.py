@@ -57,6 +57,10 @@ class ReactionKind(models.TextChoices):
     INITIATOR_WITHDREW = "initiator_withdrew", _("initiator withdrew the request")
     INITIATOR_REPLIED = "initiator_replied", _("initiator replied")
     DECLINED_OUT_OF_SCOPE = "declined_out_of_scope", _("declined: out of scope")
+    # Recorded by the help desk itself, never offered on a transition:
+    AUTO_CONFIRMED = "auto_confirmed", _("confirmed automatically (no reaction in time)")
+    INITIATOR_RATED = "initiator_rated", _("initiator rated the handling")
+    INITIATOR_COMPLAINED = "initiator_complained", _("initiator filed a complaint")
 
 
 class Route(models.Model):

@@ -74,6 +74,9 @@ class Ticket(models.Model):
     sla_warn_at = models.DateTimeField(null=True, blank=True)
     sla_breached = models.BooleanField(_("SLA breached"), default=False)
     sla_next_at = models.DateTimeField(null=True, blank=True)
+    # A resolved request waiting for its initiator's confirmation closes by itself at this instant
+    # (the type's confirmation period in working days, counted in the group's calendar).
+    auto_close_at = models.DateTimeField(_("closes automatically"), null=True, blank=True)
     regulation_version = models.ForeignKey(
         "regulation.Version",
         null=True,
@@ -106,6 +109,9 @@ class Ticket(models.Model):
             models.Index(fields=["sla_next_at"], name="ticket_sla_next", condition=models.Q(sla_next_at__isnull=False)),
             models.Index(fields=["-id"], name="ticket_breached_id", condition=models.Q(sla_breached=True)),
             models.Index(fields=["sla_due_at"], name="ticket_sla_due", condition=models.Q(sla_due_at__isnull=False)),
+            models.Index(
+                fields=["auto_close_at"], name="ticket_auto_close", condition=models.Q(auto_close_at__isnull=False)
+            ),
             # "At risk": past a warning, nothing breached yet; breached requests are not scanned.
             models.Index(
                 fields=["sla_warn_at"],
@@ -154,6 +160,8 @@ class Event(models.TextChoices):
     WATCHER = "watcher", _("watchers changed")
     ATTACHMENT = "attachment", _("attachment added")
     SLA = "sla", _("SLA clock")
+    FEEDBACK = "feedback", _("satisfaction rated")
+    COMPLAINT = "complaint", _("complaint")
 
 
 class SlaEvent(models.TextChoices):

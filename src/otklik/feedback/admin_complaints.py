@@ -1,0 +1,1 @@
+"""Admin: complaints (read-only history; managers work on them in the pages)."""
