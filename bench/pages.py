@@ -42,9 +42,21 @@ STAFF = ("agent", "lead", "manager")
 SUPERVISORS = ("lead", "manager")
 QUEUES = ("mine", "unassigned", "waiting", "at_risk", "breached", "all")
 # Workspace searches: frequent and rare words of the seed's subjects (Cyrillic, typed in capitals as
-# well), a number's prefix, a whole number, and text found nowhere, long and of two letters (the
-# worst cases: every visible request must be ruled out).
-SEARCHES = ("отчёт", "ОТЧЁТ", "сверки", "платёжного", "err-0001", "ERR-000123", "дебиторке", "нет-такого-слова", "ёж")
+# well), a number's prefix, a whole number, two letters (too short for trigrams) found in a word,
+# and text found nowhere, long and of two letters (the worst cases: every visible request must be
+# ruled out).
+SEARCHES = (
+    "отчёт",
+    "ОТЧЁТ",
+    "сверки",
+    "платёжного",
+    "err-0001",
+    "ERR-000123",
+    "дебиторке",
+    "ёж",
+    "нет-такого-слова",
+    "щщ",
+)
 SORTS = ("-number", "priority", "due", "-updated")
 
 
