@@ -81,6 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="wait up to this many seconds for the machine to be quiet before starting (default 120; 0: no wait)",
     )
     parser.add_argument("--sql", action="store_true", help="print each case's SQL (one visit, after the run)")
+    parser.add_argument("--paths", action="store_true", help="also print p50/max per address of each case")
     args = parser.parse_args(argv)
     if args.passes < 1 or args.warmup < 0 or args.notifications < 0:
         parser.error("--passes must be >= 1, --warmup and --notifications >= 0")
@@ -101,6 +102,7 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
+    by_path: dict[str, list[float]] = field(default_factory=dict)
 
     def path(self, visit: int) -> str:
         return self.paths[visit % len(self.paths)]
@@ -268,6 +270,7 @@ def run(cases: list[Case], args: argparse.Namespace) -> None:
                 if measured:
                     case.times.append(elapsed * 1000)
                     case.queries.append(counter.n)
+                    case.by_path.setdefault(path, []).append(elapsed * 1000)
             if n == args.warmup - 1 or (measured and (n - args.warmup + 1) % 10 == 0):
                 done = n - args.warmup + 1
                 print(
@@ -416,6 +419,12 @@ def main(argv: list[str] | None = None) -> None:
             print_sql(cases)
     print(f"\nOtklik {commit}{' (src modified)' if dirty else ''}, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs")
     print(table(rows))
+    if args.paths:
+        for c in cases:
+            if len(c.by_path) > 1:
+                print(f"\n{c.page} as {c.persona}, per address (p50 / max ms):")
+                for path, t in c.by_path.items():
+                    print(f"  {percentile(sorted(t), 50):6.1f} / {max(t):6.1f}  {unquote(path)}")
     worst = max(rows, key=lambda r: r.p95_ms)
     missed = [r for r in rows if r.verdict != "met"]
     print(
@@ -436,7 +445,20 @@ def main(argv: list[str] | None = None) -> None:
         "database": {"requests": tickets, "open": open_tickets, "log_records": records},
         "target_p95_ms": TARGET_MS,
         "results": [asdict(r) for r in rows],
-        "cases": [{"key": c.key, "persona": c.persona, "paths": c.paths[:20], "times_ms": c.times} for c in cases],
+        "cases": [
+            {
+                "key": c.key,
+                "persona": c.persona,
+                "by_path": {
+                    unquote(path): {"p50_ms": percentile(sorted(t), 50), "max_ms": max(t), "times_ms": t}
+                    for path, t in c.by_path.items()
+                }
+                if len(c.by_path) <= 30
+                else {},
+                "times_ms": c.times,
+            }
+            for c in cases
+        ],
     }
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"written: {out}")
