@@ -3,15 +3,14 @@ search box, which share one filter (tickets.selectors). The text is compared fol
 matches in any case ("ё" and "е" stay different letters); "%" and "_" typed by a person are plain
 characters; one or two letters work as well as a word. On both databases.
 
-On PostgreSQL the search reads the trigram index of migration tickets 0006, and a text too short
-for trigrams the narrow index of ids and search texts (the plans are checked, so a change of the
-query's shape that loses an index fails here); the migration goes on without the trigram index
-when the pg_trgm extension cannot be created.
+On PostgreSQL the search reads the trigram index of migration tickets 0006 (the plan is checked, so
+a change of the query's shape that loses the index fails here), and a text too short for trigrams
+asks a subquery that the narrow index of ids and search texts answers (tests/test_page_indexes.py
+has the indexes themselves).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
@@ -19,12 +18,10 @@ from django.db import connection
 from django.test import Client
 
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import TicketFilters, _filtered
 
 pytestmark = pytest.mark.django_db
 NUMBER = re.compile(r'<tr data-number="([A-Z]+-\d+)"')
-migration = importlib.import_module("otklik.tickets.migrations.0006_page_indexes")
 
 
 @pytest.fixture
@@ -85,14 +82,6 @@ def test_any_part_of_the_number_is_found(personas, api, filed):
     assert found(personas, api, filed, "err-0000") == set(filed)
 
 
-def test_the_search_index_is_there_on_postgresql_only():
-    with connection.cursor() as cursor:
-        indexes = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
-    for name in ("ticket_search_trgm", "ticket_id_search"):
-        assert (name in indexes) == (connection.vendor == "postgresql"), name
-    assert "ticket_open_cover" in indexes  # the dashboard's, on both
-
-
 def explain(sql: str, params: tuple, *, off: tuple[str, ...] = ("seqscan",)) -> str:
     """PostgreSQL's plan with the given scans priced out: on a test's few rows it would read the
     table whatever the indexes, and the question is whether the query *can* use the index."""
@@ -131,28 +120,3 @@ def test_on_postgresql_a_text_too_short_for_trigrams_is_looked_up_by_id_and_text
     )
     assert re.search(inner, sql), sql
     assert set(qs) == ({filed["tree"]} if q == "ёл" else {filed["discount"]} if q == "%" else set())
-
-
-@pytest.mark.postgres
-def test_the_migration_goes_on_when_the_extension_cannot_be_made(personas):
-    problem = migration.ensure_extension(connection, "otklik_no_such_extension")
-    assert problem is not None and "otklik_no_such_extension" in problem
-    # The refusal was contained in a savepoint: the transaction goes on.
-    assert Ticket.objects.count() >= 3
-    assert migration.ensure_extension(connection, "pg_trgm") is None  # there already
-
-
-@pytest.mark.postgres
-def test_the_migration_drops_and_makes_the_indexes_again():
-    def present() -> set[str]:
-        with connection.cursor() as cursor:
-            names = connection.introspection.get_constraints(cursor, "tickets_ticket")
-        return names.keys() & {"ticket_search_trgm", "ticket_id_search"}
-
-    with connection.schema_editor() as editor:
-        migration.drop_search_indexes(None, editor)
-        assert present() == set()
-        migration.create_search_indexes(None, editor)
-        assert present() == {"ticket_search_trgm", "ticket_id_search"}
-        migration.create_search_indexes(None, editor)  # again: no error
-    assert present() == {"ticket_search_trgm", "ticket_id_search"}

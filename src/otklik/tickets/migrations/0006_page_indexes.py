@@ -1,6 +1,7 @@
 """Indexes for the pages at 100,000 requests.
 
 - `ticket_open_cover` (both databases): the dashboard's counts of open requests read it alone.
+- `ticket_unassigned` (both databases): the workspace's queue of open requests nobody has taken.
 - `ticket_search_trgm` (PostgreSQL only): a trigram GIN index on the folded search text, so that
   the substring search of the API and the workspace (`search LIKE '%…%'`, tickets.selectors)
   looks up the few matching requests instead of reading every one. It needs the pg_trgm
@@ -12,7 +13,7 @@
   searches a trigram index cannot serve (one or two letters): the newest matches are found by
   reading this narrow index instead of every request's whole row.
 
-SQLite gets the first only: it has no INCLUDE, no trigrams, and needs neither at its scale.
+SQLite gets the first two only: it has no INCLUDE, no trigrams, and needs neither at its scale.
 """
 
 import logging
@@ -84,6 +85,14 @@ class Migration(migrations.Migration):
                 fields=["point", "group", "executor"],
                 include=("sla_breached", "sla_due_at", "sla_warn_at", "initiator", "id"),
                 name="ticket_open_cover",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("executor__isnull", True), ("is_open", True)),
+                fields=["-id"],
+                name="ticket_unassigned",
             ),
         ),
         migrations.RunPython(create_search_indexes, drop_search_indexes),
