@@ -564,7 +564,11 @@ def git_commit() -> tuple[str, bool]:
         ).stdout.strip()
         dirty = bool(
             subprocess.run(
-                ["git", "status", "--porcelain", "--", "src"], cwd=HERE.parent, capture_output=True, text=True, check=True
+                ["git", "status", "--porcelain", "--", "src"],
+                cwd=HERE.parent,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         )
         return commit, dirty
