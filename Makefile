@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-calendar bench-timers bench-notify bench-notify-latency clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-pages bench-calendar bench-timers bench-notify bench-notify-latency clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -65,6 +65,9 @@ bench-seed: $(BIN)/.installed-dev
 
 bench-api: $(BIN)/.installed-dev
 	$(BIN)/python bench/api.py
+
+bench-pages: $(BIN)/.installed-dev
+	$(BIN)/python bench/pages.py
 
 bench-calendar: $(BIN)/.installed-dev
 	$(BIN)/python bench/sla_calendar.py

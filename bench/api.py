@@ -560,11 +560,15 @@ def table(rows: list[Row]) -> str:
 def git_commit() -> tuple[str, bool]:
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = bool(
             subprocess.run(
-                ["git", "status", "--porcelain", "--", "src"], cwd=HERE, capture_output=True, text=True, check=True
+                ["git", "status", "--porcelain", "--", "src"],
+                cwd=HERE.parent,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         )
         return commit, dirty

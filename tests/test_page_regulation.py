@@ -96,6 +96,21 @@ def test_page_refuses_unknown_versions_and_languages(personas, query, status):
     assert Client().get("/regulation.md", query).status_code == status
 
 
+def test_the_page_reads_a_fixed_number_of_queries(personas, django_assert_max_num_queries):
+    regulation_publish(reason="first")
+    regulation_publish(reason="second")
+    signed_in = Client()
+    signed_in.force_login(personas.initiator)
+    for client, most in ((Client(), 2), (signed_in, 5)):
+        html(client.get("/regulation"))
+        # The version in force and the list of versions; signed in also the session, the user and
+        # the bell's count.
+        with django_assert_max_num_queries(most):
+            html(client.get("/regulation", {"lang": "en"}))
+        with django_assert_max_num_queries(most):
+            html(client.get("/regulation", {"lang": "en", "version": "1"}))
+
+
 def test_markdown_download(personas):
     Priority.objects.filter(code="low").update(name_en="Low | later", description_en="Use *stars* and <tags>")
     assert regulation_publish(reason="names").number == 2  # after the demo's own version 1

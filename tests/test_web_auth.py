@@ -39,6 +39,12 @@ def test_sign_in_sends_each_person_to_their_work(browser, personas):
     assert agent.get("/")["Location"] == "/work"
 
 
+def test_the_sign_in_page_reads_nothing_from_the_database(browser, personas, django_assert_num_queries):
+    browser.get("/login")
+    with django_assert_num_queries(0):
+        assert browser.get("/login").status_code == 200
+
+
 def test_pages_need_a_session_and_a_safe_next(browser, personas):
     assert browser.get("/")["Location"].startswith("/login?next=/")
     r = _login(browser, "initiator", "initiator", next="https://evil.example/")

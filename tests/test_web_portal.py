@@ -206,6 +206,14 @@ def test_the_first_step_offers_each_type_with_its_line(personas, ivan):
         assert f'<p id="type-{code}-about">{line}</p>' in html
 
 
+def test_the_type_and_form_pages_read_a_fixed_number_of_queries(personas, ivan, django_assert_max_num_queries):
+    for path in ("/new", "/new/error", "/new/request", "/new/wish"):
+        ivan.get(path)  # the reference snapshot is read once per process
+        # Session, user, the bell's unread count: types, fields and categories come from the snapshot.
+        with django_assert_max_num_queries(3):
+            assert ivan.get(path).status_code == 200
+
+
 def test_an_unknown_type_is_the_404_page(personas, ivan):
     for path in ("/new/nope", "/new/nope/category?category=email"):
         r = ivan.get(path)

@@ -118,6 +118,20 @@ class Ticket(models.Model):
                 name="ticket_sla_warn",
                 condition=models.Q(sla_warn_at__isnull=False, sla_breached=False),
             ),
+            # The workspace's "unassigned" queue: the open requests nobody has taken, newest first.
+            # Usually few; without it the newest-first walk reads the whole table to find none.
+            models.Index(
+                fields=["-id"], name="ticket_unassigned", condition=models.Q(is_open=True, executor__isnull=True)
+            ),
+            # The dashboard counts the open requests by point, group and executor with their SLA
+            # state: an index-only scan of this (open requests only, in group order) instead of
+            # reading every request's wide row. PostgreSQL only has INCLUDE; SQLite gets the keys.
+            models.Index(
+                fields=["point", "group", "executor"],
+                include=["sla_breached", "sla_due_at", "sla_warn_at", "initiator", "id"],
+                name="ticket_open_cover",
+                condition=models.Q(is_open=True),
+            ),
         ]
 
     def __str__(self) -> str:
