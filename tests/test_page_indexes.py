@@ -1,4 +1,4 @@
-"""The indexes migration tickets 0006 adds for the pages, on both databases: the dashboard's covering
+"""The indexes migration tickets 0007 adds for the pages, on both databases: the dashboard's covering
 index of open requests and the unassigned queue's (both), the trigram index for search and the
 narrow index of ids and search texts (PostgreSQL only); the migration goes on without the trigram
 index when the pg_trgm extension cannot be created, and undoes and redoes cleanly."""
@@ -13,7 +13,7 @@ from django.db import connection
 from otklik.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("otklik.tickets.migrations.0006_page_indexes")
+migration = importlib.import_module("otklik.tickets.migrations.0007_page_indexes")
 POSTGRES_ONLY = {"ticket_search_trgm", "ticket_id_search"}
 
 

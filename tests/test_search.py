@@ -3,7 +3,7 @@ search box, which share one filter (tickets.selectors). The text is compared fol
 matches in any case ("ё" and "е" stay different letters); "%" and "_" typed by a person are plain
 characters; one or two letters work as well as a word. On both databases.
 
-On PostgreSQL the search reads the trigram index of migration tickets 0006 (the plan is checked, so
+On PostgreSQL the search reads the trigram index of migration tickets 0007 (the plan is checked, so
 a change of the query's shape that loses the index fails here), and a text too short for trigrams
 asks a subquery that the narrow index of ids and search texts answers (tests/test_page_indexes.py
 has the indexes themselves).

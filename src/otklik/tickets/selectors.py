@@ -125,7 +125,7 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
             folded = text.casefold()
             if connection.vendor == "postgresql" and not _has_trigram(folded):
                 # Nothing for the trigram index to look up: the matching ids come from the narrow
-                # index of ids and search texts (migration 0006) in id order, so the newest are
+                # index of ids and search texts (migration 0007) in id order, so the newest are
                 # found without reading every request's whole row. No number can match such a
                 # text: every number holds a run of six digits.
                 qs = qs.filter(pk__in=Ticket.objects.filter(search__contains=folded).values("pk"))

@@ -75,7 +75,7 @@ def drop_search_indexes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0005_updated_index")]
+    dependencies = [("tickets", "0006_feedback_log_auto_close")]
 
     operations = [
         migrations.AddIndex(
