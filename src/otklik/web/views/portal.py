@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.formfields import FieldErrors, FieldSpec, parse_choices, validate_fields
 from otklik.catalog.models import Category, FormField, RequestType
@@ -33,29 +32,19 @@ from otklik.core.errors import DomainError, Invalid
 from otklik.core.i18n import current_language, localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
-from otklik.tickets.access import visible_tickets
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
-from otklik.tickets.selectors import TicketFilters, ticket_list_for
+from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
 from otklik.tickets.services import ticket_create
 
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")
-# The route points where the next move is the initiator's: answer the question, or confirm or
-# reject the resolution.
+# What the initiator is asked to do at the points where the move is theirs (INITIATOR_TURN).
 AWAITING_KINDS = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
 LONG_TEXT = 200  # a text field allowing more than this gets a text area
 
 
 # --- my requests --------------------------------------------------------------------------------
-
-
-def _awaiting_count(user: User, ref: Reference) -> int:
-    """How many of the person's requests wait for their reaction (one indexed count)."""
-    point_ids = [p.pk for p in ref.points.values() if p.kind in AWAITING_KINDS]
-    if not point_ids:
-        return 0
-    return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
 
 
 @require_GET
@@ -72,7 +61,6 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         rows, next_cursor = ticket_list_for(user, filters, cursor=cursor, limit=PAGE_SIZE)
     except BadCursor:
         return HttpResponseRedirect(_my_url(show))  # a mangled link: start from the newest
-    ref = reference()
     who = people(r.executor_id for r in rows)
     items = [
         {
@@ -86,7 +74,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         "items": items,
         "show": show,
         "show_choices": [("all", _("All")), ("open", _("Open")), ("closed", _("Closed"))],
-        "awaiting": _awaiting_count(user, ref),
+        "awaiting": awaiting_initiator_count(user),
         "next_url": _my_url(show, next_cursor) if next_cursor else "",
         "first_url": _my_url(show) if cursor else "",
     }
