@@ -162,7 +162,13 @@ def test_the_initiators_pages(speaking, tickets, language):
     visit(page, "/new/request")
     page.locator("#id_category").select_option("hardware")  # out of scope: the hint says where to go
     expect(page.locator("#category-hint .portal-out-of-scope")).to_be_visible()
+    expect(page.locator("#submit-note")).not_to_be_empty()  # and the line by the button what filing does
     found += audit(page, f"{language} initiator /new/request (out of scope chosen)")
+    page.locator("#id_subject").fill("The printer on the third floor jams")
+    page.locator("#id_f_kind").select_option("other")
+    page.locator("form.portal-form button[type=submit]").click()  # filed, and declined at once
+    expect(page.locator(".msg.warning")).to_be_visible()
+    found += audit(page, f"{language} initiator {page.url} (declined at once)")
     visit(page, "/new/error")
     page.locator("form.portal-form button[type=submit]").click()  # nothing filled in: every error shown
     expect(page.locator("#problems")).to_be_visible()
