@@ -5,15 +5,19 @@ colleague; her requests never show on his list."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
+from otklik.catalog.reference import invalidate
+from otklik.routes.models import Route
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Attachment, Ticket
+from otklik.tickets.models import Attachment, Event, Reaction, Ticket
 from otklik.tickets.services import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
@@ -383,7 +387,63 @@ def test_bad_values_are_refused_by_field(personas, ivan, type_code, data, contro
     assert not Ticket.objects.filter(subject="Bad values").exists()
 
 
-def test_an_out_of_scope_category_is_refused_with_its_note(personas, ivan):
+HARDWARE_NOTE = "The facilities department handles equipment: internal phone 1234."
+HARDWARE_OUT = f"“Hardware and office equipment” is outside the support service's scope. {HARDWARE_NOTE}"
+
+
+def logged(ticket: Ticket) -> list[tuple]:
+    """The request's log apart from the SLA ledger: what was done, by whom, with what text."""
+    records = Reaction.objects.filter(ticket=ticket).exclude(event=Event.SLA).order_by("id")
+    return [(r.event, r.reaction, r.actor_role, r.point.code, r.to_point and r.to_point.code, r.body) for r in records]
+
+
+def test_an_out_of_scope_request_is_filed_and_declined_at_once_as_the_api_does(personas, ivan):
+    r = ivan.post("/new/error", {"subject": "Printer jam", "category": "hardware", "f_steps": "Print"})
+    filed = Ticket.objects.get(subject="Printer jam")
+    assert (r.status_code, r["Location"]) == (302, f"/requests/{filed.number}")
+    assert [str(m) for m in get_messages(r.wsgi_request)] == [
+        f"Your request {filed.number} is filed and declined at once: {HARDWARE_OUT}"
+    ]
+    # The same request through the service the API calls, in Ivan's language.
+    with translation.override("en"):
+        api = ticket_create(
+            initiator=personas.initiator,
+            type_code="error",
+            subject="Printer jam (API)",
+            category_code="hardware",
+            fields={"steps": "Print"},
+        )
+    api.refresh_from_db()
+    for t in (filed, api):
+        assert (t.point.code, t.is_open, t.executor_id, t.closed_at is not None) == ("out_of_scope", False, None, True)
+    assert logged(filed) == logged(api)
+    assert logged(filed)[-1] == ("transition", "declined_out_of_scope", "system", "new", "out_of_scope", HARDWARE_NOTE)
+    page = ivan.get(f"/requests/{filed.number}").content.decode()
+    assert "Declined: out of scope" in page and HARDWARE_NOTE in page
+
+
+def test_the_form_checks_an_out_of_scope_request_like_any_other(personas, ivan):
+    """Filing it declines it, but only once the form is right: the same checks as for any request."""
+    r = ivan.post("/new/error", {"subject": "", "category": "hardware", "f_steps": ""})
+    assert r.status_code == 422
+    assert not Ticket.objects.filter(category__code="hardware").exists()
+    html = r.content.decode()
+    assert control(html, "id_subject").get("aria-invalid") == "true"
+    assert control(html, "id_f_steps").get("aria-invalid") == "true"
+    assert control(html, "id_category").get("aria-invalid") is None  # the category is not the problem
+    # Said at the picker and by the button: filed, it is declined at once.
+    assert HARDWARE_NOTE in html and "If you file it anyway, it is declined at once" in html
+    note = re.search(r'<p class="portal-submit-note" id="submit-note">([^<]*)</p>', html).group(1)
+    assert note == (
+        "The category is outside the support service's scope: the request will be filed and declined at once."
+    )
+    button = re.search(r'<button type="submit"[^>]*>File the request</button>', html).group(0)
+    assert 'aria-describedby="submit-note"' in button
+
+
+def test_without_an_out_of_scope_point_the_form_refuses_it_with_the_note(personas, ivan):
+    Route.objects.filter(code="error").update(out_of_scope_point=None)
+    invalidate()  # an update() sends no signal
     r = ivan.post("/new/error", {"subject": "Printer jam", "category": "hardware", "f_steps": "Print"})
     assert r.status_code == 422
     assert not Ticket.objects.filter(subject="Printer jam").exists()
@@ -391,9 +451,13 @@ def test_an_out_of_scope_category_is_refused_with_its_note(personas, ivan):
     c = control(html, "id_category")
     assert c.get("aria-invalid") == "true" and "error_category" in c.get("aria-describedby").split()
     error = re.search(r'<p class="error" id="error_category">([^<]+)</p>', html).group(1)
-    assert "outside the support service" in error
-    assert "The facilities department handles equipment: internal phone 1234." in error
+    assert unescape(error) == HARDWARE_OUT
     assert '<option value="hardware" selected>' in html
+    assert "the request cannot be filed." in html
+    # The other types' routes still decline such a request at once.
+    assert (
+        ivan.post("/new/request", {"subject": "Printer", "category": "hardware", "f_kind": "other"}).status_code == 302
+    )
 
 
 def test_an_empty_file_is_refused_before_anything_is_filed(personas, ivan, media):
@@ -427,12 +491,22 @@ def test_the_category_hint_fragment(personas, ivan, django_assert_max_num_querie
     assert r.status_code == 200
     assert "<html" not in html  # a fragment, not a page
     assert 'role="alert"' in html
-    assert "The facilities department handles equipment: internal phone 1234." in html
+    assert HARDWARE_NOTE in html
+    assert "If you file it anyway, it is declined at once with this explanation." in html
+    # The line by the submit button comes along, swapped in out of band.
+    assert re.search(r'<p class="portal-submit-note" id="submit-note" hx-swap-oob="true">[^<]*declined at once', html)
     for code in ("accounting", "", "no-such-category"):
         fragment = ivan.get(f"/new/error/category?category={code}").content.decode()
         assert "role=" not in fragment and "internal phone" not in fragment
+        assert '<p class="portal-submit-note" id="submit-note" hx-swap-oob="true"></p>' in fragment  # emptied
     ru = client_for(personas.initiator2, "ru").get("/new/wish/category?category=hardware").content.decode()
     assert "хозяйственный отдел" in ru
+    # A route with nowhere to decline it at: the hint says such a request cannot be filed.
+    Route.objects.filter(code="error").update(out_of_scope_point=None)
+    invalidate()
+    html = ivan.get("/new/error/category?category=hardware").content.decode()
+    assert "A request of this kind cannot be filed in this category." in html and "anyway" not in html
+    assert "the request cannot be filed." in html
 
 
 def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, monkeypatch):
@@ -456,4 +530,12 @@ def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, mo
     monkeypatch.setattr(portal, "ticket_create", misconfigured)
     html = ivan.post("/new/error", {"subject": "Raced", "f_steps": "s"}).content.decode()
     assert "The request could not be filed: the route of error is not active" in html
+
+    def no_longer_declined(**_kw):  # the route lost its out-of-scope point meanwhile
+        raise Invalid("category 'hardware' is outside the scope", code="out_of_scope", errors={"category": "out"})
+
+    monkeypatch.setattr(portal, "ticket_create", no_longer_declined)
+    html = ivan.post("/new/error", {"subject": "Raced", "category": "hardware", "f_steps": "s"}).content.decode()
+    error = re.search(r'<p class="error" id="error_category">([^<]+)</p>', html).group(1)
+    assert unescape(error) == HARDWARE_OUT  # in the person's words, with the note
     assert not Ticket.objects.filter(subject="Raced").exists()

@@ -1,6 +1,7 @@
-"""The issue's whole journey in two browsers side by side: Ivan files an Error through the portal;
-Alexei (first line) accepts it, starts and resolves it; Ivan rejects the resolution; Alexei
-resolves it again; Ivan confirms. Each side's bell counts up live while the other acts."""
+"""The issue's whole journey in browsers side by side: Ivan files an Error through the portal;
+Sergei, the first line's lead, receives it and hands it to Alexei; Alexei accepts it, starts and
+resolves it; Ivan rejects the resolution; Alexei resolves it again; Ivan confirms. Each side's
+bell counts up live while the other acts."""
 
 from __future__ import annotations
 
@@ -61,10 +62,24 @@ def test_error_filed_accepted_resolved_rejected_resolved_confirmed(login):
     number = ivan.url.rsplit("/", 1)[1]
     expect(ivan.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
 
-    # Alexei finds it among the requests he can see (the demo's first line names its lead the
-    # executor of a new request; any member may accept it, becoming the executor).
-    alexei.get_by_role("link", name="All visible").click()
-    alexei.get_by_role("link", name=number).click()
+    # The first line has no dispatcher, so its lead receives its new requests: Sergei finds the
+    # Error in his own work and hands it to Alexei.
+    sergei = login("lead")
+    expect(sergei.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    sergei.get_by_role("main").get_by_role("link", name=number).click()
+    expect(sergei.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
+    alexei_bell = unread(alexei)
+    sergei.locator("#actions").get_by_role("button", name="Reassign…").click()
+    dialog = sergei.get_by_role("dialog", name="Reassign")
+    dialog.get_by_label("Executor").select_option(label="Алексей Смирнов")
+    dialog.get_by_role("button", name="Reassign", exact=True).click()
+    expect(sergei.locator("dl.props")).to_contain_text("Алексей Смирнов")
+    counts_up(alexei, alexei_bell)  # told at once, without a reload
+
+    # Alexei finds it in his own work, where his requests are.
+    alexei.get_by_role("link", name="My work").click()
+    expect(alexei.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    alexei.get_by_role("main").get_by_role("link", name=number).click()
     expect(alexei.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
 
     ivan_bell = unread(ivan)

@@ -16,6 +16,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
+from otklik.routes.models import PointKind
 
 from .access import visible_tickets
 from .models import Reaction, Ticket
@@ -41,6 +42,9 @@ LIST_COLUMNS = (
     "sla_breached",
 )
 OPEN_STATES = {"open": True, "closed": False}
+# The route points where the next move is the initiator's: answer the question, or confirm or
+# reject the resolution.
+INITIATOR_TURN = frozenset({PointKind.WAITING, PointKind.RESOLVED})
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,14 @@ def ticket_list_for(
         ) in qs.values_list(*LIST_COLUMNS)[: limit + 1]
     ]
     return page(rows, limit)
+
+
+def awaiting_initiator_count(user: User) -> int:
+    """How many of the person's own requests wait for their reaction (one indexed count)."""
+    point_ids = [p.pk for p in reference().points.values() if p.kind in INITIATOR_TURN]
+    if not point_ids:
+        return 0
+    return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:

@@ -2,7 +2,9 @@
 
 The form checks everything at once with the rules the service applies (the formal fields through
 `validate_fields`, the same limits), so the person sees every problem next to its field in one go;
-`ticket_create` still has the last word, and a refusal of its own is shown the same way.
+`ticket_create` still has the last word, and a refusal of its own is shown the same way. A request
+in an out-of-scope category goes the API's way: filed and declined at once where the route has an
+out-of-scope point, refused otherwise.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.formfields import FieldErrors, FieldSpec, parse_choices, validate_fields
 from otklik.catalog.models import Category, FormField, RequestType
@@ -33,29 +34,19 @@ from otklik.core.errors import DomainError, Invalid
 from otklik.core.i18n import current_language, localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
-from otklik.tickets.access import visible_tickets
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
-from otklik.tickets.selectors import TicketFilters, ticket_list_for
+from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
 from otklik.tickets.services import ticket_create
 
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")
-# The route points where the next move is the initiator's: answer the question, or confirm or
-# reject the resolution.
+# What the initiator is asked to do at the points where the move is theirs (INITIATOR_TURN).
 AWAITING_KINDS = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
 LONG_TEXT = 200  # a text field allowing more than this gets a text area
 
 
 # --- my requests --------------------------------------------------------------------------------
-
-
-def _awaiting_count(user: User, ref: Reference) -> int:
-    """How many of the person's requests wait for their reaction (one indexed count)."""
-    point_ids = [p.pk for p in ref.points.values() if p.kind in AWAITING_KINDS]
-    if not point_ids:
-        return 0
-    return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
 
 
 @require_GET
@@ -72,7 +63,6 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         rows, next_cursor = ticket_list_for(user, filters, cursor=cursor, limit=PAGE_SIZE)
     except BadCursor:
         return HttpResponseRedirect(_my_url(show))  # a mangled link: start from the newest
-    ref = reference()
     who = people(r.executor_id for r in rows)
     items = [
         {
@@ -86,7 +76,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         "items": items,
         "show": show,
         "show_choices": [("all", _("All")), ("open", _("Open")), ("closed", _("Closed"))],
-        "awaiting": _awaiting_count(user, ref),
+        "awaiting": awaiting_initiator_count(user),
         "next_url": _my_url(show, next_cursor) if next_cursor else "",
         "first_url": _my_url(show) if cursor else "",
     }
@@ -180,11 +170,20 @@ def _out_of_scope_message(category: Category) -> str:
     return f"{text} {note}" if note else text
 
 
-def _hint(category: Category | None) -> dict[str, Any] | None:
+def _declines(request_type: RequestType, ref: Reference) -> bool:
+    """Whether the type's route files a request in an out-of-scope category and declines it at once
+    (it has an out-of-scope point), as `ticket_create` does; without one it refuses such a request."""
+    route = ref.routes.get(request_type.route_id)
+    return route is not None and route.out_of_scope_point_id is not None
+
+
+def _hint(category: Category | None, *, declines: bool) -> dict[str, Any] | None:
+    """What the form says of the chosen category: where to go instead for one out of scope, and
+    whether filing it anyway declines it at once (`declines`) or is refused."""
     if category is None or not category.is_active:
         return None
     if not category.in_scope:
-        return {"out_of_scope": True, "text": _out_of_scope_message(category)}
+        return {"out_of_scope": True, "declines": declines, "text": _out_of_scope_message(category)}
     return {"out_of_scope": False, "text": category.description} if category.description else None
 
 
@@ -286,7 +285,9 @@ def _files_error(files: list[UploadedFile]) -> str:
     return ""
 
 
-def _service_errors(exc: DomainError, formal: list[tuple[FieldSpec, Control]]) -> tuple[dict[str, str], str]:
+def _service_errors(
+    exc: DomainError, formal: list[tuple[FieldSpec, Control]], category: Category | None
+) -> tuple[dict[str, str], str]:
     """A refusal by `ticket_create` (the catalogue changed since the checks above) as messages
     by control, or one for the whole form."""
     errors: dict[str, str] = {}
@@ -299,7 +300,7 @@ def _service_errors(exc: DomainError, formal: list[tuple[FieldSpec, Control]]) -
                     spec, control = by_code[code]
                     errors[control.name] = _field_message(spec, str(text))
         elif key == "category" and exc.code == "out_of_scope":
-            errors["category"] = exc.detail
+            errors["category"] = _out_of_scope_message(category) if category else exc.detail
         elif key in ("subject", "description", "priority", "category"):
             errors[key] = _("Check this value: %(problem)s.") % {"problem": problem}
     return errors, "" if errors else _("The request could not be filed: %(detail)s") % {"detail": exc.detail}
@@ -310,6 +311,7 @@ def _service_errors(exc: DomainError, formal: list[tuple[FieldSpec, Control]]) -
 def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
     request_type = _request_type(type_code)
     ref = reference()
+    declines = _declines(request_type, ref)
     data = _form_data(request, ref)
     formal = _formal_controls(ref.fields_by_type.get(request_type.pk, []), data)
     errors: dict[str, str] = {}
@@ -333,8 +335,8 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
         category = ref.categories_by_code.get(category_code) if category_code else None
         if category_code and (category is None or not category.is_active):
             errors["category"] = _("Choose one of the categories.")
-        elif category is not None and not category.in_scope:
-            # Refused here even where the route would file it as declined: the note says where to go.
+        elif category is not None and not category.in_scope and not declines:
+            # The route has no out-of-scope point to decline it at: refused, as the API refuses it.
             errors["category"] = _out_of_scope_message(category)
         values = _formal_values(formal, data)
         try:
@@ -358,10 +360,10 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
                     fields=values,
                 )
             except Invalid as exc:
-                errors, form_error = _service_errors(exc, formal)
+                errors, form_error = _service_errors(exc, formal, category)
             else:
                 _attach(request, ticket, files)
-                messages.success(request, _("Your request %(number)s is filed.") % {"number": ticket.number})
+                _filed(request, ticket, category)
                 return HttpResponseRedirect(reverse("web:ticket", args=[ticket.number]))
 
     for _spec, control in formal:
@@ -376,6 +378,7 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
     }
     category_code = data.get("category", "")
     selected = ref.categories_by_code.get(category_code) if category_code else None
+    scope = _hint(selected, declines=declines)
     context = {
         "type": request_type,
         "data": data,
@@ -387,7 +390,8 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
         "formal": [c for _s, c in formal],
         "categories": [(c, "\u00a0\u00a0\u00a0" * depth) for c, depth in _category_tree(ref)],
         # The hint under the picker; when the category is refused its error says the same.
-        "hint": None if "category" in errors else _hint(selected),
+        "hint": None if "category" in errors else scope,
+        "scope": scope,  # the line by the button: an out-of-scope request is declined or refused
         "priorities": [p for p in ref.priorities.values() if p.is_active],
         "files_lost": bool(files) and bool(errors),
         "max_file_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
@@ -395,6 +399,14 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
         "text_max": settings.MAX_TEXT_LENGTH,
     }
     return render(request, "web/portal/new_form.html", context, status=422 if errors or form_error else 200)
+
+
+def _filed(request: HttpRequest, ticket: Ticket, category: Category | None) -> None:
+    if category is not None and not category.in_scope:
+        text = _("Your request %(number)s is filed and declined at once: %(why)s")
+        messages.warning(request, text % {"number": ticket.number, "why": _out_of_scope_message(category)})
+    else:
+        messages.success(request, _("Your request %(number)s is filed.") % {"number": ticket.number})
 
 
 def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
@@ -413,10 +425,14 @@ def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> 
 @require_GET
 @login_required
 def category_hint(request: HttpRequest, type_code: str) -> HttpResponse:
-    """The note under the category picker (htmx): where to go instead for a category out of scope,
-    the category's description otherwise."""
-    _request_type(type_code)
+    """The note under the category picker (htmx): where to go instead for a category out of scope
+    and what filing it anyway does, the category's description otherwise; and, out of band, the
+    line by the submit button."""
+    request_type = _request_type(type_code)
+    ref = reference()
     code = request.GET.get("category", "")
-    category = reference().categories_by_code.get(code) if code else None
+    category = ref.categories_by_code.get(code) if code else None
+    hint = _hint(category, declines=_declines(request_type, ref))
     # Rendered without the request: a fragment needs none of the frame (the bell's count query).
-    return HttpResponse(render_to_string("web/portal/_category_hint.html", {"hint": _hint(category)}))
+    context = {"hint": hint, "scope": hint, "oob": True}
+    return HttpResponse(render_to_string("web/portal/_category_hint.html", context))
