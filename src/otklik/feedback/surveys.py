@@ -218,13 +218,18 @@ def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
     if survey is None:
         return None
     return {
-        "asked_at": survey.asked_at,
-        "expires_at": survey.expires_at,
+        "asked_at": _utc(survey.asked_at),
+        "expires_at": _utc(survey.expires_at),
         "score": survey.score,
         "comment": survey.comment,
-        "answered_at": survey.answered_at,
+        "answered_at": _utc(survey.answered_at),
         "answered_via": survey.answered_via or None,
     }
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    # As read back from the database, however the value was obtained (OTKLIK_NOW carries a zone).
+    return moment.astimezone(dt.UTC) if moment is not None else None
 
 
 def _clean(score: Any, comment: str | None) -> tuple[int, str]:

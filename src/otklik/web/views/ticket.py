@@ -482,10 +482,13 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     try:
         survey_answer(ticket=ticket, actor=request.user, score=score, comment=comment, via=AnswerChannel.PORTAL)
     except DomainError as exc:
-        status = exc.status if isinstance(exc, Forbidden | Invalid) else 409
         values = {"score": survey_score(score), "comment": comment}
-        page = _context(request, ticket, feedback_errors=survey_errors(exc), feedback_values=values)
-        return render(request, "web/ticket/page.html", page, status=status)
+        if isinstance(exc, Invalid):  # beside the form, with what was written
+            page = _context(request, ticket, feedback_errors=survey_errors(exc), feedback_values=values)
+            return render(request, "web/ticket/page.html", page, status=400)
+        # Not theirs to rate, not asked yet, or too late: said at the top of the page.
+        page = _context(request, ticket, alert=" ".join(survey_errors(exc).values()))
+        return render(request, "web/ticket/page.html", page, status=403 if isinstance(exc, Forbidden) else 409)
     messages.success(request, _("Thank you: your rating has been recorded."))
     return HttpResponseRedirect(_url(ticket) + "#feedback")
 
