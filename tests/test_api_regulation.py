@@ -10,7 +10,18 @@ from otklik.catalog.models import Priority
 from otklik.regulation.models import Version
 from otklik.regulation.services import regulation_publish
 
-KINDS = ["hours", "types", "scope", "priorities", "targets", "pauses", "escalation", "complaints", "quality"]
+KINDS = [
+    "hours",
+    "types",
+    "scope",
+    "priorities",
+    "targets",
+    "pauses",
+    "escalation",
+    "handling",
+    "complaints",
+    "quality",
+]
 
 
 @pytest.fixture

@@ -52,17 +52,18 @@ def duty(personas, settings):
 
 def test_logging_in_gives_one_summary_of_what_awaits(duty):
     unread = Notification.objects.filter(recipient=duty, channel="inapp", read_at__isnull=True).count()
-    assert unread == 5  # two assignments, three moves of their own request
+    # Two assignments, three moves of their own request, and the question to rate its resolution.
+    assert unread == 6
     assert Client().login(username="duty", password="pw")
     (n,) = summaries(duty)
     assert (n.channel, n.state, n.importance, n.ticket_id) == ("inapp", "pending", "normal", None)
-    assert n.context == {"executing": 2, "answering": 1, "breached": 1, "unread": 5}
+    assert n.context == {"executing": 2, "answering": 1, "breached": 1, "unread": 6}
     assert n.subject == "what awaits your reaction"
     assert n.body.splitlines() == [
         "Requests you execute that await your reaction: 2",
         "Your requests that await your answer: 1",
         "Requests past a deadline among them: 1",
-        "Unread notifications: 5",
+        "Unread notifications: 6",
     ]
 
 

@@ -141,6 +141,7 @@ def test_sections_in_reading_order_with_the_admins_text_around_them(config):
         "targets",
         "pauses",
         "escalation",
+        "handling",
         "complaints",
         "quality",
         "final",

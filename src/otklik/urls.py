@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
+from otklik.feedback import views_surveys
 from otklik.notify.stream import notifications_stream
 from otklik.regulation import views as regulation_views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("regulation", regulation_views.page, name="regulation"),
     path("regulation.md", regulation_views.markdown, name="regulation-markdown"),
+    # The rating link of a satisfaction survey: works without signing in.
+    path("feedback/<str:token>", views_surveys.link, name="survey-link"),
     path("", include("otklik.web.urls")),
 ]
 

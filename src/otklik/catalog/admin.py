@@ -10,7 +10,17 @@ class FormFieldInline(admin.StackedInline):
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_ru", "name_en", "prefix", "route", "default_group", "last_number", "is_active")
+    list_display = (
+        "code",
+        "name_ru",
+        "name_en",
+        "prefix",
+        "route",
+        "default_group",
+        "auto_confirm_days",
+        "last_number",
+        "is_active",
+    )
     readonly_fields = ("last_number",)
     inlines = [FormFieldInline]
 

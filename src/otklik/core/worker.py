@@ -2,7 +2,8 @@
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
 SLA timers and notification delivery run every second (delivery at once when a commit wakes the
-worker, on PostgreSQL); orphaned upload files are swept every ten minutes.
+worker, on PostgreSQL); resolved requests whose confirmation period ran out are closed and the
+satisfaction reminders sent every thirty seconds; orphaned upload files are swept every ten minutes.
 """
 
 from __future__ import annotations
@@ -37,13 +38,18 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from otklik.feedback.surveys import survey_remind_due
     from otklik.notify.delivery import notify_deliver_due
     from otklik.notify.digests import notify_digests_due
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
+    from otklik.tickets.transitions import ticket_auto_confirm_due
 
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
+        # Before delivery: the notifications they queue go out in the same pass.
+        Job("tickets.auto_confirm", ticket_auto_confirm_due, every_seconds=30, drain=True),
+        Job("feedback.survey_reminders", survey_remind_due, every_seconds=30, drain=True),
         # Digests first: the digest rows they write are then delivered in the same pass.
         Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
         Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),

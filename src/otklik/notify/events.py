@@ -214,7 +214,7 @@ def on_created(ticket: Any, *, actor: User) -> list[Notification]:
     return compose("ticket_created", ticket=ticket, actor=actor, watcher_ids=[])
 
 
-def on_transition(ticket: Any, *, actor: User, stage: Any, comment: str, executor_changed: bool) -> None:
+def on_transition(ticket: Any, *, actor: User | None, stage: Any, comment: str, executor_changed: bool) -> None:
     # A new executor hears of the assignment instead of the move.
     skip = [ticket.executor_id] if executor_changed and ticket.executor_id else []
     rows = compose(
@@ -229,7 +229,7 @@ def on_transition(ticket: Any, *, actor: User, stage: Any, comment: str, executo
     queue_rows(rows)
 
 
-def _assignment_rows(ticket: Any, *, actor: User) -> list[Notification]:
+def _assignment_rows(ticket: Any, *, actor: User | None) -> list[Notification]:
     return compose(
         "ticket_assigned", ticket=ticket, actor=actor, addressed=[ticket.executor_id] if ticket.executor_id else []
     )

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template import Template as DjangoTemplate
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from otklik.core.snapshot import Snapshot
@@ -121,6 +123,70 @@ def _external(c: dict[str, Any]) -> tuple[str, str]:
     return c["subject"], c.get("text", "")
 
 
+def _survey_requested(c: dict[str, Any]) -> tuple[str, str]:
+    return (
+        _("please rate how your request was handled"),
+        _(
+            "Your request «%(subject)s» has been resolved. How satisfied are you with how it was handled? "
+            "Rate it from 1 (very dissatisfied) to 5 (very satisfied), with a comment if you like, by the "
+            "link below or on the request's page. The link works once, until %(until)s."
+        )
+        % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
+    )
+
+
+def _survey_reminded(c: dict[str, Any]) -> tuple[str, str]:
+    return (
+        _("a reminder: please rate how your request was handled"),
+        _(
+            "You have not rated how your request «%(subject)s» was handled yet. It takes a moment: choose "
+            "from 1 (very dissatisfied) to 5 (very satisfied) by the link below. The link works once, until "
+            "%(until)s."
+        )
+        % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
+    )
+
+
+def _survey_low_score(c: dict[str, Any]) -> tuple[str, str]:
+    body = _("%(who)s rated how the request «%(subject)s» was handled %(score)s of 5.") % {
+        "who": c["actor"],
+        "subject": c["ticket"]["subject"],
+        "score": c["score"],
+    }
+    if c.get("rated_executor"):
+        body += "\n" + _("Executor: %(name)s.") % {"name": c["rated_executor"]}
+    if c.get("comment"):
+        body += "\n\n" + _("Their comment:") + "\n" + c["comment"]
+    return _("low rating: %(score)s of 5") % {"score": c["score"]}, body
+
+
+def _survey_html(c: dict[str, Any], text: str) -> str:
+    """The question as an e-mail: the text, then the five scores as links (each opens the rating
+    page with that score chosen; only the page's button records it)."""
+    labels = score_labels()
+    links = "\n".join(
+        f'<li><a href="{escape(item["link"])}">{item["score"]} — {escape(labels[item["score"]])}</a></li>'
+        for item in c["score_links"]
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(get_language() or settings.LANGUAGE_CODE)}"><head>'
+        f'<meta charset="utf-8"></head>\n<body>\n<p>{escape(text)}</p>\n'
+        f"<ul>\n{links}\n</ul>\n"
+        f'<p><a href="{escape(c["rating_link"])}">{escape(_("Rate with a comment"))}</a></p>\n</body></html>\n'
+    )
+
+
+def score_labels() -> dict[int, str]:
+    """What each score means, in the active language (the rating page, the e-mail, the portal)."""
+    return {
+        1: _("very dissatisfied"),
+        2: _("dissatisfied"),
+        3: _("neither satisfied nor dissatisfied"),
+        4: _("satisfied"),
+        5: _("very satisfied"),
+    }
+
+
 BUILT_IN: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "ticket_created": _created,
     "ticket_moved": _moved,
@@ -132,7 +198,12 @@ BUILT_IN: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "ticket_changed": _changed,
     "login_summary": _summary,
     "digest": _digest,
+    "survey_requested": _survey_requested,
+    "survey_reminded": _survey_reminded,
+    "survey_low_score": _survey_low_score,
 }
+# E-mails whose built-in text has an HTML part of its own (else the channel makes one from the text).
+BUILT_IN_HTML: frozenset[str] = frozenset({"survey_requested", "survey_reminded"})
 
 
 # -- the admin's templates ----------------------------------------------------------------------------
@@ -212,7 +283,10 @@ def render(event: str, channel: str, language: str, context: dict[str, Any]) -> 
         ticket = context.get("ticket")
         if ticket:  # the built-in subjects name the request by number (mail clients sort by it)
             subject = f"{ticket['number']}: {subject}"
-        rendered = Rendered(" ".join(subject.split()), body.strip())
+        page = ""
+        if channel == Channel.EMAIL and event in BUILT_IN_HTML and context.get("score_links"):
+            page = _survey_html(context, body.strip())
+        rendered = Rendered(" ".join(subject.split()), body.strip(), page)
     if channel == Channel.SMS:  # short: the subject, and the text only if it fits
         short = rendered.subject if compiled is None else rendered.body or rendered.subject
         return Rendered(rendered.subject[:SUBJECT_LIMIT], _clip(short, sms_limit()))

@@ -24,7 +24,8 @@ from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.clock import now
-from otklik.routes.models import ClockBehaviour, Route, RoutePoint
+from otklik.feedback.models import FeedbackSettings
+from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
 from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
@@ -44,6 +45,7 @@ from .texts import (
     TRIGGERS,
     WEEKDAYS,
     Text,
+    days_text,
     fmt,
     pair,
     same,
@@ -70,6 +72,7 @@ def regulation_content() -> dict[str, Any]:
         targets,
         _pauses_section(types),
         _escalation_section(),
+        _handling_section(types),
         {"kind": "complaints", "code": "complaints", "body": TEXTS["complaints"]},
         {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
     ]
@@ -457,3 +460,45 @@ def _escalation_section() -> dict[str, Any]:
         "body": TEXTS["escalation"] if out else TEXTS["no_escalation"],
         "rules": out,
     }
+
+
+# --- confirmation and satisfaction -------------------------------------------------------------
+def _handling_section(types: list[RequestType]) -> dict[str, Any]:
+    """Per type, how long a resolution waits for the initiator's confirmation; then how the
+    satisfaction survey works (feedback.surveys, tickets.transitions)."""
+    # Routes whose resolved points the initiator confirms: there the period applies.
+    confirming = set(
+        Transition.objects.filter(
+            source__kind=PointKind.RESOLVED, reaction=ReactionKind.INITIATOR_CONFIRMED
+        ).values_list("route_id", flat=True)
+    )
+    rows = []
+    for t in types:
+        name = pair(t, "name")
+        if t.route_id not in confirming:
+            days, line = None, fmt(TEXTS["confirm_none"], type=name)
+        elif t.auto_confirm_days is None:
+            days, line = None, fmt(TEXTS["confirm_never"], type=name)
+        else:
+            days = t.auto_confirm_days
+            line = fmt(TEXTS["confirm_days"], type=name, days=days_text(days, working=True))
+        rows.append(
+            {"type": t.code, "type_name": name, "confirms": t.route_id in confirming, "days": days, "text": line}
+        )
+    conf = FeedbackSettings.current()
+    survey: dict[str, Any] = {"enabled": conf.survey_enabled}
+    if conf.survey_enabled:
+        parts = [fmt(TEXTS["survey"], valid=days_text(conf.survey_valid_days))]
+        if conf.survey_reminder_days and conf.survey_reminder_days < conf.survey_valid_days:
+            parts.append(fmt(TEXTS["survey_reminder"], days=days_text(conf.survey_reminder_days)))
+        if conf.low_score_threshold >= 1:
+            parts.append(fmt(TEXTS["survey_low"], score=str(min(conf.low_score_threshold, 5))))
+        survey.update(
+            valid_days=conf.survey_valid_days,
+            reminder_days=conf.survey_reminder_days,
+            low_score=conf.low_score_threshold,
+            text={lang: " ".join(p[lang] for p in parts) for lang in LANGS},
+        )
+    else:
+        survey["text"] = TEXTS["no_survey"]
+    return {"kind": "handling", "code": "handling", "body": TEXTS["handling"], "types": rows, "survey": survey}

@@ -79,6 +79,8 @@ LABELS: dict[str, dict[str, str]] = {
     "hours_only": {"ru": "{h} ч", "en": "{h} h"},
     "hours_minutes": {"ru": "{h} ч {m} мин", "en": "{h} h {m} min"},
     "language": {"ru": "Русский", "en": "English"},
+    "confirmation_title": {"ru": "Срок подтверждения", "en": "Confirmation period"},
+    "survey_title": {"ru": "Оценка удовлетворённости", "en": "Satisfaction rating"},
 }
 
 
@@ -300,6 +302,12 @@ def _escalation(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _table(head, rows)]
 
 
+def _handling(s: dict[str, Any], lang: str) -> list[Block]:
+    blocks = [_p(s["body"]), _h(label("confirmation_title", lang))]
+    blocks.append(_list([_item("", t["text"]) for t in s["types"]]))
+    return [*blocks, _h(label("survey_title", lang)), _p(s["survey"]["text"])]
+
+
 RENDERERS = {
     "hours": _hours,
     "types": _types,
@@ -308,6 +316,7 @@ RENDERERS = {
     "targets": _targets,
     "pauses": _pauses,
     "escalation": _escalation,
+    "handling": _handling,
 }
 
 

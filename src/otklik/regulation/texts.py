@@ -44,6 +44,7 @@ HEADINGS: dict[str, Text] = {
     "targets": text("Сроки", "Time targets"),
     "pauses": text("Когда отсчёт сроков приостанавливается", "When the clocks pause"),
     "escalation": text("Нарушение сроков: эскалация", "Missed targets: escalation"),
+    "handling": text("Подтверждение решения и оценка обслуживания", "Confirming the resolution and rating the service"),
     "complaints": text("Рекламации", "Complaints"),
     "quality": text("Оценка качества", "How quality is judged"),
 }
@@ -55,6 +56,7 @@ SLOTS = {
     "targets": 500,
     "pauses": 600,
     "escalation": 700,
+    "handling": 750,
     "complaints": 800,
     "quality": 900,
 }
@@ -183,6 +185,49 @@ TEXTS: dict[str, Text] = {
         "Правила эскалации не заданы.",
         "No escalation rules are set.",
     ),
+    "handling": text(
+        "Когда исполнитель сообщает о решении, инициатор подтверждает его или отклоняет, указав причину: "
+        "отклонённое обращение возвращается в работу, и срок решения продолжается с того же места. Если "
+        "инициатор не ответил в течение срока подтверждения, обращение закрывается как подтверждённое "
+        "автоматически. Срок подтверждения считается в рабочих днях по календарю группы поддержки, начиная "
+        "со дня, следующего за днём решения, и истекает в конце последнего рабочего дня.",
+        "When the executor reports the resolution, the initiator confirms it or rejects it, giving the "
+        "reason: a rejected request goes back to work, and its resolution target continues where it "
+        "stopped. If the initiator does not react within the confirmation period, the request closes as "
+        "confirmed automatically. The period counts working days in the support group's calendar, from the "
+        "day after the resolution, and ends at the close of its last working day.",
+    ),
+    "confirm_days": text("{type}: {days}", "{type}: {days}"),
+    "confirm_never": text(
+        "{type}: обращение ждёт ответа инициатора без ограничения срока",
+        "{type}: the request waits for the initiator with no time limit",
+    ),
+    "confirm_none": text(
+        "{type}: решение не требует подтверждения инициатора",
+        "{type}: the resolution needs no confirmation by the initiator",
+    ),
+    "survey": text(
+        "Когда обращение решено, инициатора просят оценить его обработку по шкале от 1 (совсем не "
+        "удовлетворён) до 5 (полностью удовлетворён) и при желании оставить комментарий. В уведомлении "
+        "есть ссылка для оценки: она работает без входа в систему, один раз и в течение {valid}. "
+        "Оценить обращение (и изменить оценку в течение того же срока) можно и на его странице.",
+        "When a request is resolved, its initiator is asked to rate how it was handled from 1 (very "
+        "dissatisfied) to 5 (very satisfied), with a comment if they like. The notification carries a "
+        "rating link: it works without signing in, once, for {valid}. The request's page takes the "
+        "rating too (and a change of it within the same period).",
+    ),
+    "survey_reminder": text(
+        "Если оценки нет, через {days} приходит одно напоминание.",
+        "Without a rating, one reminder follows after {days}.",
+    ),
+    "survey_low": text(
+        "Оценка {score} и ниже сразу передаётся руководителю группы поддержки.",
+        "A rating of {score} or lower goes to the support group's lead at once.",
+    ),
+    "no_survey": text(
+        "Оценка удовлетворённости сейчас не запрашивается.",
+        "Satisfaction ratings are not asked for at present.",
+    ),
     "complaints": text(
         "Инициатор, недовольный обработкой обращения, может подать по нему рекламацию. Рекламацию "
         "рассматривает менеджер службы поддержки; инициатор получает ответ по обращению.",
@@ -198,3 +243,16 @@ TEXTS: dict[str, Text] = {
         "reviews the results.",
     ),
 }
+
+
+def days_text(n: int, *, working: bool = False) -> Text:
+    """ "5 working days" / "5 рабочих дней", with the plural each language needs."""
+    last, last2 = n % 10, n % 100
+    if last == 1 and last2 != 11:
+        ru = "рабочий день" if working else "день"
+    elif 2 <= last <= 4 and not 12 <= last2 <= 14:
+        ru = "рабочих дня" if working else "дня"
+    else:
+        ru = "рабочих дней" if working else "дней"
+    en = ("working day" if working else "day") if n == 1 else ("working days" if working else "days")
+    return {"ru": f"{n} {ru}", "en": f"{n} {en}"}

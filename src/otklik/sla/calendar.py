@@ -10,6 +10,7 @@ date's few intervals — never a walk over minutes or days.
 Conventions (CONTRACT.md): `add(start, d)` is the earliest instant t >= start with
 `elapsed(start, t) == d`; work that fits in today ends at closing time, not tomorrow morning;
 `add(start, 0) == start`; a negative amount raises ValueError. `elapsed(a, b) == -elapsed(b, a)`.
+`end_of_working_day(start, n)` is the closing time of the nth working day after start's date.
 A wall time that does not exist (spring forward) resolves as zoneinfo does with fold=0 (later by
 the gap); an ambiguous one takes its first occurrence.
 """
@@ -249,3 +250,43 @@ class WorkCalendar:
             else:  # pragma: no cover - the bisection guarantees the date holds the target
                 raise AssertionError("working calendar table is inconsistent")
         return (_EPOCH + dt.timedelta(microseconds=result)).astimezone(self.tz)
+
+    def end_of_working_day(self, start: dt.datetime, n: int) -> dt.datetime:
+        """The closing time (the end of the last working interval) of the nth working day after
+        the local date of `start`: "within n working days" as a deadline.
+
+        A working day is a local date with some working time (weekends and holidays are not; a
+        transferred working day is). The date of `start` itself never counts, whatever the time and
+        whether it is a working day or not: in a Mon–Fri week, with n = 5, a start on Friday morning,
+        on Friday night and on Saturday all give the closing time of the following Friday. With
+        n = 0 it is the closing time of start's own date when that date is a working day and its
+        closing time is not before `start`; else that of the next working day. So the result is
+        never before `start`. A negative n raises ValueError.
+        """
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"{n!r} is not a whole number of working days")
+        if n < 0:
+            raise ValueError(f"the number of working days is negative ({n})")
+        us = self._us(start)
+        ordinal = start.astimezone(self.tz).toordinal()
+        left = n
+        with self._lock:  # the row index is only valid until the table is rebuilt
+            if n == 0:
+                i = self._index(ordinal)  # first: it may replace the table
+                today = self._days[i]
+                if today and today[-1][1] >= us:
+                    return self._moment(today[-1][1])
+                left = 1
+            # Terminates: the week has working time (checked at construction), and holidays and
+            # overrides are finitely many dates.
+            while True:
+                ordinal += 1
+                i = self._index(ordinal)
+                intervals = self._days[i]
+                if intervals:
+                    left -= 1
+                    if left == 0:
+                        return self._moment(intervals[-1][1])
+
+    def _moment(self, us: int) -> dt.datetime:
+        return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(self.tz)

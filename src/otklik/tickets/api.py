@@ -13,6 +13,7 @@ from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.errors import NotFound
 from otklik.core.paging import check_limit
+from otklik.feedback.surveys import survey_dict, survey_for
 from otklik.regulation.selectors import version_number
 from otklik.sla.selectors import sla_targets
 
@@ -62,13 +63,16 @@ class ListQuery(Schema):
 
 def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[str, Any]:
     """The request as the caller sees it. People and the organisation come from in-process
-    caches, so this reads only the watcher ids and the attachments (nothing, for a new request)."""
+    caches, so this reads only the watcher ids, the attachments and the survey (nothing, for a new
+    request)."""
     user = request.user
     watcher_ids: list[int] = []
     attachments: list[Attachment] = []
+    survey = None
     if not new:
         watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
         attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
+        survey = survey_for(ticket)  # whoever may see the request sees its rating
     if not user.is_support_staff:
         attachments = [a for a in attachments if not a.internal]
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids])
@@ -82,6 +86,7 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
         organisation=org.name if org else None,
         sla=sla_targets(ticket, clocks=getattr(ticket, "sla_clocks_new", None) if new else None),
         regulation_version=version_number(ticket.regulation_version_id),
+        feedback=survey_dict(survey),
     )
 
 

@@ -128,6 +128,18 @@ class SlaTargetOut(Schema):
     calendar: str | None
 
 
+class SurveyOut(Schema):
+    """The satisfaction survey of a request: asked when it was resolved, open until `expires_at`;
+    `score` (1–5) and `comment` once the initiator answered."""
+
+    asked_at: datetime
+    expires_at: datetime
+    score: int | None
+    comment: str
+    answered_at: datetime | None
+    answered_via: str | None
+
+
 class TicketOut(TicketListItem):
     description: str
     fields: dict[str, Any]
@@ -137,6 +149,9 @@ class TicketOut(TicketListItem):
     attachments: list[AttachmentOut]
     sla: list[SlaTargetOut]
     regulation_version: int | None
+    # A resolved request waiting for its initiator closes by itself then (null: it does not).
+    auto_close_at: datetime | None
+    feedback: SurveyOut | None
     transitions: list[TransitionOut]
 
 

@@ -76,6 +76,7 @@ def ticket_detail(
     organisation: str | None = None,
     sla: list[dict[str, Any]] | None = None,
     regulation_version: int | None = None,
+    feedback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         **ticket_item(t, who),
@@ -88,6 +89,8 @@ def ticket_detail(
         "sla": sla or [],
         # The regulation in force when the request was filed: its terms apply to it.
         "regulation_version": regulation_version,
+        "auto_close_at": t.auto_close_at.astimezone(dt.UTC) if t.auto_close_at else None,
+        "feedback": feedback,
         "transitions": [
             {
                 "code": tr.code,

@@ -1,4 +1,6 @@
-"""Writes on requests. Each service is one transaction; a stale version is refused, never overwritten."""
+"""Writes on requests. Each service is one transaction; a stale version is refused, never overwritten.
+Moves along the route live in transitions.py, what the writes share in writes.py; both are
+offered from here too, where callers have always found them."""
 
 from __future__ import annotations
 
@@ -9,32 +11,35 @@ from django.db import connection, transaction
 from django.db.models import sql
 
 from otklik.accounts.models import User
-from otklik.accounts.selectors import memberships_of
 from otklik.catalog.formfields import FieldErrors, validate_fields
 from otklik.catalog.models import RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.core.errors import Forbidden, Invalid
 from otklik.core.refs import as_id
 from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify import events as notify
 from otklik.notify.tasks import task_created, task_sync
 from otklik.regulation.selectors import version_in_force_id
-from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind, RoutePoint
+from otklik.routes.models import Actor, ReactionKind
 from otklik.sla.models import Clock
-from otklik.sla.services import sla_apply_new, sla_on_comment, sla_on_transition, sla_recompute
+from otklik.sla.services import sla_apply_new, sla_on_comment, sla_recompute
 
 from .access import actor_capacities, actor_role, may_participate
 from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
+from .transitions import ticket_auto_confirm, ticket_transition
+from .writes import _check_open, _check_version, _log, _staff_member, _text, ticket_bump
 
-
-def _text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{name} is required", errors={name: "is required"})
-    if len(text) > limit:
-        raise Invalid(f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"})
-    return text
+__all__ = [
+    "ticket_assign",
+    "ticket_auto_confirm",
+    "ticket_bump",
+    "ticket_comment",
+    "ticket_create",
+    "ticket_transition",
+    "ticket_update",
+    "ticket_watch",
+]
 
 
 def _active(obj: Any, code: str | None, *, name: str) -> Any:
@@ -102,14 +107,6 @@ def _insert_together(objs: list[Any], *, then: list[str] | None = None) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-
-
-def _log(
-    ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any, **extra: Any
-) -> Reaction:
-    return Reaction.objects.create(
-        ticket=ticket, actor=actor, actor_role=role, point_id=point_id, event=event, created_at=when, **extra
-    )
 
 
 def ticket_create(
@@ -230,149 +227,6 @@ def ticket_create(
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
     ticket.sla_clocks_new = clocks  # the detail answer shows them without reading them back
     return ref.attach(ticket)
-
-
-def ticket_bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
-    """Compare-and-set on the version: the only way a request's state changes."""
-    when = changes.setdefault("updated_at", now())
-    updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(version=version + 1, **changes)
-    if updated != 1:
-        raise Conflict(
-            f"request {ticket.number} was changed by someone else (your version {version} is stale); "
-            "reload it and try again",
-            code="stale_version",
-        )
-    for key, value in changes.items():
-        setattr(ticket, key, value)
-    ticket.version = version + 1
-    ticket.updated_at = when
-    return ticket.version
-
-
-def _check_open(ticket: Ticket, action: str) -> None:
-    if not ticket.is_open:
-        raise Conflict(f"request {ticket.number} is closed ({ticket.point.code}); it cannot be {action}", code="closed")
-
-
-def _check_version(ticket: Ticket, version: int) -> None:
-    if ticket.version != version:
-        raise Conflict(
-            f"request {ticket.number} is at version {ticket.version}, not {version}; reload it and try again",
-            code="stale_version",
-        )
-
-
-def _staff_member(user_ref: str | int | None, *, group_id: int, name: str = "executor") -> User:
-    text = str(user_ref or "").strip()
-    qs = User.objects.filter(is_active=True)
-    user_id = as_id(text)
-    user = qs.filter(pk=user_id).first() if user_id is not None else qs.filter(username=text).first()
-    if user is None:
-        raise Invalid(f"unknown {name} {user_ref!r}", errors={name: "unknown user"})
-    if not user.is_support_staff or group_id not in memberships_of(user).groups:
-        raise Invalid(
-            f"{user.username} is not a member of the request's support group",
-            errors={name: "not a member of the request's group"},
-        )
-    return user
-
-
-def ticket_transition(
-    *,
-    ticket: Ticket,
-    actor: User,
-    transition_code: str,
-    version: int,
-    comment: str | None = None,
-    executor: str | int | None = None,
-) -> Ticket:
-    _check_version(ticket, version)
-    ref = reference()
-    transition = next((t for t in ref.outgoing.get(ticket.point_id, []) if t.code == transition_code), None)
-    if transition is None:
-        route_codes = {t.code for ts in ref.outgoing.values() for t in ts if t.route_id == ticket.point.route_id}
-        if transition_code in route_codes:
-            raise Conflict(
-                f"transition {transition_code!r} cannot be taken from point {ticket.point.code!r}",
-                code="wrong_point",
-            )
-        raise Invalid(f"unknown transition {transition_code!r}", errors={"transition": "unknown"})
-    caps = actor_capacities(actor, ticket)
-    if not caps & set(transition.actors()):
-        raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
-    body = _text(comment, name="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
-
-    target: RoutePoint = transition.target
-    rule = transition.executor_on_arrival
-    new_executor_id = ticket.executor_id
-    if rule == ExecutorOnArrival.ACTOR:
-        new_executor_id = actor.pk
-    elif rule == ExecutorOnArrival.DISPATCHER:
-        new_executor_id = ref.dispatchers.get(ticket.group_id)
-    elif rule == ExecutorOnArrival.INITIATOR:
-        new_executor_id = ticket.initiator_id
-    elif rule == ExecutorOnArrival.CHOSEN:
-        if executor in (None, ""):
-            raise Invalid(
-                f"transition {transition_code!r} needs the executor to be chosen", errors={"executor": "required"}
-            )
-        new_executor_id = _staff_member(executor, group_id=ticket.group_id).pk
-    if rule != ExecutorOnArrival.CHOSEN and executor not in (None, ""):
-        raise Invalid(
-            f"transition {transition_code!r} does not let you choose the executor",
-            errors={"executor": "not allowed for this transition"},
-        )
-
-    role = actor_role(actor, ticket)
-    source_id, old_executor_id = ticket.point_id, ticket.executor_id
-    with transaction.atomic():
-        changes: dict[str, Any] = {
-            "point_id": target.pk,
-            "executor_id": new_executor_id,
-            "is_open": not target.is_final,
-        }
-        changes["closed_at"] = now() if target.is_final else None
-        ticket_bump(ticket, version=version, **changes)
-        when = ticket.updated_at
-        _log(
-            ticket,
-            actor=actor,
-            role=role,
-            point_id=source_id,
-            event=Event.TRANSITION,
-            when=when,
-            transition=transition,
-            to_point=target,
-            reaction=transition.reaction,
-            body=body,
-        )
-        if new_executor_id != old_executor_id:
-            _log(
-                ticket,
-                actor=actor,
-                role=role,
-                point_id=target.pk,
-                event=Event.ASSIGNMENT,
-                when=when,
-                field="executor",
-                old_value=old_executor_id,
-                new_value=new_executor_id,
-            )
-        sla_on_transition(
-            ticket,
-            reaction=transition.reaction,
-            role=role,
-            target_clock=target.clock,
-            final=target.is_final,
-            when=when,
-        )
-        if new_executor_id != old_executor_id or ref.points[source_id].is_final != target.is_final:
-            task_sync(ticket)  # a change of the deadline alone was synced by the SLA ledger
-        notify.on_transition(
-            ticket, actor=actor, stage=target, comment=body, executor_changed=new_executor_id != old_executor_id
-        )
-    ticket.point = target
-    return ticket
 
 
 def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = False) -> Reaction:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("requests/<str:number>/comment", ticket.comment, name="ticket-comment"),
     path("requests/<str:number>/transition", ticket.transition, name="ticket-transition"),
     path("requests/<str:number>/assign", ticket.assign, name="ticket-assign"),
+    path("requests/<str:number>/feedback", ticket.rate, name="ticket-rate"),
     path("requests/<str:number>/watchers", ticket.watchers, name="ticket-watchers"),
     path("requests/<str:number>/attachments", ticket.attach, name="ticket-attach"),
     path("requests/<str:number>/attachments/<int:attachment_id>", ticket.download, name="ticket-download"),

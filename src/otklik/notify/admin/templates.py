@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +41,12 @@ def sample_context(ticket: Ticket | None, *, actor: Any, event: str) -> dict[str
         "count": 1,
         "subject": _("A sample subject"),
         "text": _("A sample text."),
+        # The satisfaction survey's events
+        "rating_link": f"{settings.BASE_URL}/feedback/sample",
+        "valid_until": "2026-12-15 18:00",
+        "score_links": [{"score": n, "link": f"{settings.BASE_URL}/feedback/sample?score={n}"} for n in range(1, 6)],
+        "score": 2,
+        "rated_executor": actor.get_full_name() or actor.username,
     }
 
 
@@ -55,7 +62,8 @@ class TemplateForm(forms.ModelForm):
                 "{{ ticket.priority }}, {{ ticket.category }}, {{ ticket.group }}, {{ ticket.stage }}, "
                 "{{ ticket.initiator }}, {{ ticket.executor }}, {{ ticket.due }}, {{ ticket.link }}, {{ actor }}, "
                 "{{ recipient }}, and per event {{ comment }}, {{ stage }}, {{ target }}, {{ due }}, {{ changes }}, "
-                "{{ summary }}, {{ items }}, {{ subject }}, {{ text }}."
+                "{{ summary }}, {{ items }}, {{ subject }}, {{ text }}; for the satisfaction survey {{ rating_link }}, "
+                "{{ valid_until }}, {{ score_links }} (each with .score and .link), {{ score }}, {{ rated_executor }}."
             ),
         }
 

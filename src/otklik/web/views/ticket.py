@@ -29,6 +29,10 @@ from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otklik.core.i18n import localized
+from otklik.feedback.models import AnswerChannel
+from otklik.feedback.surveys import survey_answer
+from otklik.feedback.views_surveys import survey_errors, survey_page_context, survey_score
+from otklik.notify.texts import score_labels
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
@@ -37,6 +41,7 @@ from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Event, Reaction, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
+from otklik.tickets.transitions import auto_confirm_text
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
@@ -166,8 +171,21 @@ def _entry(r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any]
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
         label = r.transition.label if r.transition_id else ReactionKind(r.reaction).label
+        if r.reaction == ReactionKind.AUTO_CONFIRMED:
+            label = capfirst(ReactionKind(r.reaction).label)
+            days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
+            if isinstance(days, int):
+                entry.body = auto_confirm_text(days)  # in the reader's language, not the log's
         stage = r.to_point.name if r.to_point_id else ""
         entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
+    elif r.event == Event.FEEDBACK:
+        score = r.new_value if isinstance(r.new_value, int) else 0
+        values = {"score": score, "meaning": score_labels().get(score, "")}
+        if isinstance(r.old_value, int):
+            values["old"] = r.old_value
+            entry.title = _("Changed the rating from %(old)s to %(score)s of 5 (%(meaning)s)") % values
+        else:
+            entry.title = _("Rated the handling %(score)s of 5 (%(meaning)s)") % values
     elif r.event == Event.COMMENT:
         entry.title = _("Replied")
     elif r.event == Event.NOTE:
@@ -322,6 +340,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
         "values": {},
         "alert": "",
         "open_dialog": "",
+        **survey_page_context(user, ticket, **extra),
     }
     context.update(extra)
     return context
@@ -452,6 +471,26 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
     except (Invalid, Forbidden) as exc:
         return _refused(request, number, exc, errors=_errors(exc, "body"), values={"body": body, "internal": internal})
     return _done(request, ticket, _("The internal note was added.") if internal else _("Your reply was added."))
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, number: str) -> HttpResponse:
+    """The initiator's satisfaction rating (or a change of it while the survey is open)."""
+    ticket = _ticket(request, number)
+    score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
+    try:
+        survey_answer(ticket=ticket, actor=request.user, score=score, comment=comment, via=AnswerChannel.PORTAL)
+    except DomainError as exc:
+        values = {"score": survey_score(score), "comment": comment}
+        if isinstance(exc, Invalid):  # beside the form, with what was written
+            page = _context(request, ticket, feedback_errors=survey_errors(exc), feedback_values=values)
+            return render(request, "web/ticket/page.html", page, status=400)
+        # Not theirs to rate, not asked yet, or too late: said at the top of the page.
+        page = _context(request, ticket, alert=" ".join(survey_errors(exc).values()))
+        return render(request, "web/ticket/page.html", page, status=403 if isinstance(exc, Forbidden) else 409)
+    messages.success(request, _("Thank you: your rating has been recorded."))
+    return HttpResponseRedirect(_url(ticket) + "#feedback")
 
 
 @login_required

@@ -1,0 +1,314 @@
+"""Satisfaction surveys: how the people served rate the handling of their requests.
+
+- Asked when a request first reaches a resolved or closed point (not a declined one), in the same
+  transaction as the move: the survey names the executor and group in charge then, and the
+  initiator is sent the question with the rating link. A request resolved again after a rejection
+  keeps its survey: unanswered, it now speaks of the new resolver and its link works for the full
+  period again; answered, it is not asked again.
+- The link (`/feedback/<token>`) works without signing in: the token is the survey's id and random
+  nonce signed with the secret key (a salt of its own). It works once and until the survey
+  expires; only its POST records (mail scanners fetch links: a GET never does).
+- In the portal and the API the initiator answers too, and may change the rating until the survey
+  expires; the link is then spent (a rating exists).
+- Every answer is a record in the request's per-stage log (event feedback, reaction
+  initiator_rated, the score as the new value and the previous one as the old). A score at or
+  below the threshold tells the group lead at once (`survey_low_score`), when the rating becomes
+  low (not again while it stays low).
+- One reminder (`survey_reminded`) for an unanswered survey when its reminder is due, claimed by the
+  worker with SKIP LOCKED on PostgreSQL and sent exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from otklik.accounts.models import User
+from otklik.accounts.people import people
+from otklik.catalog.reference import reference
+from otklik.core.clock import now
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
+from otklik.notify import events as notify
+from otklik.notify.models import Notification
+from otklik.routes.models import PointKind, ReactionKind, RoutePoint
+from otklik.tickets.models import ActorRole, Event, Reaction, Ticket
+
+from .models import AnswerChannel, FeedbackSettings, Survey
+
+log = logging.getLogger("otklik.feedback")
+
+SALT = "otklik.feedback.survey-link"
+RESOLVING = frozenset({PointKind.RESOLVED, PointKind.CLOSED})
+SCORES = (1, 2, 3, 4, 5)
+TOKEN_MAX = 200  # a real token is about 60 characters
+BATCH = 100
+
+
+class LinkExpired(Conflict):
+    """The link's time is over: it is gone, not in conflict with anything."""
+
+    status = 410
+    code = "expired"
+
+
+# --- the question ----------------------------------------------------------------------------------
+
+
+def survey_on_arrival(ticket: Ticket, *, source: RoutePoint, target: RoutePoint, when: dt.datetime) -> Survey | None:
+    """In the move's transaction: ask for a rating when the request arrives at a resolved or closed
+    point from one that is neither (resolved → closed is the same resolution)."""
+    if target.kind not in RESOLVING or source.kind in RESOLVING:
+        return None
+    survey = _locked(Survey.objects.filter(ticket_id=ticket.pk)).first()
+    conf = FeedbackSettings.current()
+    if survey is None:
+        if not conf.survey_enabled:
+            return None
+        survey = Survey(
+            ticket_id=ticket.pk,
+            initiator_id=ticket.initiator_id,
+            executor_id=ticket.executor_id,
+            group_id=ticket.group_id,
+            asked_at=when,
+            token_nonce=secrets.token_urlsafe(16),
+        )
+        _schedule(survey, conf, when)
+        survey.save(force_insert=True)
+        notify.queue_rows(_question(ticket, survey, "survey_requested"))
+        return survey
+    if survey.answered_at is not None:
+        return survey  # answered: not asked again
+    # Resolved again after a rejection: the same question, about the new resolution and resolver.
+    survey.executor_id, survey.group_id = ticket.executor_id, ticket.group_id
+    _schedule(survey, conf, when)
+    survey.save(update_fields=["executor", "group", "expires_at", "remind_at"])
+    return survey
+
+
+def _schedule(survey: Survey, conf: FeedbackSettings, when: dt.datetime) -> None:
+    """The survey's period from `when`, and its one reminder unless it was sent or would come too late."""
+    survey.expires_at = when + dt.timedelta(days=conf.survey_valid_days)
+    remind_at = when + dt.timedelta(days=conf.survey_reminder_days)
+    due = conf.survey_reminder_days > 0 and survey.reminded_at is None and remind_at < survey.expires_at
+    survey.remind_at = remind_at if due else None
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
+    """The question (or its reminder) to the initiator, with the rating link (unsaved rows)."""
+    link = survey_link(survey)
+    return notify.compose(
+        event,
+        ticket=ticket,
+        addressed=[survey.initiator_id],
+        link=link,
+        extra={
+            "rating_link": link,
+            "valid_until": _local(survey.expires_at),
+            "score_links": [{"score": n, "link": f"{link}?score={n}"} for n in SCORES],
+        },
+        context={"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()},
+    )
+
+
+# --- the link --------------------------------------------------------------------------------------
+
+
+def survey_token(survey: Survey) -> str:
+    return signing.dumps([survey.pk, survey.token_nonce], salt=SALT)
+
+
+def survey_link(survey: Survey) -> str:
+    return f"{settings.BASE_URL}/feedback/{survey_token(survey)}"
+
+
+def survey_by_token(token: str) -> Survey:
+    """The survey a link names, or 404 for anything forged, malformed or no longer there."""
+    refused = NotFound("this rating link is not valid", code="bad_link")
+    if not token or len(token) > TOKEN_MAX:
+        raise refused
+    try:
+        value = signing.loads(token, salt=SALT)
+    except (signing.BadSignature, ValueError):
+        raise refused from None
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and not isinstance(value[0], bool)
+        and isinstance(value[1], str)
+    ):
+        raise refused
+    survey = Survey.objects.filter(pk=value[0]).first()
+    # The nonce too: a link is tied to this survey row, not only to its number.
+    if survey is None or not secrets.compare_digest(survey.token_nonce, value[1]):
+        raise refused
+    return survey
+
+
+def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None = None) -> None:
+    """Raise the refusal of a valid link that may not be used now: someone else's (a signed-in
+    user who is not the initiator, 403), used (a rating exists, 409), expired (410)."""
+    moment = moment or now()
+    if getattr(user, "is_authenticated", False) and user.pk != survey.initiator_id:
+        raise Forbidden("this rating link was sent to someone else", code="foreign")
+    if survey.token_used_at is not None or survey.answered_at is not None:
+        raise Conflict("this request has been rated already", code="used")
+    if survey.expires_at <= moment:
+        raise LinkExpired("the time to rate this request is over")
+
+
+def survey_answer_by_link(*, token: str, user: Any, score: Any, comment: str = "") -> Survey:
+    """Record the rating sent through the link; the link is spent by it."""
+    survey = survey_by_token(token)
+    survey_check_link(survey, user)
+    score, comment = _clean(score, comment)
+    with transaction.atomic():
+        survey = _locked(Survey.objects.filter(pk=survey.pk)).get()
+        when = now()
+        survey_check_link(survey, user, moment=when)  # again under the lock: a double submit
+        survey.token_used_at = when
+        _record(survey, score=score, comment=comment, via=AnswerChannel.LINK, when=when)
+    return survey
+
+
+# --- the portal and the API ------------------------------------------------------------------------
+
+
+def survey_answer(
+    *, ticket: Ticket, actor: User, score: Any, comment: str = "", via: str = AnswerChannel.PORTAL
+) -> Survey:
+    """The initiator rates the request (or changes the rating) while its survey is open."""
+    if actor.pk != ticket.initiator_id:
+        raise Forbidden(f"only the initiator may rate {ticket.number}")
+    score, comment = _clean(score, comment)
+    with transaction.atomic():
+        survey = _locked(Survey.objects.filter(ticket_id=ticket.pk)).first()
+        when = now()
+        if survey is None:
+            raise Conflict(f"{ticket.number} has not been resolved yet: there is nothing to rate", code="not_asked")
+        if survey.expires_at <= when:
+            raise Conflict(f"the time to rate {ticket.number} is over", code="expired")
+        _record(survey, score=score, comment=comment, via=via, when=when)
+    return survey
+
+
+def survey_open(survey: Survey | None, *, moment: dt.datetime | None = None) -> bool:
+    """Whether the initiator may answer (or change the answer) now."""
+    return survey is not None and survey.expires_at > (moment or now())
+
+
+def survey_for(ticket: Ticket) -> Survey | None:
+    return Survey.objects.filter(ticket_id=ticket.pk).first()
+
+
+def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
+    """The survey as the API shows it to whoever may see the request."""
+    if survey is None:
+        return None
+    return {
+        "asked_at": _utc(survey.asked_at),
+        "expires_at": _utc(survey.expires_at),
+        "score": survey.score,
+        "comment": survey.comment,
+        "answered_at": _utc(survey.answered_at),
+        "answered_via": survey.answered_via or None,
+    }
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    # As read back from the database, however the value was obtained (OTKLIK_NOW carries a zone).
+    return moment.astimezone(dt.UTC) if moment is not None else None
+
+
+def _clean(score: Any, comment: str | None) -> tuple[int, str]:
+    if isinstance(score, str) and score.strip().isdigit():
+        score = int(score.strip())
+    if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
+        raise Invalid("the score must be a whole number from 1 to 5", errors={"score": "from 1 to 5"})
+    text = (comment or "").strip()
+    if len(text) > settings.MAX_TEXT_LENGTH:
+        raise Invalid(
+            f"the comment is longer than {settings.MAX_TEXT_LENGTH} characters",
+            errors={"comment": f"at most {settings.MAX_TEXT_LENGTH} characters"},
+        )
+    return score, text
+
+
+def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.datetime) -> None:
+    """Store the answer, log it, and tell the group lead when the rating has become low."""
+    previous = survey.score
+    survey.score, survey.comment, survey.answered_at, survey.answered_via = score, comment, when, via
+    survey.remind_at = None
+    survey.save()
+    ticket = reference().attach(Ticket.objects.get(pk=survey.ticket_id))
+    Reaction.objects.create(
+        ticket_id=ticket.pk,
+        actor_id=survey.initiator_id,
+        actor_role=ActorRole.INITIATOR,
+        point_id=ticket.point_id,
+        event=Event.FEEDBACK,
+        reaction=ReactionKind.INITIATOR_RATED,
+        old_value=previous,
+        new_value=score,
+        body=comment,
+        created_at=when,
+    )
+    threshold = FeedbackSettings.current().low_score_threshold
+    if score <= threshold and (previous is None or previous > threshold):
+        executor = people([survey.executor_id]).get(survey.executor_id) if survey.executor_id else None
+        notify.queue_rows(
+            notify.compose(
+                "survey_low_score",
+                ticket=ticket,
+                actor=User.objects.get(pk=survey.initiator_id),
+                extra={
+                    "score": score,
+                    "comment": comment,
+                    "rated_executor": executor.display_name if executor is not None else "",
+                },
+                context={"score": score},
+            )
+        )
+
+
+def _locked(qs: QuerySet[Survey]) -> QuerySet[Survey]:
+    return qs.select_for_update() if connection.features.has_select_for_update else qs
+
+
+# --- the reminder ----------------------------------------------------------------------------------
+
+
+def survey_remind_due(*, batch: int = BATCH) -> int:
+    """The worker's job: one reminder for each unanswered, unexpired survey whose reminder is due.
+    Claimed with SKIP LOCKED (PostgreSQL), and the reminder's instant is cleared in the same
+    transaction, so two workers never remind twice. Answered or expired surveys are cleared
+    without a word. Returns the number of surveys handled (0: nothing was due)."""
+    moment = now()
+    with transaction.atomic():
+        qs = Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        due = list(qs[:batch])
+        if not due:
+            return 0
+        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=[s.ticket_id for s in due])}
+        reminded: list[int] = []
+        for survey in due:
+            if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
+                notify.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
+                reminded.append(survey.pk)
+        Survey.objects.filter(pk__in=reminded).update(remind_at=None, reminded_at=moment)
+        Survey.objects.filter(pk__in=[s.pk for s in due if s.pk not in reminded]).update(remind_at=None)
+    return len(due)
