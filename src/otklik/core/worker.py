@@ -2,7 +2,8 @@
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
 SLA timers and notification delivery run every second (delivery at once when a commit wakes the
-worker, on PostgreSQL); orphaned upload files are swept every ten minutes.
+worker, on PostgreSQL), the complaints' timers every five seconds; orphaned upload files are swept
+every ten minutes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from otklik.feedback.complaint_timers import complaint_timers_pass
     from otklik.notify.delivery import notify_deliver_due
     from otklik.notify.digests import notify_digests_due
     from otklik.sla.timers import sla_timers_pass
@@ -44,6 +46,8 @@ def default_jobs() -> list[Job]:
 
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
+        # Before delivery: the overdue notices it queues go out in the same pass.
+        Job("complaints.timers", complaint_timers_pass, every_seconds=5, drain=True),
         # Digests first: the digest rows they write are then delivered in the same pass.
         Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
         Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),

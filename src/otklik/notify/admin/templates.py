@@ -40,6 +40,19 @@ def sample_context(ticket: Ticket | None, *, actor: Any, event: str) -> dict[str
         "count": 1,
         "subject": _("A sample subject"),
         "text": _("A sample text."),
+        "complaint": {
+            "id": 1,
+            "number": "CMP-000001",
+            "kind": _("how a request was handled"),
+            "state": _("under review"),
+            "upheld": False,
+            "body": _("A sample complaint."),
+            "answer": _("A sample answer."),
+            "author": actor.get_full_name() or actor.username,
+            "reaction_due": "2026-12-01 13:00",
+            "answer_due": "2026-12-03 18:00",
+            "link": "",
+        },
     }
 
 
