@@ -24,6 +24,7 @@ from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.clock import now
+from otklik.feedback.models import FeedbackSettings
 from otklik.routes.models import ClockBehaviour, Route, RoutePoint
 from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
@@ -31,6 +32,8 @@ from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Pol
 
 from .models import Section
 from .texts import (
+    COMPLAINT_STATES,
+    COMPLAINT_TARGETS,
     DAY_KINDS,
     HEADINGS,
     LANGS,
@@ -70,7 +73,7 @@ def regulation_content() -> dict[str, Any]:
         targets,
         _pauses_section(types),
         _escalation_section(),
-        {"kind": "complaints", "code": "complaints", "body": TEXTS["complaints"]},
+        _complaints_section(default_cal),
         {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
@@ -456,4 +459,29 @@ def _escalation_section() -> dict[str, Any]:
         "code": "escalation",
         "body": TEXTS["escalation"] if out else TEXTS["no_escalation"],
         "rules": out,
+    }
+
+
+# --- complaints --------------------------------------------------------------------------------
+def _complaints_section(default_cal: Calendar | None) -> dict[str, Any]:
+    """How to file a complaint, its route, and its two targets in working time with the calendar
+    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same)."""
+    fs = FeedbackSettings.current()
+    cal = fs.complaint_calendar if fs.complaint_calendar_id else default_cal
+    minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
+    return {
+        "kind": "complaints",
+        "code": "complaints",
+        "body": TEXTS["complaints"],
+        "route_text": TEXTS["complaints_route"],
+        "route": [{"state": state, **COMPLAINT_STATES[state]} for state in ("filed", "review", "upheld", "rejected")],
+        "targets_text": TEXTS["complaints_targets"],
+        "targets": [{"code": code, "name": COMPLAINT_TARGETS[code], "minutes": minutes[code]} for code in minutes],
+        "calendar": {"code": cal.code, "name": pair(cal, "name"), "time_zone": cal.time_zone} if cal else None,
+        "calendar_text": (
+            fmt(TEXTS["complaints_calendar"], name=pair(cal, "name"), tz=cal.time_zone)
+            if cal is not None
+            else TEXTS["no_calendar"]
+        ),
+        "overdue_text": TEXTS["complaints_overdue"],
     }

@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
     "hours_only": {"ru": "{h} ч", "en": "{h} h"},
     "hours_minutes": {"ru": "{h} ч {m} мин", "en": "{h} h {m} min"},
     "language": {"ru": "Русский", "en": "English"},
+    "file_complaint": {"ru": "Подать рекламацию", "en": "File a complaint"},
 }
 
 
@@ -300,6 +301,21 @@ def _escalation(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _table(head, rows)]
 
 
+def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
+    blocks = [_p(s["body"])]
+    if "route" not in s:  # a version published before the section had more than its text
+        return blocks
+    blocks += [
+        _p(s["route_text"]),
+        _list([_item(r["name"], r["meaning"]) for r in s["route"]]),
+        _p(s["targets_text"]),
+        _list([_item(t["name"], duration(t["minutes"], lang)) for t in s["targets"]]),
+        _p(s["calendar_text"]),
+        _p(s["overdue_text"]),
+    ]
+    return blocks
+
+
 RENDERERS = {
     "hours": _hours,
     "types": _types,
@@ -308,6 +324,7 @@ RENDERERS = {
     "targets": _targets,
     "pauses": _pauses,
     "escalation": _escalation,
+    "complaints": _complaints,
 }
 
 
@@ -320,7 +337,7 @@ def document(content: dict[str, Any], lang: str) -> dict[str, Any]:
             blocks: list[Block] = [{"type": "markdown", "source": s["body"]}] if s["body"].strip() else []
         elif s["kind"] in RENDERERS:
             blocks = RENDERERS[s["kind"]](s, lang)
-        else:  # complaints, quality, and any kind a later schema adds: its text
+        else:  # quality, and any kind a later schema adds: its text
             blocks = [_p(s.get("body") or "")]
         sections.append({"number": n, "anchor": f"s{n}", "code": s["code"], "title": s["title"], "blocks": blocks})
     return {"title": local.get("title") or "", "sections": sections}
