@@ -308,8 +308,10 @@ def _refused(
     if isinstance(exc, Conflict):
         status_code, extra["errors"] = 409, {}
         extra["alert"] = _("The complaint changed meanwhile (or was answered): reload it and try again.")
-    elif isinstance(exc, Forbidden):
-        status_code = 403
+        extra["reload"] = True
+    elif isinstance(exc, Forbidden):  # no form of theirs to put it beside
+        status_code, extra["errors"] = 403, {}
+        extra["alert"] = _("Only the support managers may do this.")
     return render(
         request, "web/complaints/detail.html", detail_context(request, complaint, **extra), status=status_code
     )
