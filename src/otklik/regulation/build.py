@@ -73,7 +73,7 @@ def regulation_content() -> dict[str, Any]:
         targets,
         _pauses_section(types),
         _escalation_section(),
-        _complaints_section(default_cal),
+        _complaints_section(default_cal, moment),
         {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
@@ -463,12 +463,19 @@ def _escalation_section() -> dict[str, Any]:
 
 
 # --- complaints --------------------------------------------------------------------------------
-def _complaints_section(default_cal: Calendar | None) -> dict[str, Any]:
+def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
     """How to file a complaint, its route, and its two targets in working time with the calendar
-    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same)."""
+    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same).
+    A calendar of their own, not the one the working-hours section shows, is shown here whole."""
     fs = FeedbackSettings.current()
     cal = fs.complaint_calendar if fs.complaint_calendar_id else default_cal
     minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
+    own = None
+    if cal is not None and (default_cal is None or cal.pk != default_cal.pk):
+        year = moment.year
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            year = moment.astimezone(zoneinfo.ZoneInfo(cal.time_zone)).year
+        own = {"year": year, **_calendar(cal, year)}
     return {
         "kind": "complaints",
         "code": "complaints",
@@ -483,5 +490,6 @@ def _complaints_section(default_cal: Calendar | None) -> dict[str, Any]:
             if cal is not None
             else TEXTS["no_calendar"]
         ),
+        "own_calendar": own,
         "overdue_text": TEXTS["complaints_overdue"],
     }

@@ -311,8 +311,10 @@ def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
         _p(s["targets_text"]),
         _list([_item(t["name"], duration(t["minutes"], lang)) for t in s["targets"]]),
         _p(s["calendar_text"]),
-        _p(s["overdue_text"]),
     ]
+    if s.get("own_calendar"):
+        blocks += _calendar_blocks(s["own_calendar"], s["own_calendar"]["year"], lang)
+    blocks.append(_p(s["overdue_text"]))
     return blocks
 
 
