@@ -129,6 +129,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 def _mount() -> None:
     from otklik.accounts.api import router as accounts_router
     from otklik.catalog.api import router as catalog_router
+    from otklik.feedback.api_complaints import router as complaints_router
     from otklik.feedback.api_surveys import router as surveys_router
     from otklik.notify.api import router as notify_router
     from otklik.notify.history import router as deliveries_router
@@ -144,6 +145,7 @@ def _mount() -> None:
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/deliveries", deliveries_router)
+    api.add_router("", complaints_router)  # /complaints and /tickets/{ref}/complaints
 
 
 _mount()

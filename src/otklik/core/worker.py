@@ -2,8 +2,9 @@
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
 SLA timers and notification delivery run every second (delivery at once when a commit wakes the
-worker, on PostgreSQL); resolved requests whose confirmation period ran out are closed and the
-satisfaction reminders sent every thirty seconds; orphaned upload files are swept every ten minutes.
+worker, on PostgreSQL); the complaints' timers every five seconds; resolved requests whose
+confirmation period ran out are closed and the satisfaction reminders sent every thirty seconds;
+orphaned upload files are swept every ten minutes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from otklik.feedback.complaint_timers import complaint_timers_pass
     from otklik.feedback.surveys import survey_remind_due
     from otklik.notify.delivery import notify_deliver_due
     from otklik.notify.digests import notify_digests_due
@@ -48,6 +50,7 @@ def default_jobs() -> list[Job]:
     return [
         Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
         # Before delivery: the notifications they queue go out in the same pass.
+        Job("complaints.timers", complaint_timers_pass, every_seconds=5, drain=True),
         Job("tickets.auto_confirm", ticket_auto_confirm_due, every_seconds=30, drain=True),
         Job("feedback.survey_reminders", survey_remind_due, every_seconds=30, drain=True),
         # Digests first: the digest rows they write are then delivered in the same pass.

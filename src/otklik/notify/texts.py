@@ -206,6 +206,61 @@ BUILT_IN: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
 BUILT_IN_HTML: frozenset[str] = frozenset({"survey_requested", "survey_reminded"})
 
 
+# -- complaints (feedback/complaint_notices.py puts `complaint` in the context) -----------------------
+
+
+def _complaint_filed(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    lines = [
+        _("%(who)s filed a complaint (%(kind)s):") % {"who": c["actor"], "kind": k["kind"]},
+        "",
+        k["body"],
+    ]
+    if k["reaction_due"]:
+        lines += ["", _("To be taken under review by %(due)s.") % {"due": k["reaction_due"]}]
+    if k["answer_due"]:
+        lines.append(_("To be answered by %(due)s.") % {"due": k["answer_due"]})
+    return _("new complaint %(number)s") % {"number": k["number"]}, "\n".join(lines)
+
+
+def _complaint_review(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    body = _("%(who)s took your complaint under review.") % {"who": c["actor"]}
+    if k["answer_due"]:
+        body += " " + _("You will have the answer by %(due)s.") % {"due": k["answer_due"]}
+    return _("your complaint %(number)s is under review") % {"number": k["number"]}, body
+
+
+def _complaint_answered(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    if k["upheld"]:
+        subject = _("your complaint %(number)s is upheld") % {"number": k["number"]}
+    else:
+        subject = _("your complaint %(number)s is rejected") % {"number": k["number"]}
+    return subject, _("%(who)s answered your complaint:") % {"who": c["actor"]} + f"\n\n{k['answer']}"
+
+
+def _complaint_overdue(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    if c["target"] == "reaction":
+        subject = _("complaint %(number)s not taken under review in time") % {"number": k["number"]}
+        body = _("The complaint %(number)s by %(who)s was to be taken under review by %(due)s.")
+    else:
+        subject = _("complaint %(number)s not answered in time") % {"number": k["number"]}
+        body = _("The complaint %(number)s by %(who)s was to be answered by %(due)s.")
+    return subject, body % {"number": k["number"], "who": k["author"], "due": c["due"]} + f"\n\n{k['body']}"
+
+
+BUILT_IN.update(
+    {
+        "complaint_filed": _complaint_filed,
+        "complaint_review": _complaint_review,
+        "complaint_answered": _complaint_answered,
+        "complaint_overdue": _complaint_overdue,
+    }
+)
+
+
 # -- the admin's templates ----------------------------------------------------------------------------
 
 

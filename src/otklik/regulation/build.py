@@ -32,6 +32,8 @@ from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Pol
 
 from .models import Section
 from .texts import (
+    COMPLAINT_STATES,
+    COMPLAINT_TARGETS,
     DAY_KINDS,
     HEADINGS,
     LANGS,
@@ -73,7 +75,7 @@ def regulation_content() -> dict[str, Any]:
         _pauses_section(types),
         _escalation_section(),
         _handling_section(types),
-        {"kind": "complaints", "code": "complaints", "body": TEXTS["complaints"]},
+        _complaints_section(default_cal, moment),
         {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
@@ -502,3 +504,36 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
     else:
         survey["text"] = TEXTS["no_survey"]
     return {"kind": "handling", "code": "handling", "body": TEXTS["handling"], "types": rows, "survey": survey}
+
+
+# --- complaints --------------------------------------------------------------------------------
+def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+    """How to file a complaint, its route, and its two targets in working time with the calendar
+    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same).
+    A calendar of their own, not the one the working-hours section shows, is shown here whole."""
+    fs = FeedbackSettings.current()
+    cal = fs.complaint_calendar if fs.complaint_calendar_id else default_cal
+    minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
+    own = None
+    if cal is not None and (default_cal is None or cal.pk != default_cal.pk):
+        year = moment.year
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            year = moment.astimezone(zoneinfo.ZoneInfo(cal.time_zone)).year
+        own = {"year": year, **_calendar(cal, year)}
+    return {
+        "kind": "complaints",
+        "code": "complaints",
+        "body": TEXTS["complaints"],
+        "route_text": TEXTS["complaints_route"],
+        "route": [{"state": state, **COMPLAINT_STATES[state]} for state in ("filed", "review", "upheld", "rejected")],
+        "targets_text": TEXTS["complaints_targets"],
+        "targets": [{"code": code, "name": COMPLAINT_TARGETS[code], "minutes": minutes[code]} for code in minutes],
+        "calendar": {"code": cal.code, "name": pair(cal, "name"), "time_zone": cal.time_zone} if cal else None,
+        "calendar_text": (
+            fmt(TEXTS["complaints_calendar"], name=pair(cal, "name"), tz=cal.time_zone)
+            if cal is not None
+            else TEXTS["no_calendar"]
+        ),
+        "own_calendar": own,
+        "overdue_text": TEXTS["complaints_overdue"],
+    }

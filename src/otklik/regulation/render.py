@@ -81,6 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
     "language": {"ru": "Русский", "en": "English"},
     "confirmation_title": {"ru": "Срок подтверждения", "en": "Confirmation period"},
     "survey_title": {"ru": "Оценка удовлетворённости", "en": "Satisfaction rating"},
+    "file_complaint": {"ru": "Подать рекламацию", "en": "File a complaint"},
 }
 
 
@@ -308,6 +309,23 @@ def _handling(s: dict[str, Any], lang: str) -> list[Block]:
     return [*blocks, _h(label("survey_title", lang)), _p(s["survey"]["text"])]
 
 
+def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
+    blocks = [_p(s["body"])]
+    if "route" not in s:  # a version published before the section had more than its text
+        return blocks
+    blocks += [
+        _p(s["route_text"]),
+        _list([_item(r["name"], r["meaning"]) for r in s["route"]]),
+        _p(s["targets_text"]),
+        _list([_item(t["name"], duration(t["minutes"], lang)) for t in s["targets"]]),
+        _p(s["calendar_text"]),
+    ]
+    if s.get("own_calendar"):
+        blocks += _calendar_blocks(s["own_calendar"], s["own_calendar"]["year"], lang)
+    blocks.append(_p(s["overdue_text"]))
+    return blocks
+
+
 RENDERERS = {
     "hours": _hours,
     "types": _types,
@@ -317,6 +335,7 @@ RENDERERS = {
     "pauses": _pauses,
     "escalation": _escalation,
     "handling": _handling,
+    "complaints": _complaints,
 }
 
 
@@ -329,7 +348,7 @@ def document(content: dict[str, Any], lang: str) -> dict[str, Any]:
             blocks: list[Block] = [{"type": "markdown", "source": s["body"]}] if s["body"].strip() else []
         elif s["kind"] in RENDERERS:
             blocks = RENDERERS[s["kind"]](s, lang)
-        else:  # complaints, quality, and any kind a later schema adds: its text
+        else:  # quality, and any kind a later schema adds: its text
             blocks = [_p(s.get("body") or "")]
         sections.append({"number": n, "anchor": f"s{n}", "code": s["code"], "title": s["title"], "blocks": blocks})
     return {"title": local.get("title") or "", "sections": sections}

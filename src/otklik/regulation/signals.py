@@ -42,7 +42,7 @@ WATCHED: tuple[type[Model], ...] = (
     RoutePoint,
     SupportGroup,  # names and calendars of groups appear in the regulation
     Organisation,  # named by organisation-specific policies
-    FeedbackSettings,  # the satisfaction survey's terms (and a type's confirmation period, above)
+    FeedbackSettings,  # the survey's terms, the complaints' targets and calendar (a type's confirmation period: above)
 )
 M2M = (
     Policy.request_types.through,

@@ -108,6 +108,36 @@ NOTIFY: dict[str, Text] = {
     "watchers": text("наблюдатели", "the watchers"),
 }
 
+COMPLAINT_STATES: dict[str, dict[str, Text]] = {
+    "filed": {
+        "name": text("Подана", "Filed"),
+        "meaning": text(
+            "рекламация зарегистрирована; менеджеры уведомлены", "registered; the support managers are told"
+        ),
+    },
+    "review": {
+        "name": text("На рассмотрении", "Under review"),
+        "meaning": text("менеджер службы поддержки принял её к рассмотрению", "a support manager has taken it up"),
+    },
+    "upheld": {
+        "name": text("Удовлетворена", "Upheld"),
+        "meaning": text(
+            "признана обоснованной; автор получает ответ", "found justified; its author receives the answer"
+        ),
+    },
+    "rejected": {
+        "name": text("Отклонена", "Rejected"),
+        "meaning": text(
+            "признана необоснованной; автор получает ответ с объяснением",
+            "found unjustified; its author receives the answer with the reasons",
+        ),
+    },
+}
+COMPLAINT_TARGETS: dict[str, Text] = {
+    "reaction": text("Принятие к рассмотрению", "Taken under review"),
+    "answer": text("Ответ автору", "Answered"),
+}
+
 TEXTS: dict[str, Text] = {
     "hours": text(
         "Все сроки считаются в рабочем времени службы поддержки: нерабочие часы, выходные и праздники "
@@ -229,10 +259,37 @@ TEXTS: dict[str, Text] = {
         "Satisfaction ratings are not asked for at present.",
     ),
     "complaints": text(
-        "Инициатор, недовольный обработкой обращения, может подать по нему рекламацию. Рекламацию "
-        "рассматривает менеджер службы поддержки; инициатор получает ответ по обращению.",
-        "An initiator unhappy with how a request was handled may file a complaint about it. The support "
-        "manager reviews the complaint; the initiator gets the answer on the request.",
+        "Инициатор, недовольный тем, как обработано его обращение, подаёт рекламацию на странице "
+        "обращения («Подать рекламацию»). О нарушении регламента — сроков, рабочего времени, обращения "
+        "с пользователем — любой пользователь может подать рекламацию в портале («Мои рекламации» → "
+        "«Рекламация о нарушении регламента»), указав номер обращения, если она касается обращения. "
+        "Рекламации рассматривают менеджеры службы поддержки; о новой рекламации сразу узнают они и "
+        "руководитель группы, которая вела обращение. Сотрудники службы поддержки рекламаций не подают.",
+        "An initiator unhappy with how a request was handled files a complaint on the request's page "
+        "(“File a complaint”). A violation of the regulation — a deadline, the working hours, how a user "
+        "was treated — may be reported by any user in the portal (“My complaints” → “Complain about a "
+        "violation of the regulation”), naming the request if it concerns one. The support managers "
+        "review complaints; they and the lead of the group that handled the request learn of a new "
+        "complaint at once. Support staff do not file complaints.",
+    ),
+    "complaints_route": text(
+        "Рекламация проходит следующие этапы; о принятии к рассмотрению и об ответе автор получает уведомление.",
+        "A complaint goes through the following steps; its author is told when it is taken under review "
+        "and when it is answered.",
+    ),
+    "complaints_targets": text(
+        "Сроки в рабочем времени, считая от подачи рекламации:",
+        "Targets in working time, counted from the moment the complaint is filed:",
+    ),
+    "complaints_calendar": text(
+        "Рабочее время — по календарю «{name}» (часовой пояс {tz}).",
+        "Working time by the calendar “{name}” (time zone {tz}).",
+    ),
+    "complaints_overdue": text(
+        "Нарушение срока фиксируется в истории рекламации, и менеджеры службы поддержки сразу получают "
+        "уведомление. Сроки рекламации устанавливаются при её подаче: последующее изменение сроков их не меняет.",
+        "A missed target is recorded in the complaint's history and the support managers are told at once. "
+        "A complaint's targets are set when it is filed: a later change of the targets does not move them.",
     ),
     "quality": text(
         "Инициатор может оценить решённое обращение по шкале от 1 до 5 и оставить комментарий. Качество "

@@ -46,6 +46,7 @@ def page(request: HttpRequest) -> HttpResponse:
             {"code": code, "name": LABELS["language"][code], "url": "?" + urlencode({"lang": code, **pinned})}
             for code in LANGS
         ],
+        "complaint_url": reverse("web:complaint-new"),
         "markdown_url": reverse("regulation-markdown") + "?" + urlencode({"lang": lang, "version": version.number}),
         "versions": [
             {

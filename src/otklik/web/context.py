@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from otklik.feedback.complaint_access import may_supervise_complaints
 from otklik.notify.models import Channel, Notification
 
 
@@ -20,6 +21,8 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
         items = [(reverse("web:queue"), _("Work")), *items[1:]]
     if user.is_support_staff and (user.is_manager or user.role == "lead"):
         items.append((reverse("web:dashboard"), _("Dashboard")))
+    if may_supervise_complaints(user):
+        items.append((reverse("web:complaints"), _("Complaints")))
     items.append((reverse("web:inbox"), _("Notifications")))
     path = request.path
     # A page under a section's address (/new/error under /new) is in that section.

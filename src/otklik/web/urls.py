@@ -1,11 +1,11 @@
 """The pages: the initiator's portal, the agent's workspace, the supervisor's dashboard, the
-notification centre and the person's settings."""
+complaints, the notification centre and the person's settings."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from .views import auth, dashboard, home, inbox, portal, queue, settings, ticket
+from .views import auth, complaint_filing, complaints, dashboard, home, inbox, portal, queue, settings, ticket
 
 app_name = "web"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("new", portal.new_request, name="new"),
     path("new/<str:type_code>", portal.new_request_form, name="new-form"),
     path("new/<str:type_code>/category", portal.category_hint, name="category-hint"),
+    path("my/complaints", complaint_filing.my_complaints, name="my-complaints"),
     # One request's page, for everyone who may see it (actions by role and route)
     path("requests/<str:number>", ticket.page, name="ticket"),
     path("requests/<str:number>/comment", ticket.comment, name="ticket-comment"),
@@ -29,6 +30,16 @@ urlpatterns = [
     path("requests/<str:number>/watchers", ticket.watchers, name="ticket-watchers"),
     path("requests/<str:number>/attachments", ticket.attach, name="ticket-attach"),
     path("requests/<str:number>/attachments/<int:attachment_id>", ticket.download, name="ticket-download"),
+    path("requests/<str:number>/complaint", ticket.complain, name="ticket-complain"),
+    # Complaints: the list for managers and leads, one complaint (its author sees it too), filing one
+    # about a violation of the regulation
+    path("complaints", complaints.page, name="complaints"),
+    path("complaints/rows", complaints.rows, name="complaint-rows"),
+    path("complaints/new", complaint_filing.new_complaint, name="complaint-new"),
+    path("complaints/<int:pk>", complaints.detail, name="complaint"),
+    path("complaints/<int:pk>/take", complaints.take, name="complaint-take"),
+    path("complaints/<int:pk>/answer", complaints.answer, name="complaint-answer"),
+    path("complaints/<int:pk>/note", complaints.note, name="complaint-note"),
     # The agent's workspace and the supervisor's dashboard
     path("work", queue.page, name="queue"),
     path("work/rows", queue.rows, name="queue-rows"),

@@ -47,6 +47,19 @@ def sample_context(ticket: Ticket | None, *, actor: Any, event: str) -> dict[str
         "score_links": [{"score": n, "link": f"{settings.BASE_URL}/feedback/sample?score={n}"} for n in range(1, 6)],
         "score": 2,
         "rated_executor": actor.get_full_name() or actor.username,
+        "complaint": {
+            "id": 1,
+            "number": "CMP-000001",
+            "kind": _("how a request was handled"),
+            "state": _("under review"),
+            "upheld": False,
+            "body": _("A sample complaint."),
+            "answer": _("A sample answer."),
+            "author": actor.get_full_name() or actor.username,
+            "reaction_due": "2026-12-01 13:00",
+            "answer_due": "2026-12-03 18:00",
+            "link": "",
+        },
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -38,7 +39,10 @@ def _listed(request: HttpRequest) -> QuerySet[Notification]:
 
 
 def _shown(items: list[Notification]) -> list[Notification]:
+    complaints = f"{settings.BASE_URL}/complaints/"
     for n in items:
+        # A complaint's notice leads to the complaint (its request, if any, is only its context).
+        n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""
         # Links other systems gave are checked when queued; only web addresses become links here.
         n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""
     return items

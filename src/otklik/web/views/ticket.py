@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.models import User
@@ -29,6 +30,8 @@ from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otklik.core.i18n import localized
+from otklik.feedback.complaint_selectors import open_complaint_of, visible_complaint_ids
+from otklik.feedback.complaints import complaint_file
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.surveys import survey_answer
 from otklik.feedback.views_surveys import survey_errors, survey_page_context, survey_score
@@ -48,6 +51,13 @@ from otklik.web.badges import duration  # the queue's wording of working time, o
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
 MOVERS = {Actor.GROUP_LEAD, Actor.MANAGER}
 REFUSING = {ReactionKind.EXECUTOR_DECLINED, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_WITHDREW}
+# A complaint's steps in the timeline (the log record keeps the state it reached).
+COMPLAINT_STEPS = {
+    "filed": gettext_lazy("Filed complaint %(number)s"),
+    "review": gettext_lazy("Took complaint %(number)s under review"),
+    "upheld": gettext_lazy("Upheld complaint %(number)s"),
+    "rejected": gettext_lazy("Rejected complaint %(number)s"),
+}
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -143,6 +153,7 @@ class Entry:
     sla: bool = False
     tag: str = ""
     due: dt.datetime | None = None
+    link: str = ""  # a complaint's page, for those who may open it
 
 
 def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
@@ -164,7 +175,10 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
     return {"executor": user, "group": group, "priority": priority, "category": category}
 
 
-def _entry(r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any]) -> Entry:
+def _entry(
+    r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any], complaint_links: set[int] | None = None
+) -> Entry:
+    complaint_links = complaint_links or set()
     who = _name(r.actor) if r.actor_id else _("System")
     entry = Entry(at=r.created_at, who=who, title="", body=r.body, internal=r.internal)
     if r.event == Event.CREATED:
@@ -206,6 +220,13 @@ def _entry(r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any]
             entry.title = _("Removed %(user)s from the watchers") % {"user": r.old_value}
     elif r.event == Event.ATTACHMENT:
         entry.title = _("Attached a file")
+    elif r.event == Event.COMPLAINT:
+        info = r.new_value if isinstance(r.new_value, dict) else {}
+        entry.title = str(COMPLAINT_STEPS.get(info.get("state", ""), _("Complaint %(number)s"))) % {
+            "number": info.get("number", "")
+        }
+        if info.get("complaint") in complaint_links:
+            entry.link = reverse("web:complaint", args=[info["complaint"]])
     elif r.event == Event.SLA:
         entry.sla = True
         entry.who = _("SLA")
@@ -288,7 +309,9 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
         records = [r for r in records if r.event != Event.SLA]  # the SLA ledger is support's business
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids, *_assigned_ids(records)])
     names = _change_names(ref, who)
-    timeline = [_entry(r, ticket, ref, names) for r in records]
+    # One query, only when the log holds complaints: which of them this person may open.
+    links = visible_complaint_ids(user, ticket) if any(r.event == Event.COMPLAINT for r in records) else set()
+    timeline = [_entry(r, ticket, ref, names, links) for r in records]
 
     failed = extra.pop("failed", None) or {}
     actions = []
@@ -341,6 +364,9 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
         "alert": "",
         "open_dialog": "",
         **survey_page_context(user, ticket, **extra),
+        # The initiator complains about how the request was handled (staff file no complaints).
+        "may_complain": ticket.initiator_id == user.pk and not staff,
+        "complaint_open": open_complaint_of(user, ticket) if ticket.initiator_id == user.pk and not staff else None,
     }
     context.update(extra)
     return context
@@ -564,3 +590,27 @@ def download(request: HttpRequest, number: str, attachment_id: int) -> FileRespo
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@require_POST
+def complain(request: HttpRequest, number: str) -> HttpResponse:
+    """The initiator's complaint about how the request was handled (the dialog on the page)."""
+    ticket = _ticket(request, number)
+    body = request.POST.get("body", "")
+    try:
+        complaint = complaint_file(author=request.user, body=body, ticket=ticket)
+    except Conflict:  # one open complaint per request: the page shows it
+        alert = _("You have an open complaint about this request already; it is answered first.")
+        return render(request, "web/ticket/page.html", _context(request, ticket, alert=alert), status=409)
+    except (Invalid, Forbidden) as exc:
+        if isinstance(exc, Invalid):
+            errors = {"complaint": _errors(exc, "complaint").get("body", _("Write what is wrong."))}
+        else:
+            errors = {"complaint": _("Only the request's initiator may complain about how it was handled.")}
+        return _refused(request, number, exc, errors=errors, values={"complaint": body}, open_dialog="complaint")
+    messages.success(
+        request,
+        _("Your complaint %(number)s is filed; the support managers will answer it.") % {"number": complaint.number},
+    )
+    return HttpResponseRedirect(reverse("web:complaint", args=[complaint.pk]))

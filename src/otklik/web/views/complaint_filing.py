@@ -1,0 +1,116 @@
+"""The author's side of complaints in the portal: their own complaints (`/my/complaints`) and the
+form to file a complaint about a violation of the service regulation (`/complaints/new`, linked
+from the regulation and the portal), optionally naming a request they may see. A complaint about
+how one request was handled is filed from that request's page (web/views/ticket.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
+from otklik.core.paging import BadCursor
+from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_list_for
+from otklik.feedback.complaints import complaint_calendar, complaint_file
+from otklik.feedback.models import ComplaintKind
+from otklik.tickets.access import access_ticket
+
+from .complaints import kind_name, state_name, target_text
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@login_required
+def my_complaints(request: HttpRequest) -> HttpResponse:
+    """The person's own complaints, newest first; `?cursor=` pages back."""
+    cursor = request.GET.get("cursor") or None
+    try:
+        items, next_cursor = complaint_list_for(
+            request.user, ComplaintFilters(mine=True), cal=complaint_calendar(), cursor=cursor, limit=PAGE_SIZE
+        )
+    except BadCursor:
+        return HttpResponseRedirect(reverse("web:my-complaints"))  # a mangled link: the newest
+    rows = [
+        {
+            "item": item,
+            "kind": kind_name(item.row.kind),
+            "state": state_name(item.row.state),
+            "answer": target_text(item.answer),
+        }
+        for item in items
+    ]
+    base = reverse("web:my-complaints")
+    context = {
+        "rows": rows,
+        "may_file": not request.user.is_support_staff,
+        "next_url": f"{base}?{urlencode({'cursor': next_cursor})}" if next_cursor else "",
+        "first_url": base if cursor else "",
+    }
+    return render(request, "web/complaints/mine.html", context)
+
+
+def _messages(exc: Invalid) -> dict[str, str]:
+    raw = exc.errors if isinstance(exc.errors, dict) else {}
+    out = {}
+    for name, text in raw.items():
+        if str(text).startswith("at most"):
+            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
+        else:
+            out[name] = _("Write what happened.")
+    return out or {"body": exc.detail}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_complaint(request: HttpRequest) -> HttpResponse:
+    """A complaint about a violation of the regulation. Support staff file none (403)."""
+    if request.user.is_support_staff:
+        raise PermissionDenied
+    data = {"body": "", "ticket": request.GET.get("ticket", "").strip()[:40]}
+    errors: dict[str, str] = {}
+    alert = ""
+    if request.method == "POST":
+        data = {"body": request.POST.get("body", "").replace("\r\n", "\n"), "ticket": request.POST.get("ticket", "")}
+        number = data["ticket"].strip()
+        ticket = None
+        if number:
+            try:
+                ticket = access_ticket(request.user, number)
+            except NotFound:
+                errors["ticket"] = _("There is no request with this number that you may see.")
+        if not data["body"].strip():
+            errors["body"] = _("Write what happened.")
+        if not errors:
+            try:
+                complaint = complaint_file(
+                    author=request.user, body=data["body"], ticket=ticket, kind=ComplaintKind.REGULATION
+                )
+            except Invalid as exc:
+                errors = _messages(exc)
+            except Conflict:
+                alert = _("You have an open complaint about this request already; it is answered first.")
+            except Forbidden:
+                alert = _("You may not file this complaint.")
+            else:
+                messages.success(request, _("Your complaint %(number)s is filed.") % {"number": complaint.number})
+                return HttpResponseRedirect(reverse("web:complaint", args=[complaint.pk]))
+    context: dict[str, Any] = {
+        "data": data,
+        "errors": errors,
+        "alert": alert,
+        "text_max": settings.MAX_TEXT_LENGTH,
+        "regulation_url": reverse("regulation"),
+    }
+    status = 400 if errors or alert else 200
+    return render(request, "web/complaints/new.html", context, status=status)
