@@ -2,7 +2,8 @@
 
 Jobs are plain callables that do their own claiming, so several workers may run at once.
 SLA timers and notification delivery run every second (delivery at once when a commit wakes the
-worker, on PostgreSQL); orphaned upload files are swept every ten minutes.
+worker, on PostgreSQL); orphaned upload files are swept every ten minutes; the quality facts follow
+the per-stage log every thirty seconds.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Job:
 def default_jobs() -> list[Job]:
     from otklik.notify.delivery import notify_deliver_due
     from otklik.notify.digests import notify_digests_due
+    from otklik.quality.refresh import facts_refresh
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
 
@@ -48,6 +50,8 @@ def default_jobs() -> list[Job]:
         Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
         Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
+        # The quality facts follow the per-stage log (reports refresh them too, before reading).
+        Job("quality.facts", facts_refresh, every_seconds=30, drain=True),
     ]
 
 

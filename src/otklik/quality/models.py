@@ -141,13 +141,13 @@ class QualityWeights(models.Model):
     def __str__(self) -> str:
         return str(_("Quality score weights"))
 
-    def clean(self) -> None:
-        if not any((self.sla, self.satisfaction, self.reopens, self.complaints)):
-            raise ValidationError(_("At least one weight must be above zero."))
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1  # one row
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if not any((self.sla, self.satisfaction, self.reopens, self.complaints)):
+            raise ValidationError(_("At least one weight must be above zero."))
 
     def weights(self) -> kpi.Weights:
         return kpi.Weights(
