@@ -102,15 +102,14 @@ def complaint(
 def _move(p: Personas, settings: Any, ticket: Ticket, moment: dt.datetime, who: str, code: str, **kw: Any) -> Ticket:
     set_now(settings, moment)
     ticket.refresh_from_db()
-    return ticket_transition(
-        ticket=ticket, actor=getattr(p, who), transition_code=code, version=ticket.version, **kw
-    )
+    return ticket_transition(ticket=ticket, actor=getattr(p, who), transition_code=code, version=ticket.version, **kw)
 
 
 def _request(p: Personas, settings: Any, moment: dt.datetime, who: str = "initiator") -> Ticket:
     set_now(settings, moment)
+    who_files = getattr(p, who)
     return ticket_create(
-        initiator=getattr(p, who), type_code="request", subject="Access", category_code="access", fields={"kind": "access"}
+        initiator=who_files, type_code="request", subject="Access", category_code="access", fields={"kind": "access"}
     )
 
 

@@ -4,6 +4,7 @@ percentile agreeing with PostgreSQL's percentile_cont on the same values."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import statistics
 
@@ -155,7 +156,7 @@ def test_weeks_are_consecutive_mondays_holding_every_day(first, span):
     last = first + dt.timedelta(days=span)
     mondays = kpi.weeks(first, last)
     assert all(m.weekday() == 0 for m in mondays)
-    assert all(b - a == dt.timedelta(days=7) for a, b in zip(mondays, mondays[1:], strict=False))
+    assert all(b - a == dt.timedelta(days=7) for a, b in itertools.pairwise(mondays))
     assert mondays[0] <= first < mondays[0] + dt.timedelta(days=7)
     assert mondays[-1] <= last < mondays[-1] + dt.timedelta(days=7)
 

@@ -39,13 +39,15 @@ def test_the_facts_of_each_request(month):
     assert (a.resolution_met, a.resolution_breached_at) == (False, at(3, 16, 14, 30))
     assert (a.reopens, a.reassignments, a.next_met, a.next_breached) == (1, 0, 1, 1)
     assert (a.executor_id, a.closed_at) == (p.agent.pk, None)
-    assert (b.first_reaction_seconds, b.first_reaction_met, b.first_reaction_breached_at) == (7200, False, at(3, 18, 10))
+    assert (b.first_reaction_seconds, b.first_reaction_met) == (7200, False)
+    assert b.first_reaction_breached_at == at(3, 18, 10)
     assert (b.resolution_seconds, b.resolution_met, b.resolution_breached_at) == (36000, False, at(3, 18, 18))
     assert (b.reassignments, b.executor_id, b.closed_at) == (1, p.lead.pk, at(3, 20, 10))
     assert (c.first_reaction_at, c.first_reaction_seconds, c.resolved_at) == (at(4, 1, 10), 7200, None)
     assert (d.first_reaction_seconds, d.resolution_seconds, d.resolution_met) == (3600, 28800, True)
     assert d.executor_id == p.agent2.pk
-    assert (e.first_reaction_at, e.first_reaction_met, e.closed_at, e.executor_id) == (None, None, at(3, 20, 9, 30), p.lead.pk)
+    assert (e.first_reaction_at, e.first_reaction_met, e.executor_id) == (None, None, p.lead.pk)
+    assert e.closed_at == at(3, 20, 9, 30)
 
 
 def test_march_for_everyone(month):
