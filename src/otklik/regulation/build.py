@@ -24,6 +24,8 @@ from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.clock import now
+from otklik.quality import definitions
+from otklik.quality.models import QualityWeights
 from otklik.routes.models import ClockBehaviour, Route, RoutePoint
 from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
@@ -71,7 +73,7 @@ def regulation_content() -> dict[str, Any]:
         _pauses_section(types),
         _escalation_section(),
         {"kind": "complaints", "code": "complaints", "body": TEXTS["complaints"]},
-        {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
+        _quality_section(),
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
     for section in generated:
@@ -456,4 +458,25 @@ def _escalation_section() -> dict[str, Any]:
         "code": "escalation",
         "body": TEXTS["escalation"] if out else TEXTS["no_escalation"],
         "rules": out,
+    }
+
+
+# --- quality criteria --------------------------------------------------------------------------
+def _quality_section() -> dict[str, Any]:
+    """The quantitative criteria of quality: the KPIs and their definitions, the composite score's
+    components, their published weights and the formula (quality.definitions, quality.kpi)."""
+    weights = QualityWeights.current().as_dict()
+    return {
+        "kind": "quality",
+        "code": "quality",
+        "body": TEXTS["quality"],
+        "intro": definitions.INTRO,
+        "kpis": [{"code": code, "name": name, "definition": text} for code, name, text in definitions.KPIS],
+        "score": definitions.SCORE,
+        "components": [
+            {"code": code, "name": name, "normalised": text, "weight": weights[code]}
+            for code, name, text in definitions.COMPONENTS
+        ],
+        "weights_total": sum(weights.values()),
+        "monthly": definitions.MONTHLY,
     }

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.quality.models import QualityWeights
 from otklik.routes.models import Route, RoutePoint
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
 
@@ -41,6 +42,7 @@ WATCHED: tuple[type[Model], ...] = (
     RoutePoint,
     SupportGroup,  # names and calendars of groups appear in the regulation
     Organisation,  # named by organisation-specific policies
+    QualityWeights,  # published in the quality criteria
 )
 M2M = (
     Policy.request_types.through,
