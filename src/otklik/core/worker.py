@@ -3,7 +3,8 @@
 Jobs are plain callables that do their own claiming, so several workers may run at once.
 SLA timers and notification delivery run every second (delivery at once when a commit wakes the
 worker, on PostgreSQL); orphaned upload files are swept every ten minutes; the quality facts follow
-the per-stage log every thirty seconds.
+the per-stage log every thirty seconds, and the monthly quality report goes out on the first
+working day of a month.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Job:
 def default_jobs() -> list[Job]:
     from otklik.notify.delivery import notify_deliver_due
     from otklik.notify.digests import notify_digests_due
+    from otklik.quality.monthly import quality_monthly_due
     from otklik.quality.refresh import facts_refresh
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.attachments import attachment_sweep_orphans
@@ -52,6 +54,7 @@ def default_jobs() -> list[Job]:
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
         # The quality facts follow the per-stage log (reports refresh them too, before reading).
         Job("quality.facts", facts_refresh, every_seconds=30, drain=True),
+        Job("quality.monthly", quality_monthly_due, every_seconds=300),
     ]
 
 

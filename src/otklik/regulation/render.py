@@ -311,8 +311,7 @@ def _quality(s: dict[str, Any], lang: str) -> list[Block]:
         return [_p(s["body"])]
     total = s["weights_total"] or 1
     rows = [
-        [c["name"], c["normalised"], str(c["weight"]), f"{100 * c['weight'] / total:.0f} %"]
-        for c in s["components"]
+        [c["name"], c["normalised"], str(c["weight"]), f"{100 * c['weight'] / total:.0f} %"] for c in s["components"]
     ]
     head = [label(k, lang) for k in ("component", "normalised", "weight", "share")]
     return [
