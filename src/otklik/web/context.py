@@ -20,6 +20,8 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
         items = [(reverse("web:queue"), _("Work")), *items[1:]]
     if user.is_support_staff and (user.is_manager or user.role == "lead"):
         items.append((reverse("web:dashboard"), _("Dashboard")))
+    if user.is_support_staff:  # everyone in support sees at least their own figures
+        items.append((reverse("web:quality"), _("Quality")))
     items.append((reverse("web:inbox"), _("Notifications")))
     path = request.path
     # A page under a section's address (/new/error under /new) is in that section.
