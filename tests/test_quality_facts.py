@@ -5,6 +5,7 @@ reassignment rule, automatic confirmation, next-reaction cycles, and the clocks'
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from otklik.quality import facts as F
 from otklik.quality.facts import ClockFacts, Record, TicketState, build_facts
@@ -221,3 +222,44 @@ def test_rebuilding_gives_the_same_facts_whatever_order_the_records_come_in():
     first = build_facts(state, log.records, {})
     assert build_facts(state, list(reversed(log.records)), {}) == first
     assert build_facts(state, log.records, {}) == first
+
+
+MSK = zoneinfo.ZoneInfo("Europe/Moscow")
+
+
+def test_each_instant_counts_on_its_own_local_day():
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted")
+        .move(h(14), "in_work", "resolved", "executor_resolved")  # 23:00 UTC: 02:00 the next day in Moscow
+        .move(h(15), "resolved", "in_work", "initiator_rejected", role="initiator")
+        .move(h(40), "in_work", "resolved", "executor_resolved")
+    )
+    clocks = {
+        "first_reaction": ClockFacts("met", dt.timedelta(hours=1), stopped_at=h(1)),
+        "resolution": ClockFacts("breached", dt.timedelta(hours=20), breached_at=h(30), stopped_at=h(40)),
+    }
+    fact = build_facts(ticket(executor_id=None, point_kind="resolved"), log.records, clocks)
+    got = F.contributions(fact, MSK)
+    day = dt.date(2026, 3, 2)
+    dims = (FIRST_LINE, 0, 3, 4)  # nobody executing: 0
+    assert got == {
+        (day, *dims, "received"): 1,
+        (day, *dims, "fr_met"): 1,
+        (day + dt.timedelta(days=1), *dims, "first_resolved"): 1,
+        (day + dt.timedelta(days=1), *dims, "reopened"): 1,
+        (day + dt.timedelta(days=1), *dims, "res_breached"): 1,  # h 30: 15:00 UTC on the 3rd
+        (day + dt.timedelta(days=2), *dims, "resolved"): 1,  # h 40: 01:00 UTC on the 4th, 04:00 Moscow
+    }
+
+
+def test_the_deltas_move_a_request_between_days_and_people():
+    before = build_facts(ticket(), Log().records, {})
+    after = build_facts(ticket(executor_id=AGENT), Log().assign(h(1), LEAD, AGENT).records, {})
+    deltas = F.day_deltas([before], [after], MSK)
+    day = dt.date(2026, 3, 2)
+    assert deltas == {
+        (day, FIRST_LINE, LEAD, 3, 4): {"received": -1},
+        (day, FIRST_LINE, AGENT, 3, 4): {"received": 1},
+    }
+    assert F.day_deltas([after], [after], MSK) == {}  # reprocessing changes nothing

@@ -13,7 +13,7 @@ from django.db import connection
 
 from otklik.core.worker import Worker, default_jobs
 from otklik.quality import refresh
-from otklik.quality.models import Fact, NextReaction, RefreshState
+from otklik.quality.models import DayCount, Fact, NextReaction, RefreshState
 from otklik.quality.refresh import facts_rebuild, facts_refresh, facts_refresh_all
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
@@ -27,10 +27,18 @@ def at(hh: int, mm: int = 0) -> dt.datetime:
     return dt.datetime(2026, 4, 7, hh, mm, tzinfo=MSK)
 
 
+def day_counts() -> list[tuple]:
+    """The daily counts, without the rows that changes have brought back to zero."""
+    columns = [f.attname for f in DayCount._meta.concrete_fields if f.attname != "id"]
+    rows = DayCount.objects.values_list(*columns)
+    return sorted(r for r in rows if any(r[5:]))
+
+
 def snapshot() -> dict:
     return {
         "facts": sorted(Fact.objects.values_list(*[f.attname for f in Fact._meta.concrete_fields])),
         "next": sorted(NextReaction.objects.values_list("ticket_id", "cycle", "at", "met", "group_id")),
+        "days": day_counts(),
     }
 
 
@@ -73,6 +81,18 @@ def test_reprocessing_changes_nothing(settings):
     assert facts_refresh_all() is True
     assert snapshot() == before
     assert Fact.objects.filter(pk=month.a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_daily_counts_kept_change_by_change_equal_a_count_from_scratch(settings):
+    build_month(settings)  # every request's facts rebuilt several times along its history
+    kept = day_counts()
+    assert sum(r[5] for r in kept) == Ticket.objects.count()  # "received": each request once
+    Fact.objects.all().delete()
+    NextReaction.objects.all().delete()
+    DayCount.objects.all().delete()
+    facts_rebuild(Ticket.objects.values_list("pk", flat=True))
+    assert day_counts() == kept
 
 
 @pytest.mark.django_db

@@ -30,7 +30,9 @@ What is derived, and how:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,3 +239,77 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
     fact.next_met = sum(1 for o in fact.next_reactions if o.met)
     fact.next_breached = len(fact.next_reactions) - fact.next_met
     return fact
+
+
+# --- the daily counts -------------------------------------------------------------------------------
+
+# What a request adds to the daily counts (quality.DayCount), each on the day of its own instant:
+# the count's name, and how to find the instant (None: no contribution).
+DAY_MEASURES = (
+    "received",
+    "resolved",
+    "res_met",
+    "reassigned",
+    "reassignments",
+    "auto_confirmed",
+    "fr_met",
+    "fr_breached",
+    "res_breached",
+    "first_resolved",
+    "reopened",
+    "nr_met",
+    "nr_breached",
+)
+DayKey = tuple[dt.date, int, int, int, int, str]  # day, group, executor (0: none), type, priority, measure
+
+
+def _day(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
+    return instant.astimezone(zone).date()
+
+
+def contributions(fact: FactData, zone: zoneinfo.ZoneInfo) -> Counter[DayKey]:
+    """The counts one request adds to the days of its instants (the service's time zone), under
+    the group, executor, type and priority its figures are attributed to."""
+    dims = (fact.group_id, fact.executor_id or 0, fact.type_id, fact.priority_id)
+    out: Counter[DayKey] = Counter()
+
+    def add(instant: dt.datetime | None, measure: str, n: int = 1) -> None:
+        if instant is not None and n:
+            out[(_day(instant, zone), *dims, measure)] += n
+
+    add(fact.created_at, "received")
+    add(fact.resolved_at, "resolved")
+    if fact.resolution_met:
+        add(fact.resolved_at, "res_met")
+    if fact.reassignments:
+        add(fact.resolved_at, "reassigned")
+        add(fact.resolved_at, "reassignments", fact.reassignments)
+    if fact.auto_confirmed:
+        add(fact.resolved_at, "auto_confirmed")
+    if fact.first_reaction_met:
+        add(fact.first_reaction_at, "fr_met")
+    add(fact.first_reaction_breached_at, "fr_breached")
+    add(fact.resolution_breached_at, "res_breached")
+    add(fact.first_resolved_at, "first_resolved")
+    if fact.reopens:
+        add(fact.first_resolved_at, "reopened")
+    for outcome in fact.next_reactions:
+        add(outcome.at, "nr_met" if outcome.met else "nr_breached")
+    return out
+
+
+def day_deltas(
+    old: Iterable[FactData], new: Iterable[FactData], zone: zoneinfo.ZoneInfo
+) -> dict[tuple[dt.date, int, int, int, int], dict[str, int]]:
+    """The changes to the daily counts when the stored facts `old` become `new`: per day and
+    attribution, the non-zero differences by count."""
+    total: Counter[DayKey] = Counter()
+    for fact in new:
+        total.update(contributions(fact, zone))
+    for fact in old:
+        total.subtract(contributions(fact, zone))
+    out: dict[tuple[dt.date, int, int, int, int], dict[str, int]] = {}
+    for (day, group, executor, type_id, priority, measure), n in total.items():
+        if n:
+            out.setdefault((day, group, executor, type_id, priority), {})[measure] = n
+    return out

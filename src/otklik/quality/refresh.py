@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import logging
 import time
+import zoneinfo
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 from otklik.core.clock import now
 from otklik.routes.models import RoutePoint
 from otklik.sla.models import Clock
 from otklik.tickets.models import Reaction, Ticket
 
-from .facts import ClockFacts, FactData, Record, TicketState, build_facts
-from .models import Fact, NextReaction, RefreshState
+from .facts import DAY_MEASURES, ClockFacts, FactData, NextReactionOutcome, Record, TicketState, build_facts, day_deltas
+from .models import DayCount, Fact, NextReaction, RefreshState
 
 log = logging.getLogger("otklik.quality")
 
@@ -91,13 +93,56 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
     return out
 
 
+def _stored(ticket_ids: list[int]) -> list[FactData]:
+    """The facts as stored now (what the daily counts hold for these requests)."""
+    outcomes: dict[int, list[NextReactionOutcome]] = {}
+    for tid, cycle, at, met in (
+        NextReaction.objects.filter(ticket_id__in=ticket_ids)
+        .order_by("cycle")
+        .values_list("ticket_id", "cycle", "at", "met")
+    ):
+        outcomes.setdefault(tid, []).append(NextReactionOutcome(cycle, at, met))
+    return [
+        FactData(**values, next_reactions=outcomes.get(values["ticket_id"], []))
+        for values in Fact.objects.filter(ticket_id__in=ticket_ids).values("ticket_id", *FACT_FIELDS)
+    ]
+
+
+_COUNT_TABLE = DayCount._meta.db_table
+_KEYS = ("day", "group_id", "executor_id", "type_id", "priority_id")
+
+
+def _apply(deltas: dict[tuple, dict[str, int]]) -> None:
+    """Add the deltas to the daily counts: INSERT … ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n
+    (PostgreSQL and SQLite alike), a few hundred rows per statement."""
+    columns = [*_KEYS, *DAY_MEASURES]
+    updates = ", ".join(f"{m} = {_COUNT_TABLE}.{m} + EXCLUDED.{m}" for m in DAY_MEASURES)
+    rows = [[*key, *(counts.get(m, 0) for m in DAY_MEASURES)] for key, counts in sorted(deltas.items())]
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 200):
+            chunk = rows[start : start + 200]
+            cur.execute(
+                f"INSERT INTO {_COUNT_TABLE} ({', '.join(columns)}) VALUES "  # noqa: S608 (our own names)
+                f"{', '.join([placeholder] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(_KEYS)}) DO UPDATE SET {updates}",
+                [v for row in chunk for v in row],
+            )
+
+
+def service_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(str(settings.TIME_ZONE))
+
+
 def facts_rebuild(ticket_ids: Iterable[int]) -> int:
-    """Rebuild and store the facts of these requests (inside the caller's transaction, or its own)."""
+    """Rebuild and store the facts of these requests, and move the daily counts by the difference
+    (inside the caller's transaction, or its own; the refresh runs it under its lock)."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return 0
     built = _load(ids)
     with transaction.atomic():
+        deltas = day_deltas(_stored(ids), built, service_zone())
         Fact.objects.bulk_create(
             [Fact(ticket_id=f.ticket_id, **{k: v for k, v in f.columns().items() if k != "ticket_id"}) for f in built],
             update_conflicts=True,
@@ -121,6 +166,7 @@ def facts_rebuild(ticket_ids: Iterable[int]) -> int:
                 for o in f.next_reactions
             ]
         )
+        _apply(deltas)
     return len(built)
 
 
