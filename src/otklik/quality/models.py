@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import kpi
+from .facts import DAY_MEASURES
 
 
 def _percentile_indexes(short: str, seconds: str, at: str) -> list[models.Index]:
@@ -64,8 +65,18 @@ class Fact(models.Model):
         indexes = [
             # The drill-down lists by filing date; the backlog: requests not closed, or closed late.
             models.Index(fields=["created_at"], name="qfact_created"),
-            models.Index(fields=["created_at"], name="qfact_open_created", condition=models.Q(closed_at__isnull=True)),
-            models.Index(fields=["closed_at"], name="qfact_closed", condition=models.Q(closed_at__isnull=False)),
+            models.Index(
+                fields=["created_at"],
+                include=["group_id", "executor_id"],
+                name="qfact_open_created",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=["created_at", "group_id", "executor_id"],
+                name="qfact_closed",
+                condition=models.Q(closed_at__isnull=False),
+            ),
             # The percentiles (queries._spreads_postgresql): the times in order, for everyone, per
             # group and per executor, covering the instant and the other scope column, so each
             # level is read in the order percentile_cont sorts by, from the index alone.
@@ -104,6 +115,10 @@ class NextReaction(models.Model):
         return f"{self.ticket_id}#{self.cycle} {'met' if self.met else 'breached'}"
 
 
+_DIMS = ["type_id", "priority_id"]
+_COUNTS = list(DAY_MEASURES)
+
+
 class DayCount(models.Model):
     """The facts' counts per day (the service's time zone) and attribution: each request adds 1 to
     "received" on the day it was filed, to "resolved" on the day it was last resolved, and so on
@@ -137,9 +152,12 @@ class DayCount(models.Model):
                 fields=["day", "group_id", "executor_id", "type_id", "priority_id"], name="uniq_qday_key"
             )
         ]
+        # One group's or one person's year: its own index entries alone (covering every count).
         indexes = [
-            models.Index(fields=["group_id", "day"], name="qday_group_day"),
-            models.Index(fields=["executor_id", "day"], name="qday_executor_day"),
+            models.Index(fields=["group_id", "day"], include=["executor_id", *_DIMS, *_COUNTS], name="qday_group_day"),
+            models.Index(
+                fields=["executor_id", "day"], include=["group_id", *_DIMS, *_COUNTS], name="qday_executor_day"
+            ),
         ]
 
     def __str__(self) -> str:
