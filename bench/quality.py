@@ -21,8 +21,9 @@ Measured, --repeat times after one unmeasured warm-up each: `otklik.quality.repo
 for the days 2025-01-01..2025-12-31, exactly as the API and the page call it (the facts refresh
 before it, every query, the assembly of the figures of the total, the groups, the agents, the weeks,
 the types and priorities): for everyone, for the largest group (18 % of the requests), for the
-smallest (5 %), and for one agent. Printed: median and max per scope, and the SQL statements of one
-run with their time (--explain adds their plans).
+smallest (5 %), and for one agent; then, for information, the API answer and the report page for
+everyone and the largest group through Django's test client (no target). Printed: median and max
+per scope, and the SQL statements of one run with their time (--explain adds their plans).
 """
 
 from __future__ import annotations
@@ -348,6 +349,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             f"  ({args.repeat} runs){verdict}"
         )
         results[name] = {"median_ms": med * 1000, "max_ms": max(times) * 1000, "received": data["figures"]["received"]}
+    measure_http(args, largest)
     print("\nthe statements of one report for everyone:")
     with CaptureQueriesContext(connection) as captured:
         report_build(scopes["everyone"], period)
@@ -359,6 +361,35 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
                 print("\n".join("            " + r[0] for r in cur.fetchall()))
     return results
+
+
+def measure_http(args: argparse.Namespace, largest: int) -> None:
+    """The same report through the API and the page, in-process (Django's test client: the WSGI
+    path without the network), as the support manager: JSON, the charts and tables included."""
+    from django.conf import settings
+    from django.test import Client
+
+    from otklik.accounts.models import SupportGroup, User
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.get(username="manager"))
+    group = SupportGroup.objects.get(pk=largest).code
+    print("\nthrough HTTP (in-process), the support manager:")
+    for name, url in (
+        ("API, everyone", "/api/v1/reports/quality?from=2025-01-01&to=2025-12-31"),
+        ("API, largest group", f"/api/v1/reports/quality?from=2025-01-01&to=2025-12-31&group={group}"),
+        ("page, everyone", "/reports/quality?from=2025-01-01&to=2025-12-31"),
+        ("page, largest group", f"/reports/quality?from=2025-01-01&to=2025-12-31&group={group}"),
+    ):
+        assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, url
+        print(f"  {name:20s} median {ms(statistics.median(times)):>8}  max {ms(max(times)):>8}")
 
 
 def main(argv: list[str] | None = None) -> None:
