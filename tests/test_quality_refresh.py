@@ -202,3 +202,18 @@ def test_two_passes_at_once_queue_on_the_watermark(personas, settings):
     # One pass read everything; the other waited for it and found nothing new.
     assert sorted(results) == [0, total], results
     assert Fact.objects.count() == Ticket.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_starts_from_scratch_and_ends_where_the_worker_did(settings):
+    import io
+
+    from django.core.management import call_command
+
+    build_month(settings)
+    before = snapshot()
+    Fact.objects.update(reopens=7)  # facts written by hand
+    out = io.StringIO()
+    call_command("quality_rebuild", stdout=out)
+    assert snapshot() == before
+    assert f"Rebuilt the facts of {Ticket.objects.count()} requests" in out.getvalue()
