@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-pages bench-calendar bench-timers bench-notify bench-notify-latency clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-pages bench-calendar bench-timers bench-notify bench-notify-latency bench-quality bench-quality-refresh clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -80,6 +80,12 @@ bench-notify: $(BIN)/.installed-dev
 
 bench-notify-latency: $(BIN)/.installed-dev
 	$(BIN)/python bench/notify_latency.py
+
+bench-quality: $(BIN)/.installed-dev
+	$(BIN)/python bench/quality.py
+
+bench-quality-refresh: $(BIN)/.installed-dev
+	$(BIN)/python bench/quality_refresh.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "otklik.regulation",
     "otklik.notify",
     "otklik.feedback",
+    "otklik.quality",
     "otklik.web",
 ]
 

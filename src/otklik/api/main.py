@@ -133,6 +133,7 @@ def _mount() -> None:
     from otklik.feedback.api_surveys import router as surveys_router
     from otklik.notify.api import router as notify_router
     from otklik.notify.history import router as deliveries_router
+    from otklik.quality.api import router as quality_router
     from otklik.regulation.api import router as regulation_router
     from otklik.sla.api import router as sla_router
     from otklik.tickets.api import router as tickets_router
@@ -146,6 +147,7 @@ def _mount() -> None:
     api.add_router("/notifications", notify_router)
     api.add_router("/deliveries", deliveries_router)
     api.add_router("", complaints_router)  # /complaints and /tickets/{ref}/complaints
+    api.add_router("/reports", quality_router)
 
 
 _mount()

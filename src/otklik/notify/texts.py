@@ -119,6 +119,46 @@ def _digest(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{value:.1f} %"
+
+
+def _working_time(seconds: Any) -> str:
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)s min") % {"m": minutes}
+    return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
+
+
+def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
+    r = c["report"]
+    whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
+    satisfaction = "—" if r["satisfaction"] is None else f"{r['satisfaction']:.2f}"
+    lines = [
+        whose,
+        "",
+        _("Requests received: %(received)s; resolved: %(resolved)s")
+        % {"received": r["received"], "resolved": r["resolved"]},
+        _("SLA compliance: %(percent)s; breaches: %(breaches)s")
+        % {"percent": _percent(r["sla_percent"]), "breaches": r["breaches"]},
+        _("First reaction (median): %(first)s; resolution (median): %(resolution)s")
+        % {"first": _working_time(r["first_reaction_median"]), "resolution": _working_time(r["resolution_median"])},
+        _("Satisfaction: %(average)s (%(answered)s answers to %(asked)s surveys)")
+        % {"average": satisfaction, "answered": r["answered"], "asked": r["asked"]},
+        _("Reopened: %(percent)s") % {"percent": _percent(r["reopen_percent"])},
+        _("Complaints filed: %(filed)s; upheld: %(upheld)s")
+        % {"filed": r["complaints_filed"], "upheld": r["complaints_upheld"]},
+        _("Not closed at the month's end: %(count)s") % {"count": r["backlog"]},
+        _("Quality score: %(score)s") % {"score": "—" if r["score"] is None else f"{r['score']:.1f}"},
+        "",
+        _("The full report: %(link)s") % {"link": c["report_link"]},
+    ]
+    return _("quality report for %(month)s") % {"month": c["month"]}, "\n".join(lines)
+
+
 def _external(c: dict[str, Any]) -> tuple[str, str]:
     return c["subject"], c.get("text", "")
 
@@ -201,6 +241,7 @@ BUILT_IN: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "survey_requested": _survey_requested,
     "survey_reminded": _survey_reminded,
     "survey_low_score": _survey_low_score,
+    "quality_monthly": _quality_monthly,
 }
 # E-mails whose built-in text has an HTML part of its own (else the channel makes one from the text).
 BUILT_IN_HTML: frozenset[str] = frozenset({"survey_requested", "survey_reminded"})

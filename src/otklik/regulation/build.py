@@ -25,6 +25,8 @@ from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.clock import now
 from otklik.feedback.models import FeedbackSettings
+from otklik.quality import definitions
+from otklik.quality.models import QualityWeights
 from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
 from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
@@ -76,7 +78,7 @@ def regulation_content() -> dict[str, Any]:
         _escalation_section(),
         _handling_section(types),
         _complaints_section(default_cal, moment),
-        {"kind": "quality", "code": "quality", "body": TEXTS["quality"]},
+        _quality_section(),
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
     for section in generated:
@@ -536,4 +538,25 @@ def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> di
         ),
         "own_calendar": own,
         "overdue_text": TEXTS["complaints_overdue"],
+    }
+
+
+# --- quality criteria --------------------------------------------------------------------------
+def _quality_section() -> dict[str, Any]:
+    """The quantitative criteria of quality: the KPIs and their definitions, the composite score's
+    components, their published weights and the formula (quality.definitions, quality.kpi)."""
+    weights = QualityWeights.current().as_dict()
+    return {
+        "kind": "quality",
+        "code": "quality",
+        "body": TEXTS["quality"],
+        "intro": definitions.INTRO,
+        "kpis": [{"code": code, "name": name, "definition": text} for code, name, text in definitions.KPIS],
+        "score": definitions.SCORE,
+        "components": [
+            {"code": code, "name": name, "normalised": text, "weight": weights[code]}
+            for code, name, text in definitions.COMPONENTS
+        ],
+        "weights_total": sum(weights.values()),
+        "monthly": definitions.MONTHLY,
     }

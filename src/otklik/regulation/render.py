@@ -82,6 +82,12 @@ LABELS: dict[str, dict[str, str]] = {
     "confirmation_title": {"ru": "Срок подтверждения", "en": "Confirmation period"},
     "survey_title": {"ru": "Оценка удовлетворённости", "en": "Satisfaction rating"},
     "file_complaint": {"ru": "Подать рекламацию", "en": "File a complaint"},
+    "kpis": {"ru": "Показатели", "en": "Indicators"},
+    "score_title": {"ru": "Интегральная оценка", "en": "Composite score"},
+    "component": {"ru": "Составляющая", "en": "Component"},
+    "normalised": {"ru": "Приведение к 0–1", "en": "Brought to 0–1 as"},
+    "weight": {"ru": "Вес", "en": "Weight"},
+    "share": {"ru": "Доля", "en": "Share"},
 }
 
 
@@ -326,6 +332,26 @@ def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
     return blocks
 
 
+def _quality(s: dict[str, Any], lang: str) -> list[Block]:
+    if "kpis" not in s:  # a version published before the criteria were structured
+        return [_p(s["body"])]
+    total = s["weights_total"] or 1
+    rows = [
+        [c["name"], c["normalised"], str(c["weight"]), f"{100 * c['weight'] / total:.0f} %"] for c in s["components"]
+    ]
+    head = [label(k, lang) for k in ("component", "normalised", "weight", "share")]
+    return [
+        _p(s["body"]),
+        _p(s["intro"]),
+        _h(label("kpis", lang)),
+        _list([_item(k["name"], k["definition"]) for k in s["kpis"]]),
+        _h(label("score_title", lang)),
+        _p(s["score"]),
+        _table(head, rows),
+        _p(s["monthly"]),
+    ]
+
+
 RENDERERS = {
     "hours": _hours,
     "types": _types,
@@ -336,6 +362,7 @@ RENDERERS = {
     "escalation": _escalation,
     "handling": _handling,
     "complaints": _complaints,
+    "quality": _quality,
 }
 
 
@@ -348,7 +375,7 @@ def document(content: dict[str, Any], lang: str) -> dict[str, Any]:
             blocks: list[Block] = [{"type": "markdown", "source": s["body"]}] if s["body"].strip() else []
         elif s["kind"] in RENDERERS:
             blocks = RENDERERS[s["kind"]](s, lang)
-        else:  # quality, and any kind a later schema adds: its text
+        else:  # any kind a later schema adds: its text
             blocks = [_p(s.get("body") or "")]
         sections.append({"number": n, "anchor": f"s{n}", "code": s["code"], "title": s["title"], "blocks": blocks})
     return {"title": local.get("title") or "", "sections": sections}

@@ -19,6 +19,7 @@ from django.utils import translation
 from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.feedback.models import FeedbackSettings
+from otklik.quality.models import QualityWeights
 from otklik.routes.models import Route, RoutePoint
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
 
@@ -43,6 +44,7 @@ WATCHED: tuple[type[Model], ...] = (
     SupportGroup,  # names and calendars of groups appear in the regulation
     Organisation,  # named by organisation-specific policies
     FeedbackSettings,  # the survey's terms, the complaints' targets and calendar (a type's confirmation period: above)
+    QualityWeights,  # published in the quality criteria
 )
 M2M = (
     Policy.request_types.through,

@@ -23,6 +23,8 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
         items.append((reverse("web:dashboard"), _("Dashboard")))
     if may_supervise_complaints(user):
         items.append((reverse("web:complaints"), _("Complaints")))
+    if user.is_support_staff:  # everyone in support sees at least their own figures
+        items.append((reverse("web:quality"), _("Quality")))
     items.append((reverse("web:inbox"), _("Notifications")))
     path = request.path
     # A page under a section's address (/new/error under /new) is in that section.

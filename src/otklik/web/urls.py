@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import auth, complaint_filing, complaints, dashboard, home, inbox, portal, queue, settings, ticket
+from .views import (
+    auth,
+    complaint_filing,
+    complaints,
+    dashboard,
+    home,
+    inbox,
+    portal,
+    queue,
+    reports,
+    settings,
+    ticket,
+)
 
 app_name = "web"
 
@@ -45,6 +57,11 @@ urlpatterns = [
     path("work/rows", queue.rows, name="queue-rows"),
     path("dashboard", dashboard.page, name="dashboard"),
     path("dashboard/figures", dashboard.figures, name="dashboard-figures"),
+    # Quality reports (support staff: each sees what the report's gate allows)
+    path("reports/quality", reports.page, name="quality"),
+    path("reports/quality/requests", reports.requests, name="quality-requests"),
+    path("reports/quality.csv", reports.export_csv, name="quality-csv"),
+    path("reports/quality.xlsx", reports.export_xlsx, name="quality-xlsx"),
     # The notification centre
     path("inbox", inbox.page, name="inbox"),
     path("inbox/<int:notification_id>/read", inbox.read, name="inbox-read"),

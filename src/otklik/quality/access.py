@@ -1,0 +1,108 @@
+"""Who may see whose quality figures: support managers and administrators everyone's; a group lead
+their groups' and their groups' members' (within those groups) and their own; an agent their own
+only. Initiators have no reports (403). A group or person one may not see is answered as unknown
+(404), like one that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otklik.accounts.models import SupportGroup, User
+from otklik.accounts.people import Person, people
+from otklik.accounts.selectors import memberships_of
+from otklik.catalog.reference import reference
+from otklik.core.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The facts a report covers: those of `group_ids` (None: every group) and of `executor_id`
+    (None: every executor)."""
+
+    group_ids: frozenset[int] | None = None
+    executor_id: int | None = None
+    group: SupportGroup | None = None  # the group asked for
+    agent: Person | None = None  # the person asked for (or oneself, for an agent)
+
+    @property
+    def everyone(self) -> bool:
+        return self.group_ids is None and self.executor_id is None
+
+
+def may_see_reports(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
+
+
+def _group(code: str) -> SupportGroup:
+    found = reference().groups_by_code.get(code)
+    if found is None:
+        raise NotFound(f"support group {code!r} not found")
+    return found
+
+
+def _agent(username: str) -> Person:
+    user = User.objects.filter(username=username).only("pk").first()
+    person = people([user.pk]).get(user.pk) if user is not None else None
+    if person is None or not person.is_support_staff:
+        raise NotFound(f"agent {username!r} not found")
+    return person
+
+
+def visible_groups(user: User) -> list[SupportGroup] | None:
+    """The groups whose figures the user may choose: None for every group (a manager)."""
+    if user.is_manager:
+        return None
+    ref = reference()
+    mem = memberships_of(user)
+    ids = mem.led or mem.groups
+    return sorted((ref.groups[g] for g in ids if g in ref.groups), key=lambda g: g.code)
+
+
+def visible_agents(user: User) -> list[Person]:
+    """The people whose figures the user may choose: everyone in support for a manager, the members
+    of their groups for a lead, themselves for an agent."""
+    ref = reference()
+    if user.is_manager:
+        ids = list(ref.memberships)
+    else:
+        led = memberships_of(user).led
+        ids = [uid for uid, mem in ref.memberships.items() if mem.groups & led] if led else []
+    found = people([user.pk, *ids])
+    return sorted((p for p in found.values() if p.is_support_staff and p.is_active), key=lambda p: p.display_name)
+
+
+def access_quality(user: User, *, group: str | None = None, agent: str | None = None) -> Scope:
+    """The scope of the report `user` asks for, or Forbidden / NotFound."""
+    if not may_see_reports(user):
+        raise Forbidden("quality reports are for the support staff")
+    group_code, username = (group or "").strip(), (agent or "").strip()
+    chosen = _group(group_code) if group_code else None
+    person = _agent(username) if username else None
+    if user.is_manager:
+        return Scope(
+            group_ids=frozenset({chosen.pk}) if chosen else None,
+            executor_id=person.pk if person else None,
+            group=chosen,
+            agent=person,
+        )
+    mem = memberships_of(user)
+    if person is None or person.pk == user.pk:
+        if person is None and mem.led:
+            # A lead without a person named: their groups (or the one of them asked for).
+            if chosen is not None and chosen.pk not in mem.led:
+                raise NotFound(f"support group {group_code!r} not found")
+            return Scope(group_ids=frozenset({chosen.pk}) if chosen else mem.led, group=chosen)
+        # One's own figures, in any of one's groups.
+        if chosen is not None and chosen.pk not in mem.groups:
+            raise NotFound(f"support group {group_code!r} not found")
+        me = people([user.pk])[user.pk]
+        return Scope(group_ids=frozenset({chosen.pk}) if chosen else None, executor_id=user.pk, group=chosen, agent=me)
+    # Someone else: a lead's group member, within the lead's groups.
+    theirs = reference().memberships.get(person.pk)
+    if theirs is None or not theirs.groups & mem.led:
+        raise NotFound(f"agent {username!r} not found")
+    if chosen is not None and chosen.pk not in mem.led:
+        raise NotFound(f"support group {group_code!r} not found")
+    return Scope(
+        group_ids=frozenset({chosen.pk}) if chosen else mem.led, executor_id=person.pk, group=chosen, agent=person
+    )

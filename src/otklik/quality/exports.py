@@ -1,0 +1,161 @@
+"""The report as files: CSV (one table: the figures side by side, or the weeks, the types, the
+priorities) and XLSX (every table, one sheet each), headed in the viewer's language.
+
+Times are working hours (two decimals); percentages 0–100; an empty cell where there is nothing
+to measure. Text that a spreadsheet would take for a formula (a name starting with =, +, -, @)
+is written with a leading apostrophe, so opening the file runs nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from . import kpi
+
+Column = tuple[str, Callable[[dict[str, Any]], Any]]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TABLES = ("rows", "weeks", "types", "priorities")
+
+
+def safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _figure_columns() -> list[Column]:
+    return [
+        (_("Received"), lambda r: r["received"]),
+        (_("Resolved"), lambda r: r["resolved"]),
+        (_("First reaction, median (working hours)"), lambda r: _hours(r["first_reaction"]["median_seconds"])),
+        (_("First reaction, 90th percentile (working hours)"), lambda r: _hours(r["first_reaction"]["p90_seconds"])),
+        (_("Resolution, median (working hours)"), lambda r: _hours(r["resolution"]["median_seconds"])),
+        (_("Resolution, 90th percentile (working hours)"), lambda r: _hours(r["resolution"]["p90_seconds"])),
+        *_sla_columns(),
+        (_("Breaches"), lambda r: r["breaches"]),
+        (_("Satisfaction, average"), lambda r: r["satisfaction"]["average"]),
+        (_("Surveys asked"), lambda r: r["satisfaction"]["asked"]),
+        (_("Surveys answered"), lambda r: r["satisfaction"]["answered"]),
+        (_("Response rate, %"), lambda r: r["satisfaction"]["response_rate_percent"]),
+        *(
+            (_("Score %(score)s") % {"score": s}, lambda r, s=s: r["satisfaction"]["distribution"][str(s)])
+            for s in kpi.SCORES
+        ),
+        (_("Reopen rate, %"), lambda r: r["reopens"]["rate_percent"]),
+        (_("Complaints filed"), lambda r: r["complaints"]["filed"]),
+        (_("Complaints upheld"), lambda r: r["complaints"]["upheld"]),
+        (_("Reassignments"), lambda r: r["reassignments"]["total"]),
+        (_("Confirmed automatically"), lambda r: r["auto_confirmed"]["count"]),
+        (_("Not closed at the end"), lambda r: r["backlog"]["total"]),
+        *((backlog_label(b.code), lambda r, code=b.code: r["backlog"]["by_age"][code]) for b in kpi.BACKLOG_BUCKETS),
+        (_("Quality score"), lambda r: r["quality_score"]["score"]),
+    ]
+
+
+def backlog_label(code: str) -> str:
+    return {
+        "lt_1d": _("Under a day"),
+        "1_3d": _("1–3 days"),
+        "3_7d": _("3–7 days"),
+        "7_30d": _("7–30 days"),
+        "ge_30d": _("30 days or more"),
+    }[code]
+
+
+def _sla_columns(sla: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r["sla"]) -> list[Column]:
+    """Compliance per target; `sla` finds the targets in a row (figure rows keep them under "sla")."""
+    return [
+        (_("First reaction in time, %"), lambda r: sla(r)["first_reaction"]["compliance_percent"]),
+        (_("Resolution in time, %"), lambda r: sla(r)["resolution"]["compliance_percent"]),
+        (_("Next reaction in time, %"), lambda r: sla(r)["next_reaction"]["compliance_percent"]),
+        (_("All targets in time, %"), lambda r: sla(r)["overall"]["compliance_percent"]),
+        (_("Targets met"), lambda r: sla(r)["overall"]["met"]),
+        (_("Targets breached"), lambda r: sla(r)["overall"]["breached"]),
+    ]
+
+
+def table(data: dict[str, Any], name: str) -> tuple[list[str], list[list[Any]]]:
+    """(header, rows) of one of TABLES."""
+    if name == "rows":
+        columns = _figure_columns()
+        head = [_("Level"), _("Code"), _("Name"), *(c for c, _f in columns)]
+        rows = [[_("Total"), "", _("Everyone in the report"), *(f(data["figures"]) for _c, f in columns)]]
+        rows += [[_("Group"), g["group"], g["name"], *(f(g) for _c, f in columns)] for g in data["groups"]]
+        rows += [[_("Agent"), a["agent"], a["name"], *(f(a) for _c, f in columns)] for a in data["agents"]]
+        return head, rows
+    if name == "weeks":
+        head = [
+            _("Week from"),
+            _("Received"),
+            _("Resolved"),
+            _("Breaches"),
+            _("All targets in time, %"),
+            _("Satisfaction, average"),
+            _("Surveys answered"),
+        ]
+        keys = (
+            "week",
+            "received",
+            "resolved",
+            "breaches",
+            "sla_compliance_percent",
+            "satisfaction_average",
+            "answered",
+        )
+        return head, [[w[k] for k in keys] for w in data["weeks"]]
+    if name in ("types", "priorities"):
+        key, label = ("type", _("Type")) if name == "types" else ("priority", _("Priority"))
+        columns = _sla_columns(lambda r: r)
+        head = [_("Code"), label, *(c for c, _f in columns)]
+        return head, [[r[key], r["name"], *(f(r) for _c, f in columns)] for r in data[f"by_{key}"]]
+    raise ValueError(f"unknown table {name!r}")
+
+
+def to_csv(data: dict[str, Any], name: str) -> bytes:
+    head, rows = table(data, name)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(head)
+    for row in rows:
+        writer.writerow(["" if v is None else safe(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM: spreadsheets read it as UTF-8
+
+
+def to_xlsx(data: dict[str, Any]) -> bytes:
+    book = Workbook(write_only=True)
+    period = data["period"]
+    about = book.create_sheet(_("Report")[:31])
+    about.append([_("Quality report")])
+    about.append([_("From"), period["from"]])
+    about.append([_("To"), period["to"]])
+    about.append([_("Time zone"), period["time_zone"]])
+    about.append([_("Group"), safe(data["scope"]["group"] or "")])
+    about.append([_("Agent"), safe(data["scope"]["agent"] or "")])
+    about.append([_("Generated"), data["generated_at"]])
+    about.append([_("Score formula"), data["formula"]])
+    for component, weight in data["weights"].items():
+        about.append([_("Weight: %(component)s") % {"component": component}, weight])
+    for name, title in (
+        ("rows", _("Figures")),
+        ("weeks", _("By week")),
+        ("types", _("By type")),
+        ("priorities", _("By priority")),
+    ):
+        sheet = book.create_sheet(title[:31])
+        head, rows = table(data, name)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([safe(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,408 @@
+"""The report's aggregation in SQL, for one scope and period, in a fixed number of statements:
+
+- the counts come from the daily counts (quality.DayCount, kept in step with the facts by the
+  refresh): one statement sums the period's days per group × executor × type × priority (rolled
+  up here into the total, the groups, the agents, the types and the priorities), one per day
+  (rolled up into weeks: days are the service's local days, so a week is seven of them);
+- the backlog at the period's end is counted over the facts of the requests open then;
+- satisfaction over the surveys, complaints over the complaints, per group × executor × day;
+- the percentiles of the first-reaction and resolution times: on PostgreSQL percentile_cont per
+  level (everyone, groups, executors), each fed from an index in the order it sorts by (so its
+  sort finds the values already in order); on SQLite the values are fetched and kpi.percentile
+  computes the same thing.
+
+Which instant puts a figure in the period P = [start, end) — whole local days:
+received → filed; resolved, resolution time, resolution met → last resolved; first-reaction
+time and met → the first reaction; a breach → the deadline that passed; reopen rate → first
+resolved; next-reaction outcomes → their own instants; surveys → asked; complaints → filed; the
+backlog → open at min(end, now).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from otklik.feedback.models import Complaint, ComplaintState, Survey
+
+from . import kpi
+from .access import Scope
+from .facts import DAY_MEASURES
+from .models import DayCount, Fact
+from .period import Period
+
+Key = tuple[str, int | None]  # ("total", None), ("group", id), ("executor", id or None)
+TOTAL: Key = ("total", None)
+
+
+def _empty_backlog() -> dict[str, int]:
+    return {b.code: 0 for b in kpi.BACKLOG_BUCKETS}
+
+
+def _empty_scores() -> dict[int, int]:
+    return dict.fromkeys(kpi.SCORES, 0)
+
+
+# The counts kept in a Tally's dictionaries, by the name a query gives them.
+_NESTED: dict[str, tuple[str, Any]] = {
+    **{f"backlog_{b.code}": ("backlog", b.code) for b in kpi.BACKLOG_BUCKETS},
+    **{f"score_{s}": ("scores", s) for s in kpi.SCORES},
+}
+
+
+@dataclass
+class Tally:
+    """The additive counts of one row of the report."""
+
+    received: int = 0
+    resolved: int = 0
+    fr_met: int = 0
+    fr_breached: int = 0
+    res_met: int = 0
+    res_breached: int = 0
+    nr_met: int = 0
+    nr_breached: int = 0
+    first_resolved: int = 0
+    reopened: int = 0
+    reassignments: int = 0
+    reassigned: int = 0
+    auto_confirmed: int = 0
+    backlog: dict[str, int] = field(default_factory=_empty_backlog)
+    asked: int = 0
+    answered: int = 0
+    scores: dict[int, int] = field(default_factory=_empty_scores)
+    filed: int = 0
+    upheld: int = 0
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            if not value:
+                continue
+            nested = _NESTED.get(name)
+            if nested is None:
+                setattr(self, name, getattr(self, name) + value)
+            elif nested[0] == "backlog":
+                self.backlog[nested[1]] += value
+            else:
+                self.scores[nested[1]] += value
+
+    @property
+    def met(self) -> int:
+        return self.fr_met + self.res_met + self.nr_met
+
+    @property
+    def breached(self) -> int:
+        return self.fr_breached + self.res_breached + self.nr_breached
+
+
+@dataclass
+class Spread:
+    """A measure's distribution: how many values, their median and 90th percentile (seconds)."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass
+class Aggregates:
+    total: Tally = field(default_factory=Tally)
+    groups: dict[int, Tally] = field(default_factory=dict)
+    executors: dict[int | None, Tally] = field(default_factory=dict)
+    types: dict[int, Tally] = field(default_factory=dict)
+    priorities: dict[int, Tally] = field(default_factory=dict)
+    weeks: dict[dt.date, Tally] = field(default_factory=dict)
+    first_reaction: dict[Key, Spread] = field(default_factory=dict)
+    resolution: dict[Key, Spread] = field(default_factory=dict)
+    backlog_at: dt.datetime | None = None
+
+    def roll(self, keys: Mapping[str, Any], values: Mapping[str, Any], *, by_kind: bool = True) -> None:
+        """Add one fine-grained row to the total and to each breakdown it belongs to."""
+        self.total.add(values)
+        if "group_id" in keys:
+            self.groups.setdefault(keys["group_id"], Tally()).add(values)
+        if "executor_id" in keys:
+            self.executors.setdefault(keys["executor_id"], Tally()).add(values)
+        if by_kind and "type_id" in keys:
+            self.types.setdefault(keys["type_id"], Tally()).add(values)
+        if by_kind and "priority_id" in keys:
+            self.priorities.setdefault(keys["priority_id"], Tally()).add(values)
+
+
+def within(column: str, period: Period) -> Q:
+    return Q(**{f"{column}__gte": period.start, f"{column}__lt": period.end})
+
+
+def open_at(moment: dt.datetime) -> Q:
+    """Filed before `moment` and not closed by then."""
+    return Q(created_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+
+
+def age_q(bucket: kpi.Bucket, moment: dt.datetime) -> Q:
+    """An age (moment − created_at) within the bucket."""
+    q = Q(created_at__lte=moment - bucket.lower)
+    return q & Q(created_at__gt=moment - bucket.upper) if bucket.upper is not None else q
+
+
+def backlog_bucket_q(bucket: kpi.Bucket, moment: dt.datetime) -> Q:
+    """Open at `moment` with an age within the bucket."""
+    return open_at(moment) & age_q(bucket, moment)
+
+
+def scoped(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    """The rows the scope covers (the facts, outcomes, surveys and complaints name group and executor alike)."""
+    if scope.group_ids is not None:
+        qs = qs.filter(group_id__in=sorted(scope.group_ids))
+    if scope.executor_id is not None:
+        qs = qs.filter(executor_id=scope.executor_id)
+    return qs
+
+
+def fact_measures(period: Period, backlog_at: dt.datetime) -> dict[str, Q]:
+    """Each count of the facts and the condition of a request to be counted in it."""
+    measures = {
+        "received": within("created_at", period),
+        "resolved": within("resolved_at", period),
+        "fr_met": within("first_reaction_at", period) & Q(first_reaction_met=True),
+        "fr_breached": within("first_reaction_breached_at", period),
+        "res_met": within("resolved_at", period) & Q(resolution_met=True),
+        "res_breached": within("resolution_breached_at", period),
+        "first_resolved": within("first_resolved_at", period),
+        "reopened": within("first_resolved_at", period) & Q(reopens__gt=0),
+        "reassigned": within("resolved_at", period) & Q(reassignments__gt=0),
+        "auto_confirmed": within("resolved_at", period) & Q(auto_confirmed=True),
+    }
+    for bucket in kpi.BACKLOG_BUCKETS:
+        measures[f"backlog_{bucket.code}"] = backlog_bucket_q(bucket, backlog_at)
+    return measures
+
+
+FINE = ("group_id", "executor_id", "type_id", "priority_id")
+
+
+def _executor(value: int | None) -> int | None:
+    return value or None  # the daily counts write nobody as 0
+
+
+def _count_days(agg: Aggregates, scope: Scope, period: Period) -> None:
+    days = scoped(DayCount.objects.filter(day__gte=period.first, day__lte=period.last), scope).order_by()
+    sums = {m: Sum(m) for m in DAY_MEASURES}
+    for row in days.values(*FINE).annotate(**sums):
+        keys = {k: row.pop(k) for k in FINE}
+        keys["executor_id"] = _executor(keys["executor_id"])
+        agg.roll(keys, row)
+    for row in days.values("day").annotate(**sums):
+        day = row.pop("day")
+        agg.weeks.setdefault(kpi.week_start(day), Tally()).add(row)
+
+
+def _count_backlog(agg: Aggregates, scope: Scope, moment: dt.datetime) -> None:
+    """Open at `moment`: not closed at all, or closed after it. Two statements rather than one with
+    OR, so each reads one covering index alone (an OR of two indexes would visit the table)."""
+    # Counting a column the covering index holds (never null) rather than the id it does not.
+    # (The statements' own conditions say "open"; the counts need only the age, from the index.)
+    counts = {f"backlog_{b.code}": Count("created_at", filter=age_q(b, moment)) for b in kpi.BACKLOG_BUCKETS}
+    for part in (Q(closed_at__isnull=True), Q(closed_at__gte=moment)):
+        rows = scoped(Fact.objects.filter(part, created_at__lt=moment), scope).order_by()
+        for row in rows.values("group_id", "executor_id").annotate(**counts):
+            agg.roll({k: row.pop(k) for k in ("group_id", "executor_id")}, row, by_kind=False)
+
+
+def _survey_counts() -> dict[str, Any]:
+    # Counting asked_at (never null), not the id: the covering indexes hold no id.
+    answered = Q(answered_at__isnull=False, score__isnull=False)
+    counts: dict[str, Any] = {"asked": Count("asked_at"), "answered": Count("asked_at", filter=answered)}
+    counts.update({f"score_{s}": Count("asked_at", filter=answered & Q(score=s)) for s in kpi.SCORES})
+    return counts
+
+
+def _count_surveys(agg: Aggregates, scope: Scope, period: Period) -> None:
+    """Per group × executor, and per week of asking."""
+    surveys = scoped(Survey.objects.filter(within("asked_at", period)), scope).order_by()
+    for row in surveys.values("group_id", "executor_id").annotate(**_survey_counts()):
+        agg.roll({k: row.pop(k) for k in ("group_id", "executor_id")}, row, by_kind=False)
+    if connection.vendor == "postgresql":
+        _survey_weeks_postgresql(agg, scope, period)
+        return
+    for row in (
+        surveys.annotate(day=TruncDate("asked_at", tzinfo=period.zone)).values("day").annotate(**_survey_counts())
+    ):
+        agg.weeks.setdefault(kpi.week_start(row.pop("day")), Tally()).add(row)
+
+
+_PG_SURVEY_WEEKS = """
+SELECT w.monday, s.*
+FROM unnest(%s::date[], %s::timestamptz[], %s::timestamptz[]) AS w(monday, low, high)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS asked,
+           count(*) FILTER (WHERE answered_at IS NOT NULL AND score IS NOT NULL) AS answered,
+           {scores}
+    FROM {table} WHERE asked_at >= w.low AND asked_at < w.high {scope}
+) AS s
+"""
+
+
+def _survey_weeks_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
+    """One index range per week (the surveys' covering indexes, quality migration 0002): counting a
+    week's surveys reads that week's index entries, not every survey's date in the local zone."""
+    mondays = kpi.weeks(period.first, period.last)
+    lows = [max(period.start, dt.datetime.combine(m, dt.time(), period.zone)) for m in mondays]
+    highs = [min(period.end, dt.datetime.combine(m + dt.timedelta(days=7), dt.time(), period.zone)) for m in mondays]
+    scope_sql, params = "", []
+    if scope.group_ids is not None:
+        scope_sql += " AND group_id = ANY(%s)"
+        params.append(sorted(scope.group_ids))
+    if scope.executor_id is not None:
+        scope_sql += " AND executor_id = %s"
+        params.append(scope.executor_id)
+    scores = ", ".join(
+        f"count(*) FILTER (WHERE answered_at IS NOT NULL AND score = {s}) AS score_{s}" for s in kpi.SCORES
+    )
+    sql = _PG_SURVEY_WEEKS.format(scores=scores, table=Survey._meta.db_table, scope=scope_sql)
+    with connection.cursor() as cur:
+        cur.execute(sql, [mondays, lows, highs, *params])
+        names = [c.name for c in cur.description][1:]
+        for monday, *values in cur.fetchall():
+            agg.weeks.setdefault(monday, Tally()).add(dict(zip(names, values, strict=True)))
+
+
+def _count_complaints(agg: Aggregates, scope: Scope, period: Period) -> None:
+    rows = (
+        scoped(Complaint.objects.filter(within("filed_at", period)), scope)
+        .order_by()
+        .values("group_id", "executor_id")
+        .annotate(filed=Count("pk"), upheld=Count("pk", filter=Q(state=ComplaintState.UPHELD)))
+    )
+    for row in rows:
+        keys = {k: row.pop(k) for k in ("group_id", "executor_id")}
+        if keys["group_id"] is None:
+            keys.pop("group_id")  # about the regulation, not a request: in the total only
+        if keys.get("executor_id") is None:
+            keys.pop("executor_id", None)
+        agg.roll(keys, row, by_kind=False)
+
+
+# --- percentiles -----------------------------------------------------------------------------------
+
+SPREADS = (
+    # (measure, instant column, seconds column)
+    ("first_reaction", "first_reaction_at", "first_reaction_seconds"),
+    ("resolution", "resolved_at", "resolution_seconds"),
+)
+# One level of one measure. The inner ORDER BY is what an index of the facts gives (see Fact's
+# indexes: seconds, group + seconds, executor + seconds, each covering the instant and the scope):
+# read in that order, each group's values reach percentile_cont already sorted, and its sort is a
+# single pass instead of a million-row sort per level.
+_PG_LEVEL = """
+SELECT {key} AS key, count(*), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v)
+FROM (
+    SELECT {select_key} AS key, {seconds} AS v FROM {table}
+    WHERE {at} >= %s AND {at} < %s AND {seconds} IS NOT NULL {scope}
+    ORDER BY {order}
+) AS sorted
+{group_by}
+"""
+
+
+def _pg_level(level: str, at: str, seconds: str, scope_sql: str) -> str:
+    key = {"total": "NULL::bigint", "group": "group_id", "executor": "executor_id"}[level]
+    return _PG_LEVEL.format(
+        key="NULL::bigint" if level == "total" else "key",
+        select_key=key,
+        seconds=seconds,
+        table=Fact._meta.db_table,
+        at=at,
+        scope=scope_sql,
+        order=seconds if level == "total" else f"{key}, {seconds}",
+        group_by="" if level == "total" else "GROUP BY key",
+    )
+
+
+def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
+    """Three statements per measure (everyone, per group, per executor), each over the index that
+    keeps its order. The scope narrows each to its groups and executors (the executors are the ones
+    the counts found, so an index range per executor is read, not the whole index)."""
+    scope_sql, scope_params = "", []
+    if scope.group_ids is not None:
+        scope_sql += " AND group_id = ANY(%s)"
+        scope_params.append(sorted(scope.group_ids))
+    if scope.executor_id is not None:
+        scope_sql += " AND executor_id = %s"
+        scope_params.append(scope.executor_id)
+    executors = sorted(e for e in agg.executors if e is not None)
+    groups = sorted(g for g in agg.groups if g is not None)
+    # One group's or one person's total is that group's or person's row: not computed twice.
+    same: Key | None = None
+    if scope.executor_id is not None:
+        same = ("executor", scope.executor_id)
+    elif scope.group_ids is not None and len(scope.group_ids) == 1:
+        same = ("group", next(iter(scope.group_ids)))
+    with connection.cursor() as cur:
+        for name, at, seconds in SPREADS:
+            target = getattr(agg, name)
+            for level in ("group", "executor") if same else ("total", "group", "executor"):
+                narrow, narrow_params = scope_sql, list(scope_params)
+                if level == "executor" and not scope.everyone:
+                    narrow += " AND executor_id = ANY(%s)"
+                    narrow_params.append(executors)
+                if level == "group" and not scope.everyone:
+                    narrow += " AND group_id = ANY(%s)"
+                    narrow_params.append(groups)
+                cur.execute(_pg_level(level, at, seconds, narrow), [period.start, period.end, *narrow_params])
+                for key_value, count, pcts in cur.fetchall():
+                    key: Key = TOTAL if level == "total" else (level, key_value)
+                    median, p90 = pcts if pcts else (None, None)
+                    target[key] = Spread(count or 0, median, p90)
+            if same is not None:
+                target[TOTAL] = target.get(same, Spread())
+
+
+def _spreads_python(agg: Aggregates, scope: Scope, period: Period) -> None:
+    values: dict[str, dict[Key, list[int]]] = {name: {} for name, _, _ in SPREADS}
+    anyof = Q()
+    for _name, at, seconds in SPREADS:
+        anyof |= within(at, period) & Q(**{f"{seconds}__isnull": False})
+    columns = ["group_id", "executor_id", *(c for _, at, s in SPREADS for c in (at, s))]
+    for row in scoped(Fact.objects.filter(anyof), scope).order_by().values_list(*columns).iterator(5000):
+        group_id, executor_id = row[0], row[1]
+        for i, (name, _at, _seconds) in enumerate(SPREADS):
+            at, seconds = row[2 + 2 * i], row[3 + 2 * i]
+            if seconds is None or at is None or not period.start <= at < period.end:
+                continue
+            for key in (TOTAL, ("group", group_id), ("executor", executor_id)):
+                values[name].setdefault(key, []).append(seconds)
+    for name, by_key in values.items():
+        target = getattr(agg, name)
+        for key, found in by_key.items():
+            target[key] = Spread(len(found), kpi.median(found), kpi.percentile(found, 0.9))
+
+
+def aggregate(scope: Scope, period: Period, *, moment: dt.datetime) -> Aggregates:
+    """Every count and spread of the report: a fixed number of queries whatever the data."""
+    backlog_at = period.backlog_at(moment)
+    agg = Aggregates(backlog_at=backlog_at)
+    for monday in kpi.weeks(period.first, period.last):
+        agg.weeks[monday] = Tally()
+    _count_days(agg, scope, period)
+    _count_backlog(agg, scope, backlog_at)
+    _count_surveys(agg, scope, period)
+    _count_complaints(agg, scope, period)
+    spreads: Callable[[Aggregates, Scope, Period], None] = (
+        _spreads_postgresql if connection.vendor == "postgresql" else _spreads_python
+    )
+    spreads(agg, scope, period)
+    return agg
+
+
+def spread_of(spreads: Mapping[Key, Spread], key: Key) -> Spread:
+    return spreads.get(key) or Spread()
+
+
+def ids(values: Iterable[int | None]) -> list[int]:
+    return sorted(v for v in values if v is not None)

@@ -1,0 +1,443 @@
+"""What the quality report page shows, built from the report's data (otklik.quality.report): the
+filter form, the headline figures, the charts and the tables, every figure with the link to the
+requests behind it (/reports/quality/requests), the exports, and the definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import User
+from otklik.accounts.people import people
+from otklik.catalog.reference import reference
+from otklik.core.i18n import localized
+from otklik.quality import definitions, kpi
+from otklik.quality.access import Scope, visible_agents, visible_groups
+from otklik.quality.charts import Series, bar_chart, line_chart
+from otklik.quality.drill import Drill, DrillPage
+from otklik.quality.exports import backlog_label
+from otklik.quality.period import Period
+from otklik.quality.report import Report
+
+DASH = "—"
+
+
+class QualityForm(forms.Form):
+    """The period and the scope. Dates are checked by the report itself (one message, API and page)."""
+
+    from_ = forms.CharField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.CharField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
+    agent = forms.ChoiceField(label=gettext_lazy("Agent"), required=False)
+
+    def __init__(self, data: Any, *, user: User) -> None:
+        super().__init__(data, label_suffix="")
+        groups = visible_groups(user)
+        if groups is None:
+            groups = sorted((g for g in reference().groups.values() if g.is_active), key=lambda g: g.code)
+            everyone = _("Every group")
+        else:
+            everyone = _("All my groups")
+        self.fields["group"].choices = [("", everyone), *((g.code, str(g)) for g in groups)]
+        agents = visible_agents(user)
+        anyone = _("Everyone") if user.is_manager or len(agents) > 1 else _("Me")
+        self.fields["agent"].choices = [("", anyone), *((p.username, p.display_name) for p in agents)]
+
+    def add_prefix(self, field_name: str) -> str:
+        return "from" if field_name == "from_" else super().add_prefix(field_name)
+
+
+def hours_minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return DASH
+    minutes = round(seconds / 60)
+    h, m = divmod(minutes, 60)
+    if not h:
+        return _("%(m)s min") % {"m": m}
+    return _("%(h)s h %(m)s min") % {"h": h, "m": m} if m else _("%(h)s h") % {"h": h}
+
+
+def pct(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f} %"
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    return DASH if value is None else f"{value:.{digits}f}"
+
+
+class Links:
+    """The drill-down and export addresses of one report."""
+
+    def __init__(self, report: Report, params: dict[str, str]) -> None:
+        self.base = {
+            "from": report.period.first.isoformat(),
+            "to": report.period.last.isoformat(),
+            **{k: v for k, v in params.items() if k in ("group", "agent") and v},
+        }
+
+    def drill(self, measure: str, **extra: str) -> str:
+        query = {**self.base, **{k: v for k, v in extra.items() if v}, "measure": measure}
+        return f"{reverse('web:quality-requests')}?{urlencode(query)}"
+
+    def export(self, kind: str, table: str = "") -> str:
+        name = "web:quality-xlsx" if kind == "xlsx" else "web:quality-csv"
+        return f"{reverse(name)}?{urlencode({**self.base, **({'table': table} if table else {})})}"
+
+
+def _cell(text: Any, url: str | None = None) -> dict[str, Any]:
+    return {"text": str(text), "url": url}
+
+
+def _figure_cells(row: dict[str, Any], drill: Callable[..., str]) -> list[dict[str, Any]]:
+    """One row of the side-by-side table; every count links to its requests."""
+    sla = row["sla"]["overall"]
+    return [
+        _cell(row["received"], drill("received")),
+        _cell(row["resolved"], drill("resolved")),
+        _cell(hours_minutes(row["first_reaction"]["median_seconds"]), drill("first_reaction")),
+        _cell(hours_minutes(row["resolution"]["median_seconds"]), drill("resolution")),
+        _cell(pct(sla["compliance_percent"]), drill("breaches")),
+        _cell(row["breaches"], drill("breaches")),
+        _cell(num(row["satisfaction"]["average"]), drill("answered")),
+        _cell(pct(row["reopens"]["rate_percent"]), drill("reopened")),
+        _cell(f"{row['complaints']['filed']} / {row['complaints']['upheld']}", drill("filed")),
+        _cell(row["reassignments"]["total"], drill("reassigned")),
+        _cell(row["backlog"]["total"], drill("backlog")),
+        _cell(num(row["quality_score"]["score"], 1)),
+    ]
+
+
+def figure_headers() -> list[str]:
+    return [
+        _("Received"),
+        _("Resolved"),
+        _("First reaction, median"),
+        _("Resolution, median"),
+        _("Targets in time"),
+        _("Breaches"),
+        _("Satisfaction"),
+        _("Reopened"),
+        _("Complaints (filed / upheld)"),
+        _("Reassignments"),
+        _("Not closed"),
+        _("Quality score"),
+    ]
+
+
+def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
+    sat = f["satisfaction"]
+    return [
+        {"label": _("Received"), "value": f["received"], "url": links.drill("received")},
+        {"label": _("Resolved"), "value": f["resolved"], "url": links.drill("resolved")},
+        {
+            "label": _("First reaction, median"),
+            "value": hours_minutes(f["first_reaction"]["median_seconds"]),
+            "detail": _("90th percentile: %(value)s") % {"value": hours_minutes(f["first_reaction"]["p90_seconds"])},
+            "url": links.drill("first_reaction"),
+        },
+        {
+            "label": _("Resolution, median"),
+            "value": hours_minutes(f["resolution"]["median_seconds"]),
+            "detail": _("90th percentile: %(value)s") % {"value": hours_minutes(f["resolution"]["p90_seconds"])},
+            "url": links.drill("resolution"),
+        },
+        {
+            "label": _("Targets in time"),
+            "value": pct(f["sla"]["overall"]["compliance_percent"]),
+            "detail": _("%(met)s met, %(breached)s breached")
+            % {"met": f["sla"]["overall"]["met"], "breached": f["sla"]["overall"]["breached"]},
+            "url": links.drill("breaches"),
+            "tone": "bad" if f["breaches"] else "",
+        },
+        {
+            "label": _("Satisfaction"),
+            "value": num(sat["average"]),
+            "detail": _("%(answered)s of %(asked)s answered") % {"answered": sat["answered"], "asked": sat["asked"]},
+            "url": links.drill("answered"),
+        },
+        {"label": _("Reopened"), "value": pct(f["reopens"]["rate_percent"]), "url": links.drill("reopened")},
+        {
+            "label": _("Complaints"),
+            "value": f["complaints"]["filed"],
+            "detail": _("%(count)s upheld") % {"count": f["complaints"]["upheld"]},
+            "url": links.drill("filed"),
+        },
+        {"label": _("Not closed"), "value": f["backlog"]["total"], "url": links.drill("backlog")},
+        {"label": _("Quality score"), "value": num(f["quality_score"]["score"], 1)},
+    ]
+
+
+def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    weeks = data["weeks"]
+    week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
+    see_table = _("The table below gives the same figures.")
+    charts = [
+        {
+            "id": "chart-trend",
+            "title": _("Requests by week"),
+            "table": "table-weeks",
+            "svg": line_chart(
+                chart_id="chart-trend",
+                title=_("Requests by week"),
+                description=see_table,
+                labels=week_labels,
+                series=[
+                    Series(_("Received"), [w["received"] for w in weeks]),
+                    Series(_("Resolved"), [w["resolved"] for w in weeks]),
+                ],
+                whole=True,
+            ),
+        },
+        {
+            "id": "chart-trend-sla",
+            "title": _("Targets in time by week"),
+            "table": "table-weeks",
+            "svg": line_chart(
+                chart_id="chart-trend-sla",
+                title=_("Targets in time by week"),
+                description=see_table,
+                labels=week_labels,
+                series=[Series(_("Targets in time"), [w["sla_compliance_percent"] for w in weeks])],
+                unit="%",
+                maximum=100,
+            ),
+        },
+    ]
+    agents = data["agents"]
+    if agents:
+        charts.append(
+            {
+                "id": "chart-agents",
+                "title": _("Agents side by side"),
+                "table": "table-agents",
+                "svg": bar_chart(
+                    chart_id="chart-agents",
+                    title=_("Agents side by side"),
+                    description=see_table,
+                    labels=[a["name"] for a in agents],
+                    series=[
+                        Series(_("Targets in time"), [a["sla"]["overall"]["compliance_percent"] for a in agents]),
+                        Series(_("Quality score"), [a["quality_score"]["score"] for a in agents]),
+                    ],
+                    unit="%",
+                    maximum=100,
+                ),
+            }
+        )
+    for key, title, table in (
+        ("type", _("Targets in time by type"), "table-types"),
+        ("priority", _("Targets in time by priority"), "table-priorities"),
+    ):
+        rows = data[f"by_{key}"]
+        if not rows:
+            continue
+        charts.append(
+            {
+                "id": f"chart-{key}",
+                "title": title,
+                "table": table,
+                "svg": bar_chart(
+                    chart_id=f"chart-{key}",
+                    title=title,
+                    description=see_table,
+                    labels=[r["name"] for r in rows],
+                    series=[
+                        Series(_("First reaction"), [r["first_reaction"]["compliance_percent"] for r in rows]),
+                        Series(_("Resolution"), [r["resolution"]["compliance_percent"] for r in rows]),
+                        Series(_("Next reaction"), [r["next_reaction"]["compliance_percent"] for r in rows]),
+                    ],
+                    unit="%",
+                    maximum=100,
+                ),
+            }
+        )
+    for chart in charts:
+        chart["svg"] = _safe_svg(chart["svg"])
+    return charts
+
+
+def _safe_svg(svg: str) -> SafeString:
+    return mark_safe(svg)  # noqa: S308 (charts.py escapes every text it draws)
+
+
+def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str, Any]]:
+    cells = []
+    for target, met, breached in (
+        ("first_reaction", "fr_met", "fr_breached"),
+        ("resolution", "res_met", "res_breached"),
+        ("next_reaction", "nr_met", "nr_breached"),
+    ):
+        t = row[target]
+        cells.append(_cell(pct(t["compliance_percent"])))
+        cells.append(_cell(t["met"], links.drill(met, **dims)))
+        cells.append(_cell(t["breached"], links.drill(breached, **dims)))
+    cells.append(_cell(pct(row["overall"]["compliance_percent"]), links.drill("breaches", **dims)))
+    return cells
+
+
+def sla_headers() -> list[str]:
+    out = []
+    for name in (_("First reaction"), _("Resolution"), _("Next reaction")):
+        out += [_("%(target)s: in time") % {"target": name}, _("met"), _("breached")]
+    return [*out, _("All targets in time")]
+
+
+def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
+    data = report.data
+    links = Links(report, params)
+    lang = "en" if (get_language() or "ru").startswith("en") else "ru"
+    groups = [
+        {"name": g["name"], "cells": _figure_cells(g, lambda m, c=g["group"], **kw: links.drill(m, group=c, **kw))}
+        for g in data["groups"]
+    ]
+    agents = [
+        {"name": a["name"], "cells": _figure_cells(a, lambda m, u=a["agent"], **kw: links.drill(m, agent=u, **kw))}
+        for a in data["agents"]
+    ]
+    weeks = [
+        {
+            "name": w["week"],
+            "cells": [
+                _cell(w["received"], links.drill("received", week=w["week"])),
+                _cell(w["resolved"], links.drill("resolved", week=w["week"])),
+                _cell(w["breaches"], links.drill("breaches", week=w["week"])),
+                _cell(pct(w["sla_compliance_percent"])),
+                _cell(num(w["satisfaction_average"]), links.drill("answered", week=w["week"])),
+            ],
+        }
+        for w in data["weeks"]
+    ]
+    f = data["figures"]
+    return {
+        "data": data,
+        "headline": _headline(f, links),
+        "charts": _charts(data),
+        "figure_headers": figure_headers(),
+        "groups": groups,
+        "agents": agents,
+        "weeks": weeks,
+        "week_headers": [_("Received"), _("Resolved"), _("Breaches"), _("Targets in time"), _("Satisfaction")],
+        "sla_headers": sla_headers(),
+        "types": [{"name": r["name"], "cells": _sla_cells(r, links, type=r["type"])} for r in data["by_type"]],
+        "priorities": [
+            {"name": r["name"], "cells": _sla_cells(r, links, priority=r["priority"])} for r in data["by_priority"]
+        ],
+        "backlog": [
+            {
+                "label": backlog_label(b.code),
+                "value": f["backlog"]["by_age"][b.code],
+                "url": links.drill(f"backlog_{b.code}"),
+            }
+            for b in kpi.BACKLOG_BUCKETS
+        ],
+        "scores": [
+            {"label": str(s), "value": f["satisfaction"]["distribution"][str(s)], "url": links.drill(f"score_{s}")}
+            for s in kpi.SCORES
+        ],
+        "exports": {
+            "xlsx": links.export("xlsx"),
+            "rows": links.export("csv", "rows"),
+            "weeks": links.export("csv", "weeks"),
+            "types": links.export("csv", "types"),
+            "priorities": links.export("csv", "priorities"),
+        },
+        "definitions": [{"name": name[lang], "text": text[lang]} for _code, name, text in definitions.KPIS],
+        "score_text": definitions.SCORE[lang],
+        "weights": [
+            {"name": name[lang], "normalised": text[lang], "weight": data["weights"][code]}
+            for code, name, text in definitions.COMPONENTS
+        ],
+    }
+
+
+# --- the requests behind a figure ------------------------------------------------------------------
+
+
+def measure_titles() -> dict[str, str]:
+    titles = {
+        "received": _("Received"),
+        "resolved": _("Resolved"),
+        "fr_met": _("First reaction in time"),
+        "fr_breached": _("First reaction late"),
+        "res_met": _("Resolved in time"),
+        "res_breached": _("Resolution late"),
+        "nr_met": _("Next reaction in time"),
+        "nr_breached": _("Next reaction late"),
+        "first_resolved": _("First resolved"),
+        "reopened": _("Reopened"),
+        "reassigned": _("Reassigned"),
+        "auto_confirmed": _("Confirmed automatically"),
+        "first_reaction": _("Reacted to"),
+        "resolution": _("Resolved (with a resolution time)"),
+        "breaches": _("With a target missed"),
+        "backlog": _("Not closed at the end"),
+        "asked": _("Asked to rate"),
+        "answered": _("Rated"),
+        "filed": _("With a complaint"),
+        "upheld": _("With an upheld complaint"),
+    }
+    for b in kpi.BACKLOG_BUCKETS:
+        titles[f"backlog_{b.code}"] = _("Not closed at the end: %(age)s") % {"age": backlog_label(b.code)}
+    for s in kpi.SCORES:
+        titles[f"score_{s}"] = _("Rated %(score)s") % {"score": s}
+    return titles
+
+
+def _outcome(met: bool | None) -> str:
+    return "" if met is None else (_("in time") if met else _("late"))
+
+
+def requests_context(
+    period: Period, scope: Scope, drill: Drill, found: DrillPage, params: dict[str, str], cursor: str | None
+) -> dict[str, Any]:
+    ref = reference()
+    names = people(r["executor_id"] for r in found.rows)
+    rows = []
+    for r in found.rows:
+        executor = names.get(r["executor_id"]) if r["executor_id"] else None
+        group = ref.groups.get(r["group_id"])
+        rows.append(
+            {
+                **r,
+                "type": localized(ref.types.get(r["type_id"]), "name") if r["type_id"] in ref.types else "",
+                "priority": localized(ref.priorities.get(r["priority_id"]), "name")
+                if r["priority_id"] in ref.priorities
+                else "",
+                "group": str(group) if group else "",
+                "executor": executor.display_name if executor else "",
+                "first_reaction": hours_minutes(r["first_reaction_seconds"]),
+                "first_reaction_outcome": _outcome(r["first_reaction_met"]),
+                "resolution": hours_minutes(r["resolution_seconds"]),
+                "resolution_outcome": _outcome(r["resolution_met"]),
+            }
+        )
+    base = {k: v for k, v in params.items() if v}
+    extra = {"measure": drill.measure, "week": drill.week.isoformat() if drill.week else "", "type": drill.type_code}
+    extra["priority"] = drill.priority_code
+    here = {**base, **{k: v for k, v in extra.items() if v}}
+    title = measure_titles().get(drill.measure, drill.measure)
+    narrowing = []
+    if drill.week:
+        narrowing.append(_("week from %(date)s") % {"date": drill.week.isoformat()})
+    if drill.type_code:
+        narrowing.append(localized(ref.types_by_code[drill.type_code], "name"))
+    if drill.priority_code:
+        narrowing.append(localized(ref.priorities_by_code[drill.priority_code], "name"))
+    url = reverse("web:quality-requests")
+    return {
+        "title": title,
+        "period": period,
+        "scope": scope,
+        "narrowing": narrowing,
+        "rows": rows,
+        "back_url": f"{reverse('web:quality')}?{urlencode(base)}",
+        "first_url": f"{url}?{urlencode(here)}" if cursor else "",
+        "next_url": f"{url}?{urlencode({**here, 'cursor': found.next_cursor})}" if found.next_cursor else "",
+    }

@@ -1,0 +1,111 @@
+"""The quality report pages (support staff): the report for a period with its charts and tables,
+the requests behind each figure, and the CSV / XLSX exports. What one may see is the report's own
+gate (otklik.quality.access): others' groups and people are 404, initiators 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from otklik.core.clock import now
+from otklik.core.errors import Forbidden, Invalid, NotFound
+from otklik.core.paging import BadCursor
+from otklik.quality.access import access_quality, may_see_reports
+from otklik.quality.drill import drill_page, parse_drill
+from otklik.quality.exports import TABLES, to_csv, to_xlsx
+from otklik.quality.refresh import facts_refresh_all
+from otklik.quality.report import REFRESH_MOST, Report, period_for, report_for
+from otklik.web.reports import QualityForm, page_context, requests_context
+
+PARAMS = ("from", "to", "group", "agent")
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in PARAMS}
+
+
+def _report(request: HttpRequest) -> Report:
+    """The report asked for, or the page's 403 / 404; bad dates raise Invalid for the caller."""
+    p = _params(request)
+    try:
+        return report_for(request.user, from_text=p["from"], to_text=p["to"], group=p["group"], agent=p["agent"])
+    except Forbidden:
+        raise PermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def page(request: HttpRequest) -> HttpResponse:
+    if not may_see_reports(request.user):
+        raise PermissionDenied
+    form = QualityForm(request.GET, user=request.user)
+    try:
+        report = _report(request)
+    except Invalid as exc:
+        field = next(iter(exc.errors or {"from": ""}))
+        form.is_valid()
+        form.add_error("from_" if field == "from" else "to", exc.detail)
+        return render(request, "web/reports/quality.html", {"form": form, "error": exc.detail}, status=400)
+    form.is_valid()
+    context: dict[str, Any] = {"form": form, **page_context(report, _params(request))}
+    return render(request, "web/reports/quality.html", context)
+
+
+@login_required
+def requests(request: HttpRequest) -> HttpResponse:
+    """The requests behind one figure, newest first, the ones the viewer may open."""
+    report_params = _params(request)
+    try:
+        scope = access_quality(request.user, group=report_params["group"], agent=report_params["agent"])
+        period = period_for(report_params["from"], report_params["to"])
+        drill = parse_drill(*(request.GET.get(k) for k in ("measure", "week", "type", "priority")))
+        facts_refresh_all(most=REFRESH_MOST)
+        found = drill_page(
+            request.user, scope, period, drill, backlog_at=period.backlog_at(now()), cursor=request.GET.get("cursor")
+        )
+    except Forbidden:
+        raise PermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+    except (Invalid, BadCursor) as exc:
+        return render(request, "web/reports/requests.html", {"error": exc.detail}, status=400)
+    context = requests_context(period, scope, drill, found, report_params, request.GET.get("cursor"))
+    return render(request, "web/reports/requests.html", context)
+
+
+def _export(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        report = _report(request)
+    except Invalid as exc:
+        return HttpResponse(exc.detail, status=400, content_type="text/plain; charset=utf-8")
+    stem = f"quality-{report.period.first}-{report.period.last}"
+    if kind == "xlsx":
+        body, mime, name = (
+            to_xlsx(report.data),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            stem,
+        )
+        name += ".xlsx"
+    else:
+        table = request.GET.get("table") or "rows"
+        if table not in TABLES:
+            return HttpResponse(f"unknown table {table!r}", status=400, content_type="text/plain; charset=utf-8")
+        body, mime, name = to_csv(report.data, table), "text/csv; charset=utf-8", f"{stem}-{table}.csv"
+    response = HttpResponse(body, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, "csv")
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    return _export(request, "xlsx")

@@ -1,0 +1,113 @@
+"""The report's exports, read back: CSV (UTF-8 with a BOM, one table each) and XLSX (every table a
+sheet) hold the figures of the scripted March; names that a spreadsheet would run as formulas are
+written as text; the files are the viewer's own figures only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from otklik.accounts.models import SupportGroup
+
+from .quality_month import build_month
+
+pytestmark = pytest.mark.django_db
+MARCH = "from=2026-03-01&to=2026-03-31"
+
+
+@pytest.fixture
+def month(settings):
+    return build_month(settings)
+
+
+def browser(user) -> Client:
+    user.language = "en"
+    user.save(update_fields=["language"])
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    raw = response.content
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_csv_of_groups_and_agents(month):
+    response = browser(month.p.manager).get(f"/reports/quality.csv?{MARCH}")
+    assert response["Content-Disposition"] == 'attachment; filename="quality-2026-03-01-2026-03-31-rows.csv"'
+    rows = read_csv(response)
+    total = rows[0]
+    assert (total["Level"], total["Received"], total["Resolved"]) == ("Total", "4", "3")
+    assert total["First reaction, median (working hours)"] == "2.25"
+    assert total["Resolution, 90th percentile (working hours)"] == "24.8"  # 89,280 s
+    assert total["All targets in time, %"] == "42.86"
+    assert (total["Targets met"], total["Targets breached"]) == ("3", "4")
+    assert (total["Score 2"], total["Score 5"], total["Response rate, %"]) == ("1", "1", "66.67")
+    assert (total["Under a day"], total["7–30 days"], total["Quality score"]) == ("1", "1", "55.9")
+    by_code = {(r["Level"], r["Code"]): r for r in rows}
+    assert by_code["Group", "second-line"]["Resolved"] == "1"
+    alexei = by_code["Agent", "agent"]
+    assert (alexei["Name"], alexei["Reopen rate, %"]) == ("Алексей Смирнов", "100.0")
+    assert alexei["Satisfaction, average"] == "2.0"
+    assert by_code["Agent", "lead"]["Satisfaction, average"] == ""  # nothing to measure: empty, not 0
+
+
+def test_csv_of_weeks_types_and_priorities(month):
+    c = browser(month.p.manager)
+    weeks = read_csv(c.get(f"/reports/quality.csv?{MARCH}&table=weeks"))
+    assert [w["Week from"] for w in weeks][:2] == ["2026-02-23", "2026-03-02"]
+    week16 = next(w for w in weeks if w["Week from"] == "2026-03-16")
+    assert (week16["Received"], week16["Breaches"], week16["All targets in time, %"]) == ("2", "4", "0.0")
+    types = read_csv(c.get(f"/reports/quality.csv?{MARCH}&table=types"))
+    assert {t["Code"]: t["All targets in time, %"] for t in types} == {"error": "33.33", "request": "50.0"}
+    priorities = read_csv(c.get(f"/reports/quality.csv?{MARCH}&table=priorities"))
+    assert {p["Code"]: p["Targets breached"] for p in priorities} == {"high": "2", "normal": "2"}
+
+
+def test_xlsx_holds_every_table(month):
+    response = browser(month.p.manager).get(f"/reports/quality.xlsx?{MARCH}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["Report", "Figures", "By week", "By type", "By priority"]
+    about = {r[0]: r[1] if len(r) > 1 else None for r in book["Report"].iter_rows(values_only=True)}
+    assert (about["From"], about["To"], about["Time zone"]) == ("2026-03-01", "2026-03-31", "Europe/Moscow")
+    assert about["Weight: sla"] == 40
+    figures = list(book["Figures"].iter_rows(values_only=True))
+    head = figures[0]
+    total = dict(zip(head, figures[1], strict=True))
+    assert (total["Received"], total["Resolved"], total["Breaches"]) == (4, 3, 4)
+    assert total["All targets in time, %"] == 42.86
+    assert total["Satisfaction, average"] == 3.5
+    assert total["Reopen rate, %"] == 33.33
+    assert [(r[0], r[1]) for r in figures[2:4]] == [("Group", "first-line"), ("Group", "second-line")]
+    assert {r[1] for r in figures if r[0] == "Agent"} == {"agent", "agent2", "lead"}
+    weeks = list(book["By week"].iter_rows(values_only=True))
+    assert weeks[0][0] == "Week from" and len(weeks) == 7
+    assert [r[0] for r in book["By type"].iter_rows(values_only=True)] == ["Code", "error", "request"]
+
+
+def test_names_that_look_like_formulas_are_text(month):
+    SupportGroup.objects.filter(code="first-line").update(name_en='=HYPERLINK("http://evil","x")')
+    c = browser(month.p.manager)
+    rows = read_csv(c.get(f"/reports/quality.csv?{MARCH}"))
+    group = next(r for r in rows if r["Code"] == "first-line")
+    assert group["Name"] == '\'=HYPERLINK("http://evil","x")'
+    book = load_workbook(io.BytesIO(c.get(f"/reports/quality.xlsx?{MARCH}").content), read_only=True)
+    names = [r[2] for r in book["Figures"].iter_rows(values_only=True)]
+    assert '\'=HYPERLINK("http://evil","x")' in names
+
+
+def test_an_agent_exports_only_his_own_figures(month):
+    rows = read_csv(browser(month.p.agent).get(f"/reports/quality.csv?{MARCH}"))
+    assert [(r["Level"], r["Code"]) for r in rows if r["Level"] == "Agent"] == [("Agent", "agent")]
+    assert rows[0]["Received"] == "2"
+    assert browser(month.p.agent).get(f"/reports/quality.xlsx?{MARCH}&agent=lead").status_code == 404

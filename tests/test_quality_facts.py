@@ -1,0 +1,265 @@
+"""The pure rebuild of a request's facts (otklik.quality.facts.build_facts) from hand-made logs and
+clocks: attribution read backwards from the current executor, resolutions and reopens, the
+reassignment rule, automatic confirmation, next-reaction cycles, and the clocks' outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from otklik.quality import facts as F
+from otklik.quality.facts import ClockFacts, Record, TicketState, build_facts
+
+T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+AGENT, LEAD, OLGA = 11, 12, 13
+FIRST_LINE, SECOND_LINE = 1, 2
+
+
+def h(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
+
+
+def ticket(**kw) -> TicketState:
+    values = {
+        "id": 7,
+        "type_id": 3,
+        "priority_id": 4,
+        "group_id": FIRST_LINE,
+        "executor_id": LEAD,
+        "created_at": T0,
+        "closed_at": None,
+        "point_kind": "in_work",
+    }
+    return TicketState(**{**values, **kw})
+
+
+class Log:
+    """Records in id order, as the services write them."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = [Record(1, T0, "created", role="initiator", kind="new")]
+
+    def add(self, at: dt.datetime, event: str, **kw) -> Log:
+        self.records.append(Record(len(self.records) + 1, at, event, **kw))
+        return self
+
+    def move(self, at: dt.datetime, src: str, dst: str, reaction: str = "", role: str = "executor") -> Log:
+        return self.add(at, "transition", kind=src, to_kind=dst, reaction=reaction, role=role)
+
+    def assign(self, at: dt.datetime, old: int | None, new: int | None, field: str = "executor") -> Log:
+        return self.add(at, "assignment", field=field, old=old, new=new, role="staff")
+
+
+def test_the_codes_agree_with_the_models():
+    from otklik.routes.models import PointKind, ReactionKind
+    from otklik.sla.models import ClockState, Metric
+    from otklik.tickets.models import ActorRole, Event
+
+    assert {F.TRANSITION, F.ASSIGNMENT, F.SLA} <= set(Event.values)
+    assert {"resolved", "closed", F.DECLINED} <= set(PointKind.values)
+    assert {PointKind.RESOLVED, PointKind.CLOSED} == F.RESOLVED_KINDS
+    assert ReactionKind.AUTO_CONFIRMED == F.AUTO_CONFIRMED
+    assert {F.FIRST_REACTION, F.RESOLUTION, F.NEXT_REACTION} == set(Metric.values)
+    assert {F.MET, F.BREACHED} <= set(ClockState.values)
+    assert {ActorRole.EXECUTOR, ActorRole.STAFF} == F.SUPPORT_ROLES
+
+
+def test_a_request_nobody_touched():
+    fact = build_facts(ticket(point_kind="new"), Log().records, {})
+    assert fact.columns() == {
+        "ticket_id": 7,
+        "type_id": 3,
+        "priority_id": 4,
+        "group_id": FIRST_LINE,
+        "executor_id": LEAD,
+        "created_at": T0,
+        "closed_at": None,
+        "first_reaction_at": None,
+        "first_reaction_seconds": None,
+        "first_reaction_met": None,
+        "first_reaction_breached_at": None,
+        "first_resolved_at": None,
+        "resolved_at": None,
+        "resolution_seconds": None,
+        "resolution_met": None,
+        "resolution_breached_at": None,
+        "next_met": 0,
+        "next_breached": 0,
+        "reopens": 0,
+        "reassignments": 0,
+        "auto_confirmed": False,
+    }
+
+
+def test_figures_count_for_whoever_resolved_it_even_after_a_later_handover():
+    # Lead → Alexei (taking it), Alexei resolves; rejected; handed to Olga in the second line,
+    # who has not resolved it yet: it still counts for Alexei, who did resolve it.
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted")
+        .assign(h(1), LEAD, AGENT)
+        .move(h(3), "in_work", "resolved", "executor_resolved")
+        .move(h(4), "resolved", "in_work", "initiator_rejected", role="initiator")
+        .assign(h(5), FIRST_LINE, SECOND_LINE, field="group")
+        .assign(h(5), AGENT, OLGA)
+    )
+    now = ticket(group_id=SECOND_LINE, executor_id=OLGA, point_kind="in_work")
+    fact = build_facts(now, log.records, {})
+    assert (fact.executor_id, fact.group_id) == (AGENT, FIRST_LINE)
+    assert (fact.first_resolved_at, fact.resolved_at, fact.reopens) == (h(3), None, 1)
+    assert fact.reassignments == 1  # Lead → Alexei is the assignment, Alexei → Olga a reassignment
+    assert fact.first_reaction_at == h(1)
+
+
+def test_a_request_never_resolved_counts_for_the_current_executor():
+    log = Log().assign(h(1), LEAD, AGENT).assign(h(2), AGENT, LEAD).assign(h(3), LEAD, AGENT)
+    fact = build_facts(ticket(executor_id=AGENT), log.records, {})
+    assert (fact.executor_id, fact.reassignments) == (AGENT, 2)
+
+
+def test_the_executor_it_was_filed_with_is_read_backwards():
+    # Filed with the lead (no record of it); the lead resolves it himself, then it goes to Alexei.
+    log = (
+        Log()
+        .move(h(1), "new", "resolved", "executor_resolved", role="executor")
+        .move(h(2), "resolved", "closed", "initiator_confirmed", role="initiator")
+        .move(h(3), "closed", "in_work", "initiator_rejected", role="initiator")
+        .assign(h(3), LEAD, AGENT)
+        .move(h(5), "in_work", "closed", "executor_resolved")
+    )
+    fact = build_facts(ticket(executor_id=AGENT, point_kind="closed", closed_at=h(5)), log.records, {})
+    # The last resolution (h5) was Alexei's; a move out of "closed" is a reopen too.
+    assert (fact.executor_id, fact.reopens, fact.first_resolved_at, fact.resolved_at) == (AGENT, 1, h(1), h(5))
+    assert fact.reassignments == 0  # one record handing it to someone: the assignment
+
+
+def test_declining_is_not_resolving_nor_reopening():
+    log = Log().move(h(1), "new", "declined", "executor_declined")
+    fact = build_facts(ticket(point_kind="declined", closed_at=h(1)), log.records, {})
+    assert (fact.first_resolved_at, fact.resolved_at, fact.reopens, fact.closed_at) == (None, None, 0, h(1))
+    assert fact.first_reaction_at == h(1)  # declining is the executor's reaction
+
+
+def test_the_initiators_own_reactions_and_notes_are_not_first_reactions():
+    log = (
+        Log()
+        .add(h(1), "comment", reaction="initiator_replied", role="initiator")
+        .add(h(2), "comment", reaction="executor_replied", role="initiator")  # the initiator is staff too
+        .add(h(3), "comment", reaction="executor_replied", role="staff")
+    )
+    assert build_facts(ticket(), log.records, {}).first_reaction_at == h(3)
+
+
+def test_automatic_confirmation():
+    log = (
+        Log()
+        .move(h(1), "in_work", "resolved", "executor_resolved")
+        .move(h(30), "resolved", "closed", "auto_confirmed", role="system")
+    )
+    fact = build_facts(ticket(point_kind="closed", closed_at=h(30)), log.records, {})
+    assert (fact.auto_confirmed, fact.resolved_at, fact.reopens) == (True, h(1), 0)
+
+
+def test_clock_outcomes():
+    log = Log().move(h(3), "new", "in_work", "executor_accepted").move(h(9), "in_work", "resolved", "executor_resolved")
+    clocks = {
+        "first_reaction": ClockFacts("breached", dt.timedelta(hours=3), breached_at=h(1), stopped_at=h(3)),
+        "resolution": ClockFacts("met", dt.timedelta(hours=6), stopped_at=h(9)),
+    }
+    fact = build_facts(ticket(point_kind="resolved"), log.records, clocks)
+    assert (fact.first_reaction_met, fact.first_reaction_seconds, fact.first_reaction_breached_at) == (
+        False,
+        10800,
+        h(1),
+    )
+    assert (fact.resolution_met, fact.resolution_seconds, fact.resolution_breached_at) == (True, 21600, None)
+
+
+def test_a_breach_without_a_reaction_has_no_reaction_time():
+    # Late, then withdrawn: the clock stopped at the cancellation, not at a reaction.
+    log = Log().move(h(5), "new", "declined", "initiator_withdrew", role="initiator")
+    clocks = {
+        "first_reaction": ClockFacts("breached", dt.timedelta(hours=5), breached_at=h(4), stopped_at=h(5)),
+        "resolution": ClockFacts("cancelled", dt.timedelta(hours=5), stopped_at=h(5)),
+    }
+    fact = build_facts(ticket(point_kind="declined", closed_at=h(5)), log.records, clocks)
+    assert (fact.first_reaction_at, fact.first_reaction_seconds, fact.first_reaction_met) == (None, None, False)
+    assert fact.first_reaction_breached_at == h(4)
+    assert (fact.resolution_met, fact.resolution_seconds, fact.resolution_breached_at) == (None, None, None)
+
+
+def test_a_reopened_request_keeps_its_resolution_breach_but_has_no_resolution_time():
+    log = Log().move(h(2), "in_work", "resolved").move(h(3), "resolved", "in_work", "initiator_rejected")
+    clocks = {"resolution": ClockFacts("breached", dt.timedelta(hours=9), breached_at=h(2.5))}
+    fact = build_facts(ticket(point_kind="in_work"), log.records, clocks)
+    assert (fact.resolved_at, fact.resolution_seconds, fact.resolution_met) == (None, None, None)
+    assert fact.resolution_breached_at == h(2.5)
+
+
+def test_next_reaction_cycles_from_the_ledger():
+    log = Log()
+    log.add(h(1), "sla", field="next_reaction", sla_event="applied", new={"cycle": 1})
+    log.add(h(2), "sla", field="next_reaction", sla_event="met", new={"cycle": 1, "due_at": h(5).isoformat()})
+    log.add(h(3), "sla", field="next_reaction", sla_event="applied", new={"cycle": 2})
+    # The timer recorded the breach late (h 9); it happened at the deadline, h 7.
+    log.add(h(9), "sla", field="next_reaction", sla_event="breached", new={"cycle": 2, "due_at": h(7).isoformat()})
+    log.add(h(10), "sla", field="resolution", sla_event="breached", new={"cycle": 1, "due_at": h(6).isoformat()})
+    log.add(h(11), "sla", field="next_reaction", sla_event="breached", new={"cycle": 3, "due_at": "not a date"})
+    fact = build_facts(ticket(), log.records, {})
+    outcomes = [(o.cycle, o.at, o.met) for o in fact.next_reactions]
+    assert outcomes == [(1, h(2), True), (2, h(7), False), (3, h(11), False)]
+    assert (fact.next_met, fact.next_breached) == (1, 2)
+
+
+def test_rebuilding_gives_the_same_facts_whatever_order_the_records_come_in():
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted")
+        .assign(h(1), LEAD, AGENT)
+        .move(h(3), "in_work", "resolved", "executor_resolved")
+    )
+    state = ticket(executor_id=AGENT, point_kind="resolved")
+    first = build_facts(state, log.records, {})
+    assert build_facts(state, list(reversed(log.records)), {}) == first
+    assert build_facts(state, log.records, {}) == first
+
+
+MSK = zoneinfo.ZoneInfo("Europe/Moscow")
+
+
+def test_each_instant_counts_on_its_own_local_day():
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted")
+        .move(h(14), "in_work", "resolved", "executor_resolved")  # 23:00 UTC: 02:00 the next day in Moscow
+        .move(h(15), "resolved", "in_work", "initiator_rejected", role="initiator")
+        .move(h(40), "in_work", "resolved", "executor_resolved")
+    )
+    clocks = {
+        "first_reaction": ClockFacts("met", dt.timedelta(hours=1), stopped_at=h(1)),
+        "resolution": ClockFacts("breached", dt.timedelta(hours=20), breached_at=h(30), stopped_at=h(40)),
+    }
+    fact = build_facts(ticket(executor_id=None, point_kind="resolved"), log.records, clocks)
+    got = F.contributions(fact, MSK)
+    day = dt.date(2026, 3, 2)
+    dims = (FIRST_LINE, 0, 3, 4)  # nobody executing: 0
+    assert got == {
+        (day, *dims, "received"): 1,
+        (day, *dims, "fr_met"): 1,
+        (day + dt.timedelta(days=1), *dims, "first_resolved"): 1,
+        (day + dt.timedelta(days=1), *dims, "reopened"): 1,
+        (day + dt.timedelta(days=1), *dims, "res_breached"): 1,  # h 30: 15:00 UTC on the 3rd
+        (day + dt.timedelta(days=2), *dims, "resolved"): 1,  # h 40: 01:00 UTC on the 4th, 04:00 Moscow
+    }
+
+
+def test_the_deltas_move_a_request_between_days_and_people():
+    before = build_facts(ticket(), Log().records, {})
+    after = build_facts(ticket(executor_id=AGENT), Log().assign(h(1), LEAD, AGENT).records, {})
+    deltas = F.day_deltas([before], [after], MSK)
+    day = dt.date(2026, 3, 2)
+    assert deltas == {
+        (day, FIRST_LINE, LEAD, 3, 4): {"received": -1},
+        (day, FIRST_LINE, AGENT, 3, 4): {"received": 1},
+    }
+    assert F.day_deltas([after], [after], MSK) == {}  # reprocessing changes nothing
