@@ -21,7 +21,7 @@ $(BIN)/.installed-dev: $(BIN)/.installed
 
 run: $(BIN)/.installed
 	$(BIN)/otklik migrate --noinput
-	$(BIN)/otklik demo
+	$(BIN)/otklik demo --history 8
 	$(BIN)/otklik serve
 
 test: $(BIN)/.installed-dev lint migrations test-sqlite test-postgres

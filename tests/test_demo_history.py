@@ -1,0 +1,57 @@
+"""`otklik demo --history WEEKS`: weeks of past work written through the real services, once, so a
+first run's reports, dashboard and complaints have something to show; the notifications that past
+would have sent are not sent now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from otklik.feedback.models import Complaint, Survey
+from otklik.notify.models import Notification
+from otklik.quality.models import Fact
+from otklik.testing.clock import set_now
+from otklik.tickets.models import Reaction, Ticket
+
+MARK = "[demo history]"
+
+
+@pytest.fixture
+def fixed_now(settings):
+    set_now(settings, dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC))
+    return settings
+
+
+def test_three_weeks_of_history_through_the_services(db, fixed_now):
+    out = StringIO()
+    call_command("demo", "--history", "3", stdout=out)
+    history = Ticket.objects.filter(subject__startswith=MARK)
+    filed = history.count()
+    assert f"{filed} requests filed" in out.getvalue() and filed >= 30  # 2–5 a working day
+    # All of it in the past, every request with its per-stage log and its facts.
+    assert not history.filter(created_at__gte=dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)).exists()
+    assert not history.filter(created_at__lt=dt.datetime(2026, 11, 6, tzinfo=dt.UTC)).exists()
+    assert Reaction.objects.filter(ticket__in=history, event="created").count() == filed
+    assert Fact.objects.filter(ticket__in=history).count() == filed
+    # Resolved, rated, complained about: what the reports show.
+    assert history.filter(is_open=False).exists()
+    assert Survey.objects.filter(ticket__in=history, score__isnull=False).exists()
+    assert Complaint.objects.filter(ticket__in=history).exists()  # the seed is fixed: so is the story
+    # Nobody is notified now of weeks-old events.
+    assert not Notification.objects.filter(ticket__in=history).exists()
+
+
+def test_a_second_run_adds_nothing(db, fixed_now):
+    call_command("demo", "--history", "1", stdout=StringIO())
+    before = Ticket.objects.count()
+    out = StringIO()
+    call_command("demo", "--history", "1", stdout=out)
+    assert Ticket.objects.count() == before and "the history is there already" in out.getvalue()
+
+
+def test_a_bad_number_of_weeks_is_named(db):
+    with pytest.raises(CommandError, match="not 99"):
+        call_command("demo", "--history", "99", stdout=StringIO())
