@@ -1,13 +1,15 @@
 """`make screenshots`: PNGs of the main pages in Russian and English, for the README.
 
 Starts a real `otklik serve` with the demo (the end-to-end tests' server, tests/e2e/server.py) in a
-temporary data directory, moves a demo request into work so the pages have something to show, and
-photographs each page with Debian's Chromium into docs/screenshots/<language>/<page>.png.
+temporary data directory, writes six weeks of the demo's past work (`otklik demo --history`), moves
+a demo request into work and resolves another so the pages have something to show, and photographs
+each page with Debian's Chromium into docs/screenshots/<language>/<page>.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +39,17 @@ if t.point.code == "new":
     ticket_comment(ticket=t, actor=ivan, body="Все склады. / All of them.")
     ticket_comment(ticket=t, actor=agent, body="Похоже на пустой склад «Казань». / Looks like the empty Kazan one.",
                    internal=True)
+# The demo's access request, resolved: its initiator is asked to rate it.
+lead, maria = User.objects.get(username="lead"), User.objects.get(username="initiator2")
+r = Ticket.objects.get(number="REQ-000001")
+if r.point.code == "new":
+    r = ticket_transition(ticket=r, actor=lead, transition_code="take", version=r.version)
+    r = ticket_transition(ticket=r, actor=lead, transition_code="resolve", version=r.version,
+                          comment="Доступ выдан. / Access granted.")
 """
+
+_YESTERDAY = dt.date.today() - dt.timedelta(days=1)
+_SIX_WEEKS_AGO = dt.date.today() - dt.timedelta(weeks=6)
 
 # (file name, who looks, path)
 PAGES = [
@@ -49,6 +61,10 @@ PAGES = [
     ("request-in-work", "agent", "/requests/ERR-000001"),
     ("dashboard", "manager", "/dashboard"),
     ("notifications", "agent", "/inbox"),
+    ("rating", "initiator2", "/requests/REQ-000001"),
+    # The six weeks of the demo's history (`otklik demo --history 6`), to yesterday.
+    ("quality-report", "manager", f"/reports/quality?from={_SIX_WEEKS_AGO}&to={_YESTERDAY}"),
+    ("complaints", "manager", "/complaints"),
 ]
 
 
@@ -108,6 +124,7 @@ def main() -> int:
         print(f"Starting Otklik with the demo on {server.base_url} …")
         server.start()
         try:
+            server.manage("demo", "--history", "6")
             server.python(STORY)
             shoot(server, args.out.resolve(), tuple(args.language or LANGUAGES))
         finally:
