@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from otklik.core.errors import DomainError
+from otklik.core.textguard import has_unstorable
 
 from .auth import ActiveSessionAuth, TokenAuth
 
@@ -72,23 +73,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
 
 
-def _has_nul(value: Any) -> bool:
-    """A NUL, or a lone surrogate (valid in JSON escapes, not in UTF-8: no database stores it)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
     """NUL characters are bad input: PostgreSQL cannot store or even compare them (a 500 there),
     SQLite would store them. Refuse them in the path, the query and a JSON body, before anything
@@ -96,14 +80,14 @@ def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        found = "\x00" in request.path or _has_nul(kwargs) or _has_nul(dict(request.GET.lists()))
+        found = "\x00" in request.path or has_unstorable(kwargs) or has_unstorable(dict(request.GET.lists()))
         if (
             not found
             and request.content_type == "application/json"
             and (b"\\u0000" in request.body or b"\\ud" in request.body.lower())
         ):
             try:
-                found = _has_nul(json.loads(request.body))
+                found = has_unstorable(json.loads(request.body))
             except ValueError:
                 found = False  # not JSON: the parser answers 400 for that
         if found:

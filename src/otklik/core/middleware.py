@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from .textguard import has_unstorable
+
 UPLOAD_OVERHEAD = 1024 * 1024  # multipart framing and form fields beside the file
 
 
@@ -50,3 +52,29 @@ class ApiErrorShapeMiddleware:
                 json_response["Allow"] = allowed
             return json_response
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class UnstorableInputMiddleware:
+    """The pages' counterpart of the API's NUL guard: a path, query or form field with a character
+    no database stores gets 400 and the product's error page, before a view reads the database
+    (PostgreSQL would fail on it with a 500). The API answers such input itself, in its own shape.
+    Uploaded files are bytes and may hold anything; their names are cleaned where they are stored."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/") and self._unstorable(request):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _unstorable(request: HttpRequest) -> bool:
+        if has_unstorable(request.path) or has_unstorable(dict(request.GET.lists())):
+            return True
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            return has_unstorable(dict(request.POST.lists()))
+        return False
