@@ -12,7 +12,8 @@ Prints p50/p95/max per page and persona with the queries per request, against th
 
 The database must have been seeded first (bench/seed.py); its name must contain "bench". The
 script adds what the seed lacks and a page needs: in-app notifications, topped up to
---notifications per persona (so a second run adds none), and a session per persona (logged out
+--notifications per persona, complaints (filed, taken up and answered through the service) topped
+up to --complaints (so a second run adds none of either), and a session per persona (logged out
 at the end).
 """
 
@@ -72,6 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pages", default="", help="comma-separated page keys to run (default: all); see --list")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--notifications", type=int, default=2000, help="in-app notifications per persona")
+    parser.add_argument("--complaints", type=int, default=2000, help="complaints in all (filed through the service)")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="where the JSON goes")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the requests opened")
     parser.add_argument(
@@ -108,7 +110,7 @@ class Case:
         return self.paths[visit % len(self.paths)]
 
 
-def build_cases(numbers: dict[str, list[str]]) -> list[Case]:
+def build_cases(numbers: dict[str, list[str]], complaints: list[int] | None = None) -> list[Case]:
     from urllib.parse import urlencode
 
     def work(**params: str) -> str:
@@ -148,6 +150,12 @@ def build_cases(numbers: dict[str, list[str]]) -> list[Case]:
         cases.append(Case("work-search", "/work?q=", who, searches))
         rows = [f"/work/rows?queue={q}" for q in QUEUES]
         cases.append(Case("work-rows", "/work/rows", who, rows, headers={"HX-Request": "true"}))
+    cases.append(Case("my-complaints", "/my/complaints", "initiator", ["/my/complaints"]))
+    for who in SUPERVISORS:
+        listed = ["/complaints", "/complaints?state=filed", "/complaints?overdue=1", "/complaints?kind=regulation"]
+        cases.append(Case("complaints", "/complaints", who, listed))
+    if complaints:
+        cases.append(Case("complaint", "/complaints/<id>", "manager", [f"/complaints/{pk}" for pk in complaints]))
     for who in SUPERVISORS:
         cases.append(Case("dashboard", "/dashboard", who, ["/dashboard"]))
         cases.append(
@@ -212,6 +220,40 @@ def top_up_notifications(per_person: int, rnd: random.Random) -> None:
             )
         Notification.objects.bulk_create(rows, batch_size=1000)
         print(f"added {missing} in-app notifications for {name}")
+
+
+def top_up_complaints(wanted: int, rnd: random.Random) -> list[int]:
+    """At least `wanted` complaints, filed through the service by the requests' initiators over
+    the seed's requests (a few about the regulation), a third of them taken up or answered by the
+    manager; returns some complaint ids for the detail page."""
+    from otklik.accounts.models import User
+    from otklik.core.errors import DomainError
+    from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
+    from otklik.feedback.models import Complaint
+    from otklik.tickets.models import Ticket
+
+    missing = wanted - Complaint.objects.count()
+    if missing > 0:
+        manager = User.objects.get(username="manager")
+        pool = list(Ticket.objects.order_by("?").filter(initiator__role="initiator")[: missing * 2])
+        added = 0
+        for ticket in pool:
+            if added >= missing:
+                break
+            try:
+                c = complaint_file(author=ticket.initiator, ticket=ticket, body="Долго не было ответа.")
+            except DomainError:
+                continue  # one open complaint per person and request
+            added += 1
+            if rnd.random() < 0.33:
+                c = complaint_take(complaint=c, actor=manager, version=c.version)
+                if rnd.random() < 0.5:
+                    complaint_answer(
+                        complaint=c, actor=manager, decision="upheld", answer="Срок нарушен.", version=c.version
+                    )
+        print(f"added {added} complaints")
+    ids = list(Complaint.objects.values_list("id", flat=True))
+    return rnd.sample(ids, min(100, len(ids)))
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -394,7 +436,8 @@ def main(argv: list[str] | None = None) -> None:
         if not tickets:
             raise SystemExit("no requests: seed the database first (bench/seed.py)")
         top_up_notifications(args.notifications, rnd)
-        cases = build_cases(visible_numbers(rnd))
+        complaint_ids = top_up_complaints(args.complaints, rnd)
+        cases = build_cases(visible_numbers(rnd), complaint_ids)
         if args.list:
             for c in cases:
                 more = " …" if len(c.paths) > 3 else ""
