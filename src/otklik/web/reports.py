@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
@@ -302,7 +302,11 @@ def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str,
 def sla_headers() -> list[str]:
     out = []
     for name in (_("First reaction"), _("Resolution"), _("Next reaction")):
-        out += [_("%(target)s: in time") % {"target": name}, _("met"), _("breached")]
+        out += [
+            _("%(target)s: in time") % {"target": name},
+            pgettext("a column: how many targets", "met"),
+            pgettext("a column: how many targets", "breached"),
+        ]
     return [*out, _("All targets in time")]
 
 
