@@ -149,7 +149,16 @@ def test_bad_input_is_said_not_failed(month):
     c = browser(month.p.manager)
     response = c.get("/reports/quality?from=2026-03-10&to=2026-03-01")
     assert response.status_code == 400
-    assert "to (2026-03-01) is before from (2026-03-10)" in response.content.decode()
+    assert "The period ends (2026-03-01) before it starts (2026-03-10)." in response.content.decode()
+    # The page says it in the reader's language (the API keeps its English detail).
+    lead = month.p.lead
+    lead.language = "ru"
+    lead.save(update_fields=["language"])
+    russian = Client()
+    russian.force_login(lead)
+    response = russian.get("/reports/quality?from=2026-03-10&to=2026-03-01")
+    assert response.status_code == 400
+    assert "Период заканчивается (2026-03-01) раньше, чем начинается (2026-03-10)." in response.content.decode()
     assert c.get("/reports/quality?from=soon").status_code == 400
     assert c.get("/reports/quality?group=nope").status_code == 404
     for query in (
@@ -163,6 +172,7 @@ def test_bad_input_is_said_not_failed(month):
         response = c.get(f"/reports/quality/requests?from=2026-03-01&to=2026-03-31&{query}")
         assert response.status_code == 400, query
         assert 'role="alert"' in response.content.decode()
+        assert "This address names no figure of the report" in response.content.decode(), query
     assert c.get("/reports/quality.csv?table=nope").status_code == 400
     assert browser(month.p.agent).get("/reports/quality/requests?measure=received&agent=lead").status_code == 404
 

@@ -80,7 +80,7 @@ def test_xlsx_holds_every_table(month):
     assert book.sheetnames == ["Report", "Figures", "By week", "By type", "By priority"]
     about = {r[0]: r[1] if len(r) > 1 else None for r in book["Report"].iter_rows(values_only=True)}
     assert (about["From"], about["To"], about["Time zone"]) == ("2026-03-01", "2026-03-31", "Europe/Moscow")
-    assert about["Weight: sla"] == 40
+    assert about["Weight: SLA compliance"] == 40
     figures = list(book["Figures"].iter_rows(values_only=True))
     head = figures[0]
     total = dict(zip(head, figures[1], strict=True))

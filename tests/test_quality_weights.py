@@ -47,9 +47,9 @@ def test_the_admin_refuses_weights_that_make_no_score(personas):
     client = admin(personas)
     response = client.post(URL + "add/", {"sla": 0, "satisfaction": 0, "reopens": 0, "complaints": 0})
     assert response.status_code == 200
-    assert "At least one weight must be above zero." in response.content.decode()
+    assert "Хотя бы один вес должен быть больше нуля." in response.content.decode()  # the admin speaks Russian
     response = client.post(URL + "add/", {"sla": 101, "satisfaction": 1, "reopens": 1, "complaints": 1})
-    assert "A weight is a whole number from 0 to 100." in response.content.decode()
+    assert "Вес — целое число от 0 до 100." in response.content.decode()
     response = client.post(URL + "add/", {"sla": -1, "satisfaction": 1, "reopens": 1, "complaints": 1})
     assert response.status_code == 200
     assert not QualityWeights.objects.exists()

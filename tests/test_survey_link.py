@@ -56,16 +56,16 @@ def signed_in(user: User) -> Client:
 
 
 def test_the_page_asks_without_signing_in_and_a_get_records_nothing(survey):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the page speaks the initiator's language: Russian
     for _ in range(3):  # a mail scanner fetching the link, then the person
         resp = client.get(path_of(survey), {"score": "5"})
         assert resp.status_code == 200
     html = resp.content.decode()
     assert survey.ticket.number in html
-    assert "How satisfied are you with how the request was handled?" in html
+    assert "Насколько вы удовлетворены тем, как обработано обращение?" in html
     assert re.search(r'<input type="radio" name="score" value="5" id="rate-score-5" checked', html)
     assert re.search(r'<input type="radio" name="score" value="4" id="rate-score-4" required>', html)
-    assert '<label for="rate-score-1"><span class="n">1</span> <span>Very dissatisfied</span></label>' in html
+    assert '<label for="rate-score-1"><span class="n">1</span> <span>Совсем не удовлетворён</span></label>' in html
     assert "<legend>" in html and 'name="csrfmiddlewaretoken"' in html
     assert 'name="robots" content="noindex"' in html
     survey.refresh_from_db()
@@ -84,7 +84,7 @@ def test_posting_records_the_rating_once_and_thanks(survey, settings):
     set_now(settings, when)
     resp = client.post(path_of(survey), {"score": "4", "comment": "Quick, thanks"})
     assert resp.status_code == 200
-    assert "Your rating has been recorded: 4 of 5." in resp.content.decode()
+    assert "Ваша оценка учтена: 4 из 5." in resp.content.decode()  # in the initiator's language
     survey.refresh_from_db()
     assert (survey.score, survey.comment, survey.answered_via) == (4, "Quick, thanks", "link")
     assert survey.token_used_at == survey.answered_at == when
@@ -93,7 +93,7 @@ def test_posting_records_the_rating_once_and_thanks(survey, settings):
     # The same form sent again (a double click, the back button): refused, nothing more recorded.
     again = client.post(path_of(survey), {"score": "1", "comment": "changed my mind"})
     assert again.status_code == 409
-    assert "This request has been rated already" in again.content.decode()
+    assert "Это обращение уже оценено" in again.content.decode()
     survey.refresh_from_db()
     assert (survey.score, survey.comment) == (4, "Quick, thanks")
     assert len(ratings(survey)) == 1
@@ -149,7 +149,7 @@ def test_an_expired_link_is_gone(survey, settings):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     resp = client.get(path_of(survey))
     assert resp.status_code == 410
-    assert "The time to rate this request is over." in resp.content.decode()
+    assert "Срок оценки этого обращения истёк." in resp.content.decode()
     assert client.post(path_of(survey), {"score": "5"}).status_code == 410
     survey.refresh_from_db()
     assert survey.score is None
@@ -175,7 +175,7 @@ def test_a_bad_score_posted_shows_the_form_again(survey):
         resp = client.post(path_of(survey), {"score": bad, "comment": "kept"})
         assert resp.status_code == 400, bad
         html = resp.content.decode()
-        assert "Choose a score from 1 to 5." in html
+        assert "Выберите оценку от 1 до 5." in html
         assert ">kept</textarea>" in html
         assert 'aria-invalid="true"' in html
     survey.refresh_from_db()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 
@@ -17,3 +19,9 @@ def localized(obj: Any, field: str, lang: str | None = None) -> str:
     lang = lang or current_language()
     other = "en" if lang == "ru" else "ru"
     return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "") or ""
+
+
+def decimal(value: float, digits: int) -> str:
+    """A number rounded as f"{value:.2f}" rounds it, with the active language's decimal separator
+    (3,50 in Russian). number_format alone truncates a float instead of rounding it."""
+    return number_format(Decimal(f"{value:.{digits}f}"), digits)

@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from otklik.core.i18n import decimal
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Template
@@ -120,7 +121,7 @@ def _digest(c: dict[str, Any]) -> tuple[str, str]:
 
 
 def _percent(value: Any) -> str:
-    return "—" if value is None else f"{value:.1f} %"
+    return "—" if value is None else f"{decimal(value, 1)} %"
 
 
 def _working_time(seconds: Any) -> str:
@@ -136,7 +137,7 @@ def _working_time(seconds: Any) -> str:
 def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
     r = c["report"]
     whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
-    satisfaction = "—" if r["satisfaction"] is None else f"{r['satisfaction']:.2f}"
+    satisfaction = "—" if r["satisfaction"] is None else decimal(r["satisfaction"], 2)
     lines = [
         whose,
         "",
@@ -152,7 +153,7 @@ def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
         _("Complaints filed: %(filed)s; upheld: %(upheld)s")
         % {"filed": r["complaints_filed"], "upheld": r["complaints_upheld"]},
         _("Not closed at the month's end: %(count)s") % {"count": r["backlog"]},
-        _("Quality score: %(score)s") % {"score": "—" if r["score"] is None else f"{r['score']:.1f}"},
+        _("Quality score: %(score)s") % {"score": "—" if r["score"] is None else decimal(r["score"], 1)},
         "",
         _("The full report: %(link)s") % {"link": c["report_link"]},
     ]
@@ -204,6 +205,7 @@ def _survey_html(c: dict[str, Any], text: str) -> str:
     """The question as an e-mail: the text, then the five scores as links (each opens the rating
     page with that score chosen; only the page's button records it)."""
     labels = score_labels()
+    with_comment = _("Rate with a comment")  # outside the f-string, where makemessages finds it
     links = "\n".join(
         f'<li><a href="{escape(item["link"])}">{item["score"]} — {escape(labels[item["score"]])}</a></li>'
         for item in c["score_links"]
@@ -212,7 +214,7 @@ def _survey_html(c: dict[str, Any], text: str) -> str:
         f'<!DOCTYPE html>\n<html lang="{escape(get_language() or settings.LANGUAGE_CODE)}"><head>'
         f'<meta charset="utf-8"></head>\n<body>\n<p>{escape(text)}</p>\n'
         f"<ul>\n{links}\n</ul>\n"
-        f'<p><a href="{escape(c["rating_link"])}">{escape(_("Rate with a comment"))}</a></p>\n</body></html>\n'
+        f'<p><a href="{escape(c["rating_link"])}">{escape(with_comment)}</a></p>\n</body></html>\n'
     )
 
 

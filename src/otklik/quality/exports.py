@@ -13,10 +13,11 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from . import kpi
+from . import definitions, kpi
 
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -142,9 +143,12 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     about.append([_("Group"), safe(data["scope"]["group"] or "")])
     about.append([_("Agent"), safe(data["scope"]["agent"] or "")])
     about.append([_("Generated"), data["generated_at"]])
-    about.append([_("Score formula"), data["formula"]])
+    # kpi.FORMULA and the components' names in the reader's language (the data keeps them for the API).
+    about.append([_("Score formula"), _("score = 100 × Σ(wᵢ × cᵢ) / Σ(wᵢ), over the components cᵢ that have data")])
+    lang = "en" if (get_language() or "ru").startswith("en") else "ru"
+    names = {code: name[lang] for code, name, _text in definitions.COMPONENTS}
     for component, weight in data["weights"].items():
-        about.append([_("Weight: %(component)s") % {"component": component}, weight])
+        about.append([_("Weight: %(component)s") % {"component": names.get(component, component)}, weight])
     for name, title in (
         ("rows", _("Figures")),
         ("weeks", _("By week")),

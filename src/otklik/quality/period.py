@@ -13,11 +13,14 @@ LATEST = dt.date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
-    """Bad dates; `field` names the parameter at fault."""
+    """Bad dates; `field` names the parameter at fault, `reason` and `values` let a page say it in
+    the reader's language (not_a_date, out_of_range, order, too_long)."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, reason: str, **values: object) -> None:
         super().__init__(message)
         self.field = field
+        self.reason = reason
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,15 @@ def _date(text: str | None, field: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise PeriodError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field) from None
+        raise PeriodError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field, "not_a_date", value=value) from None
     if not EARLIEST <= day <= LATEST:
-        raise PeriodError(f"{field}: {value} is outside {EARLIEST.year}–{LATEST.year}", field)
+        raise PeriodError(
+            f"{field}: {value} is outside {EARLIEST.year}–{LATEST.year}",
+            field,
+            "out_of_range",
+            earliest=EARLIEST.year,
+            latest=LATEST.year,
+        )
     return day
 
 
@@ -85,8 +94,14 @@ def parse_period(from_text: str | None, to_text: str | None, *, today: dt.date, 
     elif last is None:
         last = max(first, min(today, month_of(first, tz).last))
     if last < first:
-        raise PeriodError(f"to ({last}) is before from ({first})", "to")
+        raise PeriodError(f"to ({last}) is before from ({first})", "to", "order", first=first, last=last)
     period = Period(first, last, tz)
     if period.days > MAX_DAYS:
-        raise PeriodError(f"the period is {period.days} days long; at most {MAX_DAYS} days (two years)", "to")
+        raise PeriodError(
+            f"the period is {period.days} days long; at most {MAX_DAYS} days (two years)",
+            "to",
+            "too_long",
+            days=period.days,
+            most=MAX_DAYS,
+        )
     return period

@@ -229,6 +229,16 @@ def service_zone() -> str:
     return str(settings.TIME_ZONE)
 
 
+class PeriodInvalid(Invalid):
+    """Bad dates, as the API says them (422), with what a page needs to say them in its language."""
+
+    def __init__(self, exc: PeriodError) -> None:
+        super().__init__(str(exc), errors={exc.field: str(exc)})
+        self.field = exc.field
+        self.reason = exc.reason
+        self.values = exc.values
+
+
 def period_for(from_text: str | None, to_text: str | None) -> Period:
     """The period asked for, in the service's time zone; bad dates are a 422 naming the parameter."""
     tz = service_zone()
@@ -236,7 +246,7 @@ def period_for(from_text: str | None, to_text: str | None) -> Period:
     try:
         return parse_period(from_text, to_text, today=today, tz=tz)
     except PeriodError as exc:
-        raise Invalid(str(exc), errors={exc.field: str(exc)}) from None
+        raise PeriodInvalid(exc) from None
 
 
 def report_for(

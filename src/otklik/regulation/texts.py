@@ -104,7 +104,7 @@ NOTIFY: dict[str, Text] = {
     "executor": text("исполнитель", "the executor"),
     "group_lead": text("руководитель группы", "the group lead"),
     "dispatcher": text("диспетчер группы", "the group's dispatcher"),
-    "managers": text("менеджеры службы поддержки", "the support managers"),
+    "managers": text("руководители службы поддержки", "the support managers"),
     "watchers": text("наблюдатели", "the watchers"),
 }
 
@@ -112,23 +112,24 @@ COMPLAINT_STATES: dict[str, dict[str, Text]] = {
     "filed": {
         "name": text("Подана", "Filed"),
         "meaning": text(
-            "рекламация зарегистрирована; менеджеры уведомлены", "registered; the support managers are told"
+            "рекламация зарегистрирована, руководители службы поддержки уведомлены",
+            "registered; the support managers are told",
         ),
     },
     "review": {
         "name": text("На рассмотрении", "Under review"),
-        "meaning": text("менеджер службы поддержки принял её к рассмотрению", "a support manager has taken it up"),
+        "meaning": text("руководитель службы поддержки принял её к рассмотрению", "a support manager has taken it up"),
     },
     "upheld": {
         "name": text("Удовлетворена", "Upheld"),
         "meaning": text(
-            "признана обоснованной; автор получает ответ", "found justified; its author receives the answer"
+            "признана обоснованной, автор получает ответ", "found justified; its author receives the answer"
         ),
     },
     "rejected": {
         "name": text("Отклонена", "Rejected"),
         "meaning": text(
-            "признана необоснованной; автор получает ответ с объяснением",
+            "признана необоснованной, автор получает ответ с объяснением причин",
             "found unjustified; its author receives the answer with the reasons",
         ),
     },
@@ -262,8 +263,8 @@ TEXTS: dict[str, Text] = {
         "Инициатор, недовольный тем, как обработано его обращение, подаёт рекламацию на странице "
         "обращения («Подать рекламацию»). О нарушении регламента — сроков, рабочего времени, обращения "
         "с пользователем — любой пользователь может подать рекламацию в портале («Мои рекламации» → "
-        "«Рекламация о нарушении регламента»), указав номер обращения, если она касается обращения. "
-        "Рекламации рассматривают менеджеры службы поддержки; о новой рекламации сразу узнают они и "
+        "«Подать рекламацию о нарушении регламента»), указав номер обращения, если она касается обращения. "
+        "Рекламации рассматривают руководители службы поддержки; о новой рекламации сразу узнают они и "
         "руководитель группы, которая вела обращение. Сотрудники службы поддержки рекламаций не подают.",
         "An initiator unhappy with how a request was handled files a complaint on the request's page "
         "(“File a complaint”). A violation of the regulation — a deadline, the working hours, how a user "
@@ -286,14 +287,14 @@ TEXTS: dict[str, Text] = {
         "Working time by the calendar “{name}” (time zone {tz}).",
     ),
     "complaints_overdue": text(
-        "Нарушение срока фиксируется в истории рекламации, и менеджеры службы поддержки сразу получают "
+        "Нарушение срока фиксируется в истории рекламации, и руководители службы поддержки сразу получают "
         "уведомление. Сроки рекламации устанавливаются при её подаче: последующее изменение сроков их не меняет.",
         "A missed target is recorded in the complaint's history and the support managers are told at once. "
         "A complaint's targets are set when it is filed: a later change of the targets does not move them.",
     ),
     "quality": text(
         "Инициатор может оценить решённое обращение по шкале от 1 до 5 и оставить комментарий. Качество "
-        "работы службы оценивается по соблюдению сроков, оценкам и рекламациям; итоги подводит менеджер "
+        "работы службы оценивается по соблюдению сроков, оценкам и рекламациям; итоги подводит руководитель "
         "службы поддержки.",
         "An initiator may rate a resolved request from 1 to 5 and leave a comment. The support service's "
         "quality is judged by the targets met, the ratings and the complaints; the support manager "

@@ -11,20 +11,20 @@ from urllib.parse import urlencode
 from django import forms
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
-from otklik.core.i18n import localized
+from otklik.core.i18n import decimal, localized
 from otklik.quality import definitions, kpi
 from otklik.quality.access import Scope, visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
 from otklik.quality.drill import Drill, DrillPage
 from otklik.quality.exports import backlog_label
 from otklik.quality.period import Period
-from otklik.quality.report import Report
+from otklik.quality.report import PeriodInvalid, Report
 
 DASH = "—"
 
@@ -54,6 +54,23 @@ class QualityForm(forms.Form):
         return "from" if field_name == "from_" else super().add_prefix(field_name)
 
 
+def period_error_text(exc: PeriodInvalid) -> str:
+    """Bad dates in the reader's language (the API keeps its English detail)."""
+    v = exc.values
+    if exc.reason == "not_a_date":
+        return _("“%(value)s” is not a date: enter it as YYYY-MM-DD.") % {"value": v["value"]}
+    if exc.reason == "out_of_range":
+        return _("Choose a date between the years %(earliest)s and %(latest)s.") % {
+            "earliest": v["earliest"],
+            "latest": v["latest"],
+        }
+    if exc.reason == "order":
+        return _("The period ends (%(last)s) before it starts (%(first)s).") % {"last": v["last"], "first": v["first"]}
+    if exc.reason == "too_long":
+        return _("The period is longer than two years (%(most)s days): choose a shorter one.") % {"most": v["most"]}
+    return exc.detail
+
+
 def hours_minutes(seconds: float | None) -> str:
     if seconds is None:
         return DASH
@@ -65,11 +82,11 @@ def hours_minutes(seconds: float | None) -> str:
 
 
 def pct(value: float | None) -> str:
-    return DASH if value is None else f"{value:.1f} %"
+    return DASH if value is None else f"{decimal(value, 1)} %"
 
 
 def num(value: float | None, digits: int = 2) -> str:
-    return DASH if value is None else f"{value:.{digits}f}"
+    return DASH if value is None else decimal(value, digits)
 
 
 class Links:
@@ -285,7 +302,11 @@ def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str,
 def sla_headers() -> list[str]:
     out = []
     for name in (_("First reaction"), _("Resolution"), _("Next reaction")):
-        out += [_("%(target)s: in time") % {"target": name}, _("met"), _("breached")]
+        out += [
+            _("%(target)s: in time") % {"target": name},
+            pgettext("a column: how many targets", "met"),
+            pgettext("a column: how many targets", "breached"),
+        ]
     return [*out, _("All targets in time")]
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
@@ -18,8 +19,8 @@ from otklik.quality.access import access_quality, may_see_reports
 from otklik.quality.drill import drill_page, parse_drill
 from otklik.quality.exports import TABLES, to_csv, to_xlsx
 from otklik.quality.refresh import facts_refresh_all
-from otklik.quality.report import REFRESH_MOST, Report, period_for, report_for
-from otklik.web.reports import QualityForm, page_context, requests_context
+from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, period_for, report_for
+from otklik.web.reports import QualityForm, page_context, period_error_text, requests_context
 
 PARAMS = ("from", "to", "group", "agent")
 
@@ -48,9 +49,10 @@ def page(request: HttpRequest) -> HttpResponse:
         report = _report(request)
     except Invalid as exc:
         field = next(iter(exc.errors or {"from": ""}))
+        message = period_error_text(exc) if isinstance(exc, PeriodInvalid) else exc.detail
         form.is_valid()
-        form.add_error("from_" if field == "from" else "to", exc.detail)
-        return render(request, "web/reports/quality.html", {"form": form, "error": exc.detail}, status=400)
+        form.add_error("from_" if field == "from" else "to", message)
+        return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
     form.is_valid()
     context: dict[str, Any] = {"form": form, **page_context(report, _params(request))}
     return render(request, "web/reports/quality.html", context)
@@ -72,8 +74,11 @@ def requests(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied from None
     except NotFound:
         raise Http404 from None
-    except (Invalid, BadCursor) as exc:
-        return render(request, "web/reports/requests.html", {"error": exc.detail}, status=400)
+    except PeriodInvalid as exc:
+        return render(request, "web/reports/requests.html", {"error": period_error_text(exc)}, status=400)
+    except (Invalid, BadCursor):  # only an edited address gets here: the figure's own links are valid
+        error = _("This address names no figure of the report: open the report and follow a figure's link.")
+        return render(request, "web/reports/requests.html", {"error": error}, status=400)
     context = requests_context(period, scope, drill, found, report_params, request.GET.get("cursor"))
     return render(request, "web/reports/requests.html", context)
 
