@@ -239,6 +239,7 @@ PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_
 
 # Ivan's requests resolved by Alexei: one still to be rated (the form on its page, its link), one
 # rated (its link is spent). Complaints in each state: filed, under review (Olga took it), answered.
+# And two for the keyboard's turn: one to rate on its page and complain about, one to rate by its link.
 FEEDBACK_SETUP = """
 from otklik.accounts.models import User
 from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
@@ -262,15 +263,17 @@ answered = complaint_file(author=ivan, ticket=to_rate, body="I had to ask twice.
 answered = complaint_take(complaint=answered, actor=olga, version=answered.version)
 complaint_answer(complaint=answered, actor=olga, decision="upheld", answer="You are right; we spoke to the group.",
     version=answered.version)
+by_keys, by_keys_link = (resolved(s) for s in ("The fixed assets report is empty", "The bank import stops"))
 print("FEEDBACK", to_rate.number, rated.number, disputed.number, survey_token(survey_for(to_rate)),
-    survey_token(survey_for(rated)), filed.pk, taken.pk, answered.pk)
+    survey_token(survey_for(rated)), filed.pk, taken.pk, answered.pk, by_keys.number,
+    survey_token(survey_for(by_keys_link)))
 """
 
 
 @pytest.fixture(scope="module")
 def feedback(server: Server) -> dict[str, str]:
     line = next(line for line in server.python(FEEDBACK_SETUP).splitlines() if line.startswith("FEEDBACK "))
-    keys = ("to_rate", "rated", "disputed", "link", "spent_link", "filed", "taken", "answered")
+    keys = ("to_rate", "rated", "disputed", "link", "spent_link", "filed", "taken", "answered", "by_keys", "keys_link")
     return dict(zip(keys, line.split()[1:], strict=True))
 
 
@@ -525,3 +528,97 @@ def test_tab_shows_where_the_focus_is_on_a_request_page(speaking, tickets):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator('[data-open-dialog="t-resolve"]')).to_be_focused()
+
+
+# The focus ring of what has the focus: a score's radio button is hidden, its label shows the ring.
+FOCUSED = "() => { const el = document.activeElement; return el.matches('.score-choice input') ? el.labels[0] : el; }"
+
+
+def ring_seen(page: Page) -> str:
+    """The focused element, after checking that its ring can be seen (3:1 against what is around it)."""
+    shown = page.evaluate_handle(FOCUSED)
+    name = page.evaluate_handle("document.activeElement").evaluate(DESCRIBE)
+    ring = shown.evaluate(RING)
+    assert ring and contrast(*ring) >= 3, f"{page.url}: the focus on {name} cannot be seen ({ring})"
+    return name
+
+
+def tab_to(page: Page, wanted: str, limit: int = 120) -> None:
+    """Tab until the focus is on the element `wanted` (a CSS selector), every stop on the way showing it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        ring_seen(page)
+        if page.evaluate("sel => document.activeElement.matches(sel)", wanted):
+            return
+    raise AssertionError(f"{page.url}: Tab never reached {wanted}")
+
+
+def rate_by_keys(page: Page, prefix: str) -> None:
+    """The score by arrow keys (from 1 to 4), a comment, the button: nothing but keys."""
+    tab_to(page, f"#{prefix}-score-1")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator(f"#{prefix}-score-4")).to_be_checked()
+    expect(page.locator(f"#{prefix}-score-4")).to_be_focused()
+    ring_seen(page)
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#{prefix}-comment")).to_be_focused()
+    page.keyboard.type("Typed without a mouse.")
+    tab_to(page, "button[type=submit]", limit=3)
+    page.keyboard.press("Enter")
+
+
+def test_the_rating_and_complaint_forms_by_keyboard_only(speaking, new_context, server, feedback):
+    ivan = speaking("initiator", "en")
+    path = f"/requests/{feedback['by_keys']}"
+    visit(ivan, path)
+    rate_by_keys(ivan, "feedback")
+    expect(ivan.locator("#feedback .rating")).to_have_text("4 of 5")
+
+    # The complaint: its button, the dialog open on its text, the button that files it.
+    tab_to(ivan, '[data-open-dialog="complaint-dialog"]')
+    ivan.keyboard.press("Enter")
+    dialog = ivan.get_by_role("dialog", name="File a complaint")
+    expect(dialog.get_by_label("What is wrong with how the request was handled?")).to_be_focused()
+    ring_seen(ivan)
+    ivan.keyboard.type("Filed from the keyboard.")
+    ivan.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="File the complaint")).to_be_focused()
+    ring_seen(ivan)
+    ivan.keyboard.press("Enter")
+    expect(ivan).to_have_url(re.compile(r"/complaints/\d+$"))
+    complaint = ivan.url.rsplit("/", 1)[1]
+
+    # A complaint about the regulation, on its own page.
+    visit(ivan, "/complaints/new")
+    tab_to(ivan, "#id_body")
+    ivan.keyboard.type("The support line did not answer during working hours.")
+    tab_to(ivan, "#id_ticket", limit=3)
+    tab_to(ivan, "form.portal-form button[type=submit]", limit=3)
+    ivan.keyboard.press("Enter")
+    expect(ivan).to_have_url(re.compile(r"/complaints/\d+$"))
+
+    # The rating link's page, signed in as nobody.
+    stranger = anonymous(new_context, server, "en")
+    visit(stranger, f"/feedback/{feedback['keys_link']}")
+    rate_by_keys(stranger, "rate")
+    expect(stranger.locator("#feedback-result")).to_contain_text("4 of 5")
+
+    # Olga takes the complaint under review and answers it: a decision by Space, the text, the button.
+    olga = speaking("manager", "en")
+    visit(olga, f"/complaints/{complaint}")
+    tab_to(olga, "#actions button[type=submit]")
+    olga.keyboard.press("Enter")
+    expect(olga.locator(".ticket-head [data-state]")).to_have_attribute("data-state", "review")
+    tab_to(olga, '[data-open-dialog="answer-dialog"]')
+    olga.keyboard.press("Enter")
+    expect(olga.locator("#decision-upheld")).to_be_focused()
+    olga.keyboard.press("Space")
+    expect(olga.locator("#decision-upheld")).to_be_checked()
+    ring_seen(olga)
+    olga.keyboard.press("Tab")
+    expect(olga.locator("#answer-text")).to_be_focused()
+    olga.keyboard.type("Answered from the keyboard.")
+    tab_to(olga, "#answer-dialog button[type=submit]", limit=2)
+    olga.keyboard.press("Enter")
+    expect(olga.locator(".ticket-head [data-state]")).to_have_attribute("data-state", "upheld")
