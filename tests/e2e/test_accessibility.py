@@ -304,6 +304,8 @@ def audit_feedback_pages_of_the_initiator(page: Page, feedback: dict[str, str], 
     found += audit(page, f"{where} /complaints/new (refused)")
     visit(page, "/reports/quality", status=403)
     found += audit(page, f"{where} 403")
+    visit(page, "/complaints", status=404)  # the managers' list is not his to know of
+    found += audit(page, f"{where} 404 (the complaints)")
     return found
 
 
