@@ -108,3 +108,37 @@ def test_any_values_make_a_well_formed_chart(values):
     for draw in (bar_chart, line_chart):
         root = parse(draw(chart_id="c", title="t", description="d", labels=labels, series=[Series("s", values)]))
         assert root.get("role") == "img"
+
+
+def test_the_series_differ_by_more_than_colour():
+    """WCAG 1.4.1: bars by fill pattern, lines by dashes and marker shape, the legend alike."""
+    names = ["First", "Second", "Third"]
+    bars = parse(
+        bar_chart(
+            chart_id="b",
+            title="t",
+            description="d",
+            labels=["x"],
+            series=[Series(n, [float(i + 1)]) for i, n in enumerate(names)],
+        )
+    )
+    fills = [r.get("fill") for r in bars.findall("s:rect[s:title]", NS)]
+    assert fills[0].startswith("#") and fills[1:] == ["url(#b-fill-1)", "url(#b-fill-2)"]
+    assert {p.get("id") for p in bars.findall("s:defs/s:pattern", NS)} == {"b-fill-1", "b-fill-2"}
+    assert [r.get("fill") for r in bars.findall("s:g/s:rect", NS)] == fills  # the legend's swatches
+    lines = parse(
+        line_chart(
+            chart_id="l",
+            title="t",
+            description="d",
+            labels=["W1", "W2"],
+            series=[Series(n, [1.0, 2.0]) for n in names],
+        )
+    )
+    assert [p.get("stroke-dasharray") for p in lines.findall("s:polyline", NS)] == [None, "6 3", "2 3"]
+    assert len(lines.findall("s:circle[s:title]", NS)) == 2  # the first series' points only
+    second, third = (m.get("d") for m in lines.findall("s:path[s:title]", NS)[::2])
+    assert "h7v7" in second and "l4.5 8" in third  # a square and a triangle
+    legend = lines.find("s:g", NS)
+    assert [t.text for t in legend.findall("s:text", NS)] == names
+    assert [x.get("stroke-dasharray") for x in legend.findall("s:line", NS)] == [None, "6 3", "2 3"]

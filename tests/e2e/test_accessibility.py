@@ -233,6 +233,192 @@ def test_the_portal_on_a_phone(speaking, tickets, language):
     assert_none(found)
 
 
+# --- the satisfaction question, complaints and the quality report ------------------------------
+
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+# Ivan's requests resolved by Alexei: one still to be rated (the form on its page, its link), one
+# rated (its link is spent). Complaints in each state: filed, under review (Olga took it), answered.
+# And two for the keyboard's turn: one to rate on its page and complain about, one to rate by its link.
+FEEDBACK_SETUP = """
+from otklik.accounts.models import User
+from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
+from otklik.feedback.surveys import survey_answer, survey_for, survey_token
+from otklik.tickets.services import ticket_create, ticket_transition
+ivan, alexei, olga = (User.objects.get(username=n) for n in ("initiator", "agent", "manager"))
+def resolved(subject):
+    t = ticket_create(initiator=ivan, type_code="error", subject=subject, description="Since Monday.",
+        category_code="accounting-reports", fields={"steps": "Reports, Build."})
+    for code in ("accept", "start"):
+        t = ticket_transition(ticket=t, actor=alexei, transition_code=code, version=t.version)
+    return ticket_transition(ticket=t, actor=alexei, transition_code="resolve", version=t.version,
+        comment="Fixed in the new build.")
+to_rate, rated, disputed = (resolved(s) for s in ("The audit report is empty", "The VAT report is slow",
+    "The stock report has no totals"))
+survey_answer(ticket=rated, actor=ivan, score=2, comment="It took a week.")
+filed = complaint_file(author=ivan, ticket=disputed, body="Nobody answered for two days.")
+taken = complaint_file(author=ivan, ticket=rated, body="The resolution took a week.")
+taken = complaint_take(complaint=taken, actor=olga, version=taken.version)
+answered = complaint_file(author=ivan, ticket=to_rate, body="I had to ask twice.")
+answered = complaint_take(complaint=answered, actor=olga, version=answered.version)
+complaint_answer(complaint=answered, actor=olga, decision="upheld", answer="You are right; we spoke to the group.",
+    version=answered.version)
+by_keys, by_keys_link = (resolved(s) for s in ("The fixed assets report is empty", "The bank import stops"))
+print("FEEDBACK", to_rate.number, rated.number, disputed.number, survey_token(survey_for(to_rate)),
+    survey_token(survey_for(rated)), filed.pk, taken.pk, answered.pk, by_keys.number,
+    survey_token(survey_for(by_keys_link)))
+"""
+
+
+@pytest.fixture(scope="module")
+def feedback(server: Server) -> dict[str, str]:
+    line = next(line for line in server.python(FEEDBACK_SETUP).splitlines() if line.startswith("FEEDBACK "))
+    keys = ("to_rate", "rated", "disputed", "link", "spent_link", "filed", "taken", "answered", "by_keys", "keys_link")
+    return dict(zip(keys, line.split()[1:], strict=True))
+
+
+def audit_feedback_pages_of_the_initiator(page: Page, feedback: dict[str, str], where: str) -> list[str]:
+    found: list[str] = []
+    path = f"/requests/{feedback['to_rate']}"
+    visit(page, path)
+    expect(page.locator("#feedback form")).to_be_visible()
+    found += audit(page, f"{where} {path} (the rating form)")
+    page.locator("#feedback button[type=submit]").click()  # no score chosen: refused, the error shown
+    expect(page.locator("#feedback-score-error")).to_be_visible()
+    found += audit(page, f"{where} {path} (rating refused)")
+    path = f"/requests/{feedback['rated']}"
+    visit(page, path)
+    expect(page.locator("#feedback .rating")).to_be_visible()
+    found += audit(page, f"{where} {path} (rated)")
+    path = f"/requests/{feedback['disputed']}"
+    visit(page, path)
+    found += audit(page, f"{where} {path} (a complaint filed)")
+    visit(page, f"/requests/{feedback['to_rate']}")
+    for path in ("/my/complaints", "/complaints/new", f"/complaints/{feedback['answered']}"):
+        visit(page, path)
+        found += audit(page, f"{where} {path}")
+    visit(page, "/complaints/new")
+    page.locator("#id_ticket").fill("ERR-999999")
+    page.locator("form.portal-form button[type=submit]").click()  # no text, no such request: refused
+    expect(page.locator("#error_body")).to_be_visible()
+    found += audit(page, f"{where} /complaints/new (refused)")
+    visit(page, "/reports/quality", status=403)
+    found += audit(page, f"{where} 403")
+    visit(page, "/complaints", status=404)  # the managers' list is not his to know of
+    found += audit(page, f"{where} 404 (the complaints)")
+    return found
+
+
+def audit_the_complaint_dialog(page: Page, number: str, where: str) -> list[str]:
+    """A request of Ivan's without a complaint: its "File a complaint…" dialog."""
+    path = f"/requests/{number}"
+    visit(page, path)
+    open_dialog(page, "complaint-dialog")
+    return audit(page, f"{where} {path} (complaint dialog open)")
+
+
+def anonymous(new_context: Callable[..., Any], server: Server, language: str, **options: Any) -> Page:
+    """A page signed in as nobody that has chosen `language` (else the link's page speaks the initiator's)."""
+    context = new_context(locale="ru-RU" if language == "ru" else "en-US", **options)
+    context.add_cookies([{"name": "django_language", "value": language, "url": server.base_url}])
+    return context.new_page()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_rating_link_pages(new_context, server, feedback, language):
+    page = anonymous(new_context, server, language)
+    found: list[str] = []
+    path = f"/feedback/{feedback['link']}"
+    visit(page, path)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    found += audit(page, f"{language} the rating link")
+    page.locator("form.card button[type=submit]").click()  # no score chosen: refused with the error
+    expect(page.locator("#rate-score-error")).to_be_visible()
+    found += audit(page, f"{language} the rating link (refused)")
+    visit(page, f"/feedback/{feedback['spent_link']}", status=409)
+    found += audit(page, f"{language} the rating link (already rated)")
+    visit(page, "/feedback/not-a-token", status=404)
+    found += audit(page, f"{language} the rating link (forged)")
+    assert_none(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_initiators_feedback_and_complaint_pages(speaking, feedback, tickets, language):
+    page = speaking("initiator", language)
+    found = audit_feedback_pages_of_the_initiator(page, feedback, f"{language} initiator")
+    found += audit_the_complaint_dialog(page, tickets["worked"], f"{language} initiator")
+    assert_none(found)
+
+
+def audit_complaints_of_the_manager(page: Page, feedback: dict[str, str], where: str) -> list[str]:
+    found: list[str] = []
+    visit(page, "/complaints")
+    found += audit(page, f"{where} /complaints")
+    page.locator("#id_state").select_option("review")  # the rows are swapped in place
+    expect(page.locator("tr[data-complaint]").first).to_be_visible()
+    found += audit(page, f"{where} /complaints (filtered)")
+    visit(page, "/complaints?filed_from=2026-13-01")
+    found += audit(page, f"{where} /complaints (a bad date)")
+    for key in ("filed", "answered"):
+        path = f"/complaints/{feedback[key]}"
+        visit(page, path)
+        found += audit(page, f"{where} {path}")
+    path = f"/complaints/{feedback['taken']}"
+    visit(page, path)
+    found += audit(page, f"{where} {path}")
+    open_dialog(page, "answer-dialog")
+    found += audit(page, f"{where} {path} (answer dialog open)")
+    return found
+
+
+def audit_the_quality_report(page: Page, where: str) -> list[str]:
+    found: list[str] = []
+    visit(page, "/reports/quality")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    found += audit(page, f"{where} /reports/quality")
+    drill = page.locator("#table-groups td a").first.get_attribute("href")
+    assert drill, "the groups' table links no figure to its requests"
+    visit(page, drill)
+    found += audit(page, f"{where} {drill}")
+    visit(page, "/reports/quality?from=2026-02-30", status=400)
+    found += audit(page, f"{where} /reports/quality (a bad date)")
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_managers_complaint_and_report_pages(speaking, feedback, language):
+    page = speaking("manager", language)
+    found = audit_complaints_of_the_manager(page, feedback, f"{language} manager")
+    found += audit_the_quality_report(page, f"{language} manager")
+    assert_none(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("username", ["lead", "agent"])
+def test_the_quality_report_of_the_lead_and_the_agent(speaking, feedback, username, language):
+    page = speaking(username, language)
+    found = audit_the_quality_report(page, f"{language} {username}")
+    if username == "agent":
+        path = f"/requests/{feedback['rated']}"  # the rating as the executor sees it
+        visit(page, path)
+        found += audit(page, f"{language} agent {path}")
+    assert_none(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_new_pages_on_a_phone(speaking, new_context, server, feedback, tickets, language):
+    page = speaking("initiator", language, **PHONE_390)
+    found = audit_feedback_pages_of_the_initiator(page, feedback, f"{language} phone initiator")
+    found += audit_the_complaint_dialog(page, tickets["worked"], f"{language} phone initiator")
+    manager = speaking("manager", language, **PHONE_390)
+    found += audit_complaints_of_the_manager(manager, feedback, f"{language} phone manager")
+    found += audit_the_quality_report(manager, f"{language} phone manager")
+    stranger = anonymous(new_context, server, language, **PHONE_390)
+    visit(stranger, f"/feedback/{feedback['link']}")
+    found += audit(stranger, f"{language} phone the rating link")
+    assert_none(found)
+
+
 # --- the keyboard -------------------------------------------------------------------------------
 
 # How an element draws focus: its outline and its shadow.
@@ -344,3 +530,97 @@ def test_tab_shows_where_the_focus_is_on_a_request_page(speaking, tickets):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator('[data-open-dialog="t-resolve"]')).to_be_focused()
+
+
+# The focus ring of what has the focus: a score's radio button is hidden, its label shows the ring.
+FOCUSED = "() => { const el = document.activeElement; return el.matches('.score-choice input') ? el.labels[0] : el; }"
+
+
+def ring_seen(page: Page) -> str:
+    """The focused element, after checking that its ring can be seen (3:1 against what is around it)."""
+    shown = page.evaluate_handle(FOCUSED)
+    name = page.evaluate_handle("document.activeElement").evaluate(DESCRIBE)
+    ring = shown.evaluate(RING)
+    assert ring and contrast(*ring) >= 3, f"{page.url}: the focus on {name} cannot be seen ({ring})"
+    return name
+
+
+def tab_to(page: Page, wanted: str, limit: int = 120) -> None:
+    """Tab until the focus is on the element `wanted` (a CSS selector), every stop on the way showing it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        ring_seen(page)
+        if page.evaluate("sel => document.activeElement.matches(sel)", wanted):
+            return
+    raise AssertionError(f"{page.url}: Tab never reached {wanted}")
+
+
+def rate_by_keys(page: Page, prefix: str) -> None:
+    """The score by arrow keys (from 1 to 4), a comment, the button: nothing but keys."""
+    tab_to(page, f"#{prefix}-score-1")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator(f"#{prefix}-score-4")).to_be_checked()
+    expect(page.locator(f"#{prefix}-score-4")).to_be_focused()
+    ring_seen(page)
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#{prefix}-comment")).to_be_focused()
+    page.keyboard.type("Typed without a mouse.")
+    tab_to(page, "button[type=submit]", limit=3)
+    page.keyboard.press("Enter")
+
+
+def test_the_rating_and_complaint_forms_by_keyboard_only(speaking, new_context, server, feedback):
+    ivan = speaking("initiator", "en")
+    path = f"/requests/{feedback['by_keys']}"
+    visit(ivan, path)
+    rate_by_keys(ivan, "feedback")
+    expect(ivan.locator("#feedback .rating")).to_have_text("4 of 5")
+
+    # The complaint: its button, the dialog open on its text, the button that files it.
+    tab_to(ivan, '[data-open-dialog="complaint-dialog"]')
+    ivan.keyboard.press("Enter")
+    dialog = ivan.get_by_role("dialog", name="File a complaint")
+    expect(dialog.get_by_label("What is wrong with how the request was handled?")).to_be_focused()
+    ring_seen(ivan)
+    ivan.keyboard.type("Filed from the keyboard.")
+    ivan.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="File the complaint")).to_be_focused()
+    ring_seen(ivan)
+    ivan.keyboard.press("Enter")
+    expect(ivan).to_have_url(re.compile(r"/complaints/\d+$"))
+    complaint = ivan.url.rsplit("/", 1)[1]
+
+    # A complaint about the regulation, on its own page.
+    visit(ivan, "/complaints/new")
+    tab_to(ivan, "#id_body")
+    ivan.keyboard.type("The support line did not answer during working hours.")
+    tab_to(ivan, "#id_ticket", limit=3)
+    tab_to(ivan, "form.portal-form button[type=submit]", limit=3)
+    ivan.keyboard.press("Enter")
+    expect(ivan).to_have_url(re.compile(r"/complaints/\d+$"))
+
+    # The rating link's page, signed in as nobody.
+    stranger = anonymous(new_context, server, "en")
+    visit(stranger, f"/feedback/{feedback['keys_link']}")
+    rate_by_keys(stranger, "rate")
+    expect(stranger.locator("#feedback-result")).to_contain_text("4 of 5")
+
+    # Olga takes the complaint under review and answers it: a decision by Space, the text, the button.
+    olga = speaking("manager", "en")
+    visit(olga, f"/complaints/{complaint}")
+    tab_to(olga, "#actions button[type=submit]")
+    olga.keyboard.press("Enter")
+    expect(olga.locator(".ticket-head [data-state]")).to_have_attribute("data-state", "review")
+    tab_to(olga, '[data-open-dialog="answer-dialog"]')
+    olga.keyboard.press("Enter")
+    expect(olga.locator("#decision-upheld")).to_be_focused()
+    olga.keyboard.press("Space")
+    expect(olga.locator("#decision-upheld")).to_be_checked()
+    ring_seen(olga)
+    olga.keyboard.press("Tab")
+    expect(olga.locator("#answer-text")).to_be_focused()
+    olga.keyboard.type("Answered from the keyboard.")
+    tab_to(olga, "#answer-dialog button[type=submit]", limit=2)
+    olga.keyboard.press("Enter")
+    expect(olga.locator(".ticket-head [data-state]")).to_have_attribute("data-state", "upheld")
