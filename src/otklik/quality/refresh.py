@@ -61,9 +61,10 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
             "old_value",
             "new_value",
             "sla_event",
+            "actor_id",
         )
     )
-    for tid, rid, at, event, reaction, role, point, to_point, field, old, new, sla_event in rows.iterator(2000):
+    for tid, rid, at, event, reaction, role, point, to_point, field, old, new, sla_event, actor in rows.iterator(2000):
         records.setdefault(tid, []).append(
             Record(
                 id=rid,
@@ -77,6 +78,7 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
                 old=old,
                 new=new,
                 sla_event=sla_event,
+                actor=actor,
             )
         )
     clocks: dict[int, dict[str, ClockFacts]] = {}
@@ -96,12 +98,12 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
 def _stored(ticket_ids: list[int]) -> list[FactData]:
     """The facts as stored now (what the daily counts hold for these requests)."""
     outcomes: dict[int, list[NextReactionOutcome]] = {}
-    for tid, cycle, at, met in (
+    for tid, cycle, at, met, group_id, executor_id in (
         NextReaction.objects.filter(ticket_id__in=ticket_ids)
         .order_by("cycle")
-        .values_list("ticket_id", "cycle", "at", "met")
+        .values_list("ticket_id", "cycle", "at", "met", "group_id", "executor_id")
     ):
-        outcomes.setdefault(tid, []).append(NextReactionOutcome(cycle, at, met))
+        outcomes.setdefault(tid, []).append(NextReactionOutcome(cycle, at, met, group_id, executor_id))
     return [
         FactData(**values, next_reactions=outcomes.get(values["ticket_id"], []))
         for values in Fact.objects.filter(ticket_id__in=ticket_ids).values("ticket_id", *FACT_FIELDS)
@@ -159,8 +161,8 @@ def facts_rebuild(ticket_ids: Iterable[int]) -> int:
                     met=o.met,
                     type_id=f.type_id,
                     priority_id=f.priority_id,
-                    group_id=f.group_id,
-                    executor_id=f.executor_id,
+                    group_id=o.group_id,
+                    executor_id=o.executor_id,
                 )
                 for f in built
                 for o in f.next_reactions
