@@ -22,7 +22,7 @@ from otklik.tickets.models import Ticket
 from . import kpi
 from .access import Scope
 from .models import Fact, NextReaction
-from .period import Period
+from .period import EARLIEST, LATEST, Period
 from .queries import ATTRIBUTION, REACTION, RESOLUTION, fact_measures, open_at, scope_q, scoped, within
 
 PAGE = 50
@@ -72,6 +72,9 @@ def parse_drill(measure: str | None, week: str | None, type_code: str | None, pr
             raise Invalid(f"week: {week!r} is not a date", errors={"week": "not a date"}) from None
         if monday.weekday() != 0:
             raise Invalid(f"week: {monday} is not a Monday", errors={"week": "not a Monday"})
+        # A week that meets the years a period may have (9999-12-27's Sunday is past the calendar).
+        if not EARLIEST - dt.timedelta(days=6) <= monday <= LATEST:
+            raise Invalid(f"week: {monday} is outside {EARLIEST.year}–{LATEST.year}", errors={"week": "out of range"})
         if name not in WEEKLY:
             raise Invalid(f"{name} has no weeks", errors={"week": "not for this figure"})
     ref = reference()

@@ -18,6 +18,7 @@ from otklik.core.paging import BadCursor
 from otklik.quality.access import access_quality, may_see_reports
 from otklik.quality.drill import drill_page, parse_drill
 from otklik.quality.exports import TABLES, to_csv, to_xlsx
+from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, period_for, report_for
 from otklik.web.reports import QualityForm, page_context, period_error_text, requests_context
@@ -76,8 +77,13 @@ def requests(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     except PeriodInvalid as exc:
         return render(request, "web/reports/requests.html", {"error": period_error_text(exc)}, status=400)
-    except (Invalid, BadCursor):  # only an edited address gets here: the figure's own links are valid
+    except (Invalid, BadCursor) as exc:  # only an edited address gets here: the figure's own links are valid
         error = _("This address names no figure of the report: open the report and follow a figure's link.")
+        if isinstance(exc, Invalid) and "week" in (exc.errors or {}):
+            error = _(
+                "The week is the date of its Monday (YYYY-MM-DD) between the years %(earliest)s and %(latest)s, "
+                "for a figure counted by week. %(rest)s"
+            ) % {"earliest": EARLIEST.year, "latest": LATEST.year, "rest": error}
         return render(request, "web/reports/requests.html", {"error": error}, status=400)
     context = requests_context(period, scope, drill, found, report_params, request.GET.get("cursor"))
     return render(request, "web/reports/requests.html", context)
