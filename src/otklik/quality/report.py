@@ -252,6 +252,24 @@ def period_for(from_text: str | None, to_text: str | None) -> Period:
 def report_for(
     user: User, *, from_text: str | None, to_text: str | None, group: str | None, agent: str | None
 ) -> Report:
-    """The report as `user` may see it: the gate first (403 / 404), then the dates (422)."""
-    scope = access_quality(user, group=group, agent=agent)
-    return report_build(scope, period_for(from_text, to_text))
+    """The report as `user` may see it: the gate first (403 / 404), then the dates (422). The gate
+    reads the period (its members include those the facts name then), so bad dates are held back
+    until it has answered; with them it asks about any time."""
+    scope, period = scope_and_period(user, from_text=from_text, to_text=to_text, group=group, agent=agent)
+    return report_build(scope, period)
+
+
+def scope_and_period(
+    user: User, *, from_text: str | None, to_text: str | None, group: str | None, agent: str | None
+) -> tuple[Scope, Period]:
+    """The gate (Forbidden / NotFound) over the period asked for, then the period (PeriodInvalid)."""
+    try:
+        period: Period | None = period_for(from_text, to_text)
+        bad = None
+    except PeriodInvalid as exc:
+        period, bad = None, exc
+    scope = access_quality(user, group=group, agent=agent, period=period)
+    if bad is not None:
+        raise bad
+    assert period is not None
+    return scope, period
