@@ -4,12 +4,14 @@ requests behind it (/reports/quality/requests), the exports, and the definitions
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -343,8 +345,10 @@ def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
         for w in data["weeks"]
     ]
     f = data["figures"]
+    as_of = data.get("facts_as_of")
     return {
         "data": data,
+        "facts_as_of": date_format(dt.datetime.fromisoformat(as_of), "DATETIME_FORMAT") if as_of else "",
         "headline": _headline(f, links),
         "charts": _charts(data),
         "figure_headers": figure_headers(),

@@ -73,7 +73,7 @@ def requests(request: HttpRequest) -> HttpResponse:
             agent=report_params["agent"],
         )
         drill = parse_drill(*(request.GET.get(k) for k in ("measure", "week", "type", "priority")))
-        facts_refresh_all(most=REFRESH_MOST)
+        facts_refresh_all(most=REFRESH_MOST, nowait=True)
         found = drill_page(
             request.user, scope, period, drill, backlog_at=period.backlog_at(now()), cursor=request.GET.get("cursor")
         )
