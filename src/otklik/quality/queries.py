@@ -366,6 +366,33 @@ def _pg_level(level: str, at: str, seconds: str, owner: Owner, scope_sql: str) -
     )
 
 
+def _level_parts(
+    cur: Any, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
+) -> list[tuple[str, list[Any]]]:
+    """The statements of one level, as extra conditions (and their parameters) on the scope's.
+
+    A group's people (the executor level of a group scope) are read from their own ranges of the
+    executor index, already in the order percentile_cont sorts by, rather than by sorting the group's
+    values by person: the people are exactly those with a value in the period (one index-only pass
+    over the group's entries), so the keys stay Python's; nobody (NULL) has a statement of its own
+    (its own index range: an OR of the two would lose the order)."""
+    if level != "executor" or scope.group_ids is None or scope.executor_id is not None:
+        return [("", [])]
+    scope_sql, scope_params = f" AND {owner[0]} = ANY(%s)", [sorted(scope.group_ids)]
+    cur.execute(
+        f"SELECT DISTINCT {owner[1]} FROM {Fact._meta.db_table} "  # noqa: S608 (our own names)
+        f"WHERE {at} >= %s AND {at} < %s AND {seconds} IS NOT NULL {scope_sql}",
+        [period.start, period.end, *scope_params],
+    )
+    people = [row[0] for row in cur.fetchall()]
+    parts: list[tuple[str, list[Any]]] = []
+    if any(p is not None for p in people):
+        parts.append((f" AND {owner[1]} = ANY(%s)", [sorted(p for p in people if p is not None)]))
+    if None in people:
+        parts.append((f" AND {owner[1]} IS NULL", []))
+    return parts
+
+
 def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
     """Three statements per measure (everyone, per group, per executor), each over the index that
     keeps its order, narrowed by the scope on the measure's own columns. The same keys and values as
@@ -388,13 +415,17 @@ def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
                 scope_params.append(scope.executor_id)
             target = getattr(agg, name)
             for level in ("group", "executor") if same else ("total", "group", "executor"):
-                cur.execute(_pg_level(level, at, seconds, owner, scope_sql), [period.start, period.end, *scope_params])
-                for key_value, count, pcts in cur.fetchall():
-                    if not count:
-                        continue  # the total over nothing: no key, as in Python
-                    key: Key = TOTAL if level == "total" else (level, key_value)
-                    median, p90 = pcts if pcts else (None, None)
-                    target[key] = Spread(count, median, p90)
+                for level_sql, level_params in _level_parts(cur, level, at, seconds, owner, scope, period):
+                    cur.execute(
+                        _pg_level(level, at, seconds, owner, scope_sql + level_sql),
+                        [period.start, period.end, *scope_params, *level_params],
+                    )
+                    for key_value, count, pcts in cur.fetchall():
+                        if not count:
+                            continue  # the total over nothing: no key, as in Python
+                        key: Key = TOTAL if level == "total" else (level, key_value)
+                        median, p90 = pcts if pcts else (None, None)
+                        target[key] = Spread(count, median, p90)
             if same is not None and same in target:
                 target[TOTAL] = target[same]
 
