@@ -324,3 +324,13 @@ def test_each_measure_lands_on_its_owner_in_the_daily_counts():
         (day, FIRST_LINE, AGENT, 3, 4, "nr_met"): 1,
         (day, FIRST_LINE, OLGA, 3, 4, "nr_breached"): 1,
     }
+
+
+def test_a_first_reaction_known_only_from_its_clock_is_whoever_held_it_then():
+    # No executor reaction in the log (written before reactions had kinds); the clock stopped at
+    # h 2, while the lead held it; Alexei got it at h 3: the reaction is the lead's.
+    log = Log().assign(h(3), LEAD, AGENT)
+    clocks = {"first_reaction": ClockFacts("met", dt.timedelta(hours=2), stopped_at=h(2))}
+    fact = build_facts(ticket(executor_id=AGENT), log.records, clocks)
+    assert (fact.first_reaction_at, fact.reaction_group_id, fact.reaction_executor_id) == (h(2), FIRST_LINE, LEAD)
+    assert fact.executor_id == AGENT  # the holder now

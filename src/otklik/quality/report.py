@@ -15,7 +15,8 @@ Every figure (docs: README "Quality KPIs and reports", and the regulation's qual
   rate = answered / asked;
 - reopen rate: of the requests first resolved in the period, the share reopened since;
 - complaints filed in the period and, of those, upheld;
-- reassignments of the requests resolved in the period (total; how many were reassigned);
+- reassignments of the requests resolved in the period (total; how many were reassigned): the
+  group's figure (an agent's row has none);
 - confirmed automatically: resolved in the period and closed without the initiator's reaction;
 - backlog at the period's end (or now, while it lasts): filed before and not closed by then, by age;
 - quality score: kpi.quality_score over the published weights.
