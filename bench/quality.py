@@ -183,12 +183,17 @@ def seed(args: argparse.Namespace) -> None:
         cur.execute(
             f"""
             INSERT INTO quality_fact (
-                ticket_id, type_id, priority_id, group_id, executor_id, created_at, closed_at,
-                first_reaction_at, first_reaction_seconds, first_reaction_met, first_reaction_breached_at,
+                ticket_id, type_id, priority_id, group_id, executor_id,
+                received_group_id, received_executor_id, reaction_group_id, reaction_executor_id,
+                resolution_group_id, resolution_executor_id, first_resolution_group_id, first_resolution_executor_id,
+                created_at, closed_at, first_reaction_at, first_reaction_seconds, first_reaction_met,
+                first_reaction_breached_at,
                 first_resolved_at, resolved_at, resolution_seconds, resolution_met, resolution_breached_at,
                 next_met, next_breached, reopens, reassignments, auto_confirmed)
             SELECT
-                t.id, t.request_type_id, t.priority_id, t.group_id, t.executor_id, t.created_at,
+                t.id, t.request_type_id, t.priority_id, t.group_id, t.executor_id,
+                t.group_id, t.executor_id, t.group_id, t.executor_id,
+                t.group_id, t.executor_id, t.group_id, t.executor_id, t.created_at,
                 CASE WHEN {u("op")} < 0.03 THEN NULL
                      WHEN resolved THEN t.created_at + make_interval(secs => res * 3) + interval '3 days'
                      ELSE t.created_at + interval '2 hours' END,
@@ -221,26 +226,28 @@ def seed(args: argparse.Namespace) -> None:
         )
         print(f"  facts: {time.perf_counter() - step:.1f} s")
         step = time.perf_counter()
-        # The daily counts, as the refresh keeps them (quality.facts.contributions), in one GROUP BY.
+        # The daily counts, as the refresh keeps them (quality.facts.contributions), in one GROUP BY,
+        # each measure under its own attribution columns (reassignments: the group's, nobody's).
         day = "(({col}) AT TIME ZONE 'Europe/Moscow')::date"
         parts = [
-            ("received", "created_at", "TRUE", "1"),
-            ("resolved", "resolved_at", "TRUE", "1"),
-            ("res_met", "resolved_at", "resolution_met", "1"),
-            ("reassigned", "resolved_at", "reassignments > 0", "1"),
-            ("reassignments", "resolved_at", "reassignments > 0", "reassignments"),
-            ("auto_confirmed", "resolved_at", "auto_confirmed", "1"),
-            ("fr_met", "first_reaction_at", "first_reaction_met", "1"),
-            ("fr_breached", "first_reaction_breached_at", "TRUE", "1"),
-            ("res_breached", "resolution_breached_at", "TRUE", "1"),
-            ("first_resolved", "first_resolved_at", "TRUE", "1"),
-            ("reopened", "first_resolved_at", "reopens > 0", "1"),
+            ("received", "created_at", "TRUE", "1", "received"),
+            ("resolved", "resolved_at", "TRUE", "1", "resolution"),
+            ("res_met", "resolved_at", "resolution_met", "1", "resolution"),
+            ("reassigned", "resolved_at", "reassignments > 0", "1", ""),
+            ("reassignments", "resolved_at", "reassignments > 0", "reassignments", ""),
+            ("auto_confirmed", "resolved_at", "auto_confirmed", "1", "resolution"),
+            ("fr_met", "first_reaction_at", "first_reaction_met", "1", "reaction"),
+            ("fr_breached", "first_reaction_breached_at", "TRUE", "1", "reaction"),
+            ("res_breached", "resolution_breached_at", "TRUE", "1", "resolution"),
+            ("first_resolved", "first_resolved_at", "TRUE", "1", "first_resolution"),
+            ("reopened", "first_resolved_at", "reopens > 0", "1", "first_resolution"),
         ]
         measures = [p[0] for p in parts] + ["nr_met", "nr_breached"]
         selects = [
-            f"SELECT {day.format(col=col)} AS day, group_id, coalesce(executor_id, 0) AS executor_id, type_id, "
+            f"SELECT {day.format(col=col)} AS day, {owner or 'resolution'}_group_id AS group_id, "
+            f"{f'coalesce({owner}_executor_id, 0)' if owner else '0'} AS executor_id, type_id, "
             f"priority_id, '{name}' AS m, {amount} AS n FROM quality_fact WHERE {col} IS NOT NULL AND {cond}"
-            for name, col, cond, amount in parts
+            for name, col, cond, amount, owner in parts
         ]
         selects.append(
             f"SELECT {day.format(col='at')}, group_id, coalesce(executor_id, 0), type_id, priority_id, "

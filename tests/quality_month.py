@@ -30,6 +30,13 @@ D — Error (normal, payroll: second line), Ivan, filed Fri 27 Feb 12:00 with Ol
     28,800 s, met); Ivan confirms at 15:00.
 E — Request (normal), Maria, filed Fri 20 Mar 09:00, withdrawn 09:30 (no target settled).
 
+Whose figures (each measure its own, quality.facts): every first-line request is filed with Sergei,
+so A, B, C, E are received by Sergei; A's and C's first reactions are Alexei's (he takes them), B's
+Sergei's (he accepts it); A is resolved by Alexei (both times: first resolved, reopened and resolved
+his), B by Sergei; B's reassignment is the first line's alone (no person's); A's next-reaction
+cycles are Alexei's (his when answered and at the deadline); A and C are in Alexei's backlog (he
+holds them now); D is Olga's throughout.
+
 Surveys (asked when first resolved): A (Alexei, first line) answered 2; B (Sergei, first line)
 unanswered; D (Olga, second line) answered 5. Complaints: on B (Sergei) upheld, on A (Alexei)
 rejected, one about the regulation (no request, no group) filed.

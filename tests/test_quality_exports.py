@@ -100,14 +100,39 @@ def test_names_that_look_like_formulas_are_text(month):
     c = browser(month.p.manager)
     rows = read_csv(c.get(f"/reports/quality.csv?{MARCH}"))
     group = next(r for r in rows if r["Code"] == "first-line")
-    assert group["Name"] == '\'=HYPERLINK("http://evil","x")'
-    book = load_workbook(io.BytesIO(c.get(f"/reports/quality.xlsx?{MARCH}").content), read_only=True)
-    names = [r[2] for r in book["Figures"].iter_rows(values_only=True)]
-    assert '\'=HYPERLINK("http://evil","x")' in names
+    assert group["Name"] == '\'=HYPERLINK("http://evil","x")'  # CSV: behind an apostrophe
+    # XLSX: the text as typed, in a string cell with the quote prefix (not a formula, no apostrophe).
+    book = load_workbook(io.BytesIO(c.get(f"/reports/quality.xlsx?{MARCH}").content))
+    cell = next(r[2] for r in book["Figures"].iter_rows() if r[1].value == "first-line")
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ('=HYPERLINK("http://evil","x")', "s", True)
+
+
+def test_control_characters_are_removed_and_do_not_hide_a_formula(month):
+    # An agent's name with characters XLSX cannot hold (\x01, \x1f) and a formula behind one, and a
+    # group's name starting with a tab: the export neither fails nor runs anything.
+    p = month.p
+    type(p.agent).objects.filter(pk=p.agent.pk).update(first_name="\x01@SUM(1+1)", last_name="\x1fСмирнов")
+    SupportGroup.objects.filter(code="second-line").update(name_en="\t-2+3 Payroll")
+    c = browser(p.manager)
+    rows = {r["Code"]: r for r in read_csv(c.get(f"/reports/quality.csv?{MARCH}"))}
+    assert rows["agent"]["Name"] == "'@SUM(1+1) Смирнов"  # cleaned first, then the formula caught
+    assert rows["second-line"]["Name"] == "'\t-2+3 Payroll"  # a tab is legal: kept, behind the apostrophe
+    response = c.get(f"/reports/quality.xlsx?{MARCH}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    cells = {r[1].value: r[2] for r in book["Figures"].iter_rows()}
+    assert (cells["agent"].value, cells["agent"].data_type, cells["agent"].quotePrefix) == (
+        "@SUM(1+1) Смирнов",
+        "s",
+        True,
+    )
+    assert (cells["second-line"].value, cells["second-line"].quotePrefix) == ("\t-2+3 Payroll", True)
+    assert cells["agent2"].quotePrefix is False  # plain names stay plain
 
 
 def test_an_agent_exports_only_his_own_figures(month):
     rows = read_csv(browser(month.p.agent).get(f"/reports/quality.csv?{MARCH}"))
     assert [(r["Level"], r["Code"]) for r in rows if r["Level"] == "Agent"] == [("Agent", "agent")]
-    assert rows[0]["Received"] == "2"
+    # A and C came in with Sergei (received is his); Alexei resolved A.
+    assert (rows[0]["Received"], rows[0]["Resolved"]) == ("0", "1")
     assert browser(month.p.agent).get(f"/reports/quality.xlsx?{MARCH}&agent=lead").status_code == 404

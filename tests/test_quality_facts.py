@@ -1,6 +1,7 @@
 """The pure rebuild of a request's facts (otklik.quality.facts.build_facts) from hand-made logs and
-clocks: attribution read backwards from the current executor, resolutions and reopens, the
-reassignment rule, automatic confirmation, next-reaction cycles, and the clocks' outcomes."""
+clocks: each measure's attribution read backwards from the current executor, resolutions and
+reopens, the reassignment rule, automatic confirmation, next-reaction cycles, and the clocks'
+outcomes."""
 
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ class Log:
         self.records.append(Record(len(self.records) + 1, at, event, **kw))
         return self
 
-    def move(self, at: dt.datetime, src: str, dst: str, reaction: str = "", role: str = "executor") -> Log:
-        return self.add(at, "transition", kind=src, to_kind=dst, reaction=reaction, role=role)
+    def move(
+        self, at: dt.datetime, src: str, dst: str, reaction: str = "", role: str = "executor", actor: int | None = None
+    ) -> Log:
+        return self.add(at, "transition", kind=src, to_kind=dst, reaction=reaction, role=role, actor=actor)
 
     def assign(self, at: dt.datetime, old: int | None, new: int | None, field: str = "executor") -> Log:
         return self.add(at, "assignment", field=field, old=old, new=new, role="staff")
@@ -72,6 +75,15 @@ def test_a_request_nobody_touched():
         "priority_id": 4,
         "group_id": FIRST_LINE,
         "executor_id": LEAD,
+        # Nothing happened: every measure is the filing holder's (who holds it now).
+        "received_group_id": FIRST_LINE,
+        "received_executor_id": LEAD,
+        "reaction_group_id": FIRST_LINE,
+        "reaction_executor_id": LEAD,
+        "resolution_group_id": FIRST_LINE,
+        "resolution_executor_id": LEAD,
+        "first_resolution_group_id": FIRST_LINE,
+        "first_resolution_executor_id": LEAD,
         "created_at": T0,
         "closed_at": None,
         "first_reaction_at": None,
@@ -91,30 +103,37 @@ def test_a_request_nobody_touched():
     }
 
 
-def test_figures_count_for_whoever_resolved_it_even_after_a_later_handover():
-    # Lead → Alexei (taking it), Alexei resolves; rejected; handed to Olga in the second line,
-    # who has not resolved it yet: it still counts for Alexei, who did resolve it.
+def test_each_measure_counts_for_whom_it_belongs_to_after_a_reopen_and_a_handover():
+    # Filed with the lead (first line); Alexei takes it (his reaction) and resolves it; rejected;
+    # handed to Olga in the second line, who has not resolved it yet.
     log = (
         Log()
-        .move(h(1), "new", "in_work", "executor_accepted")
+        .move(h(1), "new", "in_work", "executor_accepted", actor=AGENT)
         .assign(h(1), LEAD, AGENT)
-        .move(h(3), "in_work", "resolved", "executor_resolved")
+        .move(h(3), "in_work", "resolved", "executor_resolved", actor=AGENT)
         .move(h(4), "resolved", "in_work", "initiator_rejected", role="initiator")
         .assign(h(5), FIRST_LINE, SECOND_LINE, field="group")
         .assign(h(5), AGENT, OLGA)
     )
     now = ticket(group_id=SECOND_LINE, executor_id=OLGA, point_kind="in_work")
     fact = build_facts(now, log.records, {})
-    assert (fact.executor_id, fact.group_id) == (AGENT, FIRST_LINE)
+    # Received by the lead's first line; reacted to by Alexei (the actor, in the first line then).
+    assert (fact.received_group_id, fact.received_executor_id) == (FIRST_LINE, LEAD)
+    assert (fact.reaction_group_id, fact.reaction_executor_id, fact.first_reaction_at) == (FIRST_LINE, AGENT, h(1))
+    # The reopen is of Alexei's resolution: his first-resolved and reopened.
+    assert (fact.first_resolution_group_id, fact.first_resolution_executor_id) == (FIRST_LINE, AGENT)
     assert (fact.first_resolved_at, fact.resolved_at, fact.reopens) == (h(3), None, 1)
+    # Not resolved now: the resolution (and the backlog) are Olga's, the holder now.
+    assert (fact.resolution_group_id, fact.resolution_executor_id) == (SECOND_LINE, OLGA)
+    assert (fact.group_id, fact.executor_id) == (SECOND_LINE, OLGA)
     assert fact.reassignments == 1  # Lead → Alexei is the assignment, Alexei → Olga a reassignment
-    assert fact.first_reaction_at == h(1)
 
 
 def test_a_request_never_resolved_counts_for_the_current_executor():
     log = Log().assign(h(1), LEAD, AGENT).assign(h(2), AGENT, LEAD).assign(h(3), LEAD, AGENT)
     fact = build_facts(ticket(executor_id=AGENT), log.records, {})
-    assert (fact.executor_id, fact.reassignments) == (AGENT, 2)
+    assert (fact.executor_id, fact.resolution_executor_id, fact.reassignments) == (AGENT, AGENT, 2)
+    assert fact.received_executor_id == LEAD  # filed with the lead
 
 
 def test_the_executor_it_was_filed_with_is_read_backwards():
@@ -128,8 +147,11 @@ def test_the_executor_it_was_filed_with_is_read_backwards():
         .move(h(5), "in_work", "closed", "executor_resolved")
     )
     fact = build_facts(ticket(executor_id=AGENT, point_kind="closed", closed_at=h(5)), log.records, {})
-    # The last resolution (h5) was Alexei's; a move out of "closed" is a reopen too.
-    assert (fact.executor_id, fact.reopens, fact.first_resolved_at, fact.resolved_at) == (AGENT, 1, h(1), h(5))
+    # The last resolution (h5) was Alexei's; a move out of "closed" is a reopen too, of the lead's
+    # first resolution (h1).
+    assert (fact.resolution_executor_id, fact.reopens) == (AGENT, 1)
+    assert (fact.first_resolved_at, fact.resolved_at) == (h(1), h(5))
+    assert (fact.first_resolution_executor_id, fact.received_executor_id) == (LEAD, LEAD)
     assert fact.reassignments == 0  # one record handing it to someone: the assignment
 
 
@@ -254,12 +276,61 @@ def test_each_instant_counts_on_its_own_local_day():
 
 
 def test_the_deltas_move_a_request_between_days_and_people():
+    # A hand-over leaves "received" with whom it was filed with (the lead): nothing moves.
     before = build_facts(ticket(), Log().records, {})
-    after = build_facts(ticket(executor_id=AGENT), Log().assign(h(1), LEAD, AGENT).records, {})
-    deltas = F.day_deltas([before], [after], MSK)
-    day = dt.date(2026, 3, 2)
-    assert deltas == {
-        (day, FIRST_LINE, LEAD, 3, 4): {"received": -1},
-        (day, FIRST_LINE, AGENT, 3, 4): {"received": 1},
+    handed = build_facts(ticket(executor_id=AGENT), Log().assign(h(1), LEAD, AGENT).records, {})
+    assert F.day_deltas([before], [handed], MSK) == {}
+    # Alexei resolves it in the evening (h 14: 02:00 the next day in Moscow): "resolved" appears
+    # on that day, his; "first_resolved" too.
+    resolved = build_facts(
+        ticket(executor_id=AGENT, point_kind="resolved"),
+        Log().assign(h(1), LEAD, AGENT).move(h(14), "in_work", "resolved", "executor_resolved").records,
+        {},
+    )
+    next_day = dt.date(2026, 3, 3)
+    assert F.day_deltas([handed], [resolved], MSK) == {
+        (next_day, FIRST_LINE, AGENT, 3, 4): {"resolved": 1, "first_resolved": 1},
     }
-    assert F.day_deltas([after], [after], MSK) == {}  # reprocessing changes nothing
+    assert F.day_deltas([resolved], [resolved], MSK) == {}  # reprocessing changes nothing
+
+
+def test_each_measure_lands_on_its_owner_in_the_daily_counts():
+    # Filed with the lead; Alexei takes it (met at h 1) and resolves it (h 3), the initiator
+    # rejects it (h 4), the lead hands it to Olga (h 5) who resolves it (h 6) and it stays
+    # resolved; a next-reaction cycle is answered at h 2 (Alexei's) and one breached at h 5.5
+    # (Olga's: she holds it at that deadline).
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted", actor=AGENT)
+        .assign(h(1), LEAD, AGENT)
+        .add(h(2), "sla", field="next_reaction", sla_event="met", new={"cycle": 1})
+        .move(h(3), "in_work", "resolved", "executor_resolved", actor=AGENT)
+        .move(h(4), "resolved", "in_work", "initiator_rejected", role="initiator")
+        .assign(h(5), AGENT, OLGA)
+        .move(h(6), "in_work", "resolved", "executor_resolved", actor=OLGA)
+        .add(h(7), "sla", field="next_reaction", sla_event="breached", new={"cycle": 2, "due_at": h(5.5).isoformat()})
+    )
+    clocks = {"first_reaction": ClockFacts("met", dt.timedelta(hours=1), stopped_at=h(1))}
+    fact = build_facts(ticket(executor_id=OLGA, point_kind="resolved"), log.records, clocks)
+    day = dt.date(2026, 3, 2)  # h 0–7: 12:00–19:00 in Moscow, one day
+    assert F.contributions(fact, MSK) == {
+        (day, FIRST_LINE, LEAD, 3, 4, "received"): 1,
+        (day, FIRST_LINE, AGENT, 3, 4, "fr_met"): 1,
+        (day, FIRST_LINE, AGENT, 3, 4, "first_resolved"): 1,  # the first resolution was his…
+        (day, FIRST_LINE, AGENT, 3, 4, "reopened"): 1,  # …and it was the one reopened
+        (day, FIRST_LINE, OLGA, 3, 4, "resolved"): 1,  # the last resolution is hers
+        (day, FIRST_LINE, 0, 3, 4, "reassigned"): 1,  # the group's, nobody's
+        (day, FIRST_LINE, 0, 3, 4, "reassignments"): 1,
+        (day, FIRST_LINE, AGENT, 3, 4, "nr_met"): 1,
+        (day, FIRST_LINE, OLGA, 3, 4, "nr_breached"): 1,
+    }
+
+
+def test_a_first_reaction_known_only_from_its_clock_is_whoever_held_it_then():
+    # No executor reaction in the log (written before reactions had kinds); the clock stopped at
+    # h 2, while the lead held it; Alexei got it at h 3: the reaction is the lead's.
+    log = Log().assign(h(3), LEAD, AGENT)
+    clocks = {"first_reaction": ClockFacts("met", dt.timedelta(hours=2), stopped_at=h(2))}
+    fact = build_facts(ticket(executor_id=AGENT), log.records, clocks)
+    assert (fact.first_reaction_at, fact.reaction_group_id, fact.reaction_executor_id) == (h(2), FIRST_LINE, LEAD)
+    assert fact.executor_id == AGENT  # the holder now

@@ -39,6 +39,11 @@ def test_the_facts_of_each_request(month):
     assert (a.resolution_met, a.resolution_breached_at) == (False, at(3, 16, 14, 30))
     assert (a.reopens, a.reassignments, a.next_met, a.next_breached) == (1, 0, 1, 1)
     assert (a.executor_id, a.closed_at) == (p.agent.pk, None)
+    # Filed with Sergei; Alexei's reaction, resolutions and reopen (quality_month's docstring).
+    assert (a.received_executor_id, a.reaction_executor_id) == (p.lead.pk, p.agent.pk)
+    assert (a.resolution_executor_id, a.first_resolution_executor_id) == (p.agent.pk, p.agent.pk)
+    assert (b.received_executor_id, b.reaction_executor_id, b.resolution_executor_id) == (p.lead.pk,) * 3
+    assert (c.received_executor_id, c.reaction_executor_id, c.executor_id) == (p.lead.pk, p.agent.pk, p.agent.pk)
     assert (b.first_reaction_seconds, b.first_reaction_met) == (7200, False)
     assert b.first_reaction_breached_at == at(3, 18, 10)
     assert (b.resolution_seconds, b.resolution_met, b.resolution_breached_at) == (36000, False, at(3, 18, 18))
@@ -91,8 +96,8 @@ def test_march_per_agent_and_group(month):
     data = march(month.p.manager)
     agents = by(data["agents"], "agent")
     alexei, sergei, olga = agents["agent"], agents["lead"], agents["agent2"]
-    # Alexei: A (resolved by him) and C (his, open).
-    assert (alexei["received"], alexei["resolved"]) == (2, 1)
+    # Alexei: filed nothing his way (A and C came in with Sergei); resolved A; holds A and C.
+    assert (alexei["received"], alexei["resolved"]) == (0, 1)
     assert alexei["sla"]["overall"] == {"met": 2, "breached": 2, "compliance_percent": 50.0}
     assert alexei["resolution"]["median_seconds"] == 102600.0
     assert alexei["satisfaction"]["average"] == 2.0
@@ -101,10 +106,12 @@ def test_march_per_agent_and_group(month):
     assert alexei["backlog"]["total"] == 2
     # (40 × 0.5 + 30 × 0.25 + 15 × 0 + 15 × 1) / 100
     assert alexei["quality_score"]["score"] == 42.5
-    # Sergei: B (resolved by him) and E (withdrawn while his).
-    assert (sergei["received"], sergei["resolved"], sergei["breaches"]) == (2, 1, 2)
+    # Sergei: received A, B, E (March) and C (31 March); resolved B; both of B's breaches.
+    assert (sergei["received"], sergei["resolved"], sergei["breaches"]) == (4, 1, 2)
     assert sergei["sla"]["overall"]["compliance_percent"] == 0.0
-    assert sergei["reassignments"] == {"total": 1, "requests": 1}
+    # B's hand-over and back is the first line's, no person's.
+    assert sergei["reassignments"] == {"total": 0, "requests": 0}
+    assert sergei["backlog"]["total"] == 0  # B closed, E withdrawn; A and C are Alexei's now
     assert sergei["satisfaction"] == {
         "asked": 1,
         "answered": 0,
@@ -125,6 +132,7 @@ def test_march_per_agent_and_group(month):
     first, second = groups["first-line"], groups["second-line"]
     assert (first["received"], first["resolved"], first["breaches"]) == (4, 2, 4)
     assert first["complaints"] == {"filed": 2, "upheld": 1}  # the regulation complaint has no group
+    assert first["reassignments"] == {"total": 1, "requests": 1}  # B's
     assert (second["received"], second["resolved"], second["breaches"]) == (0, 1, 0)
     assert second["resolution"] == {"count": 1, "median_seconds": 28800.0, "p90_seconds": 28800.0}
 

@@ -25,11 +25,14 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
 
 
+BIGINT_MAX = 2**63 - 1  # past any id (SQLite refused to compare with a larger integer: a 500)
+
+
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= BIGINT_MAX:
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

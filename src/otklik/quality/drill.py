@@ -22,8 +22,8 @@ from otklik.tickets.models import Ticket
 from . import kpi
 from .access import Scope
 from .models import Fact, NextReaction
-from .period import Period
-from .queries import fact_measures, open_at, scoped, within
+from .period import EARLIEST, LATEST, Period
+from .queries import ATTRIBUTION, REACTION, RESOLUTION, fact_measures, open_at, scope_q, scoped, within
 
 PAGE = 50
 # Measures whose requests come from the next-reaction outcomes, the surveys, the complaints.
@@ -72,6 +72,9 @@ def parse_drill(measure: str | None, week: str | None, type_code: str | None, pr
             raise Invalid(f"week: {week!r} is not a date", errors={"week": "not a date"}) from None
         if monday.weekday() != 0:
             raise Invalid(f"week: {monday} is not a Monday", errors={"week": "not a Monday"})
+        # A week that meets the years a period may have (9999-12-27's Sunday is past the calendar).
+        if not EARLIEST - dt.timedelta(days=6) <= monday <= LATEST:
+            raise Invalid(f"week: {monday} is outside {EARLIEST.year}–{LATEST.year}", errors={"week": "out of range"})
         if name not in WEEKLY:
             raise Invalid(f"{name} has no weeks", errors={"week": "not for this figure"})
     ref = reference()
@@ -94,23 +97,31 @@ def _narrowed(period: Period, week: dt.date | None) -> Period:
     return Period(first, last, period.tz)
 
 
-def _fact_q(measure: str, period: Period, backlog_at: dt.datetime) -> Q:
+def _owned(q: Q, scope: Scope, measure: str) -> Q | None:
+    """The measure's condition within the scope, on the measure's own columns (None: nothing)."""
+    owner = scope_q(scope, ATTRIBUTION[measure])
+    return None if owner is None else q & owner
+
+
+def _fact_q(measure: str, scope: Scope, period: Period, backlog_at: dt.datetime) -> Q | None:
+    """The facts counted in the measure for the scope (None: none can be)."""
     measures = fact_measures(period, backlog_at)
     if measure in measures:
-        return measures[measure]
+        return _owned(measures[measure], scope, measure)
     if measure == "first_reaction":
-        return within("first_reaction_at", period) & Q(first_reaction_seconds__isnull=False)
+        return _owned(within("first_reaction_at", period) & Q(first_reaction_seconds__isnull=False), scope, measure)
     if measure == "resolution":
-        return within("resolved_at", period) & Q(resolution_seconds__isnull=False)
+        return _owned(within("resolved_at", period) & Q(resolution_seconds__isnull=False), scope, measure)
     if measure == "backlog":
-        return open_at(backlog_at)
-    # breaches: of any of the three targets
-    breached_nr = NextReaction.objects.filter(within("at", period), met=False).values("ticket_id")
-    return (
-        within("first_reaction_breached_at", period)
-        | within("resolution_breached_at", period)
-        | Q(ticket_id__in=breached_nr)
-    )
+        return _owned(open_at(backlog_at), scope, measure)
+    # breaches: of any of the three targets, each its owner's
+    breached_nr = scoped(NextReaction.objects.filter(within("at", period), met=False), scope).values("ticket_id")
+    found = Q(ticket_id__in=breached_nr)
+    for column, owner in (("first_reaction_breached_at", REACTION), ("resolution_breached_at", RESOLUTION)):
+        mine = scope_q(scope, owner)
+        if mine is not None:
+            found |= within(column, period) & mine
+    return found
 
 
 def _ticket_ids(measure: str, scope: Scope, period: Period) -> QuerySet[Any]:
@@ -138,7 +149,8 @@ def drill_queryset(
         # Attributed by their own row (a survey to the executor at resolution), not the facts'.
         facts = Fact.objects.filter(ticket_id__in=_ticket_ids(drill.measure, scope, span))
     else:
-        facts = scoped(Fact.objects.filter(_fact_q(drill.measure, span, backlog_at)), scope)
+        q = _fact_q(drill.measure, scope, span, backlog_at)
+        facts = Fact.objects.none() if q is None else Fact.objects.filter(q)
     ref = reference()
     if drill.type_code:
         facts = facts.filter(type_id=ref.types_by_code[drill.type_code].pk)

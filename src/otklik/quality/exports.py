@@ -2,8 +2,11 @@
 priorities) and XLSX (every table, one sheet each), headed in the viewer's language.
 
 Times are working hours (two decimals); percentages 0–100; an empty cell where there is nothing
-to measure. Text that a spreadsheet would take for a formula (a name starting with =, +, -, @)
-is written with a leading apostrophe, so opening the file runs nothing.
+to measure. Text is made safe to open (OWASP's CSV injection advice): text that a spreadsheet would
+take for a formula (starting with =, +, -, @, a tab or a carriage return) is written with a leading
+apostrophe in CSV, and as a string cell with the "quote prefix" style in XLSX (shown as typed, never
+run); control characters that XLSX cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, such as \x01) are
+removed from both, before the formula check (so "\x01=…" is caught too).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from . import definitions, kpi
 
@@ -24,10 +30,31 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TABLES = ("rows", "weeks", "types", "priorities")
 
 
+def clean(value: Any) -> Any:
+    """Text without the control characters XLSX cannot hold (other values as they are)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
 def safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A CSV cell: cleaned, and a formula-like text behind an apostrophe."""
+    value = clean(value)
+    return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """An XLSX cell: cleaned; a formula-like text a string cell with the quote prefix (openpyxl would
+    otherwise store text starting with = as a formula)."""
+    value = clean(value)
+    if not is_formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -126,7 +153,7 @@ def to_csv(data: dict[str, Any], name: str) -> bytes:
     head, rows = table(data, name)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(head)
+    writer.writerow([safe(v) for v in head])
     for row in rows:
         writer.writerow(["" if v is None else safe(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM: spreadsheets read it as UTF-8
@@ -136,19 +163,23 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     book = Workbook(write_only=True)
     period = data["period"]
     about = book.create_sheet(_("Report")[:31])
-    about.append([_("Quality report")])
-    about.append([_("From"), period["from"]])
-    about.append([_("To"), period["to"]])
-    about.append([_("Time zone"), period["time_zone"]])
-    about.append([_("Group"), safe(data["scope"]["group"] or "")])
-    about.append([_("Agent"), safe(data["scope"]["agent"] or "")])
-    about.append([_("Generated"), data["generated_at"]])
-    # kpi.FORMULA and the components' names in the reader's language (the data keeps them for the API).
-    about.append([_("Score formula"), _("score = 100 × Σ(wᵢ × cᵢ) / Σ(wᵢ), over the components cᵢ that have data")])
+    lines: list[list[Any]] = [
+        [_("Quality report")],
+        [_("From"), period["from"]],
+        [_("To"), period["to"]],
+        [_("Time zone"), period["time_zone"]],
+        [_("Group"), data["scope"]["group"] or ""],
+        [_("Agent"), data["scope"]["agent"] or ""],
+        [_("Generated"), data["generated_at"]],
+        # kpi.FORMULA in the reader's language (the data keeps it for the API).
+        [_("Score formula"), _("score = 100 × Σ(wᵢ × cᵢ) / Σ(wᵢ), over the components cᵢ that have data")],
+    ]
     lang = "en" if (get_language() or "ru").startswith("en") else "ru"
     names = {code: name[lang] for code, name, _text in definitions.COMPONENTS}
     for component, weight in data["weights"].items():
-        about.append([_("Weight: %(component)s") % {"component": names.get(component, component)}, weight])
+        lines.append([_("Weight: %(component)s") % {"component": names.get(component, component)}, weight])
+    for line in lines:
+        about.append([xlsx_cell(about, v) for v in line])
     for name, title in (
         ("rows", _("Figures")),
         ("weeks", _("By week")),
@@ -157,9 +188,8 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     ):
         sheet = book.create_sheet(title[:31])
         head, rows = table(data, name)
-        sheet.append(head)
-        for row in rows:
-            sheet.append([safe(v) for v in row])
+        for row in [head, *rows]:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -7,10 +7,27 @@ stored, so doing it twice gives the same row.
 
 What is derived, and how:
 
-- attribution: the figures of a request count for the executor and group in charge when it was
-  last resolved (the ones whose work was judged), else for the current ones. The executor at an
-  earlier instant is read backwards from the current one through the log's assignment records
-  (the executor a request was filed with has no record of its own);
+- attribution, per measure: each figure counts for whom it belongs to (a group and an executor,
+  the executor possibly nobody). The executor or group at an earlier instant is read backwards from
+  the current one through the log's assignment records (the ones a request was filed with have no
+  record of their own: they are the old value of the first change):
+  - received → the group and executor it was filed with (received_*);
+  - first reaction (time, met, breached) → the person who made the first executor reaction and
+    the group in charge then; while nobody has reacted (a breach with no reaction yet, a request
+    withdrawn late), the holder now (reaction_*);
+  - resolved, resolution time, resolution met or breached, confirmed automatically → the executor
+    and group in charge at the last resolution, whom the survey names too, while the request stands
+    resolved or closed; once reopened, the holder now, who has it to resolve (resolution_*);
+  - first resolved and reopened (the reopen rate) → the executor and group in charge at the first
+    resolution: the first reopen is always of that resolution (first_resolution_*);
+  - reassignments → the group in charge at the last resolution (like the resolution), and no
+    executor: a hand-over is the group's dispatching, not one person's work;
+  - next reaction → the executor and group in charge when the cycle settled (answered, or at the
+    deadline that passed; NextReaction's own columns);
+  - satisfaction and complaints → the executor and group their own rows name (the survey: in charge
+    at the resolution; the complaint: as filed), not the facts';
+  - backlog → the holder now (group_id, executor_id): a reopened request is in its current holder's
+    backlog, not the earlier resolver's.
 - resolved: a move along the route into a resolved or closed point from a point of another kind.
   `first_resolved_at` is the first such move, `resolved_at` the last one while the request still
   stands resolved or closed (a reopened request is not resolved);
@@ -29,6 +46,7 @@ What is derived, and how:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections import Counter
@@ -80,6 +98,7 @@ class Record:
     old: Any = None
     new: Any = None
     sla_event: str = ""
+    actor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,8 @@ class NextReactionOutcome:
     cycle: int
     at: dt.datetime  # answered (met), or the deadline that passed (breached)
     met: bool
+    group_id: int = 0  # in charge when it settled
+    executor_id: int | None = None
 
 
 @dataclass
@@ -102,9 +123,18 @@ class FactData:
     ticket_id: int
     type_id: int
     priority_id: int
-    group_id: int
+    group_id: int  # the holder now (the backlog)
     executor_id: int | None
     created_at: dt.datetime
+    # Whom each measure counts for (see the module's docstring).
+    received_group_id: int = 0
+    received_executor_id: int | None = None
+    reaction_group_id: int = 0
+    reaction_executor_id: int | None = None
+    resolution_group_id: int = 0
+    resolution_executor_id: int | None = None
+    first_resolution_group_id: int = 0
+    first_resolution_executor_id: int | None = None
     closed_at: dt.datetime | None = None
     first_reaction_at: dt.datetime | None = None
     first_reaction_seconds: int | None = None
@@ -144,6 +174,14 @@ def _in_charge_before(records: Sequence[Record], index: int, field_name: str, cu
     change of it in the log, else the current value."""
     for later in records[index:]:
         if later.event == ASSIGNMENT and later.field == field_name:
+            return _as_id(later.old)
+    return current
+
+
+def _in_charge_at(records: Sequence[Record], instant: dt.datetime, field_name: str, current: int | None) -> int | None:
+    """Who held `field_name` at `instant`: the old value of its first change made after it."""
+    for later in records:
+        if later.at > instant and later.event == ASSIGNMENT and later.field == field_name:
             return _as_id(later.old)
     return current
 
@@ -192,33 +230,61 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
         created_at=ticket.created_at,
         closed_at=ticket.closed_at,
     )
+    first_resolving: int | None = None
     last_resolving: int | None = None
+    reacting: int | None = None
     executor_records = 0
     for i, r in enumerate(records):
         if _is_resolving(r):
             fact.first_resolved_at = fact.first_resolved_at or r.at
+            first_resolving = i if first_resolving is None else first_resolving
             last_resolving = i
         elif _is_reopening(r):
             fact.reopens += 1
         if r.event == ASSIGNMENT and r.field == "executor" and _as_id(r.new) is not None:
             executor_records += 1
-        if fact.first_reaction_at is None and is_executor_reaction(r.reaction, r.role):
+        if reacting is None and is_executor_reaction(r.reaction, r.role):
             fact.first_reaction_at = r.at
+            reacting = i
         if r.reaction == AUTO_CONFIRMED:
             fact.auto_confirmed = True
     fact.reassignments = max(0, executor_records - 1)
-    if last_resolving is not None:
-        fact.executor_id = _in_charge_before(records, last_resolving, "executor", ticket.executor_id)
-        group = _in_charge_before(records, last_resolving, "group", ticket.group_id)
-        fact.group_id = group if group is not None else ticket.group_id
-        if ticket.point_kind in RESOLVED_KINDS:
-            fact.resolved_at = records[last_resolving].at
+
+    def holder(index: int) -> tuple[int, int | None]:
+        """The group and executor in charge just before records[index]."""
+        group = _in_charge_before(records, index, "group", ticket.group_id)
+        return (group if group is not None else ticket.group_id), _in_charge_before(
+            records, index, "executor", ticket.executor_id
+        )
+
+    now_holder = (ticket.group_id, ticket.executor_id)
+    fact.received_group_id, fact.received_executor_id = holder(0) if records else now_holder
+    if reacting is not None:
+        group, executor = holder(reacting)
+        # The person who reacted (taking a request reacts and becomes its executor at once).
+        actor = records[reacting].actor
+        fact.reaction_group_id, fact.reaction_executor_id = group, actor if actor is not None else executor
+    else:
+        fact.reaction_group_id, fact.reaction_executor_id = now_holder
+    fact.resolution_group_id, fact.resolution_executor_id = now_holder
+    if last_resolving is not None and ticket.point_kind in RESOLVED_KINDS:
+        fact.resolved_at = records[last_resolving].at
+        fact.resolution_group_id, fact.resolution_executor_id = holder(last_resolving)
+    fact.first_resolution_group_id, fact.first_resolution_executor_id = (
+        holder(first_resolving) if first_resolving is not None else now_holder
+    )
 
     first = clocks.get(FIRST_REACTION)
     if first is not None:
         if first.state == MET:
             fact.first_reaction_met = True
-            fact.first_reaction_at = fact.first_reaction_at or first.stopped_at
+            if fact.first_reaction_at is None and first.stopped_at is not None:
+                # Met with no reaction record found (written before the reactions had kinds):
+                # whoever was in charge when the clock stopped.
+                fact.first_reaction_at = first.stopped_at
+                group = _in_charge_at(records, first.stopped_at, "group", ticket.group_id)
+                fact.reaction_group_id = group if group is not None else ticket.group_id
+                fact.reaction_executor_id = _in_charge_at(records, first.stopped_at, "executor", ticket.executor_id)
             fact.first_reaction_seconds = _seconds(first.used)
         elif first.state == BREACHED:
             fact.first_reaction_met = False
@@ -235,7 +301,16 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
             fact.resolution_met = resolution.state == MET
             fact.resolution_seconds = _seconds(resolution.used)
 
-    fact.next_reactions = next_reaction_outcomes(records)
+    fact.next_reactions = []
+    for outcome in next_reaction_outcomes(records):
+        group = _in_charge_at(records, outcome.at, "group", ticket.group_id)
+        fact.next_reactions.append(
+            dataclasses.replace(
+                outcome,
+                group_id=group if group is not None else ticket.group_id,
+                executor_id=_in_charge_at(records, outcome.at, "executor", ticket.executor_id),
+            )
+        )
     fact.next_met = sum(1 for o in fact.next_reactions if o.met)
     fact.next_breached = len(fact.next_reactions) - fact.next_met
     return fact
@@ -268,33 +343,40 @@ def _day(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
 
 
 def contributions(fact: FactData, zone: zoneinfo.ZoneInfo) -> Counter[DayKey]:
-    """The counts one request adds to the days of its instants (the service's time zone), under
-    the group, executor, type and priority its figures are attributed to."""
-    dims = (fact.group_id, fact.executor_id or 0, fact.type_id, fact.priority_id)
+    """The counts one request adds to the days of its instants (the service's time zone), each under
+    the group and executor its measure is attributed to (the module's docstring), its type and
+    priority."""
+    kinds = (fact.type_id, fact.priority_id)
+    received = (fact.received_group_id, fact.received_executor_id or 0, *kinds)
+    reaction = (fact.reaction_group_id, fact.reaction_executor_id or 0, *kinds)
+    resolution = (fact.resolution_group_id, fact.resolution_executor_id or 0, *kinds)
+    first_resolution = (fact.first_resolution_group_id, fact.first_resolution_executor_id or 0, *kinds)
+    the_group = (fact.resolution_group_id, 0, *kinds)  # reassignments: the group's alone
     out: Counter[DayKey] = Counter()
 
-    def add(instant: dt.datetime | None, measure: str, n: int = 1) -> None:
+    def add(instant: dt.datetime | None, dims: tuple[int, int, int, int], measure: str, n: int = 1) -> None:
         if instant is not None and n:
             out[(_day(instant, zone), *dims, measure)] += n
 
-    add(fact.created_at, "received")
-    add(fact.resolved_at, "resolved")
+    add(fact.created_at, received, "received")
+    add(fact.resolved_at, resolution, "resolved")
     if fact.resolution_met:
-        add(fact.resolved_at, "res_met")
+        add(fact.resolved_at, resolution, "res_met")
     if fact.reassignments:
-        add(fact.resolved_at, "reassigned")
-        add(fact.resolved_at, "reassignments", fact.reassignments)
+        add(fact.resolved_at, the_group, "reassigned")
+        add(fact.resolved_at, the_group, "reassignments", fact.reassignments)
     if fact.auto_confirmed:
-        add(fact.resolved_at, "auto_confirmed")
+        add(fact.resolved_at, resolution, "auto_confirmed")
     if fact.first_reaction_met:
-        add(fact.first_reaction_at, "fr_met")
-    add(fact.first_reaction_breached_at, "fr_breached")
-    add(fact.resolution_breached_at, "res_breached")
-    add(fact.first_resolved_at, "first_resolved")
+        add(fact.first_reaction_at, reaction, "fr_met")
+    add(fact.first_reaction_breached_at, reaction, "fr_breached")
+    add(fact.resolution_breached_at, resolution, "res_breached")
+    add(fact.first_resolved_at, first_resolution, "first_resolved")
     if fact.reopens:
-        add(fact.first_resolved_at, "reopened")
+        add(fact.first_resolved_at, first_resolution, "reopened")
     for outcome in fact.next_reactions:
-        add(outcome.at, "nr_met" if outcome.met else "nr_breached")
+        dims = (outcome.group_id, outcome.executor_id or 0, *kinds)
+        add(outcome.at, dims, "nr_met" if outcome.met else "nr_breached")
     return out
 
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 def percentile(values: Iterable[float], p: float) -> float | None:
     """The p-quantile (0 ≤ p ≤ 1) by linear interpolation between the closest ranks: PostgreSQL's
-    percentile_cont. With the n values sorted as v[0] ≤ … ≤ v[n-1], the position is p·(n−1); between
-    the ranks below and above it the value is interpolated linearly. None when there are no values."""
+    percentile_cont, with its arithmetic (orderedsetaggs.c), so SQLite's report gives the same float as
+    PostgreSQL's: with the n values sorted as v[0] ≤ … ≤ v[n-1], the position is p·(n−1); between the
+    ranks below and above it the value is v[below] + (position − below)·(v[above] − v[below]). None
+    when there are no values."""
     if not 0.0 <= p <= 1.0 or math.isnan(p):
         raise ValueError(f"a percentile is between 0 and 1, not {p!r}")
     ordered = sorted(values)

@@ -14,24 +14,23 @@ from . import kpi
 from .facts import DAY_MEASURES
 
 
-def _percentile_indexes(short: str, seconds: str, at: str) -> list[models.Index]:
+def _percentile_indexes(short: str, seconds: str, at: str, owner: str) -> list[models.Index]:
+    """`owner`: the prefix of the measure's attribution columns (owner_group_id, owner_executor_id)."""
     present = models.Q(**{f"{seconds}__isnull": False})
+    group, executor = f"{owner}_group_id", f"{owner}_executor_id"
     return [
+        models.Index(fields=[seconds], include=[at, group, executor], name=f"qfact_{short}_all", condition=present),
+        models.Index(fields=[group, seconds], include=[at, executor], name=f"qfact_{short}_group", condition=present),
         models.Index(
-            fields=[seconds], include=[at, "group_id", "executor_id"], name=f"qfact_{short}_all", condition=present
-        ),
-        models.Index(
-            fields=["group_id", seconds], include=[at, "executor_id"], name=f"qfact_{short}_group", condition=present
-        ),
-        models.Index(
-            fields=["executor_id", seconds], include=[at, "group_id"], name=f"qfact_{short}_executor", condition=present
+            fields=[executor, seconds], include=[at, group], name=f"qfact_{short}_executor", condition=present
         ),
     ]
 
 
 class Fact(models.Model):
-    """A request's figures, rebuilt from its log and clocks (quality.facts.build_facts). The group
-    and executor are the ones the figures count for: in charge when it was last resolved, else now."""
+    """A request's figures, rebuilt from its log and clocks (quality.facts.build_facts). Each measure
+    counts for its own group and executor (quality.facts' docstring): group_id and executor_id are
+    the holder now (the backlog), the *_group_id / *_executor_id pairs the others'."""
 
     ticket = models.OneToOneField(
         "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="quality_fact"
@@ -42,6 +41,14 @@ class Fact(models.Model):
     priority_id = models.BigIntegerField()
     group_id = models.BigIntegerField()
     executor_id = models.BigIntegerField(null=True)
+    received_group_id = models.BigIntegerField(default=0)
+    received_executor_id = models.BigIntegerField(null=True)
+    reaction_group_id = models.BigIntegerField(default=0)
+    reaction_executor_id = models.BigIntegerField(null=True)
+    resolution_group_id = models.BigIntegerField(default=0)
+    resolution_executor_id = models.BigIntegerField(null=True)
+    first_resolution_group_id = models.BigIntegerField(default=0)
+    first_resolution_executor_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
     first_reaction_at = models.DateTimeField(null=True)
@@ -80,8 +87,8 @@ class Fact(models.Model):
             # The percentiles (queries._spreads_postgresql): the times in order, for everyone, per
             # group and per executor, covering the instant and the other scope column, so each
             # level is read in the order percentile_cont sorts by, from the index alone.
-            *_percentile_indexes("fr", "first_reaction_seconds", "first_reaction_at"),
-            *_percentile_indexes("res", "resolution_seconds", "resolved_at"),
+            *_percentile_indexes("fr", "first_reaction_seconds", "first_reaction_at", "reaction"),
+            *_percentile_indexes("res", "resolution_seconds", "resolved_at", "resolution"),
         ]
 
     def __str__(self) -> str:
@@ -90,7 +97,7 @@ class Fact(models.Model):
 
 class NextReaction(models.Model):
     """One settled cycle of a request's next-reaction target: met (answered) or breached (at its
-    deadline). Attributed, like the request's facts, to its group and executor."""
+    deadline). Attributed to the group and executor in charge when it settled."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=False)
     cycle = models.PositiveIntegerField()

@@ -16,6 +16,9 @@ received → filed; resolved, resolution time, resolution met → last resolved;
 time and met → the first reaction; a breach → the deadline that passed; reopen rate → first
 resolved; next-reaction outcomes → their own instants; surveys → asked; complaints → filed; the
 backlog → open at min(end, now).
+
+Whose figure it is: each measure's own group and executor (quality.facts' docstring; ATTRIBUTION
+below names the facts' columns per measure), so a scope filters each measure on its own columns.
 """
 
 from __future__ import annotations
@@ -155,17 +158,56 @@ def backlog_bucket_q(bucket: kpi.Bucket, moment: dt.datetime) -> Q:
     return open_at(moment) & age_q(bucket, moment)
 
 
-def scoped(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
-    """The rows the scope covers (the facts, outcomes, surveys and complaints name group and executor alike)."""
+# The facts' columns naming whom a measure counts for: (group, executor); None for the executor:
+# the measure is a group's alone (a person's report has none of it).
+Owner = tuple[str, str | None]
+HOLDER: Owner = ("group_id", "executor_id")
+RECEIVED: Owner = ("received_group_id", "received_executor_id")
+REACTION: Owner = ("reaction_group_id", "reaction_executor_id")
+RESOLUTION: Owner = ("resolution_group_id", "resolution_executor_id")
+FIRST_RESOLUTION: Owner = ("first_resolution_group_id", "first_resolution_executor_id")
+ATTRIBUTION: dict[str, Owner] = {
+    "received": RECEIVED,
+    "resolved": RESOLUTION,
+    "res_met": RESOLUTION,
+    "res_breached": RESOLUTION,
+    "auto_confirmed": RESOLUTION,
+    "resolution": RESOLUTION,
+    "fr_met": REACTION,
+    "fr_breached": REACTION,
+    "first_reaction": REACTION,
+    "first_resolved": FIRST_RESOLUTION,
+    "reopened": FIRST_RESOLUTION,
+    "reassigned": (RESOLUTION[0], None),
+    "backlog": HOLDER,
+    **{f"backlog_{b.code}": HOLDER for b in kpi.BACKLOG_BUCKETS},
+}
+
+
+def scope_q(scope: Scope, owner: Owner = HOLDER) -> Q | None:
+    """The condition of the scope on the owner's columns; None when the scope can hold no such row
+    (a person's scope and a measure that counts for no person)."""
+    group, executor = owner
+    q = Q()
     if scope.group_ids is not None:
-        qs = qs.filter(group_id__in=sorted(scope.group_ids))
+        q &= Q(**{f"{group}__in": sorted(scope.group_ids)})
     if scope.executor_id is not None:
-        qs = qs.filter(executor_id=scope.executor_id)
-    return qs
+        if executor is None:
+            return None
+        q &= Q(**{executor: scope.executor_id})
+    return q
+
+
+def scoped(qs: QuerySet[Any], scope: Scope, owner: Owner = HOLDER) -> QuerySet[Any]:
+    """The rows the scope covers, by the owner's columns (the outcomes, surveys and complaints
+    name their own group and executor; the facts one pair per measure)."""
+    q = scope_q(scope, owner)
+    return qs.none() if q is None else qs.filter(q)
 
 
 def fact_measures(period: Period, backlog_at: dt.datetime) -> dict[str, Q]:
-    """Each count of the facts and the condition of a request to be counted in it."""
+    """Each count of the facts and the condition of a request to be counted in it (its owner's
+    columns: ATTRIBUTION)."""
     measures = {
         "received": within("created_at", period),
         "resolved": within("resolved_at", period),
@@ -291,9 +333,9 @@ def _count_complaints(agg: Aggregates, scope: Scope, period: Period) -> None:
 # --- percentiles -----------------------------------------------------------------------------------
 
 SPREADS = (
-    # (measure, instant column, seconds column)
-    ("first_reaction", "first_reaction_at", "first_reaction_seconds"),
-    ("resolution", "resolved_at", "resolution_seconds"),
+    # (measure, instant column, seconds column, owner columns)
+    ("first_reaction", "first_reaction_at", "first_reaction_seconds", REACTION),
+    ("resolution", "resolved_at", "resolution_seconds", RESOLUTION),
 )
 # One level of one measure. The inner ORDER BY is what an index of the facts gives (see Fact's
 # indexes: seconds, group + seconds, executor + seconds, each covering the instant and the scope):
@@ -310,8 +352,8 @@ FROM (
 """
 
 
-def _pg_level(level: str, at: str, seconds: str, scope_sql: str) -> str:
-    key = {"total": "NULL::bigint", "group": "group_id", "executor": "executor_id"}[level]
+def _pg_level(level: str, at: str, seconds: str, owner: Owner, scope_sql: str) -> str:
+    key = {"total": "NULL::bigint", "group": owner[0], "executor": owner[1]}[level]
     return _PG_LEVEL.format(
         key="NULL::bigint" if level == "total" else "key",
         select_key=key,
@@ -324,19 +366,38 @@ def _pg_level(level: str, at: str, seconds: str, scope_sql: str) -> str:
     )
 
 
+def _level_parts(
+    cur: Any, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
+) -> list[tuple[str, list[Any]]]:
+    """The statements of one level, as extra conditions (and their parameters) on the scope's.
+
+    A group's people (the executor level of a group scope) are read from their own ranges of the
+    executor index, already in the order percentile_cont sorts by, rather than by sorting the group's
+    values by person: the people are exactly those with a value in the period (one index-only pass
+    over the group's entries), so the keys stay Python's; nobody (NULL) has a statement of its own
+    (its own index range: an OR of the two would lose the order)."""
+    if level != "executor" or scope.group_ids is None or scope.executor_id is not None:
+        return [("", [])]
+    scope_sql, scope_params = f" AND {owner[0]} = ANY(%s)", [sorted(scope.group_ids)]
+    cur.execute(
+        f"SELECT DISTINCT {owner[1]} FROM {Fact._meta.db_table} "  # noqa: S608 (our own names)
+        f"WHERE {at} >= %s AND {at} < %s AND {seconds} IS NOT NULL {scope_sql}",
+        [period.start, period.end, *scope_params],
+    )
+    people = [row[0] for row in cur.fetchall()]
+    parts: list[tuple[str, list[Any]]] = []
+    if any(p is not None for p in people):
+        parts.append((f" AND {owner[1]} = ANY(%s)", [sorted(p for p in people if p is not None)]))
+    if None in people:
+        parts.append((f" AND {owner[1]} IS NULL", []))
+    return parts
+
+
 def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
     """Three statements per measure (everyone, per group, per executor), each over the index that
-    keeps its order. The scope narrows each to its groups and executors (the executors are the ones
-    the counts found, so an index range per executor is read, not the whole index)."""
-    scope_sql, scope_params = "", []
-    if scope.group_ids is not None:
-        scope_sql += " AND group_id = ANY(%s)"
-        scope_params.append(sorted(scope.group_ids))
-    if scope.executor_id is not None:
-        scope_sql += " AND executor_id = %s"
-        scope_params.append(scope.executor_id)
-    executors = sorted(e for e in agg.executors if e is not None)
-    groups = sorted(g for g in agg.groups if g is not None)
+    keeps its order, narrowed by the scope on the measure's own columns. The same keys and values as
+    _spreads_python (tests/test_quality_percentiles.py): a key for every group and executor (nobody
+    included) with a value in the period, whatever the counts found."""
     # One group's or one person's total is that group's or person's row: not computed twice.
     same: Key | None = None
     if scope.executor_id is not None:
@@ -344,36 +405,48 @@ def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
     elif scope.group_ids is not None and len(scope.group_ids) == 1:
         same = ("group", next(iter(scope.group_ids)))
     with connection.cursor() as cur:
-        for name, at, seconds in SPREADS:
+        for name, at, seconds, owner in SPREADS:
+            scope_sql, scope_params = "", []
+            if scope.group_ids is not None:
+                scope_sql += f" AND {owner[0]} = ANY(%s)"
+                scope_params.append(sorted(scope.group_ids))
+            if scope.executor_id is not None:
+                scope_sql += f" AND {owner[1]} = %s"
+                scope_params.append(scope.executor_id)
             target = getattr(agg, name)
             for level in ("group", "executor") if same else ("total", "group", "executor"):
-                narrow, narrow_params = scope_sql, list(scope_params)
-                if level == "executor" and not scope.everyone:
-                    narrow += " AND executor_id = ANY(%s)"
-                    narrow_params.append(executors)
-                if level == "group" and not scope.everyone:
-                    narrow += " AND group_id = ANY(%s)"
-                    narrow_params.append(groups)
-                cur.execute(_pg_level(level, at, seconds, narrow), [period.start, period.end, *narrow_params])
-                for key_value, count, pcts in cur.fetchall():
-                    key: Key = TOTAL if level == "total" else (level, key_value)
-                    median, p90 = pcts if pcts else (None, None)
-                    target[key] = Spread(count or 0, median, p90)
-            if same is not None:
-                target[TOTAL] = target.get(same, Spread())
+                for level_sql, level_params in _level_parts(cur, level, at, seconds, owner, scope, period):
+                    cur.execute(
+                        _pg_level(level, at, seconds, owner, scope_sql + level_sql),
+                        [period.start, period.end, *scope_params, *level_params],
+                    )
+                    for key_value, count, pcts in cur.fetchall():
+                        if not count:
+                            continue  # the total over nothing: no key, as in Python
+                        key: Key = TOTAL if level == "total" else (level, key_value)
+                        median, p90 = pcts if pcts else (None, None)
+                        target[key] = Spread(count, median, p90)
+            if same is not None and same in target:
+                target[TOTAL] = target[same]
 
 
 def _spreads_python(agg: Aggregates, scope: Scope, period: Period) -> None:
-    values: dict[str, dict[Key, list[int]]] = {name: {} for name, _, _ in SPREADS}
+    """The same spreads computed here (kpi.percentile: percentile_cont's arithmetic), one statement."""
+    values: dict[str, dict[Key, list[int]]] = {name: {} for name, _, _, _ in SPREADS}
     anyof = Q()
-    for _name, at, seconds in SPREADS:
-        anyof |= within(at, period) & Q(**{f"{seconds}__isnull": False})
-    columns = ["group_id", "executor_id", *(c for _, at, s in SPREADS for c in (at, s))]
-    for row in scoped(Fact.objects.filter(anyof), scope).order_by().values_list(*columns).iterator(5000):
-        group_id, executor_id = row[0], row[1]
-        for i, (name, _at, _seconds) in enumerate(SPREADS):
-            at, seconds = row[2 + 2 * i], row[3 + 2 * i]
+    for _name, at, seconds, owner in SPREADS:
+        q = scope_q(scope, owner)
+        if q is not None:
+            anyof |= within(at, period) & Q(**{f"{seconds}__isnull": False}) & q
+    columns = [c for _, at, s, (g, e) in SPREADS for c in (at, s, g, e)]
+    for row in Fact.objects.filter(anyof).order_by().values_list(*columns).iterator(5000):
+        for i, (name, _at, _seconds, _owner) in enumerate(SPREADS):
+            at, seconds, group_id, executor_id = row[4 * i : 4 * i + 4]
             if seconds is None or at is None or not period.start <= at < period.end:
+                continue
+            if scope.group_ids is not None and group_id not in scope.group_ids:
+                continue
+            if scope.executor_id is not None and executor_id != scope.executor_id:
                 continue
             for key in (TOTAL, ("group", group_id), ("executor", executor_id)):
                 values[name].setdefault(key, []).append(seconds)

@@ -10,17 +10,23 @@ rebuilt from its whole log: reprocessing gives the same facts, so reading a reco
 Passes never overlap: each begins by writing the watermark row, which holds the row lock
 (PostgreSQL) or the write lock (SQLite) until it commits, so a pass always rebuilds from a state
 at least as new as the previous pass's and two workers never interleave their writes.
+
+A report refreshes before reading, but boundedly (facts_refresh_all(most=REPORT_MOST, nowait=True)):
+at most REPORT_MOST records inline, and on PostgreSQL the watermark's lock is taken with NOWAIT, so a
+report never queues behind the worker's pass; whatever is left is the worker's, and the report says
+how fresh its facts are (facts_as_of).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from otklik.core.clock import now
 from otklik.routes.models import RoutePoint
@@ -33,6 +39,8 @@ from .models import DayCount, Fact, NextReaction, RefreshState
 log = logging.getLogger("otklik.quality")
 
 BATCH = 5000  # log records per pass
+REPORT_MOST = 500  # log records a report reads itself at most; a longer backlog is the worker's
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for NOWAIT finding the row locked
 GAP_SECONDS = 600.0  # no service keeps a transaction open this long
 PENDING_MAX = 10_000  # gaps remembered at most (the newest kept)
 FACT_FIELDS = [f.attname for f in Fact._meta.concrete_fields if f.attname != "ticket_id"]
@@ -61,9 +69,10 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
             "old_value",
             "new_value",
             "sla_event",
+            "actor_id",
         )
     )
-    for tid, rid, at, event, reaction, role, point, to_point, field, old, new, sla_event in rows.iterator(2000):
+    for tid, rid, at, event, reaction, role, point, to_point, field, old, new, sla_event, actor in rows.iterator(2000):
         records.setdefault(tid, []).append(
             Record(
                 id=rid,
@@ -77,6 +86,7 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
                 old=old,
                 new=new,
                 sla_event=sla_event,
+                actor=actor,
             )
         )
     clocks: dict[int, dict[str, ClockFacts]] = {}
@@ -96,12 +106,12 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
 def _stored(ticket_ids: list[int]) -> list[FactData]:
     """The facts as stored now (what the daily counts hold for these requests)."""
     outcomes: dict[int, list[NextReactionOutcome]] = {}
-    for tid, cycle, at, met in (
+    for tid, cycle, at, met, group_id, executor_id in (
         NextReaction.objects.filter(ticket_id__in=ticket_ids)
         .order_by("cycle")
-        .values_list("ticket_id", "cycle", "at", "met")
+        .values_list("ticket_id", "cycle", "at", "met", "group_id", "executor_id")
     ):
-        outcomes.setdefault(tid, []).append(NextReactionOutcome(cycle, at, met))
+        outcomes.setdefault(tid, []).append(NextReactionOutcome(cycle, at, met, group_id, executor_id))
     return [
         FactData(**values, next_reactions=outcomes.get(values["ticket_id"], []))
         for values in Fact.objects.filter(ticket_id__in=ticket_ids).values("ticket_id", *FACT_FIELDS)
@@ -159,8 +169,8 @@ def facts_rebuild(ticket_ids: Iterable[int]) -> int:
                     met=o.met,
                     type_id=f.type_id,
                     priority_id=f.priority_id,
-                    group_id=f.group_id,
-                    executor_id=f.executor_id,
+                    group_id=o.group_id,
+                    executor_id=o.executor_id,
                 )
                 for f in built
                 for o in f.next_reactions
@@ -170,20 +180,34 @@ def facts_rebuild(ticket_ids: Iterable[int]) -> int:
     return len(built)
 
 
-def _lock_state() -> RefreshState:
+class RefreshBusy(Exception):
+    """Another pass (the worker's) holds the watermark: a report does not wait for it."""
+
+
+def _lock_state(*, nowait: bool = False) -> RefreshState:
     """Take the watermark row for this transaction (created on the first pass): the UPDATE is the
-    first write, so concurrent passes queue here instead of failing later."""
+    first write, so concurrent passes queue here instead of failing later. With `nowait` (a report,
+    PostgreSQL) the row is locked with NOWAIT first: RefreshBusy instead of queueing."""
+    if nowait and connection.vendor == "postgresql":
+        try:
+            with transaction.atomic():  # a savepoint: the failed statement is undone alone
+                RefreshState.objects.select_for_update(nowait=True).filter(pk=1).first()
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise RefreshBusy from exc
+            raise
     moment = now()
     if not RefreshState.objects.filter(pk=1).update(updated_at=moment):
         RefreshState.objects.get_or_create(pk=1, defaults={"updated_at": moment})
     return RefreshState.objects.select_for_update().get(pk=1)
 
 
-def facts_refresh(*, batch: int = BATCH) -> int:
+def facts_refresh(*, batch: int = BATCH, nowait: bool = False) -> int:
     """One pass: rebuild the facts of the requests with log records past the watermark (and of the
-    gaps that have since appeared). Returns how many records were read (0: up to date)."""
+    gaps that have since appeared). Returns how many records were read (0: up to date). `nowait`:
+    RefreshBusy rather than waiting for another pass (PostgreSQL)."""
     with transaction.atomic():
-        state = _lock_state()
+        state = _lock_state(nowait=nowait)
         wall = time.time()  # gaps age in real time, whatever the application's clock says
         pending = {int(i): float(t) for i, t in state.pending or [] if wall - float(t) < GAP_SECONDS}
         qs = Reaction.objects.filter(id__gt=state.high_id)
@@ -216,18 +240,35 @@ def facts_refresh(*, batch: int = BATCH) -> int:
     return len(rows)
 
 
-def facts_refresh_all(*, batch: int = BATCH, most: int | None = None) -> bool:
+def _nothing_new() -> bool:
+    """No record past the watermark and no gap waiting: one read, without the lock."""
+    state = RefreshState.objects.filter(pk=1).values_list("high_id", "pending").first()
+    return state is not None and not state[1] and not Reaction.objects.filter(id__gt=state[0]).exists()
+
+
+def facts_refresh_all(*, batch: int = BATCH, most: int | None = None, nowait: bool = False) -> bool:
     """Passes until the facts are up to date (the monthly job, the command), or until `most` records
     have been read (before a report: the worker catches up with a long backlog, such as the first
-    fill of an existing install). True when the facts are up to date."""
-    # Nothing new (the usual case before a report): answered by one read, without taking the lock.
-    state = RefreshState.objects.filter(pk=1).values_list("high_id", "pending").first()
-    if state is not None and not state[1] and not Reaction.objects.filter(id__gt=state[0]).exists():
+    fill of an existing install, or the rebuild after quality migration 0003). `nowait`: give up at
+    once when another pass holds the watermark (PostgreSQL). True when the facts are up to date."""
+    if _nothing_new():  # the usual case before a report
         return True
     read = 0
-    while most is None or read < most:
-        count = facts_refresh(batch=batch if most is None else min(batch, most - read))
-        read += count
-        if not count:
-            return True
-    return False
+    try:
+        while most is None or read < most:
+            count = facts_refresh(batch=batch if most is None else min(batch, most - read), nowait=nowait)
+            read += count
+            if not count:
+                return True
+    except RefreshBusy:
+        return False
+    return _nothing_new()
+
+
+def facts_as_of() -> dt.datetime | None:
+    """When the newest log record the facts have read was written: the facts count every change up
+    to about then (None: they have read nothing yet)."""
+    high = RefreshState.objects.filter(pk=1).values_list("high_id", flat=True).first()
+    if not high:
+        return None
+    return Reaction.objects.filter(pk__lte=high).order_by("-pk").values_list("created_at", flat=True).first()

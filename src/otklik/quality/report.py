@@ -15,10 +15,15 @@ Every figure (docs: README "Quality KPIs and reports", and the regulation's qual
   rate = answered / asked;
 - reopen rate: of the requests first resolved in the period, the share reopened since;
 - complaints filed in the period and, of those, upheld;
-- reassignments of the requests resolved in the period (total; how many were reassigned);
+- reassignments of the requests resolved in the period (total; how many were reassigned): the
+  group's figure (an agent's row has none);
 - confirmed automatically: resolved in the period and closed without the initiator's reaction;
 - backlog at the period's end (or now, while it lasts): filed before and not closed by then, by age;
 - quality score: kpi.quality_score over the published weights.
+
+How fresh: `facts_complete` is false when the report left part of the log to the worker (more than
+REFRESH_MOST new records, or the worker's pass holding the facts' lock); `facts_as_of` is then when
+the newest record the facts have read was written (else the report's own moment).
 """
 
 from __future__ import annotations
@@ -42,11 +47,12 @@ from .access import Scope, access_quality
 from .models import QualityWeights
 from .period import Period, PeriodError, parse_period
 from .queries import TOTAL, Aggregates, Key, Spread, Tally, aggregate, spread_of
-from .refresh import facts_refresh_all
+from .refresh import REPORT_MOST, facts_as_of, facts_refresh_all
 
-# Before a report, the facts are brought up to date with at most this many log records; a longer
-# backlog (an install's first fill) is the worker's, and the report says it is not complete.
-REFRESH_MOST = 20_000
+# Before a report, the facts are brought up to date with at most this many log records, without
+# waiting for the worker's pass (refresh.REPORT_MOST); a longer backlog (an install's first fill,
+# the rebuild after an upgrade) is the worker's, and the report says how fresh its facts are.
+REFRESH_MOST = REPORT_MOST
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -170,8 +176,9 @@ def _week_row(monday: dt.date, t: Tally) -> dict[str, Any]:
 
 def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Report:
     """The report for the scope and period, its facts first brought up to date."""
-    complete = facts_refresh_all(most=REFRESH_MOST) if refresh else True
+    complete = facts_refresh_all(most=REFRESH_MOST, nowait=True) if refresh else True
     moment = now()
+    as_of = moment if complete else facts_as_of()
     agg = aggregate(scope, period, moment=moment)
     weights = QualityWeights.current()
     ref = reference()
@@ -210,6 +217,7 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
         },
         "generated_at": timezone.localtime(moment, tz).isoformat(),
         "facts_complete": complete,
+        "facts_as_of": timezone.localtime(as_of, tz).isoformat() if as_of else None,
         "backlog_at": timezone.localtime(agg.backlog_at, tz).isoformat() if agg.backlog_at else None,
         "figures": row(TOTAL, agg.total),
         "groups": groups,
@@ -252,6 +260,24 @@ def period_for(from_text: str | None, to_text: str | None) -> Period:
 def report_for(
     user: User, *, from_text: str | None, to_text: str | None, group: str | None, agent: str | None
 ) -> Report:
-    """The report as `user` may see it: the gate first (403 / 404), then the dates (422)."""
-    scope = access_quality(user, group=group, agent=agent)
-    return report_build(scope, period_for(from_text, to_text))
+    """The report as `user` may see it: the gate first (403 / 404), then the dates (422). The gate
+    reads the period (its members include those the facts name then), so bad dates are held back
+    until it has answered; with them it asks about any time."""
+    scope, period = scope_and_period(user, from_text=from_text, to_text=to_text, group=group, agent=agent)
+    return report_build(scope, period)
+
+
+def scope_and_period(
+    user: User, *, from_text: str | None, to_text: str | None, group: str | None, agent: str | None
+) -> tuple[Scope, Period]:
+    """The gate (Forbidden / NotFound) over the period asked for, then the period (PeriodInvalid)."""
+    try:
+        period: Period | None = period_for(from_text, to_text)
+        bad = None
+    except PeriodInvalid as exc:
+        period, bad = None, exc
+    scope = access_quality(user, group=group, agent=agent, period=period)
+    if bad is not None:
+        raise bad
+    assert period is not None
+    return scope, period

@@ -136,6 +136,7 @@ class QualityReportOut(Schema):
     scope: ScopeOut
     generated_at: str
     facts_complete: bool
+    facts_as_of: str | None
     backlog_at: str | None
     figures: FiguresOut
     groups: list[GroupFiguresOut]

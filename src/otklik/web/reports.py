@@ -4,18 +4,20 @@ requests behind it (/reports/quality/requests), the exports, and the definitions
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
-from otklik.accounts.people import people
+from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.i18n import decimal, localized
 from otklik.quality import definitions, kpi
@@ -49,6 +51,13 @@ class QualityForm(forms.Form):
         agents = visible_agents(user)
         anyone = _("Everyone") if user.is_manager or len(agents) > 1 else _("Me")
         self.fields["agent"].choices = [("", anyone), *((p.username, p.display_name) for p in agents)]
+
+    def offer_agent(self, person: Person | None) -> None:
+        """The person the report is about, when the gate let them through without their being among
+        the choices (a former member whom the period's facts name): offered too, so it is selected."""
+        choices = list(self.fields["agent"].choices)
+        if person is not None and all(value != person.username for value, _label in choices):
+            self.fields["agent"].choices = [*choices, (person.username, person.display_name)]
 
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
@@ -336,8 +345,10 @@ def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
         for w in data["weeks"]
     ]
     f = data["figures"]
+    as_of = data.get("facts_as_of")
     return {
         "data": data,
+        "facts_as_of": date_format(dt.datetime.fromisoformat(as_of), "DATETIME_FORMAT") if as_of else "",
         "headline": _headline(f, links),
         "charts": _charts(data),
         "figure_headers": figure_headers(),

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
-from otklik.quality.access import access_quality, may_see_reports
+from otklik.quality.access import may_see_reports
 from otklik.quality.drill import drill_page, parse_drill
 from otklik.quality.exports import TABLES, to_csv, to_xlsx
+from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
-from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, period_for, report_for
+from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, report_for, scope_and_period
 from otklik.web.reports import QualityForm, page_context, period_error_text, requests_context
 
 PARAMS = ("from", "to", "group", "agent")
@@ -53,6 +54,7 @@ def page(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         form.add_error("from_" if field == "from" else "to", message)
         return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
+    form.offer_agent(report.scope.agent)
     form.is_valid()
     context: dict[str, Any] = {"form": form, **page_context(report, _params(request))}
     return render(request, "web/reports/quality.html", context)
@@ -63,10 +65,15 @@ def requests(request: HttpRequest) -> HttpResponse:
     """The requests behind one figure, newest first, the ones the viewer may open."""
     report_params = _params(request)
     try:
-        scope = access_quality(request.user, group=report_params["group"], agent=report_params["agent"])
-        period = period_for(report_params["from"], report_params["to"])
+        scope, period = scope_and_period(
+            request.user,
+            from_text=report_params["from"],
+            to_text=report_params["to"],
+            group=report_params["group"],
+            agent=report_params["agent"],
+        )
         drill = parse_drill(*(request.GET.get(k) for k in ("measure", "week", "type", "priority")))
-        facts_refresh_all(most=REFRESH_MOST)
+        facts_refresh_all(most=REFRESH_MOST, nowait=True)
         found = drill_page(
             request.user, scope, period, drill, backlog_at=period.backlog_at(now()), cursor=request.GET.get("cursor")
         )
@@ -76,8 +83,13 @@ def requests(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     except PeriodInvalid as exc:
         return render(request, "web/reports/requests.html", {"error": period_error_text(exc)}, status=400)
-    except (Invalid, BadCursor):  # only an edited address gets here: the figure's own links are valid
+    except (Invalid, BadCursor) as exc:  # only an edited address gets here: the figure's own links are valid
         error = _("This address names no figure of the report: open the report and follow a figure's link.")
+        if isinstance(exc, Invalid) and "week" in (exc.errors or {}):
+            error = _(
+                "The week is the date of its Monday (YYYY-MM-DD) between the years %(earliest)s and %(latest)s, "
+                "for a figure counted by week. %(rest)s"
+            ) % {"earliest": EARLIEST.year, "latest": LATEST.year, "rest": error}
         return render(request, "web/reports/requests.html", {"error": error}, status=400)
     context = requests_context(period, scope, drill, found, report_params, request.GET.get("cursor"))
     return render(request, "web/reports/requests.html", context)
