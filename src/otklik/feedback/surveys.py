@@ -106,20 +106,37 @@ def _local(moment: dt.datetime) -> str:
 
 
 def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
-    """The question (or its reminder) to the initiator, with the rating link (unsaved rows)."""
+    """The question (or its reminder) to the initiator, with the rating link (unsaved rows).
+
+    The link rates without signing in, so only the initiator's rows carry it: anyone else an
+    admin's rule adds (watchers, the executor, a webhook carrier) is told of the question without
+    the link (the request's page instead)."""
     link = survey_link(survey)
-    return notify.compose(
+    common = {"valid_until": _local(survey.expires_at)}
+    context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
+    rows = notify.compose(
         event,
         ticket=ticket,
         addressed=[survey.initiator_id],
         link=link,
         extra={
+            **common,
             "rating_link": link,
-            "valid_until": _local(survey.expires_at),
             "score_links": [{"score": n, "link": f"{link}?score={n}"} for n in SCORES],
         },
-        context={"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()},
+        context=context,
     )
+    mine = [r for r in rows if r.recipient_id == survey.initiator_id]
+    if len(mine) == len(rows):
+        return rows
+    others = notify.compose(
+        event,
+        ticket=ticket,
+        addressed=[survey.initiator_id],
+        extra={**common, "rating_link": "", "score_links": []},
+        context=context,
+    )
+    return mine + [r for r in others if r.recipient_id != survey.initiator_id]
 
 
 # --- the link --------------------------------------------------------------------------------------
