@@ -277,9 +277,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Rating links (/feedback/<token>) rate without signing in: no log keeps a whole token.
+    "filters": {"mask_tokens": {"()": "otklik.core.logmask.MaskTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # "Not Found: /feedback/…" and the like, masked where they are logged (whatever handles them).
+        "django.request": {"filters": ["mask_tokens"]},
+        "django.security": {"filters": ["mask_tokens"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["mask_tokens"]},
+    },
 }
 
 # A fixed "now" for the whole application (tests and demos only; needs OTKLIK_DEBUG=1).

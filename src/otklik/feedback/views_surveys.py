@@ -106,9 +106,10 @@ def _refused(request: HttpRequest, exc: DomainError, survey: Survey | None) -> H
     return render(request, "feedback/link_done.html", context, status=exc.status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def link(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: the question (a `score` in the query preselects it). POST: record the rating."""
+    """GET (and HEAD, as link checkers send): the question (a `score` in the query preselects it),
+    recording nothing. POST: record the rating."""
     survey = None
     try:
         survey = survey_by_token(token)
@@ -126,7 +127,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         "errors": {},
         "max_text": settings.MAX_TEXT_LENGTH,
     }
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "feedback/link.html", context)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
     try:
