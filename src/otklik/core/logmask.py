@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 KEEP = 6
-_LINK = re.compile(r"(/feedback/)([^/?#\s\"'<>]{1,%d})[^/?#\s\"'<>]*" % KEEP)
+_LINK = re.compile(r"(/feedback/)([^/?#\s\"'<>]{1," + str(KEEP) + r"})[^/?#\s\"'<>]*")
 
 
 def mask_tokens(text: str) -> str:
