@@ -65,9 +65,11 @@ def complaint_calendar(fs: FeedbackSettings | None = None) -> WorkCalendar:
 def _log(
     ticket: Ticket, complaint: Complaint, *, actor: User, when: dt.datetime, body: str = "", reaction: str = ""
 ) -> Reaction:
-    """The complaint's step in the request's per-stage log (public: the initiator sees it)."""
+    """The complaint's step in the request's per-stage log: public for the initiator's own
+    complaint; internal (support staff only) for anyone else's, whose complaint is theirs to tell."""
     return Reaction.objects.create(
         ticket=ticket,
+        internal=complaint.author_id != ticket.initiator_id,
         actor=actor,
         actor_role=actor_role(actor, ticket),
         point_id=ticket.point_id,
