@@ -233,6 +233,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- limits ---------------------------------------------------------------------------
 MAX_SUBJECT_LENGTH = 200
 MAX_TEXT_LENGTH = _env_int("OTKLIK_MAX_TEXT_LENGTH", 20_000)
+# Complaints one person may file in any 24 hours (abuse guard; 0: no limit).
+COMPLAINTS_PER_DAY = max(0, _env_int("OTKLIK_COMPLAINTS_PER_DAY", 5))
 API_PAGE_SIZE_MAX = 100
 # How long a verified API token is remembered in one process (0: look it up every time).
 TOKEN_CACHE_SECONDS = _env_float("OTKLIK_TOKEN_CACHE_SECONDS", 5.0)

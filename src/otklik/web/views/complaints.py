@@ -226,6 +226,13 @@ EVENT_TITLES = {
 }
 
 
+def too_many_complaints() -> str:
+    """The daily cap on filing complaints, in words for the person."""
+    return _("You have filed %(count)s complaints in the last 24 hours, the most one person may. Try again later.") % {
+        "count": settings.COMPLAINTS_PER_DAY
+    }
+
+
 def _complaint(request: HttpRequest, pk: int) -> Complaint:
     try:
         return access_complaint(request.user, pk)
