@@ -55,7 +55,22 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=timezone.get_current_timezone())
 
 
+# The years a filing date filter may name: beyond them a day's bounds overflow (9999-12-31 + 1 day)
+# or fall before any zone's rules (0001-01-01), and no complaint was ever filed there.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+def date_in_range(day: dt.date | None) -> bool:
+    return day is None or FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def _filtered(user: User, f: ComplaintFilters, moment: dt.datetime) -> QuerySet[Complaint]:
+    for name in ("filed_from", "filed_to"):
+        if not date_in_range(getattr(f, name)):
+            raise Invalid(
+                f"{name} must be a date in the years {FIRST_YEAR}–{LAST_YEAR}",
+                errors={name: f"a date in {FIRST_YEAR}–{LAST_YEAR}"},
+            )
     qs = visible_complaints(user)
     if f.state:
         if f.state not in STATES:

@@ -33,9 +33,12 @@ from otklik.core.paging import BadCursor
 from otklik.feedback.complaint_access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
 from otklik.feedback.complaint_clock import ANSWER, REACTION, Status, status
 from otklik.feedback.complaint_selectors import (
+    FIRST_YEAR,
+    LAST_YEAR,
     ComplaintFilters,
     complaint_history,
     complaint_list_for,
+    date_in_range,
 )
 from otklik.feedback.complaints import complaint_answer, complaint_calendar, complaint_note, complaint_take
 from otklik.feedback.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
@@ -110,6 +113,20 @@ class ComplaintFilterForm(forms.Form):
         groups = _my_groups(user)
         self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
+
+    def _in_range(self, name: str) -> Any:
+        day = self.cleaned_data.get(name)
+        if not date_in_range(day):
+            raise forms.ValidationError(
+                _("Choose a date in the years %(first)s–%(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return day
+
+    def clean_filed_from(self) -> Any:
+        return self._in_range("filed_from")
+
+    def clean_filed_to(self) -> Any:
+        return self._in_range("filed_to")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
