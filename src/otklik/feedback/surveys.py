@@ -285,17 +285,21 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
     threshold = FeedbackSettings.current().low_score_threshold
     if score <= threshold and (previous is None or previous > threshold):
         executor = people([survey.executor_id]).get(survey.executor_id) if survey.executor_id else None
+        # Support's business (the group lead by default): never the initiator or a watcher who is
+        # not staff, whatever a rule adds.
         notify.queue_rows(
-            notify.compose(
-                "survey_low_score",
-                ticket=ticket,
-                actor=User.objects.get(pk=survey.initiator_id),
-                extra={
-                    "score": score,
-                    "comment": comment,
-                    "rated_executor": executor.display_name if executor is not None else "",
-                },
-                context={"score": score},
+            notify.staff_only(
+                notify.compose(
+                    "survey_low_score",
+                    ticket=ticket,
+                    actor=User.objects.get(pk=survey.initiator_id),
+                    extra={
+                        "score": score,
+                        "comment": comment,
+                        "rated_executor": executor.display_name if executor is not None else "",
+                    },
+                    context={"score": score},
+                )
             )
         )
 
