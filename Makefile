@@ -58,7 +58,7 @@ screenshots: $(BIN)/.installed-dev
 	env -u DATABASE_URL $(BIN)/python scripts/screenshots.py
 
 messages: $(BIN)/.installed-dev
-	cd src/otklik && ../../$(BIN)/otklik makemessages -l ru --no-obsolete && ../../$(BIN)/otklik compilemessages -l ru
+	cd src/otklik && ../../$(BIN)/otklik makemessages -l ru --no-obsolete --no-wrap && ../../$(BIN)/otklik compilemessages -l ru
 
 bench-seed: $(BIN)/.installed-dev
 	$(BIN)/python bench/seed.py --requests 100000

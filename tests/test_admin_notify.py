@@ -176,3 +176,24 @@ def test_the_history_counts_what_waits_and_what_is_dead(admin, personas):
     assert f'<a href="?state__exact=pending">{pending}</a>' in page
     assert '<a href="?state__exact=dead">1</a>' in page
     assert admin.get("/admin/notify/notification/?carrier__id__exact=1&created_at__year=2026").status_code == 200
+
+
+def test_the_preview_offers_the_complaint_and_monthly_report_variables(admin, personas):
+    """The help text names these variables: the preview must give each of them a sample value."""
+    t = file_error(personas.initiator, subject="Printer jam")
+    data = {
+        "event": "quality_monthly",
+        "channel": "email",
+        "language": "en",
+        "subject": "Quality {{ month }} — {{ scope }}",
+        "body": "Score {{ report.score }}, in time {{ report.sla_percent }} %, see {{ report_link }}; "
+        "complaint {{ complaint.number }} ({{ complaint.state }}) answer due {{ complaint.answer_due }}",
+        "html": "",
+        "preview_ticket": t.number,
+    }
+    page = admin.post("/admin/notify/template/preview/", data).content.decode()
+    assert "Quality 2026-11 — First line" in page
+    assert "Score 81.5, in time 77.9 %" in page and "/reports/quality?from=2026-11-01" in page
+    assert "complaint CMP-000001 (under review) answer due 2026-12-03 18:00" in page
+    form = admin.get("/admin/notify/template/add/").content.decode()
+    assert "{{ report_link }}" in form and "{{ complaint.number }}" in form

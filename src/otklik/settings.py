@@ -86,7 +86,20 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("OTKLIK_DEBUG")
 
-BASE_URL = os.environ.get("OTKLIK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+def _default_base_url() -> str:
+    """Where `otklik serve` listens (OTKLIK_ADDR), so links in notifications work out of the box;
+    a wildcard address is reached through the loopback. Behind a proxy set OTKLIK_BASE_URL."""
+    host, _, port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (a wildcard is mapped to the loopback, not bound)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port or '8000'}"
+
+
+BASE_URL = os.environ.get("OTKLIK_BASE_URL", _default_base_url()).rstrip("/")
 _base_host = urlsplit(BASE_URL).hostname or "127.0.0.1"
 ALLOWED_HOSTS = [
     h.strip()

@@ -60,6 +60,26 @@ def sample_context(ticket: Ticket | None, *, actor: Any, event: str) -> dict[str
             "answer_due": "2026-12-03 18:00",
             "link": "",
         },
+        # The monthly quality report
+        "month": "2026-11",
+        "scope": _("First line"),
+        "report": {
+            "received": 65,
+            "resolved": 60,
+            "sla_percent": 77.9,
+            "breaches": 31,
+            "first_reaction_median": 3600,
+            "resolution_median": 21000,
+            "satisfaction": 3.91,
+            "answered": 33,
+            "asked": 60,
+            "reopen_percent": 6.7,
+            "complaints_filed": 2,
+            "complaints_upheld": 1,
+            "backlog": 11,
+            "score": 81.5,
+        },
+        "report_link": f"{settings.BASE_URL}/reports/quality?from=2026-11-01&to=2026-11-30",
     }
 
 
@@ -76,7 +96,12 @@ class TemplateForm(forms.ModelForm):
                 "{{ ticket.initiator }}, {{ ticket.executor }}, {{ ticket.due }}, {{ ticket.link }}, {{ actor }}, "
                 "{{ recipient }}, and per event {{ comment }}, {{ stage }}, {{ target }}, {{ due }}, {{ changes }}, "
                 "{{ summary }}, {{ items }}, {{ subject }}, {{ text }}; for the satisfaction survey {{ rating_link }}, "
-                "{{ valid_until }}, {{ score_links }} (each with .score and .link), {{ score }}, {{ rated_executor }}."
+                "{{ valid_until }}, {{ score_links }} (each with .score and .link), {{ score }}, {{ rated_executor }}; "
+                "for complaints {{ complaint.number }}, .kind, .state, .upheld, .body, .answer, .author, "
+                ".reaction_due, .answer_due, .link; for the monthly quality report {{ month }}, {{ scope }}, "
+                "{{ report_link }} and {{ report.received }}, .resolved, .sla_percent, .breaches, "
+                ".first_reaction_median, .resolution_median (seconds), .satisfaction, .answered, .asked, "
+                ".reopen_percent, .complaints_filed, .complaints_upheld, .backlog, .score."
             ),
         }
 
