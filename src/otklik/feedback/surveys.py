@@ -142,8 +142,21 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
 # --- the link --------------------------------------------------------------------------------------
 
 
+class _AskedSigner(signing.TimestampSigner):
+    """`signing.dumps`'s format (read back by `signing.loads`), stamped with the survey's asking
+    instant instead of the wall clock: the same survey always gets the same link (the reminder
+    repeats the question's)."""
+
+    def __init__(self, asked_at: dt.datetime) -> None:
+        super().__init__(salt=SALT)
+        self.asked_at = asked_at
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(self.asked_at.timestamp()))
+
+
 def survey_token(survey: Survey) -> str:
-    return signing.dumps([survey.pk, survey.token_nonce], salt=SALT)
+    return _AskedSigner(survey.asked_at).sign_object([survey.pk, survey.token_nonce])
 
 
 def survey_link(survey: Survey) -> str:
