@@ -93,6 +93,28 @@ def test_a_regulation_complaint_naming_a_request_is_logged_without_the_initiator
     assert (record.actor, record.actor_role, record.reaction) == (personas.initiator2, "other", "")
 
 
+def test_someone_elses_complaint_on_a_request_is_internal_in_its_log(personas, api):
+    """Maria's complaint is hers to tell: its steps are support's records, not Ivan's timeline."""
+    User.objects.update(language="en")
+    ticket = file_error(personas.initiator)
+    personas.initiator2.sees_organisation_requests = True
+    personas.initiator2.save(update_fields=["sees_organisation_requests"])
+    complaint = complaint_file(author=personas.initiator2, body="MARIA: rude reply", ticket=ticket, kind="regulation")
+    complaint_take(complaint=complaint, actor=personas.manager, version=1)
+    complaint_answer(complaint=complaint, actor=personas.manager, decision="upheld", answer="ANSWER: sorry", version=2)
+    rows = Reaction.objects.filter(ticket=ticket, event="complaint").order_by("id")
+    assert [(r.new_value["state"], r.internal) for r in rows] == [("filed", True), ("review", True), ("upheld", True)]
+    activity = api("initiator").get(f"/tickets/{ticket.pk}/activity").json()
+    assert [a for a in activity if a["event"] == "complaint"] == []
+    client = Client()
+    client.force_login(personas.initiator)
+    html = client.get(f"/requests/{ticket.number}").content.decode()
+    assert complaint.number not in html and "MARIA" not in html and "ANSWER" not in html
+    # Support staff on the request still see the steps.
+    staff = api("agent").get(f"/tickets/{ticket.pk}/activity").json()
+    assert [a["internal"] for a in staff if a["event"] == "complaint"] == [True, True, True]
+
+
 def test_a_complaint_naming_no_request_writes_no_log(personas):
     before = Reaction.objects.count()
     complaint = complaint_file(author=personas.initiator, body="Closed at 11:00", kind="regulation")

@@ -34,9 +34,9 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
 FILED = at(8, 15)
 
 
-def file(personas, settings, moment: datetime = FILED) -> Complaint:
+def file(personas, settings, moment: datetime = FILED, *, author: str = "initiator") -> Complaint:
     set_now(settings, moment)
-    return complaint_file(author=personas.initiator, body="Slow", kind="regulation")
+    return complaint_file(author=getattr(personas, author), body="Slow", kind="regulation")
 
 
 def test_deadlines_skip_the_weekend_and_the_holidays(personas, settings):
@@ -57,7 +57,7 @@ def test_the_settings_set_the_targets_and_a_change_moves_no_filed_complaint(pers
     fs = FeedbackSettings.current()
     fs.complaint_reaction_minutes, fs.complaint_answer_minutes = 60, 8 * 60
     fs.save()
-    second = file(personas, settings)
+    second = file(personas, settings, author="initiator2")  # one open regulation complaint each
     assert (second.reaction_due_at, second.answer_due_at) == (
         at(8, 16),
         at(12, 16),

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Count
 
+from otklik.accounts.models import Role, User
 from otklik.feedback.complaints import complaint_file
 from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
@@ -52,8 +53,12 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
 
 def test_two_workers_record_each_breach_exactly_once(personas: Personas, settings: Any, workers: Workers) -> None:
     settings.OTKLIK_NOW = FILED.isoformat()
-    authors = [personas.initiator, personas.initiator2, personas.outsider]
-    ids = [complaint_file(author=authors[i % 3], body=f"Complaint {i}", kind="regulation").pk for i in range(N)]
+    # One open complaint about the regulation per person: N people, each with theirs.
+    org = personas.initiator.organisation_id
+    authors = User.objects.bulk_create(
+        User(username=f"author{i}", role=Role.INITIATOR, organisation_id=org) for i in range(N)
+    )
+    ids = [complaint_file(author=authors[i], body=f"Complaint {i}", kind="regulation").pk for i in range(N)]
     due = Complaint.objects.filter(next_check_at__lte=TUESDAY)
     assert due.count() == N
 

@@ -1,6 +1,6 @@
 """The initiator answers the survey in the portal (the request's page) and through the API
-(`POST /api/v1/tickets/{id}/feedback`), and may change the answer until the survey expires; those
-who may see the request see the rating (the page, the detail's `feedback`).
+(`POST /api/v1/tickets/{id}/feedback`), and may change the answer until the survey expires; the
+staff in charge see the rating (the page, the detail's `feedback`; test_survey_rating_visibility.py).
 
 Ivan (initiator) rates his resolved Error; Alexei (agent) resolved it; Maria (initiator2) is his
 colleague (she does not see his requests); the outsider is of another organisation."""

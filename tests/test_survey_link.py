@@ -8,6 +8,7 @@ Ivan (initiator) rates his resolved Error; Alexei (agent) resolved it."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -212,3 +213,12 @@ def test_an_anonymous_visitor_reads_it_in_the_initiators_language(survey, person
     client = Client()
     client.cookies["django_language"] = "ru"
     assert '<html lang="ru">' in client.get(path_of(survey)).content.decode()
+
+
+def test_the_link_is_the_same_each_time_it_is_made(survey):
+    """Signed with the asking instant, not the clock: the reminder repeats the question's link."""
+    first = survey_token(survey)
+    time.sleep(1.1)
+    assert survey_token(survey) == first
+    assert urlsplit(path_of(survey)).path.rsplit("/", 1)[1] == first
+    assert Client().get(f"/feedback/{first}").status_code == 200

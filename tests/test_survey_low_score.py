@@ -68,3 +68,30 @@ def test_the_threshold_is_a_setting(personas, resolved):
         t = ticket_transition(ticket=t, actor=personas.agent, transition_code=code, version=t.version, **kw)
     survey_answer(ticket=t, actor=personas.initiator, score=1)
     assert told(t) == []
+
+
+def test_only_support_staff_are_told_whatever_a_rule_adds(personas, resolved):
+    """The default rule names the group lead; a rule that adds the initiator, the watchers, the
+    executor and the managers still tells only the staff among them (and the webhook carriers,
+    which serve systems): never Ivan, nor Maria (initiator2), a watcher who is not staff."""
+    from otklik.notify.models import Rule
+    from otklik.tickets.services import ticket_watch
+
+    p = personas
+    # Only the default rule: the lead, nobody else.
+    assert Rule.objects.filter(event="survey_low_score").values_list("to_group_lead", flat=True).get()
+    for who in (p.initiator2, p.agent2):
+        ticket_watch(ticket=resolved, actor=p.agent, user_ref=who.username)
+    Rule.objects.create(
+        name="low score → everyone",
+        event="survey_low_score",
+        to_initiator=True,
+        to_watchers=True,
+        to_executor=True,
+        roles=["manager"],
+        channels=["inapp", "webhook"],
+    )
+    survey_answer(ticket=resolved, actor=p.initiator, score=1, comment="Nobody called me back")
+    told_ids = {n.recipient_id for n in told(resolved)}
+    assert told_ids == {p.lead.pk, p.agent.pk, p.agent2.pk, p.manager.pk, None}
+    assert not {p.initiator.pk, p.initiator2.pk} & told_ids

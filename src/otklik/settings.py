@@ -246,6 +246,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- limits ---------------------------------------------------------------------------
 MAX_SUBJECT_LENGTH = 200
 MAX_TEXT_LENGTH = _env_int("OTKLIK_MAX_TEXT_LENGTH", 20_000)
+# Complaints one person may file in any 24 hours (abuse guard; 0: no limit).
+COMPLAINTS_PER_DAY = max(0, _env_int("OTKLIK_COMPLAINTS_PER_DAY", 5))
 API_PAGE_SIZE_MAX = 100
 # How long a verified API token is remembered in one process (0: look it up every time).
 TOKEN_CACHE_SECONDS = _env_float("OTKLIK_TOKEN_CACHE_SECONDS", 5.0)
@@ -290,9 +292,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Rating links (/feedback/<token>) rate without signing in: no log keeps a whole token.
+    "filters": {"mask_tokens": {"()": "otklik.core.logmask.MaskTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # "Not Found: /feedback/…" and the like, masked where they are logged (whatever handles them).
+        "django.request": {"filters": ["mask_tokens"]},
+        "django.security": {"filters": ["mask_tokens"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["mask_tokens"]},
+    },
 }
 
 # A fixed "now" for the whole application (tests and demos only; needs OTKLIK_DEBUG=1).

@@ -50,6 +50,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooMany(DomainError):
+    """A limit on how often one person may do something (429)."""
+
+    status = 429
+    code = "too_many"
+
+
 class Invalid(DomainError):
     """Well-formed input that breaks a rule (missing required field, out-of-scope category)."""
 

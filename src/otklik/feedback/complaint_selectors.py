@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
-from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
+from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import Ticket
 
 from .complaint_access import sees_whole, visible_complaints
@@ -55,7 +55,22 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=timezone.get_current_timezone())
 
 
+# The years a filing date filter may name: beyond them a day's bounds overflow (9999-12-31 + 1 day)
+# or fall before any zone's rules (0001-01-01), and no complaint was ever filed there.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+def date_in_range(day: dt.date | None) -> bool:
+    return day is None or FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def _filtered(user: User, f: ComplaintFilters, moment: dt.datetime) -> QuerySet[Complaint]:
+    for name in ("filed_from", "filed_to"):
+        if not date_in_range(getattr(f, name)):
+            raise Invalid(
+                f"{name} must be a date in the years {FIRST_YEAR}–{LAST_YEAR}",
+                errors={name: f"a date in {FIRST_YEAR}–{LAST_YEAR}"},
+            )
     qs = visible_complaints(user)
     if f.state:
         if f.state not in STATES:
@@ -151,6 +166,7 @@ class ListedComplaint:
     group: Any
     reaction: Status
     answer: Status
+    ticket_number: str | None = None  # the request's number, only for whoever may see the request
 
 
 def complaint_list_for(
@@ -170,6 +186,7 @@ def complaint_list_for(
     rows, next_cursor = page(rows, limit)
     names = people(i for r in rows for i in (r.author_id, r.executor_id))
     groups = reference().groups
+    shown = visible_ticket_ids(user, {r.ticket_id for r in rows if r.ticket_id})
     return [
         ListedComplaint(
             row=r,
@@ -178,6 +195,7 @@ def complaint_list_for(
             group=groups.get(r.group_id) if r.group_id else None,
             reaction=status(r, REACTION, cal, moment),
             answer=status(r, ANSWER, cal, moment),
+            ticket_number=r.ticket_number if r.ticket_id in shown else None,
         )
         for r in rows
     ], next_cursor
@@ -192,12 +210,13 @@ def complaint_history(user: User, complaint: Complaint) -> list[ComplaintEvent]:
     return list(qs.order_by("id"))
 
 
-def ticket_visible_to(user: User, ticket_group_id: int | None, author_id: int) -> bool:
-    """Whether a list row may show its request as a link: the viewer sees every request, leads its
-    current group, or filed the complaint (as its initiator, or a reader of the request)."""
-    if user.is_manager or author_id == user.pk:
-        return True
-    return ticket_group_id is not None and ticket_group_id in memberships_of(user).groups
+def visible_ticket_ids(user: User, ticket_ids: set[int]) -> set[int]:
+    """Which of these requests the viewer may see (one query, none for a manager): only those are
+    named on a complaint. Filing a complaint about a request gives no sight of it later (a watcher
+    removed, a lead whose group no longer has it)."""
+    if not ticket_ids or user.is_manager:  # a manager sees every request
+        return set(ticket_ids)
+    return set(visible_tickets(user, Ticket.objects.filter(pk__in=ticket_ids)).values_list("pk", flat=True))
 
 
 def open_complaint_of(user: User, ticket: Ticket) -> Complaint | None:

@@ -10,11 +10,12 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.i18n import localized
+from otklik.tickets.access import can_see
 from otklik.tickets.serialize import user_ref
 
 from .complaint_access import complaint_actions
 from .complaint_clock import ANSWER, REACTION, Calendar, Status, status
-from .complaint_selectors import ComplaintRow, ListedComplaint, ticket_visible_to
+from .complaint_selectors import ListedComplaint
 from .models import Complaint, ComplaintEvent
 
 
@@ -38,12 +39,12 @@ def _target(s: Status, breached_at: dt.datetime | None) -> dict[str, Any]:
     }
 
 
-def _ticket(user: User, c: ComplaintRow | Complaint, number: str | None, group_id: int | None) -> Any:
-    if not c.ticket_id:
+def _ticket(ticket_id: int | None, number: str | None) -> Any:
+    if not ticket_id:
         return None
-    if not ticket_visible_to(user, group_id, c.author_id):
-        return {"id": None, "number": None}  # named, but not to someone who may not open it
-    return {"id": c.ticket_id, "number": number}
+    if number is None:
+        return {"id": None, "number": None}  # named, but not to someone who may not see it
+    return {"id": ticket_id, "number": number}
 
 
 def complaint_item(user: User, item: ListedComplaint) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def complaint_item(user: User, item: ListedComplaint) -> dict[str, Any]:
         "number": r.number,
         "kind": r.kind,
         "state": r.state,
-        "ticket": _ticket(user, r, r.ticket_number, r.ticket_group_id),
+        "ticket": _ticket(r.ticket_id, item.ticket_number),
         "author": user_ref(item.author),
         "group": _group(r.group_id),
         "executor": user_ref(item.executor),
@@ -91,7 +92,7 @@ def complaint_detail(
         "number": c.number,
         "kind": c.kind,
         "state": c.state,
-        "ticket": _ticket(user, c, ticket.number if ticket else None, ticket.group_id if ticket else None),
+        "ticket": _ticket(c.ticket_id, ticket.number if ticket is not None and can_see(user, ticket) else None),
         "author": user_ref(who.get(c.author_id)),
         "group": _group(c.group_id),
         "executor": user_ref(who.get(c.executor_id)) if c.executor_id else None,

@@ -8,7 +8,9 @@ The rules (README, "Complaints"):
   may see or none.
 - Support staff (agents, leads, managers, administrators) file no complaints: a complaint is the
   voice of the people served about the service the staff are part of; staff take a problem to
-  their lead. One open complaint per person and request: a second one waits for the first answer.
+  their lead. One open complaint per person and request, and one open complaint about the
+  regulation per person: a second one waits for the first answer. At most COMPLAINTS_PER_DAY
+  complaints per person in any 24 hours (429).
 - The support managers take a complaint under review (filed → review), answer it (filed or
   review → upheld or rejected, with an answer to the author) and write internal notes.
 - Targets in working time (the complaints' calendar of the feedback settings, else the default
@@ -26,7 +28,7 @@ from django.db import transaction
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
@@ -65,9 +67,11 @@ def complaint_calendar(fs: FeedbackSettings | None = None) -> WorkCalendar:
 def _log(
     ticket: Ticket, complaint: Complaint, *, actor: User, when: dt.datetime, body: str = "", reaction: str = ""
 ) -> Reaction:
-    """The complaint's step in the request's per-stage log (public: the initiator sees it)."""
+    """The complaint's step in the request's per-stage log: public for the initiator's own
+    complaint; internal (support staff only) for anyone else's, whose complaint is theirs to tell."""
     return Reaction.objects.create(
         ticket=ticket,
+        internal=complaint.author_id != ticket.initiator_id,
         actor=actor,
         actor_role=actor_role(actor, ticket),
         point_id=ticket.point_id,
@@ -117,9 +121,11 @@ def complaint_file(
         answer_minutes=fs.complaint_answer_minutes,
     )
     with transaction.atomic():
+        # The author's row lock serialises their filings: the limits below hold under concurrency.
+        User.objects.select_for_update().filter(pk=author.pk).exists()
+        _check_limits(author, kind=kind, when=when)
         if ticket is not None:
-            # The request's row lock serialises filings on it (one open complaint per person) and
-            # gives the group and executor in charge now.
+            # The request's row lock gives the group and executor in charge now.
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if Complaint.objects.filter(ticket_id=ticket.pk, author_id=author.pk, state__in=OPEN).exists():
                 raise Conflict(
@@ -149,6 +155,24 @@ def complaint_file(
             _log(ticket, complaint, actor=author, when=when, body=text, reaction=reaction)
         notices.on_filed(complaint, ticket=ticket)
     return complaint
+
+
+def _check_limits(author: User, *, kind: str, when: dt.datetime) -> None:
+    """The abuse guards: the daily cap (429), one open complaint about the regulation (409)."""
+    cap = settings.COMPLAINTS_PER_DAY
+    if cap and Complaint.objects.filter(author_id=author.pk, filed_at__gt=when - dt.timedelta(days=1)).count() >= cap:
+        raise TooMany(
+            f"you have filed {cap} complaints in the last 24 hours, the most one person may; try again later",
+            code="complaints_per_day",
+        )
+    if (
+        kind == ComplaintKind.REGULATION
+        and Complaint.objects.filter(author_id=author.pk, kind=kind, state__in=OPEN).exists()
+    ):
+        raise Conflict(
+            "you have an open complaint about the regulation already; it is answered first",
+            code="regulation_open",
+        )
 
 
 def _locked(complaint: Complaint, *, version: int, action: str) -> Complaint:

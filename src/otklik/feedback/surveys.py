@@ -106,27 +106,57 @@ def _local(moment: dt.datetime) -> str:
 
 
 def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
-    """The question (or its reminder) to the initiator, with the rating link (unsaved rows)."""
+    """The question (or its reminder) to the initiator, with the rating link (unsaved rows).
+
+    The link rates without signing in, so only the initiator's rows carry it: anyone else an
+    admin's rule adds (watchers, the executor, a webhook carrier) is told of the question without
+    the link (the request's page instead)."""
     link = survey_link(survey)
-    return notify.compose(
+    common = {"valid_until": _local(survey.expires_at)}
+    context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
+    rows = notify.compose(
         event,
         ticket=ticket,
         addressed=[survey.initiator_id],
         link=link,
         extra={
+            **common,
             "rating_link": link,
-            "valid_until": _local(survey.expires_at),
             "score_links": [{"score": n, "link": f"{link}?score={n}"} for n in SCORES],
         },
-        context={"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()},
+        context=context,
     )
+    mine = [r for r in rows if r.recipient_id == survey.initiator_id]
+    if len(mine) == len(rows):
+        return rows
+    others = notify.compose(
+        event,
+        ticket=ticket,
+        addressed=[survey.initiator_id],
+        extra={**common, "rating_link": "", "score_links": []},
+        context=context,
+    )
+    return mine + [r for r in others if r.recipient_id != survey.initiator_id]
 
 
 # --- the link --------------------------------------------------------------------------------------
 
 
+class _AskedSigner(signing.TimestampSigner):
+    """`signing.dumps`'s format (read back by `signing.loads`), stamped with the survey's asking
+    instant instead of the wall clock: the same survey always gets the same link (the reminder
+    repeats the question's)."""
+
+    def __init__(self, asked_at: dt.datetime) -> None:
+        super().__init__(salt=SALT)
+        self.asked_at = asked_at
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(self.asked_at.timestamp()))
+
+
 def survey_token(survey: Survey) -> str:
-    return signing.dumps([survey.pk, survey.token_nonce], salt=SALT)
+    return _AskedSigner(survey.asked_at).sign_object([survey.pk, survey.token_nonce])
 
 
 def survey_link(survey: Survey) -> str:
@@ -268,17 +298,21 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
     threshold = FeedbackSettings.current().low_score_threshold
     if score <= threshold and (previous is None or previous > threshold):
         executor = people([survey.executor_id]).get(survey.executor_id) if survey.executor_id else None
+        # Support's business (the group lead by default): never the initiator or a watcher who is
+        # not staff, whatever a rule adds.
         notify.queue_rows(
-            notify.compose(
-                "survey_low_score",
-                ticket=ticket,
-                actor=User.objects.get(pk=survey.initiator_id),
-                extra={
-                    "score": score,
-                    "comment": comment,
-                    "rated_executor": executor.display_name if executor is not None else "",
-                },
-                context={"score": score},
+            notify.staff_only(
+                notify.compose(
+                    "survey_low_score",
+                    ticket=ticket,
+                    actor=User.objects.get(pk=survey.initiator_id),
+                    extra={
+                        "score": score,
+                        "comment": comment,
+                        "rated_executor": executor.display_name if executor is not None else "",
+                    },
+                    context={"score": score},
+                )
             )
         )
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from otklik.accounts.models import User
 from otklik.core.errors import DomainError, Forbidden, Invalid
 from otklik.notify.texts import score_labels
+from otklik.tickets.access import sees_rating
 from otklik.tickets.models import Ticket
 
 from .models import Survey
@@ -25,7 +26,9 @@ from .surveys import survey_answer_by_link, survey_by_token, survey_check_link, 
 
 def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     """What a request's page shows of its survey (one query): the question to the initiator while
-    it is open, the answer to whoever may see the request."""
+    it is open, the answer to the initiator and the support staff in charge (`sees_rating`)."""
+    if not sees_rating(user, ticket):
+        return {"survey": None}
     survey = survey_for(ticket)
     if survey is None:
         return {"survey": None}
@@ -106,9 +109,10 @@ def _refused(request: HttpRequest, exc: DomainError, survey: Survey | None) -> H
     return render(request, "feedback/link_done.html", context, status=exc.status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def link(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: the question (a `score` in the query preselects it). POST: record the rating."""
+    """GET (and HEAD, as link checkers send): the question (a `score` in the query preselects it),
+    recording nothing. POST: record the rating."""
     survey = None
     try:
         survey = survey_by_token(token)
@@ -126,7 +130,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         "errors": {},
         "max_text": settings.MAX_TEXT_LENGTH,
     }
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "feedback/link.html", context)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
     try:

@@ -244,14 +244,18 @@ def on_comment(ticket: Any, *, actor: User, body: str, internal: bool, watcher_i
     staff among them (never the initiator, whatever a rule says)."""
     event = "ticket_note" if internal else "ticket_comment"
     rows = compose(event, ticket=ticket, actor=actor, watcher_ids=watcher_ids, extra={"comment": body})
-    if internal:
-        staff = people(r.recipient_id for r in rows if r.recipient_id)
-        rows = [
-            r
-            for r in rows
-            if r.recipient_id is None or (staff.get(r.recipient_id) and staff[r.recipient_id].is_support_staff)
-        ]
-    queue_rows(rows)
+    queue_rows(staff_only(rows) if internal else rows)
+
+
+def staff_only(rows: list[Notification]) -> list[Notification]:
+    """The rows for support staff (and the webhook carriers, which serve systems): support's own
+    business reaches nobody else, whatever a rule says."""
+    staff = people(r.recipient_id for r in rows if r.recipient_id)
+    return [
+        r
+        for r in rows
+        if r.recipient_id is None or (staff.get(r.recipient_id) and staff[r.recipient_id].is_support_staff)
+    ]
 
 
 def on_changed(ticket: Any, *, actor: User, changes: list[tuple[str, Any, Any]]) -> None:

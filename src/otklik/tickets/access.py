@@ -97,6 +97,15 @@ def actor_capacities(user: User, ticket: Ticket) -> set[str]:
     return caps
 
 
+def sees_rating(user: User, ticket: Ticket) -> bool:
+    """The satisfaction rating (score and comment) is between the initiator and the support staff
+    in charge of the request (its executor, its group, leads, managers): watchers and readers of
+    the request see neither."""
+    if ticket.initiator_id == user.pk:
+        return True
+    return bool(actor_capacities(user, ticket) - {Actor.INITIATOR})
+
+
 def may_participate(user: User, ticket: Ticket) -> bool:
     """May reply and add files: a route actor on the request (initiator, executor, group, lead,
     manager) or a watcher. Seeing a request (an organisation reader) is not enough."""

@@ -18,7 +18,7 @@ from otklik.regulation.selectors import version_number
 from otklik.sla.selectors import sla_targets
 
 from . import serialize as ser
-from .access import access_ticket, available_transitions
+from .access import access_ticket, available_transitions, sees_rating
 from .attachments import access_attachment, attachment_add
 from .models import Attachment, Ticket, Watcher
 from .schemas import (
@@ -72,7 +72,8 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
     if not new:
         watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
         attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
-        survey = survey_for(ticket)  # whoever may see the request sees its rating
+        # The rating is the initiator's and support's business (watchers and readers: null).
+        survey = survey_for(ticket) if sees_rating(user, ticket) else None
     if not user.is_support_staff:
         attachments = [a for a in attachments if not a.internal]
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids])

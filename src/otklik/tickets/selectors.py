@@ -18,8 +18,8 @@ from otklik.core.paging import after, page
 from otklik.core.refs import as_id
 from otklik.routes.models import PointKind
 
-from .access import visible_tickets
-from .models import Reaction, Ticket
+from .access import sees_rating, visible_tickets
+from .models import Event, Reaction, Ticket
 
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
 # and names from the people cache, so the query joins nothing.
@@ -228,10 +228,13 @@ def awaiting_initiator_count(user: User) -> int:
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
-    """The per-stage log in order; internal notes only for support staff."""
+    """The per-stage log in order; internal notes only for support staff, the ratings only for
+    those who see them (`sees_rating`)."""
     qs = Reaction.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
     if not user.is_support_staff:
         qs = qs.filter(internal=False)
+    if not sees_rating(user, ticket):
+        qs = qs.exclude(event=Event.FEEDBACK)
     return list(qs.order_by("id"))
 
 

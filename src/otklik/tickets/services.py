@@ -27,7 +27,7 @@ from otklik.sla.services import sla_apply_new, sla_on_comment, sla_recompute
 
 from .access import actor_capacities, actor_role, may_participate
 from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
-from .transitions import ticket_auto_confirm, ticket_transition
+from .transitions import auto_close_at_for, ticket_auto_confirm, ticket_transition
 from .writes import _check_open, _check_version, _log, _staff_member, _text, ticket_bump
 
 __all__ = [
@@ -250,8 +250,15 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=when)
         # Read the request again under that lock: it may have moved (closed, re-prioritised by an
         # escalation) since the caller fetched it, and the clocks must follow the request as it is.
-        ticket.refresh_from_db(fields=["is_open", "point", "priority", "group", "category", "sla_breached"])
+        ticket.refresh_from_db(
+            fields=["is_open", "point", "priority", "group", "category", "sla_breached", "auto_close_at"]
+        )
         ticket = reference().attach(ticket)
+        if reaction == ReactionKind.INITIATOR_REPLIED and ticket.auto_close_at is not None:
+            # The initiator wrote while the resolution waits for them: the confirmation period
+            # starts again from now, so the request does not close under what they just said.
+            ticket.auto_close_at = auto_close_at_for(ticket, ticket.point, when)
+            Ticket.objects.filter(pk=ticket.pk).update(auto_close_at=ticket.auto_close_at)
         record = _log(
             ticket,
             actor=actor,

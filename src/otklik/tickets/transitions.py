@@ -8,7 +8,8 @@ satisfaction survey on a resolution (feedback.surveys), and the instant the requ
 itself. That instant (`Ticket.auto_close_at`) is set on arrival at a resolved point from which the
 route can record the initiator's confirmation: the end of the Nth working day after the resolution
 day in the group's calendar (N = the type's `auto_confirm_days`; never when it is empty). Every
-move sets it anew, so leaving the point clears it.
+move sets it anew, so leaving the point clears it; the initiator's public reply while it waits
+counts it again from the reply (`ticket_comment`).
 
 The worker's job `ticket_auto_confirm_due` claims the requests whose instant has passed (FOR
 UPDATE SKIP LOCKED on PostgreSQL: workers take disjoint requests) and moves each after reading it

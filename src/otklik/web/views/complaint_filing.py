@@ -18,14 +18,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.paging import BadCursor
 from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_list_for
 from otklik.feedback.complaints import complaint_calendar, complaint_file
 from otklik.feedback.models import ComplaintKind
 from otklik.tickets.access import access_ticket
 
-from .complaints import kind_name, state_name, target_text
+from .complaints import kind_name, state_name, target_text, too_many_complaints
 
 PAGE_SIZE = 25
 
@@ -80,6 +80,7 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
     data = {"body": "", "ticket": request.GET.get("ticket", "").strip()[:40]}
     errors: dict[str, str] = {}
     alert = ""
+    status = 0
     if request.method == "POST":
         data = {"body": request.POST.get("body", "").replace("\r\n", "\n"), "ticket": request.POST.get("ticket", "")}
         number = data["ticket"].strip()
@@ -98,8 +99,14 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
                 )
             except Invalid as exc:
                 errors = _messages(exc)
-            except Conflict:
-                alert = _("You have an open complaint about this request already; it is answered first.")
+            except TooMany:
+                alert = too_many_complaints()
+                status = 429
+            except Conflict as exc:
+                if exc.code == "regulation_open":
+                    alert = _("You have an open complaint about the regulation already; it is answered first.")
+                else:
+                    alert = _("You have an open complaint about this request already; it is answered first.")
             except Forbidden:
                 alert = _("You may not file this complaint.")
             else:
@@ -112,5 +119,5 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
         "text_max": settings.MAX_TEXT_LENGTH,
         "regulation_url": reverse("regulation"),
     }
-    status = 400 if errors or alert else 200
+    status = status or (400 if errors or alert else 200)
     return render(request, "web/complaints/new.html", context, status=status)

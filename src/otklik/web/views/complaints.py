@@ -33,10 +33,12 @@ from otklik.core.paging import BadCursor
 from otklik.feedback.complaint_access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
 from otklik.feedback.complaint_clock import ANSWER, REACTION, Status, status
 from otklik.feedback.complaint_selectors import (
+    FIRST_YEAR,
+    LAST_YEAR,
     ComplaintFilters,
     complaint_history,
     complaint_list_for,
-    ticket_visible_to,
+    date_in_range,
 )
 from otklik.feedback.complaints import complaint_answer, complaint_calendar, complaint_note, complaint_take
 from otklik.feedback.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
@@ -112,6 +114,20 @@ class ComplaintFilterForm(forms.Form):
         self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
 
+    def _in_range(self, name: str) -> Any:
+        day = self.cleaned_data.get(name)
+        if not date_in_range(day):
+            raise forms.ValidationError(
+                _("Choose a date in the years %(first)s–%(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return day
+
+    def clean_filed_from(self) -> Any:
+        return self._in_range("filed_from")
+
+    def clean_filed_to(self) -> Any:
+        return self._in_range("filed_to")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("filed_from"), data.get("filed_to")
@@ -175,9 +191,7 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
             "state": state_name(item.row.state),
             "reaction": target_text(item.reaction),
             "answer": target_text(item.answer),
-            "ticket": item.row.ticket_number
-            if ticket_visible_to(request.user, item.row.ticket_group_id, item.row.author_id)
-            else "",
+            "ticket": item.ticket_number or "",
         }
         for item in items
     ]
@@ -227,6 +241,13 @@ EVENT_TITLES = {
     ComplaintEventKind.REACTION_BREACHED: gettext_lazy("Not taken under review in time"),
     ComplaintEventKind.ANSWER_BREACHED: gettext_lazy("Not answered in time"),
 }
+
+
+def too_many_complaints() -> str:
+    """The daily cap on filing complaints, in words for the person."""
+    return _("You have filed %(count)s complaints in the last 24 hours, the most one person may. Try again later.") % {
+        "count": settings.COMPLAINTS_PER_DAY
+    }
 
 
 def _complaint(request: HttpRequest, pk: int) -> Complaint:

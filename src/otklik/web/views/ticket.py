@@ -28,7 +28,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
-from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.i18n import localized
 from otklik.feedback.complaint_selectors import open_complaint_of, visible_complaint_ids
 from otklik.feedback.complaints import complaint_file
@@ -46,6 +46,7 @@ from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
 from otklik.tickets.transitions import auto_confirm_text
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
+from otklik.web.views.complaints import too_many_complaints
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
@@ -600,6 +601,10 @@ def complain(request: HttpRequest, number: str) -> HttpResponse:
     body = request.POST.get("body", "")
     try:
         complaint = complaint_file(author=request.user, body=body, ticket=ticket)
+    except TooMany:  # the daily cap: said next to the form, what was written kept
+        errors = {"complaint": too_many_complaints()}
+        page = _context(request, ticket, errors=errors, values={"complaint": body}, open_dialog="complaint")
+        return render(request, "web/ticket/page.html", page, status=429)
     except Conflict:  # one open complaint per request: the page shows it
         alert = _("You have an open complaint about this request already; it is answered first.")
         return render(request, "web/ticket/page.html", _context(request, ticket, alert=alert), status=409)

@@ -92,6 +92,8 @@ class Command(BaseCommand):
             *(sys.executable, "-m", "gunicorn", "otklik.wsgi:application", "--bind", join_addr(host, port)),
             *("--workers", str(options["web_workers"]), "--graceful-timeout", "10", "--timeout", "30"),
             *("--access-logfile", "-" if options["access_log"] else "/dev/null", "--error-logfile", "-"),
+            # Rating links' tokens are masked in the access log (otklik.core.logmask).
+            *("--logger-class", "otklik.core.gunicorn_logging.MaskingLogger"),
         ]
         # The children agree on where the stream is: the web server redirects there (settings.STREAM_URL).
         env = {
