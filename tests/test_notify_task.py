@@ -194,7 +194,7 @@ def test_the_new_requests_executor_gets_the_task_with_the_resolution_deadline(si
     assert task.to == p.lead.email
     assert m["Message-ID"] == f"<{n.key}@{HOST}>"
     assert m["In-Reply-To"] == m["References"] == f"<ticket-{t.pk}@{HOST}>"
-    assert "Вы исполнитель этой заявки." in m.get_body(("plain",)).get_content()  # in the lead's language
+    assert "Вы исполнитель этого обращения." in m.get_body(("plain",)).get_content()  # in the lead's language
     assert task.method == "REQUEST"
     props = task.props
     assert props["UID"] == f"ticket-{t.pk}@{HOST}"
