@@ -5,18 +5,11 @@ any id failed on SQLite)."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+
+from otklik.testing.client import browser
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/quality/requests"
-
-
-def browser(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from otklik.accounts.models import SupportGroup
 from otklik.quality.refresh import facts_refresh_all
+from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.services import ticket_assign, ticket_transition
@@ -34,14 +35,6 @@ NEXT = re.compile(r'<a href="(/reports/quality/requests\?[^"]+)" rel="next"')
 @pytest.fixture
 def month(settings):
     return build_month(settings)
-
-
-def browser(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def text(response) -> str:

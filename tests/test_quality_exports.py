@@ -8,10 +8,10 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from otklik.accounts.models import SupportGroup
+from otklik.testing.client import browser
 
 from .quality_month import build_month
 
@@ -22,14 +22,6 @@ MARCH = "from=2026-03-01&to=2026-03-31"
 @pytest.fixture
 def month(settings):
     return build_month(settings)
-
-
-def browser(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def read_csv(response) -> list[dict[str, str]]:

@@ -21,6 +21,7 @@ from django.test import Client
 from otklik.routes.models import RoutePoint
 from otklik.sla.models import Clock
 from otklik.sla.timers import sla_timers_pass
+from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
@@ -40,14 +41,6 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
 @pytest.fixture(autouse=True)
 def _clock(settings):
     set_now(settings, at(10, 8, 0))  # Tuesday (Monday the 9th is a holiday), before work
-
-
-def browser(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def html(response) -> str:

@@ -20,6 +20,7 @@ from otklik.routes.models import RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.reference import sla_reference
 from otklik.sla.timers import sla_timers_pass
+from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
@@ -43,14 +44,6 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
 def _clock(settings):
     # Before the personas: the demo's own requests are filed at this moment too.
     set_now(settings, at(10, 11, 30))
-
-
-def browser(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def html(response) -> str:

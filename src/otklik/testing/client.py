@@ -41,3 +41,13 @@ class ApiClient:
 
     def upload(self, path: str, files: dict[str, Any], data: dict[str, Any] | None = None) -> Any:
         return self.client.post(self._url(path), {**(data or {}), **files})
+
+
+def browser(user: User, *, language: str = "en") -> Client:
+    """A page client signed in as `user`, who reads the pages in `language` (stored on the user,
+    as the language switch stores it)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
