@@ -140,7 +140,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "otklik.core.middleware.BodySizeLimitMiddleware",
-    "otklik.core.middleware.UnstorableInputMiddleware",
     "otklik.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -148,6 +147,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "otklik.accounts.middleware.UserLanguageMiddleware",
+    # After the language is known (the 400 page speaks the person's), before any view reads the input.
+    "otklik.core.middleware.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -156,6 +156,9 @@ def make_server(data: Path) -> Server:
         "OTKLIK_WORKER_POLL_SECONDS": "0.2",
         "OTKLIK_STREAM_POLL_SECONDS": "0.2",
         "OTKLIK_STREAM_PING_SECONDS": "5",
+        # The browser tests share this server: Ivan files more complaints in a run than a person may
+        # in a day (5). The cap itself is tested in tests/test_complaint_limits.py.
+        "OTKLIK_COMPLAINTS_PER_DAY": "50",
         "PYTHONUNBUFFERED": "1",
     }
     for name in ("DATABASE_URL", "OTKLIK_NOW", "OTKLIK_DEBUG", "DJANGO_SETTINGS_MODULE"):
