@@ -130,3 +130,18 @@ def test_head_behaves_like_get_and_records_nothing(survey):
     assert client.head(path[:-3] + "xyz").status_code == 404  # a forged link, as for GET
     survey_answer(ticket=survey.ticket, actor=survey.initiator, score=4)
     assert client.head(path).status_code == 409  # used, as for GET
+
+
+@pytest.mark.parametrize("name", ["django.security.csrf", "django.request", "django.template", "otklik.feedback"])
+def test_every_handler_a_record_reaches_masks_tokens(name):
+    """Not only the loggers named in LOGGING: a record of any child logger is handled only by
+    handlers that mask (Django's own console handler, unfiltered, printed whole tokens in DEBUG)."""
+    logger: logging.Logger | None = logging.getLogger(name)
+    handlers: list[logging.Handler] = []
+    while logger is not None:
+        handlers += logger.handlers
+        logger = logger.parent if logger.propagate else None
+    ours = [h for h in handlers if not type(h).__module__.startswith("_pytest")]  # pytest's capture
+    assert ours
+    unmasked = [h for h in ours if not any(isinstance(f, MaskTokens) for f in h.filters)]
+    assert unmasked == [], name

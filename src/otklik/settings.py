@@ -298,6 +298,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's own console handler (DEBUG only, no filter), which printed whole tokens.
+        "django": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO"), "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # "Not Found: /feedback/…" and the like, masked where they are logged (whatever handles them).
         "django.request": {"filters": ["mask_tokens"]},
