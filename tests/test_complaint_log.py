@@ -15,7 +15,7 @@ from otklik.accounts.models import User
 from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_note, complaint_take
 from otklik.feedback.models import Complaint
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import Reaction, Ticket, Watcher
 
 pytestmark = pytest.mark.django_db
 
@@ -66,17 +66,33 @@ def test_the_initiator_sees_the_steps_in_the_activity_and_the_timeline(personas,
     assert "SECRET" not in html
 
 
-def test_others_who_see_the_request_see_the_steps_without_a_way_into_the_complaint(personas, handled):
+def test_the_executor_sees_the_steps_without_a_way_into_the_complaint(personas, handled):
+    ticket, complaint = handled
+    client = Client()
+    client.force_login(personas.agent)
+    html = client.get(f"/requests/{ticket.number}").content.decode()
+    assert f"Took complaint {complaint.number} under review" in html
+    assert f'href="/complaints/{complaint.pk}"' not in html
+    assert "SECRET" not in html
+
+
+def test_a_reader_or_watcher_of_the_request_learns_of_no_complaint(personas, handled, api):
+    """Maria reads her organisation's requests and watches Ivan's; Olga (agent2, second line)
+    watches it too: the request is theirs to see, Ivan's complaint is not."""
     ticket, complaint = handled
     personas.initiator2.sees_organisation_requests = True
-    personas.initiator2.save(update_fields=["sees_organisation_requests"])  # not back to the fixture's language
-    for who in (personas.agent, personas.initiator2):
+    personas.initiator2.save(update_fields=["sees_organisation_requests"])
+    for who in (personas.initiator2, personas.agent2):
+        Watcher.objects.get_or_create(ticket=ticket, user=who)
         client = Client()
         client.force_login(who)
-        html = client.get(f"/requests/{ticket.number}").content.decode()
-        assert f"Took complaint {complaint.number} under review" in html
-        assert f'href="/complaints/{complaint.pk}"' not in html, who.username
-        assert "SECRET" not in html
+        r = client.get(f"/requests/{ticket.number}")
+        html = r.content.decode()
+        assert r.status_code == 200, who.username
+        assert complaint.number not in html and "Nobody answered for days." not in html, who.username
+        assert "We are sorry; fixed." not in html, who.username
+        activity = api(who.username).get(f"/tickets/{ticket.pk}/activity").json()
+        assert activity and all(a["event"] != "complaint" for a in activity), who.username
     # The group's lead and the manager may open it.
     for who in (personas.lead, personas.manager):
         client = Client()

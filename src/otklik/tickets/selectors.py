@@ -228,13 +228,14 @@ def awaiting_initiator_count(user: User) -> int:
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
-    """The per-stage log in order; internal notes only for support staff, the ratings only for
-    those who see them (`sees_rating`)."""
+    """The per-stage log in order; internal notes only for support staff; the rating and the
+    complaints' steps only between the initiator and the staff in charge (`sees_rating`): a
+    watcher or an organisation's reader learns of neither."""
     qs = Reaction.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
     if not user.is_support_staff:
         qs = qs.filter(internal=False)
     if not sees_rating(user, ticket):
-        qs = qs.exclude(event=Event.FEEDBACK)
+        qs = qs.exclude(event__in=(Event.FEEDBACK, Event.COMPLAINT))
     return list(qs.order_by("id"))
 
 
