@@ -18,7 +18,8 @@ resolved; next-reaction outcomes → their own instants; surveys → asked; comp
 backlog → open at min(end, now).
 
 Whose figure it is: each measure's own group and executor (quality.facts' docstring; ATTRIBUTION
-below names the facts' columns per measure), so a scope filters each measure on its own columns.
+below names the facts' columns per measure: a breach the holder's at its deadline, a met target the
+reactor's or resolver's), so a scope filters each measure on its own columns.
 """
 
 from __future__ import annotations
