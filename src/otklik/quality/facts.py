@@ -13,7 +13,7 @@ What is derived, and how:
   record of their own: they are the old value of the first change):
   - received → the group and executor it was filed with (received_*);
   - first reaction (time, met) → the person who made the first executor reaction and the group in
-    charge then; while nobody has reacted (a request withdrawn late), the holder now (reaction_*);
+    charge then; while nobody has reacted, the holder now (reaction_*);
   - resolved, resolution time, resolution met, confirmed automatically → the executor and group in
     charge at the last resolution, whom the survey names too, while the request stands resolved or
     closed; once reopened, the holder now, who has it to resolve (resolution_*);
