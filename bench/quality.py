@@ -186,6 +186,8 @@ def seed(args: argparse.Namespace) -> None:
                 ticket_id, type_id, priority_id, group_id, executor_id,
                 received_group_id, received_executor_id, reaction_group_id, reaction_executor_id,
                 resolution_group_id, resolution_executor_id, first_resolution_group_id, first_resolution_executor_id,
+                reaction_breach_group_id, reaction_breach_executor_id,
+                resolution_breach_group_id, resolution_breach_executor_id,
                 created_at, closed_at, first_reaction_at, first_reaction_seconds, first_reaction_met,
                 first_reaction_breached_at,
                 first_resolved_at, resolved_at, resolution_seconds, resolution_met, resolution_breached_at,
@@ -193,7 +195,12 @@ def seed(args: argparse.Namespace) -> None:
             SELECT
                 t.id, t.request_type_id, t.priority_id, t.group_id, t.executor_id,
                 t.group_id, t.executor_id, t.group_id, t.executor_id,
-                t.group_id, t.executor_id, t.group_id, t.executor_id, t.created_at,
+                t.group_id, t.executor_id, t.group_id, t.executor_id,
+                CASE WHEN reacted AND fr > 14400 THEN t.group_id ELSE 0 END,
+                CASE WHEN reacted AND fr > 14400 THEN t.executor_id END,
+                CASE WHEN resolved AND res > 86400 THEN t.group_id ELSE 0 END,
+                CASE WHEN resolved AND res > 86400 THEN t.executor_id END,
+                t.created_at,
                 CASE WHEN {u("op")} < 0.03 THEN NULL
                      WHEN resolved THEN t.created_at + make_interval(secs => res * 3) + interval '3 days'
                      ELSE t.created_at + interval '2 hours' END,
@@ -237,8 +244,8 @@ def seed(args: argparse.Namespace) -> None:
             ("reassignments", "resolved_at", "reassignments > 0", "reassignments", ""),
             ("auto_confirmed", "resolved_at", "auto_confirmed", "1", "resolution"),
             ("fr_met", "first_reaction_at", "first_reaction_met", "1", "reaction"),
-            ("fr_breached", "first_reaction_breached_at", "TRUE", "1", "reaction"),
-            ("res_breached", "resolution_breached_at", "TRUE", "1", "resolution"),
+            ("fr_breached", "first_reaction_breached_at", "TRUE", "1", "reaction_breach"),
+            ("res_breached", "resolution_breached_at", "TRUE", "1", "resolution_breach"),
             ("first_resolved", "first_resolved_at", "TRUE", "1", "first_resolution"),
             ("reopened", "first_resolved_at", "reopens > 0", "1", "first_resolution"),
         ]

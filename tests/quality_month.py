@@ -35,7 +35,11 @@ so A, B, C, E are received by Sergei; A's and C's first reactions are Alexei's (
 Sergei's (he accepts it); A is resolved by Alexei (both times: first resolved, reopened and resolved
 his), B by Sergei; B's reassignment is the first line's alone (no person's); A's next-reaction
 cycles are Alexei's (his when answered and at the deadline); A and C are in Alexei's backlog (he
-holds them now); D is Olga's throughout.
+holds them now); D is Olga's throughout. A breach counts for whoever held the request at its
+deadline: A's resolution breach (Mon 14:30) is Alexei's, B's first-reaction (Wed 10:00) and
+resolution (Wed 18:00) breaches Sergei's — here the same people who reacted and resolved, so that
+rule changes none of this month's figures (tests/test_quality_breach_attribution.py has a request
+where they differ).
 
 Surveys (asked when first resolved): A (Alexei, first line) answered 2; B (Sergei, first line)
 unanswered; D (Olga, second line) answered 5. Complaints: on B (Sergei) upheld, on A (Alexei)

@@ -12,7 +12,7 @@ from otklik.quality import facts as F
 from otklik.quality.facts import ClockFacts, Record, TicketState, build_facts
 
 T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
-AGENT, LEAD, OLGA = 11, 12, 13
+AGENT, LEAD, OLGA, PETROV = 11, 12, 13, 14
 FIRST_LINE, SECOND_LINE = 1, 2
 
 
@@ -84,6 +84,11 @@ def test_a_request_nobody_touched():
         "resolution_executor_id": LEAD,
         "first_resolution_group_id": FIRST_LINE,
         "first_resolution_executor_id": LEAD,
+        # No breach: nobody's.
+        "reaction_breach_group_id": 0,
+        "reaction_breach_executor_id": None,
+        "resolution_breach_group_id": 0,
+        "resolution_breach_executor_id": None,
         "created_at": T0,
         "closed_at": None,
         "first_reaction_at": None,
@@ -334,3 +339,85 @@ def test_a_first_reaction_known_only_from_its_clock_is_whoever_held_it_then():
     fact = build_facts(ticket(executor_id=AGENT), log.records, clocks)
     assert (fact.first_reaction_at, fact.reaction_group_id, fact.reaction_executor_id) == (h(2), FIRST_LINE, LEAD)
     assert fact.executor_id == AGENT  # the holder now
+
+
+def test_a_first_reaction_breach_is_the_group_that_held_the_request_at_the_deadline():
+    # ERR-1 is filed to the first line (A) at 09:00 with no executor, a 1 h first-reaction target;
+    # nobody in A reacts. At 14:00 it is moved to the second line (B), and Petrov (B) takes it at
+    # 14:05. The breach (10:00) is A's, who let the deadline pass; the late reaction is Petrov's.
+    at_14 = h(5)
+    log = (
+        Log()
+        .assign(at_14, FIRST_LINE, SECOND_LINE, field="group")
+        .move(h(5 + 5 / 60), "new", "in_work", "executor_accepted", actor=PETROV)
+        .assign(h(5 + 5 / 60), None, PETROV)
+    )
+    clocks = {
+        "first_reaction": ClockFacts("breached", dt.timedelta(minutes=305), breached_at=h(1), stopped_at=h(5 + 5 / 60))
+    }
+    fact = build_facts(ticket(group_id=SECOND_LINE, executor_id=PETROV), log.records, clocks)
+    assert (fact.reaction_breach_group_id, fact.reaction_breach_executor_id) == (FIRST_LINE, None)
+    assert (fact.reaction_group_id, fact.reaction_executor_id) == (SECOND_LINE, PETROV)
+    assert (fact.first_reaction_at, fact.first_reaction_seconds, fact.first_reaction_met) == (
+        h(5 + 5 / 60),
+        18300,
+        False,
+    )
+    day = dt.date(2026, 3, 2)  # 12:00–17:05 in Moscow
+    # By hand: filed with A (received), breached under A, and nothing of Petrov's: his reaction was
+    # late (not met) and the breach is not his.
+    assert F.contributions(fact, MSK) == {
+        (day, FIRST_LINE, 0, 3, 4, "received"): 1,
+        (day, FIRST_LINE, 0, 3, 4, "fr_breached"): 1,
+    }
+
+    # Before the move (13:00, unreacted, still A's), the breach was A's already: the move and the
+    # late reaction change none of the day's counts.
+    before = build_facts(
+        ticket(executor_id=None),
+        Log().records,
+        {"first_reaction": ClockFacts("breached", dt.timedelta(hours=4), breached_at=h(1))},
+    )
+    assert (before.reaction_breach_group_id, before.reaction_breach_executor_id) == (FIRST_LINE, None)
+    assert F.day_deltas([before], [fact], MSK) == {}
+
+
+def test_an_unreacted_breach_does_not_travel_with_the_request():
+    # Breached at h 1 with the lead (first line), handed to the second line at h 2 and to Olga at
+    # h 3, still unreacted: the breach stays the lead's; the pending reaction is the holder's now.
+    log = Log().assign(h(2), FIRST_LINE, SECOND_LINE, field="group").assign(h(3), LEAD, OLGA)
+    clocks = {"first_reaction": ClockFacts("breached", dt.timedelta(hours=3), breached_at=h(1))}
+    fact = build_facts(ticket(group_id=SECOND_LINE, executor_id=OLGA), log.records, clocks)
+    assert (fact.reaction_breach_group_id, fact.reaction_breach_executor_id) == (FIRST_LINE, LEAD)
+    assert (fact.reaction_group_id, fact.reaction_executor_id) == (SECOND_LINE, OLGA)
+
+
+def test_a_resolution_breach_is_whoever_held_the_request_at_the_deadline():
+    # Alexei takes it (h 1, met); the resolution deadline passes at h 4 while he holds it; at h 5 it
+    # is handed to Olga in the second line, who resolves it at h 6: the resolution is hers, the
+    # breach Alexei's (first line).
+    log = (
+        Log()
+        .move(h(1), "new", "in_work", "executor_accepted", actor=AGENT)
+        .assign(h(1), LEAD, AGENT)
+        .assign(h(5), FIRST_LINE, SECOND_LINE, field="group")
+        .assign(h(5), AGENT, OLGA)
+        .move(h(6), "in_work", "resolved", "executor_resolved", actor=OLGA)
+    )
+    clocks = {
+        "first_reaction": ClockFacts("met", dt.timedelta(hours=1), stopped_at=h(1)),
+        "resolution": ClockFacts("breached", dt.timedelta(hours=6), breached_at=h(4), stopped_at=h(6)),
+    }
+    fact = build_facts(ticket(group_id=SECOND_LINE, executor_id=OLGA, point_kind="resolved"), log.records, clocks)
+    assert (fact.resolution_breach_group_id, fact.resolution_breach_executor_id) == (FIRST_LINE, AGENT)
+    assert (fact.resolution_group_id, fact.resolution_executor_id, fact.resolution_met) == (SECOND_LINE, OLGA, False)
+    day = dt.date(2026, 3, 2)
+    assert F.contributions(fact, MSK) == {
+        (day, FIRST_LINE, LEAD, 3, 4, "received"): 1,
+        (day, FIRST_LINE, AGENT, 3, 4, "fr_met"): 1,
+        (day, FIRST_LINE, AGENT, 3, 4, "res_breached"): 1,
+        (day, SECOND_LINE, OLGA, 3, 4, "resolved"): 1,
+        (day, SECOND_LINE, OLGA, 3, 4, "first_resolved"): 1,
+        (day, SECOND_LINE, 0, 3, 4, "reassigned"): 1,
+        (day, SECOND_LINE, 0, 3, 4, "reassignments"): 1,
+    }

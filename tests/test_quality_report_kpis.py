@@ -47,6 +47,9 @@ def test_the_facts_of_each_request(month):
     assert (b.first_reaction_seconds, b.first_reaction_met) == (7200, False)
     assert b.first_reaction_breached_at == at(3, 18, 10)
     assert (b.resolution_seconds, b.resolution_met, b.resolution_breached_at) == (36000, False, at(3, 18, 18))
+    # The breaches are the holders' at the deadlines (Sergei held B at 10:00 and 18:00, Alexei A at 14:30).
+    assert (b.reaction_breach_executor_id, b.resolution_breach_executor_id) == (p.lead.pk, p.lead.pk)
+    assert (a.reaction_breach_executor_id, a.resolution_breach_executor_id) == (None, p.agent.pk)
     assert (b.reassignments, b.executor_id, b.closed_at) == (1, p.lead.pk, at(3, 20, 10))
     assert (c.first_reaction_at, c.first_reaction_seconds, c.resolved_at) == (at(4, 1, 10), 7200, None)
     assert (d.first_reaction_seconds, d.resolution_seconds, d.resolution_met) == (3600, 28800, True)

@@ -15,26 +15,27 @@ def _t(ru: str, en: str) -> Text:
 
 
 INTRO = _t(
-    "Качество работы службы поддержки, каждой группы и каждого специалиста оценивается автоматически "
-    "по следующим показателям за период (дни «с» и «по» включительно, по часовому поясу службы). Показатель, "
-    "для которого за период нет данных, не рассчитывается. Время везде рабочее — так, как его считают "
-    "сроки обращения (по календарю, без приостановок). Каждый показатель засчитывается тем, к чьей работе он "
-    "относится: поступившие — группе и специалисту, на которых обращение зарегистрировано; первая реакция — "
-    "специалисту, отреагировавшему первым, и его группе в тот момент; решение, время и срок решения, "
-    "автоматическое подтверждение — специалисту и группе, отвечавшим за обращение при последнем решении (после "
-    "возврата в работу — текущим); возвраты в работу — тем, чьё первое решение было возвращено; переназначения — "
-    "группе; повторная реакция — отвечавшим за обращение в момент ответа или истечения срока; оценки и жалобы — "
+    "Качество работы службы поддержки, каждой группы и каждого специалиста оценивается автоматически по следующим "
+    "показателям за период (дни «с» и «по» включительно, по часовому поясу службы). Показатель, для которого за "
+    "период нет данных, не рассчитывается. Время везде рабочее — так, как его считают сроки обращения (по "
+    "календарю, без приостановок). Каждый показатель засчитывается тем, к чьей работе он относится: поступившие — "
+    "группе и специалисту, на которых обращение зарегистрировано; первая реакция — специалисту, отреагировавшему "
+    "первым, и его группе в тот момент; решение, время решения, соблюдённый срок решения, автоматическое "
+    "подтверждение — специалисту и группе, отвечавшим за обращение при последнем решении (после возврата в работу "
+    "— текущим); нарушение срока первой реакции или решения — специалисту и группе, отвечавшим за обращение в "
+    "момент истечения срока; возвраты в работу — тем, чьё первое решение было возвращено; переназначения — группе; "
+    "повторная реакция — отвечавшим за обращение в момент ответа или истечения срока; оценки и жалобы — "
     "специалисту и группе, указанным в опросе и жалобе; незакрытые обращения — текущим.",
-    "The quality of the support service, of each group and of each agent is assessed automatically by "
-    "the following indicators over a period (the days “from” and “to” inclusive, in the service's time "
-    "zone). An indicator with nothing to measure in the period is not computed. Times are working time "
-    "as the request's targets count it (its calendar, pauses excluded). Each figure counts for whose work "
-    "it is: received — the group and agent a request was filed with; first reaction — the agent who reacted "
-    "first and their group then; resolved, resolution time and target, automatic confirmation — the agent and "
-    "group in charge at the last resolution (once back in work, the current ones); reopens — those whose first "
-    "resolution was reopened; reassignments — the group; next reaction — those in charge when it was answered "
-    "or its deadline passed; ratings and complaints — the agent and group the survey and the complaint name; "
-    "not closed — the current ones.",
+    "The quality of the support service, of each group and of each agent is assessed automatically by the "
+    "following indicators over a period (the days “from” and “to” inclusive, in the service's time zone). An "
+    "indicator with nothing to measure in the period is not computed. Times are working time as the request's "
+    "targets count it (its calendar, pauses excluded). Each figure counts for whose work it is: received — the "
+    "group and agent a request was filed with; first reaction — the agent who reacted first and their group then; "
+    "resolved, resolution time, resolution target met, automatic confirmation — the agent and group in charge at "
+    "the last resolution (once back in work, the current ones); a first-reaction or resolution target breached — "
+    "the agent and group in charge when its deadline passed; reopens — those whose first resolution was reopened; "
+    "reassignments — the group; next reaction — those in charge when it was answered or its deadline passed; "
+    "ratings and complaints — the agent and group the survey and the complaint name; not closed — the current ones.",
 )
 
 # (code, name, definition)

@@ -23,7 +23,7 @@ from . import kpi
 from .access import Scope
 from .models import Fact, NextReaction
 from .period import EARLIEST, LATEST, Period
-from .queries import ATTRIBUTION, REACTION, RESOLUTION, fact_measures, open_at, scope_q, scoped, within
+from .queries import ATTRIBUTION, fact_measures, open_at, scope_q, scoped, within
 
 PAGE = 50
 # Measures whose requests come from the next-reaction outcomes, the surveys, the complaints.
@@ -117,8 +117,8 @@ def _fact_q(measure: str, scope: Scope, period: Period, backlog_at: dt.datetime)
     # breaches: of any of the three targets, each its owner's
     breached_nr = scoped(NextReaction.objects.filter(within("at", period), met=False), scope).values("ticket_id")
     found = Q(ticket_id__in=breached_nr)
-    for column, owner in (("first_reaction_breached_at", REACTION), ("resolution_breached_at", RESOLUTION)):
-        mine = scope_q(scope, owner)
+    for column, measure in (("first_reaction_breached_at", "fr_breached"), ("resolution_breached_at", "res_breached")):
+        mine = scope_q(scope, ATTRIBUTION[measure])
         if mine is not None:
             found |= within(column, period) & mine
     return found

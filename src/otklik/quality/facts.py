@@ -12,12 +12,15 @@ What is derived, and how:
   the current one through the log's assignment records (the ones a request was filed with have no
   record of their own: they are the old value of the first change):
   - received → the group and executor it was filed with (received_*);
-  - first reaction (time, met, breached) → the person who made the first executor reaction and
-    the group in charge then; while nobody has reacted (a breach with no reaction yet, a request
-    withdrawn late), the holder now (reaction_*);
-  - resolved, resolution time, resolution met or breached, confirmed automatically → the executor
-    and group in charge at the last resolution, whom the survey names too, while the request stands
-    resolved or closed; once reopened, the holder now, who has it to resolve (resolution_*);
+  - first reaction (time, met) → the person who made the first executor reaction and the group in
+    charge then; while nobody has reacted, the holder now (reaction_*);
+  - resolved, resolution time, resolution met, confirmed automatically → the executor and group in
+    charge at the last resolution, whom the survey names too, while the request stands resolved or
+    closed; once reopened, the holder now, who has it to resolve (resolution_*);
+  - a first-reaction or resolution breach → the executor and group in charge at the deadline that
+    passed (reaction_breach_*, resolution_breach_*), like a next-reaction breach: whoever let it
+    pass, not whoever reacted or resolved later; and it stays with them when the request moves on,
+    so a past month's breaches do not change with every reassignment;
   - first resolved and reopened (the reopen rate) → the executor and group in charge at the first
     resolution: the first reopen is always of that resolution (first_resolution_*);
   - reassignments → the group in charge at the last resolution (like the resolution), and no
@@ -135,6 +138,10 @@ class FactData:
     resolution_executor_id: int | None = None
     first_resolution_group_id: int = 0
     first_resolution_executor_id: int | None = None
+    reaction_breach_group_id: int = 0  # 0 / None: no breach
+    reaction_breach_executor_id: int | None = None
+    resolution_breach_group_id: int = 0
+    resolution_breach_executor_id: int | None = None
     closed_at: dt.datetime | None = None
     first_reaction_at: dt.datetime | None = None
     first_reaction_seconds: int | None = None
@@ -250,6 +257,13 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
             fact.auto_confirmed = True
     fact.reassignments = max(0, executor_records - 1)
 
+    def holder_at(instant: dt.datetime) -> tuple[int, int | None]:
+        """The group and executor in charge at `instant`."""
+        group = _in_charge_at(records, instant, "group", ticket.group_id)
+        return (group if group is not None else ticket.group_id), _in_charge_at(
+            records, instant, "executor", ticket.executor_id
+        )
+
     def holder(index: int) -> tuple[int, int | None]:
         """The group and executor in charge just before records[index]."""
         group = _in_charge_before(records, index, "group", ticket.group_id)
@@ -282,13 +296,13 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
                 # Met with no reaction record found (written before the reactions had kinds):
                 # whoever was in charge when the clock stopped.
                 fact.first_reaction_at = first.stopped_at
-                group = _in_charge_at(records, first.stopped_at, "group", ticket.group_id)
-                fact.reaction_group_id = group if group is not None else ticket.group_id
-                fact.reaction_executor_id = _in_charge_at(records, first.stopped_at, "executor", ticket.executor_id)
+                fact.reaction_group_id, fact.reaction_executor_id = holder_at(first.stopped_at)
             fact.first_reaction_seconds = _seconds(first.used)
         elif first.state == BREACHED:
             fact.first_reaction_met = False
             fact.first_reaction_breached_at = first.breached_at
+            if first.breached_at is not None:
+                fact.reaction_breach_group_id, fact.reaction_breach_executor_id = holder_at(first.breached_at)
             if fact.first_reaction_at is not None and first.stopped_at is not None:
                 fact.first_reaction_seconds = _seconds(first.used)
 
@@ -296,6 +310,8 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
     if resolution is not None:
         if resolution.state == BREACHED:
             fact.resolution_breached_at = resolution.breached_at
+            if resolution.breached_at is not None:
+                fact.resolution_breach_group_id, fact.resolution_breach_executor_id = holder_at(resolution.breached_at)
         settled = resolution.state in (MET, BREACHED) and resolution.stopped_at is not None
         if fact.resolved_at is not None and settled:
             fact.resolution_met = resolution.state == MET
@@ -303,14 +319,8 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
 
     fact.next_reactions = []
     for outcome in next_reaction_outcomes(records):
-        group = _in_charge_at(records, outcome.at, "group", ticket.group_id)
-        fact.next_reactions.append(
-            dataclasses.replace(
-                outcome,
-                group_id=group if group is not None else ticket.group_id,
-                executor_id=_in_charge_at(records, outcome.at, "executor", ticket.executor_id),
-            )
-        )
+        group, executor = holder_at(outcome.at)
+        fact.next_reactions.append(dataclasses.replace(outcome, group_id=group, executor_id=executor))
     fact.next_met = sum(1 for o in fact.next_reactions if o.met)
     fact.next_breached = len(fact.next_reactions) - fact.next_met
     return fact
@@ -351,6 +361,8 @@ def contributions(fact: FactData, zone: zoneinfo.ZoneInfo) -> Counter[DayKey]:
     reaction = (fact.reaction_group_id, fact.reaction_executor_id or 0, *kinds)
     resolution = (fact.resolution_group_id, fact.resolution_executor_id or 0, *kinds)
     first_resolution = (fact.first_resolution_group_id, fact.first_resolution_executor_id or 0, *kinds)
+    reaction_breach = (fact.reaction_breach_group_id, fact.reaction_breach_executor_id or 0, *kinds)
+    resolution_breach = (fact.resolution_breach_group_id, fact.resolution_breach_executor_id or 0, *kinds)
     the_group = (fact.resolution_group_id, 0, *kinds)  # reassignments: the group's alone
     out: Counter[DayKey] = Counter()
 
@@ -369,8 +381,8 @@ def contributions(fact: FactData, zone: zoneinfo.ZoneInfo) -> Counter[DayKey]:
         add(fact.resolved_at, resolution, "auto_confirmed")
     if fact.first_reaction_met:
         add(fact.first_reaction_at, reaction, "fr_met")
-    add(fact.first_reaction_breached_at, reaction, "fr_breached")
-    add(fact.resolution_breached_at, resolution, "res_breached")
+    add(fact.first_reaction_breached_at, reaction_breach, "fr_breached")
+    add(fact.resolution_breached_at, resolution_breach, "res_breached")
     add(fact.first_resolved_at, first_resolution, "first_resolved")
     if fact.reopens:
         add(fact.first_resolved_at, first_resolution, "reopened")

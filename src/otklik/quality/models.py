@@ -49,6 +49,10 @@ class Fact(models.Model):
     resolution_executor_id = models.BigIntegerField(null=True)
     first_resolution_group_id = models.BigIntegerField(default=0)
     first_resolution_executor_id = models.BigIntegerField(null=True)
+    reaction_breach_group_id = models.BigIntegerField(default=0)  # 0 / NULL: no breach
+    reaction_breach_executor_id = models.BigIntegerField(null=True)
+    resolution_breach_group_id = models.BigIntegerField(default=0)
+    resolution_breach_executor_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
     first_reaction_at = models.DateTimeField(null=True)

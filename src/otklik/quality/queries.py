@@ -18,7 +18,8 @@ resolved; next-reaction outcomes → their own instants; surveys → asked; comp
 backlog → open at min(end, now).
 
 Whose figure it is: each measure's own group and executor (quality.facts' docstring; ATTRIBUTION
-below names the facts' columns per measure), so a scope filters each measure on its own columns.
+below names the facts' columns per measure: a breach the holder's at its deadline, a met target the
+reactor's or resolver's), so a scope filters each measure on its own columns.
 """
 
 from __future__ import annotations
@@ -166,15 +167,17 @@ RECEIVED: Owner = ("received_group_id", "received_executor_id")
 REACTION: Owner = ("reaction_group_id", "reaction_executor_id")
 RESOLUTION: Owner = ("resolution_group_id", "resolution_executor_id")
 FIRST_RESOLUTION: Owner = ("first_resolution_group_id", "first_resolution_executor_id")
+REACTION_BREACH: Owner = ("reaction_breach_group_id", "reaction_breach_executor_id")
+RESOLUTION_BREACH: Owner = ("resolution_breach_group_id", "resolution_breach_executor_id")
 ATTRIBUTION: dict[str, Owner] = {
     "received": RECEIVED,
     "resolved": RESOLUTION,
     "res_met": RESOLUTION,
-    "res_breached": RESOLUTION,
+    "res_breached": RESOLUTION_BREACH,
     "auto_confirmed": RESOLUTION,
     "resolution": RESOLUTION,
     "fr_met": REACTION,
-    "fr_breached": REACTION,
+    "fr_breached": REACTION_BREACH,
     "first_reaction": REACTION,
     "first_resolved": FIRST_RESOLUTION,
     "reopened": FIRST_RESOLUTION,

@@ -1,5 +1,6 @@
 """Each measure counts for whom it belongs to (quality.facts' docstring): the facts gain the group
-and executor of each measure, and the percentile indexes follow the attribution columns.
+and executor of each measure (a first-reaction or resolution breach its own pair: the holder at the
+deadline), and the percentile indexes follow the attribution columns.
 
 The stored facts, next-reaction outcomes and daily counts were attributed the old way (everything
 to the resolver), so they are cleared and the refresh's watermark is reset: the worker's facts job
@@ -55,6 +56,26 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="fact",
             name="first_resolution_group_id",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="fact",
+            name="reaction_breach_executor_id",
+            field=models.BigIntegerField(null=True),
+        ),
+        migrations.AddField(
+            model_name="fact",
+            name="reaction_breach_group_id",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="fact",
+            name="resolution_breach_executor_id",
+            field=models.BigIntegerField(null=True),
+        ),
+        migrations.AddField(
+            model_name="fact",
+            name="resolution_breach_group_id",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
