@@ -36,6 +36,10 @@ from typing import Any
 from urllib.parse import unquote
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from api import percentile  # noqa: E402  (the same nearest-rank percentile as the API's bench)
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 TARGET_MS = 50.0
 PERSONAS = ("anonymous", "initiator", "agent", "lead", "manager")
@@ -336,14 +340,6 @@ def print_sql(cases: list[Case]) -> None:
 
 
 # --- the report ------------------------------------------------------------------------------
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list (0 when empty)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, min(len(sorted_values), int(-(-q * len(sorted_values) // 100))))
-    return sorted_values[rank - 1]
-
-
 @dataclass
 class Row:
     key: str
@@ -418,12 +414,26 @@ def setup_django(database_url: str, data_dir: Path) -> None:
     django.setup()
 
 
+def _reachable(url: str) -> None:
+    """A clear message instead of the pool's traceback when the seeded database is not there."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        raise SystemExit(
+            f"cannot open the bench database {url}: {str(exc).strip()}\n"
+            f"seed it first: .venv/bin/python bench/seed.py --requests 100000 --database-url {url}"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     from api import git_commit, wait_until_idle  # type: ignore[import-not-found]
     from seed import check_bench_database  # type: ignore[import-not-found]
 
     args = parse_args(argv)
     check_bench_database(args.database_url)
+    _reachable(args.database_url)
     rnd = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="otklik-bench-pages-") as tmp:
         setup_django(args.database_url, Path(tmp))
