@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from otklik.accounts.models import User
 from otklik.core.errors import Conflict
 from otklik.feedback.complaints import complaint_answer, complaint_file
 from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
+from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction
 
@@ -23,32 +23,21 @@ TIMEOUT = 60
 def test_eight_simultaneous_answers_one_wins(personas):
     ticket = file_error(personas.initiator)
     complaint = complaint_file(author=personas.initiator, body="Slow", ticket=ticket)
-    barrier = threading.Barrier(8, timeout=TIMEOUT)
-    results: list[object] = [None] * 8
 
-    def answer(i: int) -> None:
-        try:
-            actor = User.objects.get(username="manager" if i % 2 else "admin")
-            fresh = Complaint.objects.get(pk=complaint.pk)
-            barrier.wait()
-            complaint_answer(
-                complaint=fresh,
-                actor=actor,
-                decision="upheld" if i % 2 else "rejected",
-                answer=f"answer {i}",
-                version=1,
-            )
-            results[i] = i
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
+    def answer(i: int, barrier: threading.Barrier) -> int:
+        actor = User.objects.get(username="manager" if i % 2 else "admin")
+        fresh = Complaint.objects.get(pk=complaint.pk)
+        barrier.wait()
+        complaint_answer(
+            complaint=fresh,
+            actor=actor,
+            decision="upheld" if i % 2 else "rejected",
+            answer=f"answer {i}",
+            version=1,
+        )
+        return i
 
-    threads = [threading.Thread(target=answer, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT * 2)
+    results = run_threads(8, answer, timeout=TIMEOUT)
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1, results
     assert all(isinstance(r, Conflict) and r.code in ("closed", "stale_version") for r in results if r not in winners)

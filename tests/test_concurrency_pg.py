@@ -6,40 +6,16 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from otklik.accounts.models import User
 from otklik.catalog.models import RequestType
 from otklik.catalog.reference import reference
 from otklik.core.errors import Conflict
+from otklik.testing.concurrency import run_threads
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.services import ticket_create, ticket_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-BARRIER_TIMEOUT = 60
-
-
-def run_threads(count: int, work) -> list:
-    """Run work(i) in `count` threads released together; each closes its connection at the end."""
-    barrier = threading.Barrier(count, timeout=BARRIER_TIMEOUT)
-    results: list = [None] * count
-
-    def target(i: int) -> None:
-        try:
-            results[i] = work(i, barrier)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,), name=f"racer-{i}") for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(BARRIER_TIMEOUT * 2)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck"
-    return results
 
 
 def test_sixteen_simultaneous_accepts_one_wins_the_rest_conflict(personas):

@@ -9,7 +9,6 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
 
 from otklik.core.worker import default_jobs
 from otklik.notify.models import Notification
@@ -17,6 +16,7 @@ from otklik.quality.models import MonthlyReport
 from otklik.quality.monthly import quality_monthly_due
 from otklik.sla.models import Calendar, CalendarDay
 from otklik.testing.clock import set_now
+from otklik.testing.concurrency import run_threads
 from otklik.testing.personas import load_personas
 
 from .quality_month import at, build_month
@@ -130,23 +130,12 @@ def test_a_month_without_requests_still_reports(settings):
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_it_once(march, settings):
     set_now(settings, at(4, 3, 9))
-    barrier = threading.Barrier(2, timeout=30)
-    results: list = [None, None]
 
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = quality_monthly_due()
-        except Exception as exc:  # pragma: no cover (reported below)
-            results[i] = exc
-        finally:
-            connection.close()
+    def run(i: int, barrier: threading.Barrier) -> int:
+        barrier.wait()
+        return quality_monthly_due()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = run_threads(2, run, timeout=30)
     assert sorted(results) == [0, 4], results
     assert MonthlyReport.objects.count() == 1
     assert len(rows()) == 4

@@ -16,6 +16,7 @@ from otklik.quality import refresh
 from otklik.quality.models import DayCount, Fact, NextReaction, RefreshState
 from otklik.quality.refresh import facts_rebuild, facts_refresh, facts_refresh_all
 from otklik.testing.clock import set_now
+from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
 from otklik.tickets.services import ticket_comment, ticket_transition
@@ -181,23 +182,12 @@ def test_two_passes_at_once_queue_on_the_watermark(personas, settings):
     set_now(settings, at(9))
     for i in range(6):
         file_error(personas.initiator, subject=f"Request {i}")
-    barrier = threading.Barrier(2, timeout=30)
-    results: list = [None, None]
 
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = facts_refresh()
-        except Exception as exc:  # pragma: no cover (reported below)
-            results[i] = exc
-        finally:
-            connection.close()
+    def run(i: int, barrier: threading.Barrier) -> int:
+        barrier.wait()
+        return facts_refresh()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = run_threads(2, run, timeout=30)
     total = Reaction.objects.count()
     # One pass read everything; the other waited for it and found nothing new.
     assert sorted(results) == [0, total], results
