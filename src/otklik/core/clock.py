@@ -16,3 +16,9 @@ def now() -> datetime:
             value = timezone.make_aware(value, timezone.get_default_timezone())
         return value
     return timezone.now()
+
+
+def service_minute(value: datetime | None) -> str:
+    """An instant as notifications say it: in the service's own zone (whoever acted may have
+    activated theirs), to the minute; "" for none."""
+    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M") if value else ""

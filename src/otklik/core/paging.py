@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .errors import DomainError, Invalid
+from .refs import BIGINT_MAX
 
 T = TypeVar("T")
 
@@ -25,13 +26,11 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
 
 
-BIGINT_MAX = 2**63 - 1  # past any id (SQLite refused to compare with a larger integer: a 500)
-
-
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
+        # Past any id is refused too (SQLite would not compare with a larger integer: a 500).
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= BIGINT_MAX:
             raise ValueError
         return value

@@ -167,7 +167,7 @@ def list_complaints(request: HttpRequest, params: Query[ListQuery]) -> HttpRespo
     items, next_cursor = complaint_list_for(
         request.user, filters, cal=complaint_calendar(), cursor=params.cursor, limit=params.limit
     )
-    return respond({"items": [ser.complaint_item(request.user, i) for i in items], "next_cursor": next_cursor})
+    return respond({"items": [ser.complaint_item(i) for i in items], "next_cursor": next_cursor})
 
 
 @router.get("/complaints/{ref}", response=ComplaintOut)

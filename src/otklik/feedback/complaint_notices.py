@@ -12,15 +12,14 @@ group apply to it, the subject carries its number), but the link leads to the co
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from otklik.accounts.models import User
 from otklik.accounts.people import people
+from otklik.core.clock import service_minute
 from otklik.notify import events as notify
 from otklik.notify.models import Notification
 from otklik.tickets.models import Ticket
@@ -31,11 +30,6 @@ from .models import Complaint, ComplaintKind, ComplaintState
 
 def complaint_link(complaint: Complaint) -> str:
     return f"{settings.BASE_URL}/complaints/{complaint.pk}"
-
-
-def _local(value: dt.datetime | None) -> str:
-    # The service's own zone, as the request notifications say their deadlines.
-    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _context(complaint: Complaint, author: str) -> Callable[[], dict[str, Any]]:
@@ -51,8 +45,8 @@ def _context(complaint: Complaint, author: str) -> Callable[[], dict[str, Any]]:
             "body": complaint.body,
             "answer": complaint.answer,
             "author": author,
-            "reaction_due": _local(complaint.reaction_due_at),
-            "answer_due": _local(complaint.answer_due_at),
+            "reaction_due": service_minute(complaint.reaction_due_at),
+            "answer_due": service_minute(complaint.answer_due_at),
             "link": complaint_link(complaint),
         }
 
@@ -106,5 +100,5 @@ def on_overdue(complaint: Complaint, *, ticket: Ticket | None, target: str) -> l
         ticket=ticket,
         actor=None,
         addressed=addressed,
-        extra={"target": target, "due": _local(due)},
+        extra={"target": target, "due": service_minute(due)},
     )

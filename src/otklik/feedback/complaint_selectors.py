@@ -110,7 +110,6 @@ COLUMNS = (
     "state",
     "ticket_id",
     "ticket__number",
-    "ticket__group_id",
     "author_id",
     "group_id",
     "executor_id",
@@ -135,7 +134,6 @@ class ComplaintRow:
     state: str
     ticket_id: int | None
     ticket_number: str | None
-    ticket_group_id: int | None
     author_id: int
     group_id: int | None
     executor_id: int | None

@@ -10,6 +10,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.i18n import localized
+from otklik.sla.clockmath import as_utc
 from otklik.tickets.access import can_see
 from otklik.tickets.serialize import user_ref
 
@@ -19,10 +20,6 @@ from .complaint_selectors import ListedComplaint
 from .models import Complaint, ComplaintEvent
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value.astimezone(dt.UTC) if value is not None else None
-
-
 def _group(group_id: int | None) -> dict[str, str] | None:
     group = reference().groups.get(group_id) if group_id else None
     return {"code": group.code, "name": localized(group, "name")} if group is not None else None
@@ -30,9 +27,9 @@ def _group(group_id: int | None) -> dict[str, str] | None:
 
 def _target(s: Status, breached_at: dt.datetime | None) -> dict[str, Any]:
     return {
-        "due_at": _utc(s.due_at),
-        "met_at": _utc(s.met_at),
-        "breached_at": _utc(breached_at),
+        "due_at": as_utc(s.due_at),
+        "met_at": as_utc(s.met_at),
+        "breached_at": as_utc(breached_at),
         "state": s.state,
         "late_seconds": s.seconds if s.state in ("late", "overdue") else 0,
         "left_seconds": s.seconds if s.state == "running" else 0,
@@ -47,7 +44,7 @@ def _ticket(ticket_id: int | None, number: str | None) -> Any:
     return {"id": ticket_id, "number": number}
 
 
-def complaint_item(user: User, item: ListedComplaint) -> dict[str, Any]:
+def complaint_item(item: ListedComplaint) -> dict[str, Any]:
     r = item.row
     return {
         "id": r.pk,

@@ -29,16 +29,16 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
-from otklik.core.clock import now
+from otklik.core.clock import now, service_minute
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
 from otklik.notify import events as notify
 from otklik.notify.models import Notification
 from otklik.routes.models import PointKind, ReactionKind, RoutePoint
+from otklik.sla.clockmath import as_utc
 from otklik.tickets.models import ActorRole, Event, Reaction, Ticket
 
 from .models import AnswerChannel, FeedbackSettings, Survey
@@ -101,10 +101,6 @@ def _schedule(survey: Survey, conf: FeedbackSettings, when: dt.datetime) -> None
     survey.remind_at = remind_at if due else None
 
 
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
-
-
 def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     """The question (or its reminder) to the initiator, with the rating link (unsaved rows).
 
@@ -112,7 +108,7 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     admin's rule adds (watchers, the executor, a webhook carrier) is told of the question without
     the link (the request's page instead)."""
     link = survey_link(survey)
-    common = {"valid_until": _local(survey.expires_at)}
+    common = {"valid_until": service_minute(survey.expires_at)}
     context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
     rows = notify.compose(
         event,
@@ -199,10 +195,9 @@ def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None =
         raise LinkExpired("the time to rate this request is over")
 
 
-def survey_answer_by_link(*, token: str, user: Any, score: Any, comment: str = "") -> Survey:
-    """Record the rating sent through the link; the link is spent by it."""
-    survey = survey_by_token(token)
-    survey_check_link(survey, user)
+def survey_answer_by_link(*, survey: Survey, user: Any, score: Any, comment: str = "") -> Survey:
+    """Record the rating sent through the link (its survey found by `survey_by_token` and checked
+    by `survey_check_link`); the link is spent by it."""
     score, comment = _clean(score, comment)
     with transaction.atomic():
         survey = _locked(Survey.objects.filter(pk=survey.pk)).get()
@@ -248,18 +243,13 @@ def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
     if survey is None:
         return None
     return {
-        "asked_at": _utc(survey.asked_at),
-        "expires_at": _utc(survey.expires_at),
+        "asked_at": as_utc(survey.asked_at),
+        "expires_at": as_utc(survey.expires_at),
         "score": survey.score,
         "comment": survey.comment,
-        "answered_at": _utc(survey.answered_at),
+        "answered_at": as_utc(survey.answered_at),
         "answered_via": survey.answered_via or None,
     }
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    # As read back from the database, however the value was obtained (OTKLIK_NOW carries a zone).
-    return moment.astimezone(dt.UTC) if moment is not None else None
 
 
 def _clean(score: Any, comment: str | None) -> tuple[int, str]:

@@ -80,8 +80,11 @@ def _speak_their_language(request: HttpRequest, survey: Survey | None) -> None:
 
 def _refused(request: HttpRequest, exc: DomainError, survey: Survey | None) -> HttpResponse:
     code = exc.code
-    ticket = None
     change_until = None
+    # The request is named only on the "used" and "expired" pages (not to a forged or foreign link).
+    ticket = (
+        Ticket.objects.filter(pk=survey.ticket_id).first() if survey and code not in ("bad_link", "foreign") else None
+    )
     if code == "bad_link":
         title, message = (
             _("Not a valid link"),
@@ -100,11 +103,9 @@ def _refused(request: HttpRequest, exc: DomainError, survey: Survey | None) -> H
         )
     elif code == "used":
         title, message = _("Already rated"), _("This request has been rated already. Thank you!")
-        ticket = Ticket.objects.filter(pk=survey.ticket_id).first() if survey else None
         change_until = survey.expires_at if survey and survey_open(survey) else None
     else:
         title, message = _("The link has expired"), _("The time to rate this request is over.")
-        ticket = Ticket.objects.filter(pk=survey.ticket_id).first() if survey else None
     context = {"title": title, "message": message, "ticket": ticket, "change_until": change_until, "thanks": False}
     return render(request, "feedback/link_done.html", context, status=exc.status)
 
@@ -134,7 +135,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "feedback/link.html", context)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
     try:
-        survey = survey_answer_by_link(token=token, user=request.user, score=score, comment=comment)
+        survey = survey_answer_by_link(survey=survey, user=request.user, score=score, comment=comment)
     except Invalid as exc:
         context.update(chosen=survey_score(score), comment=comment, errors=survey_errors(exc))
         return render(request, "feedback/link.html", context, status=400)

@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
-from otklik.core.clock import now
+from otklik.core.clock import now, service_minute
 from otklik.core.i18n import localized
 from otklik.core.wakeup import wake_workers
 from otklik.sla.models import Metric
@@ -77,7 +77,7 @@ def ticket_context(ticket: Any) -> dict[str, Any]:
         "initiator": _name(found.get(ticket.initiator_id)) if ticket.initiator_id else "",
         "executor": _name(found.get(ticket.executor_id)) if ticket.executor_id else "",
         # In the service's own zone: the pages and API of whoever acted may have activated theirs.
-        "due": timezone.localtime(due, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M") if due else "",
+        "due": service_minute(due),
         "link": link_to(ticket),
     }
 

@@ -17,11 +17,10 @@ import logging
 import time
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
-from otklik.core.clock import now
+from otklik.core.clock import now, service_minute
 from otklik.notify import events as notify
 from otklik.notify.tasks import task_sync
 from otklik.tickets.models import Event, Reaction, Ticket, Watcher
@@ -123,11 +122,7 @@ def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, st
 
 
 def _local(value: dt.datetime | None) -> str | None:
-    return (
-        timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
-        if value is not None
-        else None
-    )
+    return service_minute(value) if value is not None else None
 
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
