@@ -95,8 +95,12 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def monthly_rows(user_id: int, scope: Scope, period: Period) -> list[Notification]:
-    data = report_build(scope, period, refresh=False).data
+def monthly_rows(
+    user_id: int, scope: Scope, period: Period, *, data: dict[str, Any] | None = None
+) -> list[Notification]:
+    """One person's report rows; `data` is the scope's report when it was built already."""
+    if data is None:
+        data = report_build(scope, period, refresh=False).data
     ref = reference()
     group_ids = sorted(scope.group_ids or ())
 
@@ -135,8 +139,13 @@ def quality_monthly_due() -> int:
             record = MonthlyReport.objects.create(month=period.first, queued_at=now())
             rows: list[Notification] = []
             people = recipients()
+            # Every manager has the same scope, leads of the same groups too: one report per scope.
+            built: dict[tuple[frozenset[int] | None, int | None], dict[str, Any]] = {}
             for user_id, scope in people:
-                rows += monthly_rows(user_id, scope, period)
+                key = (scope.group_ids, scope.executor_id)
+                if key not in built:
+                    built[key] = report_build(scope, period, refresh=False).data
+                rows += monthly_rows(user_id, scope, period, data=built[key])
             queue_rows(rows)
             record.recipients = len(people)
             record.save(update_fields=["recipients"])
