@@ -25,3 +25,20 @@ def decimal(value: float, digits: int) -> str:
     """A number rounded as f"{value:.2f}" rounds it, with the active language's decimal separator
     (3,50 in Russian). number_format alone truncates a float instead of rounding it."""
     return number_format(Decimal(f"{value:.{digits}f}"), digits)
+
+
+def working_time(seconds: float | None) -> str:
+    """Working seconds as people read them: "45 min", "3 h", "3 h 20 min"; a dash for none."""
+    from django.utils.translation import gettext as _
+
+    if seconds is None:
+        return "—"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if not hours:
+        return _("%(m)s min") % {"m": minutes}
+    return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
+
+
+def percent_text(value: float | None) -> str:
+    """A percentage with one decimal in the active language's notation; a dash for none."""
+    return "—" if value is None else f"{decimal(value, 1)} %"

@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from otklik.core.i18n import decimal
+from otklik.core.i18n import decimal, percent_text, working_time
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Template
@@ -120,20 +120,6 @@ def _digest(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _percent(value: Any) -> str:
-    return "—" if value is None else f"{decimal(value, 1)} %"
-
-
-def _working_time(seconds: Any) -> str:
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)s min") % {"m": minutes}
-    return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
-
-
 def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
     r = c["report"]
     whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
@@ -144,12 +130,12 @@ def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
         _("Requests received: %(received)s; resolved: %(resolved)s")
         % {"received": r["received"], "resolved": r["resolved"]},
         _("SLA compliance: %(percent)s; breaches: %(breaches)s")
-        % {"percent": _percent(r["sla_percent"]), "breaches": r["breaches"]},
+        % {"percent": percent_text(r["sla_percent"]), "breaches": r["breaches"]},
         _("First reaction (median): %(first)s; resolution (median): %(resolution)s")
-        % {"first": _working_time(r["first_reaction_median"]), "resolution": _working_time(r["resolution_median"])},
+        % {"first": working_time(r["first_reaction_median"]), "resolution": working_time(r["resolution_median"])},
         _("Satisfaction: %(average)s (%(answered)s answers to %(asked)s surveys)")
         % {"average": satisfaction, "answered": r["answered"], "asked": r["asked"]},
-        _("Reopened: %(percent)s") % {"percent": _percent(r["reopen_percent"])},
+        _("Reopened: %(percent)s") % {"percent": percent_text(r["reopen_percent"])},
         _("Complaints filed: %(filed)s; upheld: %(upheld)s")
         % {"filed": r["complaints_filed"], "upheld": r["complaints_upheld"]},
         _("Not closed at the month's end: %(count)s") % {"count": r["backlog"]},

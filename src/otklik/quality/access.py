@@ -56,12 +56,12 @@ def listed_in_facts(person_id: int, group_ids: Collection[int] | None, period: P
     """Whether the facts name the person in these groups (None: any) within the period (None: ever):
     a figure of theirs in the daily counts, a survey or complaint naming them, or a request they
     hold open at the period's end (the backlog). A few index lookups."""
+    from .queries import open_at, within  # queries imports Scope from here
+
     if period is not None:
         days = Q(day__gte=period.first, day__lte=period.last)
-        asked, filed = Q(asked_at__gte=period.start, asked_at__lt=period.end), Q(filed_at__gte=period.start)
-        filed &= Q(filed_at__lt=period.end)
-        moment = period.backlog_at(now())
-        held = Q(created_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+        asked, filed = within("asked_at", period), within("filed_at", period)
+        held = open_at(period.backlog_at(now()))
     else:
         days = asked = filed = held = Q()
     groups = Q(group_id__in=sorted(group_ids)) if group_ids is not None else Q()

@@ -16,12 +16,13 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from otklik.core.i18n import current_language
 
 from . import definitions, kpi
 
@@ -174,7 +175,7 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
         # kpi.FORMULA in the reader's language (the data keeps it for the API).
         [_("Score formula"), _("score = 100 × Σ(wᵢ × cᵢ) / Σ(wᵢ), over the components cᵢ that have data")],
     ]
-    lang = "en" if (get_language() or "ru").startswith("en") else "ru"
+    lang = current_language()
     names = {code: name[lang] for code, name, _text in definitions.COMPONENTS}
     for component, weight in data["weights"].items():
         lines.append([_("Weight: %(component)s") % {"component": names.get(component, component)}, weight])

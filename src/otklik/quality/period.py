@@ -51,10 +51,6 @@ class Period:
         """The instant the backlog is measured: the period's end, or now while it has not ended."""
         return min(self.end, moment)
 
-    def previous_month(self) -> Period:
-        first = (self.first.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        return month_of(first, self.tz)
-
 
 def month_of(day: dt.date, tz: str) -> Period:
     first = day.replace(day=1)

@@ -25,7 +25,7 @@ reactor's or resolver's), so a scope filters each measure on its own columns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -478,7 +478,3 @@ def aggregate(scope: Scope, period: Period, *, moment: dt.datetime) -> Aggregate
 
 def spread_of(spreads: Mapping[Key, Spread], key: Key) -> Spread:
     return spreads.get(key) or Spread()
-
-
-def ids(values: Iterable[int | None]) -> list[int]:
-    return sorted(v for v in values if v is not None)

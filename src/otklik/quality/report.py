@@ -85,12 +85,7 @@ def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str
         "resolved": t.resolved,
         "first_reaction": _spread(fr),
         "resolution": _spread(res),
-        "sla": {
-            "first_reaction": _target(t.fr_met, t.fr_breached),
-            "resolution": _target(t.res_met, t.res_breached),
-            "next_reaction": _target(t.nr_met, t.nr_breached),
-            "overall": _target(t.met, t.breached),
-        },
+        "sla": _sla_row(t),
         "breaches": t.breached,
         "satisfaction": {
             "asked": t.asked,

@@ -13,13 +13,13 @@ from django import forms
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
-from otklik.core.i18n import decimal, localized
+from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
 from otklik.quality import definitions, kpi
 from otklik.quality.access import Scope, visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
@@ -80,20 +80,6 @@ def period_error_text(exc: PeriodInvalid) -> str:
     return exc.detail
 
 
-def hours_minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return DASH
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    if not h:
-        return _("%(m)s min") % {"m": m}
-    return _("%(h)s h %(m)s min") % {"h": h, "m": m} if m else _("%(h)s h") % {"h": h}
-
-
-def pct(value: float | None) -> str:
-    return DASH if value is None else f"{decimal(value, 1)} %"
-
-
 def num(value: float | None, digits: int = 2) -> str:
     return DASH if value is None else decimal(value, digits)
 
@@ -127,12 +113,12 @@ def _figure_cells(row: dict[str, Any], drill: Callable[..., str]) -> list[dict[s
     return [
         _cell(row["received"], drill("received")),
         _cell(row["resolved"], drill("resolved")),
-        _cell(hours_minutes(row["first_reaction"]["median_seconds"]), drill("first_reaction")),
-        _cell(hours_minutes(row["resolution"]["median_seconds"]), drill("resolution")),
-        _cell(pct(sla["compliance_percent"]), drill("breaches")),
+        _cell(working_time(row["first_reaction"]["median_seconds"]), drill("first_reaction")),
+        _cell(working_time(row["resolution"]["median_seconds"]), drill("resolution")),
+        _cell(percent_text(sla["compliance_percent"]), drill("breaches")),
         _cell(row["breaches"], drill("breaches")),
         _cell(num(row["satisfaction"]["average"]), drill("answered")),
-        _cell(pct(row["reopens"]["rate_percent"]), drill("reopened")),
+        _cell(percent_text(row["reopens"]["rate_percent"]), drill("reopened")),
         _cell(f"{row['complaints']['filed']} / {row['complaints']['upheld']}", drill("filed")),
         _cell(row["reassignments"]["total"], drill("reassigned")),
         _cell(row["backlog"]["total"], drill("backlog")),
@@ -164,19 +150,19 @@ def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
         {"label": _("Resolved"), "value": f["resolved"], "url": links.drill("resolved")},
         {
             "label": _("First reaction, median"),
-            "value": hours_minutes(f["first_reaction"]["median_seconds"]),
-            "detail": _("90th percentile: %(value)s") % {"value": hours_minutes(f["first_reaction"]["p90_seconds"])},
+            "value": working_time(f["first_reaction"]["median_seconds"]),
+            "detail": _("90th percentile: %(value)s") % {"value": working_time(f["first_reaction"]["p90_seconds"])},
             "url": links.drill("first_reaction"),
         },
         {
             "label": _("Resolution, median"),
-            "value": hours_minutes(f["resolution"]["median_seconds"]),
-            "detail": _("90th percentile: %(value)s") % {"value": hours_minutes(f["resolution"]["p90_seconds"])},
+            "value": working_time(f["resolution"]["median_seconds"]),
+            "detail": _("90th percentile: %(value)s") % {"value": working_time(f["resolution"]["p90_seconds"])},
             "url": links.drill("resolution"),
         },
         {
             "label": _("Targets in time"),
-            "value": pct(f["sla"]["overall"]["compliance_percent"]),
+            "value": percent_text(f["sla"]["overall"]["compliance_percent"]),
             "detail": _("%(met)s met, %(breached)s breached")
             % {"met": f["sla"]["overall"]["met"], "breached": f["sla"]["overall"]["breached"]},
             "url": links.drill("breaches"),
@@ -188,7 +174,7 @@ def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
             "detail": _("%(answered)s of %(asked)s answered") % {"answered": sat["answered"], "asked": sat["asked"]},
             "url": links.drill("answered"),
         },
-        {"label": _("Reopened"), "value": pct(f["reopens"]["rate_percent"]), "url": links.drill("reopened")},
+        {"label": _("Reopened"), "value": percent_text(f["reopens"]["rate_percent"]), "url": links.drill("reopened")},
         {
             "label": _("Complaints"),
             "value": f["complaints"]["filed"],
@@ -301,10 +287,10 @@ def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str,
         ("next_reaction", "nr_met", "nr_breached"),
     ):
         t = row[target]
-        cells.append(_cell(pct(t["compliance_percent"])))
+        cells.append(_cell(percent_text(t["compliance_percent"])))
         cells.append(_cell(t["met"], links.drill(met, **dims)))
         cells.append(_cell(t["breached"], links.drill(breached, **dims)))
-    cells.append(_cell(pct(row["overall"]["compliance_percent"]), links.drill("breaches", **dims)))
+    cells.append(_cell(percent_text(row["overall"]["compliance_percent"]), links.drill("breaches", **dims)))
     return cells
 
 
@@ -322,7 +308,7 @@ def sla_headers() -> list[str]:
 def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
     data = report.data
     links = Links(report, params)
-    lang = "en" if (get_language() or "ru").startswith("en") else "ru"
+    lang = current_language()
     groups = [
         {"name": g["name"], "cells": _figure_cells(g, lambda m, c=g["group"], **kw: links.drill(m, group=c, **kw))}
         for g in data["groups"]
@@ -338,7 +324,7 @@ def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
                 _cell(w["received"], links.drill("received", week=w["week"])),
                 _cell(w["resolved"], links.drill("resolved", week=w["week"])),
                 _cell(w["breaches"], links.drill("breaches", week=w["week"])),
-                _cell(pct(w["sla_compliance_percent"])),
+                _cell(percent_text(w["sla_compliance_percent"])),
                 _cell(num(w["satisfaction_average"]), links.drill("answered", week=w["week"])),
             ],
         }
@@ -444,9 +430,9 @@ def requests_context(
                 else "",
                 "group": str(group) if group else "",
                 "executor": executor.display_name if executor else "",
-                "first_reaction": hours_minutes(r["first_reaction_seconds"]),
+                "first_reaction": working_time(r["first_reaction_seconds"]),
                 "first_reaction_outcome": _outcome(r["first_reaction_met"]),
-                "resolution": hours_minutes(r["resolution_seconds"]),
+                "resolution": working_time(r["resolution_seconds"]),
                 "resolution_outcome": _outcome(r["resolution_met"]),
             }
         )
