@@ -186,79 +186,69 @@ def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
     ]
 
 
+def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw: Any) -> dict[str, Any]:
+    """A chart of the page: its SVG (drawn with the id and title it is listed under) and the table
+    that gives the same figures."""
+    svg = draw(chart_id=chart_id, title=title, description=_("The table below gives the same figures."), **kw)
+    return {"id": chart_id, "title": title, "table": table, "svg": _safe_svg(svg)}
+
+
 def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
     weeks = data["weeks"]
     week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
-    see_table = _("The table below gives the same figures.")
     charts = [
-        {
-            "id": "chart-trend",
-            "title": _("Requests by week"),
-            "table": "table-weeks",
-            "svg": line_chart(
-                chart_id="chart-trend",
-                title=_("Requests by week"),
-                description=see_table,
-                labels=week_labels,
-                series=[
-                    Series(_("Received"), [w["received"] for w in weeks]),
-                    Series(_("Resolved"), [w["resolved"] for w in weeks]),
-                ],
-                whole=True,
-            ),
-        },
-        {
-            "id": "chart-trend-sla",
-            "title": _("Targets in time by week"),
-            "table": "table-weeks",
-            "svg": line_chart(
-                chart_id="chart-trend-sla",
-                title=_("Targets in time by week"),
-                description=see_table,
-                labels=week_labels,
-                series=[Series(_("Targets in time"), [w["sla_compliance_percent"] for w in weeks])],
-                unit="%",
-                maximum=100,
-            ),
-        },
+        _chart(
+            "chart-trend",
+            _("Requests by week"),
+            "table-weeks",
+            line_chart,
+            labels=week_labels,
+            series=[
+                Series(_("Received"), [w["received"] for w in weeks]),
+                Series(_("Resolved"), [w["resolved"] for w in weeks]),
+            ],
+            whole=True,
+        ),
+        _chart(
+            "chart-trend-sla",
+            _("Targets in time by week"),
+            "table-weeks",
+            line_chart,
+            labels=week_labels,
+            series=[Series(_("Targets in time"), [w["sla_compliance_percent"] for w in weeks])],
+            unit="%",
+            maximum=100,
+        ),
     ]
     agents = data["agents"]
     if agents:
         charts.append(
-            {
-                "id": "chart-agents",
-                "title": _("Agents side by side"),
-                "table": "table-agents",
-                "svg": bar_chart(
-                    chart_id="chart-agents",
-                    title=_("Agents side by side"),
-                    description=see_table,
-                    labels=[a["name"] for a in agents],
-                    series=[
-                        Series(_("Targets in time"), [a["sla"]["overall"]["compliance_percent"] for a in agents]),
-                        Series(_("Quality score"), [a["quality_score"]["score"] for a in agents]),
-                    ],
-                    unit="%",
-                    maximum=100,
-                ),
-            }
+            _chart(
+                "chart-agents",
+                _("Agents side by side"),
+                "table-agents",
+                bar_chart,
+                labels=[a["name"] for a in agents],
+                series=[
+                    Series(_("Targets in time"), [a["sla"]["overall"]["compliance_percent"] for a in agents]),
+                    Series(_("Quality score"), [a["quality_score"]["score"] for a in agents]),
+                ],
+                unit="%",
+                maximum=100,
+            )
         )
     for key, title, table in (
         ("type", _("Targets in time by type"), "table-types"),
         ("priority", _("Targets in time by priority"), "table-priorities"),
     ):
         rows = data[f"by_{key}"]
-        if not rows:
-            continue
-        charts.append(
-            {
-                "id": f"chart-{key}",
-                "title": title,
-                "table": table,
-                "svg": bar_chart(
-                    chart_id=f"chart-{key}",
-                    title=title,
-                    description=see_table,
+        if rows:
+            charts.append(
+                _chart(
+                    f"chart-{key}",
+                    title,
+                    table,
+                    bar_chart,
                     labels=[r["name"] for r in rows],
                     series=[
                         Series(_("First reaction"), [r["first_reaction"]["compliance_percent"] for r in rows]),
@@ -267,11 +257,8 @@ def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
                     ],
                     unit="%",
                     maximum=100,
-                ),
-            }
-        )
-    for chart in charts:
-        chart["svg"] = _safe_svg(chart["svg"])
+                )
+            )
     return charts
 
 
