@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+from pytest_django import DjangoDbBlocker, Settings
+from pytest_django.fixtures import validate_django_db
+
+if TYPE_CHECKING:
+    from otklik.testing.personas import Personas
 
 # Every run gets its own data dir (uploads, secret key), never the developer's ./var.
 os.environ.setdefault("OTKLIK_DATA_DIR", tempfile.mkdtemp(prefix="otklik-test-"))
@@ -23,17 +30,80 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """The demo's users get passwords; the production hasher (~0.4 s each) made every test slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+# The demo (a published regulation, three requests) and the personas are loaded once per test
+# database, not per test: ordinary tests see them inside their rolled-back transaction; a
+# transactional test's flush removes them, so they are seeded again right after such a test.
+_seed: Callable[[], None] | None = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
+    from django.test import override_settings
+
+    from otklik.testing.personas import seed_test_database
+
+    global _seed
+
+    def seed() -> None:
+        # The hashing fixture is per test; the demo's users get passwords here, too.
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS), django_db_blocker.unblock():
+            seed_test_database()
+
+    seed()
+    _seed = seed
+
+
+def _flushes_database(item: pytest.Item) -> bool:
+    """Whether pytest-django runs this test outside a transaction and empties the tables after it."""
+    marker = item.get_closest_marker("django_db")
+    transactional, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    names = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    return transactional or reset_sequences or bool(names & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield  # the test's fixtures are finished: a transactional test's tables are empty now
+    if _seed is not None and nextitem is not None and _flushes_database(item):
+        _seed()
+    return result
 
 
 @pytest.fixture
-def personas(db):
-    from otklik.testing.personas import load_personas
+def personas(db: None, settings: Settings) -> Personas:
+    """The demo's people (and the outsider). The demo is the shared one unless the test froze the
+    clock first: then it is loaded afresh at that instant, as every test had it before, since the
+    test's story may date the demo's sample requests, regulation version and calendar years."""
+    from otklik.testing.personas import demo_present, fetch_personas, load_personas, reload_personas
 
-    return load_personas()
+    if not demo_present():  # the test started without it, and asked for the personas later
+        return load_personas()
+    return reload_personas() if settings.OTKLIK_NOW else fetch_personas()
+
+
+@pytest.fixture(autouse=True)
+def _demo_only_with_personas(request: pytest.FixtureRequest) -> None:
+    """A test that uses the database without asking for `personas` gets it as the migrations left
+    it, the database it was written for (its own configuration, counts from zero)."""
+    from otklik.testing.personas import empty_demo, restart_ids_after_demo
+
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    request.getfixturevalue("db")
+    if "personas" in request.fixturenames:
+        restart_ids_after_demo()
+    else:
+        empty_demo()
 
 
 @pytest.fixture
@@ -55,19 +125,11 @@ def api(personas):
 def _fresh_reference_snapshot():
     """Each test starts from the database, not from a previous test's rolled-back catalogue, SLA
     configuration or regulation version."""
-    from otklik.catalog.reference import invalidate
-    from otklik.notify.preferences import forget_preferences
-    from otklik.notify.rules import invalidate as rules_invalidate
-    from otklik.notify.texts import invalidate as templates_invalidate
-    from otklik.regulation.selectors import forget_version_in_force
-    from otklik.sla.reference import invalidate as sla_invalidate
+    from otklik.testing.snapshots import forget_snapshots
 
-    drops = (invalidate, sla_invalidate, forget_version_in_force, rules_invalidate, templates_invalidate)
-    for drop in (*drops, forget_preferences):
-        drop()
+    forget_snapshots()
     yield
-    for drop in (*drops, forget_preferences):
-        drop()
+    forget_snapshots()
 
 
 @pytest.fixture(autouse=True)
