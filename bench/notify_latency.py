@@ -50,8 +50,8 @@ def main() -> None:
 
     from django.core.management import call_command
 
-    from otklik.demo import demo_load
     from otklik.notify.models import Notification
+    from otklik.runtime.demo import demo_load
     from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
     from otklik.tickets.services import ticket_comment

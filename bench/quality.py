@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     setup_django(url)
     from django.core.management import call_command
 
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
 
     call_command("migrate", verbosity=0)
     demo_load()

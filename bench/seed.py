@@ -598,7 +598,7 @@ def seed(args: argparse.Namespace) -> None:
 
     from otklik.catalog.models import Category, Priority, RequestType
     from otklik.catalog.reference import reference
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
     from otklik.sla.models import Clock
     from otklik.sla.services import sla_apply_new
     from otklik.tickets.models import Reaction, Ticket, search_text
@@ -752,7 +752,7 @@ def seed(args: argparse.Namespace) -> None:
 
 def _demo_initiator_ids() -> set[int]:
     from otklik.accounts.models import User
-    from otklik.demo import USERS
+    from otklik.runtime.demo import USERS
 
     names = [u["username"] for u in USERS if u["role"] == "initiator"]
     return set(User.objects.filter(username__in=names).values_list("id", flat=True))

@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
     from otklik.sla import timers
     from otklik.tickets.models import Ticket
 

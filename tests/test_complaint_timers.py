@@ -19,6 +19,7 @@ from otklik.feedback.complaint_timers import complaint_timers_pass
 from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
 from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
+from otklik.runtime.jobs import default_jobs
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 
@@ -104,7 +105,7 @@ def test_the_timer_is_a_job_of_the_worker_and_its_notices_are_delivered_in_the_s
     set_now(settings, at(8, 15))
     on_request = complaint_file(author=personas.initiator, body="Slow", ticket=ticket)
     set_now(settings, at(12, 11))
-    done = Worker().run_once()
+    done = Worker(default_jobs()).run_once()
     assert done["complaints.timers"] == 2
     rows = Notification.objects.filter(event="complaint_overdue", channel="inapp", recipient=personas.manager)
     assert {r.ticket_id for r in rows} == {None, ticket.pk}

@@ -11,10 +11,11 @@ import threading
 import pytest
 from django.db import connection
 
-from otklik.core.worker import Worker, default_jobs
+from otklik.core.worker import Worker
 from otklik.quality import refresh
 from otklik.quality.models import DayCount, Fact, NextReaction, RefreshState
 from otklik.quality.refresh import facts_rebuild, facts_refresh, facts_refresh_all
+from otklik.runtime.jobs import default_jobs
 from otklik.testing.clock import set_now
 from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error

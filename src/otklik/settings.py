@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     # In INSTALLED_APPS so the API docs use ninja's bundled Swagger UI, not a CDN.
     "ninja",
     "otklik.core",
+    "otklik.runtime",
     "otklik.accounts",
     "otklik.catalog",
     "otklik.routes",
@@ -153,7 +154,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "otklik.urls"
+ROOT_URLCONF = "otklik.runtime.urls"
 WSGI_APPLICATION = "otklik.wsgi.application"
 ASGI_APPLICATION = "otklik.asgi.application"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from otklik.accounts.models import Organisation, Role, User
-from otklik.demo import demo_load
+from otklik.runtime.demo import demo_load
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from django.db import transaction
 
 from otklik.accounts.models import GroupMembership, Organisation, Role, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
-from otklik.demo_sla import demo_sla_load
 from otklik.regulation.services import regulation_publish
 from otklik.routes.models import Route, RoutePoint, Transition
+from otklik.runtime.demo_sla import demo_sla_load
 
 ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
 

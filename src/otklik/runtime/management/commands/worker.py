@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from otklik.core.worker import Worker
+from otklik.runtime.jobs import default_jobs
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="do all that is due now, then exit 0")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = Worker()
+        worker = Worker(default_jobs())
         if options["once"]:
             done = worker.run_once()
             for name, count in done.items():
