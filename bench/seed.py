@@ -285,8 +285,8 @@ def load_routes() -> dict[int, RouteModel]:
 
 
 def load_staff() -> Staff:
+    from otklik.accounts.directory import directory
     from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
-    from otklik.catalog.reference import reference
 
     manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("id").first()
     if manager is None:
@@ -297,7 +297,7 @@ def load_staff() -> Staff:
         members.setdefault(gm.group_id, []).append(gm.user_id)
         if gm.is_lead:
             leads.setdefault(gm.group_id, []).append(gm.user_id)
-    dispatcher = {g.pk: reference().dispatchers.get(g.pk) for g in SupportGroup.objects.filter(is_active=True)}
+    dispatcher = {g.pk: directory().dispatchers.get(g.pk) for g in SupportGroup.objects.filter(is_active=True)}
     return Staff(manager_id=manager.pk, members=members, leads=leads, dispatcher=dispatcher)
 
 

@@ -83,12 +83,12 @@ def seed(args: argparse.Namespace) -> None:
     """The bench requests in plain SQL: per type, one INSERT … SELECT over generate_series."""
     from django.db import connection, transaction
 
+    from otklik.accounts.directory import directory
     from otklik.accounts.models import User
     from otklik.catalog.models import Priority, RequestType
-    from otklik.catalog.reference import reference
     from otklik.routes.models import PointKind, RoutePoint
 
-    ref = reference()
+    dispatchers = directory().dispatchers
     types = list(RequestType.objects.filter(code__in=["error", "request", "wish"]).order_by("code"))
     initiators = list(User.objects.filter(username__in=["initiator", "initiator2"]).order_by("id"))
     # Priorities in the bench's mix: critical 1, high 2, normal 5, low 2 (of 10).
@@ -141,7 +141,7 @@ def seed(args: argparse.Namespace) -> None:
                     "mix": mix,
                     "every": every,
                     "group": group_id,
-                    "executor": ref.dispatchers.get(group_id),
+                    "executor": dispatchers.get(group_id),
                     "start": start.pk,
                     "closed": closed.pk,
                     "count": count,

@@ -52,22 +52,14 @@ def api(personas):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_reference_snapshot():
+def _fresh_caches():
     """Each test starts from the database, not from a previous test's rolled-back catalogue, SLA
-    configuration or regulation version."""
-    from otklik.catalog.reference import invalidate
-    from otklik.notify.preferences import forget_preferences
-    from otklik.notify.rules import invalidate as rules_invalidate
-    from otklik.notify.texts import invalidate as templates_invalidate
-    from otklik.regulation.selectors import forget_version_in_force
-    from otklik.sla.reference import invalidate as sla_invalidate
+    configuration, people, tokens or regulation version: every in-process cache, dropped."""
+    from otklik.core.snapshot import reset_all
 
-    drops = (invalidate, sla_invalidate, forget_version_in_force, rules_invalidate, templates_invalidate)
-    for drop in (*drops, forget_preferences):
-        drop()
+    reset_all()
     yield
-    for drop in (*drops, forget_preferences):
-        drop()
+    reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -74,7 +74,7 @@ def hidden_fields(response) -> dict[str, list[str]]:
 
 def on_commit(callbacks):
     """What the request left to do on commit, but dropping the SLA snapshot (harmless, and done anyway)."""
-    return [c for c in callbacks if c is not reference._drop]
+    return [c for c in callbacks if c is not reference._snapshot.drop_on_commit]
 
 
 def state():

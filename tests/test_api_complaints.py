@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from otklik.feedback.api_complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
+from otklik.api.complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
 from otklik.feedback.models import Complaint
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error

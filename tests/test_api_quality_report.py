@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from otklik.quality.schemas import QualityReportOut
+from otklik.api.quality_schemas import QualityReportOut
 from otklik.testing.client import ApiClient
 from otklik.testing.clock import set_now
 

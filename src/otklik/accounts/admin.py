@@ -102,8 +102,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        from otklik.api.auth import forget_tokens
         from otklik.core.clock import now
+
+        from .tokens import forget_tokens
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
         forget_tokens()

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
 from otklik.core.errors import DomainError
@@ -25,7 +26,29 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+# The operation ids were published (clients generated from the OpenAPI document call them by
+# these names) while each app kept its own endpoints: they stay as they were.
+PUBLISHED_MODULES = {
+    "otklik.api.accounts": "otklik.accounts.api",
+    "otklik.api.catalog": "otklik.catalog.api",
+    "otklik.api.complaints": "otklik.feedback.api_complaints",
+    "otklik.api.surveys": "otklik.feedback.api_surveys",
+    "otklik.api.notifications": "otklik.notify.api",
+    "otklik.api.deliveries": "otklik.notify.history",
+    "otklik.api.quality": "otklik.quality.api",
+    "otklik.api.regulation": "otklik.regulation.api",
+    "otklik.api.sla": "otklik.sla.api",
+    "otklik.api.tickets": "otklik.tickets.api",
+}
+
+
+class OtklikAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        return f"{PUBLISHED_MODULES.get(module, module)}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = OtklikAPI(
     renderer=Utf8JSONRenderer(),
     title="Otklik API",
     version="1",
@@ -111,16 +134,16 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 def _mount() -> None:
-    from otklik.accounts.api import router as accounts_router
-    from otklik.catalog.api import router as catalog_router
-    from otklik.feedback.api_complaints import router as complaints_router
-    from otklik.feedback.api_surveys import router as surveys_router
-    from otklik.notify.api import router as notify_router
-    from otklik.notify.history import router as deliveries_router
-    from otklik.quality.api import router as quality_router
-    from otklik.regulation.api import router as regulation_router
-    from otklik.sla.api import router as sla_router
-    from otklik.tickets.api import router as tickets_router
+    from otklik.api.accounts import router as accounts_router
+    from otklik.api.catalog import router as catalog_router
+    from otklik.api.complaints import router as complaints_router
+    from otklik.api.deliveries import router as deliveries_router
+    from otklik.api.notifications import router as notify_router
+    from otklik.api.quality import router as quality_router
+    from otklik.api.regulation import router as regulation_router
+    from otklik.api.sla import router as sla_router
+    from otklik.api.surveys import router as surveys_router
+    from otklik.api.tickets import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", catalog_router)

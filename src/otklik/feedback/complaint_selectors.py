@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
-from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
@@ -81,7 +81,7 @@ def _filtered(user: User, f: ComplaintFilters, moment: dt.datetime) -> QuerySet[
             raise Invalid(f"unknown kind {f.kind!r}", errors={"kind": f"one of {', '.join(ComplaintKind.values)}"})
         qs = qs.filter(kind=f.kind)
     if f.group:
-        group = reference().groups_by_code.get(f.group.strip())
+        group = directory().groups_by_code.get(f.group.strip())
         qs = qs.filter(group_id=group.pk if group is not None else 0)
     if f.agent:
         text = f.agent.strip()
@@ -183,7 +183,7 @@ def complaint_list_for(
     rows = [ComplaintRow(*values) for values in qs.values_list(*COLUMNS)[: limit + 1]]
     rows, next_cursor = page(rows, limit)
     names = people(i for r in rows for i in (r.author_id, r.executor_id))
-    groups = reference().groups
+    groups = directory().groups
     shown = visible_ticket_ids(user, {r.ticket_id for r in rows if r.ticket_id})
     return [
         ListedComplaint(

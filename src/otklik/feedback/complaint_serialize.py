@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
-from otklik.catalog.reference import reference
 from otklik.core.i18n import localized
 from otklik.sla.clockmath import as_utc
 from otklik.tickets.access import can_see
@@ -21,7 +21,7 @@ from .models import Complaint, ComplaintEvent
 
 
 def _group(group_id: int | None) -> dict[str, str] | None:
-    group = reference().groups.get(group_id) if group_id else None
+    group = directory().groups.get(group_id) if group_id else None
     return {"code": group.code, "name": localized(group, "name")} if group is not None else None
 
 

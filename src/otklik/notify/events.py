@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
@@ -62,7 +63,7 @@ def ticket_context(ticket: Any) -> dict[str, Any]:
     found = people([ticket.initiator_id, ticket.executor_id])
     point = ref.points.get(ticket.point_id)
     category = ref.categories.get(ticket.category_id) if ticket.category_id else None
-    group = ref.groups.get(ticket.group_id) if ticket.group_id else None
+    group = directory().groups.get(ticket.group_id) if ticket.group_id else None
     due = ticket.sla_due_at
     return {
         "id": ticket.pk,
@@ -292,7 +293,7 @@ def _label(field: str, value: Any) -> str:
     if field == "category":
         found = ref.categories_by_code.get(value)
         return localized(found, "name") if found else str(value)
-    found_group = ref.groups_by_code.get(value) if isinstance(value, str) else ref.groups.get(value)
+    found_group = directory().groups_by_code.get(value) if isinstance(value, str) else directory().groups.get(value)
     return localized(found_group, "name") if found_group else str(value)
 
 

@@ -14,17 +14,15 @@ query on the request's path.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from otklik.accounts.people import Person
 from otklik.core.errors import Invalid
+from otklik.core.snapshot import KeyedCache
 
 from .models import Channel, Digest, Event, Preference, Schedule
 from .rules import RULED_EVENTS, Offer, mandatory_channels, offered_channels
@@ -66,36 +64,29 @@ class Quiet:
 NO_SCHEDULE = Quiet(None, None, Digest.OFF, dt.time(9, 0))
 
 PREFERENCES_TTL = 30.0
-_cache: dict[int, tuple[float, dict[tuple[str, str], bool], Quiet]] = {}
-_lock = threading.Lock()
+
+
+def _read(user_ids: list[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Quiet]]:
+    choices: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in user_ids}
+    for uid, event, channel, enabled in Preference.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "event", "channel", "enabled"
+    ):
+        choices[uid][(event, channel)] = enabled
+    quiet = {
+        s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
+        for s in Schedule.objects.filter(user_id__in=user_ids)
+    }
+    return {uid: (choices[uid], quiet.get(uid, NO_SCHEDULE)) for uid in user_ids}
+
+
+_cache: KeyedCache[int, tuple[dict[tuple[str, str], bool], Quiet]] = KeyedCache(
+    "notify.preferences", ttl=lambda: PREFERENCES_TTL
+)
+_cache.watch(Preference, Schedule)
 
 
 def _load(user_ids: Iterable[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Quiet]]:
-    moment = time.monotonic()
-    out: dict[int, tuple[dict[tuple[str, str], bool], Quiet]] = {}
-    missing = []
-    for uid in set(user_ids):
-        hit = _cache.get(uid)
-        if hit is not None and hit[0] > moment:
-            out[uid] = (hit[1], hit[2])
-        else:
-            missing.append(uid)
-    if missing:
-        choices: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in missing}
-        for uid, event, channel, enabled in Preference.objects.filter(user_id__in=missing).values_list(
-            "user_id", "event", "channel", "enabled"
-        ):
-            choices[uid][(event, channel)] = enabled
-        quiet = {
-            s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
-            for s in Schedule.objects.filter(user_id__in=missing)
-        }
-        with _lock:
-            for uid in missing:
-                entry = (choices[uid], quiet.get(uid, NO_SCHEDULE))
-                _cache[uid] = (moment + PREFERENCES_TTL, *entry)
-                out[uid] = entry
-    return out
+    return _cache.get_many(user_ids, _read)
 
 
 def default_offer(event: str) -> Offer:
@@ -239,11 +230,6 @@ def schedule_set(
     forget_preferences()
 
 
-def forget_preferences(**_: Any) -> None:
-    with _lock:
-        _cache.clear()
-
-
-for _model in (Preference, Schedule):
-    post_save.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-save-{_model.__name__}")
-    post_delete.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-del-{_model.__name__}")
+def forget_preferences() -> None:
+    """Drop the cached choices now and on commit (after a bulk write, which sends no signal)."""
+    _cache.invalidate()

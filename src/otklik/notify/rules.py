@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
-
 from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.core.snapshot import Snapshot
 
@@ -162,7 +160,8 @@ def _build() -> dict[str, list[RuleSpec]]:
     return out
 
 
-_snapshot: Snapshot[dict[str, list[RuleSpec]]] = Snapshot(_build)
+_snapshot: Snapshot[dict[str, list[RuleSpec]]] = Snapshot("notify.rules", _build)
+_snapshot.watch(Rule, m2m=[getattr(Rule, name).through for name in ("request_types", "priorities", "groups", "users")])
 
 
 def rules_for(event: str) -> list[RuleSpec]:
@@ -173,18 +172,9 @@ def has_rules(event: str) -> bool:
     return bool(rules_for(event))
 
 
-def _drop() -> None:
-    _snapshot.drop()
-
-
-def invalidate(**_: Any) -> None:
-    _snapshot.invalidate(_drop)
-
-
-post_save.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-save")
-post_delete.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-delete")
-for _name in ("request_types", "priorities", "groups", "users"):
-    m2m_changed.connect(invalidate, sender=getattr(Rule, _name).through, dispatch_uid=f"otklik-notify-rule-{_name}")
+def invalidate() -> None:
+    """Drop the snapshot now and when the transaction commits."""
+    _snapshot.invalidate()
 
 
 @dataclass

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template import Template as DjangoTemplate
 from django.utils.html import escape
@@ -319,19 +318,13 @@ def _build() -> dict[tuple[str, str, str], Compiled]:
     return out
 
 
-_snapshot: Snapshot[dict[tuple[str, str, str], Compiled]] = Snapshot(_build)
+_snapshot: Snapshot[dict[tuple[str, str, str], Compiled]] = Snapshot("notify.templates", _build)
+_snapshot.watch(Template)
 
 
-def _drop() -> None:
-    _snapshot.drop()
-
-
-def invalidate(**_: Any) -> None:
-    _snapshot.invalidate(_drop)
-
-
-post_save.connect(invalidate, sender=Template, dispatch_uid="otklik-notify-template-save")
-post_delete.connect(invalidate, sender=Template, dispatch_uid="otklik-notify-template-delete")
+def invalidate() -> None:
+    """Drop the snapshot now and when the transaction commits."""
+    _snapshot.invalidate()
 
 
 def _clip(text: str, limit: int) -> str:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
-from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
 from otklik.feedback.models import Complaint, Survey
@@ -46,7 +46,7 @@ def may_see_reports(user: User) -> bool:
 
 
 def _group(code: str) -> SupportGroup:
-    found = reference().groups_by_code.get(code)
+    found = directory().groups_by_code.get(code)
     if found is None:
         raise NotFound(f"support group {code!r} not found")
     return found
@@ -86,21 +86,19 @@ def visible_groups(user: User) -> list[SupportGroup] | None:
     """The groups whose figures the user may choose: None for every group (a manager)."""
     if user.is_manager:
         return None
-    ref = reference()
     mem = memberships_of(user)
     ids = mem.led or mem.groups
-    return sorted((ref.groups[g] for g in ids if g in ref.groups), key=lambda g: g.code)
+    return sorted((directory().groups[g] for g in ids if g in directory().groups), key=lambda g: g.code)
 
 
 def visible_agents(user: User) -> list[Person]:
     """The people whose figures the user may choose: everyone in support for a manager, the members
     of their groups for a lead, themselves for an agent."""
-    ref = reference()
     if user.is_manager:
-        ids = list(ref.memberships)
+        ids = list(directory().memberships)
     else:
         led = memberships_of(user).led
-        ids = [uid for uid, mem in ref.memberships.items() if mem.groups & led] if led else []
+        ids = [uid for uid, mem in directory().memberships.items() if mem.groups & led] if led else []
     found = people([user.pk, *ids])
     return sorted((p for p in found.values() if p.is_support_staff and p.is_active), key=lambda p: p.display_name)
 
@@ -138,7 +136,7 @@ def access_quality(
     # lead's groups.
     if chosen is not None and chosen.pk not in mem.led:
         raise NotFound(f"support group {group_code!r} not found")
-    theirs = reference().memberships.get(person.pk)
+    theirs = directory().memberships.get(person.pk)
     member_now = theirs is not None and bool(theirs.groups & mem.led)
     if not member_now and not listed_in_facts(person.pk, {chosen.pk} if chosen else mem.led, period):
         raise NotFound(f"agent {username!r} not found")

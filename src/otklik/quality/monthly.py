@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import GroupMembership, Role, User
-from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.i18n import localized
 from otklik.notify.events import compose, queue_rows
@@ -101,11 +101,11 @@ def monthly_rows(
     """One person's report rows; `data` is the scope's report when it was built already."""
     if data is None:
         data = report_build(scope, period, refresh=False).data
-    ref = reference()
+    groups = directory().groups
     group_ids = sorted(scope.group_ids or ())
 
     def scope_name() -> str:  # in the recipient's language
-        return ", ".join(localized(ref.groups[g], "name") for g in group_ids if g in ref.groups)
+        return ", ".join(localized(groups[g], "name") for g in group_ids if g in groups)
 
     return compose(
         EVENT,
@@ -116,7 +116,7 @@ def monthly_rows(
             "report": _figures(data),
             "report_link": report_link(period),
         },
-        context={"month": period.first.isoformat(), "groups": [ref.groups[g].code for g in group_ids]},
+        context={"month": period.first.isoformat(), "groups": [groups[g].code for g in group_ids]},
         link=report_link(period),
     )
 

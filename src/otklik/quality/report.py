@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
@@ -133,24 +134,24 @@ class Report:
 
 
 def _listed_groups(scope: Scope, agg: Aggregates) -> list[int]:
-    ref = reference()
+    known = directory().groups
     ids = {g for g in agg.groups if g is not None}
     if scope.executor_id is None:
         if scope.group_ids is None:
-            ids |= {g.pk for g in ref.groups.values() if g.is_active}
+            ids |= {g.pk for g in known.values() if g.is_active}
         else:
             ids |= set(scope.group_ids)
-    return sorted((g for g in ids if g in ref.groups), key=lambda g: ref.groups[g].code)
+    return sorted((g for g in ids if g in known), key=lambda g: known[g].code)
 
 
 def _listed_agents(scope: Scope, agg: Aggregates) -> list[Person]:
-    ref = reference()
+    d = directory()
     ids = {e for e in agg.executors if e is not None}
     if scope.executor_id is not None:
         ids = {scope.executor_id}
     else:
-        groups = scope.group_ids if scope.group_ids is not None else {g.pk for g in ref.groups.values() if g.is_active}
-        ids |= {uid for uid, mem in ref.memberships.items() if mem.groups & groups}
+        groups = scope.group_ids if scope.group_ids is not None else {g.pk for g in d.groups.values() if g.is_active}
+        ids |= {uid for uid, mem in d.memberships.items() if mem.groups & groups}
     found = people(ids)
     return sorted(
         (p for uid, p in found.items() if p.is_support_staff or uid in agg.executors), key=lambda p: p.display_name
@@ -182,8 +183,9 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
         spread = (spread_of(agg.first_reaction, key), spread_of(agg.resolution, key))
         return figures(tally or Tally(), *spread, weights)
 
+    known = directory().groups
     groups = [
-        {"group": ref.groups[g].code, "name": str(ref.groups[g]), **row(("group", g), agg.groups.get(g))}
+        {"group": known[g].code, "name": str(known[g]), **row(("group", g), agg.groups.get(g))}
         for g in _listed_groups(scope, agg)
     ]
     agents = [
@@ -206,7 +208,7 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
         "scope": {
             "group": scope.group.code if scope.group else None,
             "agent": scope.agent.username if scope.agent else None,
-            "groups": sorted(ref.groups[g].code for g in scope.group_ids if g in ref.groups)
+            "groups": sorted(directory().groups[g].code for g in scope.group_ids if g in directory().groups)
             if scope.group_ids is not None
             else None,
         },

@@ -3,8 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
+from otklik.api.stream import notifications_stream
 from otklik.feedback import views_surveys
-from otklik.notify.stream import notifications_stream
 from otklik.regulation import views as regulation_views
 
 admin.site.site_header = _("Otklik: help desk administration")

@@ -18,6 +18,7 @@ import time
 
 from django.db import connection, transaction
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
@@ -127,14 +128,13 @@ def _local(value: dt.datetime | None) -> str | None:
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
     """The active people a level tells, as (id, user name), by user name."""
-    ref = reference()
     ids: set[int] = set()
     if rule.notify_executor and ticket.executor_id:
         ids.add(ticket.executor_id)
     if rule.notify_group_lead:
-        ids.update(uid for uid, m in ref.memberships.items() if ticket.group_id in m.led)
-    if rule.notify_dispatcher and ref.dispatchers.get(ticket.group_id):
-        ids.add(ref.dispatchers[ticket.group_id])  # type: ignore[arg-type]
+        ids.update(uid for uid, m in directory().memberships.items() if ticket.group_id in m.led)
+    if rule.notify_dispatcher and directory().dispatchers.get(ticket.group_id):
+        ids.add(directory().dispatchers[ticket.group_id])  # type: ignore[arg-type]
     if rule.notify_managers:
         ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
     if rule.notify_watchers:
@@ -168,7 +168,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if rule.reassign_user_id:
         executor_id = rule.reassign_user_id
     elif rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
-        executor_id = ref.dispatchers.get(group_id)
+        executor_id = directory().dispatchers.get(group_id)
     if executor_id != ticket.executor_id:
         changes["executor_id"] = executor_id
         extra.append(

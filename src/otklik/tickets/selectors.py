@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
@@ -99,7 +100,7 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     if f.type:
         qs = qs.filter(request_type_id=_id_or_none(ref.types_by_code, f.type))
     if f.group:
-        qs = qs.filter(group_id=_id_or_none(ref.groups_by_code, f.group))
+        qs = qs.filter(group_id=_id_or_none(directory().groups_by_code, f.group))
     if f.priority:
         qs = qs.filter(priority_id=_id_or_none(ref.priorities_by_code, f.priority))
     if f.executor:
@@ -188,7 +189,7 @@ def ticket_list_for(
             subject,
             initiator_id,
             executor_id,
-            ref.groups[group_id],
+            directory().groups[group_id],
             ref.priorities[priority_id],
             ref.categories.get(category_id) if category_id else None,
             version,

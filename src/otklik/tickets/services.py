@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import sql
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.formfields import FieldErrors, validate_fields
 from otklik.catalog.models import RequestType
@@ -144,7 +145,7 @@ def ticket_create(
     if start is None or not route.is_active:
         raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
     group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
-    point, executor_id, out_of_scope = start, ref.dispatchers.get(group_id), False
+    point, executor_id, out_of_scope = start, directory().dispatchers.get(group_id), False
     if category is not None and not category.in_scope:
         note = category.out_of_scope_note or ""
         if route.out_of_scope_point_id is None:
@@ -297,7 +298,7 @@ def ticket_assign(
     ref = reference()
     group_id = ticket.group_id
     if group_code is not None and group_code != ticket.group.code:
-        group = ref.groups_by_code.get(group_code)
+        group = directory().groups_by_code.get(group_code)
         if group is None or not group.is_active:
             raise Invalid(f"unknown support group {group_code!r}", errors={"group": "unknown"})
         group_id = group.pk
@@ -306,7 +307,7 @@ def ticket_assign(
     if executor not in (None, ""):
         new_executor_id: int | None = _staff_member(executor, group_id=group_id).pk
     elif group_id != ticket.group_id:
-        new_executor_id = ref.dispatchers.get(group_id)
+        new_executor_id = directory().dispatchers.get(group_id)
     else:
         raise Invalid("name an executor or a group", errors={"executor": "required"})
     if new_executor_id == ticket.executor_id and group_id == ticket.group_id:
@@ -331,11 +332,11 @@ def ticket_assign(
                 )
         if old["group"] != group_id:
             sla_recompute(ticket, when=ticket.updated_at, reason="group")
-            old_group = ref.groups.get(old["group"]) if old["group"] else None
+            old_group = directory().groups.get(old["group"]) if old["group"] else None
             notify.on_changed(
                 ref.attach(ticket),
                 actor=actor,
-                changes=[("group", old_group.code if old_group else None, ref.groups[group_id].code)],
+                changes=[("group", old_group.code if old_group else None, directory().groups[group_id].code)],
             )
         if old["executor"] != new_executor_id:
             notify.on_assigned(ref.attach(ticket), actor=actor)

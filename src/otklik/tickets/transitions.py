@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
@@ -108,7 +109,7 @@ def _executor_on_arrival(
     if rule == ExecutorOnArrival.ACTOR and actor is not None:
         return actor.pk
     if rule == ExecutorOnArrival.DISPATCHER:
-        return reference().dispatchers.get(ticket.group_id)
+        return directory().dispatchers.get(ticket.group_id)
     if rule == ExecutorOnArrival.INITIATOR:
         return ticket.initiator_id
     return ticket.executor_id

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
@@ -43,7 +44,7 @@ class QualityForm(forms.Form):
         super().__init__(data, label_suffix="")
         groups = visible_groups(user)
         if groups is None:
-            groups = sorted((g for g in reference().groups.values() if g.is_active), key=lambda g: g.code)
+            groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
             everyone = _("Every group")
         else:
             everyone = _("All my groups")
@@ -407,7 +408,7 @@ def requests_context(
     rows = []
     for r in found.rows:
         executor = names.get(r["executor_id"]) if r["executor_id"] else None
-        group = ref.groups.get(r["group_id"])
+        group = directory().groups.get(r["group_id"])
         rows.append(
             {
                 **r,

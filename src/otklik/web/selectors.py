@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
@@ -52,7 +53,7 @@ def my_groups(user: User) -> frozenset[int]:
     answers for all of them."""
     groups = memberships_of(user).groups
     if not groups and user.is_manager:
-        return frozenset(g.pk for g in reference().groups.values() if g.is_active)
+        return frozenset(g.pk for g in directory().groups.values() if g.is_active)
     return groups
 
 
@@ -250,7 +251,7 @@ def _row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
         subject=v["subject"],
         initiator_id=v["initiator_id"],
         executor_id=v["executor_id"],
-        group=ref.groups[v["group_id"]],
+        group=directory().groups[v["group_id"]],
         priority=ref.priorities[v["priority_id"]],
         category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
         version=v["version"],
@@ -381,10 +382,11 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
         if executor_id:
             by_agent.setdefault(executor_id, Tally()).add(tally)
     # Every group and agent in the supervisor's care is listed, idle ones too.
-    groups = {g.pk for g in ref.groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).groups)
+    known = directory().groups
+    groups = {g.pk for g in known.values() if g.is_active} if user.is_manager else set(memberships_of(user).groups)
     for group_id in groups:
         by_group.setdefault(group_id, Tally())
-    for user_id, mem in ref.memberships.items():
+    for user_id, mem in directory().memberships.items():
         if mem.groups & groups:
             by_agent.setdefault(user_id, Tally())
     figures.by_point = sorted(
@@ -392,7 +394,7 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
         key=lambda item: (item[0].route.code, item[0].order, item[0].pk),
     )
     figures.by_group = sorted(
-        ((ref.groups[pk], t) for pk, t in by_group.items() if pk in ref.groups), key=lambda item: item[0].code
+        ((known[pk], t) for pk, t in by_group.items() if pk in known), key=lambda item: item[0].code
     )
     names = people(by_agent)
     figures.agents = sorted(

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
-from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
@@ -84,9 +84,9 @@ def _require_supervisor(user: User) -> None:
 
 
 def _my_groups(user: User) -> list[Any]:
-    ref = reference()
-    ids = {g.pk for g in ref.groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).led)
-    return sorted((ref.groups[i] for i in ids if i in ref.groups), key=lambda g: g.code)
+    groups = directory().groups
+    ids = {g.pk for g in groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).led)
+    return sorted((groups[i] for i in ids if i in groups), key=lambda g: g.code)
 
 
 class ComplaintFilterForm(forms.Form):
@@ -144,7 +144,7 @@ class ComplaintFilterForm(forms.Form):
 def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
     """Anyone, and the support staff of the groups the viewer answers for, by name."""
     ids = {g.pk for g in groups}
-    members = [pk for pk, mem in reference().memberships.items() if mem.groups & ids]
+    members = [pk for pk, mem in directory().memberships.items() if mem.groups & ids]
     names = people(members)
     staff = sorted((p for p in names.values() if p.is_support_staff), key=lambda p: p.display_name)
     choices = [("", _("Anyone")), *((p.username, p.display_name) for p in staff)]
@@ -285,7 +285,7 @@ def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> 
     ticket = complaint.ticket if complaint.ticket_id else None
     cal, moment = complaint_calendar(), now()
     reaction, answer = status(complaint, REACTION, cal, moment), status(complaint, ANSWER, cal, moment)
-    group = reference().groups.get(complaint.group_id) if complaint.group_id else None
+    group = directory().groups.get(complaint.group_id) if complaint.group_id else None
     context: dict[str, Any] = {
         "complaint": complaint,
         "kind": kind_name(complaint.kind),

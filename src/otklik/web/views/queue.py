@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
@@ -66,7 +67,7 @@ class QueueForm(forms.Form):
             ("", _("Any priority")),
             *((p.code, p.name) for p in ref.priorities.values() if p.is_active),
         ]
-        groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: g.code)
+        groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
         self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
         routes = sorted(ref.routes.values(), key=lambda r: r.code)
         by_route = [
@@ -100,9 +101,8 @@ class QueueForm(forms.Form):
 
 def _executor_choices(user: User, current: str) -> list[tuple[str, str]]:
     """Anyone, nobody, me, and the people of my groups (everyone in support for a manager)."""
-    ref = reference()
     groups = my_groups(user)
-    ids = [pk for pk, mem in ref.memberships.items() if mem.groups & groups and pk != user.pk]
+    ids = [pk for pk, mem in directory().memberships.items() if mem.groups & groups and pk != user.pk]
     names = people(ids)
     staff = sorted((p for p in names.values() if p.is_active and p.is_support_staff), key=lambda p: p.display_name)
     choices = [("", _("Anyone")), ("none", _("Unassigned")), ("me", _("Me"))]

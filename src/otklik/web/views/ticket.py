@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
@@ -162,7 +163,7 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
         return _name(who.get(value)) if isinstance(value, int) else "—"
 
     def group(value: Any) -> str:
-        g = ref.groups.get(value) if isinstance(value, int) else None
+        g = directory().groups.get(value) if isinstance(value, int) else None
         return localized(g, "name") if g is not None else "—"
 
     def priority(value: Any) -> str:
@@ -265,9 +266,9 @@ def _assigned_ids(records: Iterable[Reaction]) -> set[int]:
 
 def _group_staff(ref: Reference) -> dict[int, list[Person]]:
     """Each active group's active support staff, by name (memberships from the snapshot)."""
-    who = people(ref.memberships)
+    who = people(directory().memberships)
     out: dict[int, list[Person]] = {}
-    for user_id, mem in ref.memberships.items():
+    for user_id, mem in directory().memberships.items():
         person = who.get(user_id)
         if person is None or not person.is_active or not person.is_support_staff:
             continue
@@ -336,7 +337,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
     may_assign = staff and ticket.is_open and bool(caps & ASSIGNERS)
     needs_staff = may_assign or any(a.choose_executor for a in actions)
     staff_by_group = _group_staff(ref) if needs_staff else {}
-    groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: localized(g, "name"))
+    groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: localized(g, "name"))
     watchers = [who[i] for i in watcher_ids if i in who]
     context = {
         "ticket": ticket,

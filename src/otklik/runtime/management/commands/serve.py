@@ -6,7 +6,7 @@ the requests of uvicorn running Django's ASGI handler, which spends a thread hop
 thread on every synchronous request (bench/README.md has the figures). Server-Sent Events
 (`/api/v1/notifications/stream`) would hold a sync worker each for as long as they are open, so
 they have an ASGI process of their own: uvicorn on `--stream-addr` (the web port + 1), to which
-the web server redirects that path (otklik.notify.stream).
+the web server redirects that path (otklik.api.stream).
 """
 
 from __future__ import annotations

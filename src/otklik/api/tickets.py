@@ -8,20 +8,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from otklik.accounts.directory import directory
 from otklik.accounts.people import people
 from otklik.api.respond import respond
-from otklik.catalog.reference import reference
-from otklik.core.errors import NotFound
-from otklik.core.paging import check_limit
-from otklik.feedback.surveys import survey_dict, survey_for
-from otklik.regulation.selectors import version_number
-from otklik.sla.selectors import sla_targets
-
-from . import serialize as ser
-from .access import access_ticket, available_transitions, sees_rating
-from .attachments import access_attachment, attachment_add
-from .models import Attachment, Ticket, Watcher
-from .schemas import (
+from otklik.api.schemas import (
     ActivityOut,
     AssignIn,
     AttachmentOut,
@@ -33,8 +23,18 @@ from .schemas import (
     TransitionIn,
     WatcherIn,
 )
-from .selectors import TicketFilters, ticket_activity, ticket_list_for
-from .services import (
+from otklik.catalog.reference import reference
+from otklik.core.errors import NotFound
+from otklik.core.paging import check_limit
+from otklik.feedback.surveys import survey_dict, survey_for
+from otklik.regulation.selectors import version_number
+from otklik.sla.selectors import sla_targets
+from otklik.tickets import serialize as ser
+from otklik.tickets.access import access_ticket, available_transitions, sees_rating
+from otklik.tickets.attachments import access_attachment, attachment_add
+from otklik.tickets.models import Attachment, Ticket, Watcher
+from otklik.tickets.selectors import TicketFilters, ticket_activity, ticket_list_for
+from otklik.tickets.services import (
     ticket_assign,
     ticket_comment,
     ticket_create,
@@ -77,7 +77,7 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
     if not user.is_support_staff:
         attachments = [a for a in attachments if not a.internal]
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids])
-    org = reference().organisations.get(ticket.organisation_id) if ticket.organisation_id else None
+    org = directory().organisations.get(ticket.organisation_id) if ticket.organisation_id else None
     return ser.ticket_detail(
         ticket,
         transitions=available_transitions(user, ticket),

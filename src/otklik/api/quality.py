@@ -6,10 +6,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from otklik.api.quality_schemas import QualityQuery, QualityReportOut
 from otklik.api.respond import respond
-
-from .report import report_for
-from .schemas import QualityQuery, QualityReportOut
+from otklik.quality.report import report_for
 
 router = Router(tags=["reports"])
 

@@ -13,16 +13,21 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from otklik.api.respond import respond
+from otklik.api.schemas import Ref, Strict, UserRef
 from otklik.core.clock import now
 from otklik.core.paging import check_limit
+from otklik.feedback import complaint_serialize as ser
+from otklik.feedback.complaint_access import access_complaint
+from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_history, complaint_list_for
+from otklik.feedback.complaints import (
+    complaint_answer,
+    complaint_calendar,
+    complaint_file,
+    complaint_note,
+    complaint_take,
+)
+from otklik.feedback.models import Complaint
 from otklik.tickets.access import access_ticket
-from otklik.tickets.schemas import Ref, Strict, UserRef
-
-from . import complaint_serialize as ser
-from .complaint_access import access_complaint
-from .complaint_selectors import ComplaintFilters, complaint_history, complaint_list_for
-from .complaints import complaint_answer, complaint_calendar, complaint_file, complaint_note, complaint_take
-from .models import Complaint
 
 router = Router(tags=["complaints"])
 TEXT_MAX = settings.MAX_TEXT_LENGTH

@@ -6,11 +6,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from otklik.accounts.models import ApiToken
+from otklik.accounts.selectors import memberships_of
+from otklik.accounts.services import token_create, token_revoke
 from otklik.core.i18n import localized
-
-from .models import ApiToken
-from .selectors import memberships_of
-from .services import token_create, token_revoke
 
 router = Router(tags=["me"])
 

@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router
 
 from otklik.api.respond import respond
+from otklik.api.schemas import Strict, SurveyOut
+from otklik.feedback.models import AnswerChannel
+from otklik.feedback.surveys import survey_answer, survey_dict
 from otklik.tickets.access import access_ticket
-from otklik.tickets.schemas import Strict, SurveyOut
-
-from .models import AnswerChannel
-from .surveys import survey_answer, survey_dict
 
 router = Router(tags=["feedback"])
 

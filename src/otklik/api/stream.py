@@ -59,11 +59,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from ninja.responses import NinjaJSONEncoder
 
 from otklik.api.auth import TokenAuth
+from otklik.api.notifications import _item
 from otklik.core.clock import now
 from otklik.core.wakeup import CHANNEL
-
-from .api import _item
-from .models import Channel, Notification, State
+from otklik.notify.models import Channel, Notification, State
 
 log = logging.getLogger("otklik.stream")
 T = TypeVar("T")

@@ -14,11 +14,10 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.regulation.selectors import version_in_force_id, version_number
-
-from . import clockmath as cm
-from .models import Metric
-from .reference import sla_reference
-from .services import policy_for
+from otklik.sla import clockmath as cm
+from otklik.sla.models import Metric
+from otklik.sla.reference import sla_reference
+from otklik.sla.services import policy_for
 
 router = Router(tags=["sla"])
 PREVIEW_SPAN = dt.timedelta(days=5 * 365)

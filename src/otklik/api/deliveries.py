@@ -13,10 +13,9 @@ from ninja import Query, Router, Schema
 from otklik.api.respond import respond
 from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import after, check_limit, page
+from otklik.notify.models import Channel, DeliveryAttempt, Notification, State
 from otklik.tickets.access import ticket_lookup
 from otklik.tickets.models import Ticket
-
-from .models import Channel, DeliveryAttempt, Notification, State
 
 router = Router(tags=["notifications"])
 

@@ -14,10 +14,9 @@ from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
 from otklik.core.paging import after, check_limit, page
 from otklik.core.refs import as_id
-
-from .models import Channel, Notification
-from .preferences import preferences_of, preferences_set, schedule_of, schedule_set
-from .services import enqueue_payload, notify_enqueue
+from otklik.notify.models import Channel, Notification
+from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
+from otklik.notify.services import enqueue_payload, notify_enqueue
 
 router = Router(tags=["notifications"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from .selectors import catalog_snapshot
+from otklik.catalog.selectors import catalog_snapshot
 
 router = Router(tags=["catalog"])
 

@@ -14,11 +14,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from otklik.api.auth import ActiveSessionAuth, TokenAuth
-
-from .http import language_for
-from .render import localize
-from .selectors import version_get, version_list
-from .services import regulation_in_force
+from otklik.regulation.http import language_for
+from otklik.regulation.render import localize
+from otklik.regulation.selectors import version_get, version_list
+from otklik.regulation.services import regulation_in_force
 
 router = Router(tags=["regulation"])
 
