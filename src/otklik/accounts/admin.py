@@ -10,8 +10,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from otklik.catalog.models import Category
-
 from .models import ApiToken, GroupMembership, Organisation, SupportGroup, User
 from .services import token_create
 
@@ -32,26 +30,12 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-class OwnedCategoryInline(admin.TabularInline):
-    """The categories this competence area owns (their requests come to this group)."""
-
-    model = Category
-    fk_name = "default_group"
-    fields = ("code", "name_ru", "name_en", "parent", "in_scope")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("categories owned")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin):
     list_display = ("code", "name_ru", "name_en", "dispatcher", "is_active")
     search_fields = ("code", "name_ru", "name_en")
-    inlines = [MembershipInline, OwnedCategoryInline]
+    # The categories a group owns are shown by the catalogue's admin (catalog/admin.py).
+    inlines = [MembershipInline]
     autocomplete_fields = ("dispatcher",)
 
 

@@ -17,6 +17,7 @@ from otklik.core.refs import as_id
 from otklik.notify.models import Channel, Notification
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
 from otklik.notify.services import enqueue_payload, notify_enqueue
+from otklik.tickets.notices import subject_by_number
 
 router = Router(tags=["notifications"])
 
@@ -185,5 +186,5 @@ def enqueue(request: HttpRequest, payload: EnqueueIn) -> HttpResponse:
     token = getattr(request, "api_token", None)
     if token is None or not token.integration:
         raise Forbidden("only an integration token may queue notifications for others")
-    rows = notify_enqueue(sender=request.user, **enqueue_payload(payload))
+    rows = notify_enqueue(sender=request.user, find_subject=subject_by_number, **enqueue_payload(payload))
     return respond({"queued": len(rows), "ids": [n.pk for n in rows]}, 202)

@@ -6,3 +6,6 @@ class FeedbackConfig(AppConfig):
     name = "otklik.feedback"
     label = "feedback"
     verbose_name = _("Feedback: satisfaction and complaints")
+
+    def ready(self) -> None:
+        from . import complaint_notices, notices  # noqa: F401  (they register their built-in words)

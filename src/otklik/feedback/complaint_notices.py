@@ -1,6 +1,6 @@
 """A complaint's notification rows, built inside the services' and the timer's transactions
-(notify.events.compose: the admin's rules, people's choices and quiet hours apply; the words are
-notify/texts.py's built-in texts or the admin's templates).
+(notify.outbox.compose: the admin's rules, people's choices and quiet hours apply; the words are
+the built-in words below or the admin's templates).
 
 - complaint_filed: the support managers and the lead of the group concerned (the default rule);
 - complaint_review, complaint_answered: the complaint's author (addressed);
@@ -16,13 +16,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.core.clock import service_minute
-from otklik.notify import events as notify
+from otklik.notify import outbox, texts
 from otklik.notify.models import Notification
 from otklik.tickets.models import Ticket
+from otklik.tickets.notices import subject_of
 
 from .complaint_clock import ANSWER
 from .models import Complaint, ComplaintKind, ComplaintState
@@ -64,9 +66,9 @@ def _compose(
 ) -> list[Notification]:
     found = people([complaint.author_id]).get(complaint.author_id)
     author = found.display_name if found is not None else ""
-    return notify.compose(
+    return outbox.compose(
         event,
-        ticket=ticket,
+        subject=subject_of(ticket) if ticket is not None else None,
         actor=actor,
         addressed=addressed,
         watcher_ids=[],
@@ -77,17 +79,17 @@ def _compose(
 
 
 def on_filed(complaint: Complaint, *, ticket: Ticket | None) -> None:
-    notify.queue_rows(_compose("complaint_filed", complaint, ticket=ticket, actor=complaint.author, addressed=[]))
+    outbox.queue_rows(_compose("complaint_filed", complaint, ticket=ticket, actor=complaint.author, addressed=[]))
 
 
 def on_review(complaint: Complaint, *, ticket: Ticket | None, actor: User) -> None:
     rows = _compose("complaint_review", complaint, ticket=ticket, actor=actor, addressed=[complaint.author_id])
-    notify.queue_rows(rows)
+    outbox.queue_rows(rows)
 
 
 def on_answered(complaint: Complaint, *, ticket: Ticket | None, actor: User) -> None:
     rows = _compose("complaint_answered", complaint, ticket=ticket, actor=actor, addressed=[complaint.author_id])
-    notify.queue_rows(rows)
+    outbox.queue_rows(rows)
 
 
 def on_overdue(complaint: Complaint, *, ticket: Ticket | None, target: str) -> list[Notification]:
@@ -102,3 +104,54 @@ def on_overdue(complaint: Complaint, *, ticket: Ticket | None, target: str) -> l
         addressed=addressed,
         extra={"target": target, "due": service_minute(due)},
     )
+
+
+# -- the built-in words ------------------------------------------------------------------------------
+
+
+def _complaint_filed(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    lines = [
+        _("%(who)s filed a complaint (%(kind)s):") % {"who": c["actor"], "kind": k["kind"]},
+        "",
+        k["body"],
+    ]
+    if k["reaction_due"]:
+        lines += ["", _("To be taken under review by %(due)s.") % {"due": k["reaction_due"]}]
+    if k["answer_due"]:
+        lines.append(_("To be answered by %(due)s.") % {"due": k["answer_due"]})
+    return _("new complaint %(number)s") % {"number": k["number"]}, "\n".join(lines)
+
+
+def _complaint_review(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    body = _("%(who)s took your complaint under review.") % {"who": c["actor"]}
+    if k["answer_due"]:
+        body += " " + _("You will have the answer by %(due)s.") % {"due": k["answer_due"]}
+    return _("your complaint %(number)s is under review") % {"number": k["number"]}, body
+
+
+def _complaint_answered(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    if k["upheld"]:
+        subject = _("your complaint %(number)s is upheld") % {"number": k["number"]}
+    else:
+        subject = _("your complaint %(number)s is rejected") % {"number": k["number"]}
+    return subject, _("%(who)s answered your complaint:") % {"who": c["actor"]} + f"\n\n{k['answer']}"
+
+
+def _complaint_overdue(c: dict[str, Any]) -> tuple[str, str]:
+    k = c["complaint"]
+    if c["target"] == "reaction":
+        subject = _("complaint %(number)s not taken under review in time") % {"number": k["number"]}
+        body = _("The complaint %(number)s by %(who)s was to be taken under review by %(due)s.")
+    else:
+        subject = _("complaint %(number)s not answered in time") % {"number": k["number"]}
+        body = _("The complaint %(number)s by %(who)s was to be answered by %(due)s.")
+    return subject, body % {"number": k["number"], "who": k["author"], "due": c["due"]} + f"\n\n{k['body']}"
+
+
+texts.register("complaint_filed", _complaint_filed)
+texts.register("complaint_review", _complaint_review)
+texts.register("complaint_answered", _complaint_answered)
+texts.register("complaint_overdue", _complaint_overdue)

@@ -18,7 +18,7 @@ import time
 from django.db import connection, transaction
 
 from otklik.core.clock import now
-from otklik.notify import events as notify
+from otklik.notify.outbox import queue_rows
 from otklik.tickets.models import Ticket
 
 from . import complaint_notices as notices
@@ -73,5 +73,5 @@ def complaint_fire_due(complaint: Complaint, *, moment: dt.datetime, ticket: Tic
         next_check_at=complaint.next_check_at,
     )
     for target in missed:
-        notify.queue_rows(notices.on_overdue(complaint, ticket=ticket, target=target))
+        queue_rows(notices.on_overdue(complaint, ticket=ticket, target=target))
     return missed

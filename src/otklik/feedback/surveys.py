@@ -35,11 +35,12 @@ from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
-from otklik.notify import events as notify
+from otklik.notify import outbox
 from otklik.notify.models import Notification
 from otklik.routes.models import PointKind, ReactionKind, RoutePoint
 from otklik.sla.clockmath import as_utc
 from otklik.tickets.models import ActorRole, Event, Reaction, Ticket
+from otklik.tickets.notices import subject_of
 
 from .models import AnswerChannel, FeedbackSettings, Survey
 
@@ -82,7 +83,7 @@ def survey_on_arrival(ticket: Ticket, *, source: RoutePoint, target: RoutePoint,
         )
         _schedule(survey, conf, when)
         survey.save(force_insert=True)
-        notify.queue_rows(_question(ticket, survey, "survey_requested"))
+        outbox.queue_rows(_question(ticket, survey, "survey_requested"))
         return survey
     if survey.answered_at is not None:
         return survey  # answered: not asked again
@@ -110,9 +111,9 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     link = survey_link(survey)
     common = {"valid_until": service_minute(survey.expires_at)}
     context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
-    rows = notify.compose(
+    rows = outbox.compose(
         event,
-        ticket=ticket,
+        subject=subject_of(ticket),
         addressed=[survey.initiator_id],
         link=link,
         extra={
@@ -125,9 +126,9 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     mine = [r for r in rows if r.recipient_id == survey.initiator_id]
     if len(mine) == len(rows):
         return rows
-    others = notify.compose(
+    others = outbox.compose(
         event,
-        ticket=ticket,
+        subject=subject_of(ticket),
         addressed=[survey.initiator_id],
         extra={**common, "rating_link": "", "score_links": []},
         context=context,
@@ -290,11 +291,11 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
         executor = people([survey.executor_id]).get(survey.executor_id) if survey.executor_id else None
         # Support's business (the group lead by default): never the initiator or a watcher who is
         # not staff, whatever a rule adds.
-        notify.queue_rows(
-            notify.staff_only(
-                notify.compose(
+        outbox.queue_rows(
+            outbox.staff_only(
+                outbox.compose(
                     "survey_low_score",
-                    ticket=ticket,
+                    subject=subject_of(ticket),
                     actor=User.objects.get(pk=survey.initiator_id),
                     extra={
                         "score": score,
@@ -331,7 +332,7 @@ def survey_remind_due(*, batch: int = BATCH) -> int:
         reminded: list[int] = []
         for survey in due:
             if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
-                notify.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
+                outbox.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
                 reminded.append(survey.pk)
         Survey.objects.filter(pk__in=reminded).update(remind_at=None, reminded_at=moment)
         Survey.objects.filter(pk__in=[s.pk for s in due if s.pk not in reminded]).update(remind_at=None)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from otklik.accounts.models import User
 from otklik.core.errors import DomainError, Forbidden, Invalid
-from otklik.notify.texts import score_labels
+from otklik.feedback.notices import score_labels
 from otklik.tickets.access import sees_rating
 from otklik.tickets.models import Ticket
 

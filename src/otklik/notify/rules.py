@@ -16,6 +16,7 @@ from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Rule
+from .subject import Subject
 
 # Fields whose change can be announced (the `ticket_changed` event).
 CHANGE_FIELDS = ("priority", "category", "group")
@@ -47,14 +48,14 @@ class RuleSpec:
     staff_only: bool
     importance: str
 
-    def matches(self, ticket: Any, changed: Iterable[str] = ()) -> bool:
-        if ticket is None:  # events without a request (login, other systems) match rules without conditions
+    def matches(self, subject: Subject | None, changed: Iterable[str] = ()) -> bool:
+        if subject is None:  # events about nothing (login, other systems) match rules without conditions
             return not (self.type_ids or self.priority_ids or self.group_ids)
-        if self.type_ids and ticket.request_type_id not in self.type_ids:
+        if self.type_ids and subject.type_id not in self.type_ids:
             return False
-        if self.priority_ids and ticket.priority_id not in self.priority_ids:
+        if self.priority_ids and subject.priority_id not in self.priority_ids:
             return False
-        if self.group_ids and ticket.group_id not in self.group_ids:
+        if self.group_ids and subject.group_id not in self.group_ids:
             return False
         return not (self.fields and not self.fields & set(changed))
 
@@ -214,7 +215,7 @@ def _group_people(group_id: int | None, *, members: bool, lead: bool, dispatcher
 def plan(
     event: str,
     *,
-    ticket: Any = None,
+    subject: Subject | None = None,
     actor_id: int | None = None,
     addressed: Iterable[int] = (),
     watcher_ids: Iterable[int] | None = None,
@@ -232,7 +233,7 @@ def plan(
     role_cache: dict[str, set[int]] = {}
     watchers: set[int] | None = set(watcher_ids) if watcher_ids is not None else None
     for rule in rules_for(event):
-        if not rule.matches(ticket, changed):
+        if not rule.matches(subject, changed):
             continue
         importance = importance or rule.importance
         if Channel.WEBHOOK in rule.channels:
@@ -240,20 +241,20 @@ def plan(
         people: set[int] = set(rule.user_ids)
         if "to_addressed" in rule.flags:
             people |= set(addressed)
-        if ticket is not None:
-            if "to_initiator" in rule.flags and ticket.initiator_id:
-                people.add(ticket.initiator_id)
-            if "to_executor" in rule.flags and ticket.executor_id:
-                people.add(ticket.executor_id)
+        if subject is not None:
+            if "to_initiator" in rule.flags and subject.initiator_id:
+                people.add(subject.initiator_id)
+            if "to_executor" in rule.flags and subject.executor_id:
+                people.add(subject.executor_id)
             people |= _group_people(
-                ticket.group_id,
+                subject.group_id,
                 members="to_group_members" in rule.flags,
                 lead="to_group_lead" in rule.flags,
                 dispatcher="to_group_dispatcher" in rule.flags,
             )
             if "to_watchers" in rule.flags:
                 if watchers is None:
-                    watchers = set(ticket.watchers.values_list("pk", flat=True)) if ticket.pk else set()
+                    watchers = subject.watchers()
                 people |= watchers
         for role in rule.roles:
             if role not in role_cache:

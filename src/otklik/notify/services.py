@@ -7,6 +7,7 @@ e-mail."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,11 +17,15 @@ from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.wakeup import wake_workers
-from otklik.tickets.models import Ticket
 
-from .events import compose, queue_rows
 from .models import Event, Importance, Notification, State
+from .outbox import compose, queue_rows
 from .preferences import EXTERNAL_DEFAULT
+from .subject import Subject
+
+# What another system's notification may be about, found by its reference (a request's number):
+# the caller knows the domain (api/notifications.py passes the requests' finder).
+SubjectFinder = Callable[[str], Subject | None]
 
 EVENT_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 MAX_RECIPIENTS = 1000
@@ -65,6 +70,7 @@ def notify_enqueue(
     link: str = "",
     importance: str = Importance.NORMAL,
     ticket_ref: str | None = None,
+    find_subject: SubjectFinder | None = None,
 ) -> list[Notification]:
     """Queue one notification per recipient and channel; all or nothing."""
     event = (event or "").strip()
@@ -87,10 +93,10 @@ def notify_enqueue(
         raise Invalid(f"unknown importance {importance!r}", errors={"importance": "low, normal, high or critical"})
     if link and (not link.startswith(("https://", "http://")) or len(link) > 500 or any(c.isspace() for c in link)):
         raise Invalid("link must be an http(s) URL of at most 500 characters", errors={"link": "bad URL"})
-    ticket = None
+    about = None
     if ticket_ref:
-        ticket = Ticket.objects.filter(number=ticket_ref.strip().upper()).first()
-        if ticket is None:
+        about = find_subject(ticket_ref) if find_subject is not None else None
+        if about is None:
             raise Invalid(f"unknown request {ticket_ref!r}", errors={"ticket": "unknown request"})
     ids = _resolve(users or [], groups or [], roles or [])
     if not ids:
@@ -99,7 +105,7 @@ def notify_enqueue(
         raise Invalid(f"more than {MAX_RECIPIENTS} recipients", errors={"recipients": "too many"})
     rows = compose(
         event,
-        ticket=ticket,
+        subject=about,
         addressed=ids,
         importance=importance,
         extra={"subject": subject, "text": text or ""},

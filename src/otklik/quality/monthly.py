@@ -19,13 +19,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import GroupMembership, Role, User
 from otklik.core.clock import now
-from otklik.core.i18n import localized
-from otklik.notify.events import compose, queue_rows
+from otklik.core.i18n import decimal, localized, percent_text, working_time
+from otklik.notify import texts
 from otklik.notify.models import Notification
+from otklik.notify.outbox import compose, queue_rows
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
 
@@ -153,3 +155,32 @@ def quality_monthly_due() -> int:
         return 0  # another worker queued it first
     log.info("quality: the report for %s queued for %d people", period.first.strftime("%Y-%m"), len(people))
     return len(rows)
+
+
+def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
+    r = c["report"]
+    whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
+    satisfaction = "—" if r["satisfaction"] is None else decimal(r["satisfaction"], 2)
+    lines = [
+        whose,
+        "",
+        _("Requests received: %(received)s; resolved: %(resolved)s")
+        % {"received": r["received"], "resolved": r["resolved"]},
+        _("SLA compliance: %(percent)s; breaches: %(breaches)s")
+        % {"percent": percent_text(r["sla_percent"]), "breaches": r["breaches"]},
+        _("First reaction (median): %(first)s; resolution (median): %(resolution)s")
+        % {"first": working_time(r["first_reaction_median"]), "resolution": working_time(r["resolution_median"])},
+        _("Satisfaction: %(average)s (%(answered)s answers to %(asked)s surveys)")
+        % {"average": satisfaction, "answered": r["answered"], "asked": r["asked"]},
+        _("Reopened: %(percent)s") % {"percent": percent_text(r["reopen_percent"])},
+        _("Complaints filed: %(filed)s; upheld: %(upheld)s")
+        % {"filed": r["complaints_filed"], "upheld": r["complaints_upheld"]},
+        _("Not closed at the month's end: %(count)s") % {"count": r["backlog"]},
+        _("Quality score: %(score)s") % {"score": "—" if r["score"] is None else decimal(r["score"], 1)},
+        "",
+        _("The full report: %(link)s") % {"link": c["report_link"]},
+    ]
+    return _("quality report for %(month)s") % {"month": c["month"]}, "\n".join(lines)
+
+
+texts.register("quality_monthly", _quality_monthly)

@@ -15,8 +15,8 @@ from typing import Any
 from django.utils import timezone
 
 from otklik.catalog.reference import reference
-from otklik.notify.tasks import task_sync
 from otklik.routes.models import ClockBehaviour, ReactionKind
+from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
 
 from . import clockmath as cm

@@ -22,13 +22,14 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
-from otklik.notify import events as notify
-from otklik.notify.tasks import task_sync
+from otklik.notify.outbox import queue_rows
+from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.models import Event, Reaction, Ticket, Watcher
 from otklik.tickets.services import ticket_bump
 
 from . import clockmath as cm
 from .models import EscalationRule
+from .notices import on_sla
 from .reference import sla_reference_fresh
 from .services import Ledger, _load, iso_local, recompute, system_record
 
@@ -91,8 +92,8 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                notify.queue_rows(
-                    notify.on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
+                queue_rows(
+                    on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
                 )
         else:
             rule_id = int(what)
@@ -210,8 +211,8 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     recipients = _recipients(ticket, rule)
     info["notify"] = [name for _, name in recipients]
     ledger.note(metric, ["escalated"], moment, **info)
-    notify.queue_rows(
-        notify.on_sla(
+    queue_rows(
+        on_sla(
             ticket,
             event="escalated",
             metric=metric,

@@ -8,9 +8,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from otklik.core.admin import ReadOnlyInline
-from otklik.sla.models import Clock
+from otklik.notify.admin.templates import TemplateAdmin
 
 from .models import Attachment, Reaction, Ticket
+from .notices import words
 
 
 class ReactionInline(ReadOnlyInline):
@@ -29,23 +30,6 @@ class ReactionInline(ReadOnlyInline):
         "sla_event",
         "old_value",
         "new_value",
-    )
-    readonly_fields = fields
-
-
-class ClockInline(ReadOnlyInline):
-    model = Clock
-    fields = (
-        "metric",
-        "state",
-        "policy",
-        "calendar",
-        "target",
-        "used",
-        "due_at",
-        "warned_at",
-        "breached_at",
-        "stopped_at",
     )
     readonly_fields = fields
 
@@ -75,7 +59,8 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ("number", "subject")
     list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")
     show_full_result_count = False
-    inlines = [ClockInline, ReactionInline, AttachmentInline]
+    # The SLA clocks' inline is the sla app's (sla/admin.py puts it first).
+    inlines = [ReactionInline, AttachmentInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
         # State changes go through the services (the API), so every one is logged and versioned.
@@ -90,3 +75,15 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def template_sample(request: HttpRequest, number: str) -> dict[str, Any] | None:
+    """The request a notification template is previewed on: by number, else the latest; none for
+    an administrator of templates who may not see requests (they preview on sample values)."""
+    if not request.user.has_perm("tickets.view_ticket"):
+        return None
+    ticket = Ticket.objects.filter(number=number).first() if number else Ticket.objects.order_by("-id").first()
+    return words(ticket) if ticket is not None else None
+
+
+TemplateAdmin.find_sample = template_sample

@@ -19,13 +19,14 @@ from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid
 from otklik.core.refs import as_id
 from otklik.core.wakeup import NOTIFY_SQL
-from otklik.notify import events as notify
-from otklik.notify.tasks import task_created, task_sync
+from otklik.notify.outbox import queue_rows
 from otklik.regulation.selectors import version_in_force_id
 from otklik.routes.models import Actor, ReactionKind
+from otklik.sla.calendar_tasks import task_created, task_sync
 from otklik.sla.models import Clock
 from otklik.sla.services import sla_apply_new, sla_on_comment, sla_recompute
 
+from . import notices
 from .access import actor_capacities, actor_role, may_participate
 from .models import ActorRole, Event, Reaction, Ticket, Watcher, search_text
 from .transitions import auto_close_at_for, ticket_auto_confirm, ticket_transition
@@ -209,21 +210,21 @@ def ticket_create(
         # batch, which PostgreSQL runs as one transaction (two round trips in all, not five).
         seq, ticket.pk = reserved
         number(seq)
-        outbox = [*notify.on_created(ticket, actor=initiator), *task_created(ticket, clocks)]  # named by number
+        outbox = [*notices.on_created(ticket, actor=initiator), *task_created(ticket, clocks)]  # named by number
         for row in (*records, *clocks, *outbox):
             row.ticket_id = ticket.pk
         _insert_together([ticket, *records, *clocks, *outbox], then=[NOTIFY_SQL] if outbox else [])
     else:
         with transaction.atomic():
             number(_next_number(request_type))
-            outbox = notify.on_created(ticket, actor=initiator)
+            outbox = notices.on_created(ticket, actor=initiator)
             ticket.save(force_insert=True)
             outbox += task_created(ticket, clocks)  # its UID needs the request's id
             for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
             Reaction.objects.bulk_create(records)
             Clock.objects.bulk_create(clocks)
-            notify.queue_rows(outbox)
+            queue_rows(outbox)
     ticket.initiator = initiator
     ticket.organisation = initiator.organisation if initiator.organisation_id else None
     ticket.sla_clocks_new = clocks  # the detail answer shows them without reading them back
@@ -274,7 +275,7 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         if not internal:
             sla_on_comment(ticket, reaction=reaction, role=role, when=when)
         watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
-        notify.on_comment(ticket, actor=actor, body=text, internal=internal, watcher_ids=watcher_ids)
+        notices.on_comment(ticket, actor=actor, body=text, internal=internal, watcher_ids=watcher_ids)
     return record
 
 
@@ -333,13 +334,13 @@ def ticket_assign(
         if old["group"] != group_id:
             sla_recompute(ticket, when=ticket.updated_at, reason="group")
             old_group = directory().groups.get(old["group"]) if old["group"] else None
-            notify.on_changed(
+            notices.on_changed(
                 ref.attach(ticket),
                 actor=actor,
                 changes=[("group", old_group.code if old_group else None, directory().groups[group_id].code)],
             )
         if old["executor"] != new_executor_id:
-            notify.on_assigned(ref.attach(ticket), actor=actor)
+            notices.on_assigned(ref.attach(ticket), actor=actor)
             task_sync(ticket)
     return ticket
 
@@ -417,7 +418,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
             sla_recompute(ref.attach(ticket), when=ticket.updated_at, reason=reason)
         if "subject" in updates or "priority_id" in updates:
             task_sync(ticket)
-        notify.on_changed(ref.attach(ticket), actor=actor, changes=diffs)
+        notices.on_changed(ref.attach(ticket), actor=actor, changes=diffs)
     return ref.attach(ticket)
 
 

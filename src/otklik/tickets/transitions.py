@@ -35,12 +35,12 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.feedback.surveys import survey_on_arrival
-from otklik.notify import events as notify
-from otklik.notify.tasks import task_sync
 from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind, RoutePoint, Transition
+from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import sla_on_transition
 
+from . import notices
 from .access import actor_capacities, actor_role
 from .models import ActorRole, Event, Ticket
 from .writes import _check_version, _log, _staff_member, _text, ticket_bump
@@ -175,7 +175,7 @@ def _move(
         )
         if executor_changed or source.is_final != target.is_final:
             task_sync(ticket)  # a change of the deadline alone was synced by the SLA ledger
-        notify.on_transition(ticket, actor=actor, stage=target, comment=body, executor_changed=executor_changed)
+        notices.on_transition(ticket, actor=actor, stage=target, comment=body, executor_changed=executor_changed)
         survey_on_arrival(ticket, source=source, target=target, when=when)
     ticket.point = target
     return ticket

@@ -4,7 +4,7 @@ classification, Message-ID from the row's key and threading under the request.
 
 The message is the e-mail's text and HTML with the calendar object as the last alternative
 (`text/calendar; method=…`) and again as a `task.ics` attachment. Everything the task shows comes
-from the row's `context`, captured when the row was queued (notify/tasks.py): a late retry sends
+from the row's `context`, captured when the row was queued (sla/calendar_tasks.py): a late retry sends
 what was true then, and its SEQUENCE lets the calendar ignore it if a newer copy came first.
 """
 
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from .base import PermanentFailure
-from .email import EmailDriver, _Link, _mail_host, _text
+from .email import EmailDriver, MailLink, mail_host, plain_text
 
 if TYPE_CHECKING:
     from otklik.notify.models import Notification
@@ -73,8 +73,8 @@ def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str
     """The VCALENDAR of one task message: CRLF line ends, folded, UTF-8 (as a str)."""
     ctx: dict[str, Any] = n.context or {}
     method = ctx["method"]
-    uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{_mail_host()}"
-    description = _text(n).strip()
+    uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{mail_host()}"
+    description = plain_text(n).strip()
     lines = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
@@ -133,7 +133,7 @@ class _TaskMessage(EmailMultiAlternatives):
 class TaskDriver(EmailDriver):
     code = "task"
 
-    def build(self, link: _Link, n: Notification) -> EmailMultiAlternatives:
+    def build(self, link: MailLink, n: Notification) -> EmailMultiAlternatives:
         method = (n.context or {}).get("method")
         if method not in METHODS:
             # A row of another event on this channel: it has no task to show.
@@ -144,7 +144,7 @@ class TaskDriver(EmailDriver):
         recipient = n.recipient
         data = calendar(
             n,
-            organizer=(from_name, from_address or f"noreply@{_mail_host()}"),
+            organizer=(from_name, from_address or f"noreply@{mail_host()}"),
             attendee=(recipient.display_name, message.to[0]),
         ).encode("utf-8")
         message.calendar_part = _part("text", "calendar", data, method=method, charset="UTF-8")

@@ -34,9 +34,9 @@ from otklik.core.i18n import localized
 from otklik.feedback.complaint_selectors import open_complaint_of, visible_complaint_ids
 from otklik.feedback.complaints import complaint_file
 from otklik.feedback.models import AnswerChannel
+from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
 from otklik.feedback.views_surveys import survey_errors, survey_page_context, survey_score
-from otklik.notify.texts import score_labels
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets

@@ -1,5 +1,5 @@
 """The executor's calendar task (the source's "task in Outlook"): one iCalendar VTODO per request,
-kept in step with it through the transactional outbox (channels/task.py sends it).
+kept in step with it through the transactional outbox (notify/channels/task.py sends it).
 
 `task_sync` runs inside the services' transactions, after they changed the request, and queues
 what the executor's calendar must learn: a REQUEST when something the task shows changed (the
@@ -36,13 +36,14 @@ from django.utils.translation import gettext as _
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.sla.models import Clock, Metric
+from otklik.notify.channels.email import mail_host
+from otklik.notify.models import Channel, Event, Notification
+from otklik.notify.outbox import queue_rows
+from otklik.notify.preferences import channels_for
 from otklik.tickets.models import Ticket
+from otklik.tickets.notices import importance_of, link_to
 
-from .channels.email import _mail_host
-from .events import link_to, queue_rows
-from .models import Channel, Event, Importance, Notification
-from .preferences import channels_for
+from .models import Clock, Metric
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 # What the task shows: a change of any of these is sent again.
@@ -68,7 +69,7 @@ class _Request:
 
 def task_uid(ticket_id: int) -> str:
     # One per request, stable: every update and the cancel replace the same task.
-    return f"ticket-{ticket_id}@{_mail_host()}"
+    return f"ticket-{ticket_id}@{mail_host()}"
 
 
 def task_sync(ticket: Any, *, due: dt.datetime | _Unknown | None = UNKNOWN) -> None:
@@ -176,18 +177,15 @@ def _row(
                 "reassigned": _("You are no longer the executor of this request: its task is cancelled."),
             }.get(reason, _("The task of this request is cancelled."))
             subject = _("Cancelled: %(summary)s") % {"summary": shown["summary"]}
-    code = shown["priority"]
     return Notification(
         event=Event.TASK,
         channel=Channel.TASK,
         recipient_id=user_id,
         ticket_id=request.pk,
-        importance={"critical": Importance.CRITICAL, "high": Importance.HIGH, "low": Importance.LOW}.get(
-            code, Importance.NORMAL
-        ),
+        importance=importance_of(request.priority_id),
         subject=subject[:300],
         body=body,
-        link=link_to(request),  # as the other notifications link it
+        link=link_to(request.number),  # as the other notifications link it
         context={"method": method, "uid": task_uid(request.pk), "sequence": sequence, **shown},
         due_at=moment,
         created_at=moment,

@@ -11,16 +11,18 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
+from otklik.notify import texts
+from otklik.notify.models import Channel, Importance, Notification
+from otklik.notify.outbox import compose, queue_rows
 from otklik.routes.models import PointKind
-from otklik.tickets.models import Ticket
 
-from .events import compose, queue_rows
-from .models import Channel, Importance, Notification
+from .models import Ticket
 
-log = logging.getLogger("otklik.notify")
+log = logging.getLogger("otklik.notify")  # where the other notification failures are logged
 SUMMARY_INTERVAL = dt.timedelta(minutes=30)
 EXECUTOR_TURN = (PointKind.NEW, PointKind.IN_WORK)
 INITIATOR_TURN = (PointKind.WAITING, PointKind.RESOLVED)
@@ -66,3 +68,17 @@ def on_login(sender: Any, request: Any, user: User, **_: Any) -> None:
         notify_login_summary(user)
     except Exception:
         log.exception("notify: no login summary for user %s", user.pk)
+
+
+def _summary(c: dict[str, Any]) -> tuple[str, str]:
+    s = c["summary"]
+    lines = [
+        _("Requests you execute that await your reaction: %(count)s") % {"count": s["executing"]},
+        _("Your requests that await your answer: %(count)s") % {"count": s["answering"]},
+        _("Requests past a deadline among them: %(count)s") % {"count": s["breached"]},
+        _("Unread notifications: %(count)s") % {"count": s["unread"]},
+    ]
+    return _("what awaits your reaction"), "\n".join(lines)
+
+
+texts.register("login_summary", _summary)
