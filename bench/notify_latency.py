@@ -54,7 +54,7 @@ def main() -> None:
     from otklik.runtime.demo import demo_load
     from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
-    from otklik.tickets.services import ticket_comment
+    from otklik.workflow import ticket_comment
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     call_command("migrate", interactive=False, verbosity=0)

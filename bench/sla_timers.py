@@ -244,7 +244,7 @@ def measure_fire(args: argparse.Namespace) -> None:
     from otklik.accounts.models import User
     from otklik.sla.timers import sla_timers_pass
     from otklik.tickets.models import Reaction
-    from otklik.tickets.services import ticket_create
+    from otklik.workflow import ticket_create
 
     initiator = User.objects.get(username="initiator")
     with transaction.atomic():

@@ -62,7 +62,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas, load_personas
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_create, ticket_transition
+from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 

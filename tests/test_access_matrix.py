@@ -11,7 +11,7 @@ from otklik.core.errors import NotFound
 from otklik.tickets.access import access_ticket, can_see, visible_tickets
 from otklik.tickets.models import Ticket, Watcher
 from otklik.tickets.selectors import TicketFilters, ticket_list_for
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 PERSONAS = ("initiator", "initiator2", "agent", "agent2", "lead", "manager", "admin", "outsider")
 

@@ -18,7 +18,7 @@ from otklik.api.complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
 from otklik.feedback.models import Complaint
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")

@@ -3,7 +3,7 @@
 import pytest
 
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from otklik.sla.models import Clock
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_transition
-from otklik.tickets.transitions import auto_confirm_text, ticket_auto_confirm_due
+from otklik.workflow import ticket_transition
+from otklik.workflow.transitions import auto_confirm_text, ticket_auto_confirm_due
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = datetime(2026, 10, 29, 10, tzinfo=MSK)
@@ -193,7 +193,7 @@ def test_the_wish_route_and_the_worker_command(personas, settings):
     """A Wish is delivered (a resolved point) by its chosen developer; the worker closes it."""
     p = personas
     set_now(settings, FILED)
-    from otklik.tickets.services import ticket_create
+    from otklik.workflow import ticket_create
 
     w = ticket_create(initiator=p.initiator, type_code="wish", subject="Export", fields={"benefit": "time"})
     w = step(p, w, "agent2", "review")

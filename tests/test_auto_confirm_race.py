@@ -20,8 +20,8 @@ from otklik.core.errors import Conflict
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_transition
-from otklik.tickets.transitions import ticket_auto_confirm, ticket_auto_confirm_due
+from otklik.workflow import ticket_transition
+from otklik.workflow.transitions import ticket_auto_confirm, ticket_auto_confirm_due
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 30, 16, tzinfo=MSK)

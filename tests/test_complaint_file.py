@@ -103,7 +103,7 @@ def test_one_open_complaint_per_person_and_request(personas, ticket):
 
 
 def test_a_closed_request_can_still_be_complained_about(personas, ticket):
-    from otklik.tickets.services import ticket_transition
+    from otklik.workflow import ticket_transition
 
     ticket = ticket_transition(ticket=ticket, actor=personas.initiator, transition_code="withdraw", version=1)
     assert not ticket.is_open

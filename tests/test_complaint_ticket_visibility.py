@@ -15,7 +15,7 @@ from otklik.feedback.complaints import complaint_file
 from otklik.feedback.models import Complaint
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign
+from otklik.workflow import ticket_assign
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from otklik.catalog.reference import reference
 from otklik.core.errors import Conflict
 from otklik.testing.concurrency import run_threads
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

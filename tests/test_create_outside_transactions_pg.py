@@ -10,7 +10,7 @@ from otklik.core.errors import Invalid
 from otklik.sla.models import Clock
 from otklik.testing.personas import load_personas
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

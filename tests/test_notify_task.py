@@ -23,7 +23,7 @@ from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.smtp import LoopbackController
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_update
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = dt.datetime(2026, 3, 10, 11, 30, tzinfo=MSK)  # a Tuesday, in working hours

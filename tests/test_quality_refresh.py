@@ -20,7 +20,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_comment, ticket_transition
+from otklik.workflow import ticket_comment, ticket_transition
 
 from .quality_month import MSK, build_month
 

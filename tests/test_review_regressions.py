@@ -11,7 +11,7 @@ from otklik.accounts.models import ApiToken
 from otklik.accounts.services import token_create
 from otklik.catalog.models import RequestType
 from otklik.tickets.models import Attachment, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from otklik.sla.models import CalendarDay, Clock
 from otklik.testing.clock import set_now as when
 from otklik.tickets.models import Reaction
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition, ticket_update
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 

@@ -15,13 +15,7 @@ from otklik.sla.models import Calendar, CalendarDay, Clock, Policy, Target
 from otklik.sla.timers import sla_timers_pass
 from otklik.testing.clock import set_now as when
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import (
-    ticket_assign,
-    ticket_comment,
-    ticket_create,
-    ticket_transition,
-    ticket_update,
-)
+from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 

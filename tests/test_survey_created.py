@@ -20,7 +20,7 @@ from otklik.routes.models import RoutePoint, Transition
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = datetime(2026, 10, 27, 10, tzinfo=MSK)

@@ -12,7 +12,7 @@ from otklik.feedback.models import FeedbackSettings
 from otklik.feedback.surveys import survey_answer
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.access import sees_rating
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_transition, ticket_watch
+from otklik.tickets.services import ticket_watch
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)

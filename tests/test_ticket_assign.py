@@ -8,7 +8,7 @@ from otklik.accounts.models import SupportGroup
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 
 @pytest.fixture

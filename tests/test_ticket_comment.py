@@ -9,7 +9,7 @@ import pytest
 
 from otklik.core.errors import Forbidden, Invalid
 from otklik.tickets.models import Reaction, Ticket, Watcher
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition
 
 LATER = "2026-03-11T15:00:00+03:00"
 LATER_DT = datetime(2026, 3, 11, 15, 0, tzinfo=ZoneInfo("Europe/Moscow"))

@@ -9,7 +9,7 @@ from otklik.catalog.models import Category, RequestType
 from otklik.core.errors import Invalid
 from otklik.routes.models import ReactionKind, Route
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 FIELDS = {
     "error": {"steps": "open the report"},

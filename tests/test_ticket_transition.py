@@ -11,7 +11,7 @@ from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.testing.factories import file_error
 from otklik.tickets.access import available_transitions
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 NOW = "2026-03-10T11:30:00+03:00"
 NOW_DT = datetime(2026, 3, 10, 11, 30, tzinfo=ZoneInfo("Europe/Moscow"))

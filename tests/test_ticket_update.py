@@ -7,7 +7,7 @@ import pytest
 from otklik.catalog.models import Category
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_update
+from otklik.workflow import ticket_create, ticket_update
 
 
 @pytest.fixture

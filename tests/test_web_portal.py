@@ -18,7 +18,7 @@ from otklik.catalog.reference import invalidate
 from otklik.routes.models import Route
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Attachment, Event, Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 

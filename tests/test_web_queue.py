@@ -25,9 +25,9 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import LIST_COLUMNS
-from otklik.tickets.services import ticket_create, ticket_transition
 from otklik.web.badges import Badge, duration, sla_badge
 from otklik.web.selectors import Sort, _row, encode_cursor
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")

@@ -568,7 +568,7 @@ def demo_load() -> dict[str, str]:
 
 def _sample_tickets(users: dict[str, User]) -> None:
     from otklik.tickets.models import Ticket
-    from otklik.tickets.services import ticket_create
+    from otklik.workflow import ticket_create
 
     if Ticket.objects.filter(initiator__organisation__code=ORGANISATION["code"]).exists():
         return

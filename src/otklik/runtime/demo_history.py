@@ -33,8 +33,8 @@ from otklik.notify.models import Notification
 from otklik.quality.refresh import facts_refresh_all
 from otklik.sla.timers import sla_timers_pass
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition
-from otklik.tickets.transitions import ticket_auto_confirm_due
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition
+from otklik.workflow.transitions import ticket_auto_confirm_due
 
 MARK = "[demo history]"  # in every subject: the history is found again by it
 SUBJECTS = {

@@ -18,7 +18,7 @@ from otklik.quality.monthly import quality_monthly_due
 from otklik.quality.refresh import facts_refresh
 from otklik.sla.timers import sla_timers_pass
 from otklik.tickets.attachments import attachment_sweep_orphans
-from otklik.tickets.transitions import ticket_auto_confirm_due
+from otklik.workflow.transitions import ticket_auto_confirm_due
 
 
 def default_jobs() -> list[Job]:

@@ -25,7 +25,7 @@ from otklik.core.clock import now, service_minute
 from otklik.notify.outbox import queue_rows
 from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.models import Event, Reaction, Ticket, Watcher
-from otklik.tickets.services import ticket_bump
+from otklik.tickets.writes import ticket_bump
 
 from . import clockmath as cm
 from .models import EscalationRule

@@ -14,7 +14,7 @@ from otklik.core.refs import as_id
 from .models import Reaction, Ticket
 
 
-def _text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
+def checked_text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
         raise Invalid(f"{name} is required", errors={name: "is required"})
@@ -23,7 +23,7 @@ def _text(value: str | None, *, name: str, limit: int, required: bool = False) -
     return text
 
 
-def _log(
+def log_record(
     ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any, **extra: Any
 ) -> Reaction:
     return Reaction.objects.create(
@@ -48,12 +48,12 @@ def ticket_bump(ticket: Ticket, *, version: int, **changes: Any) -> int:
     return ticket.version
 
 
-def _check_open(ticket: Ticket, action: str) -> None:
+def check_open(ticket: Ticket, action: str) -> None:
     if not ticket.is_open:
         raise Conflict(f"request {ticket.number} is closed ({ticket.point.code}); it cannot be {action}", code="closed")
 
 
-def _check_version(ticket: Ticket, version: int) -> None:
+def check_version(ticket: Ticket, version: int) -> None:
     if ticket.version != version:
         raise Conflict(
             f"request {ticket.number} is at version {ticket.version}, not {version}; reload it and try again",
@@ -61,7 +61,7 @@ def _check_version(ticket: Ticket, version: int) -> None:
         )
 
 
-def _staff_member(user_ref: str | int | None, *, group_id: int, name: str = "executor") -> User:
+def staff_member(user_ref: str | int | None, *, group_id: int, name: str = "executor") -> User:
     text = str(user_ref or "").strip()
     qs = User.objects.filter(is_active=True)
     user_id = as_id(text)

@@ -37,7 +37,7 @@ from otklik.routes.models import PointKind
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")

@@ -44,10 +44,11 @@ from otklik.tickets.access import access_ticket, actor_capacities, available_tra
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Event, Reaction, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
-from otklik.tickets.transitions import auto_confirm_text
+from otklik.tickets.services import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
 from otklik.web.views.complaints import too_many_complaints
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
+from otklik.workflow.transitions import auto_confirm_text
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}

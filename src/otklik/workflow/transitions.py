@@ -9,7 +9,7 @@ itself. That instant (`Ticket.auto_close_at`) is set on arrival at a resolved po
 route can record the initiator's confirmation: the end of the Nth working day after the resolution
 day in the group's calendar (N = the type's `auto_confirm_days`; never when it is empty). Every
 move sets it anew, so leaving the point clears it; the initiator's public reply while it waits
-counts it again from the reply (`ticket_comment`).
+counts it again from the reply (`workflow.comment`).
 
 The worker's job `ticket_auto_confirm_due` claims the requests whose instant has passed (FOR
 UPDATE SKIP LOCKED on PostgreSQL: workers take disjoint requests) and moves each after reading it
@@ -39,13 +39,12 @@ from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind, Rou
 from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import sla_on_transition
+from otklik.tickets import notices
+from otklik.tickets.access import actor_capacities, actor_role
+from otklik.tickets.models import ActorRole, Event, Ticket
+from otklik.tickets.writes import check_version, checked_text, log_record, staff_member, ticket_bump
 
-from . import notices
-from .access import actor_capacities, actor_role
-from .models import ActorRole, Event, Ticket
-from .writes import _check_version, _log, _staff_member, _text, ticket_bump
-
-log = logging.getLogger("otklik.tickets")
+log = logging.getLogger("otklik.tickets")  # the requests' log, as it always was
 
 BATCH = 100
 RETRY_AFTER = dt.timedelta(minutes=5)  # a request whose closing failed is looked at again then
@@ -61,11 +60,11 @@ def ticket_transition(
     executor: str | int | None = None,
 ) -> Ticket:
     """A person takes one of the route's transitions from the request's point."""
-    _check_version(ticket, version)
+    check_version(ticket, version)
     transition = _transition(ticket, transition_code)
     if not actor_capacities(actor, ticket) & set(transition.actors()):
         raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
-    body = _text(comment, name="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
+    body = checked_text(comment, name="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
     return _move(
         ticket,
         transition=transition,
@@ -105,7 +104,7 @@ def _executor_on_arrival(
             raise Invalid(
                 f"transition {transition.code!r} needs the executor to be chosen", errors={"executor": "required"}
             )
-        return _staff_member(chosen, group_id=ticket.group_id).pk
+        return staff_member(chosen, group_id=ticket.group_id).pk
     if rule == ExecutorOnArrival.ACTOR and actor is not None:
         return actor.pk
     if rule == ExecutorOnArrival.DISPATCHER:
@@ -145,7 +144,7 @@ def _move(
             closed_at=when if target.is_final else None,
             auto_close_at=auto_close_at_for(ticket, target, when),
         )
-        _log(
+        log_record(
             ticket,
             actor=actor,
             role=role,
@@ -159,7 +158,7 @@ def _move(
             new_value=new_value,
         )
         if executor_changed:
-            _log(
+            log_record(
                 ticket,
                 actor=actor,
                 role=role,
