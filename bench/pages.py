@@ -231,9 +231,9 @@ def top_up_complaints(wanted: int, rnd: random.Random) -> list[int]:
     the seed's requests (a few about the regulation), a third of them taken up or answered by the
     manager; returns some complaint ids for the detail page."""
     from otklik.accounts.models import User
+    from otklik.complaints.models import Complaint
+    from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
     from otklik.core.errors import DomainError
-    from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
-    from otklik.feedback.models import Complaint
     from otklik.tickets.models import Ticket
 
     missing = wanted - Complaint.objects.count()

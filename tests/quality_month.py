@@ -53,7 +53,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from otklik.feedback.models import Complaint, ComplaintKind, Survey
+from otklik.complaints.models import Complaint, ComplaintKind
+from otklik.feedback.models import Survey
 from otklik.feedback.surveys import survey_answer
 from otklik.quality.refresh import facts_refresh_all
 from otklik.sla.models import Calendar, CalendarDay

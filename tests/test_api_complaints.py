@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from otklik.api.complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
-from otklik.feedback.models import Complaint
+from otklik.complaints.models import Complaint
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.workflow import ticket_create

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otklik.feedback.complaint_clock import ANSWER, REACTION, TARGETS, deadlines, next_check, status, to_record
+from otklik.complaints.clock import ANSWER, REACTION, TARGETS, deadlines, next_check, status, to_record
 from otklik.sla.calendar import WorkCalendar
 
 CAL = WorkCalendar.from_dict(

@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from otklik.accounts.models import User
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_answer, complaint_file
 from otklik.core.errors import Conflict
-from otklik.feedback.complaints import complaint_answer, complaint_file
-from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
 from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from otklik.complaints.models import Complaint, ComplaintEvent, ComplaintKind
+from otklik.complaints.services import complaint_answer, complaint_file
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
-from otklik.feedback.complaints import complaint_answer, complaint_file
-from otklik.feedback.models import Complaint, ComplaintEvent, ComplaintKind
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
 

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_file
+from otklik.complaints.services import complaint_file
 from otklik.testing.clock import set_now
 
 OUT_OF_RANGE = ["0001-01-01", "1999-12-31", "3000-01-01", "9999-12-31"]

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_note, complaint_take
 from otklik.core.errors import Conflict, Forbidden, Invalid
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_note, complaint_take
-from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 

@@ -10,7 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from otklik.feedback.models import Complaint, Survey
+from otklik.complaints.models import Complaint
+from otklik.feedback.models import Survey
 from otklik.notify.models import Notification
 from otklik.quality.models import Fact
 from otklik.testing.clock import set_now

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "otklik.regulation",
     "otklik.notify",
     "otklik.feedback",
+    "otklik.complaints",
     "otklik.quality",
     "otklik.web",
 ]

@@ -242,7 +242,7 @@ PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_
 # And two for the keyboard's turn: one to rate on its page and complain about, one to rate by its link.
 FEEDBACK_SETUP = """
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
 from otklik.feedback.surveys import survey_answer, survey_for, survey_token
 from otklik.workflow import ticket_create, ticket_transition
 ivan, alexei, olga = (User.objects.get(username=n) for n in ("initiator", "agent", "manager"))

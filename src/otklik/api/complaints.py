@@ -14,19 +14,19 @@ from ninja import Field, Query, Router, Schema
 
 from otklik.api.respond import respond
 from otklik.api.schemas import Ref, Strict, UserRef
-from otklik.core.clock import now
-from otklik.core.paging import check_limit
-from otklik.feedback import complaint_serialize as ser
-from otklik.feedback.complaint_access import access_complaint
-from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_history, complaint_list_for
-from otklik.feedback.complaints import (
+from otklik.complaints import serialize as ser
+from otklik.complaints.access import access_complaint
+from otklik.complaints.models import Complaint
+from otklik.complaints.selectors import ComplaintFilters, complaint_history, complaint_list_for
+from otklik.complaints.services import (
     complaint_answer,
     complaint_calendar,
     complaint_file,
     complaint_note,
     complaint_take,
 )
-from otklik.feedback.models import Complaint
+from otklik.core.clock import now
+from otklik.core.paging import check_limit
 from otklik.tickets.access import access_ticket
 
 router = Router(tags=["complaints"])

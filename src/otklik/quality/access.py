@@ -18,9 +18,10 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
+from otklik.complaints.models import Complaint
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
-from otklik.feedback.models import Complaint, Survey
+from otklik.feedback.models import Survey
 
 from .models import DayCount, Fact
 from .period import Period

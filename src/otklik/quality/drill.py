@@ -13,9 +13,10 @@ from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
+from otklik.complaints.models import Complaint, ComplaintState
 from otklik.core.errors import Invalid
 from otklik.core.paging import decode_cursor, encode_cursor
-from otklik.feedback.models import Complaint, ComplaintState, Survey
+from otklik.feedback.models import Survey
 from otklik.tickets.access import visible_tickets_q
 from otklik.tickets.models import Ticket
 

@@ -33,7 +33,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from otklik.feedback.models import Complaint, ComplaintState, Survey
+from otklik.complaints.models import Complaint, ComplaintState
+from otklik.feedback.models import Survey
 
 from . import kpi
 from .access import Scope

@@ -24,10 +24,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from otklik.accounts.models import User
+from otklik.complaints.models import Complaint
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
 from otklik.core.clock import now
 from otklik.core.errors import DomainError, TooMany
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
-from otklik.feedback.models import Complaint
 from otklik.feedback.surveys import survey_answer
 from otklik.notify.models import Notification
 from otklik.quality.refresh import facts_refresh_all

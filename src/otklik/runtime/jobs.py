@@ -9,8 +9,8 @@ out on the first working day of a month; orphaned upload files are swept every t
 
 from __future__ import annotations
 
+from otklik.complaints.timers import complaint_timers_pass
 from otklik.core.worker import Job
-from otklik.feedback.complaint_timers import complaint_timers_pass
 from otklik.feedback.surveys import survey_remind_due
 from otklik.notify.delivery import notify_deliver_due
 from otklik.notify.digests import notify_digests_due

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from otklik.feedback.complaint_access import may_supervise_complaints
+from otklik.complaints.access import may_supervise_complaints
 from otklik.notify.models import Channel, Notification
 
 

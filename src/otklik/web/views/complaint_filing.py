@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.complaints.models import ComplaintKind
+from otklik.complaints.selectors import ComplaintFilters, complaint_list_for
+from otklik.complaints.services import complaint_calendar, complaint_file
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.paging import BadCursor
-from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_list_for
-from otklik.feedback.complaints import complaint_calendar, complaint_file
-from otklik.feedback.models import ComplaintKind
 from otklik.tickets.access import access_ticket
 
 from .complaints import kind_name, state_name, target_text, too_many_complaints

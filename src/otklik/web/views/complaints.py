@@ -27,12 +27,10 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
-from otklik.core.clock import now
-from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from otklik.core.paging import BadCursor
-from otklik.feedback.complaint_access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
-from otklik.feedback.complaint_clock import ANSWER, REACTION, Status, status
-from otklik.feedback.complaint_selectors import (
+from otklik.complaints.access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
+from otklik.complaints.clock import ANSWER, REACTION, Status, status
+from otklik.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
+from otklik.complaints.selectors import (
     FIRST_YEAR,
     LAST_YEAR,
     ComplaintFilters,
@@ -40,8 +38,10 @@ from otklik.feedback.complaint_selectors import (
     complaint_list_for,
     date_in_range,
 )
-from otklik.feedback.complaints import complaint_answer, complaint_calendar, complaint_note, complaint_take
-from otklik.feedback.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
+from otklik.complaints.services import complaint_answer, complaint_calendar, complaint_note, complaint_take
+from otklik.core.clock import now
+from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.paging import BadCursor
 from otklik.tickets.access import can_see
 from otklik.web.badges import duration
 from otklik.web.fragments import fragment_login_required

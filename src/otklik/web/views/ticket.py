@@ -29,10 +29,10 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
+from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
+from otklik.complaints.services import complaint_file
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.i18n import localized
-from otklik.feedback.complaint_selectors import open_complaint_of, visible_complaint_ids
-from otklik.feedback.complaints import complaint_file
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer

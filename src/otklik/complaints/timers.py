@@ -21,10 +21,10 @@ from otklik.core.clock import now
 from otklik.notify.outbox import queue_rows
 from otklik.tickets.models import Ticket
 
-from . import complaint_notices as notices
-from .complaint_clock import next_check
-from .complaints import record_breaches
+from . import notices
+from .clock import next_check
 from .models import Complaint
+from .services import record_breaches
 
 log = logging.getLogger("otklik.feedback")
 

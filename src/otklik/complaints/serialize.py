@@ -14,10 +14,10 @@ from otklik.sla.clockmath import as_utc
 from otklik.tickets.access import can_see
 from otklik.tickets.serialize import user_ref
 
-from .complaint_access import complaint_actions
-from .complaint_clock import ANSWER, REACTION, Calendar, Status, status
-from .complaint_selectors import ListedComplaint
+from .access import complaint_actions
+from .clock import ANSWER, REACTION, Calendar, Status, status
 from .models import Complaint, ComplaintEvent
+from .selectors import ListedComplaint
 
 
 def _group(group_id: int | None) -> dict[str, str] | None:

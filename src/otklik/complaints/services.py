@@ -29,16 +29,17 @@ from django.db import transaction
 from otklik.accounts.models import User
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from otklik.feedback.models import FeedbackSettings
 from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
 from otklik.tickets.access import actor_role, can_see
 from otklik.tickets.models import Event, Reaction, Ticket
 
-from . import complaint_notices as notices
-from .complaint_access import require_handler
-from .complaint_clock import ANSWER, REACTION, deadlines, next_check, to_record
-from .models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState, FeedbackSettings
+from . import notices
+from .access import require_handler
+from .clock import ANSWER, REACTION, deadlines, next_check, to_record
+from .models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
 
 OPEN = (ComplaintState.FILED, ComplaintState.REVIEW)
 DECISIONS = (ComplaintState.UPHELD, ComplaintState.REJECTED)

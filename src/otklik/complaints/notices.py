@@ -26,7 +26,7 @@ from otklik.notify.models import Notification
 from otklik.tickets.models import Ticket
 from otklik.tickets.notices import subject_of
 
-from .complaint_clock import ANSWER
+from .clock import ANSWER
 from .models import Complaint, ComplaintKind, ComplaintState
 
 

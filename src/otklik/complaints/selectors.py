@@ -20,8 +20,8 @@ from otklik.core.refs import as_id
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import Ticket
 
-from .complaint_access import sees_whole, visible_complaints
-from .complaint_clock import ANSWER, REACTION, Calendar, Status, status
+from .access import sees_whole, visible_complaints
+from .clock import ANSWER, REACTION, Calendar, Status, status
 from .models import Complaint, ComplaintEvent, ComplaintKind, ComplaintState
 
 OPEN = (ComplaintState.FILED, ComplaintState.REVIEW)
