@@ -439,9 +439,9 @@ def main(argv: list[str] | None = None) -> None:
         setup_django(args.database_url, Path(tmp))
         from django.db import connection
 
-        from otklik.tickets.models import Reaction, Ticket
+        from otklik.tickets.models import LogRecord, Ticket
 
-        tickets, records = Ticket.objects.count(), Reaction.objects.count()
+        tickets, records = Ticket.objects.count(), LogRecord.objects.count()
         open_tickets = Ticket.objects.filter(is_open=True).count()
         if not tickets:
             raise SystemExit("no requests: seed the database first (bench/seed.py)")

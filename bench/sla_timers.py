@@ -243,7 +243,7 @@ def measure_fire(args: argparse.Namespace) -> None:
 
     from otklik.accounts.models import User
     from otklik.sla.timers import sla_timers_pass
-    from otklik.tickets.models import Reaction
+    from otklik.tickets.models import LogRecord
     from otklik.workflow import ticket_create
 
     initiator = User.objects.get(username="initiator")
@@ -273,7 +273,7 @@ def measure_fire(args: argparse.Namespace) -> None:
             if not count:
                 break
         took = time.perf_counter() - t0
-        events = Reaction.objects.filter(ticket_id__in=ids, event="sla").exclude(sla_event="applied").count()
+        events = LogRecord.objects.filter(ticket_id__in=ids, event="sla").exclude(sla_event="applied").count()
         transaction.set_rollback(True)
     settings.OTKLIK_NOW = None
     print(

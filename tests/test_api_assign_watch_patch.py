@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket, Watcher
+from otklik.tickets.models import LogRecord, Ticket, Watcher
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def state(ticket_id):
         t.priority_id,
         t.category_id,
         dict(t.fields),
-        Reaction.objects.filter(ticket_id=ticket_id).count(),
+        LogRecord.objects.filter(ticket_id=ticket_id).count(),
     )
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 NOTE_RU = "Оборудованием занимается хозяйственный отдел: внутренний телефон 1234."
 NOTE_EN = "The facilities department handles equipment: internal phone 1234."
@@ -13,7 +13,7 @@ def error_body(**extra):
 
 
 def written():
-    return Ticket.objects.count(), Reaction.objects.count()
+    return Ticket.objects.count(), LogRecord.objects.count()
 
 
 def raw_post(api, who, body, content_type="application/json"):

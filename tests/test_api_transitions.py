@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.workflow import ticket_create, ticket_transition
 
 
@@ -19,7 +19,7 @@ def move(api, who, ticket_id, **body):
 
 def snapshot(ticket_id):
     t = Ticket.objects.get(pk=ticket_id)
-    return (t.point.code, t.executor_id, t.version, t.is_open, Reaction.objects.filter(ticket_id=ticket_id).count())
+    return (t.point.code, t.executor_id, t.version, t.is_open, LogRecord.objects.filter(ticket_id=ticket_id).count())
 
 
 def test_transition_returns_200_and_the_new_version(api, personas, error):

@@ -7,7 +7,7 @@ import pytest
 from otklik.accounts.models import SupportGroup
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.workflow import ticket_assign, ticket_transition
 
 
@@ -28,7 +28,7 @@ def stored(ticket):
 
 def assignments(ticket):
     return list(
-        Reaction.objects.filter(ticket=ticket, event="assignment")
+        LogRecord.objects.filter(ticket=ticket, event="assignment")
         .order_by("id")
         .values_list("field", "old_value", "new_value", "actor__username")
     )

@@ -8,7 +8,7 @@ from otklik.accounts.models import GroupMembership, SupportGroup
 from otklik.catalog.models import Category, RequestType
 from otklik.core.errors import Invalid
 from otklik.routes.models import ReactionKind, Route
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.workflow import ticket_create
 
 FIELDS = {
@@ -28,7 +28,7 @@ def last_number(type_code: str) -> int:
 
 
 def snapshot():
-    return Ticket.objects.count(), Reaction.objects.count(), {t.code: t.last_number for t in RequestType.objects.all()}
+    return Ticket.objects.count(), LogRecord.objects.count(), {t.code: t.last_number for t in RequestType.objects.all()}
 
 
 # --- numbering -----------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_out_of_scope_category_goes_to_the_out_of_scope_point_with_the_note(pers
     assert t.is_open is False and t.closed_at == t.created_at
     assert t.executor_id is None
     assert t.number == "ERR-000002"
-    records = list(Reaction.objects.filter(ticket=t).order_by("id"))
+    records = list(LogRecord.objects.filter(ticket=t).order_by("id"))
     assert [(r.event, r.actor_role) for r in records] == [("created", "initiator"), ("transition", "system")]
     decline = records[1]
     assert decline.actor is None

@@ -10,7 +10,7 @@ import pytest
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.testing.factories import file_error
 from otklik.tickets.access import available_transitions
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.workflow import ticket_create, ticket_transition
 
 NOW = "2026-03-10T11:30:00+03:00"
@@ -39,12 +39,12 @@ def step(p, ticket, who, code, **kw):
 def state(ticket):
     """What a refusal must leave untouched: the row as stored and the size of its log."""
     row = Ticket.objects.values("point__code", "executor_id", "version", "is_open", "closed_at").get(pk=ticket.pk)
-    return row, Reaction.objects.filter(ticket=ticket).count()
+    return row, LogRecord.objects.filter(ticket=ticket).count()
 
 
 def transitions_logged(ticket):
     return list(
-        Reaction.objects.filter(ticket=ticket, event="transition")
+        LogRecord.objects.filter(ticket=ticket, event="transition")
         .order_by("id")
         .values_list("transition__code", "actor__username", "point__code", "to_point__code")
     )
@@ -95,7 +95,7 @@ def test_wish_route_review_approve_develop_deliver_confirm(personas):
     assert (stored.point.code, stored.is_open, stored.version) == ("closed", False, 6)
     assert stored.closed_at is not None
     assert [r[0] for r in transitions_logged(t)] == ["review", "approve", "develop", "deliver", "confirm"]
-    deliver = Reaction.objects.get(ticket=t, transition__code="deliver")
+    deliver = LogRecord.objects.get(ticket=t, transition__code="deliver")
     assert deliver.body == "In release 2.4"
 
 
@@ -297,7 +297,7 @@ def test_comment_is_kept_on_the_transition_record_stripped(personas):
     p = personas
     t = step(p, step(p, new_error(p), "agent", "accept"), "agent", "start")
     step(p, t, "agent", "resolve", comment="  Fixed  ")
-    assert Reaction.objects.get(ticket=t, transition__code="resolve").body == "Fixed"
+    assert LogRecord.objects.get(ticket=t, transition__code="resolve").body == "Fixed"
 
 
 def test_over_long_comment_is_refused(personas, settings):

@@ -6,7 +6,7 @@ import pytest
 
 from otklik.catalog.models import Category
 from otklik.core.errors import Conflict, Forbidden, Invalid
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.workflow import ticket_create, ticket_update
 
 
@@ -35,7 +35,7 @@ def stored(ticket):
 
 def changes_logged(ticket):
     return list(
-        Reaction.objects.filter(ticket=ticket, event="field_change")
+        LogRecord.objects.filter(ticket=ticket, event="field_change")
         .order_by("id")
         .values_list("field", "old_value", "new_value")
     )
@@ -154,7 +154,7 @@ def test_several_changes_are_one_version_and_one_record_each(personas, ticket):
         ("priority", "normal", "high"),
         ("fields.blocking", None, False),
     ]
-    records = Reaction.objects.filter(ticket=t, event="field_change")
+    records = LogRecord.objects.filter(ticket=t, event="field_change")
     assert {(r.actor_id, r.actor_role, r.point.code) for r in records} == {(personas.lead.pk, "executor", "new")}
 
 

@@ -8,7 +8,7 @@ from otklik.accounts.models import User
 from otklik.core.errors import Forbidden, Invalid
 from otklik.testing.factories import file_error
 from otklik.tickets.access import can_see, visible_tickets
-from otklik.tickets.models import Reaction, Ticket, Watcher
+from otklik.tickets.models import LogRecord, Ticket, Watcher
 from otklik.tickets.services import ticket_watch
 
 
@@ -23,7 +23,7 @@ def watchers(ticket):
 
 def records(ticket):
     return list(
-        Reaction.objects.filter(ticket=ticket, event="watcher")
+        LogRecord.objects.filter(ticket=ticket, event="watcher")
         .order_by("id")
         .values_list("actor__username", "field", "old_value", "new_value")
     )
@@ -134,7 +134,7 @@ def test_a_watcher_sees_the_request(personas, ticket):
 
 def test_a_watcher_record_has_the_stage_and_the_actors_role(personas, ticket):
     ticket_watch(ticket=ticket, actor=personas.lead, user_ref="initiator2")
-    record = Reaction.objects.get(ticket=ticket, event="watcher")
+    record = LogRecord.objects.get(ticket=ticket, event="watcher")
     assert (record.actor_role, record.point_id, record.reaction, record.internal) == (
         "executor",
         ticket.point_id,

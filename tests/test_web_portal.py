@@ -17,7 +17,7 @@ from django.utils import translation
 from otklik.catalog.reference import invalidate
 from otklik.routes.models import Route
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Attachment, Event, Reaction, Ticket
+from otklik.tickets.models import Attachment, Event, LogRecord, Ticket
 from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
@@ -393,7 +393,7 @@ HARDWARE_OUT = f"“Hardware and office equipment” is outside the support serv
 
 def logged(ticket: Ticket) -> list[tuple]:
     """The request's log apart from the SLA ledger: what was done, by whom, with what text."""
-    records = Reaction.objects.filter(ticket=ticket).exclude(event=Event.SLA).order_by("id")
+    records = LogRecord.objects.filter(ticket=ticket).exclude(event=Event.SLA).order_by("id")
     return [(r.event, r.reaction, r.actor_role, r.point.code, r.to_point and r.to_point.code, r.body) for r in records]
 
 

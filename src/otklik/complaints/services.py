@@ -34,7 +34,7 @@ from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
 from otklik.tickets.access import actor_role, can_see
-from otklik.tickets.models import Event, Reaction, Ticket
+from otklik.tickets.models import Event, LogRecord, Ticket
 
 from . import notices
 from .access import require_handler
@@ -67,10 +67,10 @@ def complaint_calendar(fs: FeedbackSettings | None = None) -> WorkCalendar:
 
 def _log(
     ticket: Ticket, complaint: Complaint, *, actor: User, when: dt.datetime, body: str = "", reaction: str = ""
-) -> Reaction:
+) -> LogRecord:
     """The complaint's step in the request's per-stage log: public for the initiator's own
     complaint; internal (support staff only) for anyone else's, whose complaint is theirs to tell."""
-    return Reaction.objects.create(
+    return LogRecord.objects.create(
         ticket=ticket,
         internal=complaint.author_id != ticket.initiator_id,
         actor=actor,

@@ -39,7 +39,7 @@ from otklik.notify import outbox
 from otklik.notify.models import Notification
 from otklik.routes.models import PointKind, ReactionKind, RoutePoint
 from otklik.sla.clockmath import as_utc
-from otklik.tickets.models import ActorRole, Event, Reaction, Ticket
+from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket
 from otklik.tickets.notices import subject_of
 
 from .models import AnswerChannel, FeedbackSettings, Survey
@@ -274,7 +274,7 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
     survey.remind_at = None
     survey.save()
     ticket = reference().attach(Ticket.objects.get(pk=survey.ticket_id))
-    Reaction.objects.create(
+    LogRecord.objects.create(
         ticket_id=ticket.pk,
         actor_id=survey.initiator_id,
         actor_role=ActorRole.INITIATOR,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from otklik.catalog.reference import reference
 from otklik.routes.models import ClockBehaviour, ReactionKind
 from otklik.sla.calendar_tasks import task_sync
-from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
+from otklik.tickets.models import ActorRole, Event, LogRecord, SlaEvent, Ticket
 
 from . import clockmath as cm
 from .models import Clock, Metric
@@ -126,7 +126,7 @@ def iso_local(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value, timezone.get_default_timezone()).isoformat() if value is not None else None
 
 
-def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> Reaction:
+def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> LogRecord:
     """One SLA ledger record (unsaved): what happened to which target, with the clock's figures."""
     info = {
         "state": data.state,
@@ -147,9 +147,9 @@ def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datet
     )
 
 
-def system_record(ticket: Ticket, when: dt.datetime, **fields: Any) -> Reaction:
+def system_record(ticket: Ticket, when: dt.datetime, **fields: Any) -> LogRecord:
     """A per-stage log record (unsaved) of something the system did, at the request's stage."""
-    return Reaction(
+    return LogRecord(
         ticket_id=ticket.pk,
         actor=None,
         actor_role=ActorRole.SYSTEM,
@@ -167,7 +167,7 @@ class Ledger:
         self.sref = sref
         self.rows: dict[str, Clock] = {r.metric: r for r in rows}
         self.data: dict[str, cm.ClockData] = {m: data_of(r) for m, r in self.rows.items()}
-        self.records: list[Reaction] = []
+        self.records: list[LogRecord] = []
         # As stored: a clock is written only when it differs from this (or is new).
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
         self._task_due = self.resolution_due()  # the deadline the executor's calendar task shows
@@ -268,7 +268,7 @@ class Ledger:
             Clock.objects.bulk_update(existing, [*_DATA_FIELDS, "policy", "calendar"])
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
         # One INSERT for all (the log is append-only: nothing here is ever updated).
-        Reaction.objects.bulk_create(self.records)
+        LogRecord.objects.bulk_create(self.records)
         summary = self.summary()
         Ticket.objects.filter(pk=self.ticket.pk).update(**summary)
         for key, value in summary.items():
@@ -283,7 +283,7 @@ def _load(ticket: Ticket) -> Ledger:
     return Ledger(ticket, Clock.objects.filter(ticket_id=ticket.pk), sla_reference())
 
 
-def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[Reaction]]:
+def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[LogRecord]]:
     """The clocks of a new request and their ledger records (unsaved: ticket_create writes them
     with the request). Sets the request's SLA columns. A request filed straight into a final
     point (out of scope) gets no clocks."""
@@ -444,7 +444,7 @@ def _apply_missing(ledger: Ledger, *, policy: PolicySpec, calendar_id: int | Non
         return []
     if (
         Metric.FIRST_REACTION in wanted
-        and Reaction.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_")
+        and LogRecord.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_")
         .exclude(actor_role=ActorRole.INITIATOR)
         .exists()
     ):

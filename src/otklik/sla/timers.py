@@ -24,7 +24,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
 from otklik.notify.outbox import queue_rows
 from otklik.sla.calendar_tasks import task_sync
-from otklik.tickets.models import Event, Reaction, Ticket, Watcher
+from otklik.tickets.models import Event, LogRecord, Ticket, Watcher
 from otklik.tickets.writes import ticket_bump
 
 from . import clockmath as cm
@@ -156,7 +156,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         "due": iso_local(at),
     }
     changes: dict[str, object] = {}
-    extra: list[Reaction] = []
+    extra: list[LogRecord] = []
     group_id = rule.reassign_group_id or ticket.group_id
     if rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
         changes["group_id"] = group_id

@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from otklik.core.admin import ReadOnlyInline
 from otklik.notify.admin.templates import TemplateAdmin
 
-from .models import Attachment, Reaction, Ticket
+from .models import Attachment, LogRecord, Ticket
 from .notices import words
 
 
-class ReactionInline(ReadOnlyInline):
-    model = Reaction
+class LogRecordInline(ReadOnlyInline):
+    model = LogRecord
     fields = (
         "created_at",
         "actor",
@@ -60,7 +60,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")
     show_full_result_count = False
     # The SLA clocks' inline is the sla app's (sla/admin.py puts it first).
-    inlines = [ReactionInline, AttachmentInline]
+    inlines = [LogRecordInline, AttachmentInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
         # State changes go through the services (the API), so every one is logged and versioned.

@@ -23,7 +23,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
 
 from .access import actor_role, may_participate
-from .models import Attachment, Event, Reaction, Ticket
+from .models import Attachment, Event, LogRecord, Ticket
 
 log = logging.getLogger("otklik.attachments")
 ORPHAN_AGE_SECONDS = 3600
@@ -67,7 +67,7 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
     att.file.save(token, upload, save=False)
     try:
         with transaction.atomic():
-            record = Reaction.objects.create(
+            record = LogRecord.objects.create(
                 ticket=ticket,
                 actor=actor,
                 actor_role=actor_role(actor, ticket),

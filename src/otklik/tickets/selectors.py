@@ -20,7 +20,7 @@ from otklik.core.refs import as_id
 from otklik.routes.models import PointKind
 
 from .access import sees_rating, visible_tickets
-from .models import Event, Reaction, Ticket
+from .models import Event, LogRecord, Ticket
 
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
 # and names from the people cache, so the query joins nothing.
@@ -228,11 +228,11 @@ def awaiting_initiator_count(user: User) -> int:
     return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
 
 
-def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
+def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
     """The per-stage log in order; internal notes only for support staff; the rating and the
     complaints' steps only between the initiator and the staff in charge (`sees_rating`): a
     watcher or an organisation's reader learns of neither."""
-    qs = Reaction.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
+    qs = LogRecord.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
     if not user.is_support_staff:
         qs = qs.filter(internal=False)
     if not sees_rating(user, ticket):
@@ -240,15 +240,15 @@ def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
     return list(qs.order_by("id"))
 
 
-def first_executor_reaction(ticket: Ticket) -> Reaction | None:
+def first_executor_reaction(ticket: Ticket) -> LogRecord | None:
     """Support's first reaction: the first record carrying an executor_* reaction (accepting,
     replying publicly, resolving, …). Feeds the SLA's first-reaction target."""
-    return Reaction.objects.filter(ticket=ticket, reaction__startswith="executor_").order_by("id").first()
+    return LogRecord.objects.filter(ticket=ticket, reaction__startswith="executor_").order_by("id").first()
 
 
-def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[Reaction]]:
+def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[LogRecord]]:
     """Each route point's initiator reactions (confirmations, rejections, replies), in order."""
-    out: dict[int, list[Reaction]] = {}
-    for r in Reaction.objects.filter(ticket=ticket, actor_role="initiator").exclude(reaction="").order_by("id"):
+    out: dict[int, list[LogRecord]] = {}
+    for r in LogRecord.objects.filter(ticket=ticket, actor_role="initiator").exclude(reaction="").order_by("id"):
         out.setdefault(r.point_id, []).append(r)
     return out

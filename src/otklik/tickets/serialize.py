@@ -11,7 +11,7 @@ from otklik.accounts.people import Person
 from otklik.core.i18n import localized
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
-from .models import Attachment, Reaction, Ticket
+from .models import Attachment, LogRecord, Ticket
 
 
 def user_ref(user: User | Person | None) -> dict[str, Any] | None:
@@ -104,7 +104,7 @@ def ticket_detail(
     }
 
 
-def activity_item(r: Reaction) -> dict[str, Any]:
+def activity_item(r: LogRecord) -> dict[str, Any]:
     return {
         "id": r.pk,
         "at": r.created_at,

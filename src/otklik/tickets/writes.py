@@ -11,7 +11,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Conflict, Invalid
 from otklik.core.refs import as_id
 
-from .models import Reaction, Ticket
+from .models import LogRecord, Ticket
 
 
 def checked_text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
@@ -25,8 +25,8 @@ def checked_text(value: str | None, *, name: str, limit: int, required: bool = F
 
 def log_record(
     ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any, **extra: Any
-) -> Reaction:
-    return Reaction.objects.create(
+) -> LogRecord:
+    return LogRecord.objects.create(
         ticket=ticket, actor=actor, actor_role=role, point_id=point_id, event=event, created_at=when, **extra
     )
 

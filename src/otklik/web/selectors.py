@@ -33,7 +33,7 @@ from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
-from otklik.tickets.models import Reaction, SlaEvent, Ticket
+from otklik.tickets.models import LogRecord, SlaEvent, Ticket
 from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered, at_risk_q, breached_q
 
 from .badges import Badge, sla_badge
@@ -81,9 +81,9 @@ def breach_since(which: str, moment: dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def breach_records(since: dt.datetime) -> QuerySet[Reaction]:
+def breach_records(since: dt.datetime) -> QuerySet[LogRecord]:
     # SLA ledger records are the system's (no actor): the (actor, created_at) index finds them.
-    return Reaction.objects.filter(actor__isnull=True, sla_event=SlaEvent.BREACHED, created_at__gte=since)
+    return LogRecord.objects.filter(actor__isnull=True, sla_event=SlaEvent.BREACHED, created_at__gte=since)
 
 
 @dataclass(frozen=True)

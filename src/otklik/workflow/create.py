@@ -24,7 +24,7 @@ from otklik.sla.calendar_tasks import task_created
 from otklik.sla.models import Clock
 from otklik.sla.services import sla_apply_new
 from otklik.tickets import notices
-from otklik.tickets.models import ActorRole, Event, Reaction, Ticket, search_text
+from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket, search_text
 from otklik.tickets.writes import checked_text
 
 
@@ -164,13 +164,13 @@ def ticket_create(
         regulation_version_id=version_in_force_id(),
     )
     records = [
-        Reaction(
+        LogRecord(
             actor=initiator, actor_role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, created_at=when
         )
     ]
     if out_of_scope:
         records.append(
-            Reaction(
+            LogRecord(
                 actor=None,
                 actor_role=ActorRole.SYSTEM,
                 point_id=start.pk,
@@ -208,7 +208,7 @@ def ticket_create(
             outbox += task_created(ticket, clocks)  # its UID needs the request's id
             for row in (*records, *clocks, *outbox):
                 row.ticket = ticket
-            Reaction.objects.bulk_create(records)
+            LogRecord.objects.bulk_create(records)
             Clock.objects.bulk_create(clocks)
             queue_rows(outbox)
     ticket.initiator = initiator

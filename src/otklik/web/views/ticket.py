@@ -42,7 +42,7 @@ from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
 from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, can_see, may_participate
 from otklik.tickets.attachments import access_attachment, attachment_add
-from otklik.tickets.models import Attachment, Event, Reaction, SlaEvent, Ticket, Watcher
+from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.services import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
@@ -179,7 +179,7 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
 
 
 def _entry(
-    r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any], complaint_links: set[int] | None = None
+    r: LogRecord, ticket: Ticket, ref: Reference, names: Mapping[str, Any], complaint_links: set[int] | None = None
 ) -> Entry:
     complaint_links = complaint_links or set()
     who = _name(r.actor) if r.actor_id else _("System")
@@ -257,7 +257,7 @@ def _field_label(code: str, ticket: Ticket, ref: Reference) -> str:
     return {"subject": _("the subject"), "priority": _("the priority"), "category": _("the category")}.get(code, code)
 
 
-def _assigned_ids(records: Iterable[Reaction]) -> set[int]:
+def _assigned_ids(records: Iterable[LogRecord]) -> set[int]:
     ids: set[int] = set()
     for r in records:
         if r.event == Event.ASSIGNMENT and r.field == "executor":
