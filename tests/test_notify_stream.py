@@ -468,10 +468,10 @@ def test_serve_refuses_a_taken_stream_port_and_stops_open_streams_at_once(stack,
 
 @pytest.fixture
 def finder(file_db):
-    from otklik.api.stream import _Finder
+    from otklik.api.stream import Finder
 
     now = [1000.0]
-    f = _Finder(lookback=LOOKBACK, clock=lambda: now[0])
+    f = Finder(lookback=LOOKBACK, clock=lambda: now[0])
     f.now = now  # type: ignore[attr-defined]
     return f
 

@@ -7,7 +7,7 @@ import pytest
 from otklik.accounts.models import User
 from otklik.core.errors import Forbidden, Invalid
 from otklik.testing.factories import file_error
-from otklik.tickets.access import can_see, visible_tickets
+from otklik.tickets.access import may_see, visible_tickets
 from otklik.tickets.models import LogRecord, Ticket, Watcher
 from otklik.tickets.services import ticket_watch
 
@@ -105,7 +105,7 @@ def test_someone_from_another_organisation_cannot_be_made_a_watcher(personas, ti
         ticket_watch(ticket=ticket, actor=personas.lead, user_ref="outsider")
     assert exc.value.errors == {"user": "not of the request's organisation"}
     assert watchers(ticket) == []
-    assert can_see(personas.outsider, Ticket.objects.get(pk=ticket.pk)) is False
+    assert may_see(personas.outsider, Ticket.objects.get(pk=ticket.pk)) is False
 
 
 def test_someone_with_no_organisation_cannot_be_made_a_watcher(personas, ticket):
@@ -123,12 +123,12 @@ def test_the_initiator_may_follow_their_own_request_after_changing_organisation(
 
 def test_a_watcher_sees_the_request(personas, ticket):
     t = Ticket.objects.get(pk=ticket.pk)
-    assert can_see(personas.initiator2, t) is False
-    assert can_see(personas.agent2, t) is False
+    assert may_see(personas.initiator2, t) is False
+    assert may_see(personas.agent2, t) is False
     ticket_watch(ticket=ticket, actor=personas.lead, user_ref="initiator2")
     ticket_watch(ticket=ticket, actor=personas.lead, user_ref="agent2")
-    assert can_see(personas.initiator2, t) is True
-    assert can_see(personas.agent2, t) is True
+    assert may_see(personas.initiator2, t) is True
+    assert may_see(personas.agent2, t) is True
     assert list(visible_tickets(personas.initiator2).filter(pk=t.pk).values_list("number", flat=True)) == [t.number]
 
 

@@ -60,7 +60,7 @@ def _inbox(user: Any) -> Any:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
 
 
-def _item(n: Notification) -> dict[str, Any]:
+def notification_item(n: Notification) -> dict[str, Any]:
     return {
         "id": n.pk,
         "event": n.event,
@@ -87,7 +87,7 @@ def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
         qs = qs.filter(read_at__isnull=True)
     rows, next_cursor = page(list(after(qs, params.cursor)[: params.limit + 1]), params.limit)
     unread = _inbox(request.user).filter(read_at__isnull=True).count()
-    return respond({"items": [_item(n) for n in rows], "next_cursor": next_cursor, "unread": unread})
+    return respond({"items": [notification_item(n) for n in rows], "next_cursor": next_cursor, "unread": unread})
 
 
 @router.post("/{notification_id}/read", response=ReadOut)

@@ -59,7 +59,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from ninja.responses import NinjaJSONEncoder
 
 from otklik.api.auth import TokenAuth
-from otklik.api.notifications import _item
+from otklik.api.notifications import notification_item
 from otklik.core.clock import now
 from otklik.core.wakeup import CHANNEL
 from otklik.notify.models import Channel, Notification, State
@@ -88,7 +88,7 @@ def _inapp() -> Any:
 
 
 def _event(n: Notification, unread: int) -> tuple[int, str]:
-    data = json.dumps({**_item(n), "unread": unread}, cls=NinjaJSONEncoder, ensure_ascii=False)
+    data = json.dumps({**notification_item(n), "unread": unread}, cls=NinjaJSONEncoder, ensure_ascii=False)
     return n.pk, f"id: {n.pk}\nevent: notification\ndata: {data}\n\n"
 
 
@@ -114,7 +114,7 @@ class _Watch:
     handled: set[int] = field(default_factory=set)
 
 
-class _Finder:
+class Finder:
     """The hub's reader, always called in the hub's one database thread (it keeps its connection)."""
 
     def __init__(self, lookback: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -241,7 +241,7 @@ class Hub:
         self.subscribers: dict[int, set[_Subscriber]] = {}
         self.count = 0
         self.admitted: dict[object, float] = {}
-        self.finder = _Finder(settings.STREAM_LOOKBACK_SECONDS)
+        self.finder = Finder(settings.STREAM_LOOKBACK_SECONDS)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otklik-stream-db")
         self.kick = asyncio.Event()
         self.asap = False

@@ -30,7 +30,7 @@ from otklik.feedback.surveys import survey_dict, survey_for
 from otklik.regulation.selectors import version_number
 from otklik.sla.selectors import sla_targets
 from otklik.tickets import serialize as ser
-from otklik.tickets.access import access_ticket, available_transitions, sees_rating
+from otklik.tickets.access import access_ticket, available_transitions, may_see_rating
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Ticket, Watcher
 from otklik.tickets.selectors import TicketFilters, ticket_activity, ticket_list_for
@@ -67,7 +67,7 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
         watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
         attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
         # The rating is the initiator's and support's business (watchers and readers: null).
-        survey = survey_for(ticket) if sees_rating(user, ticket) else None
+        survey = survey_for(ticket) if may_see_rating(user, ticket) else None
     if not user.is_support_staff:
         attachments = [a for a in attachments if not a.internal]
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids])

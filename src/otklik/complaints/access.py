@@ -42,15 +42,15 @@ def visible_complaints(user: User, qs: QuerySet[Complaint] | None = None) -> Que
     return qs if q is None else qs.filter(q)
 
 
-def sees_whole(user: User, complaint: Complaint) -> bool:
+def may_see_whole(user: User, complaint: Complaint) -> bool:
     """The internal part too (notes, missed targets): managers, and the leads of its group."""
     if user.is_manager:
         return True
     return user.is_support_staff and complaint.group_id is not None and complaint.group_id in memberships_of(user).led
 
 
-def can_see_complaint(user: User, complaint: Complaint) -> bool:
-    return complaint.author_id == user.pk or sees_whole(user, complaint)
+def may_see_complaint(user: User, complaint: Complaint) -> bool:
+    return complaint.author_id == user.pk or may_see_whole(user, complaint)
 
 
 def may_supervise_complaints(user: User) -> bool:
@@ -79,7 +79,7 @@ def complaint_lookup(ref: str | int) -> Q:
 def access_complaint(user: User, ref: str | int) -> Complaint:
     """Fetch a complaint the user may see, or 404 as if it did not exist."""
     complaint = Complaint.objects.filter(complaint_lookup(ref)).first()
-    if complaint is None or not can_see_complaint(user, complaint):
+    if complaint is None or not may_see_complaint(user, complaint):
         raise NotFound(f"complaint {ref} not found")
     return complaint
 

@@ -20,7 +20,7 @@ from otklik.core.refs import as_id
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import Ticket
 
-from .access import sees_whole, visible_complaints
+from .access import may_see_whole, visible_complaints
 from .clock import ANSWER, REACTION, Calendar, Status, status
 from .models import Complaint, ComplaintEvent, ComplaintKind, ComplaintState
 
@@ -203,7 +203,7 @@ def complaint_history(user: User, complaint: Complaint) -> list[ComplaintEvent]:
     """The history in order; the internal records (notes, missed targets) only for those who see
     the complaint whole."""
     qs = ComplaintEvent.objects.filter(complaint_id=complaint.pk)
-    if not sees_whole(user, complaint):
+    if not may_see_whole(user, complaint):
         qs = qs.filter(internal=False)
     return list(qs.order_by("id"))
 

@@ -11,7 +11,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.core.i18n import localized
 from otklik.sla.clockmath import as_utc
-from otklik.tickets.access import can_see
+from otklik.tickets.access import may_see
 from otklik.tickets.serialize import user_ref
 
 from .access import complaint_actions
@@ -89,7 +89,7 @@ def complaint_detail(
         "number": c.number,
         "kind": c.kind,
         "state": c.state,
-        "ticket": _ticket(c.ticket_id, ticket.number if ticket is not None and can_see(user, ticket) else None),
+        "ticket": _ticket(c.ticket_id, ticket.number if ticket is not None and may_see(user, ticket) else None),
         "author": user_ref(who.get(c.author_id)),
         "group": _group(c.group_id),
         "executor": user_ref(who.get(c.executor_id)) if c.executor_id else None,

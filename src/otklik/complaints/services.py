@@ -33,7 +33,7 @@ from otklik.feedback.models import FeedbackSettings
 from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
-from otklik.tickets.access import actor_role, can_see
+from otklik.tickets.access import actor_role, may_see
 from otklik.tickets.models import Event, LogRecord, Ticket
 
 from . import notices
@@ -105,7 +105,7 @@ def complaint_file(
         raise Invalid(f"unknown kind of complaint {kind!r}", errors={"kind": f"one of {choices}"})
     if author.is_support_staff:
         raise Forbidden("support staff may not file complaints about their own service")
-    if ticket is not None and not can_see(author, ticket):
+    if ticket is not None and not may_see(author, ticket):
         raise NotFound(f"request {ticket.number} not found")
     if kind == ComplaintKind.REQUEST:
         if ticket is None:

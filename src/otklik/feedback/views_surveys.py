@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from otklik.accounts.models import User
 from otklik.core.errors import DomainError, Forbidden, Invalid
 from otklik.feedback.notices import score_labels
-from otklik.tickets.access import sees_rating
+from otklik.tickets.access import may_see_rating
 from otklik.tickets.models import Ticket
 
 from .models import Survey
@@ -26,8 +26,8 @@ from .surveys import survey_answer_by_link, survey_by_token, survey_check_link, 
 
 def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     """What a request's page shows of its survey (one query): the question to the initiator while
-    it is open, the answer to the initiator and the support staff in charge (`sees_rating`)."""
-    if not sees_rating(user, ticket):
+    it is open, the answer to the initiator and the support staff in charge (`may_see_rating`)."""
+    if not may_see_rating(user, ticket):
         return {"survey": None}
     survey = survey_for(ticket)
     if survey is None:

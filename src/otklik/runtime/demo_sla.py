@@ -83,7 +83,7 @@ def demo_sla_load() -> Calendar:
         },
     )
     if created:
-        from otklik.sla.calendars import calendar_fill_ru
+        from otklik.sla.calendar_import import calendar_fill_ru
 
         year = now().year
         calendar_fill_ru(calendar=calendar, years=range(year - 1, year + 3))

@@ -26,7 +26,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 
 from .calendar import WorkCalendar
-from .calendars import (
+from .calendar_import import (
     MAX_IMPORT_BYTES,
     calendar_fill_ru,
     calendar_import,

@@ -106,7 +106,7 @@ class SlaReference:
         ]
 
 
-def _build() -> SlaReference:
+def sla_reference_build() -> SlaReference:
     ref = SlaReference()
     days: dict[int, list[CalendarDay]] = {}
     for d in CalendarDay.objects.order_by("date"):
@@ -170,7 +170,7 @@ def _build() -> SlaReference:
     return ref
 
 
-_snapshot: Snapshot[SlaReference] = Snapshot("sla.reference", _build)
+_snapshot: Snapshot[SlaReference] = Snapshot("sla.reference", sla_reference_build)
 _snapshot.watch(
     Calendar,
     CalendarDay,

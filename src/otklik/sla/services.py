@@ -279,7 +279,7 @@ class Ledger:
             task_sync(self.ticket, due=due)  # the calendar task follows the deadline
 
 
-def _load(ticket: Ticket) -> Ledger:
+def ledger_of(ticket: Ticket) -> Ledger:
     return Ledger(ticket, Clock.objects.filter(ticket_id=ticket.pk), sla_reference())
 
 
@@ -308,7 +308,7 @@ def sla_on_transition(
 ) -> None:
     """After a move along the route: the reaction it records and the clock behaviour of the point
     it arrives at drive the clocks."""
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     if not ledger.rows:
         return
     _react(ledger, reaction=reaction, role=role, when=when)
@@ -366,7 +366,7 @@ def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetim
     starts the executor's next-reaction clock."""
     if not reaction:
         return
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     if not ledger.rows:
         return
     _react(ledger, reaction=reaction, role=role, when=when)
@@ -377,7 +377,7 @@ def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetim
 def sla_recompute(ticket: Ticket, *, when: dt.datetime, reason: str) -> list[str]:
     """Select the policy again (the priority, category, group or configuration changed) and give
     every clock its new target and calendar, keeping the working time already used."""
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     events = recompute(ledger, when=when, reason=reason)
     if ledger.changed:
         ledger.save(when=when)

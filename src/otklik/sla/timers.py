@@ -31,7 +31,7 @@ from . import clockmath as cm
 from .models import EscalationRule
 from .notices import on_sla
 from .reference import sla_reference_fresh
-from .services import Ledger, _load, iso_local, recompute, system_record
+from .services import Ledger, iso_local, ledger_of, recompute, system_record
 
 log = logging.getLogger("otklik.sla")
 
@@ -79,7 +79,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
     if not ticket.is_open:  # nothing is owed on a closed request
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
         return 0
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     shown = (ticket.executor_id, ticket.priority_id)  # escalations may change them: the task follows
     recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):

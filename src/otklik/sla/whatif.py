@@ -35,7 +35,7 @@ from otklik.tickets.models import Ticket
 from . import clockmath as cm
 from .config import open_requests_concerned, sla_config_changed_on_commit
 from .models import Clock, ClockState, Metric
-from .reference import SlaReference, _build, invalidate, sla_reference
+from .reference import SlaReference, invalidate, sla_reference, sla_reference_build
 from .services import Ledger, recompute
 
 PREVIEW = "_preview"  # the name of the change form's "Preview the effect" button
@@ -313,7 +313,7 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
                 # The admin's normal processing (permission, validation, save with inlines and M2M).
                 response = super().changeform_view(request, object_id, form_url, extra_context)
                 if saved:
-                    saved["after"] = _build()  # the edited configuration, never cached
+                    saved["after"] = sla_reference_build()  # the edited configuration, never cached
                 raise _Rollback
         except _Rollback:
             pass

@@ -19,7 +19,7 @@ from otklik.core.paging import after, page
 from otklik.core.refs import as_id
 from otklik.routes.models import PointKind
 
-from .access import sees_rating, visible_tickets
+from .access import may_see_rating, visible_tickets
 from .models import Event, LogRecord, Ticket
 
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
@@ -86,7 +86,7 @@ def at_risk_q(moment: dt.datetime) -> Q:
     return Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
 
 
-def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
+def filtered_tickets(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     ref = reference()
     qs = visible_tickets(user, Ticket.objects.all())
     if f.state:
@@ -177,7 +177,7 @@ def ticket_list_for(
     user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 25
 ) -> tuple[list[TicketRow], str | None]:
     """Newest first; `next_cursor` is None on the last page. One query per page."""
-    qs = after(_filtered(user, filters), cursor)
+    qs = after(filtered_tickets(user, filters), cursor)
     ref = reference()
     rows = [
         TicketRow(
@@ -230,12 +230,12 @@ def awaiting_initiator_count(user: User) -> int:
 
 def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
     """The per-stage log in order; internal notes only for support staff; the rating and the
-    complaints' steps only between the initiator and the staff in charge (`sees_rating`): a
+    complaints' steps only between the initiator and the staff in charge (`may_see_rating`): a
     watcher or an organisation's reader learns of neither."""
     qs = LogRecord.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
     if not user.is_support_staff:
         qs = qs.filter(internal=False)
-    if not sees_rating(user, ticket):
+    if not may_see_rating(user, ticket):
         qs = qs.exclude(event__in=(Event.FEEDBACK, Event.COMPLAINT))
     return list(qs.order_by("id"))
 

@@ -34,7 +34,7 @@ from otklik.sla.reference import sla_reference
 from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import LogRecord, SlaEvent, Ticket
-from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered, at_risk_q, breached_q
+from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, at_risk_q, breached_q, filtered_tickets
 
 from .badges import Badge, sla_badge
 
@@ -121,7 +121,7 @@ def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None 
         at_risk=True if query.queue == "at_risk" else None,
         q=query.q or None,
     )
-    qs = _filtered(user, filters)
+    qs = filtered_tickets(user, filters)
     if ":" in state:
         qs = qs.filter(point_id=point_id or 0)
     if query.queue == "mine":
@@ -240,7 +240,7 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
     return [qs.filter(after, sla_due_at__isnull=False).order_by(ordered, by_id), undated.order_by(by_id)]
 
 
-def _row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
+def queue_row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
     v = dict(zip(LIST_COLUMNS, values, strict=True))
     return TicketRow(
         pk=v["id"],
@@ -287,7 +287,7 @@ def queue_page(
     tickets: list[TicketRow] = []
     for qs in _segments(queue_queryset(user, query, moment=moment), sort, ref, cursor):
         wanted = limit + 1 - len(tickets)  # one more than a page: is there a next one?
-        tickets += [_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
+        tickets += [queue_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
         if len(tickets) > limit:
             break
     next_cursor = encode_cursor(sort, tickets[limit - 1]) if len(tickets) > limit else None

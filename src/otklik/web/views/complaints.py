@@ -27,7 +27,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
-from otklik.complaints.access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
+from otklik.complaints.access import access_complaint, complaint_actions, may_see_whole, may_supervise_complaints
 from otklik.complaints.clock import ANSWER, REACTION, Status, status
 from otklik.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
 from otklik.complaints.selectors import (
@@ -42,7 +42,7 @@ from otklik.complaints.services import complaint_answer, complaint_calendar, com
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
-from otklik.tickets.access import can_see
+from otklik.tickets.access import may_see
 from otklik.web.badges import duration
 from otklik.web.fragments import fragment_login_required
 
@@ -291,12 +291,12 @@ def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> 
         "kind": kind_name(complaint.kind),
         "state": state_name(complaint.state),
         "ticket": ticket,
-        "ticket_link": ticket is not None and can_see(user, ticket),
+        "ticket_link": ticket is not None and may_see(user, ticket),
         "author": who.get(complaint.author_id),
         "executor": who.get(complaint.executor_id) if complaint.executor_id else None,
         "reviewer": who.get(complaint.reviewer_id) if complaint.reviewer_id else None,
         "group": group,
-        "whole": sees_whole(user, complaint),
+        "whole": may_see_whole(user, complaint),
         "mine": complaint.author_id == user.pk,
         "targets": [
             {"name": _("Taken under review"), "status": reaction, **target_text(reaction)},

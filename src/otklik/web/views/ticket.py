@@ -40,7 +40,7 @@ from otklik.feedback.views_surveys import survey_errors, survey_page_context, su
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
-from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, can_see, may_participate
+from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, may_participate, may_see
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
@@ -459,7 +459,7 @@ def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpRes
     """After a change the person was allowed to make that took the request out of their sight
     (moved to another group, stopped watching): say it worked and go to their start page."""
     fresh = Ticket.objects.filter(pk=ticket.pk).first()
-    if fresh is not None and can_see(request.user, fresh):
+    if fresh is not None and may_see(request.user, fresh):
         return _done(request, ticket, text)
     messages.success(request, text + " " + _("You no longer see this request."))
     return HttpResponseRedirect(reverse("web:home"))
