@@ -95,7 +95,7 @@ def test_empty_comment_is_422(api, ticket, body):
     before = LogRecord.objects.count()
     r = comment(api, "initiator", ticket["id"], body)
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "body", "message": "is required"}]
+    assert r.json()["errors"] == [{"field": "body", "code": "required", "params": {}, "message": "is required"}]
     assert LogRecord.objects.count() == before
 
 

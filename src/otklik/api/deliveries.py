@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from otklik.api.respond import respond
-from otklik.core.errors import Forbidden, Invalid, NotFound
+from otklik.core.errors import Forbidden, Invalid, NotFound, not_a_choice
 from otklik.core.paging import after, check_limit, page
 from otklik.notify.models import Channel, DeliveryAttempt, Notification, State
 from otklik.tickets.access import ticket_lookup
@@ -71,7 +71,7 @@ def _choice(value: str | None, choices: list[str], name: str) -> str | None:
     if value is None or value == "":
         return None
     if value not in choices:
-        raise Invalid(f"unknown {name} {value!r}", errors={name: f"one of {', '.join(choices)}"})
+        raise Invalid(f"unknown {name} {value!r}", errors=[not_a_choice(name, choices)])
     return value
 
 

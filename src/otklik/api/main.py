@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from otklik.core.errors import DomainError
+from otklik.core.errors import DomainError, FieldError
 from otklik.core.textguard import has_unstorable
 
 from .auth import ActiveSessionAuth, TokenAuth
@@ -69,15 +69,55 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# pydantic's error types as the field error codes of core/errors.py, with the params taken from
+# its context; any other type is `invalid`.
+PYDANTIC_CODES: dict[str, tuple[str, dict[str, str]]] = {
+    "missing": ("required", {}),
+    "string_too_long": ("too_long", {"max_length": "limit"}),
+    "too_long": ("too_long", {"max_length": "limit"}),
+    "string_too_short": ("too_short", {"min_length": "limit"}),
+    "too_short": ("too_short", {"min_length": "limit"}),
+    "greater_than_equal": ("too_small", {"ge": "min"}),
+    "greater_than": ("too_small", {"gt": "min"}),
+    "less_than_equal": ("too_large", {"le": "max"}),
+    "less_than": ("too_large", {"lt": "max"}),
+    "int_parsing": ("not_a_number", {}),
+    "int_type": ("not_a_number", {}),
+    "int_from_float": ("not_a_number", {}),
+    "float_parsing": ("not_a_number", {}),
+    "float_type": ("not_a_number", {}),
+    "bool_parsing": ("not_a_boolean", {}),
+    "bool_type": ("not_a_boolean", {}),
+    "date_parsing": ("not_a_date", {}),
+    "date_from_datetime_parsing": ("not_a_date", {}),
+    "datetime_parsing": ("not_a_date", {}),
+    "datetime_from_date_parsing": ("not_a_date", {}),
+    "string_type": ("not_text", {}),
+    "literal_error": ("not_a_choice", {"expected": "choices"}),
+    "enum": ("not_a_choice", {"expected": "choices"}),
+    "extra_forbidden": ("not_a_field", {}),
+}
+
+
+def _field_error(err: Mapping[str, Any]) -> FieldError:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
+    code, names = PYDANTIC_CODES.get(str(err.get("type", "")), ("invalid", {}))
+    context = err.get("ctx") or {}
+    params = {ours: _plain(context[theirs]) for theirs, ours in names.items() if theirs in context}
+    return FieldError(".".join(loc), code, params, str(err.get("msg", "invalid")))
+
+
+def _plain(value: Any) -> Any:
+    """A context value as JSON has it (pydantic may give a Decimal or a date)."""
+    return value if isinstance(value, bool | int | float | str) else str(value)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
-    first = errors[0] if errors else {"field": "", "message": "invalid"}
-    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return _error(request, 422, detail, "invalid", errors=errors)
+    errors = [_field_error(err) for err in exc.errors]
+    first = errors[0] if errors else FieldError("", "invalid", {}, "invalid")
+    detail = f"{first.field}: {first.message}" if first.field else first.message
+    return _error(request, 422, detail, "invalid", errors=[e.as_dict() for e in errors])
 
 
 @api.exception_handler(AuthenticationError)

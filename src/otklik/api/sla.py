@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
+from otklik.core.errors import Invalid, not_a_date, out_of_range, unknown
 from otklik.regulation.selectors import version_in_force_id, version_number
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Metric
@@ -53,7 +53,8 @@ def _start(text: str | None) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"start {text!r} is not an ISO 8601 date-time", errors={"start": "not ISO 8601"}) from None
+        error = not_a_date("start", message="not ISO 8601", format="ISO 8601")
+        raise Invalid(f"start {text!r} is not an ISO 8601 date-time", errors=[error]) from None
     value = timezone.make_aware(value) if timezone.is_naive(value) else value
     # Deadlines are computed over working days from `start`: a start decades away would make the
     # calendar tabulate every day in between (seconds of CPU, hundreds of MB).
@@ -61,7 +62,9 @@ def _start(text: str | None) -> dt.datetime:
     if not moment - PREVIEW_SPAN <= value <= moment + PREVIEW_SPAN:
         raise Invalid(
             f"start {text!r} is more than {PREVIEW_SPAN.days // 365} years away from now",
-            errors={"start": "out of range"},
+            errors=[
+                out_of_range("start", min=(moment - PREVIEW_SPAN).isoformat(), max=(moment + PREVIEW_SPAN).isoformat())
+            ],
         )
     return value
 
@@ -69,7 +72,9 @@ def _start(text: str | None) -> dt.datetime:
 def _code(by_code: dict[str, Any], code: str, name: str) -> Any:
     obj = by_code.get(code.strip())
     if obj is None or not obj.is_active:
-        raise Invalid(f"unknown {name} {code!r}", errors={name: f"unknown {name} {code!r}"})
+        raise Invalid(
+            f"unknown {name} {code!r}", errors=[unknown(name, message=f"unknown {name} {code!r}", value=code)]
+        )
     return obj
 
 

@@ -14,7 +14,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
+from otklik.core.errors import FieldError, Invalid, not_a_choice, out_of_range
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
 from otklik.tickets.access import visible_tickets
@@ -69,16 +69,18 @@ def _filtered(user: User, f: ComplaintFilters, moment: dt.datetime) -> QuerySet[
         if not date_in_range(getattr(f, name)):
             raise Invalid(
                 f"{name} must be a date in the years {FIRST_YEAR}–{LAST_YEAR}",
-                errors={name: f"a date in {FIRST_YEAR}–{LAST_YEAR}"},
+                errors=[
+                    out_of_range(name, message=f"a date in {FIRST_YEAR}–{LAST_YEAR}", min=FIRST_YEAR, max=LAST_YEAR)
+                ],
             )
     qs = visible_complaints(user)
     if f.state:
         if f.state not in STATES:
-            raise Invalid(f"unknown state {f.state!r}", errors={"state": f"one of {', '.join(STATES)}"})
+            raise Invalid(f"unknown state {f.state!r}", errors=[not_a_choice("state", STATES)])
         qs = qs.filter(state__in=OPEN) if f.state == "open" else qs.filter(state=f.state)
     if f.kind:
         if f.kind not in ComplaintKind.values:
-            raise Invalid(f"unknown kind {f.kind!r}", errors={"kind": f"one of {', '.join(ComplaintKind.values)}"})
+            raise Invalid(f"unknown kind {f.kind!r}", errors=[not_a_choice("kind", ComplaintKind.values)])
         qs = qs.filter(kind=f.kind)
     if f.group:
         group = directory().groups_by_code.get(f.group.strip())
@@ -91,7 +93,8 @@ def _filtered(user: User, f: ComplaintFilters, moment: dt.datetime) -> QuerySet[
         else:
             qs = qs.filter(executor_id=agent_id)
     if f.filed_from and f.filed_to and f.filed_from > f.filed_to:
-        raise Invalid("the period ends before it starts", errors={"filed_to": "before filed_from"})
+        error = FieldError("filed_to", "before_start", {"start": "filed_from"}, "before filed_from")
+        raise Invalid("the period ends before it starts", errors=[error])
     if f.filed_from:
         qs = qs.filter(filed_at__gte=_day_start(f.filed_from))
     if f.filed_to:

@@ -28,7 +28,8 @@ from django.db import transaction
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, not_a_choice, required
+from otklik.core.text import clean_text
 from otklik.feedback.models import FeedbackSettings
 from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
@@ -44,16 +45,6 @@ from .models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind
 OPEN = (ComplaintState.FILED, ComplaintState.REVIEW)
 DECISIONS = (ComplaintState.UPHELD, ComplaintState.REJECTED)
 BREACH_EVENTS = {REACTION: ComplaintEventKind.REACTION_BREACHED, ANSWER: ComplaintEventKind.ANSWER_BREACHED}
-
-
-def _text(value: str | None, *, name: str, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{name} is required", errors={name: "is required"})
-    limit = settings.MAX_TEXT_LENGTH
-    if len(text) > limit:
-        raise Invalid(f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"})
-    return text
 
 
 def complaint_calendar(fs: FeedbackSettings | None = None) -> WorkCalendar:
@@ -101,18 +92,17 @@ def complaint_file(
     *, author: User, body: str, ticket: Ticket | None = None, kind: str = ComplaintKind.REQUEST
 ) -> Complaint:
     if kind not in ComplaintKind.values:
-        choices = ", ".join(ComplaintKind.values)
-        raise Invalid(f"unknown kind of complaint {kind!r}", errors={"kind": f"one of {choices}"})
+        raise Invalid(f"unknown kind of complaint {kind!r}", errors=[not_a_choice("kind", ComplaintKind.values)])
     if author.is_support_staff:
         raise Forbidden("support staff may not file complaints about their own service")
     if ticket is not None and not may_see(author, ticket):
         raise NotFound(f"request {ticket.number} not found")
     if kind == ComplaintKind.REQUEST:
         if ticket is None:
-            raise Invalid("a complaint about a request names the request", errors={"ticket": "is required"})
+            raise Invalid("a complaint about a request names the request", errors=[required("ticket")])
         if ticket.initiator_id != author.pk:
             raise Forbidden(f"only the initiator of {ticket.number} may complain about how it was handled")
-    text = _text(body, name="body")
+    text = clean_text(body, field="body", limit=settings.MAX_TEXT_LENGTH, required=True)
     fs = FeedbackSettings.current()
     when = now()
     reaction_due, answer_due = deadlines(
@@ -231,10 +221,9 @@ def complaint_answer(*, complaint: Complaint, actor: User, decision: str, answer
     with the answer its author receives."""
     require_handler(actor, "answer complaints")
     if decision not in DECISIONS:
-        raise Invalid(
-            f"decision must be upheld or rejected, not {decision!r}", errors={"decision": "upheld or rejected"}
-        )
-    text = _text(answer, name="answer")
+        error = not_a_choice("decision", DECISIONS, message="upheld or rejected")
+        raise Invalid(f"decision must be upheld or rejected, not {decision!r}", errors=[error])
+    text = clean_text(answer, field="answer", limit=settings.MAX_TEXT_LENGTH, required=True)
     when = now()
     with transaction.atomic():
         complaint = _locked(complaint, version=version, action="answered")
@@ -260,7 +249,7 @@ def complaint_note(*, complaint: Complaint, actor: User, body: str) -> Complaint
     leads, never shown to its author nor written to the request's log. It changes no state, so it
     bumps no version (a colleague's pending answer stays valid)."""
     require_handler(actor, "write notes on complaints")
-    text = _text(body, name="body")
+    text = clean_text(body, field="body", limit=settings.MAX_TEXT_LENGTH, required=True)
     return ComplaintEvent.objects.create(
         complaint=complaint, created_at=now(), actor=actor, event=ComplaintEventKind.NOTE, body=text, internal=True
     )

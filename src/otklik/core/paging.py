@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db.models import QuerySet
 
-from .errors import DomainError, Invalid
+from .errors import DomainError, Invalid, out_of_range
 from .refs import BIGINT_MAX
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def decode_cursor(cursor: str) -> int:
 def check_limit(limit: int) -> int:
     most = settings.API_PAGE_SIZE_MAX
     if not 1 <= limit <= most:
-        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+        raise Invalid(f"limit must be between 1 and {most}", errors=[out_of_range("limit", min=1, max=most)])
     return limit
 
 

@@ -34,7 +34,8 @@ from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, out_of_range
+from otklik.core.text import clean_text
 from otklik.notify import outbox
 from otklik.notify.models import Notification
 from otklik.routes.models import PointKind, ReactionKind, RoutePoint
@@ -257,14 +258,9 @@ def _clean(score: Any, comment: str | None) -> tuple[int, str]:
     if isinstance(score, str) and score.strip().isdigit():
         score = int(score.strip())
     if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
-        raise Invalid("the score must be a whole number from 1 to 5", errors={"score": "from 1 to 5"})
-    text = (comment or "").strip()
-    if len(text) > settings.MAX_TEXT_LENGTH:
-        raise Invalid(
-            f"the comment is longer than {settings.MAX_TEXT_LENGTH} characters",
-            errors={"comment": f"at most {settings.MAX_TEXT_LENGTH} characters"},
-        )
-    return score, text
+        error = out_of_range("score", message="from 1 to 5", min=min(SCORES), max=max(SCORES))
+        raise Invalid("the score must be a whole number from 1 to 5", errors=[error])
+    return score, clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, name="the comment")
 
 
 def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.datetime) -> None:

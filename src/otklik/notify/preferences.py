@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from otklik.accounts.people import Person
-from otklik.core.errors import Invalid
+from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, unknown
 from otklik.core.snapshot import KeyedCache
 
 from .models import Channel, Digest, Event, Preference, Schedule
@@ -165,17 +165,21 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
     """Set some of a user's choices; a mandatory channel cannot be switched off."""
     for event, channel, enabled in choices:
         if event not in Event.values:
-            raise Invalid(f"unknown event {event!r}", errors={"event": f"unknown event {event!r}"})
+            raise Invalid(
+                f"unknown event {event!r}", errors=[unknown("event", message=f"unknown event {event!r}", value=event)]
+            )
         if channel not in CHOOSABLE:
-            raise Invalid(f"unknown channel {channel!r}", errors={"channel": f"unknown channel {channel!r}"})
+            message = f"unknown channel {channel!r}"
+            raise Invalid(message, errors=[unknown("channel", message=message, value=channel)])
         if (channel == Channel.TASK) != (event == Event.TASK):
             raise Invalid(
                 f"calendar tasks are the {Event.TASK.value!r} event's only channel",
-                errors={"channel": "the task channel goes with the task event only"},
+                errors=[not_allowed("channel", message="the task channel goes with the task event only")],
             )
         if not enabled and channel in default_offer(event).mandatory:
             raise Invalid(
-                f"{event} on {channel} cannot be switched off", errors={"enabled": "this notification is mandatory"}
+                f"{event} on {channel} cannot be switched off",
+                errors=[not_allowed("enabled", message="this notification is mandatory")],
             )
     latest = {(event, channel): enabled for event, channel, enabled in choices}  # the last one given wins
     with transaction.atomic():
@@ -208,7 +212,9 @@ def _time(value: str | None, name: str) -> dt.time | None:
     # Local wall-clock times only: "22:00+03:00" cannot be stored (a 500 on SQLite) and the person's
     # time zone already says where the hours are.
     if parsed is None or parsed.tzinfo is not None:
-        raise Invalid(f"{name} {value!r} is not a time like 22:00", errors={name: "HH:MM"})
+        raise Invalid(
+            f"{name} {value!r} is not a time like 22:00", errors=[FieldError(name, "not_a_time", {}, "HH:MM")]
+        )
     return parsed
 
 
@@ -218,11 +224,14 @@ def schedule_set(
     """Quiet hours (both ends or neither) and the digest period."""
     start, end = _time(quiet_start, "quiet_start"), _time(quiet_end, "quiet_end")
     if (start is None) != (end is None):
-        raise Invalid("quiet hours need both quiet_start and quiet_end", errors={"quiet_end": "both or neither"})
+        error = FieldError("quiet_end", "both_or_neither", {"other": "quiet_start"}, "both or neither")
+        raise Invalid("quiet hours need both quiet_start and quiet_end", errors=[error])
     if start is not None and start == end:
-        raise Invalid("quiet hours cannot start and end at the same time", errors={"quiet_end": "same as start"})
+        error = FieldError("quiet_end", "same_as_start", {"start": "quiet_start"}, "same as start")
+        raise Invalid("quiet hours cannot start and end at the same time", errors=[error])
     if digest not in Digest.values:
-        raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors={"digest": "unknown"})
+        error = not_a_choice("digest", Digest.values, message="unknown")
+        raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors=[error])
     at = _time(digest_time, "digest_time") or dt.time(9, 0)
     Schedule.objects.update_or_create(
         user_id=user_id, defaults={"quiet_start": start, "quiet_end": end, "digest": digest, "digest_time": at}

@@ -235,13 +235,11 @@ def service_zone() -> str:
 
 
 class PeriodInvalid(Invalid):
-    """Bad dates, as the API says them (422), with what a page needs to say them in its language."""
+    """Bad dates, as the API says them (422): the detail and the field error's message are the same
+    sentence; its code and params are what a page says in its language."""
 
     def __init__(self, exc: PeriodError) -> None:
-        super().__init__(str(exc), errors={exc.field: str(exc)})
-        self.field = exc.field
-        self.reason = exc.reason
-        self.values = exc.values
+        super().__init__(str(exc), errors=[exc.error])
 
 
 def period_for(from_text: str | None, to_text: str | None) -> Period:

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
 from otklik.api.stream import notifications_stream
-from otklik.feedback import views_surveys
 from otklik.regulation import views as regulation_views
+from otklik.web.views import survey
 
 admin.site.site_header = _("Otklik: help desk administration")
 admin.site.site_title = _("Otklik")
@@ -20,7 +20,7 @@ urlpatterns = [
     path("regulation", regulation_views.page, name="regulation"),
     path("regulation.md", regulation_views.markdown, name="regulation-markdown"),
     # The rating link of a satisfaction survey: works without signing in.
-    path("feedback/<str:token>", views_surveys.link, name="survey-link"),
+    path("feedback/<str:token>", survey.link, name="survey-link"),
     path("", include("otklik.web.urls")),
 ]
 

@@ -14,9 +14,9 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
+from otklik.core.text import clean_text
 from otklik.routes.models import PointKind
 
 from .access import may_see_rating, visible_tickets
@@ -43,6 +43,7 @@ LIST_COLUMNS = (
     "sla_breached",
 )
 OPEN_STATES = {"open": True, "closed": False}
+SEARCH_LIMIT = 200  # characters of a search text
 # The route points where the next move is the initiator's: answer the question, or confirm or
 # reject the resolution.
 INITIATOR_TURN = frozenset({PointKind.WAITING, PointKind.RESOLVED})
@@ -123,9 +124,8 @@ def filtered_tickets(user: User, f: TicketFilters) -> QuerySet[Ticket]:
             risky = at_risk_q(moment)
             qs = qs.filter(risky) if f.at_risk else qs.exclude(risky)
     if f.q:
-        text = f.q.strip()
-        if len(text) > 200:
-            raise Invalid("the search text is longer than 200 characters", errors={"q": "too long"})
+        detail = f"the search text is longer than {SEARCH_LIMIT} characters"
+        text = clean_text(f.q, field="q", limit=SEARCH_LIMIT, detail=detail, message="too long")
         if text:
             folded = text.casefold()
             if connection.vendor == "postgresql" and not _has_trigram(folded):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
-from otklik.core.errors import Forbidden, Invalid
+from otklik.core.errors import Forbidden, Invalid, not_member, unknown
 from otklik.core.refs import as_id
 
 from .access import actor_role
@@ -31,14 +31,14 @@ def ticket_watch(*, ticket: Ticket, actor: User, user_ref: str | int | None = No
         user_id = as_id(text)
         found = qs.filter(pk=user_id).first() if user_id is not None else qs.filter(username=text).first()
         if found is None:
-            raise Invalid(f"unknown user {user_ref!r}", errors={"user": "unknown"})
+            raise Invalid(f"unknown user {user_ref!r}", errors=[unknown("user", value=text)])
         user = found
     # A watcher sees the whole request: never hand one organisation's request to another's people.
     foreign = user.organisation_id is None or user.organisation_id != ticket.organisation_id
     if add and foreign and not user.is_support_staff and user.pk != ticket.initiator_id:
         raise Invalid(
             f"{user.username} is not of the request's organisation",
-            errors={"user": "not of the request's organisation"},
+            errors=[not_member("user", message="not of the request's organisation")],
         )
     with transaction.atomic():
         if add:

@@ -1,5 +1,6 @@
 """What every write on a request shares: the compare-and-set on its version, the per-stage log
-record, the checks of text, state and version, and the executor chosen by name."""
+record, the checks of state and version, and the executor chosen by name. (Texts are checked by
+core.text.clean_text.)"""
 
 from __future__ import annotations
 
@@ -8,19 +9,10 @@ from typing import Any
 from otklik.accounts.models import User
 from otklik.accounts.selectors import memberships_of
 from otklik.core.clock import now
-from otklik.core.errors import Conflict, Invalid
+from otklik.core.errors import Conflict, Invalid, not_member, unknown
 from otklik.core.refs import as_id
 
 from .models import LogRecord, Ticket
-
-
-def checked_text(value: str | None, *, name: str, limit: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{name} is required", errors={name: "is required"})
-    if len(text) > limit:
-        raise Invalid(f"{name} is longer than {limit} characters", errors={name: f"at most {limit} characters"})
-    return text
 
 
 def log_record(
@@ -67,10 +59,10 @@ def staff_member(user_ref: str | int | None, *, group_id: int, name: str = "exec
     user_id = as_id(text)
     user = qs.filter(pk=user_id).first() if user_id is not None else qs.filter(username=text).first()
     if user is None:
-        raise Invalid(f"unknown {name} {user_ref!r}", errors={name: "unknown user"})
+        raise Invalid(f"unknown {name} {user_ref!r}", errors=[unknown(name, message="unknown user", value=text)])
     if not user.is_support_staff or group_id not in memberships_of(user).groups:
         raise Invalid(
             f"{user.username} is not a member of the request's support group",
-            errors={name: "not a member of the request's group"},
+            errors=[not_member(name, message="not a member of the request's group")],
         )
     return user

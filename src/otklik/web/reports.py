@@ -27,7 +27,7 @@ from otklik.quality.charts import Series, bar_chart, line_chart
 from otklik.quality.drill import Drill, DrillPage
 from otklik.quality.exports import backlog_label
 from otklik.quality.period import Period
-from otklik.quality.report import PeriodInvalid, Report
+from otklik.quality.report import Report
 
 DASH = "—"
 
@@ -62,23 +62,6 @@ class QualityForm(forms.Form):
 
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
-
-
-def period_error_text(exc: PeriodInvalid) -> str:
-    """Bad dates in the reader's language (the API keeps its English detail)."""
-    v = exc.values
-    if exc.reason == "not_a_date":
-        return _("“%(value)s” is not a date: enter it as YYYY-MM-DD.") % {"value": v["value"]}
-    if exc.reason == "out_of_range":
-        return _("Choose a date between the years %(earliest)s and %(latest)s.") % {
-            "earliest": v["earliest"],
-            "latest": v["latest"],
-        }
-    if exc.reason == "order":
-        return _("The period ends (%(last)s) before it starts (%(first)s).") % {"last": v["last"], "first": v["first"]}
-    if exc.reason == "too_long":
-        return _("The period is longer than two years (%(most)s days): choose a shorter one.") % {"most": v["most"]}
-    return exc.detail
 
 
 def num(value: float | None, digits: int = 2) -> str:

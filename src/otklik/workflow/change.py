@@ -14,16 +14,17 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.formfields import FieldErrors, validate_fields
 from otklik.catalog.reference import reference
-from otklik.core.errors import Forbidden, Invalid
+from otklik.core.errors import Forbidden, Invalid, out_of_scope, required, unknown
+from otklik.core.text import clean_text
 from otklik.routes.models import Actor
 from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.services import sla_recompute
 from otklik.tickets import notices
 from otklik.tickets.access import actor_capacities, actor_role
 from otklik.tickets.models import Event, Ticket, search_text
-from otklik.tickets.writes import check_open, check_version, checked_text, log_record, staff_member, ticket_bump
+from otklik.tickets.writes import check_open, check_version, log_record, staff_member, ticket_bump
 
-from .create import active_or_refuse
+from .create import active_or_refuse, fields_refused
 
 
 def _may_assign(actor: User, ticket: Ticket, *, changing_group: bool) -> bool:
@@ -48,7 +49,7 @@ def ticket_assign(
     if group_code is not None and group_code != ticket.group.code:
         group = directory().groups_by_code.get(group_code)
         if group is None or not group.is_active:
-            raise Invalid(f"unknown support group {group_code!r}", errors={"group": "unknown"})
+            raise Invalid(f"unknown support group {group_code!r}", errors=[unknown("group", value=group_code)])
         group_id = group.pk
     if not _may_assign(actor, ticket, changing_group=group_id != ticket.group_id):
         raise Forbidden(f"you may not reassign {ticket.number}")
@@ -57,7 +58,7 @@ def ticket_assign(
     elif group_id != ticket.group_id:
         new_executor_id = directory().dispatchers.get(group_id)
     else:
-        raise Invalid("name an executor or a group", errors={"executor": "required"})
+        raise Invalid("name an executor or a group", errors=[required("executor", message="required")])
     if new_executor_id == ticket.executor_id and group_id == ticket.group_id:
         return ticket
 
@@ -109,14 +110,14 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
     updates: dict[str, Any] = {}
     diffs: list[tuple[str, Any, Any]] = []
     if "subject" in changes:
-        subject = checked_text(changes["subject"], name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
+        subject = clean_text(changes["subject"], field="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
         if subject != ticket.subject:
             updates["subject"] = subject
             updates["search"] = search_text(ticket.number, subject)
             diffs.append(("subject", ticket.subject, subject))
     if "priority" in changes:
         if not changes["priority"]:
-            raise Invalid("priority cannot be empty", errors={"priority": "required"})
+            raise Invalid("priority cannot be empty", errors=[required("priority", message="required")])
         priority = active_or_refuse(
             ref.priorities_by_code.get(changes["priority"]), changes["priority"], name="priority"
         )
@@ -127,7 +128,9 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         code = changes["category"] or None
         category = active_or_refuse(ref.categories_by_code.get(code), code, name="category") if code else None
         if category is not None and not category.in_scope:
-            raise Invalid(f"category {category.code!r} is out of scope", errors={"category": "out of scope"})
+            raise Invalid(
+                f"category {category.code!r} is out of scope", errors=[out_of_scope("category", value=category.code)]
+            )
         new_id = category.pk if category else None
         if new_id != ticket.category_id:
             updates["category_id"] = new_id
@@ -139,7 +142,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
         try:
             clean = validate_fields([f.spec() for f in ref.fields_by_type.get(ticket.request_type_id, [])], merged)
         except FieldErrors as exc:
-            raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
+            raise fields_refused(exc) from exc
         for key in sorted(set(clean) | set(ticket.fields)):
             if clean.get(key) != ticket.fields.get(key):
                 diffs.append((f"fields.{key}", ticket.fields.get(key), clean.get(key)))

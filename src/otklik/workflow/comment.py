@@ -11,18 +11,19 @@ from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden
+from otklik.core.text import clean_text
 from otklik.routes.models import ReactionKind
 from otklik.sla.services import sla_on_comment
 from otklik.tickets import notices
 from otklik.tickets.access import actor_role, may_participate
 from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket, Watcher
-from otklik.tickets.writes import checked_text, log_record
+from otklik.tickets.writes import log_record
 
 from .transitions import auto_close_at_for
 
 
 def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = False) -> LogRecord:
-    text = checked_text(body, name="body", limit=settings.MAX_TEXT_LENGTH, required=True)
+    text = clean_text(body, field="body", limit=settings.MAX_TEXT_LENGTH, required=True)
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may write internal notes")
     if not may_participate(actor, ticket):

@@ -3,36 +3,47 @@ notifications, written together (on PostgreSQL in one batch of statements: two r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import sql
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.formfields import FieldErrors, validate_fields
-from otklik.catalog.models import RequestType
+from otklik.catalog.models import Category, Priority, RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
+from otklik.core.errors import Invalid, Refusals, out_of_scope, unknown
+from otklik.core.text import clean_text
 from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify.outbox import queue_rows
 from otklik.regulation.selectors import version_in_force_id
-from otklik.routes.models import ReactionKind
+from otklik.routes.models import ReactionKind, RoutePoint
 from otklik.sla.calendar_tasks import task_created
 from otklik.sla.models import Clock
 from otklik.sla.services import sla_apply_new
 from otklik.tickets import notices
+from otklik.tickets.attachments import attachments_check
 from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket, search_text
-from otklik.tickets.writes import checked_text
 
 
 def active_or_refuse(obj: Any, code: str | None, *, name: str) -> Any:
     """The reference row if it exists and is active, else 422 naming the code."""
     if obj is None or not obj.is_active:
-        raise Invalid(f"unknown {name} {code!r}", errors={name: f"unknown {name} {code!r}"})
+        raise Invalid(
+            f"unknown {name} {code!r}", errors=[unknown(name, message=f"unknown {name} {code!r}", value=code)]
+        )
     return obj
+
+
+def fields_refused(exc: FieldErrors) -> Invalid:
+    """The form's problems as the request's: each named `fields.<code>`."""
+    return Invalid(f"the form is not filled in correctly: {exc}", errors=[e.within("fields") for e in exc.errors])
 
 
 _NEXT_NUMBER_SQL = (
@@ -95,6 +106,102 @@ def _insert_together(objs: list[Any], *, then: list[str] | None = None) -> None:
         obj._state.db = connection.alias
 
 
+@dataclass
+class _Filing:
+    """What a new request is, once every check has passed."""
+
+    subject: str
+    description: str
+    request_type: RequestType
+    priority: Priority
+    category: Category | None
+    fields: dict[str, Any]
+    start: RoutePoint  # the route's first point
+    point: RoutePoint  # where it is filed: the start, or the out-of-scope point that declines it
+    group_id: int | None
+    executor_id: int | None
+    declined: bool  # out of scope: filed and declined at once
+
+
+def _checked(
+    *,
+    type_code: str,
+    subject: str,
+    description: str,
+    priority_code: str | None,
+    category_code: str | None,
+    fields: dict[str, Any] | None,
+    files: Sequence[UploadedFile],
+) -> _Filing:
+    """Every check of a new request; all the problems refused together, in the form's order."""
+    refused = Refusals()
+    with refused:
+        subject = clean_text(subject, field="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
+    with refused:
+        description = clean_text(description, field="description", limit=settings.MAX_TEXT_LENGTH)
+    ref = reference()
+    request_type = ref.types_by_code.get(type_code)
+    if request_type is None or not request_type.is_active:
+        message = f"unknown request type {type_code!r}"
+        refused.add(Invalid(message, errors=[unknown("type", message=message, value=type_code)]))
+    priority = ref.default_priority
+    if priority_code:
+        with refused:
+            priority = active_or_refuse(ref.priorities_by_code.get(priority_code), priority_code, name="priority")
+    elif priority is None:
+        refused.raise_any()
+        raise Invalid("no priorities are configured", code="misconfigured")
+    category = None
+    if category_code:
+        with refused:
+            category = active_or_refuse(ref.categories_by_code.get(category_code), category_code, name="category")
+    clean_fields: dict[str, Any] = {}
+    if request_type is not None:
+        try:
+            clean_fields = validate_fields([f.spec() for f in ref.fields_by_type.get(request_type.pk, [])], fields)
+        except FieldErrors as exc:
+            refused.add(fields_refused(exc))
+    with refused:
+        attachments_check(files)
+    if request_type is None or priority is None:
+        refused.raise_any()  # an unknown type or priority is among them
+    assert request_type is not None and priority is not None
+
+    route = ref.routes[request_type.route_id]
+    start = ref.start_points.get(route.pk)
+    if start is None or not route.is_active:
+        refused.raise_any()
+        raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
+    group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
+    point, executor_id, declined = start, directory().dispatchers.get(group_id), False
+    if category is not None and not category.in_scope:
+        if route.out_of_scope_point_id is None:
+            note = category.out_of_scope_note or ""
+            refused.add(
+                Invalid(
+                    f"category {category.code!r} is outside the support service's scope. {note}".strip(),
+                    code="out_of_scope",
+                    errors=[out_of_scope("category", value=category.code)],
+                )
+            )
+        else:  # filed and declined at once
+            point, executor_id, declined = ref.points[route.out_of_scope_point_id], None, True
+    refused.raise_any()
+    return _Filing(
+        subject,
+        description,
+        request_type,
+        priority,
+        category,
+        clean_fields,
+        start,
+        point,
+        group_id,
+        executor_id,
+        declined,
+    )
+
+
 def ticket_create(
     *,
     initiator: User,
@@ -104,58 +211,34 @@ def ticket_create(
     priority_code: str | None = None,
     category_code: str | None = None,
     fields: dict[str, Any] | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    subject = checked_text(subject, name="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
-    description = checked_text(description, name="description", limit=settings.MAX_TEXT_LENGTH)
-    ref = reference()
-    request_type = ref.types_by_code.get(type_code)
-    if request_type is None or not request_type.is_active:
-        raise Invalid(f"unknown request type {type_code!r}", errors={"type": f"unknown request type {type_code!r}"})
-    if priority_code:
-        priority = active_or_refuse(ref.priorities_by_code.get(priority_code), priority_code, name="priority")
-    else:
-        priority = ref.default_priority
-        if priority is None:
-            raise Invalid("no priorities are configured", code="misconfigured")
-    category = (
-        active_or_refuse(ref.categories_by_code.get(category_code), category_code, name="category")
-        if category_code
-        else None
+    """File a request. Every problem of what was given is refused at once (one 422 listing each
+    field's; its detail the first one's). `files` are the files to go with it, checked with the
+    rest so that nothing is filed when one is refused; the caller attaches them once it is filed."""
+    new = _checked(
+        type_code=type_code,
+        subject=subject,
+        description=description,
+        priority_code=priority_code,
+        category_code=category_code,
+        fields=fields,
+        files=files,
     )
-    try:
-        clean_fields = validate_fields([f.spec() for f in ref.fields_by_type.get(request_type.pk, [])], fields)
-    except FieldErrors as exc:
-        raise Invalid(f"the form is not filled in correctly: {exc}", errors={"fields": exc.errors}) from exc
-
-    route = ref.routes[request_type.route_id]
-    start = ref.start_points.get(route.pk)
-    if start is None or not route.is_active:
-        raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
-    group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
-    point, executor_id, out_of_scope = start, directory().dispatchers.get(group_id), False
-    if category is not None and not category.in_scope:
-        note = category.out_of_scope_note or ""
-        if route.out_of_scope_point_id is None:
-            raise Invalid(
-                f"category {category.code!r} is outside the support service's scope. {note}".strip(),
-                code="out_of_scope",
-                errors={"category": "out of scope"},
-            )
-        point = ref.points[route.out_of_scope_point_id]
-        executor_id, out_of_scope = None, True
-
+    ref = reference()
+    request_type, category, start, point = new.request_type, new.category, new.start, new.point
     when = now()
     ticket = Ticket(
         request_type=request_type,
-        subject=subject,
-        description=description,
-        fields=clean_fields,
+        subject=new.subject,
+        description=new.description,
+        fields=new.fields,
         initiator=initiator,
         organisation_id=initiator.organisation_id,
         category=category,
-        priority=priority,
-        group_id=group_id,
-        executor_id=executor_id,
+        priority=new.priority,
+        group_id=new.group_id,
+        executor_id=new.executor_id,
         point=point,
         is_open=not point.is_final,
         created_at=when,
@@ -168,7 +251,8 @@ def ticket_create(
             actor=initiator, actor_role=ActorRole.INITIATOR, point_id=start.pk, event=Event.CREATED, created_at=when
         )
     ]
-    if out_of_scope:
+    if new.declined:
+        assert category is not None
         records.append(
             LogRecord(
                 actor=None,
@@ -188,7 +272,7 @@ def ticket_create(
     def number(seq: int) -> None:
         ticket.seq = seq
         ticket.number = f"{request_type.prefix}-{seq:06d}"
-        ticket.search = search_text(ticket.number, subject)
+        ticket.search = search_text(ticket.number, new.subject)
 
     reserved = _reserve_number_and_id(request_type)
     if reserved is not None:

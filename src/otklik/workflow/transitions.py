@@ -33,7 +33,8 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Conflict, Forbidden, Invalid
+from otklik.core.errors import Conflict, Forbidden, Invalid, not_allowed, required, unknown
+from otklik.core.text import clean_text
 from otklik.feedback.surveys import survey_on_arrival
 from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind, RoutePoint, Transition
 from otklik.sla.calendar_tasks import task_sync
@@ -42,7 +43,7 @@ from otklik.sla.services import sla_on_transition
 from otklik.tickets import notices
 from otklik.tickets.access import actor_capacities, actor_role
 from otklik.tickets.models import ActorRole, Event, Ticket
-from otklik.tickets.writes import check_version, checked_text, log_record, staff_member, ticket_bump
+from otklik.tickets.writes import check_version, log_record, staff_member, ticket_bump
 
 log = logging.getLogger("otklik.tickets")  # the requests' log, as it always was
 
@@ -64,7 +65,7 @@ def ticket_transition(
     transition = _transition(ticket, transition_code)
     if not actor_capacities(actor, ticket) & set(transition.actors()):
         raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
-    body = checked_text(comment, name="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
+    body = clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
     return _move(
         ticket,
         transition=transition,
@@ -85,7 +86,7 @@ def _transition(ticket: Ticket, code: str) -> Transition:
     route_codes = {t.code for ts in ref.outgoing.values() for t in ts if t.route_id == ticket.point.route_id}
     if code in route_codes:
         raise Conflict(f"transition {code!r} cannot be taken from point {ticket.point.code!r}", code="wrong_point")
-    raise Invalid(f"unknown transition {code!r}", errors={"transition": "unknown"})
+    raise Invalid(f"unknown transition {code!r}", errors=[unknown("transition", value=code)])
 
 
 def _executor_on_arrival(
@@ -97,12 +98,13 @@ def _executor_on_arrival(
     if rule != ExecutorOnArrival.CHOSEN and chosen not in (None, ""):
         raise Invalid(
             f"transition {transition.code!r} does not let you choose the executor",
-            errors={"executor": "not allowed for this transition"},
+            errors=[not_allowed("executor", message="not allowed for this transition")],
         )
     if rule == ExecutorOnArrival.CHOSEN and actor is not None:
         if chosen in (None, ""):
             raise Invalid(
-                f"transition {transition.code!r} needs the executor to be chosen", errors={"executor": "required"}
+                f"transition {transition.code!r} needs the executor to be chosen",
+                errors=[required("executor", message="required")],
             )
         return staff_member(chosen, group_id=ticket.group_id).pk
     if rule == ExecutorOnArrival.ACTOR and actor is not None:

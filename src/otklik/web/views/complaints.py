@@ -44,6 +44,7 @@ from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFou
 from otklik.core.paging import BadCursor
 from otklik.tickets.access import may_see
 from otklik.web.badges import duration
+from otklik.web.field_errors import field_messages
 from otklik.web.fragments import fragment_login_required
 
 PAGE_SIZE = 25
@@ -338,22 +339,6 @@ def _refused(
     )
 
 
-def _field_errors(exc: DomainError, fallback: str) -> dict[str, str]:
-    if isinstance(exc, Forbidden):
-        return {fallback: _("Only the support managers may do this.")}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out: dict[str, str] = {}
-    for name, message in raw.items():
-        text = str(message)
-        if name == "decision":
-            out[name] = _("Choose: uphold or reject.")
-        elif text.startswith("at most"):
-            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
-        else:
-            out[name] = _("Write the text first.")
-    return out or {fallback: _("This is not possible now.")}
-
-
 def _version(request: HttpRequest) -> int:
     try:
         return int(request.POST.get("version", ""))
@@ -373,7 +358,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         complaint = complaint_take(complaint=complaint, actor=request.user, version=_version(request))
     except (Forbidden, Conflict, Invalid) as exc:
-        return _refused(request, pk, exc, errors=_field_errors(exc, "take"), values={})
+        return _refused(request, pk, exc, errors=field_messages(exc, form="complaint", fallback="take"), values={})
     return _done(request, complaint, _("You took the complaint under review; its author is told."))
 
 
@@ -389,7 +374,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (Forbidden, Conflict, Invalid) as exc:
         values = {"decision": decision, "answer": text}
-        return _refused(request, pk, exc, errors=_field_errors(exc, "answer"), values=values)
+        errors = field_messages(exc, form="complaint", fallback="answer")
+        return _refused(request, pk, exc, errors=errors, values=values)
     if complaint.state == ComplaintState.UPHELD:
         return _done(request, complaint, _("The complaint is upheld; its author has the answer."))
     return _done(request, complaint, _("The complaint is rejected; its author has the answer."))
@@ -403,6 +389,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         complaint_note(complaint=complaint, actor=request.user, body=body)
     except (Forbidden, Invalid) as exc:
-        errors = {"note" if k == "body" else k: v for k, v in _field_errors(exc, "note").items()}
+        said = field_messages(exc, form="complaint", fallback="note")
+        errors = {"note" if k == "body" else k: v for k, v in said.items()}
         return _refused(request, pk, exc, errors=errors, values={"note": body})
     return _done(request, complaint, _("The note was added."))

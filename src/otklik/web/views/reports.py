@@ -21,7 +21,8 @@ from otklik.quality.exports import TABLES, to_csv, to_xlsx
 from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, report_for, scope_and_period
-from otklik.web.reports import QualityForm, page_context, period_error_text, requests_context
+from otklik.web.field_errors import first_message
+from otklik.web.reports import QualityForm, page_context, requests_context
 
 PARAMS = ("from", "to", "group", "agent")
 
@@ -49,8 +50,8 @@ def page(request: HttpRequest) -> HttpResponse:
     try:
         report = _report(request)
     except Invalid as exc:
-        field = next(iter(exc.errors or {"from": ""}))
-        message = period_error_text(exc) if isinstance(exc, PeriodInvalid) else exc.detail
+        field = exc.errors[0].field if exc.errors else "from"
+        message = first_message(exc, form="report")
         form.is_valid()
         form.add_error("from_" if field == "from" else "to", message)
         return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
@@ -82,10 +83,10 @@ def requests(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     except PeriodInvalid as exc:
-        return render(request, "web/reports/requests.html", {"error": period_error_text(exc)}, status=400)
+        return render(request, "web/reports/requests.html", {"error": first_message(exc, form="report")}, status=400)
     except (Invalid, BadCursor) as exc:  # only an edited address gets here: the figure's own links are valid
         error = _("This address names no figure of the report: open the report and follow a figure's link.")
-        if isinstance(exc, Invalid) and "week" in (exc.errors or {}):
+        if isinstance(exc, Invalid) and any(e.field == "week" for e in exc.errors):
             error = _(
                 "The week is the date of its Monday (YYYY-MM-DD) between the years %(earliest)s and %(latest)s, "
                 "for a figure counted by week. %(rest)s"

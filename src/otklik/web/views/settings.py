@@ -26,6 +26,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.notify.models import Channel, Digest
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
+from otklik.web.field_errors import field_messages
 
 # The zones most of our people live in (Russia west to east, then neighbours and a few others);
 # any other IANA name can be typed in.
@@ -226,8 +227,8 @@ def page(request: HttpRequest) -> HttpResponse:
                 _save(user, form, _changes(choices, request.POST))
             except Invalid as exc:  # the services' own checks, should the form have let something by
                 user.refresh_from_db(fields=["language", "time_zone"])  # rolled back: not half-changed here either
-                for field, message in (exc.errors or {}).items():
-                    form.add_error(field if field in form.fields else None, str(message))
+                for name, text in field_messages(exc, form="settings", fallback="").items():
+                    form.add_error(name if name in form.fields else None, text)
             else:
                 language = form.cleaned_data["language"]
                 with translation.override(language):  # the next page is already in the new language

@@ -36,7 +36,6 @@ from otklik.core.i18n import localized
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
-from otklik.feedback.views_surveys import survey_errors, survey_page_context, survey_score
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
@@ -46,7 +45,9 @@ from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket
 from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.services import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
+from otklik.web.field_errors import field_messages, refusal_message
 from otklik.web.views.complaints import too_many_complaints
+from otklik.web.views.survey import survey_page_context, survey_score
 from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
 from otklik.workflow.transitions import auto_confirm_text
 
@@ -403,46 +404,6 @@ def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) 
     return render(request, "web/ticket/page.html", _context(request, ticket, **extra), status=status)
 
 
-def _errors(exc: DomainError, fallback: str) -> dict[str, str]:
-    """The service's refusal in words for the person: per field where it names one."""
-    if isinstance(exc, Forbidden):
-        return {fallback: _("You may not do this on this request.")}
-    if isinstance(exc, Conflict):
-        return {}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out: dict[str, str] = {}
-    for name, message in raw.items():
-        text = str(message)
-        if text in ("is required", "required"):
-            out[name] = {
-                "comment": _("Write a comment: this step needs one."),
-                "body": _("Write the text first."),
-                "executor": _("Choose the executor."),
-            }.get(name, _("This is required."))
-        elif text.startswith("at most"):
-            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
-        elif name == "executor":
-            out[name] = _("Choose a member of the request's support group.")
-        elif name == "group":
-            out[name] = _("There is no such support group.")
-        elif name == "user":
-            out[name] = (
-                _("There is no such user.")
-                if text == "unknown"
-                else _("This person is not of the request's organisation and may not watch it.")
-            )
-        elif name == "file":
-            out[name] = (
-                _("The file is empty.")
-                if text == "empty"
-                else _("The file is larger than the limit of %(mb)s MB.")
-                % {"mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
-            )
-        else:
-            out[name] = _("This value is not accepted.")
-    return out or {fallback: _("This is not possible now.")}
-
-
 def _version(request: HttpRequest) -> int:
     try:
         return int(request.POST.get("version", ""))
@@ -483,7 +444,8 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
             executor=executor or None,
         )
     except (Invalid, Forbidden, Conflict) as exc:
-        failed = {"code": code, "errors": _errors(exc, "transition"), "comment": comment, "executor": executor}
+        errors = field_messages(exc, form="ticket", fallback="transition")
+        failed = {"code": code, "errors": errors, "comment": comment, "executor": executor}
         return _refused(request, number, exc, failed=failed)
     done = _("“%(action)s” done. The request is now: %(state)s.") % {"action": label, "state": ticket.point.name}
     return _done_maybe_gone(request, ticket, done)
@@ -498,7 +460,8 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
     try:
         ticket_comment(ticket=ticket, actor=request.user, body=body, internal=internal)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "body"), values={"body": body, "internal": internal})
+        errors = field_messages(exc, form="ticket", fallback="body")
+        return _refused(request, number, exc, errors=errors, values={"body": body, "internal": internal})
     return _done(request, ticket, _("The internal note was added.") if internal else _("Your reply was added."))
 
 
@@ -513,10 +476,11 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         values = {"score": survey_score(score), "comment": comment}
         if isinstance(exc, Invalid):  # beside the form, with what was written
-            page = _context(request, ticket, feedback_errors=survey_errors(exc), feedback_values=values)
+            errors = field_messages(exc, form="survey", fallback="score", fields=("score", "comment"))
+            page = _context(request, ticket, feedback_errors=errors, feedback_values=values)
             return render(request, "web/ticket/page.html", page, status=400)
         # Not theirs to rate, not asked yet, or too late: said at the top of the page.
-        page = _context(request, ticket, alert=" ".join(survey_errors(exc).values()))
+        page = _context(request, ticket, alert=refusal_message(exc, form="survey"))
         return render(request, "web/ticket/page.html", page, status=403 if isinstance(exc, Forbidden) else 409)
     messages.success(request, _("Thank you: your rating has been recorded."))
     return HttpResponseRedirect(_url(ticket) + "#feedback")
@@ -534,7 +498,8 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
         )
     except (Invalid, Forbidden, Conflict) as exc:
         # Prefixed: the transition dialogs have an executor field of their own.
-        errors = {f"assign_{k}" if k in ("group", "executor") else "assign": v for k, v in _errors(exc, "").items()}
+        messages_ = field_messages(exc, form="ticket", fallback="")
+        errors = {f"assign_{k}" if k in ("group", "executor") else "assign": v for k, v in messages_.items()}
         values = {"group": group or "", "executor": executor or ""}
         return _refused(request, number, exc, errors=errors, values=values, open_dialog="reassign")
     return _done_maybe_gone(request, ticket, _("The request was reassigned."))
@@ -549,7 +514,8 @@ def watchers(request: HttpRequest, number: str) -> HttpResponse:
     try:
         changed = ticket_watch(ticket=ticket, actor=request.user, user_ref=user_ref, add=add)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "user"), values={"user": user_ref or ""})
+        errors = field_messages(exc, form="ticket", fallback="user")
+        return _refused(request, number, exc, errors=errors, values={"user": user_ref or ""})
     myself = user_ref in (None, request.user.username)
     if not changed:
         text = _("Nothing changed.")
@@ -573,7 +539,7 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
     try:
         att = attachment_add(ticket=ticket, actor=request.user, upload=upload, internal=internal)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "file"))
+        return _refused(request, number, exc, errors=field_messages(exc, form="ticket", fallback="file"))
     return _done(request, ticket, _("The file %(name)s was attached.") % {"name": att.name})
 
 
@@ -611,10 +577,8 @@ def complain(request: HttpRequest, number: str) -> HttpResponse:
         alert = _("You have an open complaint about this request already; it is answered first.")
         return render(request, "web/ticket/page.html", _context(request, ticket, alert=alert), status=409)
     except (Invalid, Forbidden) as exc:
-        if isinstance(exc, Invalid):
-            errors = {"complaint": _errors(exc, "complaint").get("body", _("Write what is wrong."))}
-        else:
-            errors = {"complaint": _("Only the request's initiator may complain about how it was handled.")}
+        said = field_messages(exc, form="ticket_complaint", fallback="body", fields=("body",))
+        errors = {"complaint": said["body"]}
         return _refused(request, number, exc, errors=errors, values={"complaint": body}, open_dialog="complaint")
     messages.success(
         request,

@@ -15,13 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from otklik.accounts.models import User
-from otklik.core.errors import DomainError, Forbidden, Invalid
+from otklik.core.errors import DomainError, Invalid
+from otklik.feedback.models import Survey
 from otklik.feedback.notices import score_labels
+from otklik.feedback.surveys import (
+    survey_answer_by_link,
+    survey_by_token,
+    survey_check_link,
+    survey_for,
+    survey_open,
+)
 from otklik.tickets.access import may_see_rating
 from otklik.tickets.models import Ticket
-
-from .models import Survey
-from .surveys import survey_answer_by_link, survey_by_token, survey_check_link, survey_for, survey_open
+from otklik.web.field_errors import field_messages
 
 
 def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, Any]:
@@ -44,25 +50,6 @@ def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, An
         "feedback_errors": extra.get("feedback_errors") or {},
         "max_text": settings.MAX_TEXT_LENGTH,
     }
-
-
-def survey_errors(exc: DomainError) -> dict[str, str]:
-    """A refused answer in words for the person, by field."""
-    if isinstance(exc, Forbidden):
-        return {"score": _("Only the request's initiator may rate it.")}
-    if exc.code == "expired":
-        return {"score": _("The time to rate this request is over.")}
-    if exc.code == "not_asked":
-        return {"score": _("The request has not been resolved yet: there is nothing to rate.")}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out = {}
-    if "score" in raw:
-        out["score"] = _("Choose a score from 1 to 5.")
-    if "comment" in raw:
-        out["comment"] = _("The comment is too long (at most %(limit)s characters).") % {
-            "limit": settings.MAX_TEXT_LENGTH
-        }
-    return out or {"score": _("This value is not accepted.")}
 
 
 # --- the rating link -------------------------------------------------------------------------------
@@ -137,7 +124,8 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey = survey_answer_by_link(survey=survey, user=request.user, score=score, comment=comment)
     except Invalid as exc:
-        context.update(chosen=survey_score(score), comment=comment, errors=survey_errors(exc))
+        errors = field_messages(exc, form="survey", fallback="score", fields=("score", "comment"))
+        context.update(chosen=survey_score(score), comment=comment, errors=errors)
         return render(request, "feedback/link.html", context, status=400)
     except DomainError as exc:
         return _refused(request, exc, survey)
