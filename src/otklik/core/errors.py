@@ -39,12 +39,11 @@ Numbers in params are JSON numbers, except a form field's bounds, which are its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class FieldError:
 
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     message: str = ""  # the API's English words for it
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,12 +192,6 @@ class Refusals:
 
     def add(self, refusal: Invalid) -> None:
         self.found.append(refusal)
-
-    def attempt(self, check: Callable[[], T], default: T) -> T:
-        """`check()`, or `default` when it refuses (the refusal kept)."""
-        with self:
-            return check()
-        return default
 
     def raise_any(self) -> None:
         if self.found:

@@ -61,6 +61,7 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
     if not may_participate(actor, ticket):
         raise Forbidden(f"you may not add files to {ticket.number}")
     attachments_check([upload], field="file")
+    assert upload.size is not None  # refused above otherwise
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -118,7 +118,7 @@ class _Filing:
     fields: dict[str, Any]
     start: RoutePoint  # the route's first point
     point: RoutePoint  # where it is filed: the start, or the out-of-scope point that declines it
-    group_id: int | None
+    group_id: int
     executor_id: int | None
     declined: bool  # out of scope: filed and declined at once
 
