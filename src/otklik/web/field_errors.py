@@ -4,8 +4,9 @@ A service refuses with a `DomainError` whose field errors carry a code and its p
 (core/errors.py lists the codes); the API shows them as they are, a page asks `field_messages`
 for the person's words by field. Words are looked up by (form, field, code), then (form, code),
 then (field, code), then (code); a field error with none is the form's `other`; a refusal that
-names no field (or no field the form shows) is said once, beside `fallback`, by the refusal's
-code or kind (forbidden, conflict, …), else the form's `refused`.
+names no field the form shows is said once, beside `fallback`, by the refusal's code or kind
+(forbidden, conflict, …), else the form's `refused`. New words: add the English text here with
+gettext_lazy, then `make messages` and its Russian in locale/ru.
 """
 
 from __future__ import annotations
@@ -206,17 +207,18 @@ def field_messages(
     exc: DomainError, *, form: str, fallback: str, fields: Collection[str] | None = None
 ) -> dict[str, str]:
     """The refusal in the reader's words by field (the first problem of each field): its field
-    errors on `fields` (all when None), anything else said once beside `fallback`."""
+    errors on `fields` (all when None); when it shows none of them, the refusal itself, said
+    once beside `fallback`."""
     spec = FORMS[form]
     refused = exc.code in spec.refusals or _kind(exc) in spec.refusals
     shown = [] if refused else [e for e in exc.errors if fields is None or e.field in fields]
     out: dict[str, str] = {}
     for error in shown:
         out.setdefault(error.field, field_message(error, form=form))
-    if not shown or len(shown) < len(exc.errors):
+    if not shown:
         text = refusal_message(exc, form=form)
         if text:
-            out.setdefault(fallback, text)
+            out[fallback] = text
     return out
 
 
