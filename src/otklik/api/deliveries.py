@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import after, check_limit, page
@@ -76,7 +77,7 @@ def _choice(value: str | None, choices: list[str], name: str) -> str | None:
 
 
 @router.get("", response=HistoryOut)
-def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpResponse:
+def deliveries(request: AuthedRequest, params: Query[HistoryQuery]) -> HttpResponse:
     if not request.user.is_manager:
         raise Forbidden("the delivery history is for support managers and administrators")
     check_limit(params.limit)

@@ -92,9 +92,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                queue_rows(
-                    on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
-                )
+                queue_rows(on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at)))
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)

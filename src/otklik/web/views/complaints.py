@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
@@ -153,7 +154,7 @@ def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
+def _read(request: AuthedRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
     """The filters from the GET parameters; a wrong one is said next to its field and ignored."""
     form = ComplaintFilterForm(request.GET, user=request.user)
     form.is_valid()
@@ -172,7 +173,7 @@ def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, 
     return filters, form, request.GET.get("cursor") or None, {k: v for k, v in params.items() if v}
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
+def _list_context(request: AuthedRequest) -> dict[str, Any]:
     filters, form, cursor, params = _read(request)
     cal, moment = complaint_calendar(), now()
     try:
@@ -214,14 +215,14 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     return render(request, "web/complaints/list.html", _list_context(request))
 
 
 @fragment_login_required
 @require_GET
-def rows(request: HttpRequest) -> HttpResponse:
+def rows(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     context = _list_context(request)
     response = render(request, "web/complaints/rows.html", context)
@@ -250,7 +251,7 @@ def too_many_complaints() -> str:
     }
 
 
-def _complaint(request: HttpRequest, pk: int) -> Complaint:
+def _complaint(request: AuthedRequest, pk: int) -> Complaint:
     try:
         return access_complaint(request.user, pk)
     except NotFound:
@@ -278,7 +279,7 @@ def _entries(history: list[ComplaintEvent], who: dict[int, Person]) -> list[dict
     return out
 
 
-def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
+def detail_context(request: AuthedRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
     user = request.user
     history = complaint_history(user, complaint)
     who = people([complaint.author_id, complaint.executor_id, complaint.reviewer_id, *(e.actor_id for e in history)])
@@ -314,13 +315,13 @@ def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     return render(request, "web/complaints/detail.html", detail_context(request, complaint))
 
 
 def _refused(
-    request: HttpRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
+    request: AuthedRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
 ) -> HttpResponse:
     """The page as it is now, with the refusal next to the form that caused it."""
     complaint = _complaint(request, pk)
@@ -368,7 +369,7 @@ def _done(request: HttpRequest, complaint: Complaint, text: str) -> HttpResponse
 
 @login_required
 @require_POST
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     try:
         complaint = complaint_take(complaint=complaint, actor=request.user, version=_version(request))
@@ -379,7 +380,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     decision = request.POST.get("decision", "")
     text = request.POST.get("answer", "")
@@ -397,7 +398,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     body = request.POST.get("body", "")
     try:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.people import people
 from otklik.catalog.formfields import FieldErrors, FieldSpec, parse_choices, validate_fields
 from otklik.catalog.models import Category, FormField, RequestType
@@ -51,7 +52,7 @@ LONG_TEXT = 200  # a text field allowing more than this gets a text area
 
 @require_GET
 @login_required
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthedRequest) -> HttpResponse:
     """The person's own requests, newest first: `?show=open|closed|all`, `?cursor=` pages back."""
     user = request.user
     show = request.GET.get("show", "all")
@@ -97,7 +98,7 @@ def _active_types(ref: Reference) -> list[RequestType]:
 
 @require_GET
 @login_required
-def new_request(request: HttpRequest) -> HttpResponse:
+def new_request(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/portal/choose_type.html", {"types": _active_types(reference())})
 
 
@@ -308,7 +309,7 @@ def _service_errors(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
+def new_request_form(request: AuthedRequest, type_code: str) -> HttpResponse:
     request_type = _request_type(type_code)
     ref = reference()
     declines = _declines(request_type, ref)
@@ -409,7 +410,7 @@ def _filed(request: HttpRequest, ticket: Ticket, category: Category | None) -> N
         messages.success(request, _("Your request %(number)s is filed.") % {"number": ticket.number})
 
 
-def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
+def _attach(request: AuthedRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
     """The files, each through the attachment service; the request is filed already, so a file
     refused now is reported on the request's page rather than undoing the request."""
     for upload in files:
@@ -424,7 +425,7 @@ def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> 
 
 @require_GET
 @login_required
-def category_hint(request: HttpRequest, type_code: str) -> HttpResponse:
+def category_hint(request: AuthedRequest, type_code: str) -> HttpResponse:
     """The note under the category picker (htmx): where to go instead for a category out of scope
     and what filing it anyway does, the category's description otherwise; and, out of band, the
     line by the submit button."""

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
@@ -134,7 +135,7 @@ def _params(query: QueueQuery, **changes: str) -> str:
     return urlencode({k: v for k, v in values.items() if v})
 
 
-def _read(request: HttpRequest) -> tuple[QueueQuery, QueueForm, str | None]:
+def _read(request: AuthedRequest) -> tuple[QueueQuery, QueueForm, str | None]:
     """The query from the GET parameters: unknown values fall back to the defaults (and a wrong
     filter is said next to its field), so any URL shows a page."""
     get = request.GET
@@ -156,7 +157,7 @@ def _read(request: HttpRequest) -> tuple[QueueQuery, QueueForm, str | None]:
     return query, form, get.get("cursor") or None
 
 
-def _context(request: HttpRequest) -> dict[str, Any]:
+def _context(request: AuthedRequest) -> dict[str, Any]:
     query, form, cursor = _read(request)
     try:
         page = queue_page(request.user, query, cursor=cursor)
@@ -210,13 +211,13 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_staff(request.user)
     return render(request, "web/queue/page.html", _context(request))
 
 
 @fragment_login_required
-def rows(request: HttpRequest) -> HttpResponse:
+def rows(request: AuthedRequest) -> HttpResponse:
     _require_staff(request.user)
     context = _context(request)
     response = render(request, "web/queue/rows.html", context)

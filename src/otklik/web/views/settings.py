@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import validate_time_zone
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
@@ -215,7 +216,7 @@ def _save(user: Any, form: SettingsForm, changes: list[tuple[str, str, bool]]) -
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     user = request.user
     choices = preferences_of(user.pk)
     status = 200

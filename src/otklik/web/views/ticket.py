@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
@@ -66,7 +67,7 @@ COMPLAINT_STEPS = {
 # --- reading --------------------------------------------------------------------------------
 
 
-def _ticket(request: HttpRequest, number: str) -> Ticket:
+def _ticket(request: AuthedRequest, number: str) -> Ticket:
     """The request if this person may see it; the product's 404 page otherwise (as the API)."""
     try:
         return access_ticket(request.user, number)
@@ -299,7 +300,7 @@ class Action:
         return self.comment_required or self.choose_executor
 
 
-def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     user = request.user
     ref = reference()
     staff = user.is_support_staff
@@ -377,7 +378,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
 
 @login_required
 @require_GET
-def page(request: HttpRequest, number: str) -> HttpResponse:
+def page(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     if number != ticket.number:  # an id or a lower-case number: one address per request
         return HttpResponseRedirect(_url(ticket))
@@ -387,7 +388,7 @@ def page(request: HttpRequest, number: str) -> HttpResponse:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
+def _refused(request: AuthedRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
     """The page as it is now (read again: the refusal may be because it moved on), with the
     refusal next to the form that caused it."""
     ticket = _ticket(request, number)
@@ -455,7 +456,7 @@ def _done(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedire
     return HttpResponseRedirect(_url(ticket))
 
 
-def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
+def _done_maybe_gone(request: AuthedRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
     """After a change the person was allowed to make that took the request out of their sight
     (moved to another group, stopped watching): say it worked and go to their start page."""
     fresh = Ticket.objects.filter(pk=ticket.pk).first()
@@ -467,7 +468,7 @@ def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpRes
 
 @login_required
 @require_POST
-def transition(request: HttpRequest, number: str) -> HttpResponse:
+def transition(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     code = request.POST.get("transition", "")
     comment = request.POST.get("comment", "")
@@ -491,7 +492,7 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HttpRequest, number: str) -> HttpResponse:
+def comment(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
     internal = bool(request.POST.get("internal"))
@@ -504,7 +505,7 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, number: str) -> HttpResponse:
+def rate(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's satisfaction rating (or a change of it while the survey is open)."""
     ticket = _ticket(request, number)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
@@ -524,7 +525,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, number: str) -> HttpResponse:
+def assign(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     group = request.POST.get("group", "") or None
     executor = request.POST.get("executor", "") or None
@@ -542,7 +543,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def watchers(request: HttpRequest, number: str) -> HttpResponse:
+def watchers(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     add = request.POST.get("action", "add") != "remove"
     user_ref = request.POST.get("user", "").strip() or None
@@ -564,7 +565,7 @@ def watchers(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach(request: HttpRequest, number: str) -> HttpResponse:
+def attach(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     upload = request.FILES.get("file")
     internal = bool(request.POST.get("internal"))
@@ -579,7 +580,7 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+def download(request: AuthedRequest, number: str, attachment_id: int) -> FileResponse:
     """The file itself, to those who may see it (internal files to support only), never rendered
     by the browser in the site's origin."""
     ticket = _ticket(request, number)
@@ -597,7 +598,7 @@ def download(request: HttpRequest, number: str, attachment_id: int) -> FileRespo
 
 @login_required
 @require_POST
-def complain(request: HttpRequest, number: str) -> HttpResponse:
+def complain(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's complaint about how the request was handled (the dialog on the page)."""
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
