@@ -69,7 +69,7 @@ def me(request: AuthedRequest) -> dict:
         "role": user.role,
         "language": user.language,
         "time_zone": user.time_zone,
-        "organisation": user.organisation.name if user.organisation_id else None,
+        "organisation": user.organisation.name if user.organisation is not None else None,
         "is_support_staff": user.is_support_staff,
         "groups": groups,
     }

@@ -25,7 +25,7 @@ class TokenAuth(HttpBearer):
         # UserLanguageMiddleware ran before we knew the user: their stored language wins here too.
         if user.language:
             translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = user.language
         return user
 
 

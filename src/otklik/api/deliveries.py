@@ -122,10 +122,10 @@ def _item(n: Notification) -> dict[str, Any]:
         "id": n.pk,
         "key": str(n.key),
         "event": n.event,
-        "recipient": n.recipient.username if n.recipient_id else None,  # webhooks go to systems
+        "recipient": n.recipient.username if n.recipient is not None else None,  # webhooks go to systems
         "channel": n.channel,
-        "carrier": n.carrier.name if n.carrier_id else None,
-        "ticket": n.ticket.number if n.ticket_id else None,
+        "carrier": n.carrier.name if n.carrier is not None else None,
+        "ticket": n.ticket.number if n.ticket is not None else None,
         "importance": n.importance,
         "subject": n.subject,
         "state": n.state,

@@ -69,7 +69,7 @@ def notification_item(n: Notification) -> dict[str, Any]:
         "subject": n.subject,
         "body": n.body,
         "link": n.link,
-        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket_id else None,
+        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None,
         "created_at": n.created_at,
         "read_at": n.read_at,
     }

@@ -38,7 +38,7 @@ def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, An
         "survey": survey,
         "may_rate": user.pk == ticket.initiator_id and survey_open(survey),
         "scores": list(labels.items()),
-        "score_label": labels.get(survey.score, ""),
+        "score_label": labels.get(survey.score, "") if survey.score is not None else "",
         "feedback_chosen": values.get("score", survey.score),
         "feedback_comment": values.get("comment", survey.comment),
         "feedback_errors": extra.get("feedback_errors") or {},

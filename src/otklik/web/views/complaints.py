@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -42,6 +43,7 @@ from otklik.complaints.selectors import (
 from otklik.complaints.services import complaint_answer, complaint_calendar, complaint_note, complaint_take
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.forms import form_field
 from otklik.core.paging import BadCursor
 from otklik.tickets.access import may_see
 from otklik.web.badges import duration
@@ -105,14 +107,20 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data, label_suffix="")
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             ("", _("Any state")),
             ("open", _("Open (filed or under review)")),
             *((s.value, s.label) for s in ComplaintState),
         ]
-        self.fields["kind"].choices = [("", _("Anything")), *((k.value, k.label) for k in ComplaintKind)]
+        form_field(self, "kind", forms.ChoiceField).choices = [
+            ("", _("Anything")),
+            *((k.value, k.label) for k in ComplaintKind),
+        ]
         groups = _my_groups(user)
-        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [
+            ("", _("Any group")),
+            *((g.code, str(g)) for g in groups),
+        ]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
 
     def _in_range(self, name: str) -> Any:
@@ -130,7 +138,8 @@ class ComplaintFilterForm(forms.Form):
         return self._in_range("filed_to")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("filed_from"), data.get("filed_to")
         if start and end and start > end:
             self.add_error("filed_to", _("The period ends before it starts."))
@@ -233,7 +242,7 @@ def rows(request: AuthedRequest) -> HttpResponse:
 
 # --- one complaint --------------------------------------------------------------------------------
 
-EVENT_TITLES = {
+EVENT_TITLES: dict[str, str | Promise] = {
     ComplaintEventKind.FILED: gettext_lazy("Filed the complaint"),
     ComplaintEventKind.REVIEW: gettext_lazy("Took the complaint under review"),
     ComplaintEventKind.UPHELD: gettext_lazy("Upheld the complaint"),

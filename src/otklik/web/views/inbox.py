@@ -41,11 +41,13 @@ def _listed(request: AuthedRequest) -> QuerySet[Notification]:
 
 def _shown(items: list[Notification]) -> list[Notification]:
     complaints = f"{settings.BASE_URL}/complaints/"
+    # The two links are display-only attributes for the template, set on the rows (not fields of
+    # the model, so unknown to the type checker).
     for n in items:
         # A complaint's notice leads to the complaint (its request, if any, is only its context).
-        n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""
+        n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""  # type: ignore[attr-defined]
         # Links other systems gave are checked when queued; only web addresses become links here.
-        n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""
+        n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""  # type: ignore[attr-defined]
     return items
 
 

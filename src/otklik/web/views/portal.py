@@ -43,7 +43,7 @@ from otklik.workflow import ticket_create
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")
 # What the initiator is asked to do at the points where the move is theirs (INITIATOR_TURN).
-AWAITING_KINDS = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
+AWAITING_KINDS: dict[str, str] = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
 LONG_TEXT = 200  # a text field allowing more than this gets a text area
 
 
@@ -255,7 +255,7 @@ def _normalised(text: str) -> str:
 def _form_data(request: HttpRequest, ref: Reference) -> dict[str, Any]:
     if request.method != "POST":
         return {"priority": ref.default_priority.code if ref.default_priority else ""}
-    return {k: _normalised(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    return {k: _normalised(request.POST[k]) for k in request.POST if k != "csrfmiddlewaretoken"}
 
 
 def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
+from otklik.core.forms import form_field
 from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
@@ -63,13 +64,19 @@ class QueueForm(forms.Form):
         super().__init__(data, label_suffix="")
         ref = reference()
         by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))
-        self.fields["type"].choices = [("", _("Any type")), *((t.code, t.name) for t in by_order if t.is_active)]
-        self.fields["priority"].choices = [
+        form_field(self, "type", forms.ChoiceField).choices = [
+            ("", _("Any type")),
+            *((t.code, t.name) for t in by_order if t.is_active),
+        ]
+        form_field(self, "priority", forms.ChoiceField).choices = [
             ("", _("Any priority")),
             *((p.code, p.name) for p in ref.priorities.values() if p.is_active),
         ]
         groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
-        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [
+            ("", _("Any group")),
+            *((g.code, str(g)) for g in groups),
+        ]
         routes = sorted(ref.routes.values(), key=lambda r: r.code)
         by_route = [
             (
@@ -82,7 +89,7 @@ class QueueForm(forms.Form):
             )
             for route in routes
         ]
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             ("any", _("Any state")),
             ("open", _("Open")),
             ("closed", _("Closed")),

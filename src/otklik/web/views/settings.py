@@ -25,6 +25,7 @@ from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import validate_time_zone
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
+from otklik.core.forms import form_field
 from otklik.notify.models import Channel, Digest
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
 
@@ -104,13 +105,14 @@ class SettingsForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         moment = now()
-        self.fields["time_zone"].choices = [
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
             *((name, _zone_label(name, moment)) for name in COMMON_ZONES),
             (OTHER, _("Other (type it below)")),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen, typed = data.get("time_zone"), (data.get("time_zone_other") or "").strip()
         if chosen == OTHER:
             if not typed:
@@ -155,7 +157,7 @@ def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, A
     rows = []
     for event in choices:
         by_channel = {c["channel"]: c for c in event["channels"]}
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for channel in CHANNELS:
             choice = by_channel.get(channel)
             if choice is None:

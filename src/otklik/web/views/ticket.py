@@ -188,13 +188,13 @@ def _entry(
     if r.event == Event.CREATED:
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
-        label = r.transition.label if r.transition_id else ReactionKind(r.reaction).label
+        label = r.transition.label if r.transition is not None else ReactionKind(r.reaction).label
         if r.reaction == ReactionKind.AUTO_CONFIRMED:
             label = capfirst(ReactionKind(r.reaction).label)
             days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
             if isinstance(days, int):
                 entry.body = auto_confirm_text(days)  # in the reader's language, not the log's
-        stage = r.to_point.name if r.to_point_id else ""
+        stage = r.to_point.name if r.to_point is not None else ""
         entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
     elif r.event == Event.FEEDBACK:
         score = r.new_value if isinstance(r.new_value, int) else 0
