@@ -53,11 +53,6 @@ def may_see_complaint(user: User, complaint: Complaint) -> bool:
     return complaint.author_id == user.pk or may_see_whole(user, complaint)
 
 
-def may_supervise_complaints(user: User) -> bool:
-    """Has the complaints list (/complaints): the managers and the group leads."""
-    return user.is_manager or (user.is_support_staff and bool(memberships_of(user).led))
-
-
 def may_handle(user: User) -> bool:
     """Takes complaints under review, answers them, writes internal notes: the support managers."""
     return user.is_manager

@@ -15,10 +15,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from .kinds import OPEN_STATES
+
 REACTION = "reaction"
 ANSWER = "answer"
 TARGETS = (REACTION, ANSWER)
-OPEN_STATES = ("filed", "review")
 
 
 class Calendar(Protocol):

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.core.appendonly import AppendOnly
 
+from . import kinds
+
 
 class ComplaintKind(models.TextChoices):
     REQUEST = "request", _("how a request was handled")
@@ -17,10 +19,10 @@ class ComplaintKind(models.TextChoices):
 
 
 class ComplaintState(models.TextChoices):
-    FILED = "filed", _("filed")
-    REVIEW = "review", _("under review")
-    UPHELD = "upheld", _("upheld")
-    REJECTED = "rejected", _("rejected")
+    FILED = kinds.ComplaintState.FILED.value, _("filed")
+    REVIEW = kinds.ComplaintState.REVIEW.value, _("under review")
+    UPHELD = kinds.ComplaintState.UPHELD.value, _("upheld")
+    REJECTED = kinds.ComplaintState.REJECTED.value, _("rejected")
 
 
 class Complaint(models.Model):

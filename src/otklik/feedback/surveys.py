@@ -38,7 +38,8 @@ from otklik.core.clock import now, service_minute
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
 from otklik.notify import outbox
 from otklik.notify.models import Notification
-from otklik.routes.models import PointKind, ReactionKind, RoutePoint
+from otklik.routes.kinds import RESOLVED_KINDS
+from otklik.routes.models import ReactionKind, RoutePoint
 from otklik.sla.clockmath import as_utc
 from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket
 from otklik.tickets.notices import subject_of
@@ -48,7 +49,7 @@ from .models import AnswerChannel, FeedbackSettings, Survey
 log = logging.getLogger("otklik.feedback")
 
 SALT = "otklik.feedback.survey-link"
-RESOLVING = frozenset({PointKind.RESOLVED, PointKind.CLOSED})
+RESOLVING = RESOLVED_KINDS  # resolved, or closed without a resolved stage before
 SCORES = (1, 2, 3, 4, 5)
 TOKEN_MAX = 200  # a real token is about 60 characters
 BATCH = 100

@@ -10,7 +10,6 @@ group since still has their figures there, which its lead and the managers may s
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -25,21 +24,8 @@ from otklik.feedback.models import Survey
 
 from .models import DayCount, Fact
 from .period import Period
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The facts a report covers: those of `group_ids` (None: every group) and of `executor_id`
-    (None: every executor)."""
-
-    group_ids: frozenset[int] | None = None
-    executor_id: int | None = None
-    group: SupportGroup | None = None  # the group asked for
-    agent: Person | None = None  # the person asked for (or oneself, for an agent)
-
-    @property
-    def everyone(self) -> bool:
-        return self.group_ids is None and self.executor_id is None
+from .queries import open_at, within
+from .scope import Scope
 
 
 def may_see_reports(user: User) -> bool:
@@ -57,7 +43,6 @@ def listed_in_facts(person_id: int, group_ids: Collection[int] | None, period: P
     """Whether the facts name the person in these groups (None: any) within the period (None: ever):
     a figure of theirs in the daily counts, a survey or complaint naming them, or a request they
     hold open at the period's end (the backlog). A few index lookups."""
-    from .queries import open_at, within  # queries imports Scope from here
 
     if period is not None:
         days = Q(day__gte=period.first, day__lte=period.last)

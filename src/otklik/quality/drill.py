@@ -21,10 +21,10 @@ from otklik.tickets.access import visible_tickets_q
 from otklik.tickets.models import Ticket
 
 from . import kpi
-from .access import Scope
 from .models import Fact, NextReaction
 from .period import EARLIEST, LATEST, Period
 from .queries import ATTRIBUTION, fact_measures, open_at, scope_q, scoped, within
+from .scope import Scope
 
 PAGE = 50
 # Measures whose requests come from the next-reaction outcomes, the surveys, the complaints.

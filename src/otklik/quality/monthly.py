@@ -31,11 +31,11 @@ from otklik.notify.outbox import compose, queue_rows
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
 
-from .access import Scope
 from .models import MonthlyReport
 from .period import Period, month_of
 from .refresh import facts_refresh_all
 from .report import report_build, service_zone
+from .scope import Scope
 
 log = logging.getLogger("otklik.quality")
 EVENT = "quality_monthly"

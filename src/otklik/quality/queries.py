@@ -37,10 +37,10 @@ from otklik.complaints.models import Complaint, ComplaintState
 from otklik.feedback.models import Survey
 
 from . import kpi
-from .access import Scope
 from .facts import DAY_MEASURES
 from .models import DayCount, Fact
 from .period import Period
+from .scope import Scope
 
 Key = tuple[str, int | None]  # ("total", None), ("group", id), ("executor", id or None)
 TOTAL: Key = ("total", None)

@@ -44,11 +44,12 @@ from otklik.core.errors import Invalid
 from otklik.core.i18n import localized
 
 from . import kpi
-from .access import Scope, access_quality
+from .access import access_quality
 from .models import QualityWeights
 from .period import Period, PeriodError, parse_period
 from .queries import TOTAL, Aggregates, Key, Spread, Tally, aggregate, spread_of
 from .refresh import REPORT_MOST, facts_as_of, facts_refresh_all
+from .scope import Scope
 
 # Before a report, the facts are brought up to date with at most this many log records, without
 # waiting for the worker's pass (refresh.REPORT_MOST); a longer backlog (an install's first fill,

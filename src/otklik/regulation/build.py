@@ -27,8 +27,8 @@ from otklik.core.clock import now
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality import definitions
 from otklik.quality.models import QualityWeights
+from otklik.routes.kinds import FINAL_KINDS
 from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
-from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
 

@@ -13,7 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
+from .kinds import ClockState
+
+RUNNING, PAUSED, MET, BREACHED, CANCELLED = (
+    ClockState.RUNNING,
+    ClockState.PAUSED,
+    ClockState.MET,
+    ClockState.BREACHED,
+    ClockState.CANCELLED,
+)
 ZERO = dt.timedelta(0)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.core.i18n import localized
 
+from . import kinds
 from .calendar import DAYS, WorkCalendar
 
 
@@ -121,9 +122,9 @@ class CalendarDay(models.Model):
 
 
 class Metric(models.TextChoices):
-    FIRST_REACTION = "first_reaction", _("first reaction")
-    RESOLUTION = "resolution", _("resolution")
-    NEXT_REACTION = "next_reaction", _("next reaction")
+    FIRST_REACTION = kinds.Metric.FIRST_REACTION.value, _("first reaction")
+    RESOLUTION = kinds.Metric.RESOLUTION.value, _("resolution")
+    NEXT_REACTION = kinds.Metric.NEXT_REACTION.value, _("next reaction")
 
 
 class Policy(models.Model):
@@ -285,11 +286,11 @@ class EscalationRule(models.Model):
 
 
 class ClockState(models.TextChoices):
-    RUNNING = "running", _("running")
-    PAUSED = "paused", _("paused")
-    MET = "met", _("met")
-    BREACHED = "breached", _("breached")
-    CANCELLED = "cancelled", _("cancelled")
+    RUNNING = kinds.ClockState.RUNNING.value, _("running")
+    PAUSED = kinds.ClockState.PAUSED.value, _("paused")
+    MET = kinds.ClockState.MET.value, _("met")
+    BREACHED = kinds.ClockState.BREACHED.value, _("breached")
+    CANCELLED = kinds.ClockState.CANCELLED.value, _("cancelled")
 
 
 class Clock(models.Model):

@@ -17,7 +17,9 @@ from django.utils import timezone
 from otklik.catalog.reference import reference
 from otklik.routes.models import ClockBehaviour, ReactionKind
 from otklik.sla.calendar_tasks import task_sync
+from otklik.tickets.kinds import is_support_reaction
 from otklik.tickets.models import ActorRole, Event, LogRecord, SlaEvent, Ticket
+from otklik.tickets.selectors import support_reactions
 
 from . import clockmath as cm
 from .models import Clock, Metric
@@ -29,11 +31,6 @@ INTERNAL_EVENTS = frozenset({SlaEvent.WARNED, SlaEvent.ESCALATED})
 INITIATOR_REACTIONS = frozenset(
     {ReactionKind.INITIATOR_PROVIDED_INFO, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_REPLIED}
 )
-
-
-def is_executor_reaction(reaction: str, role: str) -> bool:
-    """The support side reacting to the initiator: any executor_* reaction taken by support."""
-    return bool(reaction) and reaction.startswith("executor_") and role in (ActorRole.EXECUTOR, ActorRole.STAFF)
 
 
 def _category_chain(category_id: int | None) -> tuple[int, ...]:
@@ -329,7 +326,7 @@ def sla_on_transition(
 
 
 def _react(ledger: Ledger, *, reaction: str, role: str, when: dt.datetime) -> None:
-    if is_executor_reaction(reaction, role):
+    if is_support_reaction(reaction, role):
         ledger.apply(Metric.FIRST_REACTION, cm.stop, when)
         ledger.apply(Metric.NEXT_REACTION, cm.stop, when)
     elif reaction in INITIATOR_REACTIONS and role == ActorRole.INITIATOR and ledger.ticket.is_open:
@@ -442,12 +439,7 @@ def _apply_missing(ledger: Ledger, *, policy: PolicySpec, calendar_id: int | Non
     wanted = [m for m in wanted if (ticket.priority_id, m) in policy.targets]
     if not wanted:
         return []
-    if (
-        Metric.FIRST_REACTION in wanted
-        and LogRecord.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_")
-        .exclude(actor_role=ActorRole.INITIATOR)
-        .exists()
-    ):
+    if Metric.FIRST_REACTION in wanted and support_reactions(LogRecord.objects.filter(ticket_id=ticket.pk)).exists():
         wanted.remove(Metric.FIRST_REACTION)
     cal = ledger.sref.calendar(calendar_id)
     used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from otklik.core.appendonly import AppendOnly
 from otklik.routes.models import ReactionKind
 
+from . import kinds
+
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=24, unique=True)
@@ -156,38 +158,38 @@ class Watcher(models.Model):
 
 
 class ActorRole(models.TextChoices):
-    INITIATOR = "initiator", _("initiator")
-    EXECUTOR = "executor", _("executor")
-    STAFF = "staff", _("other staff")
-    OTHER = "other", _("other user")
-    SYSTEM = "system", _("system")
+    INITIATOR = kinds.ActorRole.INITIATOR.value, _("initiator")
+    EXECUTOR = kinds.ActorRole.EXECUTOR.value, _("executor")
+    STAFF = kinds.ActorRole.STAFF.value, _("other staff")
+    OTHER = kinds.ActorRole.OTHER.value, _("other user")
+    SYSTEM = kinds.ActorRole.SYSTEM.value, _("system")
 
 
 class Event(models.TextChoices):
-    CREATED = "created", _("request filed")
-    TRANSITION = "transition", _("moved along the route")
-    COMMENT = "comment", _("comment")
-    NOTE = "note", _("internal note")
-    ASSIGNMENT = "assignment", _("assignment")
-    FIELD_CHANGE = "field_change", _("field changed")
-    WATCHER = "watcher", _("watchers changed")
-    ATTACHMENT = "attachment", _("attachment added")
-    SLA = "sla", _("SLA clock")
-    FEEDBACK = "feedback", _("satisfaction rated")
-    COMPLAINT = "complaint", _("complaint")
+    CREATED = kinds.LogEvent.CREATED.value, _("request filed")
+    TRANSITION = kinds.LogEvent.TRANSITION.value, _("moved along the route")
+    COMMENT = kinds.LogEvent.COMMENT.value, _("comment")
+    NOTE = kinds.LogEvent.NOTE.value, _("internal note")
+    ASSIGNMENT = kinds.LogEvent.ASSIGNMENT.value, _("assignment")
+    FIELD_CHANGE = kinds.LogEvent.FIELD_CHANGE.value, _("field changed")
+    WATCHER = kinds.LogEvent.WATCHER.value, _("watchers changed")
+    ATTACHMENT = kinds.LogEvent.ATTACHMENT.value, _("attachment added")
+    SLA = kinds.LogEvent.SLA.value, _("SLA clock")
+    FEEDBACK = kinds.LogEvent.FEEDBACK.value, _("satisfaction rated")
+    COMPLAINT = kinds.LogEvent.COMPLAINT.value, _("complaint")
 
 
 class SlaEvent(models.TextChoices):
-    NONE = "", _("none")
-    APPLIED = "applied", _("applied")
-    PAUSED = "paused", _("paused")
-    RESUMED = "resumed", _("resumed")
-    WARNED = "warned", _("warned")
-    MET = "met", _("met")
-    BREACHED = "breached", _("breached")
-    ESCALATED = "escalated", _("escalated")
-    RECOMPUTED = "recomputed", _("recomputed")
-    CANCELLED = "cancelled", _("cancelled")
+    NONE = kinds.SlaEvent.NONE.value, _("none")
+    APPLIED = kinds.SlaEvent.APPLIED.value, _("applied")
+    PAUSED = kinds.SlaEvent.PAUSED.value, _("paused")
+    RESUMED = kinds.SlaEvent.RESUMED.value, _("resumed")
+    WARNED = kinds.SlaEvent.WARNED.value, _("warned")
+    MET = kinds.SlaEvent.MET.value, _("met")
+    BREACHED = kinds.SlaEvent.BREACHED.value, _("breached")
+    ESCALATED = kinds.SlaEvent.ESCALATED.value, _("escalated")
+    RECOMPUTED = kinds.SlaEvent.RECOMPUTED.value, _("recomputed")
+    CANCELLED = kinds.SlaEvent.CANCELLED.value, _("cancelled")
 
 
 class LogRecord(AppendOnly):

@@ -17,9 +17,11 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
+from otklik.routes.kinds import EXECUTOR_REACTION_PREFIX
 from otklik.routes.models import PointKind, RoutePoint
 
 from .access import may_see_rating, visible_tickets
+from .kinds import SUPPORT_ROLES
 from .models import Event, LogRecord, Ticket
 
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
@@ -94,7 +96,7 @@ def filtered_tickets(user: User, f: TicketFilters) -> QuerySet[Ticket]:
         if state in OPEN_STATES:
             qs = qs.filter(is_open=OPEN_STATES[state])
         else:
-            by_kind = state in {"new", "in_work", "waiting", "resolved", "closed", "declined"}
+            by_kind = state in set(PointKind)
             point_ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
             qs = qs.filter(point_id__in=point_ids)
     if f.type:
@@ -240,10 +242,15 @@ def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
     return list(qs.order_by("id"))
 
 
+def support_reactions(records: QuerySet[LogRecord]) -> QuerySet[LogRecord]:
+    """The records among these in which support reacted (tickets.kinds.is_support_reaction, in SQL)."""
+    return records.filter(reaction__startswith=EXECUTOR_REACTION_PREFIX, actor_role__in=sorted(SUPPORT_ROLES))
+
+
 def first_executor_reaction(ticket: Ticket) -> LogRecord | None:
-    """Support's first reaction: the first record carrying an executor_* reaction (accepting,
-    replying publicly, resolving, …). Feeds the SLA's first-reaction target."""
-    return LogRecord.objects.filter(ticket=ticket, reaction__startswith="executor_").order_by("id").first()
+    """Support's first reaction (accepting, replying publicly, resolving, …): the first record in
+    which support reacted. Feeds the SLA's first-reaction target."""
+    return support_reactions(LogRecord.objects.filter(ticket=ticket)).order_by("id").first()
 
 
 def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[LogRecord]]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
-from otklik.complaints.access import may_supervise_complaints
+from otklik.accounts.selectors import may_supervise
 from otklik.notify.models import Channel, Notification
 
 
@@ -20,9 +20,8 @@ def nav_items(user: User, path: str) -> list[dict[str, Any]]:
     items = [(reverse("web:portal"), _("My requests")), (reverse("web:new"), _("New request"))]
     if user.is_support_staff:
         items = [(reverse("web:queue"), _("Work")), *items[1:]]
-    if user.is_support_staff and (user.is_manager or user.role == "lead"):
+    if may_supervise(user):  # the managers and whoever leads a group
         items.append((reverse("web:dashboard"), _("Dashboard")))
-    if may_supervise_complaints(user):
         items.append((reverse("web:complaints"), _("Complaints")))
     if user.is_support_staff:  # everyone in support sees at least their own figures
         items.append((reverse("web:quality"), _("Quality")))

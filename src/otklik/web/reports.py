@@ -23,12 +23,13 @@ from otklik.catalog.reference import reference
 from otklik.core.forms import form_field
 from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
 from otklik.quality import definitions, kpi
-from otklik.quality.access import Scope, visible_agents, visible_groups
+from otklik.quality.access import visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
 from otklik.quality.drill import Drill, DrillPage
 from otklik.quality.exports import backlog_label
 from otklik.quality.period import Period
 from otklik.quality.report import PeriodInvalid, Report
+from otklik.quality.scope import Scope
 
 DASH = "—"
 

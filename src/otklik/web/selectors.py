@@ -345,10 +345,6 @@ class Figures:
     breaches_week: int = 0
 
 
-def may_supervise(user: User) -> bool:
-    return user.is_support_staff and (user.is_manager or user.role == "lead")
-
-
 def open_cells(user: User, moment: dt.datetime) -> QuerySet[Ticket, tuple[int, int, int | None, int, int, int]]:
     """(point, group, executor, open, at risk, breached) over the open requests `user` may see. It
     reads only what the partial index `ticket_open_cover` holds, so PostgreSQL answers it with an

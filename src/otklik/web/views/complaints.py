@@ -28,8 +28,8 @@ from otklik.accounts.directory import directory
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
-from otklik.accounts.selectors import memberships_of
-from otklik.complaints.access import access_complaint, complaint_actions, may_see_whole, may_supervise_complaints
+from otklik.accounts.selectors import may_supervise, memberships_of
+from otklik.complaints.access import access_complaint, complaint_actions, may_see_whole
 from otklik.complaints.clock import ANSWER, REACTION, Status, status
 from otklik.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
 from otklik.complaints.selectors import (
@@ -82,7 +82,7 @@ def kind_name(kind: str) -> str:
 
 
 def _require_supervisor(user: User) -> None:
-    if not may_supervise_complaints(user):
+    if not may_supervise(user):  # the complaints list: the managers and the group leads
         raise Http404  # as for a complaint one may not see: the list is not theirs to know of
 
 

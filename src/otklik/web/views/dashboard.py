@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from otklik.accounts.http import AuthedRequest
+from otklik.accounts.selectors import may_supervise
 from otklik.core.i18n import localized
 from otklik.web.fragments import fragment_login_required
-from otklik.web.selectors import Tally, dashboard_figures, may_supervise
+from otklik.web.selectors import Tally, dashboard_figures
 
 
 def work_url(**params: str) -> str:
