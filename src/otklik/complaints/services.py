@@ -32,7 +32,7 @@ from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from otklik.feedback.models import FeedbackSettings
 from otklik.routes.models import ReactionKind
 from otklik.sla.calendar import WorkCalendar
-from otklik.sla.reference import sla_reference
+from otklik.sla.reference import SlaReference, sla_reference
 from otklik.tickets.access import actor_role, may_see
 from otklik.tickets.models import Event, LogRecord, Ticket
 
@@ -61,8 +61,13 @@ def complaint_calendar(fs: FeedbackSettings | None = None) -> WorkCalendar:
     (round the clock when there is no calendar at all)."""
     fs = fs if fs is not None else FeedbackSettings.current()
     sref = sla_reference()
-    chosen = fs.complaint_calendar_id if fs.complaint_calendar_id in sref.calendars else sref.default_calendar_id
-    return sref.calendar(chosen)
+    return sref.calendar(complaint_calendar_id(fs, sref))
+
+
+def complaint_calendar_id(fs: FeedbackSettings, sref: SlaReference) -> int | None:
+    """Which calendar that is (the regulation names it): the settings' own when it is usable,
+    else the SLA configuration's default."""
+    return fs.complaint_calendar_id if fs.complaint_calendar_id in sref.calendars else sref.default_calendar_id
 
 
 def _log(

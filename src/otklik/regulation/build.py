@@ -23,6 +23,7 @@ from django.utils import timezone
 from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.complaints.services import complaint_calendar_id
 from otklik.core.clock import now
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality import definitions
@@ -31,6 +32,7 @@ from otklik.routes.kinds import FINAL_KINDS
 from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
 from otklik.sla.calendar import DAYS
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
+from otklik.sla.reference import SlaReference, sla_reference_build
 
 from .models import Section
 from .texts import (
@@ -62,12 +64,16 @@ SCHEMA = 1  # bump when the shape changes, so a reader can tell old versions apa
 def regulation_content() -> dict[str, Any]:
     """The regulation as the configuration now stands, both languages; JSON-ready and canonical."""
     moment = now()
-    default_cal = _default_calendar()
+    # The policy and calendar each request would get are the SLA configuration's to say (read
+    # now, not from this process's snapshot): the regulation shows what it would choose.
+    sref = sla_reference_build()
+    calendars = {c.pk: c for c in Calendar.objects.all()}
+    default_cal = calendars.get(sref.default_calendar_id) if sref.default_calendar_id else None
     types = list(RequestType.objects.filter(is_active=True).select_related("route", "default_group"))
     types.sort(key=lambda t: (t.order, t.code))
     priorities = list(Priority.objects.filter(is_active=True))
     priorities.sort(key=lambda p: (p.rank, p.code))
-    targets = _targets_section(types, priorities, default_cal)
+    targets = _targets_section(types, priorities, sref, calendars)
     generated = [
         _hours_section(default_cal, moment),
         _types_section(types),
@@ -77,7 +83,7 @@ def regulation_content() -> dict[str, Any]:
         _pauses_section(types),
         _escalation_section(),
         _handling_section(types),
-        _complaints_section(default_cal, moment),
+        _complaints_section(default_cal, moment, sref, calendars),
         _quality_section(),
     ]
     keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
@@ -92,11 +98,6 @@ def regulation_content() -> dict[str, Any]:
 
 
 # --- working hours -----------------------------------------------------------------------------
-def _default_calendar() -> Calendar | None:
-    calendars = Calendar.objects.order_by("code")
-    return calendars.filter(is_default=True).first() or calendars.first()
-
-
 def _intervals(value: Any) -> list[list[str]]:
     """Stored intervals as [[start, end], …] sorted; anything malformed is left out, never fatal."""
     out = []
@@ -292,26 +293,22 @@ def _conditions() -> dict[int, dict[str, set[int]]]:
 
 
 def _targets_section(
-    types: list[RequestType], priorities: list[Priority], default_cal: Calendar | None
+    types: list[RequestType], priorities: list[Priority], sref: SlaReference, calendars: dict[int, Calendar]
 ) -> dict[str, Any]:
     policies = sorted(Policy.objects.filter(is_active=True).select_related("calendar"), key=lambda p: (p.order, p.code))
     conds = _conditions()
     figures: dict[int, dict[tuple[int, str], int]] = {}
     for target in Target.objects.filter(policy__in=policies):
         figures.setdefault(target.policy_id, {})[(target.priority_id, target.metric)] = target.minutes
-    # As sla.reference: the first default policy is only the fallback; the rest are tried in order.
-    fallback = next((p for p in policies if p.is_default), None)
-    ordered = [p for p in policies if p is not fallback]
-    special = [p for p in ordered if conds.get(p.pk, {}).get("categories") or conds.get(p.pk, {}).get("organisations")]
-    generic = [p for p in ordered if p not in special]
-    group_cal = dict(SupportGroup.objects.values_list("pk", "calendar_id"))
-    calendars = {c.pk: c for c in Calendar.objects.all()}
-
-    def selects(p: Policy, type_id: int, priority_id: int) -> bool:
-        c = conds.get(p.pk, {})
-        return (not c.get("request_types") or type_id in c["request_types"]) and (
-            not c.get("priorities") or priority_id in c["priorities"]
-        )
+    by_id = {p.pk: p for p in policies}
+    # Policies that only some requests of a type and priority get (a category, an organisation):
+    # listed apart, under the table of what the others get.
+    fallback = sref.default_policy.id if sref.default_policy is not None else None
+    special = [
+        p
+        for p in policies
+        if p.pk != fallback and (conds.get(p.pk, {}).get("categories") or conds.get(p.pk, {}).get("organisations"))
+    ]
 
     def minutes(p: Policy | None, priority_id: int) -> dict[str, int | None]:
         own = figures.get(p.pk, {}) if p is not None else {}
@@ -320,11 +317,10 @@ def _targets_section(
     rows = []
     for t in types:
         for prio in priorities:
-            policy = next((p for p in generic if selects(p, t.pk, prio.pk)), fallback)
-            # As SlaReference.calendar_id_for: the policy's calendar, else the type's group's, else the default.
-            cal_id = (policy.calendar_id if policy else None) or group_cal.get(t.default_group_id)
-            if cal_id not in calendars:
-                cal_id = default_cal.pk if default_cal else None
+            # A request of this type and priority, of no particular category or organisation.
+            spec = sref.select(type_id=t.pk, priority_id=prio.pk, category_ids=(), organisation_id=None)
+            policy = by_id.get(spec.id) if spec is not None else None
+            cal_id = sref.calendar_id_for(spec, t.default_group_id)
             cal = calendars.get(cal_id) if cal_id else None
             rows.append(
                 {
@@ -513,12 +509,15 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
 
 
 # --- complaints --------------------------------------------------------------------------------
-def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+def _complaints_section(
+    default_cal: Calendar | None, moment: dt.datetime, sref: SlaReference, calendars: dict[int, Calendar]
+) -> dict[str, Any]:
     """How to file a complaint, its route, and its two targets in working time with the calendar
-    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same).
-    A calendar of their own, not the one the working-hours section shows, is shown here whole."""
+    they count in (the one complaints.services.complaint_calendar counts in). A calendar of their
+    own, not the one the working-hours section shows, is shown here whole."""
     fs = FeedbackSettings.current()
-    cal = fs.complaint_calendar if fs.complaint_calendar_id else default_cal
+    cal_id = complaint_calendar_id(fs, sref)
+    cal = calendars.get(cal_id) if cal_id else None
     minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
     own = None
     if cal is not None and (default_cal is None or cal.pk != default_cal.pk):
