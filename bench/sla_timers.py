@@ -15,7 +15,7 @@ seeding (--reseed drops and recreates the database).
 
 Measured, each --passes times, in a transaction rolled back afterwards (so every pass sees the
 same state):
-1. one claim: `otklik.sla.timers._claim(M, BATCH)` exactly as the pass issues it
+1. one claim: `otklik.core.duework.claim(otklik.sla.timers.due(M), BATCH)` exactly as the pass issues it
    (SELECT … WHERE sla_next_at <= M ORDER BY sla_next_at LIMIT 100 FOR UPDATE OF … SKIP LOCKED);
 2. a pass's whole finding and claiming: claims of 100 until fewer come back, the time of the
    claims summed; between them each batch's `sla_next_at` is cleared by an UPDATE (standing in
@@ -187,12 +187,13 @@ def measure_claims(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from otklik.core.duework import claim
     from otklik.sla import timers
     from otklik.tickets.models import Ticket
 
     with transaction.atomic():
         with CaptureQueriesContext(connection) as captured:
-            claimed = timers._claim(MOMENT, timers.BATCH)
+            claimed = claim(timers.due(MOMENT), timers.BATCH)
         sql = captured.captured_queries[-1]["sql"]
         with connection.cursor() as cur:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
@@ -211,7 +212,7 @@ def measure_claims(args: argparse.Namespace) -> None:
     for _ in range(args.passes):
         with transaction.atomic():
             t0 = time.perf_counter()
-            timers._claim(MOMENT, timers.BATCH)
+            claim(timers.due(MOMENT), timers.BATCH)
             one.append(time.perf_counter() - t0)
             transaction.set_rollback(True)
         with transaction.atomic():
@@ -219,7 +220,7 @@ def measure_claims(args: argparse.Namespace) -> None:
             total = 0
             while True:
                 t0 = time.perf_counter()
-                batch = timers._claim(MOMENT, timers.BATCH)
+                batch = claim(timers.due(MOMENT), timers.BATCH)
                 t1 = time.perf_counter()
                 # Firing moves each request's next instant on (not timed as claiming); here it is cleared.
                 Ticket.objects.filter(pk__in=[t.pk for t in batch]).update(sla_next_at=None)

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
-from django.db import connection, transaction
-
-from otklik.core.clock import now
+from otklik.core.duework import DueWork, due_work
 from otklik.notify.outbox import queue_rows
 from otklik.tickets.models import Ticket
 
@@ -32,33 +29,28 @@ BATCH = 100
 RETRY_AFTER = dt.timedelta(minutes=5)  # a complaint whose processing failed is looked at again then
 
 
-def _claim(moment: dt.datetime, batch: int) -> list[Complaint]:
-    qs = Complaint.objects.filter(next_check_at__lte=moment).order_by("next_check_at")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs[:batch])
+def _tickets(complaints: list[Complaint], first: bool) -> dict[int, Ticket]:
+    """The requests the batch's complaints name, read once."""
+    return Ticket.objects.in_bulk([c.ticket_id for c in complaints if c.ticket_id])
+
+
+TIMERS: DueWork[Complaint] = DueWork(
+    what="complaints",
+    noun="complaint",
+    due=lambda moment: Complaint.objects.filter(next_check_at__lte=moment).order_by("next_check_at"),
+    handle=lambda c, moment, tickets: complaint_fire_due(c, moment=moment, ticket=tickets.get(c.ticket_id or 0)),
+    retry=lambda c, at: Complaint.objects.filter(pk=c.pk).update(next_check_at=at),
+    log=log,
+    prepare=_tickets,
+    batch=BATCH,
+    retry_after=RETRY_AFTER,
+)
 
 
 def complaint_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     """Record what is due now, for at most about `budget_seconds`; returns the number of
     complaints handled (0: nothing was due)."""
-    moment = now()
-    handled = 0
-    deadline = time.monotonic() + budget_seconds
-    while True:
-        with transaction.atomic():
-            complaints = _claim(moment, batch)
-            tickets = Ticket.objects.in_bulk([c.ticket_id for c in complaints if c.ticket_id])
-            for complaint in complaints:
-                try:
-                    with transaction.atomic():
-                        complaint_fire_due(complaint, moment=moment, ticket=tickets.get(complaint.ticket_id or 0))
-                except Exception:
-                    log.exception("complaints: complaint %s could not be processed; retrying later", complaint.pk)
-                    Complaint.objects.filter(pk=complaint.pk).update(next_check_at=moment + RETRY_AFTER)
-        handled += len(complaints)
-        if len(complaints) < batch or time.monotonic() > deadline:
-            return handled
+    return due_work(TIMERS, batch=batch, budget_seconds=budget_seconds)
 
 
 def complaint_fire_due(complaint: Complaint, *, moment: dt.datetime, ticket: Ticket | None = None) -> list[str]:

@@ -35,6 +35,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
+from otklik.core.duework import DueWork, due_work
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
 from otklik.notify import outbox
 from otklik.notify.models import Notification
@@ -319,25 +320,31 @@ def _locked(qs: QuerySet[Survey]) -> QuerySet[Survey]:
 # --- the reminder ----------------------------------------------------------------------------------
 
 
-def survey_remind_due(*, batch: int = BATCH) -> int:
-    """The worker's job: one reminder for each unanswered, unexpired survey whose reminder is due.
-    Claimed with SKIP LOCKED (PostgreSQL), and the reminder's instant is cleared in the same
-    transaction, so two workers never remind twice. Answered or expired surveys are cleared
-    without a word. Returns the number of surveys handled (0: nothing was due)."""
-    moment = now()
-    with transaction.atomic():
-        qs = Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        due = list(qs[:batch])
-        if not due:
-            return 0
-        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=[s.ticket_id for s in due])}
-        reminded: list[int] = []
-        for survey in due:
-            if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
-                outbox.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
-                reminded.append(survey.pk)
-        Survey.objects.filter(pk__in=reminded).update(remind_at=None, reminded_at=moment)
-        Survey.objects.filter(pk__in=[s.pk for s in due if s.pk not in reminded]).update(remind_at=None)
-    return len(due)
+def _remind(survey: Survey, moment: dt.datetime, tickets: dict[int, Ticket]) -> None:
+    """One claimed survey: the reminder if it is still unanswered and unexpired; either way its
+    reminder's instant is cleared in the same transaction, so it is never sent twice. Answered or
+    expired surveys are cleared without a word."""
+    if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
+        outbox.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
+        Survey.objects.filter(pk=survey.pk).update(remind_at=None, reminded_at=moment)
+    else:
+        Survey.objects.filter(pk=survey.pk).update(remind_at=None)
+
+
+REMINDERS: DueWork[Survey] = DueWork(
+    what="feedback",
+    noun="survey",
+    due=lambda moment: Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id"),
+    handle=_remind,
+    retry=lambda survey, at: Survey.objects.filter(pk=survey.pk).update(remind_at=at),
+    log=log,
+    prepare=lambda surveys, first: Ticket.objects.in_bulk([s.ticket_id for s in surveys]),
+    batch=BATCH,
+)
+
+
+def survey_remind_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
+    """The worker's job: one reminder for each unanswered, unexpired survey whose reminder is due
+    (claimed with SKIP LOCKED on PostgreSQL: two workers never remind twice). Returns the number of
+    surveys handled (0: nothing was due)."""
+    return due_work(REMINDERS, batch=batch, budget_seconds=budget_seconds)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from otklik.api.main import api
 from otklik.api.stream import notifications_stream
 from otklik.feedback import views_surveys
-from otklik.regulation import views as regulation_views
+from otklik.web.views import regulation as regulation_views
 
 admin.site.site_header = _("Otklik: help desk administration")
 admin.site.site_title = _("Otklik")

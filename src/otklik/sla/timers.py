@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
-from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
-from otklik.core.clock import now, service_minute
+from otklik.core.clock import service_minute
+from otklik.core.duework import DueWork, due_work
 from otklik.notify.outbox import queue_rows
 from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.models import Event, LogRecord, Ticket, Watcher
@@ -40,36 +40,35 @@ RETRY_AFTER = dt.timedelta(minutes=5)  # a request whose processing failed is lo
 MAX_ROUNDS = 10  # escalations can change the priority and so the deadlines: settle within a bound
 
 
-def _claim(moment: dt.datetime, batch: int) -> list[Ticket]:
-    qs = Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs[:batch])
+def due(moment: dt.datetime) -> QuerySet[Ticket]:
+    """The requests something is due for by `moment`, earliest first."""
+    return Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
+
+
+def _fresh_configuration(tickets: list[Ticket], first: bool) -> None:
+    if first:
+        # Read after the claim: a configuration committed before a request was marked is then
+        # visible (READ COMMITTED), whatever this process had cached.
+        sla_reference_fresh()
+
+
+TIMERS: DueWork[Ticket] = DueWork(
+    what="sla",
+    noun="request",
+    due=due,
+    handle=lambda ticket, moment, _: sla_fire_due(ticket, moment=moment),
+    retry=lambda ticket, at: Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=at),
+    log=log,
+    prepare=_fresh_configuration,
+    batch=BATCH,
+    retry_after=RETRY_AFTER,
+)
 
 
 def sla_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     """Fire what is due now, for at most about `budget_seconds` (so other jobs get their turn);
     returns the number of requests handled (0: nothing was due)."""
-    moment = now()
-    handled = 0
-    deadline = time.monotonic() + budget_seconds
-    while True:
-        with transaction.atomic():
-            tickets = _claim(moment, batch)
-            if tickets and handled == 0:
-                # Read after the claim: a configuration committed before a request was marked
-                # is then visible (READ COMMITTED), whatever this process had cached.
-                sla_reference_fresh()
-            for ticket in tickets:
-                try:
-                    with transaction.atomic():
-                        sla_fire_due(ticket, moment=moment)
-                except Exception:
-                    log.exception("sla: request %s could not be processed; retrying later", ticket.pk)
-                    Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=moment + RETRY_AFTER)
-        handled += len(tickets)
-        if len(tickets) < batch or time.monotonic() > deadline:
-            return handled
+    return due_work(TIMERS, batch=batch, budget_seconds=budget_seconds)
 
 
 def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:

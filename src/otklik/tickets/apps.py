@@ -11,6 +11,6 @@ class TicketsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import notices  # noqa: F401  (registers the request events' built-in words)
-        from .summary import on_login
+        from .login_summary import on_login
 
         user_logged_in.connect(on_login, dispatch_uid="otklik-notify-login-summary")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +32,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
+from otklik.core.duework import DueWork, due_work
 from otklik.core.errors import Conflict, Forbidden, Invalid
 from otklik.feedback.surveys import survey_on_arrival
 from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind, RoutePoint, Transition
@@ -249,29 +249,20 @@ def ticket_auto_confirm(*, ticket_id: int, moment: dt.datetime | None = None) ->
     return True
 
 
-def _claim(moment: dt.datetime, batch: int) -> list[int]:
-    qs = Ticket.objects.filter(auto_close_at__lte=moment).order_by("auto_close_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.values_list("pk", flat=True)[:batch])
+AUTO_CONFIRM: DueWork[Ticket] = DueWork(
+    what="auto-confirm",
+    noun="request",
+    # Only the id: each request is read again under its lock by ticket_auto_confirm.
+    due=lambda moment: Ticket.objects.filter(auto_close_at__lte=moment).order_by("auto_close_at", "id").only("pk"),
+    handle=lambda ticket, moment, _: ticket_auto_confirm(ticket_id=ticket.pk, moment=moment),
+    retry=lambda ticket, at: Ticket.objects.filter(pk=ticket.pk).update(auto_close_at=at),
+    log=log,
+    batch=BATCH,
+    retry_after=RETRY_AFTER,
+)
 
 
 def ticket_auto_confirm_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     """The worker's job: close the requests whose confirmation period has run out, for at most about
     `budget_seconds`; returns the number of requests handled (0: nothing was due)."""
-    moment = now()
-    handled = 0
-    deadline = time.monotonic() + budget_seconds
-    while True:
-        with transaction.atomic():
-            claimed = _claim(moment, batch)
-            for ticket_id in claimed:
-                try:
-                    with transaction.atomic():
-                        ticket_auto_confirm(ticket_id=ticket_id, moment=moment)
-                except Exception:
-                    log.exception("auto-confirm: request %s could not be closed; retrying later", ticket_id)
-                    Ticket.objects.filter(pk=ticket_id).update(auto_close_at=moment + RETRY_AFTER)
-        handled += len(claimed)
-        if len(claimed) < batch or time.monotonic() > deadline:
-            return handled
+    return due_work(AUTO_CONFIRM, batch=batch, budget_seconds=budget_seconds)

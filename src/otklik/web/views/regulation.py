@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from otklik.core.errors import DomainError, NotFound
-
-from .http import language_for, version_number
-from .models import Version
-from .render import LABELS, LANGS, effective, page_context, to_markdown
-from .selectors import version_get, version_list
-from .services import regulation_in_force
+from otklik.regulation.http import language_for, version_number
+from otklik.regulation.models import Version
+from otklik.regulation.render import LABELS, LANGS, effective, page_context, to_markdown
+from otklik.regulation.selectors import version_get, version_list
+from otklik.regulation.services import regulation_in_force
 
 
 def _chosen(request: HttpRequest) -> tuple[str, Version]:
