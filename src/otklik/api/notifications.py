@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from otklik.accounts.http import AuthedRequest
+from otklik.accounts.models import User
 from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
@@ -57,7 +59,7 @@ class ReadOut(Schema):
     read_at: dt.datetime
 
 
-def _inbox(user: Any) -> Any:
+def _inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
 
 

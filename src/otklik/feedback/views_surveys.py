@@ -24,7 +24,7 @@ from .models import Survey
 from .surveys import survey_answer_by_link, survey_by_token, survey_check_link, survey_for, survey_open
 
 
-def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def survey_page_context(user: User, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     """What a request's page shows of its survey (one query): the question to the initiator while
     it is open, the answer to the initiator and the support staff in charge (`may_see_rating`)."""
     if not may_see_rating(user, ticket):

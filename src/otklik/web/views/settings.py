@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from otklik.accounts.http import AuthedRequest
-from otklik.accounts.models import validate_time_zone
+from otklik.accounts.models import User, validate_time_zone
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.forms import form_field
@@ -137,7 +137,7 @@ class SettingsForm(forms.Form):
         return data
 
 
-def _initial(user: Any) -> dict[str, Any]:
+def _initial(user: User) -> dict[str, Any]:
     schedule = schedule_of(user.pk)
     common = user.time_zone in COMMON_ZONES
     return {
@@ -184,7 +184,7 @@ def _changes(choices: list[dict[str, Any]], posted: Any) -> list[tuple[str, str,
     return out
 
 
-def _unreachable(user: Any) -> list[str]:
+def _unreachable(user: User) -> list[str]:
     notes = []
     if not user.email:
         notes.append(_("You have no e-mail address in your profile: e-mail and calendar tasks cannot reach you."))
@@ -195,7 +195,7 @@ def _unreachable(user: Any) -> list[str]:
     return notes
 
 
-def _save(user: Any, form: SettingsForm, changes: list[tuple[str, str, bool]]) -> None:
+def _save(user: User, form: SettingsForm, changes: list[tuple[str, str, bool]]) -> None:
     data = form.cleaned_data
 
     def hhmm(value: dt.time | None) -> str | None:
