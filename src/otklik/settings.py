@@ -318,7 +318,7 @@ if OTKLIK_NOW and not DEBUG:
 # --- the live stream (Server-Sent Events) -------------------------------------------------
 # GET /api/v1/notifications/stream is served by an ASGI process (uvicorn, a child of `otklik serve`),
 # so open streams never hold a sync web worker; the web server answers that path with 307 to STREAM_URL.
-_web_host, _, _web_port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
+_web_host, _colon, _web_port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
 STREAM_ADDR = os.environ.get("OTKLIK_STREAM_ADDR", "").strip() or (
     f"{_web_host or '127.0.0.1'}:{int(_web_port) + 1 if _web_port.isdigit() else 8001}"
 )

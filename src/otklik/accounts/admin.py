@@ -44,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "organisation", "is_active")
     list_filter = ("role", "organisation", "is_active", "is_superuser")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("Help desk profile"),
             {"fields": ("role", "organisation", "sees_organisation_requests", "language", "time_zone", "phone")},

@@ -80,7 +80,7 @@ def _build() -> Directory:
         d.memberships[user_id] = Memberships(frozenset(groups), frozenset(led_by.get(user_id, ())))
     for g in d.groups.values():
         # A deactivated dispatcher receives nothing: the group's first active lead does instead.
-        dispatcher = g.dispatcher_id if g.dispatcher_id and g.dispatcher.is_active else None
+        dispatcher = g.dispatcher_id if g.dispatcher is not None and g.dispatcher.is_active else None
         d.dispatchers[g.pk] = dispatcher or first_lead.get(g.pk)
     for o in Organisation.objects.all():
         d.organisations[o.pk] = o

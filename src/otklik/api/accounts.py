@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import ApiToken
 from otklik.accounts.selectors import memberships_of
 from otklik.accounts.services import token_create, token_revoke
@@ -54,7 +54,7 @@ class NewTokenOut(TokenOut):
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest) -> dict:
+def me(request: AuthedRequest) -> dict:
     user = request.user
     mem = memberships_of(user)
     groups = [
@@ -69,19 +69,19 @@ def me(request: HttpRequest) -> dict:
         "role": user.role,
         "language": user.language,
         "time_zone": user.time_zone,
-        "organisation": user.organisation.name if user.organisation_id else None,
+        "organisation": user.organisation.name if user.organisation is not None else None,
         "is_support_staff": user.is_support_staff,
         "groups": groups,
     }
 
 
 @router.get("/tokens", response=list[TokenOut])
-def tokens(request: HttpRequest) -> list[ApiToken]:
+def tokens(request: AuthedRequest) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=request.user))
 
 
 @router.post("/tokens", response={201: NewTokenOut})
-def tokens_create(request: HttpRequest, payload: TokenIn) -> Status:
+def tokens_create(request: AuthedRequest, payload: TokenIn) -> Status:
     caller = getattr(request, "api_token", None)
     token, raw = token_create(
         user=request.user,
@@ -93,5 +93,5 @@ def tokens_create(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut)
-def tokens_revoke(request: HttpRequest, token_id: int) -> ApiToken:
+def tokens_revoke(request: AuthedRequest, token_id: int) -> ApiToken:
     return token_revoke(user=request.user, token_id=token_id)

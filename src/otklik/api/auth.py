@@ -21,11 +21,12 @@ class TokenAuth(HttpBearer):
         # Each request gets its own user object: nothing it sets leaks into the next one.
         user = copy.copy(row.user)
         request.user = user
+        # Only a token's requests carry it (read with getattr): not an attribute of every HttpRequest.
         request.api_token = row  # type: ignore[attr-defined]
         # UserLanguageMiddleware ran before we knew the user: their stored language wins here too.
         if user.language:
             translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = user.language
         return user
 
 

@@ -9,9 +9,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.api.schemas import Ref, Strict, UserRef
 from otklik.complaints import serialize as ser
@@ -128,7 +129,7 @@ class ComplaintPage(Schema):
     next_cursor: str | None
 
 
-def _detail(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
+def _detail(request: AuthedRequest, complaint: Complaint) -> dict[str, Any]:
     return ser.complaint_detail(
         request.user,
         complaint,
@@ -138,26 +139,26 @@ def _detail(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
     )
 
 
-def _fresh(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
+def _fresh(request: AuthedRequest, complaint: Complaint) -> dict[str, Any]:
     return _detail(request, access_complaint(request.user, complaint.pk))
 
 
 @router.post("/tickets/{ref}/complaints", response={201: ComplaintOut})
-def file_on_ticket(request: HttpRequest, ref: str, payload: TicketComplaintIn) -> HttpResponse:
+def file_on_ticket(request: AuthedRequest, ref: str, payload: TicketComplaintIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     complaint = complaint_file(author=request.user, body=payload.body, ticket=ticket)
     return respond(_fresh(request, complaint), 201)
 
 
 @router.post("/complaints", response={201: ComplaintOut})
-def file(request: HttpRequest, payload: ComplaintIn) -> HttpResponse:
+def file(request: AuthedRequest, payload: ComplaintIn) -> HttpResponse:
     ticket = access_ticket(request.user, payload.ticket) if payload.ticket not in (None, "") else None
     complaint = complaint_file(author=request.user, body=payload.body, ticket=ticket, kind=payload.kind)
     return respond(_fresh(request, complaint), 201)
 
 
 @router.get("/complaints", response=ComplaintPage)
-def list_complaints(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
+def list_complaints(request: AuthedRequest, params: Query[ListQuery]) -> HttpResponse:
     check_limit(params.limit)
     filters = ComplaintFilters(
         state=params.state,
@@ -176,19 +177,19 @@ def list_complaints(request: HttpRequest, params: Query[ListQuery]) -> HttpRespo
 
 
 @router.get("/complaints/{ref}", response=ComplaintOut)
-def detail(request: HttpRequest, ref: str) -> HttpResponse:
+def detail(request: AuthedRequest, ref: str) -> HttpResponse:
     return respond(_detail(request, access_complaint(request.user, ref)))
 
 
 @router.post("/complaints/{ref}/take", response=ComplaintOut)
-def take(request: HttpRequest, ref: str, payload: TakeIn) -> HttpResponse:
+def take(request: AuthedRequest, ref: str, payload: TakeIn) -> HttpResponse:
     complaint = access_complaint(request.user, ref)
     complaint = complaint_take(complaint=complaint, actor=request.user, version=payload.version)
     return respond(_fresh(request, complaint))
 
 
 @router.post("/complaints/{ref}/answer", response=ComplaintOut)
-def answer(request: HttpRequest, ref: str, payload: AnswerIn) -> HttpResponse:
+def answer(request: AuthedRequest, ref: str, payload: AnswerIn) -> HttpResponse:
     complaint = access_complaint(request.user, ref)
     complaint = complaint_answer(
         complaint=complaint,
@@ -201,7 +202,7 @@ def answer(request: HttpRequest, ref: str, payload: AnswerIn) -> HttpResponse:
 
 
 @router.post("/complaints/{ref}/notes", response={201: ComplaintEventOut})
-def note(request: HttpRequest, ref: str, payload: NoteIn) -> HttpResponse:
+def note(request: AuthedRequest, ref: str, payload: NoteIn) -> HttpResponse:
     complaint = access_complaint(request.user, ref)
     event = complaint_note(complaint=complaint, actor=request.user, body=payload.body)
     return respond(ser.event_item(event, {request.user.pk: request.user}), 201)

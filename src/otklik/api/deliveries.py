@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.core.errors import Forbidden, Invalid, NotFound, not_a_choice
 from otklik.core.paging import after, check_limit, page
@@ -76,7 +77,7 @@ def _choice(value: str | None, choices: list[str], name: str) -> str | None:
 
 
 @router.get("", response=HistoryOut)
-def deliveries(request: HttpRequest, params: Query[HistoryQuery]) -> HttpResponse:
+def deliveries(request: AuthedRequest, params: Query[HistoryQuery]) -> HttpResponse:
     if not request.user.is_manager:
         raise Forbidden("the delivery history is for support managers and administrators")
     check_limit(params.limit)
@@ -121,10 +122,10 @@ def _item(n: Notification) -> dict[str, Any]:
         "id": n.pk,
         "key": str(n.key),
         "event": n.event,
-        "recipient": n.recipient.username if n.recipient_id else None,  # webhooks go to systems
+        "recipient": n.recipient.username if n.recipient is not None else None,  # webhooks go to systems
         "channel": n.channel,
-        "carrier": n.carrier.name if n.carrier_id else None,
-        "ticket": n.ticket.number if n.ticket_id else None,
+        "carrier": n.carrier.name if n.carrier is not None else None,
+        "ticket": n.ticket.number if n.ticket is not None else None,
         "importance": n.importance,
         "subject": n.subject,
         "state": n.state,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.models import User
 from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
@@ -56,7 +59,7 @@ class ReadOut(Schema):
     read_at: dt.datetime
 
 
-def _inbox(user: Any) -> Any:
+def _inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
 
 
@@ -68,14 +71,14 @@ def notification_item(n: Notification) -> dict[str, Any]:
         "subject": n.subject,
         "body": n.body,
         "link": n.link,
-        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket_id else None,
+        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None,
         "created_at": n.created_at,
         "read_at": n.read_at,
     }
 
 
 @router.get("", response=InboxOut)
-def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
+def inbox(request: AuthedRequest, params: Query[InboxQuery]) -> HttpResponse:
     """Newest first; `unread=true` for the unread only. `unread` in the answer counts them all."""
     check_limit(params.limit)
     qs = (
@@ -91,7 +94,7 @@ def inbox(request: HttpRequest, params: Query[InboxQuery]) -> HttpResponse:
 
 
 @router.post("/{notification_id}/read", response=ReadOut)
-def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def mark_read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     """Idempotent: a notification read earlier keeps its first reading time. Someone else's is 404."""
     if as_id(notification_id) is None:  # beyond the id column: no such row, and no database error
         raise NotFound(f"notification {notification_id} not found")
@@ -122,13 +125,13 @@ class ChoiceIn(Schema):
 
 
 @router.get("/preferences", response=list[EventChoices])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     """The caller's channels per event; mandatory ones (escalations) cannot be switched off."""
     return respond(preferences_of(request.user.pk))
 
 
 @router.put("/preferences", response=list[EventChoices])
-def preferences_update(request: HttpRequest, payload: list[ChoiceIn]) -> HttpResponse:
+def preferences_update(request: AuthedRequest, payload: list[ChoiceIn]) -> HttpResponse:
     """Set some choices (the others keep theirs); the answer is the whole set after the change."""
     preferences_set(user_id=request.user.pk, choices=[(c.event, c.channel, c.enabled) for c in payload])
     return respond(preferences_of(request.user.pk))
@@ -143,13 +146,13 @@ class ScheduleIO(Schema):
 
 
 @router.get("/schedule", response=ScheduleIO)
-def schedule(request: HttpRequest) -> HttpResponse:
+def schedule(request: AuthedRequest) -> HttpResponse:
     """The caller's quiet hours (local "HH:MM", both or neither) and digest ("", "hourly", "daily")."""
     return respond(schedule_of(request.user.pk))
 
 
 @router.put("/schedule", response=ScheduleIO)
-def schedule_update(request: HttpRequest, payload: ScheduleIO) -> HttpResponse:
+def schedule_update(request: AuthedRequest, payload: ScheduleIO) -> HttpResponse:
     """In quiet hours e-mail, SMS and messenger messages wait for their end, except critical ones;
     low-importance ones wait for the digest when there is one."""
     schedule_set(user_id=request.user.pk, **payload.dict())
@@ -179,7 +182,7 @@ class EnqueueOut(Schema):
 
 
 @router.post("/enqueue", response={202: EnqueueOut})
-def enqueue(request: HttpRequest, payload: EnqueueIn) -> HttpResponse:
+def enqueue(request: AuthedRequest, payload: EnqueueIn) -> HttpResponse:
     """For other systems, with an integration token (`otklik token USER --integration`): queue a
     notification for users, support groups or roles. Same preferences, channels and history as
     the help desk's own; 202 with the rows queued (one per recipient and channel)."""

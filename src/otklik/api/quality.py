@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.quality_schemas import QualityQuery, QualityReportOut
 from otklik.api.respond import respond
 from otklik.quality.report import report_for
@@ -14,7 +15,7 @@ router = Router(tags=["reports"])
 
 
 @router.get("/quality", response=QualityReportOut)
-def quality(request: HttpRequest, params: Query[QualityQuery]) -> HttpResponse:
+def quality(request: AuthedRequest, params: Query[QualityQuery]) -> HttpResponse:
     """The quality KPIs for the days `from`..`to` (inclusive, ISO dates, the service's time zone;
     default: this month up to today; at most two years), for everyone (managers), a `group` (code)
     or an `agent` (user name). Leads see their groups and their members, agents themselves only,

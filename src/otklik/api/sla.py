@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
@@ -79,7 +80,7 @@ def _code(by_code: dict[str, Any], code: str, name: str) -> Any:
 
 
 @router.get("/preview", response=PreviewOut)
-def preview(request: HttpRequest, params: Query[PreviewQuery]) -> HttpResponse:
+def preview(request: AuthedRequest, params: Query[PreviewQuery]) -> HttpResponse:
     """The policy, calendar and deadlines a request filed by the caller at `start` (default: now)
     would get. The next-reaction target starts with each initiator reaction, so it has no due time."""
     ref = reference()

@@ -5,9 +5,10 @@ while the survey is open). 404 when the request is not visible, 403 for anyone b
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router
 
+from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.api.schemas import Strict, SurveyOut
 from otklik.feedback.models import AnswerChannel
@@ -23,7 +24,7 @@ class FeedbackIn(Strict):
 
 
 @router.post("/{ref}/feedback", response={201: SurveyOut})
-def feedback(request: HttpRequest, ref: str, payload: FeedbackIn) -> HttpResponse:
+def feedback(request: AuthedRequest, ref: str, payload: FeedbackIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     survey = survey_answer(
         ticket=ticket, actor=request.user, score=payload.score, comment=payload.comment, via=AnswerChannel.API

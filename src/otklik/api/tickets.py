@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.people import people
 from otklik.api.respond import respond
 from otklik.api.schemas import (
@@ -55,7 +56,7 @@ class ListQuery(Schema):
     limit: int = 25
 
 
-def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[str, Any]:
+def _detail(request: AuthedRequest, ticket: Ticket, *, new: bool = False) -> dict[str, Any]:
     """The request as the caller sees it. People and the organisation come from in-process
     caches, so this reads only the watcher ids, the attachments and the survey (nothing, for a new
     request)."""
@@ -85,11 +86,11 @@ def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict[
     )
 
 
-def _fresh(request: HttpRequest, ref: int | str) -> dict[str, Any]:
+def _fresh(request: AuthedRequest, ref: int | str) -> dict[str, Any]:
     return _detail(request, access_ticket(request.user, ref))
 
 
-def _after_own_change(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+def _after_own_change(request: AuthedRequest, ticket: Ticket) -> dict[str, Any]:
     """The request after a change the caller was allowed to make, even when that change took it
     out of their sight (moved to another group, stopped watching): the write succeeded, so the
     answer is 200 with the result, not a 404 that reads as a failure."""
@@ -100,7 +101,7 @@ def _after_own_change(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 
 @router.post("", response={201: TicketOut})
-def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
+def create(request: AuthedRequest, payload: TicketIn) -> HttpResponse:
     ticket = ticket_create(
         initiator=request.user,
         type_code=payload.type,
@@ -115,7 +116,7 @@ def create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 
 
 @router.get("", response=TicketPage)
-def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse:
+def list_tickets(request: AuthedRequest, params: Query[ListQuery]) -> HttpResponse:
     check_limit(params.limit)
     filters = TicketFilters(
         state=params.state,
@@ -135,12 +136,12 @@ def list_tickets(request: HttpRequest, params: Query[ListQuery]) -> HttpResponse
 
 
 @router.get("/{ref}", response=TicketOut)
-def detail(request: HttpRequest, ref: str) -> HttpResponse:
+def detail(request: AuthedRequest, ref: str) -> HttpResponse:
     return respond(_fresh(request, ref))
 
 
 @router.patch("/{ref}", response=TicketOut)
-def update(request: HttpRequest, ref: str, payload: TicketPatch) -> HttpResponse:
+def update(request: AuthedRequest, ref: str, payload: TicketPatch) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set if k != "version"}
     ticket_update(ticket=ticket, actor=request.user, version=payload.version, changes=changes)
@@ -148,7 +149,7 @@ def update(request: HttpRequest, ref: str, payload: TicketPatch) -> HttpResponse
 
 
 @router.post("/{ref}/transitions", response=TicketOut)
-def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> HttpResponse:
+def transition(request: AuthedRequest, ref: str, payload: TransitionIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_transition(
         ticket=ticket,
@@ -162,7 +163,7 @@ def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> HttpRes
 
 
 @router.post("/{ref}/assign", response=TicketOut)
-def assign(request: HttpRequest, ref: str, payload: AssignIn) -> HttpResponse:
+def assign(request: AuthedRequest, ref: str, payload: AssignIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_assign(
         ticket=ticket,
@@ -175,7 +176,7 @@ def assign(request: HttpRequest, ref: str, payload: AssignIn) -> HttpResponse:
 
 
 @router.post("/{ref}/comments", response={201: ActivityOut})
-def comment(request: HttpRequest, ref: str, payload: CommentIn) -> HttpResponse:
+def comment(request: AuthedRequest, ref: str, payload: CommentIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     record = ticket_comment(ticket=ticket, actor=request.user, body=payload.body, internal=payload.internal)
     record.actor, record.point = request.user, ticket.point
@@ -183,34 +184,34 @@ def comment(request: HttpRequest, ref: str, payload: CommentIn) -> HttpResponse:
 
 
 @router.get("/{ref}/activity", response=list[ActivityOut])
-def activity(request: HttpRequest, ref: str) -> HttpResponse:
+def activity(request: AuthedRequest, ref: str) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     return respond([ser.activity_item(r) for r in ticket_activity(request.user, ticket)])
 
 
 @router.post("/{ref}/watchers", response=TicketOut)
-def watch(request: HttpRequest, ref: str, payload: WatcherIn) -> HttpResponse:
+def watch(request: AuthedRequest, ref: str, payload: WatcherIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_watch(ticket=ticket, actor=request.user, user_ref=payload.user, add=True)
     return respond(_fresh(request, ticket.pk))
 
 
 @router.delete("/{ref}/watchers/{user}", response=TicketOut)
-def unwatch(request: HttpRequest, ref: str, user: str) -> HttpResponse:
+def unwatch(request: AuthedRequest, ref: str, user: str) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     ticket_watch(ticket=ticket, actor=request.user, user_ref=user, add=False)
     return respond(_after_own_change(request, ticket))
 
 
 @router.post("/{ref}/attachments", response={201: AttachmentOut})
-def upload(request: HttpRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> HttpResponse:
+def upload(request: AuthedRequest, ref: str, file: File[UploadedFile], internal: Form[bool] = False) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     att = attachment_add(ticket=ticket, actor=request.user, upload=file, internal=internal)
     return respond(ser.attachment_dict(att), 201)
 
 
 @router.get("/{ref}/attachments/{attachment_id}")
-def download(request: HttpRequest, ref: str, attachment_id: int) -> FileResponse:
+def download(request: AuthedRequest, ref: str, attachment_id: int) -> FileResponse:
     ticket = access_ticket(request.user, ref)
     att = access_attachment(request.user, ticket, attachment_id)
     try:

@@ -83,19 +83,19 @@ def _build() -> Reference:
         c.parent = ref.categories.get(c.parent_id) if c.parent_id else None
     for r in Route.objects.all():
         ref.routes[r.pk] = r
-    for p in RoutePoint.objects.all():
-        if p.route_id not in ref.routes:
+    for point in RoutePoint.objects.all():
+        if point.route_id not in ref.routes:
             raise _Inconsistent
-        ref.points[p.pk] = p
-        p.route = ref.routes[p.route_id]
-        if p.is_start:
-            ref.start_points[p.route_id] = p
-    for t in Transition.objects.order_by("order", "id"):
-        if t.source_id not in ref.points or t.target_id not in ref.points:
+        ref.points[point.pk] = point
+        point.route = ref.routes[point.route_id]
+        if point.is_start:
+            ref.start_points[point.route_id] = point
+    for tr in Transition.objects.order_by("order", "id"):
+        if tr.source_id not in ref.points or tr.target_id not in ref.points:
             raise _Inconsistent  # a point was added while we read: read again
-        t.source = ref.points[t.source_id]
-        t.target = ref.points[t.target_id]
-        ref.outgoing.setdefault(t.source_id, []).append(t)
+        tr.source = ref.points[tr.source_id]
+        tr.target = ref.points[tr.target_id]
+        ref.outgoing.setdefault(tr.source_id, []).append(tr)
     for t in ref.types.values():
         if t.route_id not in ref.routes:
             raise _Inconsistent

@@ -70,7 +70,7 @@ def catalog_snapshot() -> dict[str, Any]:
     points = list(RoutePoint.objects.filter(route_id__in=route_ids))
     transitions = list(Transition.objects.filter(route_id__in=route_ids))
     fields = list(FormField.objects.filter(request_type__in=types))
-    out_types = []
+    out_types: list[dict[str, Any]] = []
     for t in types:
         route = route_dict(t.route_id, points, transitions)
         oos = next((p.code for p in points if p.pk == t.route.out_of_scope_point_id), None)
@@ -97,10 +97,10 @@ def catalog_snapshot() -> dict[str, Any]:
                 "code": c.code,
                 "name": c.name,
                 "description": c.description,
-                "parent": c.parent.code if c.parent_id else None,
+                "parent": c.parent.code if c.parent is not None else None,
                 "in_scope": c.in_scope,
                 "out_of_scope_note": c.out_of_scope_note or None,
-                "group": c.default_group.code if c.default_group_id else None,
+                "group": c.default_group.code if c.default_group is not None else None,
             }
             for c in categories
         ],

@@ -28,7 +28,7 @@ T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-_registry: dict[str, Snapshot[Any] | KeyedCache[Any, Any]] = {}
+_registry: dict[str, _Cache] = {}
 
 
 def reference_ttl() -> float:
@@ -54,7 +54,7 @@ class _Cache(ABC):
             raise ValueError(f"a cache named {name!r} is already registered")
         self.name = name
         self._lock = threading.Lock()
-        _registry[name] = self  # type: ignore[assignment]
+        _registry[name] = self
         # One bound method, kept: the callback a transaction holds is then recognisable.
         self.drop_on_commit: Callable[[], None] = self.drop
 

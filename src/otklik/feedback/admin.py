@@ -39,7 +39,8 @@ class FeedbackSettingsForm(forms.ModelForm):
         return threshold
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         valid, remind = data.get("survey_valid_days"), data.get("survey_reminder_days")
         if valid and remind and remind >= valid:
             self.add_error(

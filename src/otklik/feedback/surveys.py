@@ -26,6 +26,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -187,7 +188,7 @@ def survey_by_token(token: str) -> Survey:
     return survey
 
 
-def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None = None) -> None:
+def survey_check_link(survey: Survey, user: User | AnonymousUser, *, moment: dt.datetime | None = None) -> None:
     """Raise the refusal of a valid link that may not be used now: someone else's (a signed-in
     user who is not the initiator, 403), used (a rating exists, 409), expired (410)."""
     moment = moment or now()
@@ -199,7 +200,9 @@ def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None =
         raise LinkExpired("the time to rate this request is over")
 
 
-def survey_answer_by_link(*, survey: Survey, user: Any, score: Any, comment: str = "") -> Survey:
+def survey_answer_by_link(
+    *, survey: Survey, user: User | AnonymousUser, score: int | str, comment: str | None = ""
+) -> Survey:
     """Record the rating sent through the link (its survey found by `survey_by_token` and checked
     by `survey_check_link`); the link is spent by it."""
     score, comment = _clean(score, comment)
@@ -216,7 +219,7 @@ def survey_answer_by_link(*, survey: Survey, user: Any, score: Any, comment: str
 
 
 def survey_answer(
-    *, ticket: Ticket, actor: User, score: Any, comment: str = "", via: str = AnswerChannel.PORTAL
+    *, ticket: Ticket, actor: User, score: int | str, comment: str | None = "", via: str = AnswerChannel.PORTAL
 ) -> Survey:
     """The initiator rates the request (or changes the rating) while its survey is open."""
     if actor.pk != ticket.initiator_id:
@@ -256,7 +259,7 @@ def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
     }
 
 
-def _clean(score: Any, comment: str | None) -> tuple[int, str]:
+def _clean(score: int | str, comment: str | None) -> tuple[int, str]:
     if isinstance(score, str) and score.strip().isdigit():
         score = int(score.strip())
     if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:

@@ -92,8 +92,8 @@ def compose(
     webhook_to: list[tuple[Person | None, str]] = [(None, settings.LANGUAGE_CODE)] if p.webhook else []
     for person, language in [(r, r.language or settings.LANGUAGE_CODE) for r in recipients if channels.get(r.pk)]:
         rows += _rows_for(person, language, event, channels[person.pk], subject, actor, level, extra, context, link)
-    for person, language in webhook_to:
-        rows += _rows_for(person, language, event, [Channel.WEBHOOK], subject, actor, level, extra, context, link)
+    for system, language in webhook_to:
+        rows += _rows_for(system, language, event, [Channel.WEBHOOK], subject, actor, level, extra, context, link)
     for row in rows:
         row.due_at = row.created_at = moment
         if row.recipient_id is not None:

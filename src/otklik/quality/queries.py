@@ -165,8 +165,8 @@ def backlog_bucket_q(bucket: kpi.Bucket, moment: dt.datetime) -> Q:
 Owner = tuple[str, str | None]
 HOLDER: Owner = ("group_id", "executor_id")
 RECEIVED: Owner = ("received_group_id", "received_executor_id")
-REACTION: Owner = ("reaction_group_id", "reaction_executor_id")
-RESOLUTION: Owner = ("resolution_group_id", "resolution_executor_id")
+REACTION: tuple[str, str] = ("reaction_group_id", "reaction_executor_id")
+RESOLUTION: tuple[str, str] = ("resolution_group_id", "resolution_executor_id")
 FIRST_RESOLUTION: Owner = ("first_resolution_group_id", "first_resolution_executor_id")
 REACTION_BREACH: Owner = ("reaction_breach_group_id", "reaction_breach_executor_id")
 RESOLUTION_BREACH: Owner = ("resolution_breach_group_id", "resolution_breach_executor_id")
@@ -300,7 +300,8 @@ def _survey_weeks_postgresql(agg: Aggregates, scope: Scope, period: Period) -> N
     mondays = kpi.weeks(period.first, period.last)
     lows = [max(period.start, dt.datetime.combine(m, dt.time(), period.zone)) for m in mondays]
     highs = [min(period.end, dt.datetime.combine(m + dt.timedelta(days=7), dt.time(), period.zone)) for m in mondays]
-    scope_sql, params = "", []
+    scope_sql = ""
+    params: list[list[int] | int] = []
     if scope.group_ids is not None:
         scope_sql += " AND group_id = ANY(%s)"
         params.append(sorted(scope.group_ids))
@@ -410,7 +411,8 @@ def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
         same = ("group", next(iter(scope.group_ids)))
     with connection.cursor() as cur:
         for name, at, seconds, owner in SPREADS:
-            scope_sql, scope_params = "", []
+            scope_sql = ""
+            scope_params: list[list[int] | int] = []
             if scope.group_ids is not None:
                 scope_sql += f" AND {owner[0]} = ANY(%s)"
                 scope_params.append(sorted(scope.group_ids))

@@ -90,10 +90,11 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
             )
         )
     clocks: dict[int, dict[str, ClockFacts]] = {}
-    for tid, metric, state, used, breached_at, stopped_at in Clock.objects.filter(ticket_id__in=ticket_ids).values_list(
+    clock_rows = Clock.objects.filter(ticket_id__in=ticket_ids).values_list(
         "ticket_id", "metric", "state", "used", "breached_at", "stopped_at"
-    ):
-        clocks.setdefault(tid, {})[metric] = ClockFacts(state, used, breached_at, stopped_at)
+    )
+    for tid, metric, clock_state, used, breached_at, stopped_at in clock_rows:
+        clocks.setdefault(tid, {})[metric] = ClockFacts(clock_state, used, breached_at, stopped_at)
     out = []
     for pk, type_id, priority_id, group_id, executor_id, created_at, closed_at, point_id in tickets:
         state = TicketState(

@@ -136,8 +136,12 @@ def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[st
             year = moment.astimezone(zoneinfo.ZoneInfo(default_cal.time_zone)).year
     used_by: dict[int, dict[str, list[tuple[str, Text]]]] = {}
     for g in SupportGroup.objects.filter(is_active=True, calendar__isnull=False):
+        if g.calendar_id is None:  # not after that filter: for the type checker
+            continue
         used_by.setdefault(g.calendar_id, {"groups": [], "policies": []})["groups"].append((g.code, pair(g, "name")))
     for p in Policy.objects.filter(is_active=True, calendar__isnull=False):
+        if p.calendar_id is None:  # as above
+            continue
         used_by.setdefault(p.calendar_id, {"groups": [], "policies": []})["policies"].append((p.code, pair(p, "name")))
     others = []
     for cal in Calendar.objects.filter(pk__in=used_by).order_by("code"):
@@ -294,8 +298,8 @@ def _targets_section(
     policies = sorted(Policy.objects.filter(is_active=True).select_related("calendar"), key=lambda p: (p.order, p.code))
     conds = _conditions()
     figures: dict[int, dict[tuple[int, str], int]] = {}
-    for t in Target.objects.filter(policy__in=policies):
-        figures.setdefault(t.policy_id, {})[(t.priority_id, t.metric)] = t.minutes
+    for target in Target.objects.filter(policy__in=policies):
+        figures.setdefault(target.policy_id, {})[(target.priority_id, target.metric)] = target.minutes
     by_id = {p.pk: p for p in policies}
     # Policies that only some requests of a type and priority get (a category, an organisation):
     # listed apart, under the table of what the others get.
@@ -347,7 +351,7 @@ def _targets_section(
                 "order": p.order,
                 "name": pair(p, "name"),
                 "description": pair(p, "description"),
-                "calendar": p.calendar.code if p.calendar_id else None,
+                "calendar": p.calendar.code if p.calendar is not None else None,
                 "conditions": {
                     rel: sorted(
                         (names[rel][i] for i in conds.get(p.pk, {}).get(rel, ()) if i in names[rel]),
@@ -422,7 +426,7 @@ def _escalation_section() -> dict[str, Any]:
         .prefetch_related("notify_users", "add_watchers")
     )
     # A rule of an inactive policy never fires: leave it out.
-    rules = [r for r in rules if r.policy_id is None or r.policy.is_active]
+    rules = [r for r in rules if r.policy is None or r.policy.is_active]
     rules.sort(key=lambda r: (TRIGGER_ORDER.get(r.trigger, 9), r.level, r.delay_minutes, r.pk))
 
     def people(users: Iterable[Any]) -> list[Text]:
@@ -442,14 +446,14 @@ def _escalation_section() -> dict[str, Any]:
                 "trigger": r.trigger,
                 "trigger_name": TRIGGERS.get(r.trigger, same(r.trigger)),
                 "level": r.level,
-                "policy": r.policy.code if r.policy_id else None,
+                "policy": r.policy.code if r.policy is not None else None,
                 "policy_name": pair(r.policy, "name") if r.policy_id else None,
                 "metric": r.metric or None,
                 "metric_name": METRICS.get(r.metric),
                 "delay_minutes": r.delay_minutes,
                 "notify": [NOTIFY[key] for key, on in flags if on] + people(r.notify_users.all()),
                 "reassign_group": pair(r.reassign_group, "name") if r.reassign_group_id else None,
-                "reassign_user": same(r.reassign_user.display_name) if r.reassign_user_id else None,
+                "reassign_user": same(r.reassign_user.display_name) if r.reassign_user is not None else None,
                 "raise_priority_to": pair(r.raise_priority_to, "name") if r.raise_priority_to_id else None,
                 "add_watchers": people(r.add_watchers.all()),
             }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from otklik.core.errors import NotFound
 from otklik.core.snapshot import KeyedCache, Snapshot
@@ -59,7 +60,13 @@ def version_get(number: int | None = None) -> Version:
         raise NotFound(f"no regulation version {number}") from None
 
 
-def version_list() -> list[dict[str, Any]]:
+class VersionSummary(TypedDict):
+    number: int
+    effective_at: dt.datetime
+    reason: str
+
+
+def version_list() -> list[VersionSummary]:
     """Every version, newest first, without its content: number, effective_at, reason."""
     return list(Version.objects.order_by("-number").values("number", "effective_at", "reason"))
 

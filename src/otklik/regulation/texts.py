@@ -99,7 +99,7 @@ TRIGGERS: dict[str, Text] = {
     Trigger.WARNING: text("Предупреждение (срок почти исчерпан)", "Warning (the target is nearly used up)"),
     Trigger.BREACH: text("Нарушение (срок истёк)", "Breach (the target is missed)"),
 }
-TRIGGER_ORDER = {Trigger.WARNING: 0, Trigger.BREACH: 1}  # the ladder reads from warning to breach
+TRIGGER_ORDER: dict[str, int] = {Trigger.WARNING: 0, Trigger.BREACH: 1}  # the ladder reads from warning to breach
 NOTIFY: dict[str, Text] = {
     "executor": text("исполнитель", "the executor"),
     "group_lead": text("руководитель группы", "the group lead"),

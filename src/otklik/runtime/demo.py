@@ -6,7 +6,7 @@ missing, never duplicates. Passwords are set only when a user is first created.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.db import transaction
 
@@ -18,7 +18,41 @@ from otklik.runtime.demo_sla import demo_sla_load
 
 ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
 
-USERS: list[dict[str, Any]] = [
+
+class UserSpec(TypedDict):
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    superuser: NotRequired[bool]
+
+
+class GroupSpec(TypedDict):
+    code: str
+    name_ru: str
+    name_en: str
+    members: list[tuple[str, bool]]  # user name, leads the group
+    dispatcher: NotRequired[str]
+
+
+# Form fields: code, label ru, label en, kind, required, choices, min, max.
+FieldRow = tuple[str, str, str, str, bool, str, int | None, int | None]
+
+
+class TypeSpec(TypedDict):
+    code: str
+    prefix: str
+    route: str
+    group: str
+    order: int
+    name_ru: str
+    name_en: str
+    description_ru: str
+    description_en: str
+    fields: list[FieldRow]
+
+
+USERS: list[UserSpec] = [
     {"username": "initiator", "first_name": "Иван", "last_name": "Петров", "role": Role.INITIATOR},
     {"username": "initiator2", "first_name": "Мария", "last_name": "Сидорова", "role": Role.INITIATOR},
     {"username": "agent", "first_name": "Алексей", "last_name": "Смирнов", "role": Role.AGENT},
@@ -28,7 +62,7 @@ USERS: list[dict[str, Any]] = [
     {"username": "admin", "first_name": "Админ", "last_name": "Системы", "role": Role.ADMIN, "superuser": True},
 ]
 
-GROUPS = [
+GROUPS: list[GroupSpec] = [
     {
         "code": "first-line",
         "name_ru": "Первая линия поддержки",
@@ -86,10 +120,21 @@ CATEGORIES = [
 
 # Points: code, ru, en, kind, clock, start. Transitions: code, ru, en, from, to, actors,
 # comment required, executor on arrival, reaction.
-P, T = "points", "transitions"
+PointRow = tuple[str, str, str, str, str, bool]
+TransitionRow = tuple[str, str, str, str, str, tuple[str, ...], bool, str, str]
+
+
+class RouteSpec(TypedDict):
+    name_ru: str
+    name_en: str
+    points: list[PointRow]
+    transitions: list[TransitionRow]
+    out_of_scope: NotRequired[str]
+
+
 MANAGERS = ("group_lead", "manager")
 # Every demo route lets the initiator withdraw a new request and support decline it.
-WITHDRAW_FROM_NEW = (
+WITHDRAW_FROM_NEW: TransitionRow = (
     "withdraw",
     "Отозвать",
     "Withdraw",
@@ -100,7 +145,7 @@ WITHDRAW_FROM_NEW = (
     "keep",
     "initiator_withdrew",
 )
-DECLINE_FROM_NEW = (
+DECLINE_FROM_NEW: TransitionRow = (
     "decline",
     "Отклонить",
     "Decline",
@@ -111,11 +156,11 @@ DECLINE_FROM_NEW = (
     "keep",
     "executor_declined",
 )
-ROUTES: dict[str, dict[str, Any]] = {
+ROUTES: dict[str, RouteSpec] = {
     "error": {
         "name_ru": "Маршрут ошибки",
         "name_en": "Error route",
-        P: [
+        "points": [
             ("new", "Новая", "New", "new", "runs", True),
             ("accepted", "Принята", "Accepted", "in_work", "runs", False),
             ("in_work", "В работе", "In work", "in_work", "runs", False),
@@ -124,7 +169,7 @@ ROUTES: dict[str, dict[str, Any]] = {
             ("declined", "Отклонена", "Declined", "declined", "stopped", False),
             ("out_of_scope", "Отклонена: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
-        T: [
+        "transitions": [
             (
                 "accept",
                 "Принять",
@@ -178,7 +223,7 @@ ROUTES: dict[str, dict[str, Any]] = {
     "wish": {
         "name_ru": "Маршрут пожелания",
         "name_en": "Wish route",
-        P: [
+        "points": [
             ("new", "Новое", "New", "new", "runs", True),
             ("under_review", "На рассмотрении", "Under review", "in_work", "runs", False),
             ("approved", "Одобрено", "Approved", "in_work", "runs", False),
@@ -188,7 +233,7 @@ ROUTES: dict[str, dict[str, Any]] = {
             ("declined", "Отклонено", "Declined", "declined", "stopped", False),
             ("out_of_scope", "Отклонено: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
-        T: [
+        "transitions": [
             (
                 "review",
                 "Взять на рассмотрение",
@@ -273,7 +318,7 @@ ROUTES: dict[str, dict[str, Any]] = {
     "request": {
         "name_ru": "Маршрут запроса",
         "name_en": "Request route",
-        P: [
+        "points": [
             ("new", "Новый", "New", "new", "runs", True),
             ("in_work", "В работе", "In work", "in_work", "runs", False),
             ("waiting", "Ожидает инициатора", "Waiting for the initiator", "waiting", "paused", False),
@@ -282,7 +327,7 @@ ROUTES: dict[str, dict[str, Any]] = {
             ("declined", "Отклонён", "Declined", "declined", "stopped", False),
             ("out_of_scope", "Отклонён: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
-        T: [
+        "transitions": [
             (
                 "take",
                 "Взять в работу",
@@ -356,7 +401,7 @@ ROUTES: dict[str, dict[str, Any]] = {
     },
 }
 
-TYPES = [
+TYPES: list[TypeSpec] = [
     {
         "code": "error",
         "prefix": "ERR",
@@ -414,7 +459,8 @@ TYPES = [
     },
 ]
 
-SAMPLE_TICKETS = [
+# Initiator, type, subject, category, priority, the form's fields (their values as JSON holds them).
+SAMPLE_TICKETS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     (
         "initiator",
         "error",
@@ -435,18 +481,18 @@ SAMPLE_TICKETS = [
 ]
 
 
-def _route(code: str, spec: dict[str, Any]) -> Route:
+def _route(code: str, spec: RouteSpec) -> Route:
     route, _ = Route.objects.update_or_create(
         code=code, defaults={"name_ru": spec["name_ru"], "name_en": spec["name_en"]}
     )
     points: dict[str, RoutePoint] = {}
-    for order, (pcode, ru, en, kind, clock, start) in enumerate(spec[P]):
+    for order, (pcode, ru, en, kind, clock, start) in enumerate(spec["points"]):
         points[pcode], _ = RoutePoint.objects.update_or_create(
             route=route,
             code=pcode,
             defaults={"name_ru": ru, "name_en": en, "kind": kind, "clock": clock, "is_start": start, "order": order},
         )
-    for order, (tcode, ru, en, src, dst, actors, comment, arrival, reaction) in enumerate(spec[T]):
+    for order, (tcode, ru, en, src, dst, actors, comment, arrival, reaction) in enumerate(spec["transitions"]):
         Transition.objects.update_or_create(
             source=points[src],
             code=tcode,
@@ -480,25 +526,25 @@ def demo_load() -> dict[str, str]:
     """Load (or refresh) the demo organisation. Returns the logins: user name → password."""
     org, _ = Organisation.objects.update_or_create(code=ORGANISATION["code"], defaults={"name": ORGANISATION["name"]})
     users: dict[str, User] = {}
-    for spec in USERS:
-        name = spec["username"]
+    for user_spec in USERS:
+        name = user_spec["username"]
         user, created = User.objects.get_or_create(username=name)
-        user.first_name, user.last_name, user.role = spec["first_name"], spec["last_name"], spec["role"]
+        user.first_name, user.last_name, user.role = user_spec["first_name"], user_spec["last_name"], user_spec["role"]
         user.email = f"{name}@example.com"
         user.organisation = org
-        user.is_staff = user.is_superuser = bool(spec.get("superuser"))
+        user.is_staff = user.is_superuser = bool(user_spec.get("superuser"))
         if created:
             user.set_password(name)
         user.save()
         users[name] = user
     groups: dict[str, SupportGroup] = {}
-    for spec in GROUPS:
+    for group_spec in GROUPS:
         group, _ = SupportGroup.objects.update_or_create(
-            code=spec["code"], defaults={"name_ru": spec["name_ru"], "name_en": spec["name_en"]}
+            code=group_spec["code"], defaults={"name_ru": group_spec["name_ru"], "name_en": group_spec["name_en"]}
         )
-        for username, is_lead in spec["members"]:
+        for username, is_lead in group_spec["members"]:
             GroupMembership.objects.update_or_create(group=group, user=users[username], defaults={"is_lead": is_lead})
-        group.dispatcher = users.get(spec.get("dispatcher", ""))
+        group.dispatcher = users.get(group_spec.get("dispatcher", ""))
         group.save()
         groups[group.code] = group
     for code, rank, ru, en, dru, den in PRIORITIES:
@@ -515,7 +561,7 @@ def demo_load() -> dict[str, str]:
             },
         )
     cats: dict[str, Category] = {}
-    for order, (code, parent, ru, en, group, in_scope, nru, nen) in enumerate(CATEGORIES):
+    for order, (code, parent, ru, en, group_code, in_scope, nru, nen) in enumerate(CATEGORIES):
         cats[code], _ = Category.objects.update_or_create(
             code=code,
             defaults={
@@ -523,28 +569,28 @@ def demo_load() -> dict[str, str]:
                 "name_ru": ru,
                 "name_en": en,
                 "order": order,
-                "default_group": groups.get(group or ""),
+                "default_group": groups.get(group_code or ""),
                 "in_scope": in_scope,
                 "out_of_scope_note_ru": nru,
                 "out_of_scope_note_en": nen,
             },
         )
     routes = {code: _route(code, spec) for code, spec in ROUTES.items()}
-    for spec in TYPES:
+    for type_spec in TYPES:
         rtype, _ = RequestType.objects.update_or_create(
-            code=spec["code"],
+            code=type_spec["code"],
             defaults={
-                "prefix": spec["prefix"],
-                "route": routes[spec["route"]],
-                "default_group": groups[spec["group"]],
-                "order": spec["order"],
-                "name_ru": spec["name_ru"],
-                "name_en": spec["name_en"],
-                "description_ru": spec["description_ru"],
-                "description_en": spec["description_en"],
+                "prefix": type_spec["prefix"],
+                "route": routes[type_spec["route"]],
+                "default_group": groups[type_spec["group"]],
+                "order": type_spec["order"],
+                "name_ru": type_spec["name_ru"],
+                "name_en": type_spec["name_en"],
+                "description_ru": type_spec["description_ru"],
+                "description_en": type_spec["description_en"],
             },
         )
-        for order, (fcode, ru, en, kind, required, choices, lo, hi) in enumerate(spec["fields"]):
+        for order, (fcode, ru, en, kind, required, choices, lo, hi) in enumerate(type_spec["fields"]):
             FormField.objects.update_or_create(
                 request_type=rtype,
                 code=fcode,

@@ -92,7 +92,8 @@ class PolicyForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("is_default") and not data.get("is_active", True):
             # An inactive default would leave the requests no policy selects without any target.
             raise ValidationError({"is_active": _("The default policy must be active.")})
@@ -234,7 +235,7 @@ class EscalationRuleAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
         parts = [_("notify: %(whom)s") % {"whom": ", ".join(told)}] if told else []
         if obj.reassign_group_id:
             parts.append(_("reassign to the group %(group)s") % {"group": obj.reassign_group})
-        if obj.reassign_user_id:
+        if obj.reassign_user is not None:
             parts.append(_("reassign to %(user)s") % {"user": obj.reassign_user.get_username()})
         if obj.raise_priority_to_id:
             parts.append(_("raise the priority to %(priority)s") % {"priority": obj.raise_priority_to})

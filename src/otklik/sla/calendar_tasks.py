@@ -72,7 +72,7 @@ def task_uid(ticket_id: int) -> str:
     return f"ticket-{ticket_id}@{mail_host()}"
 
 
-def task_sync(ticket: Any, *, due: dt.datetime | _Unknown | None = UNKNOWN) -> None:
+def task_sync(ticket: Ticket, *, due: dt.datetime | _Unknown | None = UNKNOWN) -> None:
     """Queue what the request's calendar task needs now, in the caller's transaction. `due`: the
     resolution deadline when the caller has it (the SLA ledger); else it is known from the last
     task row or read from the clock. One query (the request as stored and its last task row)."""
@@ -95,7 +95,7 @@ def task_sync(ticket: Any, *, due: dt.datetime | _Unknown | None = UNKNOWN) -> N
     queue_rows(_plan(request, task_to, task if isinstance(task, dict) else None, due))
 
 
-def task_created(ticket: Any, clocks: Iterable[Clock]) -> list[Notification]:
+def task_created(ticket: Ticket, clocks: Iterable[Clock]) -> list[Notification]:
     """The first task of a new request (unsaved: ticket_create writes it with the request). No query."""
     due = next((c.due_at for c in clocks if c.metric == Metric.RESOLUTION), None)
     request = _Request(ticket.pk, ticket.number, ticket.subject, ticket.priority_id, ticket.executor_id, ticket.is_open)

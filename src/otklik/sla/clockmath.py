@@ -269,7 +269,7 @@ def escalation_due(clock: ClockData, cal: Calendar, steps: list[Step]) -> list[t
         if step.rule_id in clock.escalated:
             continue
         if step.trigger == "warning" and clock.state == RUNNING and clock.warned_at is not None:
-            base = clock.warned_at
+            base: dt.datetime | None = clock.warned_at
         elif step.trigger == "breach" and clock.state == BREACHED and clock.stopped_at is None:
             base = clock.breached_at
         else:

@@ -281,7 +281,7 @@ class EscalationRule(models.Model):
         return f"{self.get_trigger_display()} L{self.level} +{self.delay_minutes} min"
 
     def clean(self) -> None:
-        if self.reassign_user_id and not self.reassign_user.is_support_staff:
+        if self.reassign_user is not None and not self.reassign_user.is_support_staff:
             raise ValidationError({"reassign_user": _("Requests can be reassigned to support staff only.")})
 
 

@@ -14,7 +14,7 @@ from .models import Clock, Metric
 from .reference import sla_reference
 from .services import data_of
 
-_ORDER = {Metric.FIRST_REACTION: 0, Metric.NEXT_REACTION: 1, Metric.RESOLUTION: 2}
+_ORDER: dict[str, int] = {Metric.FIRST_REACTION: 0, Metric.NEXT_REACTION: 1, Metric.RESOLUTION: 2}
 
 
 def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> list[dict[str, Any]]:

@@ -439,10 +439,7 @@ def _apply_missing(ledger: Ledger, *, policy: PolicySpec, calendar_id: int | Non
     wanted = [m for m in wanted if (ticket.priority_id, m) in policy.targets]
     if not wanted:
         return []
-    if (
-        Metric.FIRST_REACTION in wanted
-        and support_reactions(LogRecord.objects.filter(ticket_id=ticket.pk)).exists()
-    ):
+    if Metric.FIRST_REACTION in wanted and support_reactions(LogRecord.objects.filter(ticket_id=ticket.pk)).exists():
         wanted.remove(Metric.FIRST_REACTION)
     cal = ledger.sref.calendar(calendar_id)
     used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)

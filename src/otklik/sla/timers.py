@@ -91,9 +91,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                queue_rows(
-                    on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
-                )
+                queue_rows(on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at)))
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)
@@ -133,8 +131,8 @@ def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
         ids.add(ticket.executor_id)
     if rule.notify_group_lead:
         ids.update(uid for uid, m in directory().memberships.items() if ticket.group_id in m.led)
-    if rule.notify_dispatcher and directory().dispatchers.get(ticket.group_id):
-        ids.add(directory().dispatchers[ticket.group_id])  # type: ignore[arg-type]
+    if rule.notify_dispatcher and (dispatcher := directory().dispatchers.get(ticket.group_id)):
+        ids.add(dispatcher)
     if rule.notify_managers:
         ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
     if rule.notify_watchers:

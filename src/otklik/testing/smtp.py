@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import Counter
@@ -19,6 +20,8 @@ class LoopbackController(Controller):
         super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
 
     def _trigger_server(self) -> None:
+        if not isinstance(self.server, asyncio.Server):
+            raise RuntimeError("the SMTP server is not listening yet")
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 

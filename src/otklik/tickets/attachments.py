@@ -94,7 +94,8 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
             att.reaction = record
             att.save()
     except BaseException:
-        default_storage.delete(att.file.name)
+        if att.file.name:
+            default_storage.delete(att.file.name)
         raise
     return att
 

@@ -176,8 +176,8 @@ def _label(field: str, value: Any) -> str:
         found = ref.priorities_by_code.get(value)
         return localized(found, "name") if found else str(value)
     if field == "category":
-        found = ref.categories_by_code.get(value)
-        return localized(found, "name") if found else str(value)
+        found_category = ref.categories_by_code.get(value)
+        return localized(found_category, "name") if found_category else str(value)
     groups = directory()
     found_group = groups.groups_by_code.get(value) if isinstance(value, str) else groups.groups.get(value)
     return localized(found_group, "name") if found_group else str(value)

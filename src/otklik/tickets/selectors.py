@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from otklik.accounts.directory import directory
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
+from otklik.catalog.models import Category, Priority, RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
 from otklik.core.text import clean_text
 from otklik.routes.kinds import EXECUTOR_REACTION_PREFIX
-from otklik.routes.models import PointKind
+from otklik.routes.models import PointKind, RoutePoint
 
 from .access import may_see_rating, visible_tickets
 from .kinds import SUPPORT_ROLES
@@ -98,8 +98,8 @@ def filtered_tickets(user: User, f: TicketFilters) -> QuerySet[Ticket]:
             qs = qs.filter(is_open=OPEN_STATES[state])
         else:
             by_kind = state in set(PointKind)
-            ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
-            qs = qs.filter(point_id__in=ids)
+            point_ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
+            qs = qs.filter(point_id__in=point_ids)
     if f.type:
         qs = qs.filter(request_type_id=_id_or_none(ref.types_by_code, f.type))
     if f.group:
@@ -159,15 +159,15 @@ class TicketRow:
 
     pk: int
     number: str
-    request_type: Any
-    point: Any
+    request_type: RequestType
+    point: RoutePoint
     is_open: bool
     subject: str
     initiator_id: int
     executor_id: int | None
-    group: Any
-    priority: Any
-    category: Any
+    group: SupportGroup
+    priority: Priority
+    category: Category | None
     version: int
     created_at: datetime
     updated_at: datetime

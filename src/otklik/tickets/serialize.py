@@ -6,12 +6,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person
+from otklik.catalog.models import Category, Priority, RequestType
 from otklik.core.i18n import localized
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
 from .models import Attachment, LogRecord, Ticket
+from .selectors import TicketRow
 
 
 def user_ref(user: User | Person | None) -> dict[str, Any] | None:
@@ -20,7 +22,7 @@ def user_ref(user: User | Person | None) -> dict[str, Any] | None:
     return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
-def _ref(obj: Any) -> dict[str, str] | None:
+def _ref(obj: RequestType | SupportGroup | Priority | Category | None) -> dict[str, str] | None:
     return None if obj is None else {"code": obj.code, "name": localized(obj, "name")}
 
 
@@ -28,10 +30,17 @@ def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
     return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
 
 
-def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str, Any]:
-    """A list row. `who` names the people when they were not read with the ticket."""
-    initiator = who.get(t.initiator_id) if who is not None else t.initiator
-    executor = (who.get(t.executor_id) if t.executor_id else None) if who is not None else t.executor
+def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) -> dict[str, Any]:
+    """A list row. `who` names the people when they were not read with the ticket (a list's
+    `TicketRow` never has them)."""
+    initiator: User | Person | None
+    executor: User | Person | None
+    if who is not None:
+        initiator, executor = who.get(t.initiator_id), (who.get(t.executor_id) if t.executor_id else None)
+    elif isinstance(t, Ticket):
+        initiator, executor = t.initiator, t.executor
+    else:
+        raise TypeError("a list row names its people through `who`")
     return {
         "id": t.pk,
         "number": t.number,
@@ -114,7 +123,7 @@ def activity_item(r: LogRecord) -> dict[str, Any]:
         "role": r.actor_role,
         "stage": stage_ref(r.point),
         "to_stage": stage_ref(r.to_point),
-        "transition": r.transition.code if r.transition_id else None,
+        "transition": r.transition.code if r.transition is not None else None,
         "body": r.body,
         "internal": r.internal,
         "field": r.field,

@@ -20,6 +20,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
+from otklik.core.forms import form_field
 from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
 from otklik.quality import definitions, kpi
 from otklik.quality.access import visible_agents, visible_groups
@@ -49,17 +50,18 @@ class QualityForm(forms.Form):
             everyone = _("Every group")
         else:
             everyone = _("All my groups")
-        self.fields["group"].choices = [("", everyone), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [("", everyone), *((g.code, str(g)) for g in groups)]
         agents = visible_agents(user)
         anyone = _("Everyone") if user.is_manager or len(agents) > 1 else _("Me")
-        self.fields["agent"].choices = [("", anyone), *((p.username, p.display_name) for p in agents)]
+        self.agent_choices: list[tuple[str, str]] = [("", anyone), *((p.username, p.display_name) for p in agents)]
+        form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
     def offer_agent(self, person: Person | None) -> None:
         """The person the report is about, when the gate let them through without their being among
         the choices (a former member whom the period's facts name): offered too, so it is selected."""
-        choices = list(self.fields["agent"].choices)
-        if person is not None and all(value != person.username for value, _label in choices):
-            self.fields["agent"].choices = [*choices, (person.username, person.display_name)]
+        if person is not None and all(value != person.username for value, _label in self.agent_choices):
+            self.agent_choices = [*self.agent_choices, (person.username, person.display_name)]
+            form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)

@@ -187,8 +187,10 @@ def encode_cursor(sort: Sort, row: TicketRow) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, int]:
-    """(sort value, id) of the last row seen. A cursor of another sort order is refused."""
+def decode_cursor(sort: Sort, cursor: str) -> tuple[int | dt.datetime | None, int]:
+    """(sort value, id) of the last row seen: a rank for the priority order, an instant for the
+    deadline (None: the request has none) and the last change. A cursor of another sort order is
+    refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -226,7 +228,7 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
             part = qs.filter(priority_id__in=sorted(ranks[rank]))
             if cursor and rank == value:
                 part = part.filter(**{f"pk__{op}": last_id})
-            elif cursor and (rank < value if not sort.descending else rank > value):
+            elif cursor and isinstance(value, int) and (rank < value if not sort.descending else rank > value):
                 continue  # pages already shown
             out.append(part.order_by(by_id))
         return out

@@ -116,7 +116,8 @@ class TemplateForm(forms.ModelForm):
         return event
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             compile_template(data.get("subject") or "", data.get("body") or "", data.get("html") or "")
         except TemplateSyntaxError as exc:

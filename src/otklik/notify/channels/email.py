@@ -147,6 +147,8 @@ class MailLink:
         """The e-mail of `n`: checked address, Message-ID and threading, text and HTML. Other mail
         channels (calendar tasks) start from it and add their parts."""
         recipient = n.recipient
+        if recipient is None:  # a message to a system (a webhook's) has no address to mail
+            raise PermanentFailure("no recipient to e-mail", carrier=self.carrier)
         address = (recipient.email or "").strip()
         if not address:
             raise PermanentFailure(f"no e-mail address for the user {recipient.username}", carrier=self.carrier)
@@ -160,7 +162,7 @@ class MailLink:
             "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies to this
             "X-Auto-Response-Suppress": "All",  # the same for Exchange / Outlook
         }
-        if n.ticket_id is not None:
+        if n.ticket is not None:
             root = f"<ticket-{n.ticket_id}@{host}>"
             headers |= {"In-Reply-To": root, "References": root, "X-Otklik-Ticket": n.ticket.number}
         message = cls(

@@ -124,7 +124,8 @@ class _TaskMessage(EmailMultiAlternatives):
     calendar_part: MIMEBase | None = None
 
     def _create_alternatives(self, msg: Any) -> Any:
-        msg = super()._create_alternatives(msg)
+        # Django's private hook (the one place to add the last alternative): not in django-stubs.
+        msg = super()._create_alternatives(msg)  # type: ignore[misc]
         if self.calendar_part is not None:
             msg.attach(self.calendar_part)
         return msg
@@ -142,6 +143,7 @@ class TaskDriver(EmailDriver):
         assert isinstance(message, _TaskMessage)
         from_name, from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
         recipient = n.recipient
+        assert recipient is not None  # link.message refuses a row without one
         data = calendar(
             n,
             organizer=(from_name, from_address or f"noreply@{mail_host()}"),

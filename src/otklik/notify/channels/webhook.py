@@ -58,7 +58,7 @@ def verify(
 
 
 def payload(n: Notification) -> dict[str, Any]:
-    ticket = {"id": n.ticket_id, "number": n.ticket.number} if n.ticket_id is not None else None
+    ticket = {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None
     recipient = n.recipient
     return {
         "id": str(n.key),

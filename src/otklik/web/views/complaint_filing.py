@@ -12,12 +12,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.accounts.http import AuthedRequest
 from otklik.complaints.models import ComplaintKind
 from otklik.complaints.selectors import ComplaintFilters, complaint_list_for
 from otklik.complaints.services import complaint_calendar, complaint_file
@@ -34,7 +35,7 @@ FORM = "complaint_filing"
 
 @require_GET
 @login_required
-def my_complaints(request: HttpRequest) -> HttpResponse:
+def my_complaints(request: AuthedRequest) -> HttpResponse:
     """The person's own complaints, newest first; `?cursor=` pages back."""
     cursor = request.GET.get("cursor") or None
     try:
@@ -64,7 +65,7 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_complaint(request: HttpRequest) -> HttpResponse:
+def new_complaint(request: AuthedRequest) -> HttpResponse:
     """A complaint about a violation of the regulation. Support staff file none (403)."""
     if request.user.is_support_staff:
         raise PermissionDenied

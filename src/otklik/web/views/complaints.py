@@ -19,11 +19,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import may_supervise, memberships_of
@@ -41,6 +43,7 @@ from otklik.complaints.selectors import (
 from otklik.complaints.services import complaint_answer, complaint_calendar, complaint_note, complaint_take
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.forms import form_field
 from otklik.core.paging import BadCursor
 from otklik.tickets.access import may_see
 from otklik.web.badges import duration
@@ -105,14 +108,20 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data, label_suffix="")
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             ("", _("Any state")),
             ("open", _("Open (filed or under review)")),
             *((s.value, s.label) for s in ComplaintState),
         ]
-        self.fields["kind"].choices = [("", _("Anything")), *((k.value, k.label) for k in ComplaintKind)]
+        form_field(self, "kind", forms.ChoiceField).choices = [
+            ("", _("Anything")),
+            *((k.value, k.label) for k in ComplaintKind),
+        ]
         groups = _my_groups(user)
-        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [
+            ("", _("Any group")),
+            *((g.code, str(g)) for g in groups),
+        ]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
 
     def _in_range(self, name: str) -> Any:
@@ -130,7 +139,8 @@ class ComplaintFilterForm(forms.Form):
         return self._in_range("filed_to")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("filed_from"), data.get("filed_to")
         if start and end and start > end:
             self.add_error("filed_to", _("The period ends before it starts."))
@@ -154,7 +164,7 @@ def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
+def _read(request: AuthedRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
     """The filters from the GET parameters; a wrong one is said next to its field and ignored."""
     form = ComplaintFilterForm(request.GET, user=request.user)
     form.is_valid()
@@ -173,7 +183,7 @@ def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, 
     return filters, form, request.GET.get("cursor") or None, {k: v for k, v in params.items() if v}
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
+def _list_context(request: AuthedRequest) -> dict[str, Any]:
     filters, form, cursor, params = _read(request)
     cal, moment = complaint_calendar(), now()
     try:
@@ -215,14 +225,14 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     return render(request, "web/complaints/list.html", _list_context(request))
 
 
 @fragment_login_required
 @require_GET
-def rows(request: HttpRequest) -> HttpResponse:
+def rows(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     context = _list_context(request)
     response = render(request, "web/complaints/rows.html", context)
@@ -233,7 +243,7 @@ def rows(request: HttpRequest) -> HttpResponse:
 
 # --- one complaint --------------------------------------------------------------------------------
 
-EVENT_TITLES = {
+EVENT_TITLES: dict[str, str | Promise] = {
     ComplaintEventKind.FILED: gettext_lazy("Filed the complaint"),
     ComplaintEventKind.REVIEW: gettext_lazy("Took the complaint under review"),
     ComplaintEventKind.UPHELD: gettext_lazy("Upheld the complaint"),
@@ -251,7 +261,7 @@ def too_many_complaints() -> str:
     }
 
 
-def _complaint(request: HttpRequest, pk: int) -> Complaint:
+def _complaint(request: AuthedRequest, pk: int) -> Complaint:
     try:
         return access_complaint(request.user, pk)
     except NotFound:
@@ -279,7 +289,7 @@ def _entries(history: list[ComplaintEvent], who: dict[int, Person]) -> list[dict
     return out
 
 
-def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
+def detail_context(request: AuthedRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
     user = request.user
     history = complaint_history(user, complaint)
     who = people([complaint.author_id, complaint.executor_id, complaint.reviewer_id, *(e.actor_id for e in history)])
@@ -315,13 +325,13 @@ def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     return render(request, "web/complaints/detail.html", detail_context(request, complaint))
 
 
 def _refused(
-    request: HttpRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
+    request: AuthedRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
 ) -> HttpResponse:
     """The page as it is now, with the refusal next to the form that caused it."""
     complaint = _complaint(request, pk)
@@ -353,7 +363,7 @@ def _done(request: HttpRequest, complaint: Complaint, text: str) -> HttpResponse
 
 @login_required
 @require_POST
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     try:
         complaint = complaint_take(complaint=complaint, actor=request.user, version=_version(request))
@@ -364,7 +374,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     decision = request.POST.get("decision", "")
     text = request.POST.get("answer", "")
@@ -383,7 +393,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     body = request.POST.get("body", "")
     try:

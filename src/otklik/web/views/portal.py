@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.people import people
 from otklik.catalog.formfields import FieldSpec, parse_choices
 from otklik.catalog.models import Category, FormField, RequestType
@@ -42,7 +43,7 @@ from otklik.workflow import ticket_create
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")
 # What the initiator is asked to do at the points where the move is theirs (INITIATOR_TURN).
-AWAITING_KINDS = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
+AWAITING_KINDS: dict[str, str] = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
 LONG_TEXT = 200  # a text field allowing more than this gets a text area
 FIELDS = ("subject", "description", "category", "priority")  # the form's own, in its order
 
@@ -52,7 +53,7 @@ FIELDS = ("subject", "description", "category", "priority")  # the form's own, i
 
 @require_GET
 @login_required
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthedRequest) -> HttpResponse:
     """The person's own requests, newest first: `?show=open|closed|all`, `?cursor=` pages back."""
     user = request.user
     show = request.GET.get("show", "all")
@@ -98,7 +99,7 @@ def _active_types(ref: Reference) -> list[RequestType]:
 
 @require_GET
 @login_required
-def new_request(request: HttpRequest) -> HttpResponse:
+def new_request(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/portal/choose_type.html", {"types": _active_types(reference())})
 
 
@@ -222,7 +223,7 @@ def _normalised(text: str) -> str:
 def _form_data(request: HttpRequest, ref: Reference) -> dict[str, Any]:
     if request.method != "POST":
         return {"priority": ref.default_priority.code if ref.default_priority else ""}
-    return {k: _normalised(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    return {k: _normalised(request.POST[k]) for k in request.POST if k != "csrfmiddlewaretoken"}
 
 
 def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def _said(exc: Invalid, formal: list[tuple[FieldSpec, Control]]) -> dict[str, st
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
+def new_request_form(request: AuthedRequest, type_code: str) -> HttpResponse:
     request_type = _request_type(type_code)
     ref = reference()
     data = _form_data(request, ref)
@@ -334,7 +335,7 @@ def _filed(request: HttpRequest, ticket: Ticket) -> None:
         messages.success(request, _("Your request %(number)s is filed.") % {"number": ticket.number})
 
 
-def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
+def _attach(request: AuthedRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
     """The files, each through the attachment service; the request is filed already, so a file
     refused now is reported on the request's page rather than undoing the request."""
     for upload in files:
@@ -349,7 +350,7 @@ def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> 
 
 @require_GET
 @login_required
-def category_hint(request: HttpRequest, type_code: str) -> HttpResponse:
+def category_hint(request: AuthedRequest, type_code: str) -> HttpResponse:
     """The note under the category picker (htmx): where to go instead for a category out of scope
     and what filing it anyway does, the category's description otherwise; and, out of band, the
     line by the submit button."""

@@ -27,12 +27,16 @@ def _refusal(exc: DomainError) -> HttpResponse:
     return HttpResponse(exc.detail, status=exc.status, content_type="text/plain; charset=utf-8")
 
 
+def _query(**params: str | int) -> str:
+    return "?" + urlencode(params)
+
+
 def page(request: HttpRequest) -> HttpResponse:
     try:
         lang, version = _chosen(request)
     except DomainError as exc:
         return _refusal(exc)
-    pinned = {"version": version.number} if "version" in request.GET else {}
+    pinned: dict[str, str | int] = {"version": version.number} if "version" in request.GET else {}
     in_force = version_list()
     current = in_force[0]["number"] if in_force else version.number
     context = {
@@ -42,15 +46,14 @@ def page(request: HttpRequest) -> HttpResponse:
         "heading": LABELS["version"][lang].format(number=version.number, date=effective(version)),
         "labels": {k: v[lang] for k, v in LABELS.items()},
         "languages": [
-            {"code": code, "name": LABELS["language"][code], "url": "?" + urlencode({"lang": code, **pinned})}
-            for code in LANGS
+            {"code": code, "name": LABELS["language"][code], "url": _query(lang=code, **pinned)} for code in LANGS
         ],
         "complaint_url": reverse("web:complaint-new"),
-        "markdown_url": reverse("regulation-markdown") + "?" + urlencode({"lang": lang, "version": version.number}),
+        "markdown_url": reverse("regulation-markdown") + _query(lang=lang, version=version.number),
         "versions": [
             {
                 **v,
-                "url": "?" + urlencode({"lang": lang, "version": v["number"]}),
+                "url": _query(lang=lang, version=v["number"]),
                 "is_shown": v["number"] == version.number,
                 "is_current": v["number"] == current,
             }

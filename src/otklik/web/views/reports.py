@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from otklik.accounts.http import AuthedRequest
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
@@ -31,7 +32,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET.get(k, "").strip() for k in PARAMS}
 
 
-def _report(request: HttpRequest) -> Report:
+def _report(request: AuthedRequest) -> Report:
     """The report asked for, or the page's 403 / 404; bad dates raise Invalid for the caller."""
     p = _params(request)
     try:
@@ -43,7 +44,7 @@ def _report(request: HttpRequest) -> Report:
 
 
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     if not may_see_reports(request.user):
         raise PermissionDenied
     form = QualityForm(request.GET, user=request.user)
@@ -62,7 +63,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def requests(request: HttpRequest) -> HttpResponse:
+def requests(request: AuthedRequest) -> HttpResponse:
     """The requests behind one figure, newest first, the ones the viewer may open."""
     report_params = _params(request)
     try:
@@ -96,7 +97,7 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reports/requests.html", context)
 
 
-def _export(request: HttpRequest, kind: str) -> HttpResponse:
+def _export(request: AuthedRequest, kind: str) -> HttpResponse:
     try:
         report = _report(request)
     except Invalid as exc:
@@ -120,10 +121,10 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedRequest) -> HttpResponse:
     return _export(request, "csv")
 
 
 @login_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthedRequest) -> HttpResponse:
     return _export(request, "xlsx")

@@ -30,7 +30,7 @@ from otklik.tickets.models import Ticket
 from otklik.web.field_errors import field_messages
 
 
-def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def survey_page_context(user: User, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     """What a request's page shows of its survey (one query): the question to the initiator while
     it is open, the answer to the initiator and the support staff in charge (`may_see_rating`)."""
     if not may_see_rating(user, ticket):
@@ -44,7 +44,7 @@ def survey_page_context(user: Any, ticket: Ticket, **extra: Any) -> dict[str, An
         "survey": survey,
         "may_rate": user.pk == ticket.initiator_id and survey_open(survey),
         "scores": list(labels.items()),
-        "score_label": labels.get(survey.score, ""),
+        "score_label": labels.get(survey.score, "") if survey.score is not None else "",
         "feedback_chosen": values.get("score", survey.score),
         "feedback_comment": values.get("comment", survey.comment),
         "feedback_errors": extra.get("feedback_errors") or {},

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
@@ -67,7 +68,7 @@ COMPLAINT_STEPS = {
 # --- reading --------------------------------------------------------------------------------
 
 
-def _ticket(request: HttpRequest, number: str) -> Ticket:
+def _ticket(request: AuthedRequest, number: str) -> Ticket:
     """The request if this person may see it; the product's 404 page otherwise (as the API)."""
     try:
         return access_ticket(request.user, number)
@@ -188,13 +189,13 @@ def _entry(
     if r.event == Event.CREATED:
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
-        label = r.transition.label if r.transition_id else ReactionKind(r.reaction).label
+        label = r.transition.label if r.transition is not None else ReactionKind(r.reaction).label
         if r.reaction == ReactionKind.AUTO_CONFIRMED:
             label = capfirst(ReactionKind(r.reaction).label)
             days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
             if isinstance(days, int):
                 entry.body = auto_confirm_text(days)  # in the reader's language, not the log's
-        stage = r.to_point.name if r.to_point_id else ""
+        stage = r.to_point.name if r.to_point is not None else ""
         entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
     elif r.event == Event.FEEDBACK:
         score = r.new_value if isinstance(r.new_value, int) else 0
@@ -300,7 +301,7 @@ class Action:
         return self.comment_required or self.choose_executor
 
 
-def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     user = request.user
     ref = reference()
     staff = user.is_support_staff
@@ -378,7 +379,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
 
 @login_required
 @require_GET
-def page(request: HttpRequest, number: str) -> HttpResponse:
+def page(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     if number != ticket.number:  # an id or a lower-case number: one address per request
         return HttpResponseRedirect(_url(ticket))
@@ -388,7 +389,7 @@ def page(request: HttpRequest, number: str) -> HttpResponse:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
+def _refused(request: AuthedRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
     """The page as it is now (read again: the refusal may be because it moved on), with the
     refusal next to the form that caused it."""
     ticket = _ticket(request, number)
@@ -416,7 +417,7 @@ def _done(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedire
     return HttpResponseRedirect(_url(ticket))
 
 
-def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
+def _done_maybe_gone(request: AuthedRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
     """After a change the person was allowed to make that took the request out of their sight
     (moved to another group, stopped watching): say it worked and go to their start page."""
     fresh = Ticket.objects.filter(pk=ticket.pk).first()
@@ -428,7 +429,7 @@ def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpRes
 
 @login_required
 @require_POST
-def transition(request: HttpRequest, number: str) -> HttpResponse:
+def transition(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     code = request.POST.get("transition", "")
     comment = request.POST.get("comment", "")
@@ -453,7 +454,7 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HttpRequest, number: str) -> HttpResponse:
+def comment(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
     internal = bool(request.POST.get("internal"))
@@ -467,7 +468,7 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, number: str) -> HttpResponse:
+def rate(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's satisfaction rating (or a change of it while the survey is open)."""
     ticket = _ticket(request, number)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
@@ -488,7 +489,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, number: str) -> HttpResponse:
+def assign(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     group = request.POST.get("group", "") or None
     executor = request.POST.get("executor", "") or None
@@ -507,7 +508,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def watchers(request: HttpRequest, number: str) -> HttpResponse:
+def watchers(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     add = request.POST.get("action", "add") != "remove"
     user_ref = request.POST.get("user", "").strip() or None
@@ -530,7 +531,7 @@ def watchers(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach(request: HttpRequest, number: str) -> HttpResponse:
+def attach(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     upload = request.FILES.get("file")
     internal = bool(request.POST.get("internal"))
@@ -545,7 +546,7 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+def download(request: AuthedRequest, number: str, attachment_id: int) -> FileResponse:
     """The file itself, to those who may see it (internal files to support only), never rendered
     by the browser in the site's origin."""
     ticket = _ticket(request, number)
@@ -563,7 +564,7 @@ def download(request: HttpRequest, number: str, attachment_id: int) -> FileRespo
 
 @login_required
 @require_POST
-def complain(request: HttpRequest, number: str) -> HttpResponse:
+def complain(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's complaint about how the request was handled (the dialog on the page)."""
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
