@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"--history takes 0 to 52 weeks, not {weeks}")
         logins = demo_load()
         if weeks:
-            from otklik.runtime.demo_history import demo_history
+            from otklik.runtime.demo.history import demo_history
 
             self.stdout.write(f"Writing {weeks} weeks of the demo's past work …")
             filed = demo_history(weeks=weeks, say=self.stdout.write)
