@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -68,12 +67,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:
         if obj is not None:
             return ("user", "name", "expires_at", "integration", *self.readonly_fields)
         return self.readonly_fields
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm[ApiToken], change: bool) -> None:
         if change:
             return
         token, raw = token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at, integration=obj.integration)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from otklik.accounts.models import User
 from otklik.accounts.tokens import token_verify
 
 
 class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         row = token_verify(token)
         if row is None:
             return None
@@ -33,7 +33,7 @@ class TokenAuth(HttpBearer):
 class ActiveSessionAuth(SessionAuth):
     """The browser's session; ninja checks the CSRF token for unsafe methods."""
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
 

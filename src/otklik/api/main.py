@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
@@ -107,7 +107,7 @@ def _field_error(err: Mapping[str, Any]) -> FieldError:
     return FieldError(".".join(loc), code, params, str(err.get("msg", "invalid")))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> bool | int | float | str:
     """A context value as JSON has it (pydantic may give a Decimal or a date)."""
     return value if isinstance(value, bool | int | float | str) else str(value)
 
@@ -136,13 +136,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
 
 
-def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
+def refuse_nul(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """NUL characters are bad input: PostgreSQL cannot store or even compare them (a 500 there),
     SQLite would store them. Refuse them in the path, the query and a JSON body, before anything
     reads the database. (Uploaded files are bytes and may contain anything; their names are cleaned.)"""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = "\x00" in request.path or has_unstorable(kwargs) or has_unstorable(dict(request.GET.lists()))
         if (
             not found

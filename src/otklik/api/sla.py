@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Protocol, TypeVar
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -70,7 +70,15 @@ def _start(text: str | None) -> dt.datetime:
     return value
 
 
-def _code(by_code: dict[str, Any], code: str, name: str) -> Any:
+class _Switchable(Protocol):
+    @property
+    def is_active(self) -> bool: ...
+
+
+_Coded = TypeVar("_Coded", bound=_Switchable)
+
+
+def _code(by_code: dict[str, _Coded], code: str, name: str) -> _Coded:
     obj = by_code.get(code.strip())
     if obj is None or not obj.is_active:
         raise Invalid(

@@ -54,10 +54,11 @@ from django.conf import settings
 from django.contrib.auth import get_user, get_user_model
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection, connections
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from ninja.responses import NinjaJSONEncoder
 
+from otklik.accounts.models import User
 from otklik.api.auth import TokenAuth
 from otklik.api.notifications import notification_item
 from otklik.core.clock import now
@@ -83,7 +84,7 @@ FIELDS = (
 DONE = (State.DELIVERED, State.DIGESTED)
 
 
-def _inapp() -> Any:
+def _inapp() -> QuerySet[Notification]:
     return Notification.objects.filter(channel=Channel.INAPP)
 
 
@@ -160,16 +161,16 @@ class Finder:
         settled: dict[int, set[int]] = defaultdict(set)
         pending: dict[int, set[int]] = defaultdict(set)
         for n in _inapp().filter(wanted).select_related("ticket").only(*FIELDS).order_by("id"):
-            w = watches.get(n.recipient_id)
-            if w is None:
+            uid = n.recipient_id  # always someone's here: in-app rows of the watched users
+            if uid is None or (w := watches.get(uid)) is None:
                 continue
             if n.state == State.DELIVERED:
                 if n.pk not in w.handled:
-                    found[n.recipient_id].append(n)
+                    found[uid].append(n)
             elif n.state == State.DIGESTED:  # went into a digest: the digest is the news
-                settled[n.recipient_id].add(n.pk)
+                settled[uid].add(n.pk)
             else:
-                pending[n.recipient_id].add(n.pk)
+                pending[uid].add(n.pk)
         unread = _unread(list(found)) if found else {}
         events = {u: [_event(n, unread[u]) for n in ns] for u, ns in found.items()}
         # Every read succeeded: move on.
@@ -422,11 +423,11 @@ def _close_connection() -> None:
     connection.close()  # this thread's: the name is looked up here, not where the call was made
 
 
-def _token_user(request: HttpRequest, token: str) -> Any:
+def _token_user(request: HttpRequest, token: str) -> User | None:
     return TokenAuth().authenticate(request, token)
 
 
-def _session_user(request: HttpRequest) -> Any:
+def _session_user(request: HttpRequest) -> User | None:
     user = get_user(request)
     return user if user.is_authenticated and user.is_active else None
 

@@ -1,10 +1,10 @@
-from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.admin import SupportGroupAdmin
+from otklik.accounts.models import SupportGroup
 
 from .models import Category, FormField, Priority, RequestType
 
@@ -55,7 +55,7 @@ class OwnedCategoryInline(admin.TabularInline):
     can_delete = False
     verbose_name_plural = _("categories owned")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: SupportGroup | None = None) -> bool:
         return False
 
 

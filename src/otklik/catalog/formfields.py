@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from otklik.core.errors import FieldError
+from otklik.core.jsonvalue import JsonValue
 
 FIELD_KINDS = ("text", "number", "choice", "date", "bool")
 DEFAULT_TEXT_LIMIT = 2000
@@ -36,7 +36,7 @@ class FieldErrors(ValueError):
 class _Bad(ValueError):
     """One value's problem, as a code with its params and the API's English words."""
 
-    def __init__(self, code: str, message: str, **params: Any) -> None:
+    def __init__(self, code: str, message: str, **params: JsonValue) -> None:
         super().__init__(message)
         self.code, self.message, self.params = code, message, params
 
@@ -85,7 +85,7 @@ class FieldSpec:
             raise FieldSpecError(f"field {self.code!r}: minimum is above maximum")
 
 
-def _is_empty(value: Any) -> bool:
+def _is_empty(value: JsonValue) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
@@ -100,7 +100,7 @@ def _range(spec: FieldSpec) -> dict[str, str]:
     return {k: _plain(v) for k, v in bounds.items() if v is not None}
 
 
-def _clean_one(spec: FieldSpec, value: Any) -> Any:
+def _clean_one(spec: FieldSpec, value: JsonValue) -> str | int | float | bool:
     if spec.kind == "text":
         if not isinstance(value, str):
             raise _Bad("not_text", "must be text")
@@ -147,7 +147,7 @@ def _clean_one(spec: FieldSpec, value: Any) -> Any:
     raise _Bad("invalid", f"unknown field kind {spec.kind!r}")
 
 
-def validate_fields(specs: Iterable[FieldSpec], values: Mapping[str, Any] | None) -> dict[str, Any]:
+def validate_fields(specs: Iterable[FieldSpec], values: Mapping[str, JsonValue] | None) -> dict[str, JsonValue]:
     values = dict(values or {})
     specs = list(specs)
     known = {s.code for s in specs}
@@ -156,7 +156,7 @@ def validate_fields(specs: Iterable[FieldSpec], values: Mapping[str, Any] | None
         for code in values
         if code not in known
     ]
-    cleaned: dict[str, Any] = {}
+    cleaned: dict[str, JsonValue] = {}
     for spec in specs:
         raw = values.get(spec.code)
         if _is_empty(raw) and not (spec.kind == "bool" and raw is False):

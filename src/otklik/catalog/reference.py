@@ -12,13 +12,33 @@ web worker, the admin on another node) shows within that time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypeVar
 
 from otklik.accounts.directory import directory
+from otklik.accounts.models import SupportGroup
 from otklik.core.snapshot import Snapshot
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
+
+
+class WithReferences(Protocol):
+    """What `Reference.attach` sets: a request's reference relations and their ids (the catalogue
+    cannot name the request itself, which sits above it)."""
+
+    request_type_id: int
+    request_type: RequestType
+    point_id: int
+    point: RoutePoint
+    priority_id: int
+    priority: Priority
+    group_id: int
+    group: SupportGroup
+    category_id: int | None
+    category: Category | None
+
+
+_Row = TypeVar("_Row", bound=WithReferences)
 
 
 @dataclass
@@ -36,7 +56,7 @@ class Reference:
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
     outgoing: dict[int, list[Transition]] = field(default_factory=dict)
 
-    def attach(self, ticket: Any) -> Any:
+    def attach(self, ticket: _Row) -> _Row:
         """Set a ticket's reference relations from the snapshot (no queries)."""
         ticket.request_type = self.types.get(ticket.request_type_id) or ticket.request_type
         ticket.point = self.points.get(ticket.point_id) or ticket.point

@@ -36,7 +36,7 @@ def _target(s: Status, breached_at: dt.datetime | None) -> dict[str, Any]:
     }
 
 
-def _ticket(ticket_id: int | None, number: str | None) -> Any:
+def _ticket(ticket_id: int | None, number: str | None) -> dict[str, int | str | None] | None:
     if not ticket_id:
         return None
     if number is None:

@@ -43,7 +43,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any
+
+from .jsonvalue import JsonValue
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,10 @@ class FieldError:
 
     field: str
     code: str
-    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    params: Mapping[str, JsonValue] = dataclasses.field(default_factory=dict)
     message: str = ""  # the API's English words for it
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, JsonValue]:
         return {"field": self.field, "code": self.code, "params": dict(self.params), "message": self.message}
 
     def within(self, prefix: str) -> FieldError:
@@ -66,11 +67,11 @@ class FieldError:
 # --- the constructors: the default English message of each is the one the API has always given ----
 
 
-def required(name: str, /, *, message: str = "is required", **params: Any) -> FieldError:
+def required(name: str, /, *, message: str = "is required", **params: JsonValue) -> FieldError:
     return FieldError(name, "required", params, message)
 
 
-def empty(name: str, /, *, message: str = "empty", **params: Any) -> FieldError:
+def empty(name: str, /, *, message: str = "empty", **params: JsonValue) -> FieldError:
     return FieldError(name, "empty", params, message)
 
 
@@ -78,7 +79,7 @@ def too_long(name: str, limit: int, /, *, message: str | None = None) -> FieldEr
     return FieldError(name, "too_long", {"limit": limit}, message or f"at most {limit} characters")
 
 
-def too_large(name: str, /, *, message: str = "too large", **params: Any) -> FieldError:
+def too_large(name: str, /, *, message: str = "too large", **params: JsonValue) -> FieldError:
     return FieldError(name, "too_large", params, message)
 
 
@@ -86,11 +87,11 @@ def too_many(name: str, limit: int, /, *, message: str = "too many") -> FieldErr
     return FieldError(name, "too_many", {"limit": limit}, message)
 
 
-def out_of_range(name: str, /, *, message: str = "out of range", **params: Any) -> FieldError:
+def out_of_range(name: str, /, *, message: str = "out of range", **params: JsonValue) -> FieldError:
     return FieldError(name, "out_of_range", params, message)
 
 
-def unknown(name: str, /, *, message: str = "unknown", **params: Any) -> FieldError:
+def unknown(name: str, /, *, message: str = "unknown", **params: JsonValue) -> FieldError:
     return FieldError(name, "unknown", params, message)
 
 
@@ -99,7 +100,7 @@ def not_a_choice(name: str, choices: Iterable[str], /, *, message: str | None = 
     return FieldError(name, "not_a_choice", {"choices": listed}, message or f"one of {', '.join(listed)}")
 
 
-def not_a_date(name: str, /, *, message: str, **params: Any) -> FieldError:
+def not_a_date(name: str, /, *, message: str, **params: JsonValue) -> FieldError:
     return FieldError(name, "not_a_date", params, message)
 
 
@@ -107,7 +108,7 @@ def not_member(name: str, /, *, message: str) -> FieldError:
     return FieldError(name, "not_member", {}, message)
 
 
-def out_of_scope(name: str, /, *, message: str = "out of scope", **params: Any) -> FieldError:
+def out_of_scope(name: str, /, *, message: str = "out of scope", **params: JsonValue) -> FieldError:
     return FieldError(name, "out_of_scope", params, message)
 
 
@@ -115,7 +116,7 @@ def not_allowed(name: str, /, *, message: str) -> FieldError:
     return FieldError(name, "not_allowed", {}, message)
 
 
-def invalid(name: str, /, *, message: str, **params: Any) -> FieldError:
+def invalid(name: str, /, *, message: str, **params: JsonValue) -> FieldError:
     return FieldError(name, "invalid", params, message)
 
 
@@ -133,8 +134,8 @@ class DomainError(Exception):
             self.code = code
         self.errors: tuple[FieldError, ...] = tuple(errors)
 
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"detail": self.detail, "code": self.code}
+    def as_dict(self) -> dict[str, JsonValue]:
+        body: dict[str, JsonValue] = {"detail": self.detail, "code": self.code}
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
         return body

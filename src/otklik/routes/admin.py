@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +91,9 @@ class TransitionInline(admin.StackedInline):
         (None, {"fields": (("comment_required", "executor_on_arrival", "reaction"),)}),
     )
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name in ("source", "target"):
             route_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             kwargs["queryset"] = RoutePoint.objects.filter(route_id=route_id) if route_id else RoutePoint.objects.none()

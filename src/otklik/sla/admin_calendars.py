@@ -196,7 +196,7 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
         fields = ("code", "name_ru", "name_en", "time_zone", "week", "is_default")
         return (*fields, "import_link") if obj is not None else fields
 
-    def save_model(self, request: HttpRequest, obj: Calendar, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Calendar, form: forms.ModelForm[Calendar], change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Only when the flag was just set: the form's save_related marks the open requests anyway,
         # and making an already-default calendar default again would mark them all a second time.

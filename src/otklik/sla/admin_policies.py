@@ -34,10 +34,11 @@ class WorkingTimeField(forms.Field):
         super().__init__(**kwargs)
         self.min_value = min_value
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: int | str | None) -> str | None:
+        """The minutes stored (shown as "4h"), or the text typed when the form comes back."""
         return format_minutes(value) if isinstance(value, int) else value
 
-    def to_python(self, value: Any) -> int | None:
+    def to_python(self, value: int | str | None) -> int | None:
         if value in self.empty_values:
             return None
         if isinstance(value, int):
@@ -101,7 +102,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
+class PolicyAdmin(SlaConfigAdminMixin[Policy], admin.ModelAdmin):
     form = PolicyForm
     inlines = [TargetInline]
     list_display = ("order", "code", "name", "is_active", "is_default", "calendar", "target_count")
@@ -137,7 +138,7 @@ class PolicyAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
     def target_count(self, obj: Policy) -> int:
         return getattr(obj, "target_count", 0)
 
-    def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Policy, form: forms.ModelForm[Policy], change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.is_default:
             policy_make_default(policy=obj)
@@ -174,7 +175,7 @@ class EscalationRuleForm(forms.ModelForm):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
+class EscalationRuleAdmin(SlaConfigAdminMixin[EscalationRule], admin.ModelAdmin):
     form = EscalationRuleForm
     whatif_enabled = False  # a rule moves no deadline; saving it still marks the open requests
     list_display = ("trigger", "level", "metric_display", "delay", "policy_display", "actions_display", "is_active")

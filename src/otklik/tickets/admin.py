@@ -62,18 +62,18 @@ class TicketAdmin(admin.ModelAdmin):
     # The SLA clocks' inline is the sla app's (sla/admin.py puts it first).
     inlines = [LogRecordInline, AttachmentInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
         # State changes go through the services (the API), so every one is logged and versioned.
         return [f.name for f in Ticket._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         # View only: a save here would rewrite the row without a version check or a log record.
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         return False
 
 
