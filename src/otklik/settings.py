@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -48,7 +49,10 @@ def _env_float(name: str, default: float) -> float:
         raise SystemExit(f"{name}={value!r} is not a number") from exc
 
 
-def _env_email(parse: Any, name: str, default: str) -> Any:
+_Parsed = TypeVar("_Parsed")  # not upper case: Django takes every upper-case name here for a setting
+
+
+def _env_email(parse: Callable[[str], _Parsed], name: str, default: str) -> _Parsed:
     """A parsed e-mail setting; a bad one stops the start with one line naming it (never a traceback,
     never the password: the parser's message leaves it out)."""
     try:

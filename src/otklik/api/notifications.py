@@ -19,7 +19,7 @@ from otklik.core.paging import after, check_limit, page
 from otklik.core.refs import as_id
 from otklik.notify.models import Channel, Notification
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
-from otklik.notify.services import enqueue_payload, notify_enqueue
+from otklik.notify.services import notify_enqueue
 from otklik.tickets.notices import subject_by_number
 
 router = Router(tags=["notifications"])
@@ -189,5 +189,18 @@ def enqueue(request: AuthedRequest, payload: EnqueueIn) -> HttpResponse:
     token = getattr(request, "api_token", None)
     if token is None or not token.integration:
         raise Forbidden("only an integration token may queue notifications for others")
-    rows = notify_enqueue(sender=request.user, find_subject=subject_by_number, **enqueue_payload(payload))
+    rec = payload.recipients
+    rows = notify_enqueue(
+        sender=request.user,
+        find_subject=subject_by_number,
+        event=payload.event,
+        subject=payload.subject,
+        text=payload.text,
+        users=rec.users,
+        groups=rec.groups,
+        roles=rec.roles,
+        link=payload.link or "",
+        importance=payload.importance,
+        ticket_ref=payload.ticket,
+    )
     return respond({"queued": len(rows), "ids": [n.pk for n in rows]}, 202)

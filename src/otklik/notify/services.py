@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -143,18 +142,3 @@ def notification_retry(*, ids: list[int]) -> int:
             wake_workers()
     return count
 
-
-def enqueue_payload(data: Any) -> dict[str, Any]:
-    """The endpoint's body as keyword arguments for notify_enqueue."""
-    rec = data.recipients
-    return {
-        "event": data.event,
-        "subject": data.subject,
-        "text": data.text,
-        "users": rec.users,
-        "groups": rec.groups,
-        "roles": rec.roles,
-        "link": data.link or "",
-        "importance": data.importance,
-        "ticket_ref": data.ticket,
-    }

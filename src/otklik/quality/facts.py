@@ -55,8 +55,8 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from otklik.core.jsonvalue import JsonValue
 from otklik.routes.kinds import RESOLVED_KINDS, PointKind, ReactionKind
 from otklik.sla.kinds import ClockState, Metric
 from otklik.tickets.kinds import SUPPORT_ROLES as SUPPORT_ROLES  # the facts name the support side so too
@@ -96,8 +96,8 @@ class Record:
     kind: str = ""
     to_kind: str = ""
     field: str = ""
-    old: Any = None
-    new: Any = None
+    old: JsonValue = None  # the changed field's values (ASSIGNMENT: the people's and groups' ids)
+    new: JsonValue = None
     sla_event: str = ""
     actor: int | None = None
 
@@ -157,7 +157,7 @@ class FactData:
     auto_confirmed: bool = False
     next_reactions: list[NextReactionOutcome] = field(default_factory=list)
 
-    def columns(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, int | bool | dt.datetime | None]:
         """The stored columns (the next-reaction outcomes are rows of their own)."""
         return {k: v for k, v in self.__dict__.items() if k != "next_reactions"}
 
@@ -170,7 +170,7 @@ def _is_reopening(r: Record) -> bool:
     return r.event == TRANSITION and r.kind in RESOLVED_KINDS and r.to_kind not in RESOLVED_KINDS | {DECLINED}
 
 
-def _as_id(value: Any) -> int | None:
+def _as_id(value: JsonValue) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
@@ -372,7 +373,7 @@ def _pg_level(level: str, at: str, seconds: str, owner: Owner, scope_sql: str) -
 
 
 def _level_parts(
-    cur: Any, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
+    cur: CursorWrapper, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
 ) -> list[tuple[str, list[Any]]]:
     """The statements of one level, as extra conditions (and their parameters) on the scope's.
 

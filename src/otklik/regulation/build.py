@@ -16,15 +16,15 @@ import contextlib
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
-from otklik.accounts.models import Organisation, SupportGroup
+from otklik.accounts.models import Organisation, SupportGroup, User
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.complaints.services import complaint_calendar_id
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality import definitions
 from otklik.quality.models import QualityWeights
@@ -61,7 +61,7 @@ from .texts import (
 SCHEMA = 1  # bump when the shape changes, so a reader can tell old versions apart
 
 
-def regulation_content() -> dict[str, Any]:
+def regulation_content() -> dict[str, JsonValue]:
     """The regulation as the configuration now stands, both languages; JSON-ready and canonical."""
     moment = now()
     # The policy and calendar each request would get are the SLA configuration's to say (read
@@ -86,7 +86,7 @@ def regulation_content() -> dict[str, Any]:
         _complaints_section(default_cal, moment, sref, calendars),
         _quality_section(),
     ]
-    keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
+    keyed: list[tuple[tuple[int, int, str], dict[str, JsonValue]]] = []
     for section in generated:
         section["title"] = HEADINGS[section["kind"]]
         keyed.append(((SLOTS[section["kind"]], 1, section["code"]), section))
@@ -98,7 +98,7 @@ def regulation_content() -> dict[str, Any]:
 
 
 # --- working hours -----------------------------------------------------------------------------
-def _intervals(value: Any) -> list[list[str]]:
+def _intervals(value: JsonValue) -> list[list[str]]:
     """Stored intervals as [[start, end], …] sorted; anything malformed is left out, never fatal."""
     out = []
     for item in value if isinstance(value, list) else []:
@@ -107,7 +107,7 @@ def _intervals(value: Any) -> list[list[str]]:
     return sorted(out)
 
 
-def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
+def _calendar(cal: Calendar, year: int) -> dict[str, JsonValue]:
     week = cal.week if isinstance(cal.week, dict) else {}
     days = CalendarDay.objects.filter(calendar=cal, date__year=year).order_by("date")
     return {
@@ -128,7 +128,7 @@ def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
     }
 
 
-def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, JsonValue]:
     # "This year" where the service works: on 31 December evening in Moscow it is already next year in Vladivostok.
     year = timezone.localtime(moment, timezone.get_default_timezone()).year
     if default_cal is not None:
@@ -161,8 +161,8 @@ def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[st
 
 
 # --- types, scope, priorities ------------------------------------------------------------------
-def _types_section(types: list[RequestType]) -> dict[str, Any]:
-    kinds: dict[int, list[dict[str, Any]]] = {}
+def _types_section(types: list[RequestType]) -> dict[str, JsonValue]:
+    kinds: dict[int, list[dict[str, JsonValue]]] = {}
     choice_fields = FormField.objects.filter(request_type__in=types, kind="choice").order_by("order", "code")
     for f in choice_fields:
         kinds.setdefault(f.request_type_id, []).append(
@@ -191,7 +191,7 @@ def _types_section(types: list[RequestType]) -> dict[str, Any]:
     }
 
 
-def _scope_section(types: list[RequestType]) -> dict[str, Any]:
+def _scope_section(types: list[RequestType]) -> dict[str, JsonValue]:
     cats = sorted(Category.objects.filter(is_active=True), key=lambda c: (c.order, c.code))
     by_id = {c.pk: c for c in cats}
     children: dict[int | None, list[Category]] = {}
@@ -208,12 +208,12 @@ def _scope_section(types: list[RequestType]) -> dict[str, Any]:
             names.insert(0, pair(node, "name"))
         return {lang: " / ".join(n[lang] for n in names) for lang in LANGS}
 
-    def tree(parent: int | None, seen: frozenset[int]) -> list[dict[str, Any]]:
+    def tree(parent: int | None, seen: frozenset[int]) -> list[dict[str, JsonValue]]:
         nodes = []
         for c in children.get(parent, []):
             if c.pk in seen:
                 continue  # a cycle written around the admin's check: show each node once
-            node: dict[str, Any] = {
+            node: dict[str, JsonValue] = {
                 "code": c.code,
                 "name": pair(c, "name"),
                 "description": pair(c, "description"),
@@ -255,7 +255,7 @@ def _scope_section(types: list[RequestType]) -> dict[str, Any]:
     }
 
 
-def _priorities_section(priorities: list[Priority], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _priorities_section(priorities: list[Priority], rows: list[dict[str, JsonValue]]) -> dict[str, JsonValue]:
     default = next((p for p in priorities if p.is_default), None)
     out = []
     for p in priorities:
@@ -294,7 +294,7 @@ def _conditions() -> dict[int, dict[str, set[int]]]:
 
 def _targets_section(
     types: list[RequestType], priorities: list[Priority], sref: SlaReference, calendars: dict[int, Calendar]
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     policies = sorted(Policy.objects.filter(is_active=True).select_related("calendar"), key=lambda p: (p.order, p.code))
     conds = _conditions()
     figures: dict[int, dict[tuple[int, str], int]] = {}
@@ -372,7 +372,7 @@ def _targets_section(
 
 def _names_for(conds: dict[int, dict[str, set[int]]], policies: Iterable[Policy]) -> dict[str, dict[int, Text]]:
     """The names of the types, priorities, categories and organisations the special policies name."""
-    models: dict[str, Any] = {
+    models: dict[str, JsonValue] = {
         "request_types": RequestType,
         "priorities": Priority,
         "categories": Category,
@@ -392,7 +392,7 @@ def _names_for(conds: dict[int, dict[str, set[int]]], policies: Iterable[Policy]
 
 
 # --- clocks and escalation ---------------------------------------------------------------------
-def _pauses_section(types: list[RequestType]) -> dict[str, Any]:
+def _pauses_section(types: list[RequestType]) -> dict[str, JsonValue]:
     type_names: dict[int, list[tuple[int, str, Text]]] = {}
     for t in types:
         type_names.setdefault(t.route_id, []).append((t.order, t.code, pair(t, "name")))
@@ -419,7 +419,7 @@ def _pauses_section(types: list[RequestType]) -> dict[str, Any]:
     return {"kind": "pauses", "code": "pauses", "body": TEXTS["pauses"], "routes": routes}
 
 
-def _escalation_section() -> dict[str, Any]:
+def _escalation_section() -> dict[str, JsonValue]:
     rules = list(
         EscalationRule.objects.filter(is_active=True)
         .select_related("policy", "reassign_group", "reassign_user", "raise_priority_to")
@@ -429,7 +429,7 @@ def _escalation_section() -> dict[str, Any]:
     rules = [r for r in rules if r.policy is None or r.policy.is_active]
     rules.sort(key=lambda r: (TRIGGER_ORDER.get(r.trigger, 9), r.level, r.delay_minutes, r.pk))
 
-    def people(users: Iterable[Any]) -> list[Text]:
+    def people(users: Iterable[User]) -> list[Text]:
         return [same(n) for n in sorted(u.display_name for u in users)]
 
     out = []
@@ -467,7 +467,7 @@ def _escalation_section() -> dict[str, Any]:
 
 
 # --- confirmation and satisfaction -------------------------------------------------------------
-def _handling_section(types: list[RequestType]) -> dict[str, Any]:
+def _handling_section(types: list[RequestType]) -> dict[str, JsonValue]:
     """Per type, how long a resolution waits for the initiator's confirmation; then how the
     satisfaction survey works (feedback.surveys, tickets.transitions)."""
     # Routes whose resolved points the initiator confirms: there the period applies.
@@ -490,7 +490,7 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
             {"type": t.code, "type_name": name, "confirms": t.route_id in confirming, "days": days, "text": line}
         )
     conf = FeedbackSettings.current()
-    survey: dict[str, Any] = {"enabled": conf.survey_enabled}
+    survey: dict[str, JsonValue] = {"enabled": conf.survey_enabled}
     if conf.survey_enabled:
         parts = [fmt(TEXTS["survey"], valid=days_text(conf.survey_valid_days))]
         if conf.survey_reminder_days and conf.survey_reminder_days < conf.survey_valid_days:
@@ -511,7 +511,7 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
 # --- complaints --------------------------------------------------------------------------------
 def _complaints_section(
     default_cal: Calendar | None, moment: dt.datetime, sref: SlaReference, calendars: dict[int, Calendar]
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     """How to file a complaint, its route, and its two targets in working time with the calendar
     they count in (the one complaints.services.complaint_calendar counts in). A calendar of their
     own, not the one the working-hours section shows, is shown here whole."""
@@ -545,7 +545,7 @@ def _complaints_section(
 
 
 # --- quality criteria --------------------------------------------------------------------------
-def _quality_section() -> dict[str, Any]:
+def _quality_section() -> dict[str, JsonValue]:
     """The quantitative criteria of quality: the KPIs and their definitions, the composite score's
     components, their published weights and the formula (quality.definitions, quality.kpi)."""
     weights = QualityWeights.current().as_dict()

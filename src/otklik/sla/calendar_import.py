@@ -10,11 +10,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
 from otklik.core.errors import Invalid
+from otklik.core.jsonvalue import JsonValue
 
 from .calendar import DAYS, WorkCalendar
 from .config import sla_config_changed_on_commit
@@ -197,7 +197,7 @@ def _too_many(count: int) -> Invalid:
     return Invalid(f"the file has {count:,} rows; the limit is {MAX_IMPORT_ROWS:,}")
 
 
-def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
+def _csv_rows(text: str) -> list[tuple[str, dict[str, JsonValue]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -211,7 +211,7 @@ def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
         unknown = [c for c in columns if c not in CSV_COLUMNS]
         if unknown:
             raise Invalid(f"row {reader.line_num}: unknown column {unknown[0]!r}; use {','.join(CSV_COLUMNS)}")
-        rows: list[tuple[str, dict[str, Any]]] = []
+        rows: list[tuple[str, dict[str, JsonValue]]] = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
@@ -225,7 +225,7 @@ def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def _json_rows(text: str) -> list[tuple[str, Any]]:
+def _json_rows(text: str) -> list[tuple[str, JsonValue]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -245,7 +245,7 @@ def _json_rows(text: str) -> list[tuple[str, Any]]:
             raise Invalid("overrides: must map dates to intervals")
         if len(holidays) + len(overrides) > MAX_IMPORT_ROWS:
             raise _too_many(len(holidays) + len(overrides))
-        rows: list[tuple[str, Any]] = [
+        rows: list[tuple[str, JsonValue]] = [
             (f"holidays item {i}", {"date": d, "kind": DayKind.HOLIDAY}) for i, d in enumerate(holidays, start=1)
         ]
         rows += [
@@ -255,7 +255,7 @@ def _json_rows(text: str) -> list[tuple[str, Any]]:
     raise Invalid("the JSON must be a list of dates or objects, or an object with holidays and overrides")
 
 
-def _iso_date(value: Any) -> dt.date | None:
+def _iso_date(value: JsonValue) -> dt.date | None:
     # fromisoformat alone would also take "20260101" and week dates; a file should say YYYY-MM-DD.
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         return None
@@ -265,7 +265,7 @@ def _iso_date(value: Any) -> dt.date | None:
         return None
 
 
-def _row(where: str, item: Any) -> _Row:
+def _row(where: str, item: JsonValue) -> _Row:
     if isinstance(item, str):
         item = {"date": item}
     if not isinstance(item, dict):

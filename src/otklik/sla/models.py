@@ -4,7 +4,6 @@ clocks that every request carries (one per target)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 
 from . import kinds
 from .calendar import DAYS, WorkCalendar
@@ -50,7 +50,7 @@ class Calendar(models.Model):
     def name(self) -> str:
         return localized(self, "name")
 
-    def spec(self, days: list[CalendarDay] | None = None) -> dict[str, Any]:
+    def spec(self, days: list[CalendarDay] | None = None) -> dict[str, JsonValue]:
         """The pure engine's input (CONTRACT's from_dict shape)."""
         days = list(self.days.all()) if days is None and self.pk else (days or [])
         holidays = [d.date.isoformat() for d in days if d.kind == DayKind.HOLIDAY]

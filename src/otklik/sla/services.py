@@ -9,7 +9,7 @@ ticket services update the row first), so a timer worker firing on the same requ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -189,11 +189,14 @@ class Ledger:
         for event in cm.due_events(data, when):
             self.note(metric, cm.fire(data, self.cal(metric), event, when), when)
 
-    def apply(self, metric: str, op: Any, when: dt.datetime, **kwargs: Any) -> list[str]:
+    def apply(
+        self, metric: str, op: Callable[[cm.ClockData, cm.Calendar, dt.datetime], list[str]], when: dt.datetime
+    ) -> list[str]:
+        """One of clockmath's steps (stop, pause, …) on the metric's clock, its events recorded."""
         if metric not in self.data:
             return []
         self.catch_up(metric, when)
-        events = op(self.data[metric], self.cal(metric), when, **kwargs)
+        events = op(self.data[metric], self.cal(metric), when)
         if events:
             self.note(metric, events, when)
         return events

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from otklik.core.admin import ReadOnlyInline
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify.admin.templates import TemplateAdmin
 
 from .models import Attachment, LogRecord, Ticket
@@ -77,7 +76,7 @@ class TicketAdmin(admin.ModelAdmin):
         return False
 
 
-def template_sample(request: HttpRequest, number: str) -> dict[str, Any] | None:
+def template_sample(request: HttpRequest, number: str) -> dict[str, JsonValue] | None:
     """The request a notification template is previewed on: by number, else the latest; none for
     an administrator of templates who may not see requests (they preview on sample values)."""
     if not request.user.has_perm("tickets.view_ticket"):

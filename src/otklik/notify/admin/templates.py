@@ -13,11 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.models import User
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Event, Template
 from otklik.notify.services import EVENT_RE
 from otklik.notify.texts import compile_template, render_compiled, sms_limit
@@ -25,10 +28,10 @@ from otklik.notify.texts import compile_template, render_compiled, sms_limit
 # What the preview renders on: a request's words as templates see them (`ticket`), found by its
 # number ("": the latest) for the editor, or None when there is none they may see. The requests'
 # app provides it (tickets/admin.py); without it the preview uses sample values only.
-SampleFinder = Callable[[HttpRequest, str], dict[str, Any] | None]
+SampleFinder = Callable[[HttpRequest, str], dict[str, JsonValue] | None]
 
 
-def sample_context(ticket: dict[str, Any] | None, *, actor: Any, event: str) -> dict[str, Any]:
+def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: str) -> dict[str, JsonValue]:
     """What templates see, with sample values for the event's own parts."""
     return {
         "event": event,
@@ -134,11 +137,11 @@ class TemplateAdmin(admin.ModelAdmin):
     change_form_template = "admin/notify/template_change_form.html"
     find_sample: SampleFinder | None = None
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [path("preview/", self.admin_site.admin_view(self.preview), name="notify_template_preview")]
         return own + super().get_urls()
 
-    def preview(self, request: HttpRequest) -> HttpResponse:
+    def preview(self, request: AuthedRequest) -> HttpResponse:
         """The posted (unsaved) template rendered on a real request, in the template's language."""
         if request.method != "POST" or not self.has_view_permission(request):
             raise PermissionDenied

@@ -15,11 +15,13 @@ import re
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+
+from otklik.core.jsonvalue import JsonValue
 
 from .base import PermanentFailure
 from .email import EmailDriver, MailLink, mail_host, plain_text
@@ -71,7 +73,7 @@ def utc(value: dt.datetime) -> str:
 
 def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str, str]) -> str:
     """The VCALENDAR of one task message: CRLF line ends, folded, UTF-8 (as a str)."""
-    ctx: dict[str, Any] = n.context or {}
+    ctx: dict[str, JsonValue] = n.context or {}
     method = ctx["method"]
     uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{mail_host()}"
     description = plain_text(n).strip()
@@ -123,7 +125,7 @@ class _TaskMessage(EmailMultiAlternatives):
 
     calendar_part: MIMEBase | None = None
 
-    def _create_alternatives(self, msg: Any) -> Any:
+    def _create_alternatives(self, msg: MIMEBase) -> MIMEBase:
         # Django's private hook (the one place to add the last alternative): not in django-stubs.
         msg = super()._create_alternatives(msg)  # type: ignore[misc]
         if self.calendar_part is not None:

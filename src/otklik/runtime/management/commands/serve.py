@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from types import FrameType
 from typing import Any
 
 from django.core.management import call_command
@@ -124,7 +125,7 @@ class Command(BaseCommand):
     def _supervise(self, commands: dict[str, tuple[list[str], dict[str, str]]]) -> None:
         stopping = False
 
-        def stop(signum: int, frame: Any) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
 
