@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
 from otklik.accounts.people import Person
 from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, unknown
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import KeyedCache
 
 from .models import Channel, Digest, Event, Preference, Schedule
@@ -137,7 +137,7 @@ def schedules(user_ids: Iterable[int]) -> dict[int, Quiet]:
     return {uid: entry[1] for uid, entry in _load(user_ids).items()}
 
 
-def preferences_of(user_id: int) -> list[dict[str, Any]]:
+def preferences_of(user_id: int) -> list[dict[str, JsonValue]]:
     """Every event with every choosable channel: on or off, and whether it can be switched off."""
     mine = _load([user_id])[user_id][0]
     out = []
@@ -192,7 +192,7 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
     forget_preferences()  # a bulk write sends no post_save
 
 
-def schedule_of(user_id: int) -> dict[str, Any]:
+def schedule_of(user_id: int) -> dict[str, str | None]:
     q = _load([user_id])[user_id][1]
     return {
         "quiet_start": q.start.strftime("%H:%M") if q.start else None,

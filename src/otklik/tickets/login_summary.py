@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
@@ -62,7 +63,7 @@ def notify_login_summary(user: User) -> list[Notification]:
     return rows
 
 
-def on_login(sender: Any, request: Any, user: User, **_: Any) -> None:
+def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> None:
     # A summary that cannot be made must never stop the person from logging in.
     try:
         notify_login_summary(user)

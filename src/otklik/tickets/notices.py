@@ -10,8 +10,6 @@ executor of the assignment, watchers of public activity).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -21,6 +19,7 @@ from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import service_minute
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Importance, Notification
 from otklik.notify.outbox import actor_name, compose, queue_rows, staff_only
@@ -44,7 +43,7 @@ def importance_of(priority_id: int | None) -> str:
     return IMPORTANCE_OF_PRIORITY.get(priority.code if priority else "", Importance.NORMAL)
 
 
-def words(ticket: Ticket) -> dict[str, Any]:
+def words(ticket: Ticket) -> dict[str, JsonValue]:
     """The request as templates see it, in the active language (plain values only)."""
     ref = reference()
     found = people([ticket.initiator_id, ticket.executor_id])
@@ -144,7 +143,7 @@ def on_comment(ticket: Ticket, *, actor: User, body: str, internal: bool, watche
     queue_rows(staff_only(rows) if internal else rows)
 
 
-def on_changed(ticket: Ticket, *, actor: User, changes: list[tuple[str, Any, Any]]) -> None:
+def on_changed(ticket: Ticket, *, actor: User, changes: list[tuple[str, JsonValue, JsonValue]]) -> None:
     """Priority, category or group changed: `changes` are (field, old code/name, new code/name)."""
     changes = [c for c in changes if c[0] in CHANGE_FIELDS]
     if not changes:
@@ -167,7 +166,7 @@ def on_changed(ticket: Ticket, *, actor: User, changes: list[tuple[str, Any, Any
     )
 
 
-def _label(field: str, value: Any) -> str:
+def _label(field: str, value: JsonValue) -> str:
     """A changed field's value as people read it (the code when it is not in the catalogue)."""
     if value in (None, ""):
         return ""
@@ -186,7 +185,7 @@ def _label(field: str, value: Any) -> str:
 # -- the built-in words ------------------------------------------------------------------------------
 
 
-def _created(c: dict[str, Any]) -> tuple[str, str]:
+def _created(c: dict[str, JsonValue]) -> tuple[str, str]:
     t = c["ticket"]
     return (
         _("new request: %(subject)s") % {"subject": t["subject"]},
@@ -194,12 +193,12 @@ def _created(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _moved(c: dict[str, Any]) -> tuple[str, str]:
+def _moved(c: dict[str, JsonValue]) -> tuple[str, str]:
     body = _("%(who)s moved the request to «%(stage)s».") % {"who": c["actor"], "stage": c["stage"]}
     return _("now «%(stage)s»") % {"stage": c["stage"]}, body + (f"\n\n{c['comment']}" if c.get("comment") else "")
 
 
-def _assigned(c: dict[str, Any]) -> tuple[str, str]:
+def _assigned(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("you are the executor"),
         _("%(who)s made you the executor of the request «%(subject)s».")
@@ -207,15 +206,15 @@ def _assigned(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _comment(c: dict[str, Any]) -> tuple[str, str]:
+def _comment(c: dict[str, JsonValue]) -> tuple[str, str]:
     return _("new comment"), _("%(who)s wrote:") % {"who": c["actor"]} + f"\n\n{c['comment']}"
 
 
-def _note(c: dict[str, Any]) -> tuple[str, str]:
+def _note(c: dict[str, JsonValue]) -> tuple[str, str]:
     return _("internal note"), _("%(who)s wrote:") % {"who": c["actor"]} + f"\n\n{c['comment']}"
 
 
-def _changed(c: dict[str, Any]) -> tuple[str, str]:
+def _changed(c: dict[str, JsonValue]) -> tuple[str, str]:
     lines = [f"{ch['name']}: {ch['old'] or '—'} → {ch['new'] or '—'}" for ch in c["changes"]]
     return (
         _("changed: %(fields)s") % {"fields": ", ".join(ch["name"] for ch in c["changes"])},

@@ -4,6 +4,7 @@ core.text.clean_text.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from otklik.accounts.models import User
@@ -16,7 +17,7 @@ from .models import LogRecord, Ticket
 
 
 def log_record(
-    ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: Any, **extra: Any
+    ticket: Ticket, *, actor: User | None, role: str, point_id: int, event: str, when: dt.datetime, **extra: Any
 ) -> LogRecord:
     return LogRecord.objects.create(
         ticket=ticket, actor=actor, actor_role=role, point_id=point_id, event=event, created_at=when, **extra

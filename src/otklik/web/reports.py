@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
@@ -22,6 +23,7 @@ from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.forms import form_field
 from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
+from otklik.core.jsonvalue import JsonValue
 from otklik.quality import definitions, kpi
 from otklik.quality.access import visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
@@ -42,7 +44,7 @@ class QualityForm(forms.Form):
     group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
     agent = forms.ChoiceField(label=gettext_lazy("Agent"), required=False)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
         groups = visible_groups(user)
         if groups is None:
@@ -90,11 +92,11 @@ class Links:
         return f"{reverse(name)}?{urlencode({**self.base, **({'table': table} if table else {})})}"
 
 
-def _cell(text: Any, url: str | None = None) -> dict[str, Any]:
+def _cell(text: object, url: str | None = None) -> dict[str, str | None]:
     return {"text": str(text), "url": url}
 
 
-def _figure_cells(row: dict[str, Any], drill: Callable[..., str]) -> list[dict[str, Any]]:
+def _figure_cells(row: dict[str, JsonValue], drill: Callable[..., str]) -> list[dict[str, str | None]]:
     """One row of the side-by-side table; every count links to its requests."""
     sla = row["sla"]["overall"]
     return [
@@ -130,7 +132,7 @@ def figure_headers() -> list[str]:
     ]
 
 
-def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
+def _headline(f: dict[str, JsonValue], links: Links) -> list[dict[str, JsonValue]]:
     sat = f["satisfaction"]
     return [
         {"label": _("Received"), "value": f["received"], "url": links.drill("received")},
@@ -173,14 +175,14 @@ def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
     ]
 
 
-def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw: Any) -> dict[str, Any]:
+def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw: Any) -> dict[str, str]:
     """A chart of the page: its SVG (drawn with the id and title it is listed under) and the table
     that gives the same figures."""
     svg = draw(chart_id=chart_id, title=title, description=_("The table below gives the same figures."), **kw)
     return {"id": chart_id, "title": title, "table": table, "svg": _safe_svg(svg)}
 
 
-def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
     weeks = data["weeks"]
     week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
     charts = [
@@ -253,7 +255,7 @@ def _safe_svg(svg: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 (charts.py escapes every text it draws)
 
 
-def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str, Any]]:
+def _sla_cells(row: dict[str, JsonValue], links: Links, **dims: str) -> list[dict[str, str | None]]:
     cells = []
     for target, met, breached in (
         ("first_reaction", "fr_met", "fr_breached"),

@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from otklik.accounts.directory import directory
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import Reference, reference
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor
-from otklik.routes.models import PointKind
+from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
@@ -171,7 +171,7 @@ def _sort_column(sort: Sort) -> str:
     return {"number": "pk", "priority": "priority_id", "due": "sla_due_at", "updated": "updated_at"}[sort.key]
 
 
-def _sort_value(sort: Sort, row: TicketRow) -> Any:
+def _sort_value(sort: Sort, row: TicketRow) -> int | dt.datetime | None:
     if sort.key == "number":
         return row.pk
     if sort.key == "priority":
@@ -181,9 +181,7 @@ def _sort_value(sort: Sort, row: TicketRow) -> Any:
 
 def encode_cursor(sort: Sort, row: TicketRow) -> str:
     value = _sort_value(sort, row)
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    payload = {"s": sort.param, "v": value, "id": row.pk}
+    payload = {"s": sort.param, "v": value.isoformat() if isinstance(value, dt.datetime) else value, "id": row.pk}
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
@@ -338,8 +336,8 @@ class Tally:
 class Figures:
     moment: dt.datetime
     total: Tally = field(default_factory=Tally)
-    by_point: list[tuple[Any, Tally]] = field(default_factory=list)  # (route point, tally)
-    by_group: list[tuple[Any, Tally]] = field(default_factory=list)  # (support group, tally)
+    by_point: list[tuple[RoutePoint, Tally]] = field(default_factory=list)
+    by_group: list[tuple[SupportGroup, Tally]] = field(default_factory=list)
     agents: list[tuple[Person, Tally]] = field(default_factory=list)
     breaches_today: int = 0
     breaches_week: int = 0

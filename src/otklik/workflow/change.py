@@ -5,8 +5,6 @@ task and the people concerned follow."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import transaction
 
@@ -15,6 +13,7 @@ from otklik.accounts.models import User
 from otklik.catalog.formfields import FieldErrors, validate_fields
 from otklik.catalog.reference import reference
 from otklik.core.errors import Forbidden, Invalid, out_of_scope, required, unknown
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.text import clean_text
 from otklik.routes.models import Actor
 from otklik.sla.calendar_tasks import task_sync
@@ -96,7 +95,7 @@ def ticket_assign(
 EDITABLE_FIELDS = ("subject", "priority", "category", "fields")
 
 
-def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[str, Any]) -> Ticket:
+def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[str, JsonValue]) -> Ticket:
     """Staff correct a request's attributes; each changed attribute is a log record with old and new."""
     check_open(ticket, "edited")
     check_version(ticket, version)
@@ -107,8 +106,8 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int, changes: dict[st
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise Invalid(f"these cannot be changed: {', '.join(unknown)}")
-    updates: dict[str, Any] = {}
-    diffs: list[tuple[str, Any, Any]] = []
+    updates: dict[str, object] = {}  # the columns' new values
+    diffs: list[tuple[str, JsonValue, JsonValue]] = []  # the log records' (field, old, new)
     if "subject" in changes:
         subject = clean_text(changes["subject"], field="subject", limit=settings.MAX_SUBJECT_LENGTH, required=True)
         if subject != ticket.subject:

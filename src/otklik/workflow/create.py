@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import sql
+from django.db.models import Model, sql
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
@@ -19,6 +19,7 @@ from otklik.catalog.models import Category, Priority, RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid, Refusals, out_of_scope, unknown
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.text import clean_text
 from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify.models import Notification
@@ -93,13 +94,13 @@ def _reserve_number_and_id(request_type: RequestType) -> tuple[int, int] | None:
         return int(seq), int(ticket_id)
 
 
-def _insert_together(objs: list[Any], *, then: list[str] | None = None) -> None:
+def _insert_together(objs: list[Model], *, then: list[str] | None = None) -> None:
     """INSERT several new rows in one round trip. PostgreSQL runs a multi-statement query as one
     implicit transaction: all rows are committed (durably) or none. The SQL is Django's own."""
     parts: list[str] = []
     params: list[Any] = []
     for obj in objs:
-        fields = obj._meta.local_concrete_fields
+        fields = list(obj._meta.local_concrete_fields)
         if obj.pk is None:  # as Model._save_table: the database numbers it
             fields = [f for f in fields if f is not obj._meta.auto_field]
         query = sql.InsertQuery(type(obj))
@@ -124,7 +125,7 @@ class _Filing:
     request_type: RequestType
     priority: Priority
     category: Category | None
-    fields: dict[str, Any]
+    fields: dict[str, JsonValue]
     start: RoutePoint  # the route's first point
     point: RoutePoint  # where it is filed: the start, or the out-of-scope point that declines it
     group_id: int
@@ -139,7 +140,7 @@ def _checked(
     description: str,
     priority_code: str | None,
     category_code: str | None,
-    fields: dict[str, Any] | None,
+    fields: dict[str, JsonValue] | None,
     files: Sequence[UploadedFile],
 ) -> _Filing:
     """Every check of a new request; all the problems refused together, in the form's order."""
@@ -164,7 +165,7 @@ def _checked(
     if category_code:
         with refused:
             category = active_or_refuse(ref.categories_by_code.get(category_code), category_code, name="category")
-    clean_fields: dict[str, Any] = {}
+    clean_fields: dict[str, JsonValue] = {}
     if request_type is not None:
         try:
             clean_fields = validate_fields([f.spec() for f in ref.fields_by_type.get(request_type.pk, [])], fields)
@@ -219,7 +220,7 @@ def ticket_create(
     description: str = "",
     priority_code: str | None = None,
     category_code: str | None = None,
-    fields: dict[str, Any] | None = None,
+    fields: dict[str, JsonValue] | None = None,
     files: Sequence[UploadedFile] = (),
 ) -> Ticket:
     """File a request. Every problem of what was given is refused at once (one 422 listing each

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -34,6 +33,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.duework import DueWork, due_work
 from otklik.core.errors import Conflict, Forbidden, Invalid, not_allowed, required, unknown
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.text import clean_text
 from otklik.feedback.surveys import survey_on_arrival
 from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind, RoutePoint, Transition
@@ -126,7 +126,7 @@ def _move(
     body: str,
     executor_id: int | None,
     reaction: str,
-    new_value: Any = None,
+    new_value: JsonValue = None,  # the log record's (an automatic confirmation notes its working days)
 ) -> Ticket:
     """The move itself, in one transaction (the caller checked who may take it)."""
     ref = reference()

@@ -9,6 +9,7 @@ allow exactly what the API allows. Anyone else gets the 404 page.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.directory import directory
 from otklik.accounts.http import AuthedRequest
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import may_supervise, memberships_of
 from otklik.complaints.access import access_complaint, complaint_actions, may_see_whole
@@ -87,7 +88,7 @@ def _require_supervisor(user: User) -> None:
         raise Http404  # as for a complaint one may not see: the list is not theirs to know of
 
 
-def _my_groups(user: User) -> list[Any]:
+def _my_groups(user: User) -> list[SupportGroup]:
     groups = directory().groups
     ids = {g.pk for g in groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).led)
     return sorted((groups[i] for i in ids if i in groups), key=lambda g: g.code)
@@ -106,7 +107,7 @@ class ComplaintFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=gettext_lazy("Only with a target missed"), required=False)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
         form_field(self, "state", forms.ChoiceField).choices = [
             ("", _("Any state")),
@@ -124,7 +125,7 @@ class ComplaintFilterForm(forms.Form):
         ]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
 
-    def _in_range(self, name: str) -> Any:
+    def _in_range(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
         if not date_in_range(day):
             raise forms.ValidationError(
@@ -132,10 +133,10 @@ class ComplaintFilterForm(forms.Form):
             )
         return day
 
-    def clean_filed_from(self) -> Any:
+    def clean_filed_from(self) -> dt.date | None:
         return self._in_range("filed_from")
 
-    def clean_filed_to(self) -> Any:
+    def clean_filed_to(self) -> dt.date | None:
         return self._in_range("filed_to")
 
     def clean(self) -> dict[str, Any]:
@@ -152,7 +153,7 @@ class ComplaintFilterForm(forms.Form):
                 self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
 
 
-def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
+def _agent_choices(groups: list[SupportGroup], current: str) -> list[tuple[str, str]]:
     """Anyone, and the support staff of the groups the viewer answers for, by name."""
     ids = {g.pk for g in groups}
     members = [pk for pk, mem in directory().memberships.items() if mem.groups & ids]

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -60,7 +60,7 @@ class QueueForm(forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
     executor = forms.CharField(label=gettext_lazy("Executor"), max_length=150, required=False, widget=forms.Select)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
         ref = reference()
         by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -26,6 +26,7 @@ from otklik.accounts.models import User, validate_time_zone
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.forms import form_field
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Digest
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
 from otklik.web.field_errors import field_messages
@@ -152,13 +153,13 @@ def _initial(user: User) -> dict[str, Any]:
     }
 
 
-def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, Any]]:
+def _grid(choices: list[dict[str, JsonValue]], posted: QueryDict | None) -> list[dict[str, JsonValue]]:
     """One row per event, one cell per channel column (None where the event has no such channel);
     after a failed save the boxes show what was sent, not what is stored."""
     rows = []
     for event in choices:
         by_channel = {c["channel"]: c for c in event["channels"]}
-        cells: list[dict[str, Any] | None] = []
+        cells: list[dict[str, JsonValue] | None] = []
         for channel in CHANNELS:
             choice = by_channel.get(channel)
             if choice is None:
@@ -171,7 +172,7 @@ def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, A
     return rows
 
 
-def _changes(choices: list[dict[str, Any]], posted: Any) -> list[tuple[str, str, bool]]:
+def _changes(choices: list[dict[str, JsonValue]], posted: QueryDict) -> list[tuple[str, str, bool]]:
     """Only what the person changed: an untouched choice keeps following the rules' defaults (and
     a mandatory one, shown disabled, is never sent)."""
     out = []

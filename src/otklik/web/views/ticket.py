@@ -9,7 +9,7 @@ page re-rendered with 400/403/409), a success redirects back to the page with a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
 from otklik.complaints.services import complaint_file
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
@@ -124,7 +125,7 @@ def _sla(ticket: Ticket) -> list[dict[str, Any]]:
     return rows
 
 
-def _field_value(kind: str, value: Any, choices: str) -> str:
+def _field_value(kind: str, value: JsonValue, choices: str) -> str:
     if value in (None, ""):
         return "—"
     if kind == "bool":
@@ -161,19 +162,22 @@ class Entry:
     link: str = ""  # a complaint's page, for those who may open it
 
 
-def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
-    def user(value: Any) -> str:
+Shown = Callable[[JsonValue], str]  # a log record's old or new value as people read it
+
+
+def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Shown]:
+    def user(value: JsonValue) -> str:
         return _name(who.get(value)) if isinstance(value, int) else "—"
 
-    def group(value: Any) -> str:
+    def group(value: JsonValue) -> str:
         g = directory().groups.get(value) if isinstance(value, int) else None
         return localized(g, "name") if g is not None else "—"
 
-    def priority(value: Any) -> str:
+    def priority(value: JsonValue) -> str:
         p = ref.priorities_by_code.get(value) if value else None
         return localized(p, "name") if p is not None else str(value or "—")
 
-    def category(value: Any) -> str:
+    def category(value: JsonValue) -> str:
         c = ref.categories_by_code.get(value) if value else None
         return localized(c, "name") if c is not None else str(value or "—")
 
@@ -181,7 +185,7 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
 
 
 def _entry(
-    r: LogRecord, ticket: Ticket, ref: Reference, names: Mapping[str, Any], complaint_links: set[int] | None = None
+    r: LogRecord, ticket: Ticket, ref: Reference, names: Mapping[str, Shown], complaint_links: set[int] | None = None
 ) -> Entry:
     complaint_links = complaint_links or set()
     who = _name(r.actor) if r.actor_id else _("System")
