@@ -6,7 +6,7 @@ stale version or an answered complaint, 422 for bad input."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -27,6 +27,7 @@ from otklik.complaints.services import (
     complaint_take,
 )
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import check_limit
 from otklik.tickets.access import access_ticket
 
@@ -129,7 +130,7 @@ class ComplaintPage(Schema):
     next_cursor: str | None
 
 
-def _detail(request: AuthedRequest, complaint: Complaint) -> dict[str, Any]:
+def _detail(request: AuthedRequest, complaint: Complaint) -> dict[str, JsonValue]:
     return ser.complaint_detail(
         request.user,
         complaint,
@@ -139,7 +140,7 @@ def _detail(request: AuthedRequest, complaint: Complaint) -> dict[str, Any]:
     )
 
 
-def _fresh(request: AuthedRequest, complaint: Complaint) -> dict[str, Any]:
+def _fresh(request: AuthedRequest, complaint: Complaint) -> dict[str, JsonValue]:
     return _detail(request, access_complaint(request.user, complaint.pk))
 
 

@@ -4,7 +4,6 @@ notification with its attempts, filtered, newest first, with the counts still pe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
@@ -13,6 +12,7 @@ from ninja import Query, Router, Schema
 from otklik.accounts.http import AuthedRequest
 from otklik.api.respond import respond
 from otklik.core.errors import Forbidden, Invalid, NotFound, not_a_choice
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import after, check_limit, page
 from otklik.notify.models import Channel, DeliveryAttempt, Notification, State
 from otklik.tickets.access import ticket_lookup
@@ -117,7 +117,7 @@ def deliveries(request: AuthedRequest, params: Query[HistoryQuery]) -> HttpRespo
     return respond({"items": [_item(n) for n in rows], "next_cursor": next_cursor, **counts})
 
 
-def _item(n: Notification) -> dict[str, Any]:
+def _item(n: Notification) -> dict[str, JsonValue]:
     return {
         "id": n.pk,
         "key": str(n.key),

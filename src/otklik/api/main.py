@@ -15,6 +15,7 @@ from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
 from otklik.core.errors import DomainError, FieldError
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.textguard import has_unstorable
 
 from .auth import ActiveSessionAuth, TokenAuth
@@ -99,7 +100,7 @@ PYDANTIC_CODES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _field_error(err: Mapping[str, Any]) -> FieldError:
+def _field_error(err: Mapping[str, JsonValue]) -> FieldError:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
     code, names = PYDANTIC_CODES.get(str(err.get("type", "")), ("invalid", {}))
     context = err.get("ctx") or {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -15,6 +14,7 @@ from otklik.accounts.models import User
 from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import after, check_limit, page
 from otklik.core.refs import as_id
 from otklik.notify.models import Channel, Notification
@@ -63,7 +63,7 @@ def _inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
 
 
-def notification_item(n: Notification) -> dict[str, Any]:
+def notification_item(n: Notification) -> dict[str, JsonValue]:
     return {
         "id": n.pk,
         "event": n.event,

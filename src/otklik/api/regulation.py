@@ -8,12 +8,12 @@ still honoured, only to pick the caller's language when `lang` is not given.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from otklik.api.auth import ActiveSessionAuth, TokenAuth
+from otklik.core.jsonvalue import JsonValue
 from otklik.regulation.http import language_for
 from otklik.regulation.render import localize
 from otklik.regulation.selectors import version_get, version_list
@@ -38,12 +38,12 @@ class RegulationOut(Schema):
     effective_at: datetime
     lang: str
     title: str
-    sections: list[dict[str, Any]]
+    sections: list[dict[str, JsonValue]]
     versions: list[VersionRef]
 
 
 @router.get("/regulation", response=RegulationOut, auth=[TokenAuth(), ActiveSessionAuth(), anyone])
-def regulation(request: HttpRequest, lang: str | None = None, version: int | None = None) -> dict[str, Any]:
+def regulation(request: HttpRequest, lang: str | None = None, version: int | None = None) -> dict[str, JsonValue]:
     """The regulation in force (or version `version`) in `lang` (ru, en; default: the caller's
     language). Sections in reading order, each with `kind` (text, hours, types, scope, priorities,
     targets, pauses, escalation, complaints, quality), `code`, `title` and its structured data;

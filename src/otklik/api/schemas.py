@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import ConfigDict
+
+from otklik.core.jsonvalue import JsonValue
 
 TEXT_MAX = settings.MAX_TEXT_LENGTH
 
@@ -22,7 +23,7 @@ class TicketIn(Strict):
     description: str = Field("", max_length=TEXT_MAX)
     priority: str | None = Field(None, max_length=50)
     category: str | None = Field(None, max_length=50)
-    fields: dict[str, Any] | None = Field(None, description="the type's form fields, by code")
+    fields: dict[str, JsonValue] | None = Field(None, description="the type's form fields, by code")
 
 
 class TicketPatch(Strict):
@@ -30,7 +31,7 @@ class TicketPatch(Strict):
     subject: str | None = Field(None, max_length=settings.MAX_SUBJECT_LENGTH)
     priority: str | None = Field(None, max_length=50)
     category: str | None = Field(None, max_length=50)
-    fields: dict[str, Any] | None = None
+    fields: dict[str, JsonValue] | None = None
 
 
 class TransitionIn(Strict):
@@ -142,7 +143,7 @@ class SurveyOut(Schema):
 
 class TicketOut(TicketListItem):
     description: str
-    fields: dict[str, Any]
+    fields: dict[str, JsonValue]
     organisation: str | None
     closed_at: datetime | None
     watchers: list[UserRef]
@@ -173,6 +174,6 @@ class ActivityOut(Schema):
     body: str
     internal: bool
     field: str
-    old_value: Any
-    new_value: Any
+    old_value: JsonValue
+    new_value: JsonValue
     sla_event: str

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import FileResponse, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -26,6 +24,7 @@ from otklik.api.schemas import (
 )
 from otklik.catalog.reference import reference
 from otklik.core.errors import NotFound
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import check_limit
 from otklik.feedback.surveys import survey_dict, survey_for
 from otklik.regulation.selectors import version_number
@@ -56,7 +55,7 @@ class ListQuery(Schema):
     limit: int = 25
 
 
-def _detail(request: AuthedRequest, ticket: Ticket, *, new: bool = False) -> dict[str, Any]:
+def _detail(request: AuthedRequest, ticket: Ticket, *, new: bool = False) -> dict[str, JsonValue]:
     """The request as the caller sees it. People and the organisation come from in-process
     caches, so this reads only the watcher ids, the attachments and the survey (nothing, for a new
     request)."""
@@ -86,11 +85,11 @@ def _detail(request: AuthedRequest, ticket: Ticket, *, new: bool = False) -> dic
     )
 
 
-def _fresh(request: AuthedRequest, ref: int | str) -> dict[str, Any]:
+def _fresh(request: AuthedRequest, ref: int | str) -> dict[str, JsonValue]:
     return _detail(request, access_ticket(request.user, ref))
 
 
-def _after_own_change(request: AuthedRequest, ticket: Ticket) -> dict[str, Any]:
+def _after_own_change(request: AuthedRequest, ticket: Ticket) -> dict[str, JsonValue]:
     """The request after a change the caller was allowed to make, even when that change took it
     out of their sight (moved to another group, stopped watching): the write succeeded, so the
     answer is 200 with the result, not a 404 that reads as a failure."""

@@ -13,7 +13,6 @@ group apply to it, the subject carries its number), but the link leads to the co
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.core.clock import service_minute
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import outbox, texts
 from otklik.notify.models import Notification
 from otklik.tickets.models import Ticket
@@ -34,10 +34,10 @@ def complaint_link(complaint: Complaint) -> str:
     return f"{settings.BASE_URL}/complaints/{complaint.pk}"
 
 
-def _context(complaint: Complaint, author: str) -> Callable[[], dict[str, Any]]:
+def _context(complaint: Complaint, author: str) -> Callable[[], dict[str, JsonValue]]:
     """What the templates see as `complaint`, in each recipient's language (plain values only)."""
 
-    def build() -> dict[str, Any]:
+    def build() -> dict[str, JsonValue]:
         return {
             "id": complaint.pk,
             "number": complaint.number,
@@ -62,7 +62,7 @@ def _compose(
     ticket: Ticket | None,
     actor: User | None,
     addressed: list[int],
-    extra: dict[str, Any] | None = None,
+    extra: dict[str, JsonValue] | None = None,
 ) -> list[Notification]:
     found = people([complaint.author_id]).get(complaint.author_id)
     author = found.display_name if found is not None else ""
@@ -109,7 +109,7 @@ def on_overdue(complaint: Complaint, *, ticket: Ticket | None, target: str) -> l
 # -- the built-in words ------------------------------------------------------------------------------
 
 
-def _complaint_filed(c: dict[str, Any]) -> tuple[str, str]:
+def _complaint_filed(c: dict[str, JsonValue]) -> tuple[str, str]:
     k = c["complaint"]
     lines = [
         _("%(who)s filed a complaint (%(kind)s):") % {"who": c["actor"], "kind": k["kind"]},
@@ -123,7 +123,7 @@ def _complaint_filed(c: dict[str, Any]) -> tuple[str, str]:
     return _("new complaint %(number)s") % {"number": k["number"]}, "\n".join(lines)
 
 
-def _complaint_review(c: dict[str, Any]) -> tuple[str, str]:
+def _complaint_review(c: dict[str, JsonValue]) -> tuple[str, str]:
     k = c["complaint"]
     body = _("%(who)s took your complaint under review.") % {"who": c["actor"]}
     if k["answer_due"]:
@@ -131,7 +131,7 @@ def _complaint_review(c: dict[str, Any]) -> tuple[str, str]:
     return _("your complaint %(number)s is under review") % {"number": k["number"]}, body
 
 
-def _complaint_answered(c: dict[str, Any]) -> tuple[str, str]:
+def _complaint_answered(c: dict[str, JsonValue]) -> tuple[str, str]:
     k = c["complaint"]
     if k["upheld"]:
         subject = _("your complaint %(number)s is upheld") % {"number": k["number"]}
@@ -140,7 +140,7 @@ def _complaint_answered(c: dict[str, Any]) -> tuple[str, str]:
     return subject, _("%(who)s answered your complaint:") % {"who": c["actor"]} + f"\n\n{k['answer']}"
 
 
-def _complaint_overdue(c: dict[str, Any]) -> tuple[str, str]:
+def _complaint_overdue(c: dict[str, JsonValue]) -> tuple[str, str]:
     k = c["complaint"]
     if c["target"] == "reaction":
         subject = _("complaint %(number)s not taken under review in time") % {"number": k["number"]}

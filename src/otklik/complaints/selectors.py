@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from otklik.accounts.directory import directory
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.core.clock import now
 from otklik.core.errors import FieldError, Invalid, not_a_choice, out_of_range
@@ -164,7 +163,7 @@ class ListedComplaint:
     row: ComplaintRow
     author: Person | None
     executor: Person | None
-    group: Any
+    group: SupportGroup | None
     reaction: Status
     answer: Status
     ticket_number: str | None = None  # the request's number, only for whoever may see the request

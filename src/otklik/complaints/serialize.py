@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.sla.clockmath import as_utc
 from otklik.tickets.access import may_see
 from otklik.tickets.serialize import user_ref
@@ -25,7 +25,7 @@ def _group(group_id: int | None) -> dict[str, str] | None:
     return {"code": group.code, "name": localized(group, "name")} if group is not None else None
 
 
-def _target(s: Status, breached_at: dt.datetime | None) -> dict[str, Any]:
+def _target(s: Status, breached_at: dt.datetime | None) -> dict[str, JsonValue]:
     return {
         "due_at": as_utc(s.due_at),
         "met_at": as_utc(s.met_at),
@@ -44,7 +44,7 @@ def _ticket(ticket_id: int | None, number: str | None) -> dict[str, int | str | 
     return {"id": ticket_id, "number": number}
 
 
-def complaint_item(item: ListedComplaint) -> dict[str, Any]:
+def complaint_item(item: ListedComplaint) -> dict[str, JsonValue]:
     r = item.row
     return {
         "id": r.pk,
@@ -67,7 +67,7 @@ def complaint_item(item: ListedComplaint) -> dict[str, Any]:
     }
 
 
-def event_item(e: ComplaintEvent, who: Mapping[int, Person | User]) -> dict[str, Any]:
+def event_item(e: ComplaintEvent, who: Mapping[int, Person | User]) -> dict[str, JsonValue]:
     return {
         "id": e.pk,
         "at": e.created_at,
@@ -80,7 +80,7 @@ def event_item(e: ComplaintEvent, who: Mapping[int, Person | User]) -> dict[str,
 
 def complaint_detail(
     user: User, c: Complaint, *, history: list[ComplaintEvent], cal: Calendar, moment: dt.datetime
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     who = people([c.author_id, c.executor_id, c.reviewer_id, *(e.actor_id for e in history)])
     ticket = c.ticket if c.ticket_id else None
     reaction, answer = status(c, REACTION, cal, moment), status(c, ANSWER, cal, moment)

@@ -34,7 +34,7 @@ def _tickets(complaints: list[Complaint], first: bool) -> dict[int, Ticket]:
     return Ticket.objects.in_bulk([c.ticket_id for c in complaints if c.ticket_id])
 
 
-TIMERS: DueWork[Complaint] = DueWork(
+TIMERS: DueWork[Complaint, dict[int, Ticket]] = DueWork(
     what="complaints",
     noun="complaint",
     due=lambda moment: Complaint.objects.filter(next_check_at__lte=moment).order_by("next_check_at"),

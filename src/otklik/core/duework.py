@@ -17,32 +17,33 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from django.db import connection, models, transaction
 
 from .clock import now
 
 M = TypeVar("M", bound=models.Model)
+B = TypeVar("B")  # what `prepare` makes of a batch; None for a timer without one
 
 
 @dataclass(frozen=True)
-class DueWork(Generic[M]):
+class DueWork(Generic[M, B]):
     """What a timer does, for `due_work` to run.
 
     `due(moment)`: the rows due by `moment`, in the order they fell due.
     `handle(row, moment, batch)`: one claimed (locked) row; `batch` is what `prepare` made of the
-    whole batch (rows it refers to, read once), else None.
+    whole batch (rows it refers to, read once), else None (`DueWork[Row, None]`).
     `retry(row, at)`: after a failure, when to look at the row again (its instant set to `at`).
     """
 
     what: str  # for the log: "sla", "complaints", …
     noun: str  # what a row is, for the log: "request", "complaint", …
     due: Callable[[dt.datetime], models.QuerySet[M]]
-    handle: Callable[[M, dt.datetime, Any], object]
+    handle: Callable[[M, dt.datetime, B], object]
     retry: Callable[[M, dt.datetime], object]
     log: logging.Logger
-    prepare: Callable[[list[M], bool], Any] | None = None  # (rows, first batch of the pass)
+    prepare: Callable[[list[M], bool], B] | None = None  # (rows, first batch of the pass)
     batch: int = 100
     retry_after: dt.timedelta = dt.timedelta(minutes=5)
 
@@ -54,7 +55,7 @@ def claim(qs: models.QuerySet[M], batch: int) -> list[M]:
     return list(qs[:batch])
 
 
-def due_work(work: DueWork[M], *, budget_seconds: float = 5.0, batch: int | None = None) -> int:
+def due_work(work: DueWork[M, B], *, budget_seconds: float = 5.0, batch: int | None = None) -> int:
     """Handle what is due now, batch by batch, for at most about `budget_seconds`; returns how
     many rows were handled (0: nothing was due)."""
     size = batch or work.batch
@@ -64,7 +65,8 @@ def due_work(work: DueWork[M], *, budget_seconds: float = 5.0, batch: int | None
     while True:
         with transaction.atomic():
             rows = claim(work.due(moment), size)
-            shared = work.prepare(rows, handled == 0) if work.prepare is not None and rows else None
+            # Without a prepare the work is a DueWork[Row, None]: its handlers are given None.
+            shared = work.prepare(rows, handled == 0) if work.prepare is not None and rows else cast(B, None)
             for row in rows:
                 try:
                     with transaction.atomic():

@@ -4,13 +4,12 @@ the group lead. The rows themselves are built in feedback/surveys.py."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 
 
@@ -25,7 +24,7 @@ def score_labels() -> dict[int, str]:
     }
 
 
-def _survey_requested(c: dict[str, Any]) -> tuple[str, str]:
+def _survey_requested(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("please rate how your request was handled"),
         _(
@@ -37,7 +36,7 @@ def _survey_requested(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _survey_reminded(c: dict[str, Any]) -> tuple[str, str]:
+def _survey_reminded(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("a reminder: please rate how your request was handled"),
         _(
@@ -49,7 +48,7 @@ def _survey_reminded(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _survey_low_score(c: dict[str, Any]) -> tuple[str, str]:
+def _survey_low_score(c: dict[str, JsonValue]) -> tuple[str, str]:
     body = _("%(who)s rated how the request «%(subject)s» was handled %(score)s of 5.") % {
         "who": c["actor"],
         "subject": c["ticket"]["subject"],
@@ -62,7 +61,7 @@ def _survey_low_score(c: dict[str, Any]) -> tuple[str, str]:
     return _("low rating: %(score)s of 5") % {"score": c["score"]}, body
 
 
-def _survey_html(c: dict[str, Any], text: str) -> str:
+def _survey_html(c: dict[str, JsonValue], text: str) -> str:
     """The question as an e-mail: the text, then the five scores as links (each opens the rating
     page with that score chosen; only the page's button records it). Without the links (the rows of
     anyone but the initiator) the channel makes the page from the text."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -37,6 +36,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
 from otklik.core.duework import DueWork, due_work
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, out_of_range
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.text import clean_text
 from otklik.notify import outbox
 from otklik.notify.models import Notification
@@ -245,7 +245,7 @@ def survey_for(ticket: Ticket) -> Survey | None:
     return Survey.objects.filter(ticket_id=ticket.pk).first()
 
 
-def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
+def survey_dict(survey: Survey | None) -> dict[str, JsonValue] | None:
     """The survey as the API shows it to whoever may see the request."""
     if survey is None:
         return None
@@ -327,7 +327,7 @@ def _remind(survey: Survey, moment: dt.datetime, tickets: dict[int, Ticket]) -> 
         Survey.objects.filter(pk=survey.pk).update(remind_at=None)
 
 
-REMINDERS: DueWork[Survey] = DueWork(
+REMINDERS: DueWork[Survey, dict[int, Ticket]] = DueWork(
     what="feedback",
     noun="survey",
     due=lambda moment: Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id"),

@@ -14,8 +14,7 @@ quality/monthly.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import translation
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.wakeup import wake_workers
 
 from .models import Channel, Digest, Importance, Notification, State
@@ -54,8 +54,8 @@ def compose(
     changed: Iterable[str] = (),
     skip: Iterable[int] = (),
     importance: str | None = None,
-    extra: dict[str, Any] | None = None,
-    context: dict[str, Any] | None = None,
+    extra: dict[str, JsonValue | Callable[[], JsonValue]] | None = None,
+    context: dict[str, JsonValue] | None = None,
     link: str | None = None,
     fallback: frozenset[str] | None = None,
 ) -> list[Notification]:
@@ -109,12 +109,12 @@ def _rows_for(
     subject: Subject | None,
     actor: User | None,
     importance: str,
-    extra: dict[str, Any] | None,
-    context: dict[str, Any] | None,
+    extra: dict[str, JsonValue | Callable[[], JsonValue]] | None,
+    context: dict[str, JsonValue] | None,
     link: str | None,
 ) -> list[Notification]:
     with translation.override(language):
-        ctx: dict[str, Any] = {
+        ctx: dict[str, JsonValue] = {
             "event": event,
             "actor": actor_name(actor),
             "recipient": actor_name(person) if person is not None else "",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Rule
@@ -63,7 +63,7 @@ class RuleSpec:
 # The source's defaults (also written as rules by the migration, where an administrator changes
 # them): (name, event, recipients, channels, other fields). They apply while no rule exists at all,
 # so an emptied rule table cannot silence the help desk; disabling rules does.
-DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, Any]]] = [
+DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, JsonValue]]] = [
     ("Новая заявка → исполнитель и диспетчер группы", "ticket_created",
      ["to_executor", "to_group_dispatcher"], ["inapp", "email"], {}),
     ("Движение по маршруту → инициатор и исполнитель", "ticket_moved",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from otklik.core.jsonvalue import JsonValue
 
 from .models import Importance
 
@@ -24,7 +25,7 @@ class Subject:
     number: str
     title: str
     link: str
-    words: Callable[[], dict[str, Any]]
+    words: Callable[[], dict[str, JsonValue]]
     type_id: int | None = None
     priority_id: int | None = None
     group_id: int | None = None

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template import Template as DjangoTemplate
 from django.utils.translation import gettext as _
 
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Template
@@ -46,7 +46,7 @@ def sms_limit() -> int:
 # -- the built-in texts: (subject, body) from the context, in the active language --------------------
 
 
-def _digest(c: dict[str, Any]) -> tuple[str, str]:
+def _digest(c: dict[str, JsonValue]) -> tuple[str, str]:
     items = c["items"]  # the first ITEMS_LIMIT; `count` counts them all
     return (
         _("digest: %(count)s notifications") % {"count": c.get("count", len(items))},
@@ -54,12 +54,12 @@ def _digest(c: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _external(c: dict[str, Any]) -> tuple[str, str]:
+def _external(c: dict[str, JsonValue]) -> tuple[str, str]:
     return c["subject"], c.get("text", "")
 
 
-Words = Callable[[dict[str, Any]], tuple[str, str]]
-Page = Callable[[dict[str, Any], str], str]
+Words = Callable[[dict[str, JsonValue]], tuple[str, str]]
+Page = Callable[[dict[str, JsonValue], str], str]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def render_compiled(compiled: Compiled, context: dict[str, Any]) -> Rendered:
+def render_compiled(compiled: Compiled, context: dict[str, JsonValue]) -> Rendered:
     # A Context escapes by default whatever its engine says: the text parts must say so themselves.
     text = Context(context, autoescape=False)
     subject = " ".join(compiled.subject.render(text).split())
@@ -139,7 +139,7 @@ def render_compiled(compiled: Compiled, context: dict[str, Any]) -> Rendered:
     return Rendered(subject, body, str(html))
 
 
-def render(event: str, channel: str, language: str, context: dict[str, Any]) -> Rendered:
+def render(event: str, channel: str, language: str, context: dict[str, JsonValue]) -> Rendered:
     """The notification's words for one channel in the active language (the caller sets it to
     `language`). The admin's template wins: for this channel, else for every channel."""
     templates = _snapshot.get()

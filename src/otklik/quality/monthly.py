@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import GroupMembership, Role, User
 from otklik.core.clock import now
 from otklik.core.i18n import decimal, localized, percent_text, working_time
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Notification
 from otklik.notify.outbox import compose, queue_rows
@@ -76,7 +76,7 @@ def recipients() -> list[tuple[int, Scope]]:
     return out
 
 
-def _figures(data: dict[str, Any]) -> dict[str, Any]:
+def _figures(data: dict[str, JsonValue]) -> dict[str, JsonValue]:
     """What the message shows: plain numbers (the words are the recipient's language's, texts.py)."""
     f = data["figures"]
     return {
@@ -98,7 +98,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def monthly_rows(
-    user_id: int, scope: Scope, period: Period, *, data: dict[str, Any] | None = None
+    user_id: int, scope: Scope, period: Period, *, data: dict[str, JsonValue] | None = None
 ) -> list[Notification]:
     """One person's report rows; `data` is the scope's report when it was built already."""
     if data is None:
@@ -142,7 +142,7 @@ def quality_monthly_due() -> int:
             rows: list[Notification] = []
             people = recipients()
             # Every manager has the same scope, leads of the same groups too: one report per scope.
-            built: dict[tuple[frozenset[int] | None, int | None], dict[str, Any]] = {}
+            built: dict[tuple[frozenset[int] | None, int | None], dict[str, JsonValue]] = {}
             for user_id, scope in people:
                 key = (scope.group_ids, scope.executor_id)
                 if key not in built:
@@ -157,7 +157,7 @@ def quality_monthly_due() -> int:
     return len(rows)
 
 
-def _quality_monthly(c: dict[str, Any]) -> tuple[str, str]:
+def _quality_monthly(c: dict[str, JsonValue]) -> tuple[str, str]:
     r = c["report"]
     whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
     satisfaction = "—" if r["satisfaction"] is None else decimal(r["satisfaction"], 2)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -42,6 +41,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 
 from . import kpi
 from .access import access_quality
@@ -61,15 +61,15 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _target(met: int, breached: int) -> dict[str, Any]:
+def _target(met: int, breached: int) -> dict[str, JsonValue]:
     return {"met": met, "breached": breached, "compliance_percent": _round(kpi.compliance(met, breached))}
 
 
-def _spread(s: Spread) -> dict[str, Any]:
+def _spread(s: Spread) -> dict[str, JsonValue]:
     return {"count": s.count, "median_seconds": _round(s.median, 1), "p90_seconds": _round(s.p90, 1)}
 
 
-def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str, Any]:
+def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str, JsonValue]:
     """The figures of one row (the total, a group, an agent)."""
     average = kpi.score_average(t.scores)
     components = kpi.Components.from_counts(
@@ -115,7 +115,7 @@ def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str
     }
 
 
-def _sla_row(t: Tally) -> dict[str, Any]:
+def _sla_row(t: Tally) -> dict[str, JsonValue]:
     return {
         "first_reaction": _target(t.fr_met, t.fr_breached),
         "resolution": _target(t.res_met, t.res_breached),
@@ -128,7 +128,7 @@ def _sla_row(t: Tally) -> dict[str, Any]:
 class Report:
     """The report's data (as the API returns it) and what the page needs besides."""
 
-    data: dict[str, Any]
+    data: dict[str, JsonValue]
     period: Period
     scope: Scope
     aggregates: Aggregates
@@ -159,7 +159,7 @@ def _listed_agents(scope: Scope, agg: Aggregates) -> list[Person]:
     )
 
 
-def _week_row(monday: dt.date, t: Tally) -> dict[str, Any]:
+def _week_row(monday: dt.date, t: Tally) -> dict[str, JsonValue]:
     return {
         "week": monday.isoformat(),
         "received": t.received,
@@ -180,7 +180,7 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
     weights = QualityWeights.current()
     ref = reference()
 
-    def row(key: Key, tally: Tally | None) -> dict[str, Any]:
+    def row(key: Key, tally: Tally | None) -> dict[str, JsonValue]:
         spread = (spread_of(agg.first_reaction, key), spread_of(agg.resolution, key))
         return figures(tally or Tally(), *spread, weights)
 

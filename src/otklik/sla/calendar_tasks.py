@@ -25,7 +25,6 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -36,6 +35,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify.channels.email import mail_host
 from otklik.notify.models import Channel, Event, Notification
 from otklik.notify.outbox import queue_rows
@@ -113,7 +113,7 @@ def _holder(request: _Request) -> Person | None:
 
 
 def _plan(
-    request: _Request, task_to: int | None, last: dict[str, Any] | None, due: dt.datetime | _Unknown | None
+    request: _Request, task_to: int | None, last: dict[str, JsonValue] | None, due: dt.datetime | _Unknown | None
 ) -> list[Notification]:
     holder = _holder(request)
     held_by = task_to if last is not None and last.get("method") == REQUEST else None
@@ -159,7 +159,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _row(
-    request: _Request, user_id: int, method: str, sequence: int, shown: dict[str, Any], *, reason: str = ""
+    request: _Request, user_id: int, method: str, sequence: int, shown: dict[str, JsonValue], *, reason: str = ""
 ) -> Notification:
     person = people([user_id]).get(user_id)
     moment = now()

@@ -4,10 +4,9 @@ for the timer pass to write with its other changes; and their built-in words."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Importance, Notification
 from otklik.notify.outbox import compose
@@ -29,14 +28,14 @@ def on_sla(ticket: Ticket, *, event: str, metric: str, user_ids: list[int], due:
     )
 
 
-def _warned(c: dict[str, Any]) -> tuple[str, str]:
+def _warned(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("the deadline is near: %(target)s") % {"target": c["target"]},
         _("The %(target)s deadline is %(due)s.") % {"target": c["target"], "due": c["due"] or "—"},
     )
 
 
-def _escalated(c: dict[str, Any]) -> tuple[str, str]:
+def _escalated(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("deadline missed: %(target)s") % {"target": c["target"]},
         _("The %(target)s deadline is %(due)s.") % {"target": c["target"], "due": c["due"] or "—"},

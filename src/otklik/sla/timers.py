@@ -52,7 +52,7 @@ def _fresh_configuration(tickets: list[Ticket], first: bool) -> None:
         sla_reference_fresh()
 
 
-TIMERS: DueWork[Ticket] = DueWork(
+TIMERS: DueWork[Ticket, None] = DueWork(
     what="sla",
     noun="request",
     due=due,

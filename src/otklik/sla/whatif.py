@@ -297,7 +297,7 @@ class SlaConfigAdminMixin(admin.ModelAdmin, Generic[_Config]):
         super().delete_model(request, obj)
         sla_config_changed_on_commit(calendar_id=scope)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_Config]) -> None:
         super().delete_queryset(request, queryset)
         sla_config_changed_on_commit(calendar_id=None)
 

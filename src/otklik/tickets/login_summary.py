@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Channel, Importance, Notification
 from otklik.notify.outbox import compose, queue_rows
@@ -71,7 +72,7 @@ def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> 
         log.exception("notify: no login summary for user %s", user.pk)
 
 
-def _summary(c: dict[str, Any]) -> tuple[str, str]:
+def _summary(c: dict[str, JsonValue]) -> tuple[str, str]:
     s = c["summary"]
     lines = [
         _("Requests you execute that await your reaction: %(count)s") % {"count": s["executing"]},

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person
 from otklik.catalog.models import Category, Priority, RequestType
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
 from .models import Attachment, LogRecord, Ticket
 from .selectors import TicketRow
 
 
-def user_ref(user: User | Person | None) -> dict[str, Any] | None:
+def user_ref(user: User | Person | None) -> dict[str, JsonValue] | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.username, "name": user.display_name}
@@ -30,7 +30,7 @@ def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
     return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
 
 
-def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) -> dict[str, Any]:
+def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) -> dict[str, JsonValue]:
     """A list row. `who` names the people when they were not read with the ticket (a list's
     `TicketRow` never has them)."""
     initiator: User | Person | None
@@ -63,7 +63,7 @@ def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) 
     }
 
 
-def attachment_dict(a: Attachment) -> dict[str, Any]:
+def attachment_dict(a: Attachment) -> dict[str, JsonValue]:
     return {
         "id": a.pk,
         "name": a.name,
@@ -83,10 +83,10 @@ def ticket_detail(
     attachments: list[Attachment],
     who: Mapping[int, Person] | None = None,
     organisation: str | None = None,
-    sla: list[dict[str, Any]] | None = None,
+    sla: list[dict[str, JsonValue]] | None = None,
     regulation_version: int | None = None,
-    feedback: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    feedback: dict[str, JsonValue] | None = None,
+) -> dict[str, JsonValue]:
     return {
         **ticket_item(t, who),
         "description": t.description,
@@ -113,7 +113,7 @@ def ticket_detail(
     }
 
 
-def activity_item(r: LogRecord) -> dict[str, Any]:
+def activity_item(r: LogRecord) -> dict[str, JsonValue]:
     return {
         "id": r.pk,
         "at": r.created_at,

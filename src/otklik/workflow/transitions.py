@@ -251,7 +251,7 @@ def ticket_auto_confirm(*, ticket_id: int, moment: dt.datetime | None = None) ->
     return True
 
 
-AUTO_CONFIRM: DueWork[Ticket] = DueWork(
+AUTO_CONFIRM: DueWork[Ticket, None] = DueWork(
     what="auto-confirm",
     noun="request",
     # Only the id: each request is read again under its lock by ticket_auto_confirm.

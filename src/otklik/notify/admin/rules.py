@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -120,7 +120,7 @@ class RuleAdmin(admin.ModelAdmin):
     def channel_list(self, obj: Rule) -> str:
         return ", ".join(obj.channels or [])
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "restore-defaults/",

@@ -3,9 +3,10 @@ and sample requests (load.py writes them)."""
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from otklik.accounts.models import Role
+from otklik.core.jsonvalue import JsonValue
 
 ORGANISATION = {"code": "demo", "name": "ООО «Демо» / Demo Ltd"}
 
@@ -451,7 +452,7 @@ TYPES: list[TypeSpec] = [
 ]
 
 # Initiator, type, subject, category, priority, the form's fields (their values as JSON holds them).
-SAMPLE_TICKETS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
+SAMPLE_TICKETS: list[tuple[str, str, str, str, str, dict[str, JsonValue]]] = [
     (
         "initiator",
         "error",
