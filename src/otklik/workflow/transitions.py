@@ -254,6 +254,7 @@ def ticket_auto_confirm(*, ticket_id: int, moment: dt.datetime | None = None) ->
 AUTO_CONFIRM: DueWork[Ticket] = DueWork(
     what="auto-confirm",
     noun="request",
+    failed="could not be closed",
     # Only the id: each request is read again under its lock by ticket_auto_confirm.
     due=lambda moment: Ticket.objects.filter(auto_close_at__lte=moment).order_by("auto_close_at", "id").only("pk"),
     handle=lambda ticket, moment, _: ticket_auto_confirm(ticket_id=ticket.pk, moment=moment),
