@@ -41,7 +41,7 @@ from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import sla_on_transition
 from otklik.tickets import notices
-from otklik.tickets.access import actor_capacities, actor_role
+from otklik.tickets.access import actor_role, may_take
 from otklik.tickets.models import ActorRole, Event, Ticket
 from otklik.tickets.writes import check_version, log_record, staff_member, ticket_bump
 
@@ -63,7 +63,7 @@ def ticket_transition(
     """A person takes one of the route's transitions from the request's point."""
     check_version(ticket, version)
     transition = _transition(ticket, transition_code)
-    if not actor_capacities(actor, ticket) & set(transition.actors()):
+    if not may_take(actor, ticket, transition):
         raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
     body = clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
     return _move(
