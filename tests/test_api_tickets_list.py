@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_create, ticket_transition
 
 FIELDS = {"error": {"steps": "шаги"}, "wish": {"benefit": "польза"}, "request": {"kind": "access"}}

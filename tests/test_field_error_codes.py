@@ -1,6 +1,6 @@
 """Errors as data: a refusal's field errors carry a code and its params (core/errors.py), the API
 lists them as {field, code, params, message}, and the pages say them in the reader's language by
-code (web/field_errors.py). A new request's problems are refused all at once."""
+code (web/refusals.py). A new request's problems are refused all at once."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from otklik.core.errors import FieldError, Invalid, Refusals, required, too_long
 from otklik.core.text import clean_text
 from otklik.testing.client import ApiClient
 from otklik.tickets.models import Ticket
-from otklik.web.field_errors import field_message, field_messages
+from otklik.web.refusals import field_message, field_messages
 from otklik.workflow import ticket_create
 
 # --- the data --------------------------------------------------------------------------------

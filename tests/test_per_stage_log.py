@@ -10,7 +10,7 @@ from otklik.accounts.models import SupportGroup
 from otklik.testing.factories import file_error
 from otklik.tickets.models import LogRecord, Ticket
 from otklik.tickets.selectors import first_executor_reaction, initiator_reactions_by_stage
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update
 
 

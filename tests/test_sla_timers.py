@@ -35,7 +35,7 @@ from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
 from otklik.tickets.models import LogRecord, Ticket, Watcher
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_assign, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")

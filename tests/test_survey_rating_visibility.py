@@ -22,7 +22,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.access import may_see_rating
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -9,7 +9,7 @@ from otklik.core.errors import Forbidden, Invalid
 from otklik.testing.factories import file_error
 from otklik.tickets.access import may_see, visible_tickets
 from otklik.tickets.models import LogRecord, Ticket, Watcher
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 
 
 @pytest.fixture

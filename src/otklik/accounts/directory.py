@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from otklik.core.snapshot import Snapshot
+from otklik.core.snapshot import Inconsistent, Snapshot, consistently
 
 from .models import GroupMembership, Organisation, SupportGroup, User
 
@@ -43,22 +43,8 @@ class Directory:
         return sorted(uid for uid, m in self.memberships.items() if m.groups & group_ids)
 
 
-class _Inconsistent(Exception):
-    """The tables changed between two of the snapshot's reads."""
-
-
-def _build_consistent() -> Directory:
-    # Three reads are not one snapshot under READ COMMITTED: a membership of a group saved in
-    # between may name a group we have not seen. Read again (it settles at once).
-    for _ in range(5):
-        try:
-            return _build()
-        except _Inconsistent:
-            continue
-    return _build()
-
-
 def _build() -> Directory:
+    """Inconsistent when a membership names a group not read (saved in between): read again."""
     d = Directory()
     for g in SupportGroup.objects.select_related("dispatcher"):
         d.groups[g.pk] = g
@@ -68,7 +54,7 @@ def _build() -> Directory:
     led_by: dict[int, set[int]] = {}
     for m in GroupMembership.objects.select_related("user").order_by("id"):
         if m.group_id not in d.groups:
-            raise _Inconsistent
+            raise Inconsistent
         if not d.groups[m.group_id].is_active:
             continue
         groups_of.setdefault(m.user_id, set()).add(m.group_id)
@@ -87,7 +73,7 @@ def _build() -> Directory:
     return d
 
 
-_snapshot: Snapshot[Directory] = Snapshot("accounts.directory", _build_consistent)
+_snapshot: Snapshot[Directory] = Snapshot("accounts.directory", consistently(_build))
 # Users too: deactivating a dispatcher or lead changes who receives new requests.
 _snapshot.watch(SupportGroup, GroupMembership, Organisation, User, m2m=[SupportGroup.members.through])
 

@@ -34,7 +34,7 @@ from otklik.tickets.access import access_ticket, available_transitions, may_see_
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Ticket, Watcher
 from otklik.tickets.selectors import TicketFilters, ticket_activity, ticket_list_for
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update
 
 router = Router(tags=["tickets"])

@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import SupportGroup
-from otklik.core.snapshot import Snapshot
+from otklik.core.snapshot import Inconsistent, Snapshot, consistently
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
@@ -69,22 +69,8 @@ class Reference:
         return ticket
 
 
-class _Inconsistent(Exception):
-    """The tables changed between two of the snapshot's reads."""
-
-
-def _build_consistent() -> Reference:
-    # Six reads are not one snapshot under READ COMMITTED: an admin saving a route in between
-    # can leave a transition whose point we have not seen. Read again (it settles at once).
-    for _ in range(5):
-        try:
-            return _build()
-        except _Inconsistent:
-            continue
-    return _build()
-
-
 def _build() -> Reference:
+    """Inconsistent when a row names one not read (an admin saved a route in between): read again."""
     ref = Reference()
     for t in RequestType.objects.all():
         ref.types[t.pk] = t
@@ -105,25 +91,25 @@ def _build() -> Reference:
         ref.routes[r.pk] = r
     for point in RoutePoint.objects.all():
         if point.route_id not in ref.routes:
-            raise _Inconsistent
+            raise Inconsistent
         ref.points[point.pk] = point
         point.route = ref.routes[point.route_id]
         if point.is_start:
             ref.start_points[point.route_id] = point
     for tr in Transition.objects.order_by("order", "id"):
         if tr.source_id not in ref.points or tr.target_id not in ref.points:
-            raise _Inconsistent  # a point was added while we read: read again
+            raise Inconsistent  # a point was added while we read: read again
         tr.source = ref.points[tr.source_id]
         tr.target = ref.points[tr.target_id]
         ref.outgoing.setdefault(tr.source_id, []).append(tr)
     for t in ref.types.values():
         if t.route_id not in ref.routes:
-            raise _Inconsistent
+            raise Inconsistent
         t.route = ref.routes[t.route_id]
     return ref
 
 
-_snapshot: Snapshot[Reference] = Snapshot("catalog.reference", _build_consistent)
+_snapshot: Snapshot[Reference] = Snapshot("catalog.reference", consistently(_build))
 _snapshot.watch(RequestType, FormField, Priority, Category, Route, RoutePoint, Transition)
 
 

@@ -23,7 +23,7 @@ from .clock import next_check
 from .models import Complaint
 from .services import record_breaches
 
-log = logging.getLogger("otklik.feedback")
+log = logging.getLogger("otklik.complaints")
 
 BATCH = 100
 RETRY_AFTER = dt.timedelta(minutes=5)  # a complaint whose processing failed is looked at again then

@@ -46,6 +46,7 @@ class DueWork(Generic[M, B]):
     prepare: Callable[[list[M], bool], B] | None = None  # (rows, first batch of the pass)
     batch: int = 100
     retry_after: dt.timedelta = dt.timedelta(minutes=5)
+    failed: str = "could not be processed"  # what the log says of a row whose handling failed
 
 
 def claim(qs: models.QuerySet[M], batch: int) -> list[M]:
@@ -72,7 +73,7 @@ def due_work(work: DueWork[M, B], *, budget_seconds: float = 5.0, batch: int | N
                     with transaction.atomic():
                         work.handle(row, moment, shared)
                 except Exception:
-                    work.log.exception("%s: %s %s could not be processed; retrying later", work.what, work.noun, row.pk)
+                    work.log.exception("%s: %s %s %s; retrying later", work.what, work.noun, row.pk, work.failed)
                     work.retry(row, moment + work.retry_after)
         handled += len(rows)
         if len(rows) < size or time.monotonic() > deadline:

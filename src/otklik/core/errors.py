@@ -1,5 +1,6 @@
-"""Domain errors as data: raised by services and gates, turned into HTTP exactly once (api/main.py)
-and into the person's words exactly once (web/field_errors.py). Pure: no Django import.
+"""Domain errors as data: raised by the actions (otklik.workflow, the apps' services) and the access
+gates (`access_*`, `may_*`), turned into HTTP exactly once (api/main.py) and into the person's words
+exactly once (web/refusals.py). Pure: no Django import.
 
 A refusal (`DomainError`) has a status, a `code`, an English `detail`, and for bad input the
 field errors (`FieldError`): which field, a `code` from the vocabulary below, its `params`, and the

@@ -36,14 +36,30 @@ def reference_ttl() -> float:
     return float(getattr(settings, "REFERENCE_TTL", 2.0))
 
 
+class Inconsistent(Exception):
+    """A snapshot's build read tables that changed between two of its reads (one row names another
+    it has not seen): several reads are not one snapshot under READ COMMITTED."""
+
+
+def consistently(build: Callable[[], T], *, tries: int = 5) -> Callable[[], T]:
+    """`build`, read again while it raises Inconsistent (it settles at once: the writer's
+    transaction has committed); the last try's rows are taken as they are."""
+
+    def built() -> T:
+        for _ in range(tries - 1):
+            try:
+                return build()
+            except Inconsistent:
+                continue
+        return build()
+
+    return built
+
+
 def reset_all() -> None:
     """Drop every snapshot and cache of this process."""
     for cache in list(_registry.values()):
         cache.drop()
-
-
-def registered() -> list[str]:
-    return sorted(_registry)
 
 
 class _Cache(ABC):

@@ -1,5 +1,8 @@
 """Who hears of an event and through which channels: the admin's rules (event × conditions →
-recipients → channels), read from an in-process snapshot, resolved against one request.
+recipients → channels), read from an in-process snapshot, resolved against what the event is
+about (a `Subject`). What each event is and whom it names itself is the domain's: a request's in
+tickets/notices.py, a deadline's in sla/notices.py, a survey's in feedback/surveys.py, a
+complaint's in complaints/notices.py.
 
 Every enabled rule of the event whose conditions hold applies; a person gets the union of the
 channels the rules offer, and a channel is mandatory when a mandatory rule offers it. Nobody hears
@@ -167,15 +170,6 @@ _snapshot.watch(Rule, m2m=[getattr(Rule, name).through for name in ("request_typ
 
 def rules_for(event: str) -> list[RuleSpec]:
     return _snapshot.get().get(event, [])
-
-
-def has_rules(event: str) -> bool:
-    return bool(rules_for(event))
-
-
-def invalidate() -> None:
-    """Drop the snapshot now and when the transaction commits."""
-    _snapshot.invalidate()
 
 
 @dataclass

@@ -96,7 +96,7 @@ def notify_enqueue(
         detail=f"subject is required, at most {SUBJECT_LIMIT} characters",
         message=f"1–{SUBJECT_LIMIT} characters",
     )
-    clean_text(text, field="text", limit=settings.MAX_TEXT_LENGTH, message="too long")
+    text = clean_text(text, field="text", limit=settings.MAX_TEXT_LENGTH, message="too long")
     if importance not in Importance.values:
         error = not_a_choice("importance", Importance.values, message="low, normal, high or critical")
         raise Invalid(f"unknown importance {importance!r}", errors=[error])

@@ -22,8 +22,6 @@ class Subject:
     built in each recipient's language (plain values only)."""
 
     ticket_id: int | None
-    number: str
-    title: str
     link: str
     words: Callable[[], dict[str, JsonValue]]
     type_id: int | None = None

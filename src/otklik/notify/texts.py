@@ -81,10 +81,6 @@ def register(event: str, words: Words, *, page: Page | None = None) -> None:
     _BUILT_IN[event] = BuiltIn(words, page)
 
 
-def registered_events() -> list[str]:
-    return sorted(_BUILT_IN)
-
-
 register("digest", _digest)
 
 
@@ -119,11 +115,6 @@ def _build() -> dict[tuple[str, str, str], Compiled]:
 
 _snapshot: Snapshot[dict[tuple[str, str, str], Compiled]] = Snapshot("notify.templates", _build)
 _snapshot.watch(Template)
-
-
-def invalidate() -> None:
-    """Drop the snapshot now and when the transaction commits."""
-    _snapshot.invalidate()
 
 
 def _clip(text: str, limit: int) -> str:

@@ -469,7 +469,7 @@ def _escalation_section() -> dict[str, JsonValue]:
 # --- confirmation and satisfaction -------------------------------------------------------------
 def _handling_section(types: list[RequestType]) -> dict[str, JsonValue]:
     """Per type, how long a resolution waits for the initiator's confirmation; then how the
-    satisfaction survey works (feedback.surveys, tickets.transitions)."""
+    satisfaction survey works (feedback.surveys, workflow.transitions)."""
     # Routes whose resolved points the initiator confirms: there the period applies.
     confirming = set(
         Transition.objects.filter(

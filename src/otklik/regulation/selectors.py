@@ -24,25 +24,33 @@ def _latest() -> _InForce:
     return _InForce(Version.objects.order_by("-number").values_list("pk", flat=True).first())
 
 
+class _InForceSnapshot(Snapshot[_InForce]):
+    """The version in force. `unsure` is set while a publication of this process may still roll
+    back (it ran inside someone's transaction): caching then could hand out the id of a version
+    that never comes to exist. Dropping forgets that too."""
+
+    unsure = False
+
+    def drop(self) -> None:
+        super().drop()
+        self.unsure = False
+
+
 # Request creation asks for the version in force every time, so it must usually cost no query;
 # another process's publication shows within REFERENCE_TTL seconds.
-_in_force: Snapshot[_InForce] = Snapshot("regulation.in_force", _latest)
-# Set while a publication of this process may still roll back (it ran inside someone's
-# transaction): caching then could hand out the id of a version that never comes to exist.
-_unsure = False
+_in_force = _InForceSnapshot("regulation.in_force", _latest)
 
 
 def version_in_force_id() -> int | None:
     """The id of the version in force (the latest)."""
-    return _latest().id if _unsure else _in_force.get().id
+    return _latest().id if _in_force.unsure else _in_force.get().id
 
 
 def forget_version_in_force(*, unsure: bool = False) -> None:
     """Drop the cached id (this process has published). `unsure`: the publication may still roll
     back, so stop caching until one is known to have committed."""
-    global _unsure
-    _unsure = unsure
     _in_force.drop()
+    _in_force.unsure = unsure
 
 
 def version_get(number: int | None = None) -> Version:

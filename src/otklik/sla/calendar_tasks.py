@@ -1,7 +1,8 @@
 """The executor's calendar task (the source's "task in Outlook"): one iCalendar VTODO per request,
 kept in step with it through the transactional outbox (notify/channels/task.py sends it).
 
-`task_sync` runs inside the services' transactions, after they changed the request, and queues
+`task_sync` runs inside the actions' transactions (the workflow's, the SLA ledger's and timers'),
+after they changed the request, and queues
 what the executor's calendar must learn: a REQUEST when something the task shows changed (the
 deadline, the summary, the priority, the executor), a CANCEL to whoever held the task when the
 request closes or passes to someone else (or they switched tasks off). Only support staff get

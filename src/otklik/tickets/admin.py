@@ -62,7 +62,8 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [LogRecordInline, AttachmentInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
-        # State changes go through the services (the API), so every one is logged and versioned.
+        # State changes go through the workflow's actions (the pages, the API), so every one is logged
+        # and versioned.
         return [f.name for f in Ticket._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -78,8 +78,6 @@ def subject_of(ticket: Ticket) -> Subject:
 
     return Subject(
         ticket_id=ticket.pk,
-        number=ticket.number,
-        title=ticket.subject,
         link=link_to(ticket.number),
         words=lambda: words(ticket),
         type_id=ticket.request_type_id,

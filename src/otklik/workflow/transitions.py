@@ -41,7 +41,7 @@ from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import sla_on_transition
 from otklik.tickets import notices
-from otklik.tickets.access import actor_capacities, actor_role
+from otklik.tickets.access import actor_role, may_take
 from otklik.tickets.models import ActorRole, Event, Ticket
 from otklik.tickets.writes import check_version, log_record, staff_member, ticket_bump
 
@@ -63,7 +63,7 @@ def ticket_transition(
     """A person takes one of the route's transitions from the request's point."""
     check_version(ticket, version)
     transition = _transition(ticket, transition_code)
-    if not actor_capacities(actor, ticket) & set(transition.actors()):
+    if not may_take(actor, ticket, transition):
         raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
     body = clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
     return _move(
@@ -254,6 +254,7 @@ def ticket_auto_confirm(*, ticket_id: int, moment: dt.datetime | None = None) ->
 AUTO_CONFIRM: DueWork[Ticket, None] = DueWork(
     what="auto-confirm",
     noun="request",
+    failed="could not be closed",
     # Only the id: each request is read again under its lock by ticket_auto_confirm.
     due=lambda moment: Ticket.objects.filter(auto_close_at__lte=moment).order_by("auto_close_at", "id").only("pk"),
     handle=lambda ticket, moment, _: ticket_auto_confirm(ticket_id=ticket.pk, moment=moment),

@@ -25,7 +25,7 @@ from otklik.complaints.services import complaint_calendar, complaint_file
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, required, unknown
 from otklik.core.paging import BadCursor
 from otklik.tickets.access import access_ticket
-from otklik.web.field_errors import field_message, field_messages
+from otklik.web.refusals import field_message, field_messages
 
 from .complaints import kind_name, state_name, target_text, too_many_complaints
 

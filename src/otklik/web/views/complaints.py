@@ -3,8 +3,8 @@ group lead their groups'), filtered and keyset-paginated, each row with its two 
 complaint's page (`/complaints/<id>`), which its author sees too (without the internal part), with
 the managers' actions: take it under review, answer it (upheld or rejected), write a note.
 
-Reads go through the access gate and the selectors, writes through the services, so the pages
-allow exactly what the API allows. Anyone else gets the 404 page.
+Reads go through the access gate and the selectors, writes through the complaints' services, so the
+pages allow exactly what the API allows. Anyone else gets the 404 page.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from otklik.core.forms import form_field
 from otklik.core.paging import BadCursor
 from otklik.tickets.access import may_see
 from otklik.web.badges import duration
-from otklik.web.field_errors import field_messages
 from otklik.web.fragments import fragment_login_required
+from otklik.web.refusals import field_messages
 
 PAGE_SIZE = 25
 ROWS_ID = "complaint-rows"

@@ -1,7 +1,7 @@
 """The portal: a person's own requests and the new-request form (type first, then its form).
 
 The form is checked by the service alone: `ticket_create` refuses every problem at once (the files
-chosen with it too), and each is said next to its field in the person's words (web/field_errors.py).
+chosen with it too), and each is said next to its field in the person's words (web/refusals.py).
 A request in an out-of-scope category goes the API's way: filed and declined at once where the route
 has an out-of-scope point, refused otherwise.
 """
@@ -37,7 +37,7 @@ from otklik.routes.models import PointKind
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
-from otklik.web.field_errors import field_messages, number_range, out_of_scope_message
+from otklik.web.refusals import field_messages, number_range, out_of_scope_message
 from otklik.workflow import ticket_create
 
 PAGE_SIZE = 25

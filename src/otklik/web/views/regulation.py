@@ -60,7 +60,7 @@ def page(request: HttpRequest) -> HttpResponse:
             for v in in_force
         ],
     }
-    return render(request, "regulation/page.html", context)
+    return render(request, "web/regulation/page.html", context)
 
 
 def markdown(request: HttpRequest) -> HttpResponse:

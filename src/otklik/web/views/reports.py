@@ -22,7 +22,7 @@ from otklik.quality.exports import TABLES, to_csv, to_xlsx
 from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, report_for, scope_and_period
-from otklik.web.field_errors import first_message
+from otklik.web.refusals import first_message
 from otklik.web.reports import QualityForm, page_context, requests_context
 
 PARAMS = ("from", "to", "group", "agent")

@@ -29,7 +29,7 @@ from otklik.core.forms import form_field
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Digest
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
-from otklik.web.field_errors import field_messages
+from otklik.web.refusals import field_messages
 
 # The zones most of our people live in (Russia west to east, then neighbours and a few others);
 # any other IANA name can be typed in.

@@ -27,7 +27,7 @@ from otklik.feedback.surveys import (
 )
 from otklik.tickets.access import may_see_rating
 from otklik.tickets.models import Ticket
-from otklik.web.field_errors import field_messages
+from otklik.web.refusals import field_messages
 
 
 def survey_page_context(user: User, ticket: Ticket, **extra: Any) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _refused(request: HttpRequest, exc: DomainError, survey: Survey | None) -> H
     else:
         title, message = _("The link has expired"), _("The time to rate this request is over.")
     context = {"title": title, "message": message, "ticket": ticket, "change_until": change_until, "thanks": False}
-    return render(request, "feedback/link_done.html", context, status=exc.status)
+    return render(request, "web/survey/link_done.html", context, status=exc.status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -119,14 +119,14 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         "max_text": settings.MAX_TEXT_LENGTH,
     }
     if request.method != "POST":
-        return render(request, "feedback/link.html", context)
+        return render(request, "web/survey/link.html", context)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
     try:
         survey = survey_answer_by_link(survey=survey, user=request.user, score=score, comment=comment)
     except Invalid as exc:
         errors = field_messages(exc, form="survey", fallback="score", fields=("score", "comment"))
         context.update(chosen=survey_score(score), comment=comment, errors=errors)
-        return render(request, "feedback/link.html", context, status=400)
+        return render(request, "web/survey/link.html", context, status=400)
     except DomainError as exc:
         return _refused(request, exc, survey)
     done = {
@@ -136,7 +136,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         "change_until": survey.expires_at,
         "thanks": True,
     }
-    return render(request, "feedback/link_done.html", done)
+    return render(request, "web/survey/link_done.html", done)
 
 
 def survey_score(value: str | None) -> int | None:

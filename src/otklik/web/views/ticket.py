@@ -1,9 +1,10 @@
 """One request's page, for everyone who may see it: the header with the SLA, the fields and files,
 the per-stage log, and the actions the viewer may take.
 
-Reads go through the tickets selectors and the access gate, writes through the services, so the
-page allows exactly what the API allows. A refusal is shown next to the form that caused it (the
-page re-rendered with 400/403/409), a success redirects back to the page with a message (PRG).
+Reads go through the tickets selectors and the access gate, writes through the workflow's actions
+(and the complaints' and surveys' services), so the page allows exactly what the API allows. A
+refusal is shown next to the form that caused it (the page re-rendered with 400/403/409), a success
+redirects back to the page with a message (PRG).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ from otklik.tickets.access import access_ticket, actor_capacities, available_tra
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
-from otklik.tickets.services import ticket_watch
+from otklik.tickets.watchers import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
-from otklik.web.field_errors import field_messages, refusal_message
+from otklik.web.refusals import field_messages, refusal_message
 from otklik.web.views.complaints import too_many_complaints
 from otklik.web.views.survey import survey_page_context, survey_score
 from otklik.workflow import ticket_assign, ticket_comment, ticket_transition

@@ -1,5 +1,6 @@
-"""Writes that concern the request alone (who watches it). The writes that move a request and tell
-the other parts of the desk about it are the workflow's (otklik.workflow)."""
+"""Who watches a request (`ticket_watch`): a write on the request alone, with its log record. The
+writes that move a request and tell the other parts of the desk about it are the workflow's
+(otklik.workflow)."""
 
 from __future__ import annotations
 
