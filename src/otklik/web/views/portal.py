@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -113,12 +112,12 @@ class Control:
     name: str
     label: str
     widget: str  # text | textarea | number | date | select | checkbox
-    value: Any = ""
+    value: str | bool = ""
     required: bool = False
     help: str = ""
     error: str = ""
     options: list[tuple[str, str]] = field(default_factory=list)
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, str | int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -173,7 +172,7 @@ def _declines(request_type: RequestType, ref: Reference) -> bool:
     return route is not None and route.out_of_scope_point_id is not None
 
 
-def _hint(category: Category | None, *, declines: bool) -> dict[str, Any] | None:
+def _hint(category: Category | None, *, declines: bool) -> dict[str, str | bool] | None:
     """What the form says of the chosen category: where to go instead for one out of scope, and
     whether filing it anyway declines it at once (`declines`) or is refused."""
     if category is None or not category.is_active:
@@ -187,7 +186,7 @@ def _plain(number: Decimal | None) -> str | None:
     return format(number.normalize(), "f") if number is not None else None
 
 
-def _formal_controls(form_fields: Iterable[FormField], data: dict[str, Any]) -> list[tuple[FieldSpec, Control]]:
+def _formal_controls(form_fields: Iterable[FormField], data: dict[str, str]) -> list[tuple[FieldSpec, Control]]:
     ru = current_language() == "ru"
     out: list[tuple[FieldSpec, Control]] = []
     for f in form_fields:
@@ -220,16 +219,17 @@ def _normalised(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _form_data(request: HttpRequest, ref: Reference) -> dict[str, Any]:
+def _form_data(request: HttpRequest, ref: Reference) -> dict[str, str]:
+    """What was posted (the inputs' texts), or the blank form's defaults."""
     if request.method != "POST":
         return {"priority": ref.default_priority.code if ref.default_priority else ""}
     return {k: _normalised(request.POST[k]) for k in request.POST if k != "csrfmiddlewaretoken"}
 
 
-def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, Any]) -> dict[str, Any]:
+def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, str]) -> dict[str, str | bool]:
     """What the person entered, as the service takes it: empty inputs left out; a yes/no box
     always answers (an unticked box is a "no")."""
-    values: dict[str, Any] = {}
+    values: dict[str, str | bool] = {}
     for spec, control in formal:
         if spec.kind == "bool":
             values[spec.code] = bool(data.get(control.name))
@@ -281,7 +281,7 @@ def new_request_form(request: AuthedRequest, type_code: str) -> HttpResponse:
 def _form_page(
     request: HttpRequest,
     request_type: RequestType,
-    data: dict[str, Any],
+    data: dict[str, str],
     formal: list[tuple[FieldSpec, Control]],
     errors: dict[str, str],
     *,
