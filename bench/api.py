@@ -202,7 +202,7 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
     from otklik.accounts.models import User
     from otklik.accounts.services import token_create
     from otklik.tickets.access import visible_tickets
-    from otklik.tickets.models import Reaction, Ticket
+    from otklik.tickets.models import LogRecord, Ticket
 
     def token(username: str) -> tuple[int, str]:
         user = User.objects.filter(username=username, is_active=True).first()
@@ -231,7 +231,7 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
         ids = list(visible_tickets(user).order_by("?").values_list("id", flat=True)[:sample])
         rnd.shuffle(ids)
         detail_ids[name] = ids
-    tickets, records = Ticket.objects.count(), Reaction.objects.count()
+    tickets, records = Ticket.objects.count(), LogRecord.objects.count()
     connection.close()
     return Fixtures(initiator_tokens, personas, detail_ids, token_ids, tickets, records)
 

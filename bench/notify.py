@@ -56,9 +56,9 @@ def main() -> None:
 
     from otklik.accounts.models import User
     from otklik.core.clock import now
-    from otklik.demo import demo_load
     from otklik.notify import delivery
     from otklik.notify.models import DeliveryAttempt, Notification
+    from otklik.runtime.demo import demo_load
     from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
 

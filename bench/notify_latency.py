@@ -50,11 +50,11 @@ def main() -> None:
 
     from django.core.management import call_command
 
-    from otklik.demo import demo_load
     from otklik.notify.models import Notification
+    from otklik.runtime.demo import demo_load
     from otklik.testing.smtp import LoopbackController, MessageIdSink
     from otklik.tickets.models import Ticket
-    from otklik.tickets.services import ticket_comment
+    from otklik.workflow import ticket_comment
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     call_command("migrate", interactive=False, verbosity=0)

@@ -231,9 +231,9 @@ def top_up_complaints(wanted: int, rnd: random.Random) -> list[int]:
     the seed's requests (a few about the regulation), a third of them taken up or answered by the
     manager; returns some complaint ids for the detail page."""
     from otklik.accounts.models import User
+    from otklik.complaints.models import Complaint
+    from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
     from otklik.core.errors import DomainError
-    from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
-    from otklik.feedback.models import Complaint
     from otklik.tickets.models import Ticket
 
     missing = wanted - Complaint.objects.count()
@@ -439,9 +439,9 @@ def main(argv: list[str] | None = None) -> None:
         setup_django(args.database_url, Path(tmp))
         from django.db import connection
 
-        from otklik.tickets.models import Reaction, Ticket
+        from otklik.tickets.models import LogRecord, Ticket
 
-        tickets, records = Ticket.objects.count(), Reaction.objects.count()
+        tickets, records = Ticket.objects.count(), LogRecord.objects.count()
         open_tickets = Ticket.objects.filter(is_open=True).count()
         if not tickets:
             raise SystemExit("no requests: seed the database first (bench/seed.py)")

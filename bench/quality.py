@@ -331,10 +331,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     from otklik.accounts.models import SupportGroup, User
-    from otklik.quality.access import Scope
     from otklik.quality.period import Period
     from otklik.quality.refresh import facts_refresh_all
     from otklik.quality.report import report_build
+    from otklik.quality.scope import Scope
 
     facts_refresh_all()  # the demo's own requests: the facts are up to date before timing
     period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "Europe/Moscow")
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     setup_django(url)
     from django.core.management import call_command
 
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
 
     call_command("migrate", verbosity=0)
     demo_load()

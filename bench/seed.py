@@ -285,8 +285,8 @@ def load_routes() -> dict[int, RouteModel]:
 
 
 def load_staff() -> Staff:
+    from otklik.accounts.directory import directory
     from otklik.accounts.models import GroupMembership, Role, SupportGroup, User
-    from otklik.catalog.reference import reference
 
     manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("id").first()
     if manager is None:
@@ -297,7 +297,7 @@ def load_staff() -> Staff:
         members.setdefault(gm.group_id, []).append(gm.user_id)
         if gm.is_lead:
             leads.setdefault(gm.group_id, []).append(gm.user_id)
-    dispatcher = {g.pk: reference().dispatchers.get(g.pk) for g in SupportGroup.objects.filter(is_active=True)}
+    dispatcher = {g.pk: directory().dispatchers.get(g.pk) for g in SupportGroup.objects.filter(is_active=True)}
     return Staff(manager_id=manager.pk, members=members, leads=leads, dispatcher=dispatcher)
 
 
@@ -598,10 +598,10 @@ def seed(args: argparse.Namespace) -> None:
 
     from otklik.catalog.models import Category, Priority, RequestType
     from otklik.catalog.reference import reference
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
     from otklik.sla.models import Clock
     from otklik.sla.services import sla_apply_new
-    from otklik.tickets.models import Reaction, Ticket, search_text
+    from otklik.tickets.models import LogRecord, Ticket, search_text
 
     t_start = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -664,7 +664,7 @@ def seed(args: argparse.Namespace) -> None:
                     )
                 # Open requests carry their SLA clocks as filed, computed by the real service with
                 # the demo's calendar and policies (most are long overdue: the span is months).
-                clocks: list[tuple[Ticket, list[Clock], list[Reaction]]] = []
+                clocks: list[tuple[Ticket, list[Clock], list[LogRecord]]] = []
                 ref = reference()
                 moment = timezone.now()
                 for t in tickets:
@@ -683,7 +683,7 @@ def seed(args: argparse.Namespace) -> None:
                     for t in tickets:
                         t.pk = ids[t.number]
                 reactions = [
-                    Reaction(
+                    LogRecord(
                         ticket_id=t.pk,
                         created_at=r.when,
                         actor_id=r.actor_id,
@@ -707,7 +707,7 @@ def seed(args: argparse.Namespace) -> None:
                         row.ticket_id = t.pk
                     reactions.extend(ledger)
                 Clock.objects.bulk_create([row for _, rows, _ in clocks for row in rows], batch_size=2000)
-                Reaction.objects.bulk_create(reactions, batch_size=2000)
+                LogRecord.objects.bulk_create(reactions, batch_size=2000)
                 for type_id, number in last.items():
                     RequestType.objects.filter(pk=type_id, last_number__lt=number).update(last_number=number)
             done += size
@@ -729,7 +729,7 @@ def seed(args: argparse.Namespace) -> None:
     t_an = time.perf_counter()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            for table in (Ticket._meta.db_table, Reaction._meta.db_table):
+            for table in (Ticket._meta.db_table, LogRecord._meta.db_table):
                 cur.execute(f"VACUUM ANALYZE {table}")
         else:
             cur.execute("ANALYZE")
@@ -745,14 +745,14 @@ def seed(args: argparse.Namespace) -> None:
     print(f"analyse: {analyse:.1f} s; total {time.perf_counter() - t_start:.1f} s")
     print(
         f"database now holds {Ticket.objects.count()} requests ({open_share:.0%} open), "
-        f"{Reaction.objects.count()} log records; last numbers: "
+        f"{LogRecord.objects.count()} log records; last numbers: "
         + ", ".join(f"{c}={n}" for c, n in RequestType.objects.order_by("order").values_list("prefix", "last_number"))
     )
 
 
 def _demo_initiator_ids() -> set[int]:
     from otklik.accounts.models import User
-    from otklik.demo import USERS
+    from otklik.runtime.demo import USERS
 
     names = [u["username"] for u in USERS if u["role"] == "initiator"]
     return set(User.objects.filter(username__in=names).values_list("id", flat=True))

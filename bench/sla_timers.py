@@ -15,7 +15,7 @@ seeding (--reseed drops and recreates the database).
 
 Measured, each --passes times, in a transaction rolled back afterwards (so every pass sees the
 same state):
-1. one claim: `otklik.sla.timers._claim(M, BATCH)` exactly as the pass issues it
+1. one claim: `otklik.core.duework.claim(otklik.sla.timers.due(M), BATCH)` exactly as the pass issues it
    (SELECT … WHERE sla_next_at <= M ORDER BY sla_next_at LIMIT 100 FOR UPDATE OF … SKIP LOCKED);
 2. a pass's whole finding and claiming: claims of 100 until fewer come back, the time of the
    claims summed; between them each batch's `sla_next_at` is cleared by an UPDATE (standing in
@@ -83,12 +83,12 @@ def seed(args: argparse.Namespace) -> None:
     """The bench requests in plain SQL: per type, one INSERT … SELECT over generate_series."""
     from django.db import connection, transaction
 
+    from otklik.accounts.directory import directory
     from otklik.accounts.models import User
     from otklik.catalog.models import Priority, RequestType
-    from otklik.catalog.reference import reference
     from otklik.routes.models import PointKind, RoutePoint
 
-    ref = reference()
+    dispatchers = directory().dispatchers
     types = list(RequestType.objects.filter(code__in=["error", "request", "wish"]).order_by("code"))
     initiators = list(User.objects.filter(username__in=["initiator", "initiator2"]).order_by("id"))
     # Priorities in the bench's mix: critical 1, high 2, normal 5, low 2 (of 10).
@@ -141,7 +141,7 @@ def seed(args: argparse.Namespace) -> None:
                     "mix": mix,
                     "every": every,
                     "group": group_id,
-                    "executor": ref.dispatchers.get(group_id),
+                    "executor": dispatchers.get(group_id),
                     "start": start.pk,
                     "closed": closed.pk,
                     "count": count,
@@ -187,12 +187,13 @@ def measure_claims(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from otklik.core.duework import claim
     from otklik.sla import timers
     from otklik.tickets.models import Ticket
 
     with transaction.atomic():
         with CaptureQueriesContext(connection) as captured:
-            claimed = timers._claim(MOMENT, timers.BATCH)
+            claimed = claim(timers.due(MOMENT), timers.BATCH)
         sql = captured.captured_queries[-1]["sql"]
         with connection.cursor() as cur:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
@@ -211,7 +212,7 @@ def measure_claims(args: argparse.Namespace) -> None:
     for _ in range(args.passes):
         with transaction.atomic():
             t0 = time.perf_counter()
-            timers._claim(MOMENT, timers.BATCH)
+            claim(timers.due(MOMENT), timers.BATCH)
             one.append(time.perf_counter() - t0)
             transaction.set_rollback(True)
         with transaction.atomic():
@@ -219,7 +220,7 @@ def measure_claims(args: argparse.Namespace) -> None:
             total = 0
             while True:
                 t0 = time.perf_counter()
-                batch = timers._claim(MOMENT, timers.BATCH)
+                batch = claim(timers.due(MOMENT), timers.BATCH)
                 t1 = time.perf_counter()
                 # Firing moves each request's next instant on (not timed as claiming); here it is cleared.
                 Ticket.objects.filter(pk__in=[t.pk for t in batch]).update(sla_next_at=None)
@@ -243,8 +244,8 @@ def measure_fire(args: argparse.Namespace) -> None:
 
     from otklik.accounts.models import User
     from otklik.sla.timers import sla_timers_pass
-    from otklik.tickets.models import Reaction
-    from otklik.tickets.services import ticket_create
+    from otklik.tickets.models import LogRecord
+    from otklik.workflow import ticket_create
 
     initiator = User.objects.get(username="initiator")
     with transaction.atomic():
@@ -273,7 +274,7 @@ def measure_fire(args: argparse.Namespace) -> None:
             if not count:
                 break
         took = time.perf_counter() - t0
-        events = Reaction.objects.filter(ticket_id__in=ids, event="sla").exclude(sla_event="applied").count()
+        events = LogRecord.objects.filter(ticket_id__in=ids, event="sla").exclude(sla_event="applied").count()
         transaction.set_rollback(True)
     settings.OTKLIK_NOW = None
     print(
@@ -294,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from otklik.demo import demo_load
+    from otklik.runtime.demo import demo_load
     from otklik.sla import timers
     from otklik.tickets.models import Ticket
 

@@ -28,7 +28,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 STORY = """
 from otklik.accounts.models import User
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_comment, ticket_transition
+from otklik.workflow import ticket_comment, ticket_transition
 
 agent, ivan = User.objects.get(username="agent"), User.objects.get(username="initiator")
 t = Ticket.objects.get(number="ERR-000001")

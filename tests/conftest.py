@@ -122,14 +122,14 @@ def api(personas):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_reference_snapshot():
+def _fresh_caches():
     """Each test starts from the database, not from a previous test's rolled-back catalogue, SLA
-    configuration or regulation version."""
-    from otklik.testing.snapshots import forget_snapshots
+    configuration, people, tokens or regulation version: every in-process cache, dropped."""
+    from otklik.core.snapshot import reset_all
 
-    forget_snapshots()
+    reset_all()
     yield
-    forget_snapshots()
+    reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from otklik.feedback.models import Complaint, ComplaintKind, Survey
+from otklik.complaints.models import Complaint, ComplaintKind
+from otklik.feedback.models import Survey
 from otklik.feedback.surveys import survey_answer
 from otklik.quality.refresh import facts_refresh_all
 from otklik.sla.models import Calendar, CalendarDay
@@ -62,7 +63,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas, load_personas
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_create, ticket_transition
+from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 

@@ -1,4 +1,4 @@
-"""Who sees which request: can_see, access_ticket and the lists must agree for every persona."""
+"""Who sees which request: may_see, access_ticket and the lists must agree for every persona."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 
 from otklik.accounts.models import SupportGroup
 from otklik.core.errors import NotFound
-from otklik.tickets.access import access_ticket, can_see, visible_tickets
+from otklik.tickets.access import access_ticket, may_see, visible_tickets
 from otklik.tickets.models import Ticket, Watcher
 from otklik.tickets.selectors import TicketFilters, ticket_list_for
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 PERSONAS = ("initiator", "initiator2", "agent", "agent2", "lead", "manager", "admin", "outsider")
 
@@ -71,7 +71,7 @@ def visible_names(user, world) -> set[str]:
 def test_access_ticket_and_can_see(personas, world, who, which):
     user, ticket = getattr(personas, who), world.by_name(which)
     allowed = which in EXPECTED[who]
-    assert can_see(user, ticket) is allowed
+    assert may_see(user, ticket) is allowed
     if allowed:
         assert access_ticket(user, ticket.pk).pk == ticket.pk
         assert access_ticket(user, ticket.number.lower()).pk == ticket.pk
@@ -114,9 +114,9 @@ def test_initiator_with_the_organisation_right_sees_the_organisations_requests(p
     personas.initiator2.sees_organisation_requests = True
     personas.initiator2.save()
     assert visible_names(personas.initiator2, world) == {"own", "colleague", "second"}
-    assert can_see(personas.initiator2, world.own) is True
+    assert may_see(personas.initiator2, world.own) is True
     assert access_ticket(personas.initiator2, world.second.number).pk == world.second.pk
-    assert can_see(personas.initiator2, theirs) is False
+    assert may_see(personas.initiator2, theirs) is False
     assert visible_tickets(personas.initiator2).filter(pk=theirs.pk).exists() is False
     assert visible_tickets(personas.initiator2).count() == 6  # the demo's three and these three
 
@@ -125,7 +125,7 @@ def test_the_organisation_right_does_not_reach_across_organisations(personas, wo
     personas.outsider.sees_organisation_requests = True
     personas.outsider.save()
     assert visible_tickets(personas.outsider).count() == 0
-    assert can_see(personas.outsider, world.own) is False
+    assert may_see(personas.outsider, world.own) is False
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_the_organisation_right_does_not_reach_across_organisations(personas, wo
 def test_watchers_see_what_they_watch_and_nothing_more(personas, world, who, which):
     user = getattr(personas, who)
     Watcher.objects.create(ticket=world.by_name(which), user=user)
-    assert can_see(user, world.by_name(which)) is True
+    assert may_see(user, world.by_name(which)) is True
     assert access_ticket(user, world.by_name(which).number).pk == world.by_name(which).pk
     assert visible_names(user, world) == EXPECTED[who] | {which}
 
@@ -143,10 +143,10 @@ def test_watchers_see_what_they_watch_and_nothing_more(personas, world, who, whi
 def test_the_executor_sees_a_request_outside_their_groups(personas, world):
     Ticket.objects.filter(pk=world.second.pk).update(executor=personas.agent)
     second = Ticket.objects.get(pk=world.second.pk)
-    assert can_see(personas.agent, second) is True
+    assert may_see(personas.agent, second) is True
     assert visible_names(personas.agent, world) == {"own", "colleague", "second"}
     # agent2 is still a member of the second line, so keeps seeing it.
-    assert can_see(personas.agent2, second) is True
+    assert may_see(personas.agent2, second) is True
 
 
 def test_an_inactive_group_gives_its_members_no_sight(personas, world):
@@ -157,10 +157,10 @@ def test_an_inactive_group_gives_its_members_no_sight(personas, world):
     assert visible_names(personas.lead, world) == {"own", "colleague"}
     assert visible_tickets(personas.agent).count() == 0
     assert visible_names(personas.agent, world) == set()
-    assert can_see(personas.agent, world.colleague) is False
+    assert may_see(personas.agent, world.colleague) is False
 
 
 def test_a_lead_sees_like_a_member_of_their_own_group_only(personas, world):
-    assert can_see(personas.lead, world.second) is False
+    assert may_see(personas.lead, world.second) is False
     with pytest.raises(NotFound):
         access_ticket(personas.lead, world.second.number)

@@ -14,7 +14,7 @@ from otklik.feedback.models import FeedbackSettings, Survey
 from otklik.feedback.surveys import survey_answer
 from otklik.testing.adminforms import admin_form_data
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 SETTINGS_ADD = "/admin/feedback/feedbacksettings/add/"
 

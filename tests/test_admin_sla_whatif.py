@@ -28,7 +28,7 @@ from otklik.sla.timers import sla_timers_pass
 from otklik.sla.whatif import whatif_compare
 from otklik.testing.adminforms import admin_form_data as form_data
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = "2026-03-10T11:30:00+03:00"
@@ -74,7 +74,7 @@ def hidden_fields(response) -> dict[str, list[str]]:
 
 def on_commit(callbacks):
     """What the request left to do on commit, but dropping the SLA snapshot (harmless, and done anyway)."""
-    return [c for c in callbacks if c is not reference._drop]
+    return [c for c in callbacks if c is not reference._snapshot.drop_on_commit]
 
 
 def state():
@@ -86,7 +86,7 @@ def state():
         "calendars": sorted(Calendar.objects.values_list("pk", "is_default", "updated_at")),
         "clocks": sorted(Clock.objects.values_list("pk", "policy_id", "calendar_id", "target", "state", "due_at")),
         "tickets": sorted(Ticket.objects.values_list("pk", "sla_due_at", "sla_next_at", "sla_breached", "version")),
-        "reactions": Reaction.objects.count(),
+        "reactions": LogRecord.objects.count(),
         "log": LogEntry.objects.count(),
         "versions": Version.objects.count(),
     }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket, Watcher
+from otklik.tickets.models import LogRecord, Ticket, Watcher
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def state(ticket_id):
         t.priority_id,
         t.category_id,
         dict(t.fields),
-        Reaction.objects.filter(ticket_id=ticket_id).count(),
+        LogRecord.objects.filter(ticket_id=ticket_id).count(),
     )
 
 
@@ -57,7 +57,9 @@ def test_executor_outside_the_group_is_refused_422(api, ticket):
     before = state(ticket["id"])
     r = api("lead").post(f"/tickets/{ticket['id']}/assign", {"version": 1, "executor": "agent2"})
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "executor", "message": "not a member of the request's group"}]
+    assert r.json()["errors"] == [
+        {"field": "executor", "code": "not_member", "params": {}, "message": "not a member of the request's group"}
+    ]
     assert "agent2" in r.json()["detail"]
     for who in ("initiator", "ghost"):
         r = api("lead").post(f"/tickets/{ticket['id']}/assign", {"version": 1, "executor": who})
@@ -111,8 +113,11 @@ def test_initiator_cannot_assign(api, ticket):
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({"version": 1, "group": "third-line"}, [{"field": "group", "message": "unknown"}]),
-        ({"version": 1}, [{"field": "executor", "message": "required"}]),
+        (
+            {"version": 1, "group": "third-line"},
+            [{"field": "group", "code": "unknown", "params": {"value": "third-line"}, "message": "unknown"}],
+        ),
+        ({"version": 1}, [{"field": "executor", "code": "required", "params": {}, "message": "required"}]),
     ],
 )
 def test_assign_refusals(api, ticket, body, errors):
@@ -191,7 +196,9 @@ def test_initiator_cannot_add_other_watchers(api, ticket):
 def test_unknown_watcher_is_422(api, ticket):
     r = api("agent").post(f"/tickets/{ticket['id']}/watchers", {"user": "ghost"})
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "user", "message": "unknown"}]
+    assert r.json()["errors"] == [
+        {"field": "user", "code": "unknown", "params": {"value": "ghost"}, "message": "unknown"}
+    ]
 
 
 def test_outsider_cannot_watch_their_way_in(api, ticket):

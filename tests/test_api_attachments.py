@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from otklik.tickets.models import Attachment, Reaction
+from otklik.tickets.models import Attachment, LogRecord
 
 
 @pytest.fixture
@@ -162,13 +162,15 @@ def test_initiator_cannot_upload_internal(api, media, ticket):
 
 def test_over_the_size_limit_is_422_and_leaves_no_file(api, media, ticket, settings):
     settings.MAX_ATTACHMENT_BYTES = 1024
-    reactions = Reaction.objects.count()
+    reactions = LogRecord.objects.count()
     r = upload(api, "initiator", ticket["id"], name="big.bin", content=b"x" * 1025)
     assert r.status_code == 422, r.content
     assert r.json()["code"] == "too_large"
-    assert r.json()["errors"] == [{"field": "file", "message": "too large"}]
+    assert r.json()["errors"] == [
+        {"field": "file", "code": "too_large", "params": {"name": "big.bin", "limit": 1024}, "message": "too large"}
+    ]
     assert not Attachment.objects.exists()
-    assert Reaction.objects.count() == reactions
+    assert LogRecord.objects.count() == reactions
     assert files_in(media) == []
 
     r = upload(api, "initiator", ticket["id"], name="fits.bin", content=b"x" * 1024)
@@ -179,7 +181,9 @@ def test_over_the_size_limit_is_422_and_leaves_no_file(api, media, ticket, setti
 def test_empty_file_is_422(api, media, ticket):
     r = upload(api, "initiator", ticket["id"], name="empty.txt", content=b"")
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "file", "message": "empty"}]
+    assert r.json()["errors"] == [
+        {"field": "file", "code": "empty", "params": {"name": "empty.txt"}, "message": "empty"}
+    ]
     assert not Attachment.objects.exists()
     assert files_in(media) == []
 

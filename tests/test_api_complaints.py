@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from otklik.feedback.api_complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
-from otklik.feedback.models import Complaint
+from otklik.api.complaints import ComplaintEventOut, ComplaintOut, ComplaintPage
+from otklik.complaints.models import Complaint
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -187,7 +187,8 @@ def test_the_managers_actions(personas, ticket, api):
     assert r.status_code == 422
     assert api("manager").post(f"/complaints/{cid}/answer", {"decision": "upheld", "answer": "x"}).status_code == 422
     r = api("manager").post(f"/complaints/{cid}/answer", {"decision": "upheld", "answer": " ", "version": 2})
-    assert (r.status_code, r.json()["errors"]) == (422, [{"field": "answer", "message": "is required"}])
+    answer = {"field": "answer", "code": "required", "params": {}, "message": "is required"}
+    assert (r.status_code, r.json()["errors"]) == (422, [answer])
     done = api("manager").post(
         f"/complaints/{cid}/answer", {"decision": "rejected", "answer": "In time.", "version": 2}
     )

@@ -7,7 +7,7 @@ import pytest
 
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_comment
+from otklik.workflow import ticket_comment
 
 
 @pytest.fixture

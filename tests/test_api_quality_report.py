@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from otklik.quality.schemas import QualityReportOut
+from otklik.api.quality_schemas import QualityReportOut
 from otklik.testing.client import ApiClient
 from otklik.testing.clock import set_now
 
@@ -100,25 +100,49 @@ def test_what_one_may_not_see_is_404(personas, who, params, detail):
     assert response.json() == {"detail": detail, "code": "not_found"}
 
 
+YEARS = {"min": 2000, "max": 2999}
+
+
 @pytest.mark.parametrize(
-    ("params", "field", "detail"),
+    ("params", "field", "code", "values", "detail"),
     [
-        ({"from": "2026-13-01"}, "from", "from: '2026-13-01' is not a date (YYYY-MM-DD)"),
-        ({"from": "yesterday", "to": "2026-03-01"}, "from", "from: 'yesterday' is not a date (YYYY-MM-DD)"),
-        ({"from": "2026-03-10", "to": "2026-03-09"}, "to", "to (2026-03-09) is before from (2026-03-10)"),
+        (
+            {"from": "2026-13-01"},
+            "from",
+            "not_a_date",
+            {"value": "2026-13-01"},
+            "from: '2026-13-01' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            {"from": "yesterday", "to": "2026-03-01"},
+            "from",
+            "not_a_date",
+            {"value": "yesterday"},
+            "from: 'yesterday' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            {"from": "2026-03-10", "to": "2026-03-09"},
+            "to",
+            "before_start",
+            {"start": "from", "first": "2026-03-10", "last": "2026-03-09"},
+            "to (2026-03-09) is before from (2026-03-10)",
+        ),
         (
             {"from": "2024-01-01", "to": "2026-01-01"},
             "to",
+            "too_long",
+            {"limit": 731, "days": 732},
             "the period is 732 days long; at most 731 days (two years)",
         ),
-        ({"from": "1999-12-31"}, "from", "from: 1999-12-31 is outside 2000–2999"),
-        ({"to": "9999-12-31"}, "to", "to: 9999-12-31 is outside 2000–2999"),
+        ({"from": "1999-12-31"}, "from", "out_of_range", YEARS, "from: 1999-12-31 is outside 2000–2999"),
+        ({"to": "9999-12-31"}, "to", "out_of_range", YEARS, "to: 9999-12-31 is outside 2000–2999"),
     ],
 )
-def test_bad_dates_422(personas, params, field, detail):
+def test_bad_dates_422(personas, params, field, code, values, detail):
     response = client(personas.manager).get(URL, **params)
     assert response.status_code == 422, response.content
-    assert response.json() == {"detail": detail, "code": "invalid", "errors": [{"field": field, "message": detail}]}
+    error = {"field": field, "code": code, "params": values, "message": detail}
+    assert response.json() == {"detail": detail, "code": "invalid", "errors": [error]}
 
 
 def test_two_years_exactly_is_allowed(personas):

@@ -1,7 +1,7 @@
 """Answers are built as dicts and sent without runtime validation (api/respond.py); here every
 kind of answer is validated against the schema the OpenAPI document promises."""
 
-from otklik.tickets.schemas import ActivityOut, AttachmentOut, TicketOut, TicketPage
+from otklik.api.schemas import ActivityOut, AttachmentOut, TicketOut, TicketPage
 
 
 def test_every_ticket_answer_matches_its_documented_schema(api):

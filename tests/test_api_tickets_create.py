@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 NOTE_RU = "Оборудованием занимается хозяйственный отдел: внутренний телефон 1234."
 NOTE_EN = "The facilities department handles equipment: internal phone 1234."
@@ -13,7 +13,7 @@ def error_body(**extra):
 
 
 def written():
-    return Ticket.objects.count(), Reaction.objects.count()
+    return Ticket.objects.count(), LogRecord.objects.count()
 
 
 def raw_post(api, who, body, content_type="application/json"):
@@ -136,19 +136,27 @@ def test_refusals_are_422_naming_the_field_and_write_nothing(api, body, field):
 def test_missing_required_field_names_the_field_itself(api):
     r = api("initiator").post("/tickets", {"type": "error", "subject": "x", "fields": {"blocking": True}})
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "fields.steps", "message": "is required"}]
+    assert r.json()["errors"] == [{"field": "fields.steps", "code": "required", "params": {}, "message": "is required"}]
 
 
 def test_unknown_field_is_named(api):
     r = api("initiator").post("/tickets", error_body(fields={"steps": "s", "colour": "red"}))
     assert r.status_code == 422
-    assert {"field": "fields.colour", "message": "is not a field of this request type"} in r.json()["errors"]
+    colour = {
+        "field": "fields.colour",
+        "code": "not_a_field",
+        "params": {},
+        "message": "is not a field of this request type",
+    }
+    assert colour in r.json()["errors"]
 
 
 def test_unknown_top_level_key_is_named(api):
     r = api("initiator").post("/tickets", error_body(initiator="admin"))
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "initiator", "message": "Extra inputs are not permitted"}]
+    assert r.json()["errors"] == [
+        {"field": "initiator", "code": "not_a_field", "params": {}, "message": "Extra inputs are not permitted"}
+    ]
 
 
 def test_subject_of_exactly_200_characters_is_accepted(api):

@@ -3,7 +3,7 @@
 
 import pytest
 
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_nul_in_the_reference_is_400_not_500(api):
 
 
 def test_watcher_sees_the_ticket_but_may_take_no_transition(api, personas, ticket):
-    from otklik.tickets.services import ticket_watch
+    from otklik.tickets.watchers import ticket_watch
 
     assert api("initiator2").get(f"/tickets/{ticket['id']}").status_code == 404
     ticket_watch(

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from otklik.tickets.services import ticket_create, ticket_transition, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_create, ticket_transition
 
 FIELDS = {"error": {"steps": "шаги"}, "wish": {"benefit": "польза"}, "request": {"kind": "access"}}
 # The demo's samples, all in first line with lead as executor (the wish is in category "accounting"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_create, ticket_transition
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def move(api, who, ticket_id, **body):
 
 def snapshot(ticket_id):
     t = Ticket.objects.get(pk=ticket_id)
-    return (t.point.code, t.executor_id, t.version, t.is_open, Reaction.objects.filter(ticket_id=ticket_id).count())
+    return (t.point.code, t.executor_id, t.version, t.is_open, LogRecord.objects.filter(ticket_id=ticket_id).count())
 
 
 def test_transition_returns_200_and_the_new_version(api, personas, error):
@@ -124,7 +124,7 @@ def test_missing_comment_where_required_is_422(api, error, comment):
     r = api("lead").post(f"/tickets/{error['id']}/transitions", body)
     assert r.status_code == 422, r.content
     assert r.json()["code"] == "invalid"
-    assert r.json()["errors"] == [{"field": "comment", "message": "is required"}]
+    assert r.json()["errors"] == [{"field": "comment", "code": "required", "params": {}, "message": "is required"}]
     assert snapshot(error["id"]) == before
 
 
@@ -132,7 +132,9 @@ def test_unknown_transition_is_422_and_one_from_elsewhere_on_the_route_is_409(ap
     before = snapshot(error["id"])
     r = move(api, "agent", error["id"], transition="teleport", version=1)
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "transition", "message": "unknown"}]
+    assert r.json()["errors"] == [
+        {"field": "transition", "code": "unknown", "params": {"value": "teleport"}, "message": "unknown"}
+    ]
     r = move(api, "agent", error["id"], transition="resolve", version=1, comment="x")
     assert r.status_code == 409
     assert r.json()["code"] == "wrong_point"
@@ -176,7 +178,7 @@ def test_chosen_transition_without_executor_is_422(api, approved_wish):
     before = snapshot(approved_wish.pk)
     r = move(api, "agent2", approved_wish.pk, transition="develop", version=3)
     assert r.status_code == 422, r.content
-    assert r.json()["errors"] == [{"field": "executor", "message": "required"}]
+    assert r.json()["errors"] == [{"field": "executor", "code": "required", "params": {}, "message": "required"}]
     assert snapshot(approved_wish.pk) == before
 
 
@@ -184,10 +186,14 @@ def test_chosen_executor_must_be_in_the_group(api, approved_wish):
     before = snapshot(approved_wish.pk)
     r = move(api, "agent2", approved_wish.pk, transition="develop", version=3, executor="agent")
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "executor", "message": "not a member of the request's group"}]
+    assert r.json()["errors"] == [
+        {"field": "executor", "code": "not_member", "params": {}, "message": "not a member of the request's group"}
+    ]
     r = move(api, "agent2", approved_wish.pk, transition="develop", version=3, executor="ghost")
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "executor", "message": "unknown user"}]
+    assert r.json()["errors"] == [
+        {"field": "executor", "code": "unknown", "params": {"value": "ghost"}, "message": "unknown user"}
+    ]
     assert snapshot(approved_wish.pk) == before
 
 

@@ -24,9 +24,9 @@ from otklik.notify.models import Notification
 from otklik.sla.models import Clock
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_transition
-from otklik.tickets.transitions import auto_confirm_text, ticket_auto_confirm_due
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_transition
+from otklik.workflow.transitions import auto_confirm_text, ticket_auto_confirm_due
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = datetime(2026, 10, 29, 10, tzinfo=MSK)
@@ -83,7 +83,7 @@ def test_it_closes_at_that_instant_as_the_system(personas, settings):
         None,
     )
     assert (stored.version, stored.executor_id) == (version + 1, p.agent.pk)
-    record = Reaction.objects.filter(ticket=t, event="transition").latest("id")
+    record = LogRecord.objects.filter(ticket=t, event="transition").latest("id")
     assert (record.actor_id, record.actor_role, record.reaction) == (None, "system", "auto_confirmed")
     assert (record.transition.code, record.point.code, record.to_point.code) == ("confirm", "resolved", "closed")
     assert record.created_at == CLOSES
@@ -94,7 +94,7 @@ def test_it_closes_at_that_instant_as_the_system(personas, settings):
     assert Clock.objects.get(ticket=t, metric="resolution").state == "met"
     # Nothing more to do, however often the worker passes.
     assert run(settings, CLOSES + timedelta(days=1)) == 0
-    assert Reaction.objects.filter(ticket=t, reaction="auto_confirmed").count() == 1
+    assert LogRecord.objects.filter(ticket=t, reaction="auto_confirmed").count() == 1
 
 
 def test_the_initiator_hears_of_it_from_the_system_and_the_task_is_cancelled(personas, settings):
@@ -156,7 +156,7 @@ def test_a_manual_confirmation_clears_it(personas, settings):
     stored = fresh(t)
     assert (stored.point.code, stored.auto_close_at) == ("closed", None)
     assert run(settings, CLOSES) == 0
-    assert Reaction.objects.filter(ticket=t, reaction="auto_confirmed").count() == 0
+    assert LogRecord.objects.filter(ticket=t, reaction="auto_confirmed").count() == 0
 
 
 def test_a_type_without_a_period_waits_for_the_initiator(personas, settings):
@@ -193,7 +193,7 @@ def test_the_wish_route_and_the_worker_command(personas, settings):
     """A Wish is delivered (a resolved point) by its chosen developer; the worker closes it."""
     p = personas
     set_now(settings, FILED)
-    from otklik.tickets.services import ticket_create
+    from otklik.workflow import ticket_create
 
     w = ticket_create(initiator=p.initiator, type_code="wish", subject="Export", fields={"benefit": "time"})
     w = step(p, w, "agent2", "review")
@@ -206,4 +206,4 @@ def test_the_wish_route_and_the_worker_command(personas, settings):
     call_command("worker", "--once")
     stored = fresh(w)
     assert (stored.point.code, stored.is_open) == ("closed", False)
-    assert Reaction.objects.filter(ticket=w, reaction="auto_confirmed", actor=None).count() == 1
+    assert LogRecord.objects.filter(ticket=w, reaction="auto_confirmed", actor=None).count() == 1

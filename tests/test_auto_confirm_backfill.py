@@ -16,7 +16,7 @@ from django.apps import apps
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 migration = importlib.import_module("otklik.tickets.migrations.0008_backfill_auto_close")
 MSK = ZoneInfo("Europe/Moscow")

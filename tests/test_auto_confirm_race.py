@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from otklik.core.errors import Conflict
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_transition
-from otklik.tickets.transitions import ticket_auto_confirm, ticket_auto_confirm_due
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_transition
+from otklik.workflow.transitions import ticket_auto_confirm, ticket_auto_confirm_due
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 30, 16, tzinfo=MSK)
@@ -37,7 +37,7 @@ def resolved_error(p, settings) -> Ticket:
 
 
 def moves(t: Ticket) -> list[tuple[str, str]]:
-    rows = Reaction.objects.filter(ticket=t, event="transition").order_by("id")
+    rows = LogRecord.objects.filter(ticket=t, event="transition").order_by("id")
     return [(r.transition.code, r.reaction) for r in rows][3:]  # after accept, start, resolve
 
 

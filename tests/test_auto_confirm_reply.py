@@ -21,8 +21,9 @@ from otklik.accounts.models import User
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_comment, ticket_transition, ticket_watch
-from otklik.tickets.transitions import ticket_auto_confirm_due
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_comment, ticket_transition
+from otklik.workflow.transitions import ticket_auto_confirm_due
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = datetime(2026, 10, 29, 10, tzinfo=MSK)

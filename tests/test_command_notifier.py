@@ -41,7 +41,7 @@ def test_following_shows_each_new_notification_once(live_server, personas, setti
     import sys
     import time
 
-    from otklik.tickets.services import ticket_comment
+    from otklik.workflow import ticket_comment
 
     # No stream process behind the redirect (nothing listens on the discard port), or none at all.
     settings.STREAM_URL = "http://127.0.0.1:9" if stream == "refused" else f"{live_server.url}/no-stream-here"

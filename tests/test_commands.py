@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 
 from otklik.accounts.models import GroupMembership, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
-from otklik.core.management.commands.serve import parse_addr
 from otklik.routes.models import Route, RoutePoint, Transition
+from otklik.runtime.management.commands.serve import parse_addr
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 
@@ -96,7 +96,7 @@ def test_serve_parses_addresses():
 def test_serve_refuses_an_address_in_use_naming_it():
     import socket
 
-    from otklik.core.management.commands.serve import ensure_free
+    from otklik.runtime.management.commands.serve import ensure_free
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""The complaint targets' pure arithmetic (feedback/complaint_clock.py), on any history: a missed
+"""The complaint targets' pure arithmetic (complaints/clock.py), on any history: a missed
 target is due for recording exactly when it is unmet past its deadline or met after it; once what
 is due is recorded, the next look is after the moment (or never); the status agrees."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otklik.feedback.complaint_clock import ANSWER, REACTION, TARGETS, deadlines, next_check, status, to_record
+from otklik.complaints.clock import ANSWER, REACTION, TARGETS, deadlines, next_check, status, to_record
 from otklik.sla.calendar import WorkCalendar
 
 CAL = WorkCalendar.from_dict(

@@ -8,13 +8,13 @@ import threading
 import pytest
 
 from otklik.accounts.models import User
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_answer, complaint_file
 from otklik.core.errors import Conflict
-from otklik.feedback.complaints import complaint_answer, complaint_file
-from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
 from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
+from otklik.tickets.models import LogRecord
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TIMEOUT = 60
@@ -44,5 +44,5 @@ def test_eight_simultaneous_answers_one_wins(personas):
     stored = Complaint.objects.get(pk=complaint.pk)
     assert (stored.version, stored.answer) == (2, f"answer {winners[0]}")
     assert ComplaintEvent.objects.filter(complaint=stored, event__in=("upheld", "rejected")).count() == 1
-    assert Reaction.objects.filter(ticket=ticket, event="complaint").count() == 2  # filed, answered
+    assert LogRecord.objects.filter(ticket=ticket, event="complaint").count() == 2  # filed, answered
     assert Notification.objects.filter(event="complaint_answered", channel="inapp").count() == 1

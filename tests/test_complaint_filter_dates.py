@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_file
+from otklik.complaints.services import complaint_file
 from otklik.testing.clock import set_now
 
 OUT_OF_RANGE = ["0001-01-01", "1999-12-31", "3000-01-01", "9999-12-31"]
@@ -36,7 +36,14 @@ def test_the_api_refuses_dates_outside_the_years_and_malformed_ones(api, name, f
         assert r.status_code == 422, bad
         body = r.json()
         assert body["code"] == "invalid" and "2000–2999" in body["detail"], bad
-        assert body["errors"] == [{"field": name, "message": "a date in 2000–2999"}]
+        assert body["errors"] == [
+            {
+                "field": name,
+                "code": "out_of_range",
+                "params": {"min": 2000, "max": 2999},
+                "message": "a date in 2000–2999",
+            }
+        ]
     for bad in MALFORMED:
         r = manager.get("/complaints", **{name: bad})
         assert (r.status_code, r.json()["code"]) == (422, "invalid"), bad

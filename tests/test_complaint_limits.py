@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file
-from otklik.feedback.models import Complaint
+from otklik.complaints.models import Complaint
+from otklik.complaints.services import complaint_answer, complaint_file
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 

@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_note, complaint_take
-from otklik.feedback.models import Complaint
+from otklik.complaints.models import Complaint
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_note, complaint_take
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket, Watcher
+from otklik.tickets.models import LogRecord, Ticket, Watcher
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def handled(personas) -> tuple[Ticket, Complaint]:
 
 def test_filing_taking_and_answering_are_records_in_the_requests_log(personas, handled):
     ticket, complaint = handled
-    rows = Reaction.objects.filter(ticket=ticket, event="complaint").order_by("id")
+    rows = LogRecord.objects.filter(ticket=ticket, event="complaint").order_by("id")
     got = [(r.actor.username, r.actor_role, r.reaction, r.body, r.internal, r.new_value["state"]) for r in rows]
     assert got == [
         ("initiator", "initiator", "initiator_complained", "Nobody answered for days.", False, "filed"),
@@ -45,7 +45,7 @@ def test_filing_taking_and_answering_are_records_in_the_requests_log(personas, h
     assert all(r.new_value["complaint"] == complaint.pk and r.new_value["number"] == complaint.number for r in rows)
     assert {r.point_id for r in rows} == {ticket.point_id}  # at the stage the request stood at
     # The note stays in the complaint's history only.
-    assert not Reaction.objects.filter(ticket=ticket, body__contains="SECRET").exists()
+    assert not LogRecord.objects.filter(ticket=ticket, body__contains="SECRET").exists()
 
 
 def test_the_initiator_sees_the_steps_in_the_activity_and_the_timeline(personas, handled, api):
@@ -105,7 +105,7 @@ def test_a_regulation_complaint_naming_a_request_is_logged_without_the_initiator
     personas.initiator2.sees_organisation_requests = True
     personas.initiator2.save(update_fields=["sees_organisation_requests"])  # not back to the fixture's language
     complaint_file(author=personas.initiator2, body="Rude reply", ticket=ticket, kind="regulation")
-    record = Reaction.objects.get(ticket=ticket, event="complaint")
+    record = LogRecord.objects.get(ticket=ticket, event="complaint")
     assert (record.actor, record.actor_role, record.reaction) == (personas.initiator2, "other", "")
 
 
@@ -118,7 +118,7 @@ def test_someone_elses_complaint_on_a_request_is_internal_in_its_log(personas, a
     complaint = complaint_file(author=personas.initiator2, body="MARIA: rude reply", ticket=ticket, kind="regulation")
     complaint_take(complaint=complaint, actor=personas.manager, version=1)
     complaint_answer(complaint=complaint, actor=personas.manager, decision="upheld", answer="ANSWER: sorry", version=2)
-    rows = Reaction.objects.filter(ticket=ticket, event="complaint").order_by("id")
+    rows = LogRecord.objects.filter(ticket=ticket, event="complaint").order_by("id")
     assert [(r.new_value["state"], r.internal) for r in rows] == [("filed", True), ("review", True), ("upheld", True)]
     activity = api("initiator").get(f"/tickets/{ticket.pk}/activity").json()
     assert [a for a in activity if a["event"] == "complaint"] == []
@@ -132,7 +132,7 @@ def test_someone_elses_complaint_on_a_request_is_internal_in_its_log(personas, a
 
 
 def test_a_complaint_naming_no_request_writes_no_log(personas):
-    before = Reaction.objects.count()
+    before = LogRecord.objects.count()
     complaint = complaint_file(author=personas.initiator, body="Closed at 11:00", kind="regulation")
     complaint_answer(complaint=complaint, actor=personas.manager, decision="upheld", answer="Sorry", version=1)
-    assert Reaction.objects.count() == before
+    assert LogRecord.objects.count() == before

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_note, complaint_take
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_note, complaint_take
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
 

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from otklik.feedback.complaint_clock import ANSWER, REACTION, status
-from otklik.feedback.complaints import complaint_answer, complaint_calendar, complaint_file, complaint_take
-from otklik.feedback.models import Complaint, ComplaintEvent, FeedbackSettings
+from otklik.complaints.clock import ANSWER, REACTION, status
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_answer, complaint_calendar, complaint_file, complaint_take
+from otklik.feedback.models import FeedbackSettings
 from otklik.sla.models import Calendar
 from otklik.testing.clock import set_now
 

@@ -11,11 +11,11 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_file
-from otklik.feedback.models import Complaint
+from otklik.complaints.models import Complaint
+from otklik.complaints.services import complaint_file
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign
+from otklik.workflow import ticket_assign
 
 
 @pytest.fixture

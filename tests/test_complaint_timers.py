@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from otklik.accounts.models import User
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
+from otklik.complaints.timers import complaint_timers_pass
 from otklik.core.worker import Worker
-from otklik.feedback.complaint_timers import complaint_timers_pass
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
-from otklik.feedback.models import Complaint, ComplaintEvent
 from otklik.notify.models import Notification
+from otklik.runtime.jobs import default_jobs
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 
@@ -104,7 +105,7 @@ def test_the_timer_is_a_job_of_the_worker_and_its_notices_are_delivered_in_the_s
     set_now(settings, at(8, 15))
     on_request = complaint_file(author=personas.initiator, body="Slow", ticket=ticket)
     set_now(settings, at(12, 11))
-    done = Worker().run_once()
+    done = Worker(default_jobs()).run_once()
     assert done["complaints.timers"] == 2
     rows = Notification.objects.filter(event="complaint_overdue", channel="inapp", recipient=personas.manager)
     assert {r.ticket_id for r in rows} == {None, ticket.pk}
@@ -115,7 +116,7 @@ def test_the_timer_is_a_job_of_the_worker_and_its_notices_are_delivered_in_the_s
 def test_a_complaint_that_fails_is_retried_later_and_the_others_go_on(personas, complaint, settings, monkeypatch):
     set_now(settings, at(8, 15))
     other = complaint_file(author=personas.initiator2, body="Also", kind="regulation")
-    from otklik.feedback import complaint_timers
+    from otklik.complaints import timers as complaint_timers
 
     real = complaint_timers.record_breaches
 

@@ -20,8 +20,8 @@ import pytest
 from django.db.models import Count
 
 from otklik.accounts.models import Role, User
-from otklik.feedback.complaints import complaint_file
-from otklik.feedback.models import Complaint, ComplaintEvent
+from otklik.complaints.models import Complaint, ComplaintEvent
+from otklik.complaints.services import complaint_file
 from otklik.notify.models import Notification
 from otklik.testing.personas import Personas
 from otklik.testing.processes import WorkerProcesses

@@ -12,8 +12,8 @@ from otklik.catalog.models import RequestType
 from otklik.catalog.reference import reference
 from otklik.core.errors import Conflict
 from otklik.testing.concurrency import run_threads
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,11 +46,11 @@ def test_sixteen_simultaneous_accepts_one_wins_the_rest_conflict(personas):
     assert stored.version == 2
     assert stored.point.code == "accepted"
     assert stored.executor.username == winners[0]
-    transitions = Reaction.objects.filter(ticket=t, event="transition")
+    transitions = LogRecord.objects.filter(ticket=t, event="transition")
     assert transitions.count() == 1
     assert transitions.get().actor.username == winners[0]
     # The winner's change of executor is logged once (none if the lead, already executor, won).
-    assert Reaction.objects.filter(ticket=t, event="assignment").count() == (1 if winners[0] == "agent" else 0)
+    assert LogRecord.objects.filter(ticket=t, event="assignment").count() == (1 if winners[0] == "agent" else 0)
 
 
 def test_forty_simultaneous_filings_get_forty_distinct_gap_free_numbers(personas):
@@ -77,7 +77,7 @@ def test_forty_simultaneous_filings_get_forty_distinct_gap_free_numbers(personas
     assert seqs == list(range(1, start + 41))
     assert (
         Counter(
-            Reaction.objects.filter(event="created", ticket__request_type__code="error").values_list(
+            LogRecord.objects.filter(event="created", ticket__request_type__code="error").values_list(
                 "ticket_id", flat=True
             )
         ).most_common(1)[0][1]

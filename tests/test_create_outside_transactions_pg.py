@@ -9,8 +9,8 @@ from otklik.catalog.models import RequestType
 from otklik.core.errors import Invalid
 from otklik.sla.models import Clock
 from otklik.testing.personas import load_personas
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_create
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def test_numbers_log_and_out_of_scope_outside_a_transaction():
     assert RequestType.objects.get(code="request").last_number == start + 2
     stored = Ticket.objects.get(pk=first.pk)
     assert (stored.number, stored.point.code, stored.fields) == (f"REQ-{start + 1:06d}", "new", {"kind": "access"})
-    assert list(Reaction.objects.filter(ticket=first).order_by("id").values_list("event", "sla_event")) == [
+    assert list(LogRecord.objects.filter(ticket=first).order_by("id").values_list("event", "sla_event")) == [
         ("created", ""),
         ("sla", "applied"),
         ("sla", "applied"),
@@ -45,7 +45,7 @@ def test_numbers_log_and_out_of_scope_outside_a_transaction():
     ]
     assert stored.sla_due_at is not None and stored.sla_next_at is not None
     assert stored.regulation_version_id is not None
-    assert list(Reaction.objects.filter(ticket=declined).values_list("event", "reaction", "actor_role")) == [
+    assert list(LogRecord.objects.filter(ticket=declined).values_list("event", "reaction", "actor_role")) == [
         ("created", "", "initiator"),
         ("transition", "declined_out_of_scope", "system"),
     ]

@@ -10,11 +10,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from otklik.feedback.models import Complaint, Survey
+from otklik.complaints.models import Complaint
+from otklik.feedback.models import Survey
 from otklik.notify.models import Notification
 from otklik.quality.models import Fact
 from otklik.testing.clock import set_now
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 MARK = "[demo history]"
 
@@ -34,7 +35,7 @@ def test_three_weeks_of_history_through_the_services(db, fixed_now):
     # All of it in the past, every request with its per-stage log and its facts.
     assert not history.filter(created_at__gte=dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)).exists()
     assert not history.filter(created_at__lt=dt.datetime(2026, 11, 6, tzinfo=dt.UTC)).exists()
-    assert Reaction.objects.filter(ticket__in=history, event="created").count() == filed
+    assert LogRecord.objects.filter(ticket__in=history, event="created").count() == filed
     assert Fact.objects.filter(ticket__in=history).count() == filed
     # Resolved, rated, complained about: what the reports show.
     assert history.filter(is_open=False).exists()

@@ -20,9 +20,10 @@ from otklik.catalog.formfields import (
 
 
 def errors_of(specs: list[FieldSpec], values: dict) -> dict[str, str]:
+    """The API's English words for each bad field (each error's code: test_field_error_codes.py)."""
     with pytest.raises(FieldErrors) as exc:
         validate_fields(specs, values)
-    return exc.value.errors
+    return {e.field: e.message for e in exc.value.errors}
 
 
 # --- text ----------------------------------------------------------------------------------

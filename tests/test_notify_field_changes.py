@@ -14,7 +14,7 @@ from django.db.models import Max
 from otklik.notify.models import Notification, Rule
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_assign, ticket_update
+from otklik.workflow import ticket_assign, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)

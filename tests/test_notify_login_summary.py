@@ -15,7 +15,7 @@ from otklik.notify.models import Notification
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)

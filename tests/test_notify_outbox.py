@@ -9,7 +9,8 @@ import pytest
 from otklik.core.errors import Conflict
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
 
 
 def inbox(user, event=None, ticket=None):

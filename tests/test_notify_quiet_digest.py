@@ -21,7 +21,8 @@ from otklik.notify.models import Notification, Rule, Schedule
 from otklik.notify.quiet import next_digest, quiet_until
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_comment, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_comment
 
 UTC = dt.UTC
 MSK = ZoneInfo("Europe/Moscow")

@@ -20,7 +20,8 @@ from otklik.notify.rules import DEFAULT_RULES, restore_default_rules
 from otklik.testing.client import ApiClient
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_update, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_assign, ticket_comment, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)

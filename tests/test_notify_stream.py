@@ -468,10 +468,10 @@ def test_serve_refuses_a_taken_stream_port_and_stops_open_streams_at_once(stack,
 
 @pytest.fixture
 def finder(file_db):
-    from otklik.notify.stream import _Finder
+    from otklik.api.stream import Finder
 
     now = [1000.0]
-    f = _Finder(lookback=LOOKBACK, clock=lambda: now[0])
+    f = Finder(lookback=LOOKBACK, clock=lambda: now[0])
     f.now = now  # type: ignore[attr-defined]
     return f
 
@@ -517,7 +517,7 @@ def test_the_reader_waits_for_rows_below_its_floor_however_late(finder):
 
 
 def test_a_failed_pass_changes_nothing(finder, monkeypatch):
-    from otklik.notify import stream
+    from otklik.api import stream
 
     user, _ = person()
     assert _pass(finder, [user.pk]) == {}

@@ -72,7 +72,7 @@ def workers(tmp_path: Path) -> Iterator[WorkerProcesses]:
 
 def test_a_committed_change_reaches_the_stream_at_once(personas, stream, workers):
     from otklik.testing.factories import file_error
-    from otklik.tickets.services import ticket_comment
+    from otklik.workflow import ticket_comment
 
     t = file_error(personas.initiator)
     _, token = token_create(user=personas.initiator, name="stream")

@@ -17,13 +17,13 @@ from otklik.notify import delivery
 from otklik.notify.channels.task import escape_text, fold
 from otklik.notify.models import Notification
 from otklik.notify.preferences import preferences_set
-from otklik.notify.tasks import task_sync
+from otklik.sla.calendar_tasks import task_sync
 from otklik.sla.models import Clock
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.smtp import LoopbackController
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_update
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = dt.datetime(2026, 3, 10, 11, 30, tzinfo=MSK)  # a Tuesday, in working hours
@@ -288,7 +288,7 @@ def test_a_rolled_back_transition_leaves_no_task_row(sink, personas, monkeypatch
         raise RuntimeError("the notification step failed")
 
     # After the task rows were written in the same transaction (task_sync runs before it).
-    monkeypatch.setattr("otklik.tickets.services.notify.on_transition", fail)
+    monkeypatch.setattr("otklik.tickets.notices.on_transition", fail)
     with pytest.raises(RuntimeError):
         step(p, t, "agent", "accept")
     assert task_rows(t) == [("lead", 0, "REQUEST")]

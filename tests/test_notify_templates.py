@@ -18,7 +18,7 @@ from otklik.notify.texts import sms_limit
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_comment
+from otklik.workflow import ticket_comment
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)

@@ -125,7 +125,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_only_what_was_in_flight(pe
 
 def test_a_committed_change_wakes_an_idle_worker_at_once(personas, sink, workers):
     from otklik.testing.factories import file_error
-    from otklik.tickets.services import ticket_comment
+    from otklik.workflow import ticket_comment
 
     handler, port = sink
     t = file_error(personas.initiator)

@@ -19,8 +19,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_note
-from otklik.feedback.models import Complaint
+from otklik.complaints.models import Complaint
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_note
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 

@@ -20,7 +20,7 @@ from otklik.quality.refresh import facts_refresh_all
 from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 from .quality_month import at, build_month
 

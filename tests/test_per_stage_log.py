@@ -8,16 +8,10 @@ from django.db.models import ProtectedError
 
 from otklik.accounts.models import SupportGroup
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.tickets.selectors import first_executor_reaction, initiator_reactions_by_stage
-from otklik.tickets.services import (
-    ticket_assign,
-    ticket_comment,
-    ticket_create,
-    ticket_transition,
-    ticket_update,
-    ticket_watch,
-)
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update
 
 
 def new_error(p, **kw):
@@ -49,7 +43,7 @@ def log(ticket):
             r.old_value,
             r.new_value,
         )
-        for r in Reaction.objects.filter(ticket=ticket)
+        for r in LogRecord.objects.filter(ticket=ticket)
         .exclude(event="sla")
         .select_related("actor", "point", "to_point")
         .order_by("id")
@@ -62,7 +56,7 @@ def log(ticket):
 def test_create_appends_one_created_record(personas):
     t = new_error(personas)
     assert log(t) == [("created", "", "initiator", "initiator", "new", None, "", None, None)]
-    record = Reaction.objects.exclude(event="sla").get(ticket=t)
+    record = LogRecord.objects.exclude(event="sla").get(ticket=t)
     assert record.created_at == Ticket.objects.get(pk=t.pk).created_at
     assert record.transition is None and record.body == "" and record.internal is False
 
@@ -88,7 +82,7 @@ def test_transition_appends_the_move_and_the_change_of_executor(personas):
         ("transition", "executor_accepted", "agent", "staff", "new", "accepted", "", None, None),
         ("assignment", "", "agent", "staff", "accepted", None, "executor", p.lead.pk, p.agent.pk),
     ]
-    record = Reaction.objects.get(ticket=t, event="transition")
+    record = LogRecord.objects.get(ticket=t, event="transition")
     assert record.transition.code == "accept"
     assert record.created_at == Ticket.objects.get(pk=t.pk).updated_at
 
@@ -101,7 +95,7 @@ def test_transition_that_keeps_the_executor_appends_only_the_move(personas):
         ("transition", "executor_started", "agent", "executor", "accepted", "in_work", "", None, None),
         ("transition", "executor_resolved", "agent", "executor", "in_work", "resolved", "", None, None),
     ]
-    assert Reaction.objects.filter(ticket=t, event="transition").order_by("-id").first().body == "Fixed"
+    assert LogRecord.objects.filter(ticket=t, event="transition").order_by("-id").first().body == "Fixed"
 
 
 def test_comment_and_note_append_their_records(personas):
@@ -116,7 +110,7 @@ def test_comment_and_note_append_their_records(personas):
         ("note", "", "agent", "staff", "new", None, "", None, None),
     ]
     assert list(
-        Reaction.objects.filter(ticket=t).exclude(event="sla").order_by("id").values_list("internal", flat=True)
+        LogRecord.objects.filter(ticket=t).exclude(event="sla").order_by("id").values_list("internal", flat=True)
     ) == [
         False,
         False,
@@ -201,65 +195,65 @@ def test_refused_actions_append_nothing(personas):
 
 @pytest.fixture
 def record(personas):
-    return Reaction.objects.exclude(event="sla").get(ticket=new_error(personas))
+    return LogRecord.objects.exclude(event="sla").get(ticket=new_error(personas))
 
 
 def test_saving_an_existing_record_is_refused(record):
     record.body = "rewritten"
     with pytest.raises(TypeError, match="append-only"):
         record.save()
-    assert Reaction.objects.get(pk=record.pk).body == ""
+    assert LogRecord.objects.get(pk=record.pk).body == ""
 
 
 def test_deleting_a_record_is_refused(record):
     with pytest.raises(TypeError, match="append-only"):
         record.delete()
-    assert Reaction.objects.filter(pk=record.pk).exists()
+    assert LogRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_queryset_update_and_delete_are_refused(record):
     with pytest.raises(TypeError, match="append-only"):
-        Reaction.objects.filter(pk=record.pk).update(body="rewritten")
+        LogRecord.objects.filter(pk=record.pk).update(body="rewritten")
     with pytest.raises(TypeError, match="append-only"):
-        Reaction.objects.update(body="rewritten")
+        LogRecord.objects.update(body="rewritten")
     with pytest.raises(TypeError, match="append-only"):
-        Reaction.objects.filter(pk=record.pk).delete()
+        LogRecord.objects.filter(pk=record.pk).delete()
     with pytest.raises(TypeError, match="append-only"):
-        Reaction.objects.all().delete()
+        LogRecord.objects.all().delete()
     record.body = "rewritten"
     # bulk_update runs in an atomic block without a savepoint: give it one so the test can go on.
     with pytest.raises(TypeError, match="append-only"), transaction.atomic():
-        Reaction.objects.bulk_update([record], ["body"])
-    assert Reaction.objects.get(pk=record.pk).body == ""
+        LogRecord.objects.bulk_update([record], ["body"])
+    assert LogRecord.objects.get(pk=record.pk).body == ""
 
 
 def test_deleting_the_request_cannot_take_its_log_along(record):
     with pytest.raises(ProtectedError):
         Ticket.objects.get(pk=record.ticket_id).delete()
-    assert Reaction.objects.filter(pk=record.pk).exists()
+    assert LogRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_raw_sql_update_is_refused_by_the_database(record):
-    table = connection.ops.quote_name(Reaction._meta.db_table)
+    table = connection.ops.quote_name(LogRecord._meta.db_table)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"UPDATE {table} SET body = %s WHERE id = %s", ["rewritten", record.pk])
-    assert Reaction.objects.get(pk=record.pk).body == ""
+    assert LogRecord.objects.get(pk=record.pk).body == ""
 
 
 @pytest.mark.postgres
 def test_raw_sql_delete_is_refused_by_postgresql(record):
-    table = connection.ops.quote_name(Reaction._meta.db_table)
+    table = connection.ops.quote_name(LogRecord._meta.db_table)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DELETE FROM {table} WHERE id = %s", [record.pk])
-    assert Reaction.objects.filter(pk=record.pk).exists()
+    assert LogRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_new_records_may_still_be_appended_after_a_refusal(personas, record):
     with pytest.raises(TypeError):
-        Reaction.objects.filter(pk=record.pk).update(body="x")
+        LogRecord.objects.filter(pk=record.pk).update(body="x")
     t = Ticket.objects.get(pk=record.ticket_id)
     ticket_comment(ticket=t, actor=personas.initiator, body="still works")
-    assert Reaction.objects.filter(ticket=t).exclude(event="sla").count() == 2
+    assert LogRecord.objects.filter(ticket=t).exclude(event="sla").count() == 2
 
 
 # --- selectors over the log ----------------------------------------------------------------

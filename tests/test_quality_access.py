@@ -8,7 +8,8 @@ import pytest
 
 from otklik.accounts.models import SupportGroup
 from otklik.core.errors import Forbidden, NotFound
-from otklik.quality.access import Scope, access_quality, visible_agents, visible_groups
+from otklik.quality.access import access_quality, visible_agents, visible_groups
+from otklik.quality.scope import Scope
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.testing.personas import load_personas
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")

@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-from otklik.core.worker import default_jobs
 from otklik.notify.models import Notification
 from otklik.quality.models import MonthlyReport
 from otklik.quality.monthly import quality_monthly_due
+from otklik.runtime.jobs import default_jobs
 from otklik.sla.models import Calendar, CalendarDay
 from otklik.testing.clock import set_now
 from otklik.testing.concurrency import run_threads

@@ -12,11 +12,11 @@ from django.db import connection
 
 from otklik.accounts.models import SupportGroup
 from otklik.quality import queries
-from otklik.quality.access import Scope
 from otklik.quality.models import Fact
 from otklik.quality.period import Period
 from otklik.quality.queries import TOTAL, Aggregates, Spread, aggregate
 from otklik.quality.refresh import facts_refresh_all
+from otklik.quality.scope import Scope
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 

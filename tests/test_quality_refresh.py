@@ -11,15 +11,16 @@ import threading
 import pytest
 from django.db import connection
 
-from otklik.core.worker import Worker, default_jobs
+from otklik.core.worker import Worker
 from otklik.quality import refresh
 from otklik.quality.models import DayCount, Fact, NextReaction, RefreshState
 from otklik.quality.refresh import facts_rebuild, facts_refresh, facts_refresh_all
+from otklik.runtime.jobs import default_jobs
 from otklik.testing.clock import set_now
 from otklik.testing.concurrency import run_threads
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import ticket_comment, ticket_transition
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_comment, ticket_transition
 
 from .quality_month import MSK, build_month
 
@@ -58,13 +59,13 @@ def test_new_records_rebuild_their_requests_only(personas, settings):
     fact = Fact.objects.get(pk=t.pk)
     assert (fact.first_reaction_at, fact.executor_id) == (None, personas.lead.pk)
     high = RefreshState.objects.get().high_id
-    assert high == Reaction.objects.order_by("-id").values_list("id", flat=True).first()
+    assert high == LogRecord.objects.order_by("-id").values_list("id", flat=True).first()
 
     set_now(settings, at(10))
     ticket_transition(ticket=t, actor=personas.agent, transition_code="accept", version=t.version)
     Fact.objects.filter(pk=other.pk).update(reopens=99)  # a mark: the other request is not rebuilt
     read = facts_refresh()
-    assert read == Reaction.objects.filter(id__gt=high).count() > 0
+    assert read == LogRecord.objects.filter(id__gt=high).count() > 0
     fact = Fact.objects.get(pk=t.pk)
     assert (fact.first_reaction_at, fact.first_reaction_seconds, fact.executor_id) == (at(10), 3600, personas.agent.pk)
     assert Fact.objects.get(pk=other.pk).reopens == 99
@@ -101,11 +102,11 @@ def test_a_gap_is_read_when_it_appears_and_forgotten_if_it_never_does(personas, 
     set_now(settings, at(9))
     early, late = file_error(personas.initiator), file_error(personas.initiator, subject="Late")
     facts_refresh_all()
-    top = Reaction.objects.order_by("-id").values_list("id", flat=True).first()
+    top = LogRecord.objects.order_by("-id").values_list("id", flat=True).first()
 
     def reply(ticket: Ticket, record_id: int, moment: dt.datetime) -> None:
         # Written with its own id, as a transaction that took its id earlier and commits later.
-        Reaction.objects.create(
+        LogRecord.objects.create(
             id=record_id,
             ticket=ticket,
             created_at=moment,
@@ -188,7 +189,7 @@ def test_two_passes_at_once_queue_on_the_watermark(personas, settings):
         return facts_refresh()
 
     results = run_threads(2, run, timeout=30)
-    total = Reaction.objects.count()
+    total = LogRecord.objects.count()
     # One pass read everything; the other waited for it and found nothing new.
     assert sorted(results) == [0, total], results
     assert Fact.objects.count() == Ticket.objects.count()

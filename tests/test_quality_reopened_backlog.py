@@ -12,7 +12,7 @@ from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import period_for, report_build
 from otklik.testing.clock import set_now
 from otklik.testing.personas import load_personas
-from otklik.tickets.services import ticket_assign
+from otklik.workflow import ticket_assign
 
 from .quality_month import MSK, _move, _request, at
 

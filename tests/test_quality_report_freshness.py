@@ -17,17 +17,17 @@ from otklik.quality.refresh import REPORT_MOST, facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, report_for
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
+from otklik.tickets.models import LogRecord
 
 from .quality_month import MSK
 
 T9 = dt.datetime(2026, 4, 7, 9, tzinfo=MSK)
 
 
-def comments(ticket, author, count: int, start: dt.datetime) -> list[Reaction]:
+def comments(ticket, author, count: int, start: dt.datetime) -> list[LogRecord]:
     """`count` log records one second apart (the log as many busy agents would grow it)."""
-    return Reaction.objects.bulk_create(
-        Reaction(
+    return LogRecord.objects.bulk_create(
+        LogRecord(
             ticket=ticket,
             created_at=start + dt.timedelta(seconds=i),
             actor=author,
@@ -59,7 +59,7 @@ def test_a_short_backlog_is_read_inline(personas, settings):
     # Everything read: complete, and as fresh as the report itself.
     assert data["facts_complete"] is True
     assert data["facts_as_of"] == data["generated_at"] == "2026-04-07T10:00:00+03:00"
-    assert RefreshState.objects.get().high_id == Reaction.objects.order_by("-id").first().id
+    assert RefreshState.objects.get().high_id == LogRecord.objects.order_by("-id").first().id
 
 
 @pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_the_report_does_not_wait_for_the_workers_pass(personas, settings):
     set_now(settings, T9)
     t = file_error(personas.initiator)
     facts_refresh_all()
-    as_of = Reaction.objects.order_by("-id").first().created_at
+    as_of = LogRecord.objects.order_by("-id").first().created_at
     comments(t, personas.agent, 10, T9 + dt.timedelta(minutes=30))
     set_now(settings, T9 + dt.timedelta(hours=1))
     locked, release, errors = threading.Event(), threading.Event(), []

@@ -2,7 +2,7 @@
 
 from otklik.catalog.models import Priority
 from otklik.catalog.reference import reference
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 
 def test_a_new_priority_is_usable_at_once(personas):

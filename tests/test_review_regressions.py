@@ -11,7 +11,7 @@ from otklik.accounts.models import ApiToken
 from otklik.accounts.services import token_create
 from otklik.catalog.models import RequestType
 from otklik.tickets.models import Attachment, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 
 
 @pytest.fixture
@@ -27,7 +27,9 @@ def test_unicode_digits_are_not_ids(api, ticket, ref):
     assert api("manager").get("/tickets", executor=ref).json()["items"] == []
     assert api("manager").get("/tickets", initiator=ref).json()["items"] == []
     r = api("lead").post(f"/tickets/{ticket['id']}/assign", {"version": 1, "executor": ref})
-    assert r.status_code == 422 and r.json()["errors"] == [{"field": "executor", "message": "unknown user"}]
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "executor", "code": "unknown", "params": {"value": ref}, "message": "unknown user"}
+    ]
     assert api("lead").post(f"/tickets/{ticket['id']}/watchers", {"user": ref}).status_code == 422
     assert api("lead").delete(f"/tickets/{ticket['id']}/watchers/{ref}").status_code == 422
 
@@ -64,13 +66,16 @@ def test_a_short_lived_token_cannot_mint_a_longer_one(personas):
 
 
 @pytest.mark.parametrize(
-    ("expires_at", "message"),
-    [("9999-12-31T23:59:59-14:00", "out of range"), ("2001-01-01T00:00:00+00:00", "in the past")],
+    ("expires_at", "code", "message"),
+    [
+        ("9999-12-31T23:59:59-14:00", "out_of_range", "out of range"),
+        ("2001-01-01T00:00:00+00:00", "in_the_past", "in the past"),
+    ],
 )
-def test_token_expiry_out_of_range_or_past_is_422(api, expires_at, message):
+def test_token_expiry_out_of_range_or_past_is_422(api, expires_at, code, message):
     resp = api("agent").post("/tokens", {"name": "x", "expires_at": expires_at})
     assert resp.status_code == 422
-    assert resp.json()["errors"] == [{"field": "expires_at", "message": message}]
+    assert resp.json()["errors"] == [{"field": "expires_at", "code": code, "params": {}, "message": message}]
 
 
 def test_saving_a_request_type_never_rewinds_its_counter(personas):

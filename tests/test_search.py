@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from otklik.testing.factories import file_error
-from otklik.tickets.selectors import TicketFilters, _filtered
+from otklik.tickets.selectors import TicketFilters, filtered_tickets
 
 pytestmark = pytest.mark.django_db
 NUMBER = re.compile(r'<tr data-number="([A-Z]+-\d+)"')
@@ -100,7 +100,7 @@ def explain(sql: str, params: tuple, *, off: tuple[str, ...] = ("seqscan",)) -> 
 def test_on_postgresql_the_search_reads_the_trigram_index(personas, filed, who):
     user = getattr(personas, who)
     # Unordered: on a few rows, walking the primary key for the newest would win whatever the index.
-    qs = _filtered(user, TicketFilters(q="формируется ОТЧЁТ")).order_by().values_list("id", "number")
+    qs = filtered_tickets(user, TicketFilters(q="формируется ОТЧЁТ")).order_by().values_list("id", "number")
     plan = explain(*qs.query.sql_with_params())
     assert "ticket_search_trgm" in plan, plan
     assert set(qs.values_list("number", flat=True)) == {filed["report"]}
@@ -112,7 +112,7 @@ def test_on_postgresql_a_text_too_short_for_trigrams_is_looked_up_by_id_and_text
     """The ids come from a subquery that reads nothing but the id and the search text, which the
     narrow index `ticket_id_search` holds (an index-only scan at scale; a test's fresh rows are
     not marked all-visible, so the planner's choice here would prove nothing)."""
-    qs = _filtered(personas.agent, TicketFilters(q=q)).values_list("number", flat=True)
+    qs = filtered_tickets(personas.agent, TicketFilters(q=q)).values_list("number", flat=True)
     sql = str(qs.query)
     inner = (
         r'"tickets_ticket"\."id" IN \(SELECT (\w+)\."id" AS "pk" FROM "tickets_ticket" \1 '

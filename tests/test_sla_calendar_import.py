@@ -1,4 +1,4 @@
-"""Working calendars in the database (otklik.sla.calendars): the Russian production calendar,
+"""Working calendars in the database (otklik.sla.calendar_import): the Russian production calendar,
 imports from CSV and JSON (all or nothing, errors naming the row), the one default calendar."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from otklik.core.errors import Invalid
-from otklik.sla.calendars import (
+from otklik.sla.calendar_import import (
     MAX_IMPORT_ROWS,
     calendar_fill_ru,
     calendar_import,

@@ -14,8 +14,8 @@ import pytest
 
 from otklik.sla.models import CalendarDay, Clock
 from otklik.testing.clock import set_now as when
-from otklik.tickets.models import Reaction
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition, ticket_update
+from otklik.tickets.models import LogRecord
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -39,7 +39,7 @@ def clocks(ticket) -> dict[str, Clock]:
 
 
 def ledger(ticket) -> list[tuple[str, str]]:
-    return list(Reaction.objects.filter(ticket=ticket, event="sla").order_by("id").values_list("field", "sla_event"))
+    return list(LogRecord.objects.filter(ticket=ticket, event="sla").order_by("id").values_list("field", "sla_event"))
 
 
 def step(p, ticket, who, code, **kw):

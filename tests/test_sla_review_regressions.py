@@ -14,14 +14,8 @@ import pytest
 from otklik.sla.models import Calendar, CalendarDay, Clock, Policy, Target
 from otklik.sla.timers import sla_timers_pass
 from otklik.testing.clock import set_now as when
-from otklik.tickets.models import Reaction, Ticket
-from otklik.tickets.services import (
-    ticket_assign,
-    ticket_comment,
-    ticket_create,
-    ticket_transition,
-    ticket_update,
-)
+from otklik.tickets.models import LogRecord, Ticket
+from otklik.workflow import ticket_assign, ticket_comment, ticket_create, ticket_transition, ticket_update
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -42,7 +36,7 @@ def clocks(t):
 
 
 def ledger(t):
-    return list(Reaction.objects.filter(ticket_id=t.pk, event="sla").order_by("id").values_list("field", "sla_event"))
+    return list(LogRecord.objects.filter(ticket_id=t.pk, event="sla").order_by("id").values_list("field", "sla_event"))
 
 
 def step(p, t, who, code, **kw):

@@ -34,8 +34,9 @@ from otklik.sla.services import Ledger
 from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
-from otklik.tickets.models import Reaction, Ticket, Watcher
-from otklik.tickets.services import ticket_assign, ticket_transition, ticket_watch
+from otklik.tickets.models import LogRecord, Ticket, Watcher
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_assign, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -68,12 +69,12 @@ def fresh(ticket: Ticket) -> Ticket:
 
 
 def sla_log(ticket: Ticket) -> list[tuple[str, str]]:
-    rows = Reaction.objects.filter(ticket=ticket, event="sla").exclude(sla_event="applied").order_by("id")
+    rows = LogRecord.objects.filter(ticket=ticket, event="sla").exclude(sla_event="applied").order_by("id")
     return list(rows.values_list("field", "sla_event"))
 
 
 def escalations(ticket: Ticket, metric: str | None = None) -> list[dict[str, Any]]:
-    rows = Reaction.objects.filter(ticket=ticket, event="sla", sla_event="escalated").order_by("id")
+    rows = LogRecord.objects.filter(ticket=ticket, event="sla", sla_event="escalated").order_by("id")
     if metric:
         rows = rows.filter(field=metric)
     return [r.new_value for r in rows]
@@ -86,7 +87,7 @@ def clock(ticket: Ticket, metric: str) -> Clock:
 def assert_each_fired_once(*tickets: Ticket) -> None:
     """No clock warned or breached twice in a cycle, no escalation rule fired twice for it."""
     seen: Counter[tuple[Any, ...]] = Counter()
-    rows = Reaction.objects.filter(ticket__in=tickets, event="sla", sla_event__in=("warned", "breached", "escalated"))
+    rows = LogRecord.objects.filter(ticket__in=tickets, event="sla", sla_event__in=("warned", "breached", "escalated"))
     for r in rows:
         seen[(r.ticket_id, r.field, r.new_value["cycle"], r.sla_event, r.new_value.get("rule"))] += 1
     assert seen, "nothing fired"
@@ -133,7 +134,7 @@ def test_warning_breach_and_both_escalation_levels_fire_once_at_their_instants(p
     assert sla_log(ticket)[2:] == [("first_reaction", "breached"), ("first_reaction", "escalated")]
     fr = clock(ticket, "first_reaction")
     assert (fr.state, fr.breached_at) == ("breached", at(6, 13))
-    breach = Reaction.objects.get(ticket=ticket, sla_event="breached")
+    breach = LogRecord.objects.get(ticket=ticket, sla_event="breached")
     assert breach.new_value["due_at"] == at(6, 13).isoformat()
     assert (breach.internal, breach.actor_id, breach.actor_role) == (False, None, "system")
     level1 = escalations(ticket)[-1]
@@ -273,7 +274,7 @@ def test_escalation_reassigns_to_a_group_and_its_dispatcher(p, settings):
     assert run(settings, at(6, 13)) == 1
     t = fresh(ticket)
     assert (t.group_id, t.executor, t.version, t.updated_at) == (second.pk, p.agent2, 2, at(6, 13))
-    moves = Reaction.objects.filter(ticket=ticket, event="assignment").order_by("id")
+    moves = LogRecord.objects.filter(ticket=ticket, event="assignment").order_by("id")
     assert [(r.field, r.old_value, r.new_value, r.actor_id, r.actor_role) for r in moves] == [
         ("group", ticket.group_id, second.pk, None, "system"),
         ("executor", p.lead.pk, p.agent2.pk, None, "system"),
@@ -293,7 +294,7 @@ def test_escalation_reassigns_to_a_group_and_its_dispatcher(p, settings):
     assert run(settings, at(6, 15)) == 0
     assert run(settings, at(6, 16)) == 1  # the demo's level 2
     assert fresh(ticket).version == 2
-    assert Reaction.objects.filter(ticket=ticket, event="assignment").count() == 2
+    assert LogRecord.objects.filter(ticket=ticket, event="assignment").count() == 2
     assert_each_fired_once(ticket)
 
 
@@ -306,11 +307,11 @@ def test_escalation_raises_the_priority_and_recomputes_the_clocks(p, settings):
     assert run(settings, at(6, 13)) == 1
     t = fresh(ticket)
     assert (t.priority_id, t.version) == (high.pk, 2)
-    change = Reaction.objects.get(ticket=ticket, event="field_change")
+    change = LogRecord.objects.get(ticket=ticket, event="field_change")
     assert (change.field, change.old_value, change.new_value, change.actor_id) == ("priority", "normal", "high", None)
     # Errors, high: resolution 8 h. 4 h were used by 13:00, so 4 h more from 14:00 (after
     # lunch): due 18:00; the warning at 80 % (6 h 24 min) comes at 16:24.
-    recomputed = Reaction.objects.get(ticket=ticket, sla_event="recomputed", field="resolution")
+    recomputed = LogRecord.objects.get(ticket=ticket, sla_event="recomputed", field="resolution")
     assert recomputed.new_value["reason"] == "escalation"
     assert recomputed.new_value["due_at"] == at(6, 18).isoformat()
     res = clock(ticket, "resolution")
@@ -333,8 +334,8 @@ def test_escalation_only_ever_raises_the_priority(p, settings):
     assert run(settings, at(6, 9, 30)) == 1
     t = fresh(ticket)
     assert (t.priority.code, t.version) == ("critical", 1)
-    assert not Reaction.objects.filter(ticket=ticket, event="field_change").exists()
-    assert not Reaction.objects.filter(ticket=ticket, sla_event="recomputed").exists()
+    assert not LogRecord.objects.filter(ticket=ticket, event="field_change").exists()
+    assert not LogRecord.objects.filter(ticket=ticket, sla_event="recomputed").exists()
     assert clock(ticket, "first_reaction").breached_at == at(6, 9, 30)
     assert all("priority" not in e for e in escalations(ticket))
     assert_each_fired_once(ticket)
@@ -351,7 +352,7 @@ def test_escalation_adds_watchers_once(p, settings):
         "manager",
         "agent2",
     }
-    added = Reaction.objects.filter(ticket=ticket, event="watcher", actor=None)
+    added = LogRecord.objects.filter(ticket=ticket, event="watcher", actor=None)
     assert [(r.field, r.new_value, r.actor_role) for r in added] == [("watchers", "agent2", "system")]
     ours = escalations(ticket)[-1]
     assert ours["watchers_added"] == ["agent2"]
@@ -395,7 +396,7 @@ def test_more_due_requests_than_a_batch_are_all_handled_in_one_pass(p, settings)
     when(settings, at(6, 12, 12))
     assert timers.sla_timers_pass(batch=2) == 5  # batches of 2, 2, 1
     assert all(fresh(t).sla_next_at == at(6, 13) for t in tickets)
-    assert Reaction.objects.filter(ticket__in=tickets, sla_event="warned").count() == 5
+    assert LogRecord.objects.filter(ticket__in=tickets, sla_event="warned").count() == 5
     assert_each_fired_once(*tickets)
 
 

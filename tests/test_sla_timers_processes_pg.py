@@ -34,7 +34,7 @@ from otklik.sla.models import Clock, EscalationRule
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
 from otklik.testing.processes import WorkerProcesses
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ def assert_exactly_once(ids: list[int], *, fired: dict[str, set[str]], escalated
     """Per request: one record of each warning/breach in `fired` (metric -> events), one
     'escalated' record per (metric, rule) in `escalated`, and nothing else fired."""
     rows = (
-        Reaction.objects.filter(event="sla", sla_event__in=("warned", "breached"))
+        LogRecord.objects.filter(event="sla", sla_event__in=("warned", "breached"))
         .values_list("ticket_id", "field", "sla_event")
         .annotate(n=Count("id"))
     )
@@ -117,7 +117,7 @@ def assert_exactly_once(ids: list[int], *, fired: dict[str, set[str]], escalated
     assert set(counts) == expected, f"missing {len(expected - set(counts))}, unexpected {len(set(counts) - expected)}"
 
     rows = (
-        Reaction.objects.filter(event="sla", sla_event="escalated")
+        LogRecord.objects.filter(event="sla", sla_event="escalated")
         .annotate(rule=KeyTextTransform("rule", "new_value"))
         .values_list("ticket_id", "field", "rule")
         .annotate(n=Count("id"))
@@ -226,8 +226,8 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(p, settings, wor
     assert 0 < done_before < N_KILL
     assert done_before % timers.BATCH == 0
     assert Ticket.objects.filter(pk__in=ids, sla_next_at=RES_LEVEL2).count() == done_before
-    assert Reaction.objects.filter(event="sla", sla_event="breached").count() == 2 * done_before
-    assert Reaction.objects.filter(event="sla", sla_event="escalated").count() == 5 * done_before
+    assert LogRecord.objects.filter(event="sla", sla_event="breached").count() == 2 * done_before
+    assert LogRecord.objects.filter(event="sla", sla_event="escalated").count() == 5 * done_before
 
     run_phase(workers, ("successor",), LATER, N_KILL - done_before)
     assert_all_done_by_later(ids)

@@ -15,12 +15,12 @@ import pytest
 from django.test import Client
 
 from otklik.accounts.models import User
+from otklik.api.schemas import SurveyOut, TicketOut
 from otklik.feedback.models import Survey
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.schemas import SurveyOut, TicketOut
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)

@@ -20,7 +20,7 @@ from otklik.routes.models import RoutePoint, Transition
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 FILED = datetime(2026, 10, 27, 10, tzinfo=MSK)
@@ -74,7 +74,7 @@ def test_the_question_is_part_of_the_move_a_failure_leaves_nothing(personas, set
     def broken(rows):
         raise RuntimeError("the outbox is down")
 
-    monkeypatch.setattr("otklik.feedback.surveys.notify.queue_rows", broken)
+    monkeypatch.setattr("otklik.feedback.surveys.outbox.queue_rows", broken)
     with pytest.raises(RuntimeError):
         step(p, t, "agent", "resolve", comment="Fixed")
     stored = Ticket.objects.get(pk=t.pk)

@@ -23,8 +23,8 @@ from otklik.feedback.surveys import SALT, survey_token
 from otklik.notify.models import Notification
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
-from otklik.tickets.services import ticket_transition
+from otklik.tickets.models import LogRecord
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)
@@ -46,8 +46,8 @@ def path_of(survey: Survey) -> str:
     return urlsplit(row.link).path
 
 
-def ratings(survey: Survey) -> list[Reaction]:
-    return list(Reaction.objects.filter(ticket=survey.ticket, event="feedback"))
+def ratings(survey: Survey) -> list[LogRecord]:
+    return list(LogRecord.objects.filter(ticket=survey.ticket, event="feedback"))
 
 
 def signed_in(user: User) -> Client:

@@ -18,7 +18,8 @@ from otklik.feedback.surveys import survey_by_token, survey_remind_due
 from otklik.notify.models import Notification, Rule
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_transition, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)

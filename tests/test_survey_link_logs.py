@@ -25,8 +25,8 @@ from otklik.feedback.surveys import survey_answer, survey_token
 from otklik.notify.models import Notification
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
-from otklik.tickets.services import ticket_transition
+from otklik.tickets.models import LogRecord
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)
@@ -126,7 +126,7 @@ def test_head_behaves_like_get_and_records_nothing(survey):
     assert resp.status_code == 200
     survey.refresh_from_db()
     assert (survey.score, survey.token_used_at, survey.answered_at) == (None, None, None)
-    assert not Reaction.objects.filter(ticket=survey.ticket, event="feedback").exists()
+    assert not LogRecord.objects.filter(ticket=survey.ticket, event="feedback").exists()
     assert client.head(path[:-3] + "xyz").status_code == 404  # a forged link, as for GET
     survey_answer(ticket=survey.ticket, actor=survey.initiator, score=4)
     assert client.head(path).status_code == 409  # used, as for GET

@@ -16,8 +16,8 @@ from otklik.accounts.models import User
 from otklik.feedback.surveys import survey_answer
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
-from otklik.tickets.services import ticket_transition
+from otklik.tickets.models import LogRecord
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)
@@ -39,7 +39,7 @@ def test_each_answer_is_a_log_record(personas, resolved, settings):
     survey_answer(ticket=resolved, actor=personas.initiator, score=2, comment="Slow answer")
     set_now(settings, RESOLVED + timedelta(days=1))
     survey_answer(ticket=resolved, actor=personas.initiator, score=4, comment="")
-    records = list(Reaction.objects.filter(ticket=resolved, event="feedback").order_by("id"))
+    records = list(LogRecord.objects.filter(ticket=resolved, event="feedback").order_by("id"))
     assert [
         (r.reaction, r.actor_id, r.actor_role, r.point.code, r.old_value, r.new_value, r.body, r.internal)
         for r in records
@@ -49,7 +49,7 @@ def test_each_answer_is_a_log_record(personas, resolved, settings):
     ]
     assert records[0].created_at == first_at
     # The log is append-only: the first answer stays as it was given.
-    assert Reaction.objects.get(pk=records[0].pk).new_value == 2
+    assert LogRecord.objects.get(pk=records[0].pk).new_value == 2
 
 
 def test_the_timeline_and_the_activity_api_show_it(personas, resolved, api):

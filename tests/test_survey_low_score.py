@@ -12,7 +12,7 @@ from otklik.feedback.models import FeedbackSettings
 from otklik.feedback.surveys import survey_answer
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_only_support_staff_are_told_whatever_a_rule_adds(personas, resolved):
     executor and the managers still tells only the staff among them (and the webhook carriers,
     which serve systems): never Ivan, nor Maria (initiator2), a watcher who is not staff."""
     from otklik.notify.models import Rule
-    from otklik.tickets.services import ticket_watch
+    from otklik.tickets.watchers import ticket_watch
 
     p = personas
     # Only the default rule: the lead, nobody else.

@@ -1,5 +1,5 @@
 """The satisfaction rating (score and comment) is between the initiator and the support staff in
-charge of the request (`sees_rating`): its executor, its group, the group's lead, the managers.
+charge of the request (`may_see_rating`): its executor, its group, the group's lead, the managers.
 A watcher or a reader of the request sees neither on the request's page (the satisfaction card,
 the timeline's rating records), nor in the API (the detail's `feedback` is null, the activity has
 no feedback records).
@@ -20,9 +20,10 @@ from otklik.accounts.models import User
 from otklik.feedback.surveys import survey_answer
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.access import sees_rating
+from otklik.tickets.access import may_see_rating
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_transition, ticket_watch
+from otklik.tickets.watchers import ticket_watch
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)
@@ -49,9 +50,9 @@ def rated(personas, settings) -> Ticket:
 
 def test_the_predicate(personas, rated):
     for name in SEERS:
-        assert sees_rating(getattr(personas, name), rated), name
+        assert may_see_rating(getattr(personas, name), rated), name
     for name in OTHERS:
-        assert not sees_rating(getattr(personas, name), rated), name
+        assert not may_see_rating(getattr(personas, name), rated), name
 
 
 def _page(user: User, t: Ticket) -> str:

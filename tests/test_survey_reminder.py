@@ -22,7 +22,7 @@ from otklik.notify.models import Notification
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.testing.smtp import LoopbackController
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 RESOLVED = datetime(2026, 10, 28, 15, tzinfo=MSK)

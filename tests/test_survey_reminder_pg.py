@@ -18,7 +18,7 @@ from otklik.feedback.surveys import survey_remind_due
 from otklik.notify.models import Notification
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_transition
+from otklik.workflow import ticket_transition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -24,7 +24,7 @@ from otklik.sla.timers import sla_timers_pass
 from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 from otklik.web.selectors import dashboard_figures, open_cells
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_the_managers_figures(personas, week):
     agents = {person.username: (t.open, t.at_risk, t.breached) for person, t in f.agents}
     assert agents == {"agent": (1, 0, 1), "agent2": (1, 1, 0), "lead": (0, 0, 0)}
     # The log holds exactly those breach records.
-    assert Reaction.objects.filter(sla_event="breached").count() == 2
+    assert LogRecord.objects.filter(sla_event="breached").count() == 2
 
 
 def test_every_figure_links_to_the_list_behind_it(personas, week):

@@ -17,8 +17,8 @@ from django.utils import translation
 from otklik.catalog.reference import invalidate
 from otklik.routes.models import Route
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Attachment, Event, Reaction, Ticket
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.tickets.models import Attachment, Event, LogRecord, Ticket
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -393,7 +393,7 @@ HARDWARE_OUT = f"“Hardware and office equipment” is outside the support serv
 
 def logged(ticket: Ticket) -> list[tuple]:
     """The request's log apart from the SLA ledger: what was done, by whom, with what text."""
-    records = Reaction.objects.filter(ticket=ticket).exclude(event=Event.SLA).order_by("id")
+    records = LogRecord.objects.filter(ticket=ticket).exclude(event=Event.SLA).order_by("id")
     return [(r.event, r.reaction, r.actor_role, r.point.code, r.to_point and r.to_point.code, r.body) for r in records]
 
 
@@ -512,11 +512,11 @@ def test_the_category_hint_fragment(personas, ivan, django_assert_max_num_querie
 def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, monkeypatch):
     """The checks above mirror the service; when the catalogue changes between them and the
     service, its own refusal lands next to the field (or above the form), never as a 500."""
-    from otklik.core.errors import Invalid
+    from otklik.core.errors import Invalid, out_of_scope, required
     from otklik.web.views import portal
 
     def refuse(**_kw):
-        raise Invalid("the form is not filled in correctly", errors={"fields": {"steps": "is required"}})
+        raise Invalid("the form is not filled in correctly", errors=[required("fields.steps")])
 
     monkeypatch.setattr(portal, "ticket_create", refuse)
     r = ivan.post("/new/error", {"subject": "Raced", "f_steps": "s"})
@@ -532,7 +532,8 @@ def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, mo
     assert "The request could not be filed: the route of error is not active" in html
 
     def no_longer_declined(**_kw):  # the route lost its out-of-scope point meanwhile
-        raise Invalid("category 'hardware' is outside the scope", code="out_of_scope", errors={"category": "out"})
+        error = out_of_scope("category", value="hardware")
+        raise Invalid("category 'hardware' is outside the scope", code="out_of_scope", errors=[error])
 
     monkeypatch.setattr(portal, "ticket_create", no_longer_declined)
     html = ivan.post("/new/error", {"subject": "Raced", "category": "hardware", "f_steps": "s"}).content.decode()

@@ -25,9 +25,9 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import LIST_COLUMNS
-from otklik.tickets.services import ticket_create, ticket_transition
 from otklik.web.badges import Badge, duration, sla_badge
-from otklik.web.selectors import Sort, _row, encode_cursor
+from otklik.web.selectors import Sort, encode_cursor, queue_row
+from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -322,7 +322,7 @@ def test_a_stale_or_foreign_cursor_gives_the_first_page(personas, many):
     first = listed(manager, "queue=all")
     assert listed(manager, "queue=all&cursor=not-a-cursor") == first
     values = Ticket.objects.order_by("pk").values_list(*LIST_COLUMNS)[0]
-    cursor = encode_cursor(Sort("due", False), _row(reference(), values))  # made for another order
+    cursor = encode_cursor(Sort("due", False), queue_row(reference(), values))  # made for another order
     assert listed(manager, f"queue=all&sort=-number&cursor={cursor}") == first
 
 

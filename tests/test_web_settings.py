@@ -179,11 +179,11 @@ def test_the_page_costs_a_fixed_number_of_queries(ivan):
 
 
 def test_a_refusal_from_the_services_is_shown_at_its_field_and_rolls_everything_back(ivan, personas, monkeypatch):
-    from otklik.core.errors import Invalid
+    from otklik.core.errors import Invalid, unknown
     from otklik.web.views import settings as view
 
     def refuse(**_):
-        raise Invalid("unknown digest", errors={"digest": "unknown"})
+        raise Invalid("unknown digest", errors=[unknown("digest")])
 
     monkeypatch.setattr(view, "schedule_set", refuse)
     data = form_of(ivan)

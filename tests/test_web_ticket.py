@@ -19,7 +19,7 @@ from django.test import Client
 from otklik.accounts.models import User
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Attachment, Ticket, Watcher
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")

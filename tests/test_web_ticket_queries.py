@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from otklik.feedback.surveys import survey_answer
 from otklik.testing.factories import file_error
-from otklik.tickets.services import ticket_comment, ticket_transition
+from otklik.workflow import ticket_comment, ticket_transition
 
 
 def count(client: Client, number: str) -> int:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from otklik.testing.client import browser
 from otklik.testing.factories import file_error
-from otklik.tickets.models import Reaction
+from otklik.tickets.models import LogRecord
 
 
 def signed_in(user) -> Client:
@@ -23,7 +23,7 @@ def signed_in(user) -> Client:
 @pytest.mark.parametrize(("language", "said"), [("ru", "нельзя сохранить"), ("en", "cannot be stored")])
 def test_nul_in_a_form_field_is_refused_and_nothing_is_stored(personas, language, said):
     ticket = file_error(personas.initiator)
-    before = Reaction.objects.filter(ticket=ticket).count()
+    before = LogRecord.objects.filter(ticket=ticket).count()
     client = browser(personas.initiator, language=language)  # the refusal speaks his language
     for path, data in (
         (f"/requests/{ticket.number}/comment", {"body": "a\x00b"}),
@@ -34,7 +34,7 @@ def test_nul_in_a_form_field_is_refused_and_nothing_is_stored(personas, language
         r = client.post(path, data)
         assert r.status_code == 400, path
         assert said in r.content.decode()
-    assert Reaction.objects.filter(ticket=ticket).count() == before
+    assert LogRecord.objects.filter(ticket=ticket).count() == before
 
 
 def test_nul_in_the_path_or_the_query_is_refused(personas):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -48,7 +49,10 @@ def _env_float(name: str, default: float) -> float:
         raise SystemExit(f"{name}={value!r} is not a number") from exc
 
 
-def _env_email(parse: Any, name: str, default: str) -> Any:
+_Parsed = TypeVar("_Parsed")  # not upper case: Django takes every upper-case name here for a setting
+
+
+def _env_email(parse: Callable[[str], _Parsed], name: str, default: str) -> _Parsed:
     """A parsed e-mail setting; a bad one stops the start with one line naming it (never a traceback,
     never the password: the parser's message leaves it out)."""
     try:
@@ -124,6 +128,7 @@ INSTALLED_APPS = [
     # In INSTALLED_APPS so the API docs use ninja's bundled Swagger UI, not a CDN.
     "ninja",
     "otklik.core",
+    "otklik.runtime",
     "otklik.accounts",
     "otklik.catalog",
     "otklik.routes",
@@ -132,6 +137,7 @@ INSTALLED_APPS = [
     "otklik.regulation",
     "otklik.notify",
     "otklik.feedback",
+    "otklik.complaints",
     "otklik.quality",
     "otklik.web",
 ]
@@ -153,7 +159,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "otklik.urls"
+ROOT_URLCONF = "otklik.runtime.urls"
 WSGI_APPLICATION = "otklik.wsgi.application"
 ASGI_APPLICATION = "otklik.asgi.application"
 
@@ -316,7 +322,7 @@ if OTKLIK_NOW and not DEBUG:
 # --- the live stream (Server-Sent Events) -------------------------------------------------
 # GET /api/v1/notifications/stream is served by an ASGI process (uvicorn, a child of `otklik serve`),
 # so open streams never hold a sync web worker; the web server answers that path with 307 to STREAM_URL.
-_web_host, _, _web_port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
+_web_host, _colon, _web_port = os.environ.get("OTKLIK_ADDR", "127.0.0.1:8000").rpartition(":")
 STREAM_ADDR = os.environ.get("OTKLIK_STREAM_ADDR", "").strip() or (
     f"{_web_host or '127.0.0.1'}:{int(_web_port) + 1 if _web_port.isdigit() else 8001}"
 )

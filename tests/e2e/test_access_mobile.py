@@ -71,7 +71,7 @@ def test_the_notification_centre_and_settings_on_a_phone(login):
 FEEDBACK = """
 from otklik.accounts.models import User
 from otklik.feedback.surveys import survey_for, survey_token
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 ivan, alexei = User.objects.get(username="initiator"), User.objects.get(username="agent")
 t = ticket_create(initiator=ivan, type_code="error", subject="The bank statement import stops at the first line",
     description="Since Monday.", category_code="accounting-reports", fields={"steps": "Bank, Import."})

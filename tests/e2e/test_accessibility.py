@@ -53,7 +53,7 @@ PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touc
 SETUP = """
 from otklik.accounts.models import User
 from otklik.notify.services import notify_enqueue
-from otklik.tickets.services import ticket_comment, ticket_create, ticket_transition
+from otklik.workflow import ticket_comment, ticket_create, ticket_transition
 ivan, alexei = User.objects.get(username="initiator"), User.objects.get(username="agent")
 asked = ticket_create(initiator=ivan, type_code="request", subject="Access to the archive of contracts",
     description="For the audit.", category_code="access", fields={"kind": "access"})
@@ -242,9 +242,9 @@ PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_
 # And two for the keyboard's turn: one to rate on its page and complain about, one to rate by its link.
 FEEDBACK_SETUP = """
 from otklik.accounts.models import User
-from otklik.feedback.complaints import complaint_answer, complaint_file, complaint_take
+from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
 from otklik.feedback.surveys import survey_answer, survey_for, survey_token
-from otklik.tickets.services import ticket_create, ticket_transition
+from otklik.workflow import ticket_create, ticket_transition
 ivan, alexei, olga = (User.objects.get(username=n) for n in ("initiator", "agent", "manager"))
 def resolved(subject):
     t = ticket_create(initiator=ivan, type_code="error", subject=subject, description="Since Monday.",

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -9,8 +8,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-
-from otklik.catalog.models import Category
 
 from .models import ApiToken, GroupMembership, Organisation, SupportGroup, User
 from .services import token_create
@@ -32,26 +29,12 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-class OwnedCategoryInline(admin.TabularInline):
-    """The categories this competence area owns (their requests come to this group)."""
-
-    model = Category
-    fk_name = "default_group"
-    fields = ("code", "name_ru", "name_en", "parent", "in_scope")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("categories owned")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin):
     list_display = ("code", "name_ru", "name_en", "dispatcher", "is_active")
     search_fields = ("code", "name_ru", "name_en")
-    inlines = [MembershipInline, OwnedCategoryInline]
+    # The categories a group owns are shown by the catalogue's admin (catalog/admin.py).
+    inlines = [MembershipInline]
     autocomplete_fields = ("dispatcher",)
 
 
@@ -60,7 +43,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "organisation", "is_active")
     list_filter = ("role", "organisation", "is_active", "is_superuser")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("Help desk profile"),
             {"fields": ("role", "organisation", "sees_organisation_requests", "language", "time_zone", "phone")},
@@ -84,12 +67,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:
         if obj is not None:
             return ("user", "name", "expires_at", "integration", *self.readonly_fields)
         return self.readonly_fields
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm[ApiToken], change: bool) -> None:
         if change:
             return
         token, raw = token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at, integration=obj.integration)
@@ -102,8 +85,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        from otklik.api.auth import forget_tokens
         from otklik.core.clock import now
+
+        from .tokens import forget_tokens
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now())
         forget_tokens()

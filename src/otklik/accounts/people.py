@@ -8,18 +8,14 @@ when a user is saved in this process and entries live PEOPLE_TTL seconds (30) ot
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from otklik.core.snapshot import KeyedCache
 
 from .models import STAFF_ROLES, User
 
 PEOPLE_TTL = 30.0
-_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -37,52 +33,32 @@ class Person:
     role: str = ""
 
 
-_cache: dict[int, tuple[float, Person]] = {}
-_lock = threading.Lock()
-
-
-def people(ids: Iterable[int | None]) -> dict[int, Person]:
-    wanted = {i for i in ids if i}
-    moment = time.monotonic()
+def _load(ids: list[int]) -> dict[int, Person]:
     found: dict[int, Person] = {}
-    missing: list[int] = []
-    for user_id in wanted:
-        hit = _cache.get(user_id)
-        if hit is not None and hit[0] > moment:
-            found[user_id] = hit[1]
-        else:
-            missing.append(user_id)
-    if missing:
-        rows = User.objects.filter(pk__in=missing).values_list(
-            "pk",
-            "username",
-            "first_name",
-            "last_name",
-            "language",
-            "is_active",
-            "role",
-            "is_superuser",
-            "email",
-            "phone",
-            "messenger",
-            "time_zone",
-        )
-        with _lock:
-            if len(_cache) > _MAX:
-                _cache.clear()
-            for pk, username, first, last, language, active, role, superuser, email, phone, chat, zone in rows:
-                staff = superuser or role in STAFF_ROLES
-                name = f"{first} {last}".strip() or username
-                person = Person(pk, username, name, language, active, staff, email, phone, chat, zone, role)
-                _cache[pk] = (moment + PEOPLE_TTL, person)
-                found[pk] = person
+    rows = User.objects.filter(pk__in=ids).values_list(
+        "pk",
+        "username",
+        "first_name",
+        "last_name",
+        "language",
+        "is_active",
+        "role",
+        "is_superuser",
+        "email",
+        "phone",
+        "messenger",
+        "time_zone",
+    )
+    for pk, username, first, last, language, active, role, superuser, email, phone, chat, zone in rows:
+        staff = superuser or role in STAFF_ROLES
+        name = f"{first} {last}".strip() or username
+        found[pk] = Person(pk, username, name, language, active, staff, email, phone, chat, zone, role)
     return found
 
 
-def forget_people(**_: Any) -> None:
-    with _lock:
-        _cache.clear()
+_cache: KeyedCache[int, Person] = KeyedCache("accounts.people", ttl=lambda: PEOPLE_TTL)
+_cache.watch(User)
 
 
-post_save.connect(forget_people, sender=User, dispatch_uid="otklik-people-save")
-post_delete.connect(forget_people, sender=User, dispatch_uid="otklik-people-delete")
+def people(ids: Iterable[int | None]) -> dict[int, Person]:
+    return _cache.get_many((i for i in ids if i), _load)

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from django.db import transaction
 
 from otklik.core.clock import now
-from otklik.core.errors import Invalid, NotFound
+from otklik.core.errors import FieldError, Invalid, NotFound, out_of_range, too_long
 
 from .models import ApiToken, User
+
+TOKEN_NAME_LIMIT = 100  # the width of ApiToken.name
 
 
 def token_create(
@@ -23,19 +25,22 @@ def token_create(
     """A new token for `user`; the raw token is returned once and never stored.
 
     `not_after` caps the expiry: a token minted with a short-lived token must not outlive it."""
-    if len(name) > 100:
-        raise Invalid("the token name is longer than 100 characters", errors={"name": "too long"})
+    if len(name) > TOKEN_NAME_LIMIT:
+        error = too_long("name", TOKEN_NAME_LIMIT, message="too long")
+        raise Invalid(f"the token name is longer than {TOKEN_NAME_LIMIT} characters", errors=[error])
     if expires_at is not None:
         try:
             expires_at.astimezone(UTC)
         except (OverflowError, ValueError):
-            raise Invalid("expires_at is out of range", errors={"expires_at": "out of range"}) from None
+            raise Invalid("expires_at is out of range", errors=[out_of_range("expires_at")]) from None
         if expires_at.tzinfo is None or expires_at.year > 9000:
             raise Invalid(
-                "expires_at must be a date with a time zone before the year 9000", errors={"expires_at": "out of range"}
+                "expires_at must be a date with a time zone before the year 9000", errors=[out_of_range("expires_at")]
             )
         if expires_at <= now():
-            raise Invalid("expires_at is in the past", errors={"expires_at": "in the past"})
+            raise Invalid(
+                "expires_at is in the past", errors=[FieldError("expires_at", "in_the_past", {}, "in the past")]
+            )
     if not_after is not None:
         expires_at = not_after if expires_at is None else min(expires_at, not_after)
     if not user.is_active:

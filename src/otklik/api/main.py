@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from otklik.core.errors import DomainError
+from otklik.core.errors import DomainError, FieldError
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.textguard import has_unstorable
 
 from .auth import ActiveSessionAuth, TokenAuth
@@ -25,7 +27,29 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+# The operation ids were published (clients generated from the OpenAPI document call them by
+# these names) while each app kept its own endpoints: they stay as they were.
+PUBLISHED_MODULES = {
+    "otklik.api.accounts": "otklik.accounts.api",
+    "otklik.api.catalog": "otklik.catalog.api",
+    "otklik.api.complaints": "otklik.feedback.api_complaints",
+    "otklik.api.surveys": "otklik.feedback.api_surveys",
+    "otklik.api.notifications": "otklik.notify.api",
+    "otklik.api.deliveries": "otklik.notify.history",
+    "otklik.api.quality": "otklik.quality.api",
+    "otklik.api.regulation": "otklik.regulation.api",
+    "otklik.api.sla": "otklik.sla.api",
+    "otklik.api.tickets": "otklik.tickets.api",
+}
+
+
+class OtklikAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        return f"{PUBLISHED_MODULES.get(module, module)}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = OtklikAPI(
     renderer=Utf8JSONRenderer(),
     title="Otklik API",
     version="1",
@@ -46,15 +70,55 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# pydantic's error types as the field error codes of core/errors.py, with the params taken from
+# its context; any other type is `invalid`.
+PYDANTIC_CODES: dict[str, tuple[str, dict[str, str]]] = {
+    "missing": ("required", {}),
+    "string_too_long": ("too_long", {"max_length": "limit"}),
+    "too_long": ("too_long", {"max_length": "limit"}),
+    "string_too_short": ("too_short", {"min_length": "limit"}),
+    "too_short": ("too_short", {"min_length": "limit"}),
+    "greater_than_equal": ("too_small", {"ge": "min"}),
+    "greater_than": ("too_small", {"gt": "min"}),
+    "less_than_equal": ("too_large", {"le": "max"}),
+    "less_than": ("too_large", {"lt": "max"}),
+    "int_parsing": ("not_a_number", {}),
+    "int_type": ("not_a_number", {}),
+    "int_from_float": ("not_a_number", {}),
+    "float_parsing": ("not_a_number", {}),
+    "float_type": ("not_a_number", {}),
+    "bool_parsing": ("not_a_boolean", {}),
+    "bool_type": ("not_a_boolean", {}),
+    "date_parsing": ("not_a_date", {}),
+    "date_from_datetime_parsing": ("not_a_date", {}),
+    "datetime_parsing": ("not_a_date", {}),
+    "datetime_from_date_parsing": ("not_a_date", {}),
+    "string_type": ("not_text", {}),
+    "literal_error": ("not_a_choice", {"expected": "choices"}),
+    "enum": ("not_a_choice", {"expected": "choices"}),
+    "extra_forbidden": ("not_a_field", {}),
+}
+
+
+def _field_error(err: Mapping[str, JsonValue]) -> FieldError:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
+    code, names = PYDANTIC_CODES.get(str(err.get("type", "")), ("invalid", {}))
+    context = err.get("ctx") or {}
+    params = {ours: _plain(context[theirs]) for theirs, ours in names.items() if theirs in context}
+    return FieldError(".".join(loc), code, params, str(err.get("msg", "invalid")))
+
+
+def _plain(value: object) -> bool | int | float | str:
+    """A context value as JSON has it (pydantic may give a Decimal or a date)."""
+    return value if isinstance(value, bool | int | float | str) else str(value)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
-    first = errors[0] if errors else {"field": "", "message": "invalid"}
-    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return _error(request, 422, detail, "invalid", errors=errors)
+    errors = [_field_error(err) for err in exc.errors]
+    first = errors[0] if errors else FieldError("", "invalid", {}, "invalid")
+    detail = f"{first.field}: {first.message}" if first.field else first.message
+    return _error(request, 422, detail, "invalid", errors=[e.as_dict() for e in errors])
 
 
 @api.exception_handler(AuthenticationError)
@@ -73,13 +137,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
 
 
-def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
+def refuse_nul(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """NUL characters are bad input: PostgreSQL cannot store or even compare them (a 500 there),
     SQLite would store them. Refuse them in the path, the query and a JSON body, before anything
     reads the database. (Uploaded files are bytes and may contain anything; their names are cleaned.)"""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = "\x00" in request.path or has_unstorable(kwargs) or has_unstorable(dict(request.GET.lists()))
         if (
             not found
@@ -111,16 +175,16 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 def _mount() -> None:
-    from otklik.accounts.api import router as accounts_router
-    from otklik.catalog.api import router as catalog_router
-    from otklik.feedback.api_complaints import router as complaints_router
-    from otklik.feedback.api_surveys import router as surveys_router
-    from otklik.notify.api import router as notify_router
-    from otklik.notify.history import router as deliveries_router
-    from otklik.quality.api import router as quality_router
-    from otklik.regulation.api import router as regulation_router
-    from otklik.sla.api import router as sla_router
-    from otklik.tickets.api import router as tickets_router
+    from otklik.api.accounts import router as accounts_router
+    from otklik.api.catalog import router as catalog_router
+    from otklik.api.complaints import router as complaints_router
+    from otklik.api.deliveries import router as deliveries_router
+    from otklik.api.notifications import router as notify_router
+    from otklik.api.quality import router as quality_router
+    from otklik.api.regulation import router as regulation_router
+    from otklik.api.sla import router as sla_router
+    from otklik.api.surveys import router as surveys_router
+    from otklik.api.tickets import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", catalog_router)

@@ -8,12 +8,13 @@ The tests check the shapes against the schemas instead (tests/test_api_schemas.p
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.http import HttpResponse
 from ninja.responses import NinjaJSONEncoder
 
+from otklik.core.jsonvalue import JsonValue
 
-def respond(data: Any, status: int = 200) -> HttpResponse:
+
+def respond(data: JsonValue, status: int = 200) -> HttpResponse:
     body = json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")

@@ -1,4 +1,10 @@
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.admin import SupportGroupAdmin
+from otklik.accounts.models import SupportGroup
 
 from .models import Category, FormField, Priority, RequestType
 
@@ -36,3 +42,21 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Priority)
 class PriorityAdmin(admin.ModelAdmin):
     list_display = ("code", "name_ru", "name_en", "rank", "is_default", "is_active")
+
+
+class OwnedCategoryInline(admin.TabularInline):
+    """The categories this competence area owns (their requests come to this group)."""
+
+    model = Category
+    fk_name = "default_group"
+    fields = ("code", "name_ru", "name_en", "parent", "in_scope")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("categories owned")
+
+    def has_add_permission(self, request: HttpRequest, obj: SupportGroup | None = None) -> bool:
+        return False
+
+
+SupportGroupAdmin.inlines = [*SupportGroupAdmin.inlines, OwnedCategoryInline]

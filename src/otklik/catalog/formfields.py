@@ -1,7 +1,9 @@
 """Validation of a request type's formal form. Pure: no Django import.
 
 `validate_fields(specs, values)` returns the cleaned values (JSON-ready) or raises
-`FieldErrors` with one message per bad field, so the caller can answer 422 naming each.
+`FieldErrors` with one `FieldError` per bad field (named by the field's code; codes required,
+not_a_field, not_text, too_long, not_a_number, too_small, too_large, not_a_choice, not_a_date,
+not_a_boolean), so the caller can answer 422 naming each.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+
+from otklik.core.errors import FieldError
+from otklik.core.jsonvalue import JsonValue
 
 FIELD_KINDS = ("text", "number", "choice", "date", "bool")
 DEFAULT_TEXT_LIMIT = 2000
@@ -24,9 +28,17 @@ class FieldSpecError(ValueError):
 
 
 class FieldErrors(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
         self.errors = errors
+
+
+class _Bad(ValueError):
+    """One value's problem, as a code with its params and the API's English words."""
+
+    def __init__(self, code: str, message: str, **params: JsonValue) -> None:
+        super().__init__(message)
+        self.code, self.message, self.params = code, message, params
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ class FieldSpec:
             raise FieldSpecError(f"field {self.code!r}: minimum is above maximum")
 
 
-def _is_empty(value: Any) -> bool:
+def _is_empty(value: JsonValue) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
@@ -82,69 +94,81 @@ def _plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-def _clean_one(spec: FieldSpec, value: Any) -> Any:
+def _range(spec: FieldSpec) -> dict[str, str]:
+    """A number field's bounds, as params of its errors (what a page says with "enter a number")."""
+    bounds = {"min": spec.min_value, "max": spec.max_value}
+    return {k: _plain(v) for k, v in bounds.items() if v is not None}
+
+
+def _clean_one(spec: FieldSpec, value: JsonValue) -> str | int | float | bool:
     if spec.kind == "text":
         if not isinstance(value, str):
-            raise ValueError("must be text")
+            raise _Bad("not_text", "must be text")
         limit = spec.max_length or DEFAULT_TEXT_LIMIT
         if len(value) > limit:
-            raise ValueError(f"is longer than {limit} characters")
+            raise _Bad("too_long", f"is longer than {limit} characters", limit=limit)
         return value.strip()
     if spec.kind == "number":
+        bounds = _range(spec)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValueError("must be a number")
+            raise _Bad("not_a_number", "must be a number", **bounds)
         try:
             number = Decimal(str(value).strip().replace(",", "."))
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
+            raise _Bad("not_a_number", f"{value!r} is not a number", **bounds) from None
         if not number.is_finite():
-            raise ValueError("must be a finite number")
+            raise _Bad("not_a_number", "must be a finite number", **bounds)
         if number.copy_abs() >= NUMBER_MAGNITUDE_LIMIT:
-            raise ValueError("is too large (at most 15 digits before the decimal point)")
+            raise _Bad("too_large", "is too large (at most 15 digits before the decimal point)", digits=15, **bounds)
         if spec.min_value is not None and number < spec.min_value:
-            raise ValueError(f"must be at least {_plain(spec.min_value)}")
+            raise _Bad("too_small", f"must be at least {_plain(spec.min_value)}", **bounds)
         if spec.max_value is not None and number > spec.max_value:
-            raise ValueError(f"must be at most {_plain(spec.max_value)}")
+            raise _Bad("too_large", f"must be at most {_plain(spec.max_value)}", **bounds)
         return int(number) if number == number.to_integral_value() else float(number)
     if spec.kind == "choice":
         if not isinstance(value, str) or value not in spec.choices:
-            raise ValueError(f"{value!r} is not one of: {', '.join(spec.choices)}")
+            raise _Bad(
+                "not_a_choice", f"{value!r} is not one of: {', '.join(spec.choices)}", choices=list(spec.choices)
+            )
         return value
     if spec.kind == "date":
         if not isinstance(value, str):
-            raise ValueError("must be a date as YYYY-MM-DD")
+            raise _Bad("not_a_date", "must be a date as YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
-            raise ValueError(f"{value!r} is not a date as YYYY-MM-DD") from None
+            raise _Bad("not_a_date", f"{value!r} is not a date as YYYY-MM-DD") from None
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0", "on", "off"):
             return value.lower() in ("true", "yes", "1", "on")
-        raise ValueError("must be yes or no (true/false)")
-    raise ValueError(f"unknown field kind {spec.kind!r}")
+        raise _Bad("not_a_boolean", "must be yes or no (true/false)")
+    raise _Bad("invalid", f"unknown field kind {spec.kind!r}")
 
 
-def validate_fields(specs: Iterable[FieldSpec], values: Mapping[str, Any] | None) -> dict[str, Any]:
+def validate_fields(specs: Iterable[FieldSpec], values: Mapping[str, JsonValue] | None) -> dict[str, JsonValue]:
     values = dict(values or {})
     specs = list(specs)
     known = {s.code for s in specs}
-    errors: dict[str, str] = {}
-    for code in values:
-        if code not in known:
-            errors[code] = "is not a field of this request type"
-    cleaned: dict[str, Any] = {}
+    errors = [
+        FieldError(code, "not_a_field", {}, "is not a field of this request type")
+        for code in values
+        if code not in known
+    ]
+    cleaned: dict[str, JsonValue] = {}
     for spec in specs:
         raw = values.get(spec.code)
         if _is_empty(raw) and not (spec.kind == "bool" and raw is False):
             if spec.required:
-                errors[spec.code] = "is required"
+                # A choice to be made names its choices: "choose one" rather than "fill this in".
+                params = {"choices": list(spec.choices)} if spec.kind == "choice" else {}
+                errors.append(FieldError(spec.code, "required", params, "is required"))
             continue
         try:
             cleaned[spec.code] = _clean_one(spec, raw)
-        except ValueError as exc:
-            errors[spec.code] = str(exc)
+        except _Bad as bad:
+            errors.append(FieldError(spec.code, bad.code, bad.params, bad.message))
     if errors:
         raise FieldErrors(errors)
     return cleaned

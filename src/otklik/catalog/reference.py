@@ -1,5 +1,6 @@
 """A per-process snapshot of the small reference tables: request types, form fields, priorities,
-categories, support groups, routes, route points and transitions.
+categories, routes, route points and transitions (support groups and memberships are the
+directory's: otklik.accounts.directory).
 
 Hot paths (create, list, detail) read these from memory instead of joining them into every
 query: an eight-table join costs PostgreSQL more to plan than to run. The snapshot is dropped
@@ -11,16 +12,33 @@ web worker, the admin on another node) shows within that time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypeVar
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
-
-from otklik.accounts.models import GroupMembership, Organisation, SupportGroup, User
-from otklik.accounts.selectors import Memberships
-from otklik.core.snapshot import Snapshot
+from otklik.accounts.directory import directory
+from otklik.accounts.models import SupportGroup
+from otklik.core.snapshot import Inconsistent, Snapshot, consistently
 from otklik.routes.models import Route, RoutePoint, Transition
 
 from .models import Category, FormField, Priority, RequestType
+
+
+class WithReferences(Protocol):
+    """What `Reference.attach` sets: a request's reference relations and their ids (the catalogue
+    cannot name the request itself, which sits above it)."""
+
+    request_type_id: int
+    request_type: RequestType
+    point_id: int
+    point: RoutePoint
+    priority_id: int
+    priority: Priority
+    group_id: int
+    group: SupportGroup
+    category_id: int | None
+    category: Category | None
+
+
+_Row = TypeVar("_Row", bound=WithReferences)
 
 
 @dataclass
@@ -33,22 +51,17 @@ class Reference:
     default_priority: Priority | None = None
     categories: dict[int, Category] = field(default_factory=dict)
     categories_by_code: dict[str, Category] = field(default_factory=dict)
-    groups: dict[int, SupportGroup] = field(default_factory=dict)
-    groups_by_code: dict[str, SupportGroup] = field(default_factory=dict)
-    dispatchers: dict[int, int | None] = field(default_factory=dict)
-    memberships: dict[int, Memberships] = field(default_factory=dict)
-    organisations: dict[int, Organisation] = field(default_factory=dict)
     routes: dict[int, Route] = field(default_factory=dict)
     points: dict[int, RoutePoint] = field(default_factory=dict)
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
     outgoing: dict[int, list[Transition]] = field(default_factory=dict)
 
-    def attach(self, ticket: Any) -> Any:
+    def attach(self, ticket: _Row) -> _Row:
         """Set a ticket's reference relations from the snapshot (no queries)."""
         ticket.request_type = self.types.get(ticket.request_type_id) or ticket.request_type
         ticket.point = self.points.get(ticket.point_id) or ticket.point
         ticket.priority = self.priorities.get(ticket.priority_id) or ticket.priority
-        ticket.group = self.groups.get(ticket.group_id) or ticket.group
+        ticket.group = directory().groups.get(ticket.group_id) or ticket.group
         if ticket.category_id is None:
             ticket.category = None
         else:
@@ -56,22 +69,8 @@ class Reference:
         return ticket
 
 
-class _Inconsistent(Exception):
-    """The tables changed between two of the snapshot's reads."""
-
-
-def _build_consistent() -> Reference:
-    # Eight reads are not one snapshot under READ COMMITTED: an admin saving a route in between
-    # can leave a transition whose point we have not seen. Read again (it settles at once).
-    for _ in range(5):
-        try:
-            return _build()
-        except _Inconsistent:
-            continue
-    return _build()
-
-
 def _build() -> Reference:
+    """Inconsistent when a row names one not read (an admin saved a route in between): read again."""
     ref = Reference()
     for t in RequestType.objects.all():
         ref.types[t.pk] = t
@@ -88,82 +87,37 @@ def _build() -> Reference:
         ref.categories_by_code[c.code] = c
     for c in ref.categories.values():
         c.parent = ref.categories.get(c.parent_id) if c.parent_id else None
-    for g in SupportGroup.objects.select_related("dispatcher"):
-        ref.groups[g.pk] = g
-        ref.groups_by_code[g.code] = g
-    first_lead: dict[int, int] = {}
-    groups_of: dict[int, set[int]] = {}
-    led_by: dict[int, set[int]] = {}
-    for m in GroupMembership.objects.select_related("user").order_by("id"):
-        if m.group_id not in ref.groups:
-            raise _Inconsistent
-        if not ref.groups[m.group_id].is_active:
-            continue
-        groups_of.setdefault(m.user_id, set()).add(m.group_id)
-        if m.is_lead:
-            led_by.setdefault(m.user_id, set()).add(m.group_id)
-            if m.user.is_active:
-                first_lead.setdefault(m.group_id, m.user_id)
-    for user_id, groups in groups_of.items():
-        ref.memberships[user_id] = Memberships(frozenset(groups), frozenset(led_by.get(user_id, ())))
-    for g in ref.groups.values():
-        # A deactivated dispatcher receives nothing: the group's first active lead does instead.
-        dispatcher = g.dispatcher_id if g.dispatcher_id and g.dispatcher.is_active else None
-        ref.dispatchers[g.pk] = dispatcher or first_lead.get(g.pk)
-    for o in Organisation.objects.all():
-        ref.organisations[o.pk] = o
     for r in Route.objects.all():
         ref.routes[r.pk] = r
-    for p in RoutePoint.objects.all():
-        if p.route_id not in ref.routes:
-            raise _Inconsistent
-        ref.points[p.pk] = p
-        p.route = ref.routes[p.route_id]
-        if p.is_start:
-            ref.start_points[p.route_id] = p
-    for t in Transition.objects.order_by("order", "id"):
-        if t.source_id not in ref.points or t.target_id not in ref.points:
-            raise _Inconsistent  # a point was added while we read: read again
-        t.source = ref.points[t.source_id]
-        t.target = ref.points[t.target_id]
-        ref.outgoing.setdefault(t.source_id, []).append(t)
+    for point in RoutePoint.objects.all():
+        if point.route_id not in ref.routes:
+            raise Inconsistent
+        ref.points[point.pk] = point
+        point.route = ref.routes[point.route_id]
+        if point.is_start:
+            ref.start_points[point.route_id] = point
+    for tr in Transition.objects.order_by("order", "id"):
+        if tr.source_id not in ref.points or tr.target_id not in ref.points:
+            raise Inconsistent  # a point was added while we read: read again
+        tr.source = ref.points[tr.source_id]
+        tr.target = ref.points[tr.target_id]
+        ref.outgoing.setdefault(tr.source_id, []).append(tr)
     for t in ref.types.values():
         if t.route_id not in ref.routes:
-            raise _Inconsistent
+            raise Inconsistent
         t.route = ref.routes[t.route_id]
     return ref
 
 
-_snapshot: Snapshot[Reference] = Snapshot(_build_consistent)
+_snapshot: Snapshot[Reference] = Snapshot("catalog.reference", consistently(_build))
+_snapshot.watch(RequestType, FormField, Priority, Category, Route, RoutePoint, Transition)
 
 
 def reference() -> Reference:
     return _snapshot.get()
 
 
-def _drop() -> None:
-    _snapshot.drop()
-
-
-def invalidate(**_: Any) -> None:
-    """Drop the snapshot now, and again when the saving transaction commits."""
-    _snapshot.invalidate(_drop)
-
-
-# Users matter too: deactivating a dispatcher or lead changes who receives new requests.
-_WATCHED = (
-    RequestType,
-    FormField,
-    Priority,
-    Category,
-    SupportGroup,
-    GroupMembership,
-    Route,
-    RoutePoint,
-    Transition,
-    User,
-)
-for _model in _WATCHED:
-    post_save.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-save-{_model.__name__}")
-    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"otklik-reference-delete-{_model.__name__}")
-m2m_changed.connect(invalidate, sender=SupportGroup.members.through, dispatch_uid="otklik-reference-m2m")
+def invalidate() -> None:
+    """Drop the snapshot now and when the transaction commits (after a bulk update, which sends
+    no signal)."""
+    _snapshot.invalidate()

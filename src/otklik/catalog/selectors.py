@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from otklik.core.i18n import current_language, localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.routes.models import RoutePoint, Transition
 
 from .formfields import parse_choices
 from .models import Category, FormField, Priority, RequestType
 
 
-def _field(f: FormField) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _field(f: FormField) -> dict[str, JsonValue]:
+    out: dict[str, JsonValue] = {
         "code": f.code,
         "label": f.label,
         "help": localized(f, "help"),
@@ -32,7 +31,7 @@ def _field(f: FormField) -> dict[str, Any]:
     return out
 
 
-def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transition]) -> dict[str, Any]:
+def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transition]) -> dict[str, JsonValue]:
     codes = {p.pk: p.code for p in points}
     return {
         "points": [
@@ -64,13 +63,13 @@ def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transi
     }
 
 
-def catalog_snapshot() -> dict[str, Any]:
+def catalog_snapshot() -> dict[str, JsonValue]:
     types = list(RequestType.objects.filter(is_active=True).select_related("route", "default_group"))
     route_ids = {t.route_id for t in types}
     points = list(RoutePoint.objects.filter(route_id__in=route_ids))
     transitions = list(Transition.objects.filter(route_id__in=route_ids))
     fields = list(FormField.objects.filter(request_type__in=types))
-    out_types = []
+    out_types: list[dict[str, JsonValue]] = []
     for t in types:
         route = route_dict(t.route_id, points, transitions)
         oos = next((p.code for p in points if p.pk == t.route.out_of_scope_point_id), None)
@@ -97,10 +96,10 @@ def catalog_snapshot() -> dict[str, Any]:
                 "code": c.code,
                 "name": c.name,
                 "description": c.description,
-                "parent": c.parent.code if c.parent_id else None,
+                "parent": c.parent.code if c.parent is not None else None,
                 "in_scope": c.in_scope,
                 "out_of_scope_note": c.out_of_scope_note or None,
-                "group": c.default_group.code if c.default_group_id else None,
+                "group": c.default_group.code if c.default_group is not None else None,
             }
             for c in categories
         ],

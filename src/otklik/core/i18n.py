@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -14,8 +13,9 @@ def current_language() -> str:
     return lang if lang in ("ru", "en") else "en"
 
 
-def localized(obj: Any, field: str, lang: str | None = None) -> str:
-    """The `<field>_<lang>` value of obj, falling back to the other language when empty."""
+def localized(obj: object, field: str, lang: str | None = None) -> str:
+    """The `<field>_<lang>` value of obj (a row, a choice; None gives ""), falling back to the other
+    language when empty."""
     lang = lang or current_language()
     other = "en" if lang == "ru" else "ru"
     return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "") or ""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 KEEP = 6
 _LINK = re.compile(r"(/feedback/)([^/?#\s\"'<>]{1," + str(KEEP) + r"})[^/?#\s\"'<>]*")
@@ -20,7 +19,7 @@ def mask_tokens(text: str) -> str:
     return _LINK.sub(lambda m: f"{m.group(1)}{m.group(2)}…", text)
 
 
-def mask_value(value: Any) -> Any:
+def mask_value(value: object) -> object:
     return mask_tokens(value) if isinstance(value, str) else value
 
 

@@ -5,16 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-from .errors import DomainError, Invalid
+from .errors import DomainError, Invalid, out_of_range
 from .refs import BIGINT_MAX
 
-T = TypeVar("T")
+
+class _Keyed(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+
+T = TypeVar("T", bound=_Keyed)  # a row with its id: a model instance or a row tuple
+M = TypeVar("M", bound=Model)
 
 
 class BadCursor(DomainError):
@@ -41,18 +48,18 @@ def decode_cursor(cursor: str) -> int:
 def check_limit(limit: int) -> int:
     most = settings.API_PAGE_SIZE_MAX
     if not 1 <= limit <= most:
-        raise Invalid(f"limit must be between 1 and {most}", errors={"limit": "out of range"})
+        raise Invalid(f"limit must be between 1 and {most}", errors=[out_of_range("limit", min=1, max=most)])
     return limit
 
 
-def after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
+def after(qs: QuerySet[M], cursor: str | None) -> QuerySet[M]:
     """The rows past the cursor, newest first (with room for one more, to know if a page follows)."""
     if cursor:
         qs = qs.filter(pk__lt=decode_cursor(cursor))
     return qs.order_by("-pk")
 
 
-def page(rows: Sequence[T], limit: int, *, pk: Any = lambda row: row.pk) -> tuple[list[T], str | None]:
+def page(rows: Sequence[T], limit: int, *, pk: Callable[[T], int] = lambda row: row.pk) -> tuple[list[T], str | None]:
     """A page of `limit` rows out of up to limit + 1 read, and the cursor of the next page."""
     next_cursor = encode_cursor(pk(rows[limit - 1])) if len(rows) > limit else None
     return list(rows[:limit]), next_cursor

@@ -4,10 +4,8 @@ pages refuse such input before anything reads the database."""
 
 from __future__ import annotations
 
-from typing import Any
 
-
-def has_unstorable(value: Any) -> bool:
+def has_unstorable(value: object) -> bool:
     """Whether a string, or any string in nested dicts and lists, holds such a character."""
     if isinstance(value, str):
         if "\x00" in value:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 import select
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 log = logging.getLogger("otklik.worker")
 CHANNEL = "otklik_work"
@@ -28,7 +32,7 @@ class Listener:
     """A worker's own PostgreSQL connection, LISTENing; `wait()` returns when woken or timed out."""
 
     def __init__(self) -> None:
-        self.conn: Any = None
+        self.conn: psycopg.Connection[TupleRow] | None = None
         if connection.vendor != "postgresql":
             return
         import psycopg

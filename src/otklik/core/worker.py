@@ -1,11 +1,7 @@
-"""The background worker: runs each registered job when it is due, stops cleanly on SIGTERM/SIGINT.
+"""The background worker: runs each job it is given when it is due, stops cleanly on SIGTERM/SIGINT.
 
-Jobs are plain callables that do their own claiming, so several workers may run at once.
-SLA timers and notification delivery run every second (delivery at once when a commit wakes the
-worker, on PostgreSQL); the complaints' timers every five seconds; resolved requests whose
-confirmation period ran out are closed, the satisfaction reminders sent and the quality facts
-brought up to date with the per-stage log every thirty seconds; the monthly quality report goes
-out on the first working day of a month; orphaned upload files are swept every ten minutes.
+Jobs are plain callables that do their own claiming, so several workers may run at once. Which
+jobs there are, and how often each runs, is the composition root's (otklik.runtime.jobs).
 """
 
 from __future__ import annotations
@@ -39,38 +35,11 @@ class Job:
     drain: bool = False
 
 
-def default_jobs() -> list[Job]:
-    from otklik.feedback.complaint_timers import complaint_timers_pass
-    from otklik.feedback.surveys import survey_remind_due
-    from otklik.notify.delivery import notify_deliver_due
-    from otklik.notify.digests import notify_digests_due
-    from otklik.quality.monthly import quality_monthly_due
-    from otklik.quality.refresh import facts_refresh
-    from otklik.sla.timers import sla_timers_pass
-    from otklik.tickets.attachments import attachment_sweep_orphans
-    from otklik.tickets.transitions import ticket_auto_confirm_due
-
-    return [
-        Job("sla.timers", sla_timers_pass, every_seconds=1, drain=True),
-        # Before delivery: the notifications they queue go out in the same pass.
-        Job("complaints.timers", complaint_timers_pass, every_seconds=5, drain=True),
-        Job("tickets.auto_confirm", ticket_auto_confirm_due, every_seconds=30, drain=True),
-        Job("feedback.survey_reminders", survey_remind_due, every_seconds=30, drain=True),
-        # The quality facts follow the per-stage log (reports refresh them too, before reading).
-        Job("quality.facts", facts_refresh, every_seconds=30, drain=True),
-        Job("quality.monthly", quality_monthly_due, every_seconds=300),
-        # Digests first: the digest rows they write are then delivered in the same pass.
-        Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
-        Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),
-        Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
-    ]
-
-
 class Worker:
-    def __init__(self, jobs: list[Job] | None = None, *, tick_seconds: float | None = None) -> None:
+    def __init__(self, jobs: list[Job], *, tick_seconds: float | None = None) -> None:
         from django.conf import settings
 
-        self.jobs = jobs if jobs is not None else default_jobs()
+        self.jobs = jobs
         self.tick_seconds = tick_seconds if tick_seconds is not None else settings.WORKER_POLL_SECONDS
         self.stopping = threading.Event()
         # Written by the stop signal so a worker waiting on its LISTEN connection stops at once

@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -34,19 +34,24 @@ from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now, service_minute
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
-from otklik.notify import events as notify
+from otklik.core.duework import DueWork, due_work
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, out_of_range
+from otklik.core.jsonvalue import JsonValue
+from otklik.core.text import clean_text
+from otklik.notify import outbox
 from otklik.notify.models import Notification
-from otklik.routes.models import PointKind, ReactionKind, RoutePoint
+from otklik.routes.kinds import RESOLVED_KINDS
+from otklik.routes.models import ReactionKind, RoutePoint
 from otklik.sla.clockmath import as_utc
-from otklik.tickets.models import ActorRole, Event, Reaction, Ticket
+from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket
+from otklik.tickets.notices import subject_of
 
 from .models import AnswerChannel, FeedbackSettings, Survey
 
 log = logging.getLogger("otklik.feedback")
 
 SALT = "otklik.feedback.survey-link"
-RESOLVING = frozenset({PointKind.RESOLVED, PointKind.CLOSED})
+RESOLVING = RESOLVED_KINDS  # resolved, or closed without a resolved stage before
 SCORES = (1, 2, 3, 4, 5)
 TOKEN_MAX = 200  # a real token is about 60 characters
 BATCH = 100
@@ -82,7 +87,7 @@ def survey_on_arrival(ticket: Ticket, *, source: RoutePoint, target: RoutePoint,
         )
         _schedule(survey, conf, when)
         survey.save(force_insert=True)
-        notify.queue_rows(_question(ticket, survey, "survey_requested"))
+        outbox.queue_rows(_question(ticket, survey, "survey_requested"))
         return survey
     if survey.answered_at is not None:
         return survey  # answered: not asked again
@@ -110,9 +115,9 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     link = survey_link(survey)
     common = {"valid_until": service_minute(survey.expires_at)}
     context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
-    rows = notify.compose(
+    rows = outbox.compose(
         event,
-        ticket=ticket,
+        subject=subject_of(ticket),
         addressed=[survey.initiator_id],
         link=link,
         extra={
@@ -125,9 +130,9 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     mine = [r for r in rows if r.recipient_id == survey.initiator_id]
     if len(mine) == len(rows):
         return rows
-    others = notify.compose(
+    others = outbox.compose(
         event,
-        ticket=ticket,
+        subject=subject_of(ticket),
         addressed=[survey.initiator_id],
         extra={**common, "rating_link": "", "score_links": []},
         context=context,
@@ -183,7 +188,7 @@ def survey_by_token(token: str) -> Survey:
     return survey
 
 
-def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None = None) -> None:
+def survey_check_link(survey: Survey, user: User | AnonymousUser, *, moment: dt.datetime | None = None) -> None:
     """Raise the refusal of a valid link that may not be used now: someone else's (a signed-in
     user who is not the initiator, 403), used (a rating exists, 409), expired (410)."""
     moment = moment or now()
@@ -195,7 +200,9 @@ def survey_check_link(survey: Survey, user: Any, *, moment: dt.datetime | None =
         raise LinkExpired("the time to rate this request is over")
 
 
-def survey_answer_by_link(*, survey: Survey, user: Any, score: Any, comment: str = "") -> Survey:
+def survey_answer_by_link(
+    *, survey: Survey, user: User | AnonymousUser, score: int | str, comment: str | None = ""
+) -> Survey:
     """Record the rating sent through the link (its survey found by `survey_by_token` and checked
     by `survey_check_link`); the link is spent by it."""
     score, comment = _clean(score, comment)
@@ -212,7 +219,7 @@ def survey_answer_by_link(*, survey: Survey, user: Any, score: Any, comment: str
 
 
 def survey_answer(
-    *, ticket: Ticket, actor: User, score: Any, comment: str = "", via: str = AnswerChannel.PORTAL
+    *, ticket: Ticket, actor: User, score: int | str, comment: str | None = "", via: str = AnswerChannel.PORTAL
 ) -> Survey:
     """The initiator rates the request (or changes the rating) while its survey is open."""
     if actor.pk != ticket.initiator_id:
@@ -238,7 +245,7 @@ def survey_for(ticket: Ticket) -> Survey | None:
     return Survey.objects.filter(ticket_id=ticket.pk).first()
 
 
-def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
+def survey_dict(survey: Survey | None) -> dict[str, JsonValue] | None:
     """The survey as the API shows it to whoever may see the request."""
     if survey is None:
         return None
@@ -252,18 +259,13 @@ def survey_dict(survey: Survey | None) -> dict[str, Any] | None:
     }
 
 
-def _clean(score: Any, comment: str | None) -> tuple[int, str]:
+def _clean(score: int | str, comment: str | None) -> tuple[int, str]:
     if isinstance(score, str) and score.strip().isdigit():
         score = int(score.strip())
     if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
-        raise Invalid("the score must be a whole number from 1 to 5", errors={"score": "from 1 to 5"})
-    text = (comment or "").strip()
-    if len(text) > settings.MAX_TEXT_LENGTH:
-        raise Invalid(
-            f"the comment is longer than {settings.MAX_TEXT_LENGTH} characters",
-            errors={"comment": f"at most {settings.MAX_TEXT_LENGTH} characters"},
-        )
-    return score, text
+        error = out_of_range("score", message="from 1 to 5", min=min(SCORES), max=max(SCORES))
+        raise Invalid("the score must be a whole number from 1 to 5", errors=[error])
+    return score, clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, name="the comment")
 
 
 def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.datetime) -> None:
@@ -273,7 +275,7 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
     survey.remind_at = None
     survey.save()
     ticket = reference().attach(Ticket.objects.get(pk=survey.ticket_id))
-    Reaction.objects.create(
+    LogRecord.objects.create(
         ticket_id=ticket.pk,
         actor_id=survey.initiator_id,
         actor_role=ActorRole.INITIATOR,
@@ -290,11 +292,11 @@ def _record(survey: Survey, *, score: int, comment: str, via: str, when: dt.date
         executor = people([survey.executor_id]).get(survey.executor_id) if survey.executor_id else None
         # Support's business (the group lead by default): never the initiator or a watcher who is
         # not staff, whatever a rule adds.
-        notify.queue_rows(
-            notify.staff_only(
-                notify.compose(
+        outbox.queue_rows(
+            outbox.staff_only(
+                outbox.compose(
                     "survey_low_score",
-                    ticket=ticket,
+                    subject=subject_of(ticket),
                     actor=User.objects.get(pk=survey.initiator_id),
                     extra={
                         "score": score,
@@ -314,25 +316,31 @@ def _locked(qs: QuerySet[Survey]) -> QuerySet[Survey]:
 # --- the reminder ----------------------------------------------------------------------------------
 
 
-def survey_remind_due(*, batch: int = BATCH) -> int:
-    """The worker's job: one reminder for each unanswered, unexpired survey whose reminder is due.
-    Claimed with SKIP LOCKED (PostgreSQL), and the reminder's instant is cleared in the same
-    transaction, so two workers never remind twice. Answered or expired surveys are cleared
-    without a word. Returns the number of surveys handled (0: nothing was due)."""
-    moment = now()
-    with transaction.atomic():
-        qs = Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        due = list(qs[:batch])
-        if not due:
-            return 0
-        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=[s.ticket_id for s in due])}
-        reminded: list[int] = []
-        for survey in due:
-            if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
-                notify.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
-                reminded.append(survey.pk)
-        Survey.objects.filter(pk__in=reminded).update(remind_at=None, reminded_at=moment)
-        Survey.objects.filter(pk__in=[s.pk for s in due if s.pk not in reminded]).update(remind_at=None)
-    return len(due)
+def _remind(survey: Survey, moment: dt.datetime, tickets: dict[int, Ticket]) -> None:
+    """One claimed survey: the reminder if it is still unanswered and unexpired; either way its
+    reminder's instant is cleared in the same transaction, so it is never sent twice. Answered or
+    expired surveys are cleared without a word."""
+    if survey.answered_at is None and survey.reminded_at is None and survey.expires_at > moment:
+        outbox.queue_rows(_question(reference().attach(tickets[survey.ticket_id]), survey, "survey_reminded"))
+        Survey.objects.filter(pk=survey.pk).update(remind_at=None, reminded_at=moment)
+    else:
+        Survey.objects.filter(pk=survey.pk).update(remind_at=None)
+
+
+REMINDERS: DueWork[Survey, dict[int, Ticket]] = DueWork(
+    what="feedback",
+    noun="survey",
+    due=lambda moment: Survey.objects.filter(remind_at__lte=moment).order_by("remind_at", "id"),
+    handle=_remind,
+    retry=lambda survey, at: Survey.objects.filter(pk=survey.pk).update(remind_at=at),
+    log=log,
+    prepare=lambda surveys, first: Ticket.objects.in_bulk([s.ticket_id for s in surveys]),
+    batch=BATCH,
+)
+
+
+def survey_remind_due(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
+    """The worker's job: one reminder for each unanswered, unexpired survey whose reminder is due
+    (claimed with SKIP LOCKED on PostgreSQL: two workers never remind twice). Returns the number of
+    surveys handled (0: nothing was due)."""
+    return due_work(REMINDERS, batch=batch, budget_seconds=budget_seconds)

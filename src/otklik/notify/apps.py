@@ -6,10 +6,3 @@ class NotifyConfig(AppConfig):
     name = "otklik.notify"
     label = "notify"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from .summary import on_login
-
-        user_logged_in.connect(on_login, dispatch_uid="otklik-notify-login-summary")

@@ -36,7 +36,8 @@ def notify_digests_due(*, batch: int = BATCH) -> int:
             return 0
         groups: dict[tuple[int, str], list[Notification]] = defaultdict(list)
         for n in held:
-            groups[(n.recipient_id, n.channel)].append(n)  # type: ignore[index]
+            if n.recipient_id is not None:  # always: only a person's messages wait for a digest
+                groups[(n.recipient_id, n.channel)].append(n)
         found = people(uid for uid, _ in groups)
         quiet = schedules(found)
         for (uid, channel), rows in groups.items():

@@ -14,17 +14,15 @@ query on the request's path.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from otklik.accounts.people import Person
-from otklik.core.errors import Invalid
+from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, unknown
+from otklik.core.jsonvalue import JsonValue
+from otklik.core.snapshot import KeyedCache
 
 from .models import Channel, Digest, Event, Preference, Schedule
 from .rules import RULED_EVENTS, Offer, mandatory_channels, offered_channels
@@ -66,36 +64,29 @@ class Quiet:
 NO_SCHEDULE = Quiet(None, None, Digest.OFF, dt.time(9, 0))
 
 PREFERENCES_TTL = 30.0
-_cache: dict[int, tuple[float, dict[tuple[str, str], bool], Quiet]] = {}
-_lock = threading.Lock()
+
+
+def _read(user_ids: list[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Quiet]]:
+    choices: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in user_ids}
+    for uid, event, channel, enabled in Preference.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "event", "channel", "enabled"
+    ):
+        choices[uid][(event, channel)] = enabled
+    quiet = {
+        s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
+        for s in Schedule.objects.filter(user_id__in=user_ids)
+    }
+    return {uid: (choices[uid], quiet.get(uid, NO_SCHEDULE)) for uid in user_ids}
+
+
+_cache: KeyedCache[int, tuple[dict[tuple[str, str], bool], Quiet]] = KeyedCache(
+    "notify.preferences", ttl=lambda: PREFERENCES_TTL
+)
+_cache.watch(Preference, Schedule)
 
 
 def _load(user_ids: Iterable[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Quiet]]:
-    moment = time.monotonic()
-    out: dict[int, tuple[dict[tuple[str, str], bool], Quiet]] = {}
-    missing = []
-    for uid in set(user_ids):
-        hit = _cache.get(uid)
-        if hit is not None and hit[0] > moment:
-            out[uid] = (hit[1], hit[2])
-        else:
-            missing.append(uid)
-    if missing:
-        choices: dict[int, dict[tuple[str, str], bool]] = {uid: {} for uid in missing}
-        for uid, event, channel, enabled in Preference.objects.filter(user_id__in=missing).values_list(
-            "user_id", "event", "channel", "enabled"
-        ):
-            choices[uid][(event, channel)] = enabled
-        quiet = {
-            s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
-            for s in Schedule.objects.filter(user_id__in=missing)
-        }
-        with _lock:
-            for uid in missing:
-                entry = (choices[uid], quiet.get(uid, NO_SCHEDULE))
-                _cache[uid] = (moment + PREFERENCES_TTL, *entry)
-                out[uid] = entry
-    return out
+    return _cache.get_many(user_ids, _read)
 
 
 def default_offer(event: str) -> Offer:
@@ -146,7 +137,7 @@ def schedules(user_ids: Iterable[int]) -> dict[int, Quiet]:
     return {uid: entry[1] for uid, entry in _load(user_ids).items()}
 
 
-def preferences_of(user_id: int) -> list[dict[str, Any]]:
+def preferences_of(user_id: int) -> list[dict[str, JsonValue]]:
     """Every event with every choosable channel: on or off, and whether it can be switched off."""
     mine = _load([user_id])[user_id][0]
     out = []
@@ -174,17 +165,21 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
     """Set some of a user's choices; a mandatory channel cannot be switched off."""
     for event, channel, enabled in choices:
         if event not in Event.values:
-            raise Invalid(f"unknown event {event!r}", errors={"event": f"unknown event {event!r}"})
+            raise Invalid(
+                f"unknown event {event!r}", errors=[unknown("event", message=f"unknown event {event!r}", value=event)]
+            )
         if channel not in CHOOSABLE:
-            raise Invalid(f"unknown channel {channel!r}", errors={"channel": f"unknown channel {channel!r}"})
+            message = f"unknown channel {channel!r}"
+            raise Invalid(message, errors=[unknown("channel", message=message, value=channel)])
         if (channel == Channel.TASK) != (event == Event.TASK):
             raise Invalid(
                 f"calendar tasks are the {Event.TASK.value!r} event's only channel",
-                errors={"channel": "the task channel goes with the task event only"},
+                errors=[not_allowed("channel", message="the task channel goes with the task event only")],
             )
         if not enabled and channel in default_offer(event).mandatory:
             raise Invalid(
-                f"{event} on {channel} cannot be switched off", errors={"enabled": "this notification is mandatory"}
+                f"{event} on {channel} cannot be switched off",
+                errors=[not_allowed("enabled", message="this notification is mandatory")],
             )
     latest = {(event, channel): enabled for event, channel, enabled in choices}  # the last one given wins
     with transaction.atomic():
@@ -197,7 +192,7 @@ def preferences_set(*, user_id: int, choices: list[tuple[str, str, bool]]) -> No
     forget_preferences()  # a bulk write sends no post_save
 
 
-def schedule_of(user_id: int) -> dict[str, Any]:
+def schedule_of(user_id: int) -> dict[str, str | None]:
     q = _load([user_id])[user_id][1]
     return {
         "quiet_start": q.start.strftime("%H:%M") if q.start else None,
@@ -217,7 +212,9 @@ def _time(value: str | None, name: str) -> dt.time | None:
     # Local wall-clock times only: "22:00+03:00" cannot be stored (a 500 on SQLite) and the person's
     # time zone already says where the hours are.
     if parsed is None or parsed.tzinfo is not None:
-        raise Invalid(f"{name} {value!r} is not a time like 22:00", errors={name: "HH:MM"})
+        raise Invalid(
+            f"{name} {value!r} is not a time like 22:00", errors=[FieldError(name, "not_a_time", {}, "HH:MM")]
+        )
     return parsed
 
 
@@ -227,11 +224,14 @@ def schedule_set(
     """Quiet hours (both ends or neither) and the digest period."""
     start, end = _time(quiet_start, "quiet_start"), _time(quiet_end, "quiet_end")
     if (start is None) != (end is None):
-        raise Invalid("quiet hours need both quiet_start and quiet_end", errors={"quiet_end": "both or neither"})
+        error = FieldError("quiet_end", "both_or_neither", {"other": "quiet_start"}, "both or neither")
+        raise Invalid("quiet hours need both quiet_start and quiet_end", errors=[error])
     if start is not None and start == end:
-        raise Invalid("quiet hours cannot start and end at the same time", errors={"quiet_end": "same as start"})
+        error = FieldError("quiet_end", "same_as_start", {"start": "quiet_start"}, "same as start")
+        raise Invalid("quiet hours cannot start and end at the same time", errors=[error])
     if digest not in Digest.values:
-        raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors={"digest": "unknown"})
+        error = not_a_choice("digest", Digest.values, message="unknown")
+        raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors=[error])
     at = _time(digest_time, "digest_time") or dt.time(9, 0)
     Schedule.objects.update_or_create(
         user_id=user_id, defaults={"quiet_start": start, "quiet_end": end, "digest": digest, "digest_time": at}
@@ -239,11 +239,6 @@ def schedule_set(
     forget_preferences()
 
 
-def forget_preferences(**_: Any) -> None:
-    with _lock:
-        _cache.clear()
-
-
-for _model in (Preference, Schedule):
-    post_save.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-save-{_model.__name__}")
-    post_delete.connect(forget_preferences, sender=_model, dispatch_uid=f"otklik-preferences-del-{_model.__name__}")
+def forget_preferences() -> None:
+    """Drop the cached choices now and on commit (after a bulk write, which sends no signal)."""
+    _cache.invalidate()

@@ -1,5 +1,8 @@
 """Who hears of an event and through which channels: the admin's rules (event × conditions →
-recipients → channels), read from an in-process snapshot, resolved against one request.
+recipients → channels), read from an in-process snapshot, resolved against what the event is
+about (a `Subject`). What each event is and whom it names itself is the domain's: a request's in
+tickets/notices.py, a deadline's in sla/notices.py, a survey's in feedback/surveys.py, a
+complaint's in complaints/notices.py.
 
 Every enabled rule of the event whose conditions hold applies; a person gets the union of the
 channels the rules offer, and a channel is mandatory when a mandatory rule offers it. Nobody hears
@@ -10,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import Snapshot
 
 from .models import Channel, Rule
+from .subject import Subject
 
 # Fields whose change can be announced (the `ticket_changed` event).
 CHANGE_FIELDS = ("priority", "category", "group")
@@ -49,14 +51,14 @@ class RuleSpec:
     staff_only: bool
     importance: str
 
-    def matches(self, ticket: Any, changed: Iterable[str] = ()) -> bool:
-        if ticket is None:  # events without a request (login, other systems) match rules without conditions
+    def matches(self, subject: Subject | None, changed: Iterable[str] = ()) -> bool:
+        if subject is None:  # events about nothing (login, other systems) match rules without conditions
             return not (self.type_ids or self.priority_ids or self.group_ids)
-        if self.type_ids and ticket.request_type_id not in self.type_ids:
+        if self.type_ids and subject.type_id not in self.type_ids:
             return False
-        if self.priority_ids and ticket.priority_id not in self.priority_ids:
+        if self.priority_ids and subject.priority_id not in self.priority_ids:
             return False
-        if self.group_ids and ticket.group_id not in self.group_ids:
+        if self.group_ids and subject.group_id not in self.group_ids:
             return False
         return not (self.fields and not self.fields & set(changed))
 
@@ -64,7 +66,7 @@ class RuleSpec:
 # The source's defaults (also written as rules by the migration, where an administrator changes
 # them): (name, event, recipients, channels, other fields). They apply while no rule exists at all,
 # so an emptied rule table cannot silence the help desk; disabling rules does.
-DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, Any]]] = [
+DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, JsonValue]]] = [
     ("Новая заявка → исполнитель и диспетчер группы", "ticket_created",
      ["to_executor", "to_group_dispatcher"], ["inapp", "email"], {}),
     ("Движение по маршруту → инициатор и исполнитель", "ticket_moved",
@@ -162,29 +164,12 @@ def _build() -> dict[str, list[RuleSpec]]:
     return out
 
 
-_snapshot: Snapshot[dict[str, list[RuleSpec]]] = Snapshot(_build)
+_snapshot: Snapshot[dict[str, list[RuleSpec]]] = Snapshot("notify.rules", _build)
+_snapshot.watch(Rule, m2m=[getattr(Rule, name).through for name in ("request_types", "priorities", "groups", "users")])
 
 
 def rules_for(event: str) -> list[RuleSpec]:
     return _snapshot.get().get(event, [])
-
-
-def has_rules(event: str) -> bool:
-    return bool(rules_for(event))
-
-
-def _drop() -> None:
-    _snapshot.drop()
-
-
-def invalidate(**_: Any) -> None:
-    _snapshot.invalidate(_drop)
-
-
-post_save.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-save")
-post_delete.connect(invalidate, sender=Rule, dispatch_uid="otklik-notify-rule-delete")
-for _name in ("request_types", "priorities", "groups", "users"):
-    m2m_changed.connect(invalidate, sender=getattr(Rule, _name).through, dispatch_uid=f"otklik-notify-rule-{_name}")
 
 
 @dataclass
@@ -224,7 +209,7 @@ def _group_people(group_id: int | None, *, members: bool, lead: bool, dispatcher
 def plan(
     event: str,
     *,
-    ticket: Any = None,
+    subject: Subject | None = None,
     actor_id: int | None = None,
     addressed: Iterable[int] = (),
     watcher_ids: Iterable[int] | None = None,
@@ -242,7 +227,7 @@ def plan(
     role_cache: dict[str, set[int]] = {}
     watchers: set[int] | None = set(watcher_ids) if watcher_ids is not None else None
     for rule in rules_for(event):
-        if not rule.matches(ticket, changed):
+        if not rule.matches(subject, changed):
             continue
         importance = importance or rule.importance
         if Channel.WEBHOOK in rule.channels:
@@ -250,20 +235,20 @@ def plan(
         people: set[int] = set(rule.user_ids)
         if "to_addressed" in rule.flags:
             people |= set(addressed)
-        if ticket is not None:
-            if "to_initiator" in rule.flags and ticket.initiator_id:
-                people.add(ticket.initiator_id)
-            if "to_executor" in rule.flags and ticket.executor_id:
-                people.add(ticket.executor_id)
+        if subject is not None:
+            if "to_initiator" in rule.flags and subject.initiator_id:
+                people.add(subject.initiator_id)
+            if "to_executor" in rule.flags and subject.executor_id:
+                people.add(subject.executor_id)
             people |= _group_people(
-                ticket.group_id,
+                subject.group_id,
                 members="to_group_members" in rule.flags,
                 lead="to_group_lead" in rule.flags,
                 dispatcher="to_group_dispatcher" in rule.flags,
             )
             if "to_watchers" in rule.flags:
                 if watchers is None:
-                    watchers = set(ticket.watchers.values_list("pk", flat=True)) if ticket.pk else set()
+                    watchers = subject.watchers()
                 people |= watchers
         for role in rule.roles:
             if role not in role_cache:

@@ -10,35 +10,22 @@ group since still has their figures there, which its lead and the managers may s
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from django.db.models import Q
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
-from otklik.catalog.reference import reference
+from otklik.complaints.models import Complaint
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
-from otklik.feedback.models import Complaint, Survey
+from otklik.feedback.models import Survey
 
 from .models import DayCount, Fact
 from .period import Period
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The facts a report covers: those of `group_ids` (None: every group) and of `executor_id`
-    (None: every executor)."""
-
-    group_ids: frozenset[int] | None = None
-    executor_id: int | None = None
-    group: SupportGroup | None = None  # the group asked for
-    agent: Person | None = None  # the person asked for (or oneself, for an agent)
-
-    @property
-    def everyone(self) -> bool:
-        return self.group_ids is None and self.executor_id is None
+from .queries import open_at, within
+from .scope import Scope
 
 
 def may_see_reports(user: User) -> bool:
@@ -46,7 +33,7 @@ def may_see_reports(user: User) -> bool:
 
 
 def _group(code: str) -> SupportGroup:
-    found = reference().groups_by_code.get(code)
+    found = directory().groups_by_code.get(code)
     if found is None:
         raise NotFound(f"support group {code!r} not found")
     return found
@@ -56,7 +43,6 @@ def listed_in_facts(person_id: int, group_ids: Collection[int] | None, period: P
     """Whether the facts name the person in these groups (None: any) within the period (None: ever):
     a figure of theirs in the daily counts, a survey or complaint naming them, or a request they
     hold open at the period's end (the backlog). A few index lookups."""
-    from .queries import open_at, within  # queries imports Scope from here
 
     if period is not None:
         days = Q(day__gte=period.first, day__lte=period.last)
@@ -86,21 +72,19 @@ def visible_groups(user: User) -> list[SupportGroup] | None:
     """The groups whose figures the user may choose: None for every group (a manager)."""
     if user.is_manager:
         return None
-    ref = reference()
     mem = memberships_of(user)
     ids = mem.led or mem.groups
-    return sorted((ref.groups[g] for g in ids if g in ref.groups), key=lambda g: g.code)
+    return sorted((directory().groups[g] for g in ids if g in directory().groups), key=lambda g: g.code)
 
 
 def visible_agents(user: User) -> list[Person]:
     """The people whose figures the user may choose: everyone in support for a manager, the members
     of their groups for a lead, themselves for an agent."""
-    ref = reference()
     if user.is_manager:
-        ids = list(ref.memberships)
+        ids = list(directory().memberships)
     else:
         led = memberships_of(user).led
-        ids = [uid for uid, mem in ref.memberships.items() if mem.groups & led] if led else []
+        ids = [uid for uid, mem in directory().memberships.items() if mem.groups & led] if led else []
     found = people([user.pk, *ids])
     return sorted((p for p in found.values() if p.is_support_staff and p.is_active), key=lambda p: p.display_name)
 
@@ -138,7 +122,7 @@ def access_quality(
     # lead's groups.
     if chosen is not None and chosen.pk not in mem.led:
         raise NotFound(f"support group {group_code!r} not found")
-    theirs = reference().memberships.get(person.pk)
+    theirs = directory().memberships.get(person.pk)
     member_now = theirs is not None and bool(theirs.groups & mem.led)
     if not member_now and not listed_in_facts(person.pk, {chosen.pk} if chosen else mem.led, period):
         raise NotFound(f"agent {username!r} not found")

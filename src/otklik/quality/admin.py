@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +21,12 @@ class QualityWeightsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:  # one row, created on first save
         return not QualityWeights.objects.exists()
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: QualityWeights | None = None) -> bool:
         return False
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: QualityWeights | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[QualityWeights]]:
         form = super().get_form(request, obj, change, **kwargs)
         for name in self.fields:
             form.base_fields[name].help_text = _(
@@ -40,5 +43,5 @@ class MonthlyReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: MonthlyReport | None = None) -> bool:
         return False

@@ -13,17 +13,18 @@ from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
 from otklik.catalog.reference import reference
-from otklik.core.errors import Invalid
+from otklik.complaints.models import Complaint, ComplaintState
+from otklik.core.errors import Invalid, not_a_date, not_allowed, out_of_range, unknown
 from otklik.core.paging import decode_cursor, encode_cursor
-from otklik.feedback.models import Complaint, ComplaintState, Survey
+from otklik.feedback.models import Survey
 from otklik.tickets.access import visible_tickets_q
 from otklik.tickets.models import Ticket
 
 from . import kpi
-from .access import Scope
 from .models import Fact, NextReaction
 from .period import EARLIEST, LATEST, Period
 from .queries import ATTRIBUTION, fact_measures, open_at, scope_q, scoped, within
+from .scope import Scope
 
 PAGE = 50
 # Measures whose requests come from the next-reaction outcomes, the surveys, the complaints.
@@ -63,27 +64,31 @@ class Drill:
 def parse_drill(measure: str | None, week: str | None, type_code: str | None, priority_code: str | None) -> Drill:
     name = (measure or "").strip()
     if name not in MEASURES:
-        raise Invalid(f"unknown figure {name!r}", errors={"measure": "unknown"})
+        raise Invalid(f"unknown figure {name!r}", errors=[unknown("measure", value=name)])
     monday = None
     if week:
         try:
             monday = dt.date.fromisoformat(week.strip())
         except ValueError:
-            raise Invalid(f"week: {week!r} is not a date", errors={"week": "not a date"}) from None
+            raise Invalid(f"week: {week!r} is not a date", errors=[not_a_date("week", message="not a date")]) from None
         if monday.weekday() != 0:
-            raise Invalid(f"week: {monday} is not a Monday", errors={"week": "not a Monday"})
+            error = not_a_date("week", message="not a Monday", weekday="monday")
+            raise Invalid(f"week: {monday} is not a Monday", errors=[error])
         # A week that meets the years a period may have (9999-12-27's Sunday is past the calendar).
         if not EARLIEST - dt.timedelta(days=6) <= monday <= LATEST:
-            raise Invalid(f"week: {monday} is outside {EARLIEST.year}–{LATEST.year}", errors={"week": "out of range"})
+            raise Invalid(
+                f"week: {monday} is outside {EARLIEST.year}–{LATEST.year}",
+                errors=[out_of_range("week", min=EARLIEST.year, max=LATEST.year)],
+            )
         if name not in WEEKLY:
-            raise Invalid(f"{name} has no weeks", errors={"week": "not for this figure"})
+            raise Invalid(f"{name} has no weeks", errors=[not_allowed("week", message="not for this figure")])
     ref = reference()
     if (type_code or priority_code) and name not in BY_KIND:
-        raise Invalid(f"{name} has no types or priorities", errors={"type": "not for this figure"})
+        raise Invalid(f"{name} has no types or priorities", errors=[not_allowed("type", message="not for this figure")])
     if type_code and type_code not in ref.types_by_code:
-        raise Invalid(f"unknown type {type_code!r}", errors={"type": "unknown"})
+        raise Invalid(f"unknown type {type_code!r}", errors=[unknown("type", value=type_code)])
     if priority_code and priority_code not in ref.priorities_by_code:
-        raise Invalid(f"unknown priority {priority_code!r}", errors={"priority": "unknown"})
+        raise Invalid(f"unknown priority {priority_code!r}", errors=[unknown("priority", value=priority_code)])
     return Drill(name, monday, type_code or "", priority_code or "")
 
 

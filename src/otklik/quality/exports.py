@@ -14,39 +14,41 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import TypeGuard
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from otklik.core.i18n import current_language
+from otklik.core.jsonvalue import JsonValue
 
 from . import definitions, kpi
 
-Column = tuple[str, Callable[[dict[str, Any]], Any]]
+CellValue = str | int | float | None  # what a table holds: text, a count or a figure, or nothing to measure
+Column = tuple[str, Callable[[dict[str, JsonValue]], CellValue]]  # a heading, and its cell from a report row
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TABLES = ("rows", "weeks", "types", "priorities")
 
 
-def clean(value: Any) -> Any:
+def clean(value: CellValue) -> CellValue:
     """Text without the control characters XLSX cannot hold (other values as they are)."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def is_formula_like(value: Any) -> bool:
+def is_formula_like(value: CellValue) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
-def safe(value: Any) -> Any:
+def safe(value: CellValue) -> CellValue:
     """A CSV cell: cleaned, and a formula-like text behind an apostrophe."""
     value = clean(value)
     return "'" + value if is_formula_like(value) else value
 
 
-def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> CellValue | Cell:
     """An XLSX cell: cleaned; a formula-like text a string cell with the quote prefix (openpyxl would
     otherwise store text starting with = as a formula)."""
     value = clean(value)
@@ -101,7 +103,9 @@ def backlog_label(code: str) -> str:
     }[code]
 
 
-def _sla_columns(sla: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r["sla"]) -> list[Column]:
+def _sla_columns(
+    sla: Callable[[dict[str, JsonValue]], dict[str, JsonValue]] = lambda r: r["sla"],
+) -> list[Column]:
     """Compliance per target; `sla` finds the targets in a row (figure rows keep them under "sla")."""
     return [
         (_("First reaction in time, %"), lambda r: sla(r)["first_reaction"]["compliance_percent"]),
@@ -113,7 +117,7 @@ def _sla_columns(sla: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r["
     ]
 
 
-def table(data: dict[str, Any], name: str) -> tuple[list[str], list[list[Any]]]:
+def table(data: dict[str, JsonValue], name: str) -> tuple[list[str], list[list[CellValue]]]:
     """(header, rows) of one of TABLES."""
     if name == "rows":
         columns = _figure_columns()
@@ -150,7 +154,7 @@ def table(data: dict[str, Any], name: str) -> tuple[list[str], list[list[Any]]]:
     raise ValueError(f"unknown table {name!r}")
 
 
-def to_csv(data: dict[str, Any], name: str) -> bytes:
+def to_csv(data: dict[str, JsonValue], name: str) -> bytes:
     head, rows = table(data, name)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -160,11 +164,11 @@ def to_csv(data: dict[str, Any], name: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM: spreadsheets read it as UTF-8
 
 
-def to_xlsx(data: dict[str, Any]) -> bytes:
+def to_xlsx(data: dict[str, JsonValue]) -> bytes:
     book = Workbook(write_only=True)
     period = data["period"]
     about = book.create_sheet(_("Report")[:31])
-    lines: list[list[Any]] = [
+    lines: list[list[CellValue]] = [
         [_("Quality report")],
         [_("From"), period["from"]],
         [_("To"), period["to"]],
@@ -189,7 +193,8 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     ):
         sheet = book.create_sheet(title[:31])
         head, rows = table(data, name)
-        for row in [head, *rows]:
+        sheet.append([xlsx_cell(sheet, v) for v in head])
+        for row in rows:
             sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)

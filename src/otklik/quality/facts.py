@@ -55,22 +55,20 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from otklik.core.jsonvalue import JsonValue
+from otklik.routes.kinds import RESOLVED_KINDS, PointKind, ReactionKind
+from otklik.sla.kinds import ClockState, Metric
+from otklik.tickets.kinds import SUPPORT_ROLES as SUPPORT_ROLES  # the facts name the support side so too
+from otklik.tickets.kinds import LogEvent, is_support_reaction
 
 # The stored values of tickets.models.Event, routes.models.PointKind / ReactionKind, sla Metric and
 # ClockState, and tickets.models.ActorRole (tests/test_quality_facts.py checks they agree).
-TRANSITION, ASSIGNMENT, SLA = "transition", "assignment", "sla"
-RESOLVED_KINDS = frozenset({"resolved", "closed"})
-DECLINED = "declined"
-AUTO_CONFIRMED = "auto_confirmed"
-FIRST_REACTION, RESOLUTION, NEXT_REACTION = "first_reaction", "resolution", "next_reaction"
-MET, BREACHED = "met", "breached"
-SUPPORT_ROLES = frozenset({"executor", "staff"})
-
-
-def is_executor_reaction(reaction: str, role: str) -> bool:
-    """As sla.services.is_executor_reaction: any executor_* reaction taken by the support side."""
-    return bool(reaction) and reaction.startswith("executor_") and role in SUPPORT_ROLES
+TRANSITION, ASSIGNMENT, SLA = LogEvent.TRANSITION, LogEvent.ASSIGNMENT, LogEvent.SLA
+DECLINED = PointKind.DECLINED
+AUTO_CONFIRMED = ReactionKind.AUTO_CONFIRMED
+FIRST_REACTION, RESOLUTION, NEXT_REACTION = Metric.FIRST_REACTION, Metric.RESOLUTION, Metric.NEXT_REACTION
+MET, BREACHED = ClockState.MET, ClockState.BREACHED
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,8 @@ class Record:
     kind: str = ""
     to_kind: str = ""
     field: str = ""
-    old: Any = None
-    new: Any = None
+    old: JsonValue = None  # the changed field's values (ASSIGNMENT: the people's and groups' ids)
+    new: JsonValue = None
     sla_event: str = ""
     actor: int | None = None
 
@@ -159,7 +157,7 @@ class FactData:
     auto_confirmed: bool = False
     next_reactions: list[NextReactionOutcome] = field(default_factory=list)
 
-    def columns(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, int | bool | dt.datetime | None]:
         """The stored columns (the next-reaction outcomes are rows of their own)."""
         return {k: v for k, v in self.__dict__.items() if k != "next_reactions"}
 
@@ -172,7 +170,7 @@ def _is_reopening(r: Record) -> bool:
     return r.event == TRANSITION and r.kind in RESOLVED_KINDS and r.to_kind not in RESOLVED_KINDS | {DECLINED}
 
 
-def _as_id(value: Any) -> int | None:
+def _as_id(value: JsonValue) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -250,7 +248,7 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
             fact.reopens += 1
         if r.event == ASSIGNMENT and r.field == "executor" and _as_id(r.new) is not None:
             executor_records += 1
-        if reacting is None and is_executor_reaction(r.reaction, r.role):
+        if reacting is None and is_support_reaction(r.reaction, r.role):
             fact.first_reaction_at = r.at
             reacting = i
         if r.reaction == AUTO_CONFIRMED:

@@ -13,27 +13,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import GroupMembership, Role, User
-from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.i18n import localized
-from otklik.notify.events import compose, queue_rows
+from otklik.core.i18n import decimal, localized, percent_text, working_time
+from otklik.core.jsonvalue import JsonValue
+from otklik.notify import texts
 from otklik.notify.models import Notification
+from otklik.notify.outbox import compose, queue_rows
 from otklik.sla.calendar import WorkCalendar
 from otklik.sla.reference import sla_reference
 
-from .access import Scope
 from .models import MonthlyReport
 from .period import Period, month_of
 from .refresh import facts_refresh_all
 from .report import report_build, service_zone
+from .scope import Scope
 
 log = logging.getLogger("otklik.quality")
 EVENT = "quality_monthly"
@@ -74,7 +76,7 @@ def recipients() -> list[tuple[int, Scope]]:
     return out
 
 
-def _figures(data: dict[str, Any]) -> dict[str, Any]:
+def _figures(data: dict[str, JsonValue]) -> dict[str, JsonValue]:
     """What the message shows: plain numbers (the words are the recipient's language's, texts.py)."""
     f = data["figures"]
     return {
@@ -96,16 +98,16 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def monthly_rows(
-    user_id: int, scope: Scope, period: Period, *, data: dict[str, Any] | None = None
+    user_id: int, scope: Scope, period: Period, *, data: dict[str, JsonValue] | None = None
 ) -> list[Notification]:
     """One person's report rows; `data` is the scope's report when it was built already."""
     if data is None:
         data = report_build(scope, period, refresh=False).data
-    ref = reference()
+    groups = directory().groups
     group_ids = sorted(scope.group_ids or ())
 
     def scope_name() -> str:  # in the recipient's language
-        return ", ".join(localized(ref.groups[g], "name") for g in group_ids if g in ref.groups)
+        return ", ".join(localized(groups[g], "name") for g in group_ids if g in groups)
 
     return compose(
         EVENT,
@@ -116,7 +118,7 @@ def monthly_rows(
             "report": _figures(data),
             "report_link": report_link(period),
         },
-        context={"month": period.first.isoformat(), "groups": [ref.groups[g].code for g in group_ids]},
+        context={"month": period.first.isoformat(), "groups": [groups[g].code for g in group_ids]},
         link=report_link(period),
     )
 
@@ -140,7 +142,7 @@ def quality_monthly_due() -> int:
             rows: list[Notification] = []
             people = recipients()
             # Every manager has the same scope, leads of the same groups too: one report per scope.
-            built: dict[tuple[frozenset[int] | None, int | None], dict[str, Any]] = {}
+            built: dict[tuple[frozenset[int] | None, int | None], dict[str, JsonValue]] = {}
             for user_id, scope in people:
                 key = (scope.group_ids, scope.executor_id)
                 if key not in built:
@@ -153,3 +155,32 @@ def quality_monthly_due() -> int:
         return 0  # another worker queued it first
     log.info("quality: the report for %s queued for %d people", period.first.strftime("%Y-%m"), len(people))
     return len(rows)
+
+
+def _quality_monthly(c: dict[str, JsonValue]) -> tuple[str, str]:
+    r = c["report"]
+    whose = _("Groups: %(groups)s") % {"groups": c["scope"]} if c.get("scope") else _("The whole support service")
+    satisfaction = "—" if r["satisfaction"] is None else decimal(r["satisfaction"], 2)
+    lines = [
+        whose,
+        "",
+        _("Requests received: %(received)s; resolved: %(resolved)s")
+        % {"received": r["received"], "resolved": r["resolved"]},
+        _("SLA compliance: %(percent)s; breaches: %(breaches)s")
+        % {"percent": percent_text(r["sla_percent"]), "breaches": r["breaches"]},
+        _("First reaction (median): %(first)s; resolution (median): %(resolution)s")
+        % {"first": working_time(r["first_reaction_median"]), "resolution": working_time(r["resolution_median"])},
+        _("Satisfaction: %(average)s (%(answered)s answers to %(asked)s surveys)")
+        % {"average": satisfaction, "answered": r["answered"], "asked": r["asked"]},
+        _("Reopened: %(percent)s") % {"percent": percent_text(r["reopen_percent"])},
+        _("Complaints filed: %(filed)s; upheld: %(upheld)s")
+        % {"filed": r["complaints_filed"], "upheld": r["complaints_upheld"]},
+        _("Not closed at the month's end: %(count)s") % {"count": r["backlog"]},
+        _("Quality score: %(score)s") % {"score": "—" if r["score"] is None else decimal(r["score"], 1)},
+        "",
+        _("The full report: %(link)s") % {"link": c["report_link"]},
+    ]
+    return _("quality report for %(month)s") % {"month": c["month"]}, "\n".join(lines)
+
+
+texts.register("quality_monthly", _quality_monthly)

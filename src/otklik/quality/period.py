@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
+
+from otklik.core.errors import FieldError
 
 MAX_DAYS = 731  # two years (one of them a leap year)
 EARLIEST = dt.date(2000, 1, 1)
@@ -13,14 +16,13 @@ LATEST = dt.date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
-    """Bad dates; `field` names the parameter at fault, `reason` and `values` let a page say it in
-    the reader's language (not_a_date, out_of_range, order, too_long)."""
+    """Bad dates: `error` names the parameter at fault with its code and params, so a page can say
+    it in the reader's language: not_a_date {value}, out_of_range {min, max: years},
+    before_start {start, first, last}, too_long {limit, days}. Its message is the whole sentence."""
 
-    def __init__(self, message: str, field: str, reason: str, **values: object) -> None:
+    def __init__(self, message: str, field: str, code: str, **params: Any) -> None:
         super().__init__(message)
-        self.field = field
-        self.reason = reason
-        self.values = values
+        self.error = FieldError(field, code, params, message)
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ def _date(text: str | None, field: str) -> dt.date | None:
             f"{field}: {value} is outside {EARLIEST.year}–{LATEST.year}",
             field,
             "out_of_range",
-            earliest=EARLIEST.year,
-            latest=LATEST.year,
+            min=EARLIEST.year,
+            max=LATEST.year,
         )
     return day
 
@@ -90,14 +92,21 @@ def parse_period(from_text: str | None, to_text: str | None, *, today: dt.date, 
     elif last is None:
         last = max(first, min(today, month_of(first, tz).last))
     if last < first:
-        raise PeriodError(f"to ({last}) is before from ({first})", "to", "order", first=first, last=last)
+        raise PeriodError(
+            f"to ({last}) is before from ({first})",
+            "to",
+            "before_start",
+            start="from",
+            first=first.isoformat(),
+            last=last.isoformat(),
+        )
     period = Period(first, last, tz)
     if period.days > MAX_DAYS:
         raise PeriodError(
             f"the period is {period.days} days long; at most {MAX_DAYS} days (two years)",
             "to",
             "too_long",
+            limit=MAX_DAYS,
             days=period.days,
-            most=MAX_DAYS,
         )
     return period

@@ -30,16 +30,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from otklik.feedback.models import Complaint, ComplaintState, Survey
+from otklik.complaints.models import Complaint, ComplaintState
+from otklik.feedback.models import Survey
 
 from . import kpi
-from .access import Scope
 from .facts import DAY_MEASURES
 from .models import DayCount, Fact
 from .period import Period
+from .scope import Scope
 
 Key = tuple[str, int | None]  # ("total", None), ("group", id), ("executor", id or None)
 TOTAL: Key = ("total", None)
@@ -164,8 +166,8 @@ def backlog_bucket_q(bucket: kpi.Bucket, moment: dt.datetime) -> Q:
 Owner = tuple[str, str | None]
 HOLDER: Owner = ("group_id", "executor_id")
 RECEIVED: Owner = ("received_group_id", "received_executor_id")
-REACTION: Owner = ("reaction_group_id", "reaction_executor_id")
-RESOLUTION: Owner = ("resolution_group_id", "resolution_executor_id")
+REACTION: tuple[str, str] = ("reaction_group_id", "reaction_executor_id")
+RESOLUTION: tuple[str, str] = ("resolution_group_id", "resolution_executor_id")
 FIRST_RESOLUTION: Owner = ("first_resolution_group_id", "first_resolution_executor_id")
 REACTION_BREACH: Owner = ("reaction_breach_group_id", "reaction_breach_executor_id")
 RESOLUTION_BREACH: Owner = ("resolution_breach_group_id", "resolution_breach_executor_id")
@@ -299,7 +301,8 @@ def _survey_weeks_postgresql(agg: Aggregates, scope: Scope, period: Period) -> N
     mondays = kpi.weeks(period.first, period.last)
     lows = [max(period.start, dt.datetime.combine(m, dt.time(), period.zone)) for m in mondays]
     highs = [min(period.end, dt.datetime.combine(m + dt.timedelta(days=7), dt.time(), period.zone)) for m in mondays]
-    scope_sql, params = "", []
+    scope_sql = ""
+    params: list[list[int] | int] = []
     if scope.group_ids is not None:
         scope_sql += " AND group_id = ANY(%s)"
         params.append(sorted(scope.group_ids))
@@ -370,7 +373,7 @@ def _pg_level(level: str, at: str, seconds: str, owner: Owner, scope_sql: str) -
 
 
 def _level_parts(
-    cur: Any, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
+    cur: CursorWrapper, level: str, at: str, seconds: str, owner: Owner, scope: Scope, period: Period
 ) -> list[tuple[str, list[Any]]]:
     """The statements of one level, as extra conditions (and their parameters) on the scope's.
 
@@ -409,7 +412,8 @@ def _spreads_postgresql(agg: Aggregates, scope: Scope, period: Period) -> None:
         same = ("group", next(iter(scope.group_ids)))
     with connection.cursor() as cur:
         for name, at, seconds, owner in SPREADS:
-            scope_sql, scope_params = "", []
+            scope_sql = ""
+            scope_params: list[list[int] | int] = []
             if scope.group_ids is not None:
                 scope_sql += f" AND {owner[0]} = ANY(%s)"
                 scope_params.append(sorted(scope.group_ids))

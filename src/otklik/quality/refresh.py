@@ -31,7 +31,7 @@ from django.db import DatabaseError, connection, transaction
 from otklik.core.clock import now
 from otklik.routes.models import RoutePoint
 from otklik.sla.models import Clock
-from otklik.tickets.models import Reaction, Ticket
+from otklik.tickets.models import LogRecord, Ticket
 
 from .facts import DAY_MEASURES, ClockFacts, FactData, NextReactionOutcome, Record, TicketState, build_facts, day_deltas
 from .models import DayCount, Fact, NextReaction, RefreshState
@@ -54,7 +54,7 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
     )
     records: dict[int, list[Record]] = {}
     rows = (
-        Reaction.objects.filter(ticket_id__in=ticket_ids)
+        LogRecord.objects.filter(ticket_id__in=ticket_ids)
         .order_by()
         .values_list(
             "ticket_id",
@@ -90,10 +90,11 @@ def _load(ticket_ids: list[int]) -> list[FactData]:
             )
         )
     clocks: dict[int, dict[str, ClockFacts]] = {}
-    for tid, metric, state, used, breached_at, stopped_at in Clock.objects.filter(ticket_id__in=ticket_ids).values_list(
+    clock_rows = Clock.objects.filter(ticket_id__in=ticket_ids).values_list(
         "ticket_id", "metric", "state", "used", "breached_at", "stopped_at"
-    ):
-        clocks.setdefault(tid, {})[metric] = ClockFacts(state, used, breached_at, stopped_at)
+    )
+    for tid, metric, clock_state, used, breached_at, stopped_at in clock_rows:
+        clocks.setdefault(tid, {})[metric] = ClockFacts(clock_state, used, breached_at, stopped_at)
     out = []
     for pk, type_id, priority_id, group_id, executor_id, created_at, closed_at, point_id in tickets:
         state = TicketState(
@@ -210,9 +211,9 @@ def facts_refresh(*, batch: int = BATCH, nowait: bool = False) -> int:
         state = _lock_state(nowait=nowait)
         wall = time.time()  # gaps age in real time, whatever the application's clock says
         pending = {int(i): float(t) for i, t in state.pending or [] if wall - float(t) < GAP_SECONDS}
-        qs = Reaction.objects.filter(id__gt=state.high_id)
+        qs = LogRecord.objects.filter(id__gt=state.high_id)
         if pending:
-            qs = qs | Reaction.objects.filter(id__in=sorted(pending))
+            qs = qs | LogRecord.objects.filter(id__in=sorted(pending))
         rows = list(qs.order_by("id").values_list("id", "ticket_id")[:batch])
         if not rows:
             if [list(p) for p in pending.items()] != state.pending:
@@ -243,7 +244,7 @@ def facts_refresh(*, batch: int = BATCH, nowait: bool = False) -> int:
 def _nothing_new() -> bool:
     """No record past the watermark and no gap waiting: one read, without the lock."""
     state = RefreshState.objects.filter(pk=1).values_list("high_id", "pending").first()
-    return state is not None and not state[1] and not Reaction.objects.filter(id__gt=state[0]).exists()
+    return state is not None and not state[1] and not LogRecord.objects.filter(id__gt=state[0]).exists()
 
 
 def facts_refresh_all(*, batch: int = BATCH, most: int | None = None, nowait: bool = False) -> bool:
@@ -271,4 +272,4 @@ def facts_as_of() -> dt.datetime | None:
     high = RefreshState.objects.filter(pk=1).values_list("high_id", flat=True).first()
     if not high:
         return None
-    return Reaction.objects.filter(pk__lte=high).order_by("-pk").values_list("created_at", flat=True).first()
+    return LogRecord.objects.filter(pk__lte=high).order_by("-pk").values_list("created_at", flat=True).first()

@@ -30,24 +30,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 
 from . import kpi
-from .access import Scope, access_quality
+from .access import access_quality
 from .models import QualityWeights
 from .period import Period, PeriodError, parse_period
 from .queries import TOTAL, Aggregates, Key, Spread, Tally, aggregate, spread_of
 from .refresh import REPORT_MOST, facts_as_of, facts_refresh_all
+from .scope import Scope
 
 # Before a report, the facts are brought up to date with at most this many log records, without
 # waiting for the worker's pass (refresh.REPORT_MOST); a longer backlog (an install's first fill,
@@ -59,15 +61,15 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _target(met: int, breached: int) -> dict[str, Any]:
+def _target(met: int, breached: int) -> dict[str, JsonValue]:
     return {"met": met, "breached": breached, "compliance_percent": _round(kpi.compliance(met, breached))}
 
 
-def _spread(s: Spread) -> dict[str, Any]:
+def _spread(s: Spread) -> dict[str, JsonValue]:
     return {"count": s.count, "median_seconds": _round(s.median, 1), "p90_seconds": _round(s.p90, 1)}
 
 
-def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str, Any]:
+def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str, JsonValue]:
     """The figures of one row (the total, a group, an agent)."""
     average = kpi.score_average(t.scores)
     components = kpi.Components.from_counts(
@@ -113,7 +115,7 @@ def figures(t: Tally, fr: Spread, res: Spread, weights: kpi.Weights) -> dict[str
     }
 
 
-def _sla_row(t: Tally) -> dict[str, Any]:
+def _sla_row(t: Tally) -> dict[str, JsonValue]:
     return {
         "first_reaction": _target(t.fr_met, t.fr_breached),
         "resolution": _target(t.res_met, t.res_breached),
@@ -126,38 +128,38 @@ def _sla_row(t: Tally) -> dict[str, Any]:
 class Report:
     """The report's data (as the API returns it) and what the page needs besides."""
 
-    data: dict[str, Any]
+    data: dict[str, JsonValue]
     period: Period
     scope: Scope
     aggregates: Aggregates
 
 
 def _listed_groups(scope: Scope, agg: Aggregates) -> list[int]:
-    ref = reference()
+    known = directory().groups
     ids = {g for g in agg.groups if g is not None}
     if scope.executor_id is None:
         if scope.group_ids is None:
-            ids |= {g.pk for g in ref.groups.values() if g.is_active}
+            ids |= {g.pk for g in known.values() if g.is_active}
         else:
             ids |= set(scope.group_ids)
-    return sorted((g for g in ids if g in ref.groups), key=lambda g: ref.groups[g].code)
+    return sorted((g for g in ids if g in known), key=lambda g: known[g].code)
 
 
 def _listed_agents(scope: Scope, agg: Aggregates) -> list[Person]:
-    ref = reference()
+    d = directory()
     ids = {e for e in agg.executors if e is not None}
     if scope.executor_id is not None:
         ids = {scope.executor_id}
     else:
-        groups = scope.group_ids if scope.group_ids is not None else {g.pk for g in ref.groups.values() if g.is_active}
-        ids |= {uid for uid, mem in ref.memberships.items() if mem.groups & groups}
+        groups = scope.group_ids if scope.group_ids is not None else {g.pk for g in d.groups.values() if g.is_active}
+        ids |= {uid for uid, mem in d.memberships.items() if mem.groups & groups}
     found = people(ids)
     return sorted(
         (p for uid, p in found.items() if p.is_support_staff or uid in agg.executors), key=lambda p: p.display_name
     )
 
 
-def _week_row(monday: dt.date, t: Tally) -> dict[str, Any]:
+def _week_row(monday: dt.date, t: Tally) -> dict[str, JsonValue]:
     return {
         "week": monday.isoformat(),
         "received": t.received,
@@ -178,12 +180,13 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
     weights = QualityWeights.current()
     ref = reference()
 
-    def row(key: Key, tally: Tally | None) -> dict[str, Any]:
+    def row(key: Key, tally: Tally | None) -> dict[str, JsonValue]:
         spread = (spread_of(agg.first_reaction, key), spread_of(agg.resolution, key))
         return figures(tally or Tally(), *spread, weights)
 
+    known = directory().groups
     groups = [
-        {"group": ref.groups[g].code, "name": str(ref.groups[g]), **row(("group", g), agg.groups.get(g))}
+        {"group": known[g].code, "name": str(known[g]), **row(("group", g), agg.groups.get(g))}
         for g in _listed_groups(scope, agg)
     ]
     agents = [
@@ -206,7 +209,7 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
         "scope": {
             "group": scope.group.code if scope.group else None,
             "agent": scope.agent.username if scope.agent else None,
-            "groups": sorted(ref.groups[g].code for g in scope.group_ids if g in ref.groups)
+            "groups": sorted(directory().groups[g].code for g in scope.group_ids if g in directory().groups)
             if scope.group_ids is not None
             else None,
         },
@@ -233,13 +236,11 @@ def service_zone() -> str:
 
 
 class PeriodInvalid(Invalid):
-    """Bad dates, as the API says them (422), with what a page needs to say them in its language."""
+    """Bad dates, as the API says them (422): the detail and the field error's message are the same
+    sentence; its code and params are what a page says in its language."""
 
     def __init__(self, exc: PeriodError) -> None:
-        super().__init__(str(exc), errors={exc.field: str(exc)})
-        self.field = exc.field
-        self.reason = exc.reason
-        self.values = exc.values
+        super().__init__(str(exc), errors=[exc.error])
 
 
 def period_for(from_text: str | None, to_text: str | None) -> Period:

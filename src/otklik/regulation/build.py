@@ -16,21 +16,23 @@ import contextlib
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
-from otklik.accounts.models import Organisation, SupportGroup
+from otklik.accounts.models import Organisation, SupportGroup, User
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.complaints.services import complaint_calendar_id
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality import definitions
 from otklik.quality.models import QualityWeights
+from otklik.routes.kinds import FINAL_KINDS
 from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
-from otklik.routes.validation import FINAL_KINDS
 from otklik.sla.calendar import DAYS
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
+from otklik.sla.reference import SlaReference, sla_reference_build
 
 from .models import Section
 from .texts import (
@@ -59,15 +61,19 @@ from .texts import (
 SCHEMA = 1  # bump when the shape changes, so a reader can tell old versions apart
 
 
-def regulation_content() -> dict[str, Any]:
+def regulation_content() -> dict[str, JsonValue]:
     """The regulation as the configuration now stands, both languages; JSON-ready and canonical."""
     moment = now()
-    default_cal = _default_calendar()
+    # The policy and calendar each request would get are the SLA configuration's to say (read
+    # now, not from this process's snapshot): the regulation shows what it would choose.
+    sref = sla_reference_build()
+    calendars = {c.pk: c for c in Calendar.objects.all()}
+    default_cal = calendars.get(sref.default_calendar_id) if sref.default_calendar_id else None
     types = list(RequestType.objects.filter(is_active=True).select_related("route", "default_group"))
     types.sort(key=lambda t: (t.order, t.code))
     priorities = list(Priority.objects.filter(is_active=True))
     priorities.sort(key=lambda p: (p.rank, p.code))
-    targets = _targets_section(types, priorities, default_cal)
+    targets = _targets_section(types, priorities, sref, calendars)
     generated = [
         _hours_section(default_cal, moment),
         _types_section(types),
@@ -77,10 +83,10 @@ def regulation_content() -> dict[str, Any]:
         _pauses_section(types),
         _escalation_section(),
         _handling_section(types),
-        _complaints_section(default_cal, moment),
+        _complaints_section(default_cal, moment, sref, calendars),
         _quality_section(),
     ]
-    keyed: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
+    keyed: list[tuple[tuple[int, int, str], dict[str, JsonValue]]] = []
     for section in generated:
         section["title"] = HEADINGS[section["kind"]]
         keyed.append(((SLOTS[section["kind"]], 1, section["code"]), section))
@@ -92,12 +98,7 @@ def regulation_content() -> dict[str, Any]:
 
 
 # --- working hours -----------------------------------------------------------------------------
-def _default_calendar() -> Calendar | None:
-    calendars = Calendar.objects.order_by("code")
-    return calendars.filter(is_default=True).first() or calendars.first()
-
-
-def _intervals(value: Any) -> list[list[str]]:
+def _intervals(value: JsonValue) -> list[list[str]]:
     """Stored intervals as [[start, end], …] sorted; anything malformed is left out, never fatal."""
     out = []
     for item in value if isinstance(value, list) else []:
@@ -106,7 +107,7 @@ def _intervals(value: Any) -> list[list[str]]:
     return sorted(out)
 
 
-def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
+def _calendar(cal: Calendar, year: int) -> dict[str, JsonValue]:
     week = cal.week if isinstance(cal.week, dict) else {}
     days = CalendarDay.objects.filter(calendar=cal, date__year=year).order_by("date")
     return {
@@ -127,7 +128,7 @@ def _calendar(cal: Calendar, year: int) -> dict[str, Any]:
     }
 
 
-def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, JsonValue]:
     # "This year" where the service works: on 31 December evening in Moscow it is already next year in Vladivostok.
     year = timezone.localtime(moment, timezone.get_default_timezone()).year
     if default_cal is not None:
@@ -135,8 +136,12 @@ def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[st
             year = moment.astimezone(zoneinfo.ZoneInfo(default_cal.time_zone)).year
     used_by: dict[int, dict[str, list[tuple[str, Text]]]] = {}
     for g in SupportGroup.objects.filter(is_active=True, calendar__isnull=False):
+        if g.calendar_id is None:  # not after that filter: for the type checker
+            continue
         used_by.setdefault(g.calendar_id, {"groups": [], "policies": []})["groups"].append((g.code, pair(g, "name")))
     for p in Policy.objects.filter(is_active=True, calendar__isnull=False):
+        if p.calendar_id is None:  # as above
+            continue
         used_by.setdefault(p.calendar_id, {"groups": [], "policies": []})["policies"].append((p.code, pair(p, "name")))
     others = []
     for cal in Calendar.objects.filter(pk__in=used_by).order_by("code"):
@@ -156,8 +161,8 @@ def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[st
 
 
 # --- types, scope, priorities ------------------------------------------------------------------
-def _types_section(types: list[RequestType]) -> dict[str, Any]:
-    kinds: dict[int, list[dict[str, Any]]] = {}
+def _types_section(types: list[RequestType]) -> dict[str, JsonValue]:
+    kinds: dict[int, list[dict[str, JsonValue]]] = {}
     choice_fields = FormField.objects.filter(request_type__in=types, kind="choice").order_by("order", "code")
     for f in choice_fields:
         kinds.setdefault(f.request_type_id, []).append(
@@ -186,7 +191,7 @@ def _types_section(types: list[RequestType]) -> dict[str, Any]:
     }
 
 
-def _scope_section(types: list[RequestType]) -> dict[str, Any]:
+def _scope_section(types: list[RequestType]) -> dict[str, JsonValue]:
     cats = sorted(Category.objects.filter(is_active=True), key=lambda c: (c.order, c.code))
     by_id = {c.pk: c for c in cats}
     children: dict[int | None, list[Category]] = {}
@@ -203,12 +208,12 @@ def _scope_section(types: list[RequestType]) -> dict[str, Any]:
             names.insert(0, pair(node, "name"))
         return {lang: " / ".join(n[lang] for n in names) for lang in LANGS}
 
-    def tree(parent: int | None, seen: frozenset[int]) -> list[dict[str, Any]]:
+    def tree(parent: int | None, seen: frozenset[int]) -> list[dict[str, JsonValue]]:
         nodes = []
         for c in children.get(parent, []):
             if c.pk in seen:
                 continue  # a cycle written around the admin's check: show each node once
-            node: dict[str, Any] = {
+            node: dict[str, JsonValue] = {
                 "code": c.code,
                 "name": pair(c, "name"),
                 "description": pair(c, "description"),
@@ -250,7 +255,7 @@ def _scope_section(types: list[RequestType]) -> dict[str, Any]:
     }
 
 
-def _priorities_section(priorities: list[Priority], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _priorities_section(priorities: list[Priority], rows: list[dict[str, JsonValue]]) -> dict[str, JsonValue]:
     default = next((p for p in priorities if p.is_default), None)
     out = []
     for p in priorities:
@@ -288,26 +293,22 @@ def _conditions() -> dict[int, dict[str, set[int]]]:
 
 
 def _targets_section(
-    types: list[RequestType], priorities: list[Priority], default_cal: Calendar | None
-) -> dict[str, Any]:
+    types: list[RequestType], priorities: list[Priority], sref: SlaReference, calendars: dict[int, Calendar]
+) -> dict[str, JsonValue]:
     policies = sorted(Policy.objects.filter(is_active=True).select_related("calendar"), key=lambda p: (p.order, p.code))
     conds = _conditions()
     figures: dict[int, dict[tuple[int, str], int]] = {}
-    for t in Target.objects.filter(policy__in=policies):
-        figures.setdefault(t.policy_id, {})[(t.priority_id, t.metric)] = t.minutes
-    # As sla.reference: the first default policy is only the fallback; the rest are tried in order.
-    fallback = next((p for p in policies if p.is_default), None)
-    ordered = [p for p in policies if p is not fallback]
-    special = [p for p in ordered if conds.get(p.pk, {}).get("categories") or conds.get(p.pk, {}).get("organisations")]
-    generic = [p for p in ordered if p not in special]
-    group_cal = dict(SupportGroup.objects.values_list("pk", "calendar_id"))
-    calendars = {c.pk: c for c in Calendar.objects.all()}
-
-    def selects(p: Policy, type_id: int, priority_id: int) -> bool:
-        c = conds.get(p.pk, {})
-        return (not c.get("request_types") or type_id in c["request_types"]) and (
-            not c.get("priorities") or priority_id in c["priorities"]
-        )
+    for target in Target.objects.filter(policy__in=policies):
+        figures.setdefault(target.policy_id, {})[(target.priority_id, target.metric)] = target.minutes
+    by_id = {p.pk: p for p in policies}
+    # Policies that only some requests of a type and priority get (a category, an organisation):
+    # listed apart, under the table of what the others get.
+    fallback = sref.default_policy.id if sref.default_policy is not None else None
+    special = [
+        p
+        for p in policies
+        if p.pk != fallback and (conds.get(p.pk, {}).get("categories") or conds.get(p.pk, {}).get("organisations"))
+    ]
 
     def minutes(p: Policy | None, priority_id: int) -> dict[str, int | None]:
         own = figures.get(p.pk, {}) if p is not None else {}
@@ -316,11 +317,10 @@ def _targets_section(
     rows = []
     for t in types:
         for prio in priorities:
-            policy = next((p for p in generic if selects(p, t.pk, prio.pk)), fallback)
-            # As SlaReference.calendar_id_for: the policy's calendar, else the type's group's, else the default.
-            cal_id = (policy.calendar_id if policy else None) or group_cal.get(t.default_group_id)
-            if cal_id not in calendars:
-                cal_id = default_cal.pk if default_cal else None
+            # A request of this type and priority, of no particular category or organisation.
+            spec = sref.select(type_id=t.pk, priority_id=prio.pk, category_ids=(), organisation_id=None)
+            policy = by_id.get(spec.id) if spec is not None else None
+            cal_id = sref.calendar_id_for(spec, t.default_group_id)
             cal = calendars.get(cal_id) if cal_id else None
             rows.append(
                 {
@@ -351,7 +351,7 @@ def _targets_section(
                 "order": p.order,
                 "name": pair(p, "name"),
                 "description": pair(p, "description"),
-                "calendar": p.calendar.code if p.calendar_id else None,
+                "calendar": p.calendar.code if p.calendar is not None else None,
                 "conditions": {
                     rel: sorted(
                         (names[rel][i] for i in conds.get(p.pk, {}).get(rel, ()) if i in names[rel]),
@@ -372,7 +372,7 @@ def _targets_section(
 
 def _names_for(conds: dict[int, dict[str, set[int]]], policies: Iterable[Policy]) -> dict[str, dict[int, Text]]:
     """The names of the types, priorities, categories and organisations the special policies name."""
-    models: dict[str, Any] = {
+    models: dict[str, JsonValue] = {
         "request_types": RequestType,
         "priorities": Priority,
         "categories": Category,
@@ -392,7 +392,7 @@ def _names_for(conds: dict[int, dict[str, set[int]]], policies: Iterable[Policy]
 
 
 # --- clocks and escalation ---------------------------------------------------------------------
-def _pauses_section(types: list[RequestType]) -> dict[str, Any]:
+def _pauses_section(types: list[RequestType]) -> dict[str, JsonValue]:
     type_names: dict[int, list[tuple[int, str, Text]]] = {}
     for t in types:
         type_names.setdefault(t.route_id, []).append((t.order, t.code, pair(t, "name")))
@@ -419,17 +419,17 @@ def _pauses_section(types: list[RequestType]) -> dict[str, Any]:
     return {"kind": "pauses", "code": "pauses", "body": TEXTS["pauses"], "routes": routes}
 
 
-def _escalation_section() -> dict[str, Any]:
+def _escalation_section() -> dict[str, JsonValue]:
     rules = list(
         EscalationRule.objects.filter(is_active=True)
         .select_related("policy", "reassign_group", "reassign_user", "raise_priority_to")
         .prefetch_related("notify_users", "add_watchers")
     )
     # A rule of an inactive policy never fires: leave it out.
-    rules = [r for r in rules if r.policy_id is None or r.policy.is_active]
+    rules = [r for r in rules if r.policy is None or r.policy.is_active]
     rules.sort(key=lambda r: (TRIGGER_ORDER.get(r.trigger, 9), r.level, r.delay_minutes, r.pk))
 
-    def people(users: Iterable[Any]) -> list[Text]:
+    def people(users: Iterable[User]) -> list[Text]:
         return [same(n) for n in sorted(u.display_name for u in users)]
 
     out = []
@@ -446,14 +446,14 @@ def _escalation_section() -> dict[str, Any]:
                 "trigger": r.trigger,
                 "trigger_name": TRIGGERS.get(r.trigger, same(r.trigger)),
                 "level": r.level,
-                "policy": r.policy.code if r.policy_id else None,
+                "policy": r.policy.code if r.policy is not None else None,
                 "policy_name": pair(r.policy, "name") if r.policy_id else None,
                 "metric": r.metric or None,
                 "metric_name": METRICS.get(r.metric),
                 "delay_minutes": r.delay_minutes,
                 "notify": [NOTIFY[key] for key, on in flags if on] + people(r.notify_users.all()),
                 "reassign_group": pair(r.reassign_group, "name") if r.reassign_group_id else None,
-                "reassign_user": same(r.reassign_user.display_name) if r.reassign_user_id else None,
+                "reassign_user": same(r.reassign_user.display_name) if r.reassign_user is not None else None,
                 "raise_priority_to": pair(r.raise_priority_to, "name") if r.raise_priority_to_id else None,
                 "add_watchers": people(r.add_watchers.all()),
             }
@@ -467,9 +467,9 @@ def _escalation_section() -> dict[str, Any]:
 
 
 # --- confirmation and satisfaction -------------------------------------------------------------
-def _handling_section(types: list[RequestType]) -> dict[str, Any]:
+def _handling_section(types: list[RequestType]) -> dict[str, JsonValue]:
     """Per type, how long a resolution waits for the initiator's confirmation; then how the
-    satisfaction survey works (feedback.surveys, tickets.transitions)."""
+    satisfaction survey works (feedback.surveys, workflow.transitions)."""
     # Routes whose resolved points the initiator confirms: there the period applies.
     confirming = set(
         Transition.objects.filter(
@@ -490,7 +490,7 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
             {"type": t.code, "type_name": name, "confirms": t.route_id in confirming, "days": days, "text": line}
         )
     conf = FeedbackSettings.current()
-    survey: dict[str, Any] = {"enabled": conf.survey_enabled}
+    survey: dict[str, JsonValue] = {"enabled": conf.survey_enabled}
     if conf.survey_enabled:
         parts = [fmt(TEXTS["survey"], valid=days_text(conf.survey_valid_days))]
         if conf.survey_reminder_days and conf.survey_reminder_days < conf.survey_valid_days:
@@ -509,12 +509,15 @@ def _handling_section(types: list[RequestType]) -> dict[str, Any]:
 
 
 # --- complaints --------------------------------------------------------------------------------
-def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, Any]:
+def _complaints_section(
+    default_cal: Calendar | None, moment: dt.datetime, sref: SlaReference, calendars: dict[int, Calendar]
+) -> dict[str, JsonValue]:
     """How to file a complaint, its route, and its two targets in working time with the calendar
-    they count in (the feedback settings': feedback.complaints.complaint_calendar reads the same).
-    A calendar of their own, not the one the working-hours section shows, is shown here whole."""
+    they count in (the one complaints.services.complaint_calendar counts in). A calendar of their
+    own, not the one the working-hours section shows, is shown here whole."""
     fs = FeedbackSettings.current()
-    cal = fs.complaint_calendar if fs.complaint_calendar_id else default_cal
+    cal_id = complaint_calendar_id(fs, sref)
+    cal = calendars.get(cal_id) if cal_id else None
     minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
     own = None
     if cal is not None and (default_cal is None or cal.pk != default_cal.pk):
@@ -542,7 +545,7 @@ def _complaints_section(default_cal: Calendar | None, moment: dt.datetime) -> di
 
 
 # --- quality criteria --------------------------------------------------------------------------
-def _quality_section() -> dict[str, Any]:
+def _quality_section() -> dict[str, JsonValue]:
     """The quantitative criteria of quality: the KPIs and their definitions, the composite score's
     components, their published weights and the formula (quality.definitions, quality.kpi)."""
     weights = QualityWeights.current().as_dict()

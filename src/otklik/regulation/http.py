@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from otklik.core.errors import Invalid, NotFound
+from otklik.core.errors import Invalid, NotFound, not_a_choice
 from otklik.core.i18n import current_language
 
 from .render import LANGS
@@ -16,7 +16,7 @@ def language_for(request: HttpRequest, requested: str | None) -> str:
     if requested is not None and requested != "":
         if requested not in LANGS:
             detail = f"lang must be one of {', '.join(LANGS)}, not {requested[:20]!r}"
-            raise Invalid(detail, errors={"lang": "ru or en"})
+            raise Invalid(detail, errors=[not_a_choice("lang", LANGS, message="ru or en")])
         return requested
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and getattr(user, "language", "") in LANGS:

@@ -10,16 +10,17 @@ go into the download as written, and into the page through markdown-it with raw 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from otklik.core.jsonvalue import JsonValue
+
 from .models import Version
 
 LANGS = ("ru", "en")
-Block = dict[str, Any]
+Block = dict[str, JsonValue]
 
 LABELS: dict[str, dict[str, str]] = {
     "version": {"ru": "Версия {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
@@ -91,11 +92,11 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(key: str, lang: str, **values: Any) -> str:
+def label(key: str, lang: str, **values: str | int) -> str:
     return LABELS[key][lang].format(**values)
 
 
-def localize(value: Any, lang: str) -> Any:
+def localize(value: JsonValue, lang: str) -> JsonValue:
     """One language of the content: every {"ru", "en"} pair becomes its `lang` text."""
     if isinstance(value, dict):
         if set(value) == set(LANGS) and all(isinstance(v, str) for v in value.values()):
@@ -140,11 +141,11 @@ def _table(head: list[str], rows: list[list[str]]) -> Block:
     return {"type": "table", "head": head, "rows": rows}
 
 
-def _item(term: str, text: str = "", children: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _item(term: str, text: str = "", children: list[dict[str, JsonValue]] | None = None) -> dict[str, JsonValue]:
     return {"term": term, "text": text, "children": children or []}
 
 
-def _list(items: list[dict[str, Any]]) -> Block:
+def _list(items: list[dict[str, JsonValue]]) -> Block:
     return {"type": "list", "items": items}
 
 
@@ -152,7 +153,7 @@ def _intervals(intervals: list[list[str]], lang: str) -> str:
     return ", ".join(f"{a}–{b}" for a, b in intervals) if intervals else label("closed", lang)
 
 
-def _calendar_blocks(cal: dict[str, Any], year: int, lang: str) -> list[Block]:
+def _calendar_blocks(cal: dict[str, JsonValue], year: int, lang: str) -> list[Block]:
     blocks = [
         _p(label("calendar", lang, name=cal["name"], tz=cal["time_zone"])),
         _table(
@@ -176,7 +177,7 @@ def _calendar_blocks(cal: dict[str, Any], year: int, lang: str) -> list[Block]:
     return blocks
 
 
-def _hours(s: dict[str, Any], lang: str) -> list[Block]:
+def _hours(s: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [_p(s["body"])]
     if s["calendar"]:
         blocks += _calendar_blocks(s["calendar"], s["year"], lang)
@@ -194,7 +195,7 @@ def _hours(s: dict[str, Any], lang: str) -> list[Block]:
     return blocks
 
 
-def _types(s: dict[str, Any], lang: str) -> list[Block]:
+def _types(s: dict[str, JsonValue], lang: str) -> list[Block]:
     items = []
     for t in s["types"]:
         kinds = [_item(k["label"], ", ".join(c["label"] for c in k["choices"])) for k in t["kinds"] if k["choices"]]
@@ -203,7 +204,7 @@ def _types(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _list(items)]
 
 
-def _category_items(nodes: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def _category_items(nodes: list[dict[str, JsonValue]], lang: str) -> list[dict[str, JsonValue]]:
     items = []
     for n in nodes:
         text = n["description"]
@@ -213,7 +214,7 @@ def _category_items(nodes: list[dict[str, Any]], lang: str) -> list[dict[str, An
     return items
 
 
-def _scope(s: dict[str, Any], lang: str) -> list[Block]:
+def _scope(s: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [_p(s["body"]), _list(_category_items(s["categories"], lang))]
     if s["out_of_scope"]:
         blocks += [
@@ -225,7 +226,7 @@ def _scope(s: dict[str, Any], lang: str) -> list[Block]:
     return blocks
 
 
-def _priorities(s: dict[str, Any], lang: str) -> list[Block]:
+def _priorities(s: dict[str, JsonValue], lang: str) -> list[Block]:
     rows = []
     for p in s["priorities"]:
         name = f"{p['name']} ({label('default', lang)})" if p["is_default"] else p["name"]
@@ -240,7 +241,7 @@ def _priorities(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _table(head, rows)]
 
 
-def _targets(s: dict[str, Any], lang: str) -> list[Block]:
+def _targets(s: dict[str, JsonValue], lang: str) -> list[Block]:
     metrics = s["metrics"]
     calendars = {r["calendar"] for r in s["rows"]}
     with_calendar = len(calendars) > 1  # one calendar for all: the working-hours section says which
@@ -271,7 +272,7 @@ def _targets(s: dict[str, Any], lang: str) -> list[Block]:
     return blocks
 
 
-def _pauses(s: dict[str, Any], lang: str) -> list[Block]:
+def _pauses(s: dict[str, JsonValue], lang: str) -> list[Block]:
     none = label("none", lang)
     rows = [
         [r["name"], ", ".join(r["types"]) or none, ", ".join(r["paused"]) or none, ", ".join(r["stopped"]) or none]
@@ -281,7 +282,7 @@ def _pauses(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _table(head, rows)] if rows else [_p(s["body"])]
 
 
-def _escalation(s: dict[str, Any], lang: str) -> list[Block]:
+def _escalation(s: dict[str, JsonValue], lang: str) -> list[Block]:
     if not s["rules"]:
         return [_p(s["body"])]
     rows = []
@@ -309,13 +310,13 @@ def _escalation(s: dict[str, Any], lang: str) -> list[Block]:
     return [_p(s["body"]), _table(head, rows)]
 
 
-def _handling(s: dict[str, Any], lang: str) -> list[Block]:
+def _handling(s: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [_p(s["body"]), _h(label("confirmation_title", lang))]
     blocks.append(_list([_item("", t["text"]) for t in s["types"]]))
     return [*blocks, _h(label("survey_title", lang)), _p(s["survey"]["text"])]
 
 
-def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
+def _complaints(s: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [_p(s["body"])]
     if "route" not in s:  # a version published before the section had more than its text
         return blocks
@@ -332,7 +333,7 @@ def _complaints(s: dict[str, Any], lang: str) -> list[Block]:
     return blocks
 
 
-def _quality(s: dict[str, Any], lang: str) -> list[Block]:
+def _quality(s: dict[str, JsonValue], lang: str) -> list[Block]:
     if "kpis" not in s:  # a version published before the criteria were structured
         return [_p(s["body"])]
     total = s["weights_total"] or 1
@@ -366,7 +367,7 @@ RENDERERS = {
 }
 
 
-def document(content: dict[str, Any], lang: str) -> dict[str, Any]:
+def document(content: dict[str, JsonValue], lang: str) -> dict[str, JsonValue]:
     """The version's content in `lang` as numbered sections of blocks."""
     local = localize(content, lang)
     sections = []
@@ -404,7 +405,7 @@ def _md_table(block: Block) -> list[str]:
     return [row(block["head"]), rule, *(row(r) for r in block["rows"])]
 
 
-def _md_items(items: list[dict[str, Any]], depth: int = 0) -> list[str]:
+def _md_items(items: list[dict[str, JsonValue]], depth: int = 0) -> list[str]:
     lines = []
     for it in items:
         parts = [f"**{md_escape(it['term'])}**" if it["term"] else "", md_escape(it["text"])]
@@ -426,7 +427,7 @@ def _md_block(block: Block) -> list[str]:
     return [md_escape(block["text"])]
 
 
-def to_markdown(content: dict[str, Any], lang: str, version: Version) -> str:
+def to_markdown(content: dict[str, JsonValue], lang: str, version: Version) -> str:
     """The version in `lang` as a GitHub-flavoured Markdown document."""
     doc = document(content, lang)
     out = [f"# {md_escape(doc['title'])}", "", label("version", lang, number=version.number, date=effective(version))]
@@ -447,7 +448,7 @@ def markdown_html(source: str) -> SafeString:
     return mark_safe(_markdown.render(source))  # noqa: S308 (escaped by markdown-it, raw HTML off)
 
 
-def page_context(content: dict[str, Any], lang: str) -> dict[str, Any]:
+def page_context(content: dict[str, JsonValue], lang: str) -> dict[str, JsonValue]:
     """The page template's sections: as document(), with the admin's Markdown rendered to HTML."""
     doc = document(content, lang)
     for s in doc["sections"]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 
 from .build import regulation_content
 from .models import Version
@@ -19,7 +19,7 @@ log = logging.getLogger("otklik.regulation")
 REASON_MAX = 200  # Version.reason max_length
 
 
-def content_digest(content: dict[str, Any]) -> str:
+def content_digest(content: dict[str, JsonValue]) -> str:
     """sha256 of the canonical JSON: equal content, equal digest, whatever the key order."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -4,8 +4,6 @@ holds both languages whatever language is active when it is published."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from otklik.core.i18n import localized
 from otklik.sla.models import Metric, Trigger
 
@@ -22,7 +20,7 @@ def same(value: str) -> Text:
     return {"ru": value, "en": value}
 
 
-def pair(obj: Any, field: str) -> Text:
+def pair(obj: object, field: str) -> Text:
     """A bilingual model field, each language falling back to the other when empty."""
     return {lang: localized(obj, field, lang) for lang in LANGS}
 
@@ -99,7 +97,7 @@ TRIGGERS: dict[str, Text] = {
     Trigger.WARNING: text("Предупреждение (срок почти исчерпан)", "Warning (the target is nearly used up)"),
     Trigger.BREACH: text("Нарушение (срок истёк)", "Breach (the target is missed)"),
 }
-TRIGGER_ORDER = {Trigger.WARNING: 0, Trigger.BREACH: 1}  # the ladder reads from warning to breach
+TRIGGER_ORDER: dict[str, int] = {Trigger.WARNING: 0, Trigger.BREACH: 1}  # the ladder reads from warning to breach
 NOTIFY: dict[str, Text] = {
     "executor": text("исполнитель", "the executor"),
     "group_lead": text("руководитель группы", "the group lead"),

@@ -6,10 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from otklik.core.forms import delete_ticked, form_field
 
 from .models import Route, RoutePoint, Transition
 from .services import route_copy
@@ -46,7 +50,7 @@ class TransitionFormSet(BaseInlineFormSet):
             if not data:
                 continue
             key = form.instance.pk or f"new-{i}"
-            if pf.can_delete and pf._should_delete_form(form):
+            if delete_ticked(pf, form):
                 if form.instance.pk:
                     deleted.add(form.instance.pk)
                 continue
@@ -54,7 +58,7 @@ class TransitionFormSet(BaseInlineFormSet):
         transitions: list[TransitionSpec] = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
-            if not data or (self.can_delete and self._should_delete_form(form)):
+            if not data or delete_ticked(self, form):
                 continue
             source, target = data.get("source"), data.get("target")
             if source is None or target is None:
@@ -87,7 +91,9 @@ class TransitionInline(admin.StackedInline):
         (None, {"fields": (("comment_required", "executor_on_arrival", "reaction"),)}),
     )
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name in ("source", "target"):
             route_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             kwargs["queryset"] = RoutePoint.objects.filter(route_id=route_id) if route_id else RoutePoint.objects.none()
@@ -101,13 +107,13 @@ class RouteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["out_of_scope_point"]
-        field.queryset = (
+        form_field(self, "out_of_scope_point", forms.ModelChoiceField).queryset = (
             RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk and not data.get("is_active"):
             types = list(self.instance.request_types.filter(is_active=True).values_list("code", flat=True))
             if types:
@@ -132,15 +138,19 @@ class RouteAdmin(admin.ModelAdmin):
     actions = ["copy_as_draft"]
 
     @admin.action(description=_("Copy as a draft"))
-    def copy_as_draft(self, request: HttpRequest, queryset: Any) -> None:
+    def copy_as_draft(self, request: HttpRequest, queryset: QuerySet[Route]) -> None:
         for route in queryset:
             copy = route_copy(route=route)
             messages.success(
                 request, _("Draft %(code)s created from %(source)s.") % {"code": copy.code, "source": route.code}
             )
 
-    def _create_formsets(self, request: HttpRequest, obj: Route, change: bool) -> Any:
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
+    def _create_formsets(
+        self, request: HttpRequest, obj: Route, change: bool
+    ) -> tuple[list[BaseInlineFormSet], list[InlineModelAdmin]]:
+        # ModelAdmin's private hook (where the formsets are made, before they are validated): not
+        # in django-stubs.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)  # type: ignore[misc]
         points = next((fs for fs in formsets if isinstance(fs, PointFormSet)), None)
         for fs in formsets:
             if isinstance(fs, TransitionFormSet):

@@ -7,16 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.core.i18n import localized
 
-from .validation import FINAL_KINDS, PointSpec, TransitionSpec, route_problems
+from . import kinds
+from .kinds import FINAL_KINDS
+from .validation import PointSpec, TransitionSpec, route_problems
 
 
 class PointKind(models.TextChoices):
-    NEW = "new", _("new")
-    IN_WORK = "in_work", _("in work")
-    WAITING = "waiting", _("waiting for the initiator")
-    RESOLVED = "resolved", _("resolved")
-    CLOSED = "closed", _("closed")
-    DECLINED = "declined", _("declined")
+    NEW = kinds.PointKind.NEW.value, _("new")
+    IN_WORK = kinds.PointKind.IN_WORK.value, _("in work")
+    WAITING = kinds.PointKind.WAITING.value, _("waiting for the initiator")
+    RESOLVED = kinds.PointKind.RESOLVED.value, _("resolved")
+    CLOSED = kinds.PointKind.CLOSED.value, _("closed")
+    DECLINED = kinds.PointKind.DECLINED.value, _("declined")
 
 
 class ClockBehaviour(models.TextChoices):
@@ -42,25 +44,25 @@ class ExecutorOnArrival(models.TextChoices):
 
 
 class ReactionKind(models.TextChoices):
-    NONE = "", _("none")
-    EXECUTOR_ACCEPTED = "executor_accepted", _("executor accepted")
-    EXECUTOR_STARTED = "executor_started", _("executor started work")
-    EXECUTOR_REQUESTED_INFO = "executor_requested_info", _("executor asked the initiator")
-    EXECUTOR_RESOLVED = "executor_resolved", _("executor resolved")
-    EXECUTOR_DECLINED = "executor_declined", _("executor declined")
-    EXECUTOR_APPROVED = "executor_approved", _("approved")
-    EXECUTOR_DELIVERED = "executor_delivered", _("executor delivered")
-    EXECUTOR_REPLIED = "executor_replied", _("executor replied")
-    INITIATOR_PROVIDED_INFO = "initiator_provided_info", _("initiator provided information")
-    INITIATOR_CONFIRMED = "initiator_confirmed", _("initiator confirmed")
-    INITIATOR_REJECTED = "initiator_rejected", _("initiator rejected the resolution")
-    INITIATOR_WITHDREW = "initiator_withdrew", _("initiator withdrew the request")
-    INITIATOR_REPLIED = "initiator_replied", _("initiator replied")
-    DECLINED_OUT_OF_SCOPE = "declined_out_of_scope", _("declined: out of scope")
+    NONE = kinds.ReactionKind.NONE.value, _("none")
+    EXECUTOR_ACCEPTED = kinds.ReactionKind.EXECUTOR_ACCEPTED.value, _("executor accepted")
+    EXECUTOR_STARTED = kinds.ReactionKind.EXECUTOR_STARTED.value, _("executor started work")
+    EXECUTOR_REQUESTED_INFO = kinds.ReactionKind.EXECUTOR_REQUESTED_INFO.value, _("executor asked the initiator")
+    EXECUTOR_RESOLVED = kinds.ReactionKind.EXECUTOR_RESOLVED.value, _("executor resolved")
+    EXECUTOR_DECLINED = kinds.ReactionKind.EXECUTOR_DECLINED.value, _("executor declined")
+    EXECUTOR_APPROVED = kinds.ReactionKind.EXECUTOR_APPROVED.value, _("approved")
+    EXECUTOR_DELIVERED = kinds.ReactionKind.EXECUTOR_DELIVERED.value, _("executor delivered")
+    EXECUTOR_REPLIED = kinds.ReactionKind.EXECUTOR_REPLIED.value, _("executor replied")
+    INITIATOR_PROVIDED_INFO = kinds.ReactionKind.INITIATOR_PROVIDED_INFO.value, _("initiator provided information")
+    INITIATOR_CONFIRMED = kinds.ReactionKind.INITIATOR_CONFIRMED.value, _("initiator confirmed")
+    INITIATOR_REJECTED = kinds.ReactionKind.INITIATOR_REJECTED.value, _("initiator rejected the resolution")
+    INITIATOR_WITHDREW = kinds.ReactionKind.INITIATOR_WITHDREW.value, _("initiator withdrew the request")
+    INITIATOR_REPLIED = kinds.ReactionKind.INITIATOR_REPLIED.value, _("initiator replied")
+    DECLINED_OUT_OF_SCOPE = kinds.ReactionKind.DECLINED_OUT_OF_SCOPE.value, _("declined: out of scope")
     # Recorded by the help desk itself, never offered on a transition:
-    AUTO_CONFIRMED = "auto_confirmed", _("confirmed automatically (no reaction in time)")
-    INITIATOR_RATED = "initiator_rated", _("initiator rated the handling")
-    INITIATOR_COMPLAINED = "initiator_complained", _("initiator filed a complaint")
+    AUTO_CONFIRMED = kinds.ReactionKind.AUTO_CONFIRMED.value, _("confirmed automatically (no reaction in time)")
+    INITIATOR_RATED = kinds.ReactionKind.INITIATOR_RATED.value, _("initiator rated the handling")
+    INITIATOR_COMPLAINED = kinds.ReactionKind.INITIATOR_COMPLAINED.value, _("initiator filed a complaint")
 
 
 class Route(models.Model):

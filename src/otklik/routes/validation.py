@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-FINAL_KINDS = frozenset({"closed", "declined"})
+from .kinds import FINAL_KINDS
 
 
 @dataclass(frozen=True)

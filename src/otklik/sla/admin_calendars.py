@@ -24,9 +24,10 @@ from django.utils.translation import ngettext
 
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
+from otklik.core.forms import delete_ticked
 
 from .calendar import WorkCalendar
-from .calendars import (
+from .calendar_import import (
     MAX_IMPORT_BYTES,
     calendar_fill_ru,
     calendar_import,
@@ -80,7 +81,7 @@ class CalendarDayFormSet(BaseInlineFormSet):
         days: list[CalendarDay] = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
-            if not data or not data.get("date") or (self.can_delete and self._should_delete_form(form)):
+            if not data or not data.get("date") or delete_ticked(self, form):
                 continue
             days.append(
                 CalendarDay(date=data["date"], kind=data.get("kind") or DayKind.HOLIDAY, intervals=data["intervals"])
@@ -191,11 +192,11 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             return "—"
         return format_html('<a href="{}">{}</a>', self._import_url(obj), _("Import dates from CSV or JSON…"))
 
-    def get_fields(self, request: HttpRequest, obj: Calendar | None = None) -> list[str]:
-        fields = ["code", "name_ru", "name_en", "time_zone", "week", "is_default"]
-        return [*fields, "import_link"] if obj is not None else fields
+    def get_fields(self, request: HttpRequest, obj: Calendar | None = None) -> tuple[str, ...]:
+        fields = ("code", "name_ru", "name_en", "time_zone", "week", "is_default")
+        return (*fields, "import_link") if obj is not None else fields
 
-    def save_model(self, request: HttpRequest, obj: Calendar, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Calendar, form: forms.ModelForm[Calendar], change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Only when the flag was just set: the form's save_related marks the open requests anyway,
         # and making an already-default calendar default again would mark them all a second time.

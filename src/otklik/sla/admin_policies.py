@@ -34,10 +34,11 @@ class WorkingTimeField(forms.Field):
         super().__init__(**kwargs)
         self.min_value = min_value
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: int | str | None) -> str | None:
+        """The minutes stored (shown as "4h"), or the text typed when the form comes back."""
         return format_minutes(value) if isinstance(value, int) else value
 
-    def to_python(self, value: Any) -> int | None:
+    def to_python(self, value: int | str | None) -> int | None:
         if value in self.empty_values:
             return None
         if isinstance(value, int):
@@ -92,7 +93,8 @@ class PolicyForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("is_default") and not data.get("is_active", True):
             # An inactive default would leave the requests no policy selects without any target.
             raise ValidationError({"is_active": _("The default policy must be active.")})
@@ -100,7 +102,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
+class PolicyAdmin(SlaConfigAdminMixin[Policy], admin.ModelAdmin):
     form = PolicyForm
     inlines = [TargetInline]
     list_display = ("order", "code", "name", "is_active", "is_default", "calendar", "target_count")
@@ -136,7 +138,7 @@ class PolicyAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
     def target_count(self, obj: Policy) -> int:
         return getattr(obj, "target_count", 0)
 
-    def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Policy, form: forms.ModelForm[Policy], change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.is_default:
             policy_make_default(policy=obj)
@@ -173,7 +175,7 @@ class EscalationRuleForm(forms.ModelForm):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
+class EscalationRuleAdmin(SlaConfigAdminMixin[EscalationRule], admin.ModelAdmin):
     form = EscalationRuleForm
     whatif_enabled = False  # a rule moves no deadline; saving it still marks the open requests
     list_display = ("trigger", "level", "metric_display", "delay", "policy_display", "actions_display", "is_active")
@@ -234,7 +236,7 @@ class EscalationRuleAdmin(SlaConfigAdminMixin, admin.ModelAdmin):
         parts = [_("notify: %(whom)s") % {"whom": ", ".join(told)}] if told else []
         if obj.reassign_group_id:
             parts.append(_("reassign to the group %(group)s") % {"group": obj.reassign_group})
-        if obj.reassign_user_id:
+        if obj.reassign_user is not None:
             parts.append(_("reassign to %(user)s") % {"user": obj.reassign_user.get_username()})
         if obj.raise_priority_to_id:
             parts.append(_("raise the priority to %(priority)s") % {"priority": obj.raise_priority_to})

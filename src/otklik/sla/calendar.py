@@ -23,7 +23,8 @@ import itertools
 import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from typing import Any
+
+from otklik.core.jsonvalue import JsonValue
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _US = 1_000_000
@@ -33,7 +34,7 @@ _CHUNK_DAYS = 400  # how far the prefix table grows at a time
 Interval = tuple[int, int]  # minutes from local midnight: [start, end)
 
 
-def _parse_time(text: Any, where: str) -> int:
+def _parse_time(text: JsonValue, where: str) -> int:
     if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
         raise ValueError(f"{where}: {text!r} is not a time as HH:MM")
     hh, mm = text[:2], text[3:]
@@ -47,7 +48,7 @@ def _parse_time(text: Any, where: str) -> int:
     return hours * 60 + minutes
 
 
-def _parse_intervals(value: Any, where: str) -> tuple[Interval, ...]:
+def _parse_intervals(value: JsonValue, where: str) -> tuple[Interval, ...]:
     if not isinstance(value, list | tuple):
         raise ValueError(f"{where}: intervals must be a list of [start, end] pairs")
     out: list[Interval] = []
@@ -77,7 +78,7 @@ def _fmt(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _parse_date(value: Any, where: str) -> dt.date:
+def _parse_date(value: dt.date | JsonValue, where: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
@@ -93,9 +94,9 @@ class WorkCalendar:
     def __init__(
         self,
         tz: str,
-        week: Mapping[str, Any],
-        holidays: Iterable[Any] = (),
-        overrides: Mapping[Any, Any] | None = None,
+        week: Mapping[str, JsonValue],
+        holidays: Iterable[dt.date | JsonValue] = (),
+        overrides: Mapping[dt.date | JsonValue, JsonValue] | None = None,
     ) -> None:
         try:
             self.tz = zoneinfo.ZoneInfo(tz)
@@ -121,7 +122,7 @@ class WorkCalendar:
         self._days: list[tuple[tuple[int, int], ...]] = []  # each date's UTC intervals (µs since epoch)
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> WorkCalendar:
+    def from_dict(cls, spec: Mapping[str, JsonValue]) -> WorkCalendar:
         if not isinstance(spec, Mapping):
             raise ValueError("a calendar is a mapping with tz, week, holidays, overrides")
         unknown = sorted(set(spec) - {"tz", "week", "holidays", "overrides"})

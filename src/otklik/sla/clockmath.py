@@ -13,7 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
+from .kinds import ClockState
+
+RUNNING, PAUSED, MET, BREACHED, CANCELLED = (
+    ClockState.RUNNING,
+    ClockState.PAUSED,
+    ClockState.MET,
+    ClockState.BREACHED,
+    ClockState.CANCELLED,
+)
 ZERO = dt.timedelta(0)
 
 
@@ -261,7 +269,7 @@ def escalation_due(clock: ClockData, cal: Calendar, steps: list[Step]) -> list[t
         if step.rule_id in clock.escalated:
             continue
         if step.trigger == "warning" and clock.state == RUNNING and clock.warned_at is not None:
-            base = clock.warned_at
+            base: dt.datetime | None = clock.warned_at
         elif step.trigger == "breach" and clock.state == BREACHED and clock.stopped_at is None:
             base = clock.breached_at
         else:

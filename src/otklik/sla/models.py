@@ -4,7 +4,6 @@ clocks that every request carries (one per target)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +11,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 
+from . import kinds
 from .calendar import DAYS, WorkCalendar
 
 
@@ -49,7 +50,7 @@ class Calendar(models.Model):
     def name(self) -> str:
         return localized(self, "name")
 
-    def spec(self, days: list[CalendarDay] | None = None) -> dict[str, Any]:
+    def spec(self, days: list[CalendarDay] | None = None) -> dict[str, JsonValue]:
         """The pure engine's input (CONTRACT's from_dict shape)."""
         days = list(self.days.all()) if days is None and self.pk else (days or [])
         holidays = [d.date.isoformat() for d in days if d.kind == DayKind.HOLIDAY]
@@ -121,9 +122,9 @@ class CalendarDay(models.Model):
 
 
 class Metric(models.TextChoices):
-    FIRST_REACTION = "first_reaction", _("first reaction")
-    RESOLUTION = "resolution", _("resolution")
-    NEXT_REACTION = "next_reaction", _("next reaction")
+    FIRST_REACTION = kinds.Metric.FIRST_REACTION.value, _("first reaction")
+    RESOLUTION = kinds.Metric.RESOLUTION.value, _("resolution")
+    NEXT_REACTION = kinds.Metric.NEXT_REACTION.value, _("next reaction")
 
 
 class Policy(models.Model):
@@ -280,16 +281,16 @@ class EscalationRule(models.Model):
         return f"{self.get_trigger_display()} L{self.level} +{self.delay_minutes} min"
 
     def clean(self) -> None:
-        if self.reassign_user_id and not self.reassign_user.is_support_staff:
+        if self.reassign_user is not None and not self.reassign_user.is_support_staff:
             raise ValidationError({"reassign_user": _("Requests can be reassigned to support staff only.")})
 
 
 class ClockState(models.TextChoices):
-    RUNNING = "running", _("running")
-    PAUSED = "paused", _("paused")
-    MET = "met", _("met")
-    BREACHED = "breached", _("breached")
-    CANCELLED = "cancelled", _("cancelled")
+    RUNNING = kinds.ClockState.RUNNING.value, _("running")
+    PAUSED = kinds.ClockState.PAUSED.value, _("paused")
+    MET = kinds.ClockState.MET.value, _("met")
+    BREACHED = kinds.ClockState.BREACHED.value, _("breached")
+    CANCELLED = kinds.ClockState.CANCELLED.value, _("cancelled")
 
 
 class Clock(models.Model):

@@ -8,9 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from otklik.accounts.models import SupportGroup
 from otklik.core.snapshot import Snapshot
@@ -109,7 +106,7 @@ class SlaReference:
         ]
 
 
-def _build() -> SlaReference:
+def sla_reference_build() -> SlaReference:
     ref = SlaReference()
     days: dict[int, list[CalendarDay]] = {}
     for d in CalendarDay.objects.order_by("date"):
@@ -173,7 +170,19 @@ def _build() -> SlaReference:
     return ref
 
 
-_snapshot: Snapshot[SlaReference] = Snapshot(_build)
+_snapshot: Snapshot[SlaReference] = Snapshot("sla.reference", sla_reference_build)
+_snapshot.watch(
+    Calendar,
+    CalendarDay,
+    Policy,
+    Target,
+    EscalationRule,
+    SupportGroup,
+    m2m=[
+        *(getattr(EscalationRule, name).through for name in ("notify_users", "add_watchers")),
+        *(getattr(Policy, name).through for name in ("request_types", "priorities", "categories", "organisations")),
+    ],
+)
 
 
 def sla_reference() -> SlaReference:
@@ -186,20 +195,6 @@ def sla_reference_fresh() -> SlaReference:
     return _snapshot.fresh()
 
 
-def _drop() -> None:
-    _snapshot.drop()
-
-
-def invalidate(**_: Any) -> None:
-    _snapshot.invalidate(_drop)
-
-
-for _model in (Calendar, CalendarDay, Policy, Target, EscalationRule, SupportGroup):
-    post_save.connect(invalidate, sender=_model, dispatch_uid=f"otklik-sla-save-{_model.__name__}")
-    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"otklik-sla-delete-{_model.__name__}")
-for _name in ("notify_users", "add_watchers"):
-    m2m_changed.connect(
-        invalidate, sender=getattr(EscalationRule, _name).through, dispatch_uid=f"otklik-sla-m2m-rule-{_name}"
-    )
-for _name in ("request_types", "priorities", "categories", "organisations"):
-    m2m_changed.connect(invalidate, sender=getattr(Policy, _name).through, dispatch_uid=f"otklik-sla-m2m-{_name}")
+def invalidate() -> None:
+    """Drop the snapshot now and when the transaction commits."""
+    _snapshot.invalidate()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
 from otklik.tickets.models import Ticket
 
 from . import clockmath as cm
@@ -14,10 +14,10 @@ from .models import Clock, Metric
 from .reference import sla_reference
 from .services import data_of
 
-_ORDER = {Metric.FIRST_REACTION: 0, Metric.NEXT_REACTION: 1, Metric.RESOLUTION: 2}
+_ORDER: dict[str, int] = {Metric.FIRST_REACTION: 0, Metric.NEXT_REACTION: 1, Metric.RESOLUTION: 2}
 
 
-def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> list[dict[str, Any]]:
+def sla_targets(ticket: Ticket, *, clocks: Iterable[Clock] | None = None) -> list[dict[str, JsonValue]]:
     """The request's targets as the API shows them. One query (none when `clocks` are given)."""
     rows = list(clocks) if clocks is not None else list(Clock.objects.filter(ticket_id=ticket.pk))
     sref = sla_reference()

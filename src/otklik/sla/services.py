@@ -9,15 +9,17 @@ ticket services update the row first), so a timer worker firing on the same requ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils import timezone
 
 from otklik.catalog.reference import reference
-from otklik.notify.tasks import task_sync
 from otklik.routes.models import ClockBehaviour, ReactionKind
-from otklik.tickets.models import ActorRole, Event, Reaction, SlaEvent, Ticket
+from otklik.sla.calendar_tasks import task_sync
+from otklik.tickets.kinds import is_support_reaction
+from otklik.tickets.models import ActorRole, Event, LogRecord, SlaEvent, Ticket
+from otklik.tickets.selectors import support_reactions
 
 from . import clockmath as cm
 from .models import Clock, Metric
@@ -29,11 +31,6 @@ INTERNAL_EVENTS = frozenset({SlaEvent.WARNED, SlaEvent.ESCALATED})
 INITIATOR_REACTIONS = frozenset(
     {ReactionKind.INITIATOR_PROVIDED_INFO, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_REPLIED}
 )
-
-
-def is_executor_reaction(reaction: str, role: str) -> bool:
-    """The support side reacting to the initiator: any executor_* reaction taken by support."""
-    return bool(reaction) and reaction.startswith("executor_") and role in (ActorRole.EXECUTOR, ActorRole.STAFF)
 
 
 def _category_chain(category_id: int | None) -> tuple[int, ...]:
@@ -126,7 +123,7 @@ def iso_local(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value, timezone.get_default_timezone()).isoformat() if value is not None else None
 
 
-def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> Reaction:
+def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datetime, **extra: Any) -> LogRecord:
     """One SLA ledger record (unsaved): what happened to which target, with the clock's figures."""
     info = {
         "state": data.state,
@@ -147,9 +144,9 @@ def ledger_record(ticket: Ticket, data: cm.ClockData, event: str, when: dt.datet
     )
 
 
-def system_record(ticket: Ticket, when: dt.datetime, **fields: Any) -> Reaction:
+def system_record(ticket: Ticket, when: dt.datetime, **fields: Any) -> LogRecord:
     """A per-stage log record (unsaved) of something the system did, at the request's stage."""
-    return Reaction(
+    return LogRecord(
         ticket_id=ticket.pk,
         actor=None,
         actor_role=ActorRole.SYSTEM,
@@ -167,7 +164,7 @@ class Ledger:
         self.sref = sref
         self.rows: dict[str, Clock] = {r.metric: r for r in rows}
         self.data: dict[str, cm.ClockData] = {m: data_of(r) for m, r in self.rows.items()}
-        self.records: list[Reaction] = []
+        self.records: list[LogRecord] = []
         # As stored: a clock is written only when it differs from this (or is new).
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
         self._task_due = self.resolution_due()  # the deadline the executor's calendar task shows
@@ -192,11 +189,14 @@ class Ledger:
         for event in cm.due_events(data, when):
             self.note(metric, cm.fire(data, self.cal(metric), event, when), when)
 
-    def apply(self, metric: str, op: Any, when: dt.datetime, **kwargs: Any) -> list[str]:
+    def apply(
+        self, metric: str, op: Callable[[cm.ClockData, cm.Calendar, dt.datetime], list[str]], when: dt.datetime
+    ) -> list[str]:
+        """One of clockmath's steps (stop, pause, …) on the metric's clock, its events recorded."""
         if metric not in self.data:
             return []
         self.catch_up(metric, when)
-        events = op(self.data[metric], self.cal(metric), when, **kwargs)
+        events = op(self.data[metric], self.cal(metric), when)
         if events:
             self.note(metric, events, when)
         return events
@@ -268,7 +268,7 @@ class Ledger:
             Clock.objects.bulk_update(existing, [*_DATA_FIELDS, "policy", "calendar"])
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
         # One INSERT for all (the log is append-only: nothing here is ever updated).
-        Reaction.objects.bulk_create(self.records)
+        LogRecord.objects.bulk_create(self.records)
         summary = self.summary()
         Ticket.objects.filter(pk=self.ticket.pk).update(**summary)
         for key, value in summary.items():
@@ -279,11 +279,11 @@ class Ledger:
             task_sync(self.ticket, due=due)  # the calendar task follows the deadline
 
 
-def _load(ticket: Ticket) -> Ledger:
+def ledger_of(ticket: Ticket) -> Ledger:
     return Ledger(ticket, Clock.objects.filter(ticket_id=ticket.pk), sla_reference())
 
 
-def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[Reaction]]:
+def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[LogRecord]]:
     """The clocks of a new request and their ledger records (unsaved: ticket_create writes them
     with the request). Sets the request's SLA columns. A request filed straight into a final
     point (out of scope) gets no clocks."""
@@ -308,7 +308,7 @@ def sla_on_transition(
 ) -> None:
     """After a move along the route: the reaction it records and the clock behaviour of the point
     it arrives at drive the clocks."""
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     if not ledger.rows:
         return
     _react(ledger, reaction=reaction, role=role, when=when)
@@ -329,7 +329,7 @@ def sla_on_transition(
 
 
 def _react(ledger: Ledger, *, reaction: str, role: str, when: dt.datetime) -> None:
-    if is_executor_reaction(reaction, role):
+    if is_support_reaction(reaction, role):
         ledger.apply(Metric.FIRST_REACTION, cm.stop, when)
         ledger.apply(Metric.NEXT_REACTION, cm.stop, when)
     elif reaction in INITIATOR_REACTIONS and role == ActorRole.INITIATOR and ledger.ticket.is_open:
@@ -366,7 +366,7 @@ def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetim
     starts the executor's next-reaction clock."""
     if not reaction:
         return
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     if not ledger.rows:
         return
     _react(ledger, reaction=reaction, role=role, when=when)
@@ -377,7 +377,7 @@ def sla_on_comment(ticket: Ticket, *, reaction: str, role: str, when: dt.datetim
 def sla_recompute(ticket: Ticket, *, when: dt.datetime, reason: str) -> list[str]:
     """Select the policy again (the priority, category, group or configuration changed) and give
     every clock its new target and calendar, keeping the working time already used."""
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     events = recompute(ledger, when=when, reason=reason)
     if ledger.changed:
         ledger.save(when=when)
@@ -442,12 +442,7 @@ def _apply_missing(ledger: Ledger, *, policy: PolicySpec, calendar_id: int | Non
     wanted = [m for m in wanted if (ticket.priority_id, m) in policy.targets]
     if not wanted:
         return []
-    if (
-        Metric.FIRST_REACTION in wanted
-        and Reaction.objects.filter(ticket_id=ticket.pk, reaction__startswith="executor_")
-        .exclude(actor_role=ActorRole.INITIATOR)
-        .exists()
-    ):
+    if Metric.FIRST_REACTION in wanted and support_reactions(LogRecord.objects.filter(ticket_id=ticket.pk)).exists():
         wanted.remove(Metric.FIRST_REACTION)
     cal = ledger.sref.calendar(calendar_id)
     used = max(cal.elapsed(ticket.created_at, when), cm.ZERO)

@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
-from django.db import connection, transaction
+from django.db.models import QuerySet
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
-from otklik.core.clock import now, service_minute
-from otklik.notify import events as notify
-from otklik.notify.tasks import task_sync
-from otklik.tickets.models import Event, Reaction, Ticket, Watcher
-from otklik.tickets.services import ticket_bump
+from otklik.core.clock import service_minute
+from otklik.core.duework import DueWork, due_work
+from otklik.notify.outbox import queue_rows
+from otklik.sla.calendar_tasks import task_sync
+from otklik.tickets.models import Event, LogRecord, Ticket, Watcher
+from otklik.tickets.writes import ticket_bump
 
 from . import clockmath as cm
 from .models import EscalationRule
+from .notices import on_sla
 from .reference import sla_reference_fresh
-from .services import Ledger, _load, iso_local, recompute, system_record
+from .services import Ledger, iso_local, ledger_of, recompute, system_record
 
 log = logging.getLogger("otklik.sla")
 
@@ -38,36 +40,35 @@ RETRY_AFTER = dt.timedelta(minutes=5)  # a request whose processing failed is lo
 MAX_ROUNDS = 10  # escalations can change the priority and so the deadlines: settle within a bound
 
 
-def _claim(moment: dt.datetime, batch: int) -> list[Ticket]:
-    qs = Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs[:batch])
+def due(moment: dt.datetime) -> QuerySet[Ticket]:
+    """The requests something is due for by `moment`, earliest first."""
+    return Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
+
+
+def _fresh_configuration(tickets: list[Ticket], first: bool) -> None:
+    if first:
+        # Read after the claim: a configuration committed before a request was marked is then
+        # visible (READ COMMITTED), whatever this process had cached.
+        sla_reference_fresh()
+
+
+TIMERS: DueWork[Ticket, None] = DueWork(
+    what="sla",
+    noun="request",
+    due=due,
+    handle=lambda ticket, moment, _: sla_fire_due(ticket, moment=moment),
+    retry=lambda ticket, at: Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=at),
+    log=log,
+    prepare=_fresh_configuration,
+    batch=BATCH,
+    retry_after=RETRY_AFTER,
+)
 
 
 def sla_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     """Fire what is due now, for at most about `budget_seconds` (so other jobs get their turn);
     returns the number of requests handled (0: nothing was due)."""
-    moment = now()
-    handled = 0
-    deadline = time.monotonic() + budget_seconds
-    while True:
-        with transaction.atomic():
-            tickets = _claim(moment, batch)
-            if tickets and handled == 0:
-                # Read after the claim: a configuration committed before a request was marked
-                # is then visible (READ COMMITTED), whatever this process had cached.
-                sla_reference_fresh()
-            for ticket in tickets:
-                try:
-                    with transaction.atomic():
-                        sla_fire_due(ticket, moment=moment)
-                except Exception:
-                    log.exception("sla: request %s could not be processed; retrying later", ticket.pk)
-                    Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=moment + RETRY_AFTER)
-        handled += len(tickets)
-        if len(tickets) < batch or time.monotonic() > deadline:
-            return handled
+    return due_work(TIMERS, batch=batch, budget_seconds=budget_seconds)
 
 
 def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
@@ -77,7 +78,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
     if not ticket.is_open:  # nothing is owed on a closed request
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
         return 0
-    ledger = _load(ticket)
+    ledger = ledger_of(ticket)
     shown = (ticket.executor_id, ticket.priority_id)  # escalations may change them: the task follows
     recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):
@@ -90,9 +91,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                notify.queue_rows(
-                    notify.on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at))
-                )
+                queue_rows(on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at)))
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)
@@ -127,14 +126,13 @@ def _local(value: dt.datetime | None) -> str | None:
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
     """The active people a level tells, as (id, user name), by user name."""
-    ref = reference()
     ids: set[int] = set()
     if rule.notify_executor and ticket.executor_id:
         ids.add(ticket.executor_id)
     if rule.notify_group_lead:
-        ids.update(uid for uid, m in ref.memberships.items() if ticket.group_id in m.led)
-    if rule.notify_dispatcher and ref.dispatchers.get(ticket.group_id):
-        ids.add(ref.dispatchers[ticket.group_id])  # type: ignore[arg-type]
+        ids.update(uid for uid, m in directory().memberships.items() if ticket.group_id in m.led)
+    if rule.notify_dispatcher and (dispatcher := directory().dispatchers.get(ticket.group_id)):
+        ids.add(dispatcher)
     if rule.notify_managers:
         ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
     if rule.notify_watchers:
@@ -155,7 +153,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         "due": iso_local(at),
     }
     changes: dict[str, object] = {}
-    extra: list[Reaction] = []
+    extra: list[LogRecord] = []
     group_id = rule.reassign_group_id or ticket.group_id
     if rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
         changes["group_id"] = group_id
@@ -168,7 +166,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if rule.reassign_user_id:
         executor_id = rule.reassign_user_id
     elif rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
-        executor_id = ref.dispatchers.get(group_id)
+        executor_id = directory().dispatchers.get(group_id)
     if executor_id != ticket.executor_id:
         changes["executor_id"] = executor_id
         extra.append(
@@ -210,8 +208,8 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     recipients = _recipients(ticket, rule)
     info["notify"] = [name for _, name in recipients]
     ledger.note(metric, ["escalated"], moment, **info)
-    notify.queue_rows(
-        notify.on_sla(
+    queue_rows(
+        on_sla(
             ticket,
             event="escalated",
             metric=metric,

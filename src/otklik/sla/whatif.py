@@ -19,11 +19,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django import forms
 from django.contrib import admin
 from django.db import router, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
+from django.forms.forms import BaseForm
+from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -34,9 +37,12 @@ from otklik.tickets.models import Ticket
 
 from . import clockmath as cm
 from .config import open_requests_concerned, sla_config_changed_on_commit
-from .models import Clock, ClockState, Metric
-from .reference import SlaReference, _build, invalidate, sla_reference
+from .models import Calendar, Clock, ClockState, Metric
+from .reference import SlaReference, invalidate, sla_reference, sla_reference_build
 from .services import Ledger, recompute
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # str or a lazy translation (the stubs' name)
 
 PREVIEW = "_preview"  # the name of the change form's "Preview the effect" button
 MAX_REQUESTS = 20_000  # requests recomputed by one preview; the nearest deadlines first
@@ -258,7 +264,10 @@ class _Rollback(Exception):
     """Undoes the preview's save."""
 
 
-class SlaConfigAdminMixin(admin.ModelAdmin):
+_Config = TypeVar("_Config", bound=Model)  # the configuration row an admin edits: a policy, a calendar…
+
+
+class SlaConfigAdminMixin(admin.ModelAdmin, Generic[_Config]):
     """For the admins of the SLA configuration: marks the open requests concerned for
     recomputation after every save or delete, and (`whatif_enabled`) offers "Preview the effect"
     on the change form. `sla_scope` says which requests an object concerns."""
@@ -267,12 +276,14 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
     change_form_template = "admin/sla/whatif_change_form.html"
     whatif_template = "admin/sla/whatif_preview.html"
 
-    def sla_scope(self, obj: Any, form: Any = None) -> int | None:
+    def sla_scope(self, obj: _Config, form: forms.ModelForm[_Config] | None = None) -> int | None:
         """The calendar whose requests a change concerns; None: every open request."""
         return None
 
     # --- marking -------------------------------------------------------------------------------
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm[_Config], formsets: list[BaseFormSet[BaseForm]], change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)  # after save_model, with inlines and M2M
         scope = self.sla_scope(form.instance, form)
         saved = getattr(request, _ATTR, None)
@@ -281,16 +292,16 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
             saved.update(obj=form.instance, tickets=open_requests_concerned(calendar_id=scope))
         sla_config_changed_on_commit(calendar_id=scope)  # dropped with a preview's rollback
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: _Config) -> None:
         scope = self.sla_scope(obj)
         super().delete_model(request, obj)
         sla_config_changed_on_commit(calendar_id=scope)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_Config]) -> None:
         super().delete_queryset(request, queryset)
         sla_config_changed_on_commit(calendar_id=None)
 
-    def message_user(self, request: HttpRequest, message: Any, *args: Any, **kwargs: Any) -> None:
+    def message_user(self, request: HttpRequest, message: StrOrPromise, *args: Any, **kwargs: Any) -> None:
         if getattr(request, _ATTR, None):
             return  # "changed successfully" would be a lie: the preview's save is rolled back
         super().message_user(request, message, *args, **kwargs)
@@ -313,7 +324,7 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
                 # The admin's normal processing (permission, validation, save with inlines and M2M).
                 response = super().changeform_view(request, object_id, form_url, extra_context)
                 if saved:
-                    saved["after"] = _build()  # the edited configuration, never cached
+                    saved["after"] = sla_reference_build()  # the edited configuration, never cached
                 raise _Rollback
         except _Rollback:
             pass
@@ -325,7 +336,9 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
         result = whatif_compare(tickets=saved["tickets"], before=sla_reference(), after=saved["after"], when=now())
         return self.whatif_response(request, object_id, saved["obj"], result)
 
-    def whatif_response(self, request: HttpRequest, object_id: str | None, edited: Any, result: WhatIf) -> HttpResponse:
+    def whatif_response(
+        self, request: HttpRequest, object_id: str | None, edited: _Config, result: WhatIf
+    ) -> HttpResponse:
         # The same POST again, minus the preview button and the spent CSRF token (the page has its own).
         post_items = [
             (name, value)
@@ -350,11 +363,11 @@ class SlaConfigAdminMixin(admin.ModelAdmin):
         return TemplateResponse(request, self.whatif_template, context)
 
 
-class CalendarWhatIfMixin(SlaConfigAdminMixin):
+class CalendarWhatIfMixin(SlaConfigAdminMixin[Calendar]):
     """For the calendar admin: a calendar concerns the requests with a clock on it or whose group
     works by it; the default calendar (or a change of the default flag) concerns them all."""
 
-    def sla_scope(self, obj: Any, form: Any = None) -> int | None:
+    def sla_scope(self, obj: Calendar, form: forms.ModelForm[Calendar] | None = None) -> int | None:
         if obj.is_default or (form is not None and "is_default" in form.changed_data):
             return None
         return obj.pk

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 
-def admin_form_data(response: Any) -> dict[str, Any]:
+def admin_form_data(response: TestResponse) -> dict[str, object]:
     """The change form's current values (inlines and their management forms included), as the
     browser would post them back."""
-    data: dict[str, Any] = {}
+    data: dict[str, object] = {}
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         fs = inline.formset

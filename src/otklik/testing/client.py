@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.test import Client
 
 from otklik.accounts.models import User
 from otklik.accounts.services import token_create
+from otklik.core.jsonvalue import JsonValue
+
+if TYPE_CHECKING:  # what Django's test client answers (.json(), .context …): the stubs' name
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 
 class ApiClient:
@@ -24,22 +29,24 @@ class ApiClient:
     def _url(self, path: str) -> str:
         return path if path.startswith("/api/") else "/api/v1" + path
 
-    def get(self, path: str, **params: Any) -> Any:
+    def get(self, path: str, **params: Any) -> TestResponse:
         return self.client.get(self._url(path), params)
 
-    def post(self, path: str, data: Any = None, **kw: Any) -> Any:
+    def post(self, path: str, data: JsonValue = None, **kw: Any) -> TestResponse:
         return self.client.post(self._url(path), json.dumps(data or {}), content_type="application/json", **kw)
 
-    def patch(self, path: str, data: Any = None) -> Any:
+    def patch(self, path: str, data: JsonValue = None) -> TestResponse:
         return self.client.patch(self._url(path), json.dumps(data or {}), content_type="application/json")
 
-    def put(self, path: str, data: Any = None) -> Any:
+    def put(self, path: str, data: JsonValue = None) -> TestResponse:
         return self.client.put(self._url(path), json.dumps(data), content_type="application/json")
 
-    def delete(self, path: str) -> Any:
+    def delete(self, path: str) -> TestResponse:
         return self.client.delete(self._url(path))
 
-    def upload(self, path: str, files: dict[str, Any], data: dict[str, Any] | None = None) -> Any:
+    def upload(
+        self, path: str, files: dict[str, UploadedFile], data: dict[str, str] | None = None
+    ) -> TestResponse:
         return self.client.post(self._url(path), {**(data or {}), **files})
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
 
 
-def set_now(settings: Any, moment: datetime) -> None:
+def set_now(settings: Settings, moment: datetime) -> None:
     settings.OTKLIK_NOW = moment.isoformat()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from django.db import connection
 
+T = TypeVar("T")
 
-def run_threads(count: int, work: Callable[[int, threading.Barrier], Any], *, timeout: float = 60) -> list[Any]:
+
+def run_threads(
+    count: int, work: Callable[[int, threading.Barrier], T], *, timeout: float = 60
+) -> list[T | Exception | None]:
     """Run work(i, barrier) in `count` threads (each waits on the barrier where the race starts);
     the result of each, or the exception it raised. Each thread closes its own connection."""
     barrier = threading.Barrier(count, timeout=timeout)
-    results: list[Any] = [None] * count
+    results: list[T | Exception | None] = [None] * count
 
     def target(i: int) -> None:
         try:

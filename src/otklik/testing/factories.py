@@ -6,7 +6,7 @@ from typing import Any
 
 from otklik.accounts.models import User
 from otklik.tickets.models import Ticket
-from otklik.tickets.services import ticket_create
+from otklik.workflow import ticket_create
 
 
 def file_error(initiator: User, **overrides: Any) -> Ticket:

@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from otklik.core.jsonvalue import JsonValue
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -41,7 +43,7 @@ class Recorded:
         wanted = name.lower()
         return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
 
-    def json(self) -> Any:
+    def json(self) -> JsonValue:
         return json.loads(self.body)
 
     def form(self) -> dict[str, list[str]]:

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from otklik.accounts.models import Organisation, Role, User
-from otklik.demo import demo_load
+from otklik.runtime.demo import demo_load
 
 NAMES = ("initiator", "initiator2", "agent", "agent2", "lead", "manager", "admin", "outsider")
 
@@ -95,8 +95,8 @@ def restart_ids_after_demo() -> None:
 def empty_demo() -> None:
     """Takes the database back to the migrations' rows by emptying the tables the demo filled, in
     one transaction (inside a test's, whose rollback brings the demo back)."""
-    from otklik.testing.snapshots import forget_snapshots
-    from otklik.tickets.models import Reaction
+    from otklik.core.snapshot import reset_all
+    from otklik.tickets.models import LogRecord
 
     assert _seeded, "the test database was not seeded (tests/conftest.py, django_db_setup)"
     tables = [m._meta.db_table for m, rows in _seeded.items() if rows]
@@ -104,13 +104,13 @@ def empty_demo() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Its per-stage log refuses DELETE (a trigger); TRUNCATE, slow on many tables, passes.
-            cursor.execute(f"TRUNCATE {quote(Reaction._meta.db_table)} CASCADE")
+            cursor.execute(f"TRUNCATE {quote(LogRecord._meta.db_table)} CASCADE")
         for table in tables:
             cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 (names from the models)
         # Checks the foreign keys now, not at the test's end: PostgreSQL refuses DDL (a migration
         # a test runs) on a table with such checks pending.
         connection.check_constraints()
-    forget_snapshots()  # they may hold rows that are gone
+    reset_all()  # the caches may hold rows that are gone
 
 
 def reload_personas() -> Personas:

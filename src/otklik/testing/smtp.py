@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import Counter
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 MESSAGE_ID = re.compile(rb"^Message-ID: <([0-9a-f-]{36})@", re.MULTILINE | re.IGNORECASE)
 
@@ -15,10 +17,13 @@ MESSAGE_ID = re.compile(rb"^Message-ID: <([0-9a-f-]{36})@", re.MULTILINE | re.IG
 class LoopbackController(Controller):
     """aiosmtpd's Controller on a port the system picks (port=0): no probe-then-bind race."""
 
-    def __init__(self, handler: Any, **kwargs: Any) -> None:
+    def __init__(self, handler: object, **kwargs: Any) -> None:
+        # Any object: aiosmtpd calls whichever of its handle_* hooks it has.
         super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
 
     def _trigger_server(self) -> None:
+        if not isinstance(self.server, asyncio.Server):
+            raise RuntimeError("the SMTP server is not listening yet")
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -36,12 +41,15 @@ class MessageIdSink:
     def count(self) -> int:
         return sum(self.seen.values())
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
         self.connections += 1
         session.host_name = hostname  # what aiosmtpd's own EHLO handling does, which this replaces
         return responses
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)  # the controller does not decode: the message as sent
         found = MESSAGE_ID.search(envelope.content)
         key = found.group(1).decode() if found else "?"
         self.seen[key] += 1

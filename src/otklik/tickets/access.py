@@ -35,7 +35,7 @@ def visible_tickets(user: User, qs: QuerySet[Ticket] | None = None) -> QuerySet[
     return qs if q is None else qs.filter(q)
 
 
-def can_see(user: User, ticket: Ticket) -> bool:
+def may_see(user: User, ticket: Ticket) -> bool:
     if user.is_manager or ticket.initiator_id == user.pk:
         return True
     if user.is_support_staff:
@@ -61,7 +61,7 @@ def access_ticket(user: User, ref: str | int, *, qs: QuerySet[Ticket] | None = N
     # The ticket row alone: reference rows come from the snapshot, people from their cache.
     base = qs if qs is not None else Ticket.objects.all()
     ticket = base.filter(ticket_lookup(ref)).first()
-    if ticket is None or not can_see(user, ticket):
+    if ticket is None or not may_see(user, ticket):
         raise NotFound(f"request {ref} not found")
     return reference().attach(ticket)
 
@@ -97,7 +97,7 @@ def actor_capacities(user: User, ticket: Ticket) -> set[str]:
     return caps
 
 
-def sees_rating(user: User, ticket: Ticket) -> bool:
+def may_see_rating(user: User, ticket: Ticket) -> bool:
     """The satisfaction rating (score and comment) is between the initiator and the support staff
     in charge of the request (its executor, its group, leads, managers): watchers and readers of
     the request see neither."""

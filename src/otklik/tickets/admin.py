@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from otklik.core.admin import ReadOnlyInline
-from otklik.sla.models import Clock
+from otklik.core.jsonvalue import JsonValue
+from otklik.notify.admin.templates import TemplateAdmin
 
-from .models import Attachment, Reaction, Ticket
+from .models import Attachment, LogRecord, Ticket
+from .notices import words
 
 
-class ReactionInline(ReadOnlyInline):
-    model = Reaction
+class LogRecordInline(ReadOnlyInline):
+    model = LogRecord
     fields = (
         "created_at",
         "actor",
@@ -29,23 +29,6 @@ class ReactionInline(ReadOnlyInline):
         "sla_event",
         "old_value",
         "new_value",
-    )
-    readonly_fields = fields
-
-
-class ClockInline(ReadOnlyInline):
-    model = Clock
-    fields = (
-        "metric",
-        "state",
-        "policy",
-        "calendar",
-        "target",
-        "used",
-        "due_at",
-        "warned_at",
-        "breached_at",
-        "stopped_at",
     )
     readonly_fields = fields
 
@@ -75,18 +58,32 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ("number", "subject")
     list_select_related = ("request_type", "point", "priority", "group", "executor", "initiator")
     show_full_result_count = False
-    inlines = [ClockInline, ReactionInline, AttachmentInline]
+    # The SLA clocks' inline is the sla app's (sla/admin.py puts it first).
+    inlines = [LogRecordInline, AttachmentInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
-        # State changes go through the services (the API), so every one is logged and versioned.
+    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
+        # State changes go through the workflow's actions (the pages, the API), so every one is logged
+        # and versioned.
         return [f.name for f in Ticket._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         # View only: a save here would rewrite the row without a version check or a log record.
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         return False
+
+
+def template_sample(request: HttpRequest, number: str) -> dict[str, JsonValue] | None:
+    """The request a notification template is previewed on: by number, else the latest; none for
+    an administrator of templates who may not see requests (they preview on sample values)."""
+    if not request.user.has_perm("tickets.view_ticket"):
+        return None
+    ticket = Ticket.objects.filter(number=number).first() if number else Ticket.objects.order_by("-id").first()
+    return words(ticket) if ticket is not None else None
+
+
+TemplateAdmin.find_sample = template_sample

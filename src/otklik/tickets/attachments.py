@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -20,10 +21,10 @@ from django.db import transaction
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
-from otklik.core.errors import Forbidden, Invalid, NotFound
+from otklik.core.errors import Forbidden, Invalid, NotFound, Refusals, empty, too_large
 
 from .access import actor_role, may_participate
-from .models import Attachment, Event, Reaction, Ticket
+from .models import Attachment, Event, LogRecord, Ticket
 
 log = logging.getLogger("otklik.attachments")
 ORPHAN_AGE_SECONDS = 3600
@@ -34,20 +35,33 @@ def _safe_name(name: str) -> str:
     return base[-200:]
 
 
+def attachments_check(uploads: Sequence[UploadedFile], *, field: str = "files") -> None:
+    """Every file within the limits (not empty, not over MAX_ATTACHMENT_BYTES), or one Invalid
+    naming each file refused (`empty`, `too_large` with params {"name", "limit": bytes})."""
+    limit = settings.MAX_ATTACHMENT_BYTES
+    refused = Refusals()
+    for upload in uploads:
+        name = upload.name or ""
+        if upload.size is None or upload.size > limit:
+            refused.add(
+                Invalid(
+                    f"the file is larger than the limit of {limit // (1024 * 1024)} MB",
+                    code="too_large",
+                    errors=[too_large(field, name=name, limit=limit)],
+                )
+            )
+        elif upload.size == 0:
+            refused.add(Invalid("the file is empty", errors=[empty(field, name=name)]))
+    refused.raise_any()
+
+
 def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, internal: bool = False) -> Attachment:
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may add internal attachments")
     if not may_participate(actor, ticket):
         raise Forbidden(f"you may not add files to {ticket.number}")
-    limit = settings.MAX_ATTACHMENT_BYTES
-    if upload.size is None or upload.size > limit:
-        raise Invalid(
-            f"the file is larger than the limit of {limit // (1024 * 1024)} MB",
-            code="too_large",
-            errors={"file": "too large"},
-        )
-    if upload.size == 0:
-        raise Invalid("the file is empty", errors={"file": "empty"})
+    attachments_check([upload], field="file")
+    assert upload.size is not None  # refused above otherwise
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -67,7 +81,7 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
     att.file.save(token, upload, save=False)
     try:
         with transaction.atomic():
-            record = Reaction.objects.create(
+            record = LogRecord.objects.create(
                 ticket=ticket,
                 actor=actor,
                 actor_role=actor_role(actor, ticket),
@@ -80,7 +94,8 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
             att.reaction = record
             att.save()
     except BaseException:
-        default_storage.delete(att.file.name)
+        if att.file.name:
+            default_storage.delete(att.file.name)
         raise
     return att
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.appendonly import AppendOnly
 from otklik.routes.models import ReactionKind
+
+from . import kinds
 
 
 class Ticket(models.Model):
@@ -157,50 +158,47 @@ class Watcher(models.Model):
 
 
 class ActorRole(models.TextChoices):
-    INITIATOR = "initiator", _("initiator")
-    EXECUTOR = "executor", _("executor")
-    STAFF = "staff", _("other staff")
-    OTHER = "other", _("other user")
-    SYSTEM = "system", _("system")
+    INITIATOR = kinds.ActorRole.INITIATOR.value, _("initiator")
+    EXECUTOR = kinds.ActorRole.EXECUTOR.value, _("executor")
+    STAFF = kinds.ActorRole.STAFF.value, _("other staff")
+    OTHER = kinds.ActorRole.OTHER.value, _("other user")
+    SYSTEM = kinds.ActorRole.SYSTEM.value, _("system")
 
 
 class Event(models.TextChoices):
-    CREATED = "created", _("request filed")
-    TRANSITION = "transition", _("moved along the route")
-    COMMENT = "comment", _("comment")
-    NOTE = "note", _("internal note")
-    ASSIGNMENT = "assignment", _("assignment")
-    FIELD_CHANGE = "field_change", _("field changed")
-    WATCHER = "watcher", _("watchers changed")
-    ATTACHMENT = "attachment", _("attachment added")
-    SLA = "sla", _("SLA clock")
-    FEEDBACK = "feedback", _("satisfaction rated")
-    COMPLAINT = "complaint", _("complaint")
+    CREATED = kinds.LogEvent.CREATED.value, _("request filed")
+    TRANSITION = kinds.LogEvent.TRANSITION.value, _("moved along the route")
+    COMMENT = kinds.LogEvent.COMMENT.value, _("comment")
+    NOTE = kinds.LogEvent.NOTE.value, _("internal note")
+    ASSIGNMENT = kinds.LogEvent.ASSIGNMENT.value, _("assignment")
+    FIELD_CHANGE = kinds.LogEvent.FIELD_CHANGE.value, _("field changed")
+    WATCHER = kinds.LogEvent.WATCHER.value, _("watchers changed")
+    ATTACHMENT = kinds.LogEvent.ATTACHMENT.value, _("attachment added")
+    SLA = kinds.LogEvent.SLA.value, _("SLA clock")
+    FEEDBACK = kinds.LogEvent.FEEDBACK.value, _("satisfaction rated")
+    COMPLAINT = kinds.LogEvent.COMPLAINT.value, _("complaint")
 
 
 class SlaEvent(models.TextChoices):
-    NONE = "", _("none")
-    APPLIED = "applied", _("applied")
-    PAUSED = "paused", _("paused")
-    RESUMED = "resumed", _("resumed")
-    WARNED = "warned", _("warned")
-    MET = "met", _("met")
-    BREACHED = "breached", _("breached")
-    ESCALATED = "escalated", _("escalated")
-    RECOMPUTED = "recomputed", _("recomputed")
-    CANCELLED = "cancelled", _("cancelled")
+    NONE = kinds.SlaEvent.NONE.value, _("none")
+    APPLIED = kinds.SlaEvent.APPLIED.value, _("applied")
+    PAUSED = kinds.SlaEvent.PAUSED.value, _("paused")
+    RESUMED = kinds.SlaEvent.RESUMED.value, _("resumed")
+    WARNED = kinds.SlaEvent.WARNED.value, _("warned")
+    MET = kinds.SlaEvent.MET.value, _("met")
+    BREACHED = kinds.SlaEvent.BREACHED.value, _("breached")
+    ESCALATED = kinds.SlaEvent.ESCALATED.value, _("escalated")
+    RECOMPUTED = kinds.SlaEvent.RECOMPUTED.value, _("recomputed")
+    CANCELLED = kinds.SlaEvent.CANCELLED.value, _("cancelled")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise TypeError("the per-stage log is append-only: records are never updated")
+class LogRecord(AppendOnly):
+    """One record of the per-stage log: something that happened to the request at a stage (filed,
+    moved, a reaction, a comment, an assignment, an SLA clock's event, …), who did it and when.
+    Never updated, never deleted (enforced here and by database triggers). `reaction` says which
+    reaction of the initiator's or the executor's the record is, where it is one."""
 
-    def delete(self) -> NoReturn:
-        raise TypeError("the per-stage log is append-only: records are never deleted")
-
-
-class Reaction(models.Model):
-    """One record of the per-stage log. Never updated, never deleted (enforced here and by DB triggers)."""
+    append_only_what = "the per-stage log"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="log")
     created_at = models.DateTimeField(_("when"))
@@ -234,9 +232,8 @@ class Reaction(models.Model):
     new_value = models.JSONField(_("new value"), null=True, blank=True)
     sla_event = models.CharField(_("SLA event"), max_length=12, choices=SlaEvent.choices, blank=True, default="")
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
+        db_table = "tickets_reaction"  # the table's name from when the model was called Reaction
         verbose_name = _("log record")
         verbose_name_plural = _("per-stage log")
         ordering = ["id"]
@@ -248,14 +245,6 @@ class Reaction(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.event} {self.reaction}".strip()
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("the per-stage log is append-only: records are never updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("the per-stage log is append-only: records are never deleted")
-
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name is random: the user's file name never reaches the file system.
@@ -264,7 +253,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
-    reaction = models.ForeignKey(Reaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reaction = models.ForeignKey(LogRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     token = models.CharField(max_length=40, unique=True)
     file = models.FileField(upload_to=attachment_path, max_length=255)

@@ -5,21 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from otklik.accounts.models import User
+from otklik.accounts.directory import directory
+from otklik.accounts.models import SupportGroup, User
+from otklik.catalog.models import Category, Priority, RequestType
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
-from otklik.routes.models import PointKind
+from otklik.core.text import clean_text
+from otklik.routes.kinds import EXECUTOR_REACTION_PREFIX
+from otklik.routes.models import PointKind, RoutePoint
 
-from .access import sees_rating, visible_tickets
-from .models import Event, Reaction, Ticket
+from .access import may_see_rating, visible_tickets
+from .kinds import SUPPORT_ROLES
+from .models import Event, LogRecord, Ticket
 
 # What a list row shows: the ticket's own columns only. Reference rows come from the snapshot
 # and names from the people cache, so the query joins nothing.
@@ -42,6 +45,7 @@ LIST_COLUMNS = (
     "sla_breached",
 )
 OPEN_STATES = {"open": True, "closed": False}
+SEARCH_LIMIT = 200  # characters of a search text
 # The route points where the next move is the initiator's: answer the question, or confirm or
 # reject the resolution.
 INITIATOR_TURN = frozenset({PointKind.WAITING, PointKind.RESOLVED})
@@ -85,7 +89,7 @@ def at_risk_q(moment: dt.datetime) -> Q:
     return Q(sla_warn_at__lte=moment, sla_due_at__gt=moment, sla_breached=False)
 
 
-def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
+def filtered_tickets(user: User, f: TicketFilters) -> QuerySet[Ticket]:
     ref = reference()
     qs = visible_tickets(user, Ticket.objects.all())
     if f.state:
@@ -93,13 +97,13 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
         if state in OPEN_STATES:
             qs = qs.filter(is_open=OPEN_STATES[state])
         else:
-            by_kind = state in {"new", "in_work", "waiting", "resolved", "closed", "declined"}
-            ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
-            qs = qs.filter(point_id__in=ids)
+            by_kind = state in set(PointKind)
+            point_ids = [p.pk for p in ref.points.values() if (p.kind if by_kind else p.code) == state]
+            qs = qs.filter(point_id__in=point_ids)
     if f.type:
         qs = qs.filter(request_type_id=_id_or_none(ref.types_by_code, f.type))
     if f.group:
-        qs = qs.filter(group_id=_id_or_none(ref.groups_by_code, f.group))
+        qs = qs.filter(group_id=_id_or_none(directory().groups_by_code, f.group))
     if f.priority:
         qs = qs.filter(priority_id=_id_or_none(ref.priorities_by_code, f.priority))
     if f.executor:
@@ -122,9 +126,8 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
             risky = at_risk_q(moment)
             qs = qs.filter(risky) if f.at_risk else qs.exclude(risky)
     if f.q:
-        text = f.q.strip()
-        if len(text) > 200:
-            raise Invalid("the search text is longer than 200 characters", errors={"q": "too long"})
+        detail = f"the search text is longer than {SEARCH_LIMIT} characters"
+        text = clean_text(f.q, field="q", limit=SEARCH_LIMIT, detail=detail, message="too long")
         if text:
             folded = text.casefold()
             if connection.vendor == "postgresql" and not _has_trigram(folded):
@@ -156,15 +159,15 @@ class TicketRow:
 
     pk: int
     number: str
-    request_type: Any
-    point: Any
+    request_type: RequestType
+    point: RoutePoint
     is_open: bool
     subject: str
     initiator_id: int
     executor_id: int | None
-    group: Any
-    priority: Any
-    category: Any
+    group: SupportGroup
+    priority: Priority
+    category: Category | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -176,7 +179,7 @@ def ticket_list_for(
     user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 25
 ) -> tuple[list[TicketRow], str | None]:
     """Newest first; `next_cursor` is None on the last page. One query per page."""
-    qs = after(_filtered(user, filters), cursor)
+    qs = after(filtered_tickets(user, filters), cursor)
     ref = reference()
     rows = [
         TicketRow(
@@ -188,7 +191,7 @@ def ticket_list_for(
             subject,
             initiator_id,
             executor_id,
-            ref.groups[group_id],
+            directory().groups[group_id],
             ref.priorities[priority_id],
             ref.categories.get(category_id) if category_id else None,
             version,
@@ -227,27 +230,32 @@ def awaiting_initiator_count(user: User) -> int:
     return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
 
 
-def ticket_activity(user: User, ticket: Ticket) -> list[Reaction]:
+def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
     """The per-stage log in order; internal notes only for support staff; the rating and the
-    complaints' steps only between the initiator and the staff in charge (`sees_rating`): a
+    complaints' steps only between the initiator and the staff in charge (`may_see_rating`): a
     watcher or an organisation's reader learns of neither."""
-    qs = Reaction.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
+    qs = LogRecord.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
     if not user.is_support_staff:
         qs = qs.filter(internal=False)
-    if not sees_rating(user, ticket):
+    if not may_see_rating(user, ticket):
         qs = qs.exclude(event__in=(Event.FEEDBACK, Event.COMPLAINT))
     return list(qs.order_by("id"))
 
 
-def first_executor_reaction(ticket: Ticket) -> Reaction | None:
-    """Support's first reaction: the first record carrying an executor_* reaction (accepting,
-    replying publicly, resolving, …). Feeds the SLA's first-reaction target."""
-    return Reaction.objects.filter(ticket=ticket, reaction__startswith="executor_").order_by("id").first()
+def support_reactions(records: QuerySet[LogRecord]) -> QuerySet[LogRecord]:
+    """The records among these in which support reacted (tickets.kinds.is_support_reaction, in SQL)."""
+    return records.filter(reaction__startswith=EXECUTOR_REACTION_PREFIX, actor_role__in=sorted(SUPPORT_ROLES))
 
 
-def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[Reaction]]:
+def first_executor_reaction(ticket: Ticket) -> LogRecord | None:
+    """Support's first reaction (accepting, replying publicly, resolving, …): the first record in
+    which support reacted. Feeds the SLA's first-reaction target."""
+    return support_reactions(LogRecord.objects.filter(ticket=ticket)).order_by("id").first()
+
+
+def initiator_reactions_by_stage(ticket: Ticket) -> dict[int, list[LogRecord]]:
     """Each route point's initiator reactions (confirmations, rejections, replies), in order."""
-    out: dict[int, list[Reaction]] = {}
-    for r in Reaction.objects.filter(ticket=ticket, actor_role="initiator").exclude(reaction="").order_by("id"):
+    out: dict[int, list[LogRecord]] = {}
+    for r in LogRecord.objects.filter(ticket=ticket, actor_role="initiator").exclude(reaction="").order_by("id"):
         out.setdefault(r.point_id, []).append(r)
     return out

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person
+from otklik.catalog.models import Category, Priority, RequestType
 from otklik.core.i18n import localized
+from otklik.core.jsonvalue import JsonValue
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
-from .models import Attachment, Reaction, Ticket
+from .models import Attachment, LogRecord, Ticket
+from .selectors import TicketRow
 
 
-def user_ref(user: User | Person | None) -> dict[str, Any] | None:
+def user_ref(user: User | Person | None) -> dict[str, JsonValue] | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
-def _ref(obj: Any) -> dict[str, str] | None:
+def _ref(obj: RequestType | SupportGroup | Priority | Category | None) -> dict[str, str] | None:
     return None if obj is None else {"code": obj.code, "name": localized(obj, "name")}
 
 
@@ -28,10 +30,17 @@ def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
     return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
 
 
-def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str, Any]:
-    """A list row. `who` names the people when they were not read with the ticket."""
-    initiator = who.get(t.initiator_id) if who is not None else t.initiator
-    executor = (who.get(t.executor_id) if t.executor_id else None) if who is not None else t.executor
+def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) -> dict[str, JsonValue]:
+    """A list row. `who` names the people when they were not read with the ticket (a list's
+    `TicketRow` never has them)."""
+    initiator: User | Person | None
+    executor: User | Person | None
+    if who is not None:
+        initiator, executor = who.get(t.initiator_id), (who.get(t.executor_id) if t.executor_id else None)
+    elif isinstance(t, Ticket):
+        initiator, executor = t.initiator, t.executor
+    else:
+        raise TypeError("a list row names its people through `who`")
     return {
         "id": t.pk,
         "number": t.number,
@@ -54,7 +63,7 @@ def ticket_item(t: Ticket, who: Mapping[int, Person] | None = None) -> dict[str,
     }
 
 
-def attachment_dict(a: Attachment) -> dict[str, Any]:
+def attachment_dict(a: Attachment) -> dict[str, JsonValue]:
     return {
         "id": a.pk,
         "name": a.name,
@@ -74,10 +83,10 @@ def ticket_detail(
     attachments: list[Attachment],
     who: Mapping[int, Person] | None = None,
     organisation: str | None = None,
-    sla: list[dict[str, Any]] | None = None,
+    sla: list[dict[str, JsonValue]] | None = None,
     regulation_version: int | None = None,
-    feedback: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    feedback: dict[str, JsonValue] | None = None,
+) -> dict[str, JsonValue]:
     return {
         **ticket_item(t, who),
         "description": t.description,
@@ -104,7 +113,7 @@ def ticket_detail(
     }
 
 
-def activity_item(r: Reaction) -> dict[str, Any]:
+def activity_item(r: LogRecord) -> dict[str, JsonValue]:
     return {
         "id": r.pk,
         "at": r.created_at,
@@ -114,7 +123,7 @@ def activity_item(r: Reaction) -> dict[str, Any]:
         "role": r.actor_role,
         "stage": stage_ref(r.point),
         "to_stage": stage_ref(r.to_point),
-        "transition": r.transition.code if r.transition_id else None,
+        "transition": r.transition.code if r.transition is not None else None,
         "body": r.body,
         "internal": r.internal,
         "field": r.field,

@@ -6,33 +6,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from otklik.feedback.complaint_access import may_supervise_complaints
+from otklik.accounts.models import User
+from otklik.accounts.selectors import may_supervise
 from otklik.notify.models import Channel, Notification
 
 
-def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
-    user = request.user
+def nav_items(user: User, path: str) -> list[dict[str, Any]]:
     items = [(reverse("web:portal"), _("My requests")), (reverse("web:new"), _("New request"))]
     if user.is_support_staff:
         items = [(reverse("web:queue"), _("Work")), *items[1:]]
-    if user.is_support_staff and (user.is_manager or user.role == "lead"):
+    if may_supervise(user):  # the managers and whoever leads a group
         items.append((reverse("web:dashboard"), _("Dashboard")))
-    if may_supervise_complaints(user):
         items.append((reverse("web:complaints"), _("Complaints")))
     if user.is_support_staff:  # everyone in support sees at least their own figures
         items.append((reverse("web:quality"), _("Quality")))
     items.append((reverse("web:inbox"), _("Notifications")))
-    path = request.path
     # A page under a section's address (/new/error under /new) is in that section.
     return [{"url": url, "label": label, "current": path == url or path.startswith(url + "/")} for url, label in items]
 
 
 def frame(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+    # No user on a request the authentication middleware never saw (an early error page).
+    user: User | AnonymousUser | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     # The admin's and the API's pages, and fragments, have no frame to fill; our error pages may
@@ -41,7 +41,7 @@ def frame(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "unread_count": 0, "stream_url": ""}
     unread = Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count()
     return {
-        "nav_items": nav_items(request),
+        "nav_items": nav_items(user, request.path),
         "unread_count": unread,
         # The stream process's own address (CORS lets the pages' origin read it), or behind a
         # proxy the site's own when OTKLIK_STREAM_URL says so.

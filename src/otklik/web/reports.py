@@ -10,23 +10,28 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
+from otklik.core.forms import form_field
 from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
+from otklik.core.jsonvalue import JsonValue
 from otklik.quality import definitions, kpi
-from otklik.quality.access import Scope, visible_agents, visible_groups
+from otklik.quality.access import visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
 from otklik.quality.drill import Drill, DrillPage
 from otklik.quality.exports import backlog_label
 from otklik.quality.period import Period
-from otklik.quality.report import PeriodInvalid, Report
+from otklik.quality.report import Report
+from otklik.quality.scope import Scope
 
 DASH = "—"
 
@@ -39,45 +44,29 @@ class QualityForm(forms.Form):
     group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
     agent = forms.ChoiceField(label=gettext_lazy("Agent"), required=False)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
         groups = visible_groups(user)
         if groups is None:
-            groups = sorted((g for g in reference().groups.values() if g.is_active), key=lambda g: g.code)
+            groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
             everyone = _("Every group")
         else:
             everyone = _("All my groups")
-        self.fields["group"].choices = [("", everyone), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [("", everyone), *((g.code, str(g)) for g in groups)]
         agents = visible_agents(user)
         anyone = _("Everyone") if user.is_manager or len(agents) > 1 else _("Me")
-        self.fields["agent"].choices = [("", anyone), *((p.username, p.display_name) for p in agents)]
+        self.agent_choices: list[tuple[str, str]] = [("", anyone), *((p.username, p.display_name) for p in agents)]
+        form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
     def offer_agent(self, person: Person | None) -> None:
         """The person the report is about, when the gate let them through without their being among
         the choices (a former member whom the period's facts name): offered too, so it is selected."""
-        choices = list(self.fields["agent"].choices)
-        if person is not None and all(value != person.username for value, _label in choices):
-            self.fields["agent"].choices = [*choices, (person.username, person.display_name)]
+        if person is not None and all(value != person.username for value, _label in self.agent_choices):
+            self.agent_choices = [*self.agent_choices, (person.username, person.display_name)]
+            form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
-
-
-def period_error_text(exc: PeriodInvalid) -> str:
-    """Bad dates in the reader's language (the API keeps its English detail)."""
-    v = exc.values
-    if exc.reason == "not_a_date":
-        return _("“%(value)s” is not a date: enter it as YYYY-MM-DD.") % {"value": v["value"]}
-    if exc.reason == "out_of_range":
-        return _("Choose a date between the years %(earliest)s and %(latest)s.") % {
-            "earliest": v["earliest"],
-            "latest": v["latest"],
-        }
-    if exc.reason == "order":
-        return _("The period ends (%(last)s) before it starts (%(first)s).") % {"last": v["last"], "first": v["first"]}
-    if exc.reason == "too_long":
-        return _("The period is longer than two years (%(most)s days): choose a shorter one.") % {"most": v["most"]}
-    return exc.detail
 
 
 def num(value: float | None, digits: int = 2) -> str:
@@ -103,11 +92,11 @@ class Links:
         return f"{reverse(name)}?{urlencode({**self.base, **({'table': table} if table else {})})}"
 
 
-def _cell(text: Any, url: str | None = None) -> dict[str, Any]:
+def _cell(text: object, url: str | None = None) -> dict[str, str | None]:
     return {"text": str(text), "url": url}
 
 
-def _figure_cells(row: dict[str, Any], drill: Callable[..., str]) -> list[dict[str, Any]]:
+def _figure_cells(row: dict[str, JsonValue], drill: Callable[..., str]) -> list[dict[str, str | None]]:
     """One row of the side-by-side table; every count links to its requests."""
     sla = row["sla"]["overall"]
     return [
@@ -143,7 +132,7 @@ def figure_headers() -> list[str]:
     ]
 
 
-def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
+def _headline(f: dict[str, JsonValue], links: Links) -> list[dict[str, JsonValue]]:
     sat = f["satisfaction"]
     return [
         {"label": _("Received"), "value": f["received"], "url": links.drill("received")},
@@ -186,14 +175,14 @@ def _headline(f: dict[str, Any], links: Links) -> list[dict[str, Any]]:
     ]
 
 
-def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw: Any) -> dict[str, Any]:
+def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw: Any) -> dict[str, str]:
     """A chart of the page: its SVG (drawn with the id and title it is listed under) and the table
     that gives the same figures."""
     svg = draw(chart_id=chart_id, title=title, description=_("The table below gives the same figures."), **kw)
     return {"id": chart_id, "title": title, "table": table, "svg": _safe_svg(svg)}
 
 
-def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
     weeks = data["weeks"]
     week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
     charts = [
@@ -266,7 +255,7 @@ def _safe_svg(svg: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 (charts.py escapes every text it draws)
 
 
-def _sla_cells(row: dict[str, Any], links: Links, **dims: str) -> list[dict[str, Any]]:
+def _sla_cells(row: dict[str, JsonValue], links: Links, **dims: str) -> list[dict[str, str | None]]:
     cells = []
     for target, met, breached in (
         ("first_reaction", "fr_met", "fr_breached"),
@@ -407,7 +396,7 @@ def requests_context(
     rows = []
     for r in found.rows:
         executor = names.get(r["executor_id"]) if r["executor_id"] else None
-        group = ref.groups.get(r["group_id"])
+        group = directory().groups.get(r["group_id"])
         rows.append(
             {
                 **r,

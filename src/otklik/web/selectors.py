@@ -20,20 +20,21 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from otklik.accounts.models import User
+from otklik.accounts.directory import directory
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
 from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import Reference, reference
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor
-from otklik.routes.models import PointKind
+from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
 from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
-from otklik.tickets.models import Reaction, SlaEvent, Ticket
-from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, _filtered, at_risk_q, breached_q
+from otklik.tickets.models import LogRecord, SlaEvent, Ticket
+from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, at_risk_q, breached_q, filtered_tickets
 
 from .badges import Badge, sla_badge
 
@@ -52,7 +53,7 @@ def my_groups(user: User) -> frozenset[int]:
     answers for all of them."""
     groups = memberships_of(user).groups
     if not groups and user.is_manager:
-        return frozenset(g.pk for g in reference().groups.values() if g.is_active)
+        return frozenset(g.pk for g in directory().groups.values() if g.is_active)
     return groups
 
 
@@ -80,9 +81,9 @@ def breach_since(which: str, moment: dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def breach_records(since: dt.datetime) -> QuerySet[Reaction]:
+def breach_records(since: dt.datetime) -> QuerySet[LogRecord]:
     # SLA ledger records are the system's (no actor): the (actor, created_at) index finds them.
-    return Reaction.objects.filter(actor__isnull=True, sla_event=SlaEvent.BREACHED, created_at__gte=since)
+    return LogRecord.objects.filter(actor__isnull=True, sla_event=SlaEvent.BREACHED, created_at__gte=since)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None 
         at_risk=True if query.queue == "at_risk" else None,
         q=query.q or None,
     )
-    qs = _filtered(user, filters)
+    qs = filtered_tickets(user, filters)
     if ":" in state:
         qs = qs.filter(point_id=point_id or 0)
     if query.queue == "mine":
@@ -170,7 +171,7 @@ def _sort_column(sort: Sort) -> str:
     return {"number": "pk", "priority": "priority_id", "due": "sla_due_at", "updated": "updated_at"}[sort.key]
 
 
-def _sort_value(sort: Sort, row: TicketRow) -> Any:
+def _sort_value(sort: Sort, row: TicketRow) -> int | dt.datetime | None:
     if sort.key == "number":
         return row.pk
     if sort.key == "priority":
@@ -180,14 +181,14 @@ def _sort_value(sort: Sort, row: TicketRow) -> Any:
 
 def encode_cursor(sort: Sort, row: TicketRow) -> str:
     value = _sort_value(sort, row)
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    payload = {"s": sort.param, "v": value, "id": row.pk}
+    payload = {"s": sort.param, "v": value.isoformat() if isinstance(value, dt.datetime) else value, "id": row.pk}
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, int]:
-    """(sort value, id) of the last row seen. A cursor of another sort order is refused."""
+def decode_cursor(sort: Sort, cursor: str) -> tuple[int | dt.datetime | None, int]:
+    """(sort value, id) of the last row seen: a rank for the priority order, an instant for the
+    deadline (None: the request has none) and the last change. A cursor of another sort order is
+    refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -225,7 +226,7 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
             part = qs.filter(priority_id__in=sorted(ranks[rank]))
             if cursor and rank == value:
                 part = part.filter(**{f"pk__{op}": last_id})
-            elif cursor and (rank < value if not sort.descending else rank > value):
+            elif cursor and isinstance(value, int) and (rank < value if not sort.descending else rank > value):
                 continue  # pages already shown
             out.append(part.order_by(by_id))
         return out
@@ -239,7 +240,7 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
     return [qs.filter(after, sla_due_at__isnull=False).order_by(ordered, by_id), undated.order_by(by_id)]
 
 
-def _row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
+def queue_row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
     v = dict(zip(LIST_COLUMNS, values, strict=True))
     return TicketRow(
         pk=v["id"],
@@ -250,7 +251,7 @@ def _row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
         subject=v["subject"],
         initiator_id=v["initiator_id"],
         executor_id=v["executor_id"],
-        group=ref.groups[v["group_id"]],
+        group=directory().groups[v["group_id"]],
         priority=ref.priorities[v["priority_id"]],
         category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
         version=v["version"],
@@ -286,7 +287,7 @@ def queue_page(
     tickets: list[TicketRow] = []
     for qs in _segments(queue_queryset(user, query, moment=moment), sort, ref, cursor):
         wanted = limit + 1 - len(tickets)  # one more than a page: is there a next one?
-        tickets += [_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
+        tickets += [queue_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
         if len(tickets) > limit:
             break
     next_cursor = encode_cursor(sort, tickets[limit - 1]) if len(tickets) > limit else None
@@ -335,15 +336,11 @@ class Tally:
 class Figures:
     moment: dt.datetime
     total: Tally = field(default_factory=Tally)
-    by_point: list[tuple[Any, Tally]] = field(default_factory=list)  # (route point, tally)
-    by_group: list[tuple[Any, Tally]] = field(default_factory=list)  # (support group, tally)
+    by_point: list[tuple[RoutePoint, Tally]] = field(default_factory=list)
+    by_group: list[tuple[SupportGroup, Tally]] = field(default_factory=list)
     agents: list[tuple[Person, Tally]] = field(default_factory=list)
     breaches_today: int = 0
     breaches_week: int = 0
-
-
-def may_supervise(user: User) -> bool:
-    return user.is_support_staff and (user.is_manager or user.role == "lead")
 
 
 def open_cells(user: User, moment: dt.datetime) -> QuerySet[Ticket, tuple[int, int, int | None, int, int, int]]:
@@ -381,10 +378,11 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
         if executor_id:
             by_agent.setdefault(executor_id, Tally()).add(tally)
     # Every group and agent in the supervisor's care is listed, idle ones too.
-    groups = {g.pk for g in ref.groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).groups)
+    known = directory().groups
+    groups = {g.pk for g in known.values() if g.is_active} if user.is_manager else set(memberships_of(user).groups)
     for group_id in groups:
         by_group.setdefault(group_id, Tally())
-    for user_id, mem in ref.memberships.items():
+    for user_id, mem in directory().memberships.items():
         if mem.groups & groups:
             by_agent.setdefault(user_id, Tally())
     figures.by_point = sorted(
@@ -392,7 +390,7 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
         key=lambda item: (item[0].route.code, item[0].order, item[0].pk),
     )
     figures.by_group = sorted(
-        ((ref.groups[pk], t) for pk, t in by_group.items() if pk in ref.groups), key=lambda item: item[0].code
+        ((known[pk], t) for pk, t in by_group.items() if pk in known), key=lambda item: item[0].code
     )
     names = people(by_agent)
     figures.agents = sorted(

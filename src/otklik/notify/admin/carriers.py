@@ -54,7 +54,8 @@ class CarrierForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         channel, driver = data.get("channel"), data.get("driver")
         stored = dict(self.instance.settings or {}) if self.instance.pk else {}
         url = (data.get("url") or "").strip() or stored.get("url", "")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -43,7 +43,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient", "ticket", "carrier")
     show_full_result_count = False
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # What needs attention, whatever the filters: rows waiting and rows given up on.
         counts = dict(
             Notification.objects.filter(state__in=[State.PENDING, State.HELD, State.DEAD])
@@ -66,11 +66,11 @@ class NotificationAdmin(admin.ModelAdmin):
             % {"count": count},
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False

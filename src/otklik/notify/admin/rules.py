@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -24,7 +24,9 @@ class RuleForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("everyone with the roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    fields = forms.MultipleChoiceField(
+    # Named like the rule's column; the form's metaclass moves it into base_fields, so it never
+    # shadows BaseForm.fields, which the stubs see as the class attribute it replaces.
+    fields = forms.MultipleChoiceField(  # type: ignore[assignment]
         label=_("changed fields"),
         choices=[(f, f) for f in CHANGE_FIELDS],
         required=False,
@@ -68,7 +70,8 @@ class RuleForm(forms.ModelForm):
         return event
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         flags = [f for f in self.Meta.model._meta.get_fields() if f.name.startswith("to_")]
         someone = any(data.get(f.name) for f in flags) or data.get("roles") or data.get("users")
         if Channel.TASK in (data.get("channels") or []):
@@ -117,7 +120,7 @@ class RuleAdmin(admin.ModelAdmin):
     def channel_list(self, obj: Rule) -> str:
         return ", ".join(obj.channels or [])
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "restore-defaults/",

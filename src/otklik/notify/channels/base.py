@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from otklik.core.jsonvalue import JsonValue
 
 if TYPE_CHECKING:
     from otklik.notify.models import Notification
@@ -28,7 +30,7 @@ class CarrierConfig:
     name: str
     channel: str
     driver: str
-    settings: Mapping[str, Any] = field(repr=False)
+    settings: Mapping[str, JsonValue] = field(repr=False)  # the carrier's JSON settings
     max_attempts: int = 5
     backoff_base_seconds: int = 30
     backoff_cap_seconds: int = 3600

@@ -44,11 +44,11 @@ _REFUSED_WHAT = (
 )
 
 
-def _mail_host() -> str:
+def mail_host() -> str:
     return urlsplit(settings.BASE_URL).hostname or "localhost"
 
 
-def _text(n: Notification) -> str:
+def plain_text(n: Notification) -> str:
     parts = [p for p in (n.body.strip(), n.link) if p]
     return "\n\n".join(parts) + "\n"
 
@@ -75,7 +75,7 @@ def _carrier(backend: BaseEmailBackend) -> str:
     return type(backend).__module__.rpartition(".")[2]  # console, locmem, filebased …
 
 
-class _Link:
+class MailLink:
     """One mail connection: opened on first use, reopened once when the server dropped it between
     messages. After a failure to connect it is not tried again until closed: a batch of 200 rows
     must not wait 200 connect timeouts (its lease would run out first); they all fail alike."""
@@ -147,6 +147,8 @@ class _Link:
         """The e-mail of `n`: checked address, Message-ID and threading, text and HTML. Other mail
         channels (calendar tasks) start from it and add their parts."""
         recipient = n.recipient
+        if recipient is None:  # a message to a system (a webhook's) has no address to mail
+            raise PermanentFailure("no recipient to e-mail", carrier=self.carrier)
         address = (recipient.email or "").strip()
         if not address:
             raise PermanentFailure(f"no e-mail address for the user {recipient.username}", carrier=self.carrier)
@@ -154,18 +156,18 @@ class _Link:
             validate_email(address)
         except ValidationError:
             raise PermanentFailure(f"{address!r} is not a valid e-mail address", carrier=self.carrier) from None
-        host = _mail_host()
+        host = mail_host()
         headers = {
             "Message-ID": f"<{n.key}@{host}>",
             "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies to this
             "X-Auto-Response-Suppress": "All",  # the same for Exchange / Outlook
         }
-        if n.ticket_id is not None:
+        if n.ticket is not None:
             root = f"<ticket-{n.ticket_id}@{host}>"
             headers |= {"In-Reply-To": root, "References": root, "X-Otklik-Ticket": n.ticket.number}
         message = cls(
             subject=" ".join(n.subject.split()),  # a header: no line breaks
-            body=_text(n),
+            body=plain_text(n),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             headers=headers,
@@ -212,7 +214,7 @@ class _Link:
         return text.replace(password, "***") if password else text
 
 
-Builder = Callable[[_Link, "Notification"], EmailMultiAlternatives]
+Builder = Callable[[MailLink, "Notification"], EmailMultiAlternatives]
 
 # Per thread: one driver object serves every worker thread of the process. Shared by the mail
 # drivers (e-mail, calendar tasks), so a batch with both goes over one connection: the second
@@ -226,22 +228,22 @@ class EmailDriver:
     def open_batch(self) -> None:
         """Start a batch: its sends share one connection, opened by the first of them."""
         self.close_batch()
-        _links.link = _Link()
+        _links.link = MailLink()
 
     def close_batch(self) -> None:
-        link: _Link | None = getattr(_links, "link", None)
+        link: MailLink | None = getattr(_links, "link", None)
         _links.link = None
         if link is not None:
             link.close()
 
-    def build(self, link: _Link, n: Notification) -> EmailMultiAlternatives:
+    def build(self, link: MailLink, n: Notification) -> EmailMultiAlternatives:
         return link.message(n)
 
     def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
-        link: _Link | None = getattr(_links, "link", None)
+        link: MailLink | None = getattr(_links, "link", None)
         if link is not None:
             return link.send(notification, self.build)
-        link = _Link()  # outside a batch: a connection of its own
+        link = MailLink()  # outside a batch: a connection of its own
         try:
             return link.send(notification, self.build)
         finally:

@@ -20,7 +20,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.conf import settings
@@ -30,6 +30,8 @@ from otklik.core import outbound
 from .base import CarrierConfig, PermanentFailure, Sent, TransientFailure
 
 if TYPE_CHECKING:
+    from apprise import NotifyBase
+
     from otklik.notify.models import Notification
 
 log = logging.getLogger("otklik.notify")
@@ -200,7 +202,7 @@ class AppriseDriver(ABC):
         return template.replace(self.placeholder, quote(value, safe=""))
 
     @staticmethod
-    def _network_host(plugin: Any) -> str | None:
+    def _network_host(plugin: NotifyBase) -> str | None:
         """The host the plugin connects to when the URL names it (json://, form://, ntfy://host …);
         None for services with a fixed endpoint of their own (there the "host" may be a token)."""
         tokens = getattr(plugin, "template_tokens", None) or {}
@@ -208,7 +210,7 @@ class AppriseDriver(ABC):
         return host if "host" in tokens and isinstance(host, str) and host else None
 
     @staticmethod
-    def _other_hosts(plugin: Any) -> list[str]:
+    def _other_hosts(plugin: NotifyBase) -> list[str]:
         """Servers a plugin may be pointed at besides its host (mailto://…?smtp=HOST and the like):
         every string attribute whose name ends in "host"."""
         found = []

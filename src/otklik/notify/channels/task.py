@@ -4,7 +4,7 @@ classification, Message-ID from the row's key and threading under the request.
 
 The message is the e-mail's text and HTML with the calendar object as the last alternative
 (`text/calendar; method=…`) and again as a `task.ics` attachment. Everything the task shows comes
-from the row's `context`, captured when the row was queued (notify/tasks.py): a late retry sends
+from the row's `context`, captured when the row was queued (sla/calendar_tasks.py): a late retry sends
 what was true then, and its SEQUENCE lets the calendar ignore it if a newer copy came first.
 """
 
@@ -15,14 +15,16 @@ import re
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from otklik.core.jsonvalue import JsonValue
+
 from .base import PermanentFailure
-from .email import EmailDriver, _Link, _mail_host, _text
+from .email import EmailDriver, MailLink, mail_host, plain_text
 
 if TYPE_CHECKING:
     from otklik.notify.models import Notification
@@ -71,10 +73,10 @@ def utc(value: dt.datetime) -> str:
 
 def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str, str]) -> str:
     """The VCALENDAR of one task message: CRLF line ends, folded, UTF-8 (as a str)."""
-    ctx: dict[str, Any] = n.context or {}
+    ctx: dict[str, JsonValue] = n.context or {}
     method = ctx["method"]
-    uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{_mail_host()}"
-    description = _text(n).strip()
+    uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{mail_host()}"
+    description = plain_text(n).strip()
     lines = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
@@ -123,8 +125,9 @@ class _TaskMessage(EmailMultiAlternatives):
 
     calendar_part: MIMEBase | None = None
 
-    def _create_alternatives(self, msg: Any) -> Any:
-        msg = super()._create_alternatives(msg)
+    def _create_alternatives(self, msg: MIMEBase) -> MIMEBase:
+        # Django's private hook (the one place to add the last alternative): not in django-stubs.
+        msg = super()._create_alternatives(msg)  # type: ignore[misc]
         if self.calendar_part is not None:
             msg.attach(self.calendar_part)
         return msg
@@ -133,7 +136,7 @@ class _TaskMessage(EmailMultiAlternatives):
 class TaskDriver(EmailDriver):
     code = "task"
 
-    def build(self, link: _Link, n: Notification) -> EmailMultiAlternatives:
+    def build(self, link: MailLink, n: Notification) -> EmailMultiAlternatives:
         method = (n.context or {}).get("method")
         if method not in METHODS:
             # A row of another event on this channel: it has no task to show.
@@ -142,9 +145,10 @@ class TaskDriver(EmailDriver):
         assert isinstance(message, _TaskMessage)
         from_name, from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
         recipient = n.recipient
+        assert recipient is not None  # link.message refuses a row without one
         data = calendar(
             n,
-            organizer=(from_name, from_address or f"noreply@{_mail_host()}"),
+            organizer=(from_name, from_address or f"noreply@{mail_host()}"),
             attendee=(recipient.display_name, message.to[0]),
         ).encode("utf-8")
         message.calendar_part = _part("text", "calendar", data, method=method, charset="UTF-8")

@@ -21,11 +21,12 @@ import hashlib
 import hmac
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from otklik.core import outbound
+from otklik.core.jsonvalue import JsonValue
 
 from .base import CarrierConfig, PermanentFailure, Sent, TransientFailure
 
@@ -57,8 +58,8 @@ def verify(
     return hmac.compare_digest(sign(secret, ts, body).encode(), str(signature).strip().encode())
 
 
-def payload(n: Notification) -> dict[str, Any]:
-    ticket = {"id": n.ticket_id, "number": n.ticket.number} if n.ticket_id is not None else None
+def payload(n: Notification) -> dict[str, JsonValue]:
+    ticket = {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None
     recipient = n.recipient
     return {
         "id": str(n.key),

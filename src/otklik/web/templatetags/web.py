@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Protocol, TypeVar
 
 from django import template
 from django.utils import timezone
@@ -19,8 +19,19 @@ def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return timezone.localtime(value).strftime(fmt)
 
 
+_K = TypeVar("_K", contravariant=True)
+_V = TypeVar("_V", covariant=True)
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+class _Indexable(Protocol[_K, _V]):
+    def __getitem__(self, key: _K, /) -> _V: ...
+
+
 @register.filter
-def get(mapping: Any, key: Any) -> Any:
+def get(mapping: _Indexable[_Key, _Value], key: _Key) -> _Value | None:
+    """`mapping[key]` (a dict's value, a list's item), or nothing."""
     try:
         return mapping[key]
     except (KeyError, IndexError, TypeError):

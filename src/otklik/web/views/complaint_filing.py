@@ -12,27 +12,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from otklik.accounts.http import AuthedRequest
+from otklik.complaints.models import ComplaintKind
+from otklik.complaints.selectors import ComplaintFilters, complaint_list_for
+from otklik.complaints.services import complaint_calendar, complaint_file
+from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, required, unknown
 from otklik.core.paging import BadCursor
-from otklik.feedback.complaint_selectors import ComplaintFilters, complaint_list_for
-from otklik.feedback.complaints import complaint_calendar, complaint_file
-from otklik.feedback.models import ComplaintKind
 from otklik.tickets.access import access_ticket
+from otklik.web.refusals import field_message, field_messages
 
 from .complaints import kind_name, state_name, target_text, too_many_complaints
 
 PAGE_SIZE = 25
+FORM = "complaint_filing"
 
 
 @require_GET
 @login_required
-def my_complaints(request: HttpRequest) -> HttpResponse:
+def my_complaints(request: AuthedRequest) -> HttpResponse:
     """The person's own complaints, newest first; `?cursor=` pages back."""
     cursor = request.GET.get("cursor") or None
     try:
@@ -60,20 +63,9 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
     return render(request, "web/complaints/mine.html", context)
 
 
-def _messages(exc: Invalid) -> dict[str, str]:
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out = {}
-    for name, text in raw.items():
-        if str(text).startswith("at most"):
-            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
-        else:
-            out[name] = _("Write what happened.")
-    return out or {"body": exc.detail}
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_complaint(request: HttpRequest) -> HttpResponse:
+def new_complaint(request: AuthedRequest) -> HttpResponse:
     """A complaint about a violation of the regulation. Support staff file none (403)."""
     if request.user.is_support_staff:
         raise PermissionDenied
@@ -89,16 +81,16 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
             try:
                 ticket = access_ticket(request.user, number)
             except NotFound:
-                errors["ticket"] = _("There is no request with this number that you may see.")
-        if not data["body"].strip():
-            errors["body"] = _("Write what happened.")
+                errors["ticket"] = field_message(unknown("ticket", value=number), form=FORM)
+        if not data["body"].strip():  # said with the request's problem, if any: both at once
+            errors["body"] = field_message(required("body"), form=FORM)
         if not errors:
             try:
                 complaint = complaint_file(
                     author=request.user, body=data["body"], ticket=ticket, kind=ComplaintKind.REGULATION
                 )
             except Invalid as exc:
-                errors = _messages(exc)
+                errors = field_messages(exc, form=FORM, fallback="body")
             except TooMany:
                 alert = too_many_complaints()
                 status = 429

@@ -3,12 +3,13 @@ group lead their groups'), filtered and keyset-paginated, each row with its two 
 complaint's page (`/complaints/<id>`), which its author sees too (without the internal part), with
 the managers' actions: take it under review, answer it (upheld or rejected), write a note.
 
-Reads go through the access gate and the selectors, writes through the services, so the pages
-allow exactly what the API allows. Anyone else gets the 404 page.
+Reads go through the access gate and the selectors, writes through the complaints' services, so the
+pages allow exactly what the API allows. Anyone else gets the 404 page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,23 +17,23 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from otklik.accounts.models import User
+from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person, people
-from otklik.accounts.selectors import memberships_of
-from otklik.catalog.reference import reference
-from otklik.core.clock import now
-from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from otklik.core.paging import BadCursor
-from otklik.feedback.complaint_access import access_complaint, complaint_actions, may_supervise_complaints, sees_whole
-from otklik.feedback.complaint_clock import ANSWER, REACTION, Status, status
-from otklik.feedback.complaint_selectors import (
+from otklik.accounts.selectors import may_supervise, memberships_of
+from otklik.complaints.access import access_complaint, complaint_actions, may_see_whole
+from otklik.complaints.clock import ANSWER, REACTION, Status, status
+from otklik.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
+from otklik.complaints.selectors import (
     FIRST_YEAR,
     LAST_YEAR,
     ComplaintFilters,
@@ -40,11 +41,15 @@ from otklik.feedback.complaint_selectors import (
     complaint_list_for,
     date_in_range,
 )
-from otklik.feedback.complaints import complaint_answer, complaint_calendar, complaint_note, complaint_take
-from otklik.feedback.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintKind, ComplaintState
-from otklik.tickets.access import can_see
+from otklik.complaints.services import complaint_answer, complaint_calendar, complaint_note, complaint_take
+from otklik.core.clock import now
+from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from otklik.core.forms import form_field
+from otklik.core.paging import BadCursor
+from otklik.tickets.access import may_see
 from otklik.web.badges import duration
 from otklik.web.fragments import fragment_login_required
+from otklik.web.refusals import field_messages
 
 PAGE_SIZE = 25
 ROWS_ID = "complaint-rows"
@@ -79,14 +84,14 @@ def kind_name(kind: str) -> str:
 
 
 def _require_supervisor(user: User) -> None:
-    if not may_supervise_complaints(user):
+    if not may_supervise(user):  # the complaints list: the managers and the group leads
         raise Http404  # as for a complaint one may not see: the list is not theirs to know of
 
 
-def _my_groups(user: User) -> list[Any]:
-    ref = reference()
-    ids = {g.pk for g in ref.groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).led)
-    return sorted((ref.groups[i] for i in ids if i in ref.groups), key=lambda g: g.code)
+def _my_groups(user: User) -> list[SupportGroup]:
+    groups = directory().groups
+    ids = {g.pk for g in groups.values() if g.is_active} if user.is_manager else set(memberships_of(user).led)
+    return sorted((groups[i] for i in ids if i in groups), key=lambda g: g.code)
 
 
 class ComplaintFilterForm(forms.Form):
@@ -102,19 +107,25 @@ class ComplaintFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=gettext_lazy("Only with a target missed"), required=False)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             ("", _("Any state")),
             ("open", _("Open (filed or under review)")),
             *((s.value, s.label) for s in ComplaintState),
         ]
-        self.fields["kind"].choices = [("", _("Anything")), *((k.value, k.label) for k in ComplaintKind)]
+        form_field(self, "kind", forms.ChoiceField).choices = [
+            ("", _("Anything")),
+            *((k.value, k.label) for k in ComplaintKind),
+        ]
         groups = _my_groups(user)
-        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        form_field(self, "group", forms.ChoiceField).choices = [
+            ("", _("Any group")),
+            *((g.code, str(g)) for g in groups),
+        ]
         self.fields["agent"].widget.choices = _agent_choices(groups, data.get("agent", ""))
 
-    def _in_range(self, name: str) -> Any:
+    def _in_range(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
         if not date_in_range(day):
             raise forms.ValidationError(
@@ -122,14 +133,15 @@ class ComplaintFilterForm(forms.Form):
             )
         return day
 
-    def clean_filed_from(self) -> Any:
+    def clean_filed_from(self) -> dt.date | None:
         return self._in_range("filed_from")
 
-    def clean_filed_to(self) -> Any:
+    def clean_filed_to(self) -> dt.date | None:
         return self._in_range("filed_to")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("filed_from"), data.get("filed_to")
         if start and end and start > end:
             self.add_error("filed_to", _("The period ends before it starts."))
@@ -141,10 +153,10 @@ class ComplaintFilterForm(forms.Form):
                 self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
 
 
-def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
+def _agent_choices(groups: list[SupportGroup], current: str) -> list[tuple[str, str]]:
     """Anyone, and the support staff of the groups the viewer answers for, by name."""
     ids = {g.pk for g in groups}
-    members = [pk for pk, mem in reference().memberships.items() if mem.groups & ids]
+    members = [pk for pk, mem in directory().memberships.items() if mem.groups & ids]
     names = people(members)
     staff = sorted((p for p in names.values() if p.is_support_staff), key=lambda p: p.display_name)
     choices = [("", _("Anyone")), *((p.username, p.display_name) for p in staff)]
@@ -153,7 +165,7 @@ def _agent_choices(groups: list[Any], current: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
+def _read(request: AuthedRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, str | None, dict[str, str]]:
     """The filters from the GET parameters; a wrong one is said next to its field and ignored."""
     form = ComplaintFilterForm(request.GET, user=request.user)
     form.is_valid()
@@ -172,7 +184,7 @@ def _read(request: HttpRequest) -> tuple[ComplaintFilters, ComplaintFilterForm, 
     return filters, form, request.GET.get("cursor") or None, {k: v for k, v in params.items() if v}
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
+def _list_context(request: AuthedRequest) -> dict[str, Any]:
     filters, form, cursor, params = _read(request)
     cal, moment = complaint_calendar(), now()
     try:
@@ -214,14 +226,14 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     return render(request, "web/complaints/list.html", _list_context(request))
 
 
 @fragment_login_required
 @require_GET
-def rows(request: HttpRequest) -> HttpResponse:
+def rows(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request.user)
     context = _list_context(request)
     response = render(request, "web/complaints/rows.html", context)
@@ -232,7 +244,7 @@ def rows(request: HttpRequest) -> HttpResponse:
 
 # --- one complaint --------------------------------------------------------------------------------
 
-EVENT_TITLES = {
+EVENT_TITLES: dict[str, str | Promise] = {
     ComplaintEventKind.FILED: gettext_lazy("Filed the complaint"),
     ComplaintEventKind.REVIEW: gettext_lazy("Took the complaint under review"),
     ComplaintEventKind.UPHELD: gettext_lazy("Upheld the complaint"),
@@ -250,7 +262,7 @@ def too_many_complaints() -> str:
     }
 
 
-def _complaint(request: HttpRequest, pk: int) -> Complaint:
+def _complaint(request: AuthedRequest, pk: int) -> Complaint:
     try:
         return access_complaint(request.user, pk)
     except NotFound:
@@ -278,25 +290,25 @@ def _entries(history: list[ComplaintEvent], who: dict[int, Person]) -> list[dict
     return out
 
 
-def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
+def detail_context(request: AuthedRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
     user = request.user
     history = complaint_history(user, complaint)
     who = people([complaint.author_id, complaint.executor_id, complaint.reviewer_id, *(e.actor_id for e in history)])
     ticket = complaint.ticket if complaint.ticket_id else None
     cal, moment = complaint_calendar(), now()
     reaction, answer = status(complaint, REACTION, cal, moment), status(complaint, ANSWER, cal, moment)
-    group = reference().groups.get(complaint.group_id) if complaint.group_id else None
+    group = directory().groups.get(complaint.group_id) if complaint.group_id else None
     context: dict[str, Any] = {
         "complaint": complaint,
         "kind": kind_name(complaint.kind),
         "state": state_name(complaint.state),
         "ticket": ticket,
-        "ticket_link": ticket is not None and can_see(user, ticket),
+        "ticket_link": ticket is not None and may_see(user, ticket),
         "author": who.get(complaint.author_id),
         "executor": who.get(complaint.executor_id) if complaint.executor_id else None,
         "reviewer": who.get(complaint.reviewer_id) if complaint.reviewer_id else None,
         "group": group,
-        "whole": sees_whole(user, complaint),
+        "whole": may_see_whole(user, complaint),
         "mine": complaint.author_id == user.pk,
         "targets": [
             {"name": _("Taken under review"), "status": reaction, **target_text(reaction)},
@@ -314,13 +326,13 @@ def detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) -> 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     return render(request, "web/complaints/detail.html", detail_context(request, complaint))
 
 
 def _refused(
-    request: HttpRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
+    request: AuthedRequest, pk: int, exc: DomainError, *, errors: dict[str, str], values: dict[str, str]
 ) -> HttpResponse:
     """The page as it is now, with the refusal next to the form that caused it."""
     complaint = _complaint(request, pk)
@@ -338,22 +350,6 @@ def _refused(
     )
 
 
-def _field_errors(exc: DomainError, fallback: str) -> dict[str, str]:
-    if isinstance(exc, Forbidden):
-        return {fallback: _("Only the support managers may do this.")}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out: dict[str, str] = {}
-    for name, message in raw.items():
-        text = str(message)
-        if name == "decision":
-            out[name] = _("Choose: uphold or reject.")
-        elif text.startswith("at most"):
-            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
-        else:
-            out[name] = _("Write the text first.")
-    return out or {fallback: _("This is not possible now.")}
-
-
 def _version(request: HttpRequest) -> int:
     try:
         return int(request.POST.get("version", ""))
@@ -368,18 +364,18 @@ def _done(request: HttpRequest, complaint: Complaint, text: str) -> HttpResponse
 
 @login_required
 @require_POST
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     try:
         complaint = complaint_take(complaint=complaint, actor=request.user, version=_version(request))
     except (Forbidden, Conflict, Invalid) as exc:
-        return _refused(request, pk, exc, errors=_field_errors(exc, "take"), values={})
+        return _refused(request, pk, exc, errors=field_messages(exc, form="complaint", fallback="take"), values={})
     return _done(request, complaint, _("You took the complaint under review; its author is told."))
 
 
 @login_required
 @require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     decision = request.POST.get("decision", "")
     text = request.POST.get("answer", "")
@@ -389,7 +385,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (Forbidden, Conflict, Invalid) as exc:
         values = {"decision": decision, "answer": text}
-        return _refused(request, pk, exc, errors=_field_errors(exc, "answer"), values=values)
+        errors = field_messages(exc, form="complaint", fallback="answer")
+        return _refused(request, pk, exc, errors=errors, values=values)
     if complaint.state == ComplaintState.UPHELD:
         return _done(request, complaint, _("The complaint is upheld; its author has the answer."))
     return _done(request, complaint, _("The complaint is rejected; its author has the answer."))
@@ -397,12 +394,13 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk)
     body = request.POST.get("body", "")
     try:
         complaint_note(complaint=complaint, actor=request.user, body=body)
     except (Forbidden, Invalid) as exc:
-        errors = {"note" if k == "body" else k: v for k, v in _field_errors(exc, "note").items()}
+        said = field_messages(exc, form="complaint", fallback="note")
+        errors = {"note" if k == "body" else k: v for k, v in said.items()}
         return _refused(request, pk, exc, errors=errors, values={"note": body})
     return _done(request, complaint, _("The note was added."))

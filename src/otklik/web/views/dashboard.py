@@ -10,14 +10,16 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.selectors import may_supervise
 from otklik.core.i18n import localized
 from otklik.web.fragments import fragment_login_required
-from otklik.web.selectors import Tally, dashboard_figures, may_supervise
+from otklik.web.selectors import Tally, dashboard_figures
 
 
 def work_url(**params: str) -> str:
@@ -43,7 +45,7 @@ def _table(key: str, title: str, first: str, rows: list[dict[str, Any]]) -> dict
     return {"id": f"dash-{key}", "title": title, "first": first, "headers": headers, "rows": rows}
 
 
-def _context(request: HttpRequest) -> dict[str, Any]:
+def _context(request: AuthedRequest) -> dict[str, Any]:
     figures = dashboard_figures(request.user)
     total = figures.total
     points = [
@@ -86,18 +88,18 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     return {"figures": figures, "headline": headline, "tables": tables}
 
 
-def _require_supervisor(request: HttpRequest) -> None:
+def _require_supervisor(request: AuthedRequest) -> None:
     if not may_supervise(request.user):
         raise PermissionDenied
 
 
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request)
     return render(request, "web/dashboard/page.html", _context(request))
 
 
 @fragment_login_required
-def figures(request: HttpRequest) -> HttpResponse:
+def figures(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request)
     return render(request, "web/dashboard/figures.html", _context(request))

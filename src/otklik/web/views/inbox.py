@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.accounts.http import AuthedRequest
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor, after
 from otklik.core.paging import page as keyset_page
@@ -26,25 +27,27 @@ PAGE_SIZE = 25
 FIELDS = ("id", "event", "importance", "subject", "body", "link", "ticket__number", "created_at", "read_at")
 
 
-def _mine(request: HttpRequest) -> QuerySet[Notification]:
+def _mine(request: AuthedRequest) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=request.user, channel=Channel.INAPP)
 
 
-def _unread(request: HttpRequest) -> int:
+def _unread(request: AuthedRequest) -> int:
     return _mine(request).filter(read_at__isnull=True).count()
 
 
-def _listed(request: HttpRequest) -> QuerySet[Notification]:
+def _listed(request: AuthedRequest) -> QuerySet[Notification]:
     return _mine(request).select_related("ticket").only(*FIELDS)
 
 
 def _shown(items: list[Notification]) -> list[Notification]:
     complaints = f"{settings.BASE_URL}/complaints/"
+    # The two links are display-only attributes for the template, set on the rows (not fields of
+    # the model, so unknown to the type checker).
     for n in items:
         # A complaint's notice leads to the complaint (its request, if any, is only its context).
-        n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""
+        n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""  # type: ignore[attr-defined]
         # Links other systems gave are checked when queued; only web addresses become links here.
-        n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""
+        n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""  # type: ignore[attr-defined]
     return items
 
 
@@ -63,7 +66,7 @@ def _counted(response: HttpResponse, unread: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     """`?cursor=` pages back; `?unread=1` the unread only; `?newer_than=<id>` (htmx) only the items
     above that id, which the page's script inserts on top when the stream reports a new one."""
     unread_only = request.GET.get("unread") == "1"
@@ -98,7 +101,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     """Idempotent (the first reading time stays); someone else's notification is 404."""
     if as_id(notification_id) is None:
         raise Http404
@@ -115,7 +118,7 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def read_all(request: HttpRequest) -> HttpResponse:
+def read_all(request: AuthedRequest) -> HttpResponse:
     """Marks what the person saw: `up_to` is the newest id on their page, so a notification that
     arrived after they looked stays unread."""
     unread = _mine(request).filter(read_at__isnull=True)

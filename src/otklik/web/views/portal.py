@@ -1,10 +1,9 @@
 """The portal: a person's own requests and the new-request form (type first, then its form).
 
-The form checks everything at once with the rules the service applies (the formal fields through
-`validate_fields`, the same limits), so the person sees every problem next to its field in one go;
-`ticket_create` still has the last word, and a refusal of its own is shown the same way. A request
-in an out-of-scope category goes the API's way: filed and declined at once where the route has an
-out-of-scope point, refused otherwise.
+The form is checked by the service alone: `ticket_create` refuses every problem at once (the files
+chosen with it too), and each is said next to its field in the person's words (web/refusals.py).
+A request in an out-of-scope category goes the API's way: filed and declined at once where the route
+has an out-of-scope point, refused otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,8 +24,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.people import people
-from otklik.catalog.formfields import FieldErrors, FieldSpec, parse_choices, validate_fields
+from otklik.catalog.formfields import FieldSpec, parse_choices
 from otklik.catalog.models import Category, FormField, RequestType
 from otklik.catalog.reference import Reference, reference
 from otklik.core.errors import DomainError, Invalid
@@ -37,13 +36,15 @@ from otklik.routes.models import PointKind
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
-from otklik.tickets.services import ticket_create
+from otklik.web.refusals import field_messages, number_range, out_of_scope_message
+from otklik.workflow import ticket_create
 
 PAGE_SIZE = 25
 SHOW = ("all", "open", "closed")
 # What the initiator is asked to do at the points where the move is theirs (INITIATOR_TURN).
-AWAITING_KINDS = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
+AWAITING_KINDS: dict[str, str] = {PointKind.WAITING: "answer", PointKind.RESOLVED: "confirm"}
 LONG_TEXT = 200  # a text field allowing more than this gets a text area
+FIELDS = ("subject", "description", "category", "priority")  # the form's own, in its order
 
 
 # --- my requests --------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ LONG_TEXT = 200  # a text field allowing more than this gets a text area
 
 @require_GET
 @login_required
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthedRequest) -> HttpResponse:
     """The person's own requests, newest first: `?show=open|closed|all`, `?cursor=` pages back."""
     user = request.user
     show = request.GET.get("show", "all")
@@ -97,7 +98,7 @@ def _active_types(ref: Reference) -> list[RequestType]:
 
 @require_GET
 @login_required
-def new_request(request: HttpRequest) -> HttpResponse:
+def new_request(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/portal/choose_type.html", {"types": _active_types(reference())})
 
 
@@ -111,12 +112,12 @@ class Control:
     name: str
     label: str
     widget: str  # text | textarea | number | date | select | checkbox
-    value: Any = ""
+    value: str | bool = ""
     required: bool = False
     help: str = ""
     error: str = ""
     options: list[tuple[str, str]] = field(default_factory=list)
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, str | int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -164,12 +165,6 @@ def _category_tree(ref: Reference) -> list[tuple[Category, int]]:
     return out
 
 
-def _out_of_scope_message(category: Category) -> str:
-    note = category.out_of_scope_note
-    text = _("“%(name)s” is outside the support service's scope.") % {"name": category.name}
-    return f"{text} {note}" if note else text
-
-
 def _declines(request_type: RequestType, ref: Reference) -> bool:
     """Whether the type's route files a request in an out-of-scope category and declines it at once
     (it has an out-of-scope point), as `ticket_create` does; without one it refuses such a request."""
@@ -177,48 +172,21 @@ def _declines(request_type: RequestType, ref: Reference) -> bool:
     return route is not None and route.out_of_scope_point_id is not None
 
 
-def _hint(category: Category | None, *, declines: bool) -> dict[str, Any] | None:
+def _hint(category: Category | None, *, declines: bool) -> dict[str, str | bool] | None:
     """What the form says of the chosen category: where to go instead for one out of scope, and
     whether filing it anyway declines it at once (`declines`) or is refused."""
     if category is None or not category.is_active:
         return None
     if not category.in_scope:
-        return {"out_of_scope": True, "declines": declines, "text": _out_of_scope_message(category)}
+        return {"out_of_scope": True, "declines": declines, "text": out_of_scope_message(category)}
     return {"out_of_scope": False, "text": category.description} if category.description else None
 
 
-def _plain(number: Decimal) -> str:
-    return format(number.normalize(), "f")
+def _plain(number: Decimal | None) -> str | None:
+    return format(number.normalize(), "f") if number is not None else None
 
 
-def _number_range(spec: FieldSpec) -> str:
-    low = _plain(spec.min_value) if spec.min_value is not None else None
-    high = _plain(spec.max_value) if spec.max_value is not None else None
-    if low is not None and high is not None:
-        return _("From %(min)s to %(max)s.") % {"min": low, "max": high}
-    if low is not None:
-        return _("At least %(min)s.") % {"min": low}
-    if high is not None:
-        return _("At most %(max)s.") % {"max": high}
-    return ""
-
-
-def _field_message(spec: FieldSpec, problem: str) -> str:
-    """The person's words for what `validate_fields` refused (its own texts are for the API)."""
-    if problem == "is required":
-        return _("Choose one of the options.") if spec.kind == "choice" else _("Fill this in.")
-    if spec.kind == "text":
-        return _("At most %(limit)s characters.") % {"limit": spec.max_length or 2000}
-    if spec.kind == "number":
-        return " ".join(t for t in (_("Enter a number."), _number_range(spec)) if t)
-    if spec.kind == "date":
-        return _("Enter a date as YYYY-MM-DD.")
-    if spec.kind == "choice":
-        return _("Choose one of the options.")
-    return _("Answer yes or no.")
-
-
-def _formal_controls(form_fields: Iterable[FormField], data: dict[str, Any]) -> list[tuple[FieldSpec, Control]]:
+def _formal_controls(form_fields: Iterable[FormField], data: dict[str, str]) -> list[tuple[FieldSpec, Control]]:
     ru = current_language() == "ru"
     out: list[tuple[FieldSpec, Control]] = []
     for f in form_fields:
@@ -231,8 +199,8 @@ def _formal_controls(form_fields: Iterable[FormField], data: dict[str, Any]) -> 
             control.attrs = {"maxlength": limit}
         elif spec.kind == "number":
             control.widget = "number"
-            if spec.min_value is not None or spec.max_value is not None:
-                control.help = " ".join(t for t in (control.help, _number_range(spec)) if t)
+            bounds = number_range(_plain(spec.min_value), _plain(spec.max_value))
+            control.help = " ".join(t for t in (control.help, bounds) if t)
         elif spec.kind == "date":
             control.widget = "date"
         elif spec.kind == "choice":
@@ -251,16 +219,17 @@ def _normalised(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _form_data(request: HttpRequest, ref: Reference) -> dict[str, Any]:
+def _form_data(request: HttpRequest, ref: Reference) -> dict[str, str]:
+    """What was posted (the inputs' texts), or the blank form's defaults."""
     if request.method != "POST":
         return {"priority": ref.default_priority.code if ref.default_priority else ""}
-    return {k: _normalised(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    return {k: _normalised(request.POST[k]) for k in request.POST if k != "csrfmiddlewaretoken"}
 
 
-def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, Any]) -> dict[str, Any]:
+def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, str]) -> dict[str, str | bool]:
     """What the person entered, as the service takes it: empty inputs left out; a yes/no box
     always answers (an unticked box is a "no")."""
-    values: dict[str, Any] = {}
+    values: dict[str, str | bool] = {}
     for spec, control in formal:
         if spec.kind == "bool":
             values[spec.code] = bool(data.get(control.name))
@@ -271,101 +240,56 @@ def _formal_values(formal: list[tuple[FieldSpec, Control]], data: dict[str, Any]
     return values
 
 
-def _files_error(files: list[UploadedFile]) -> str:
-    """The API's limits on a file, checked before anything is filed."""
-    limit = settings.MAX_ATTACHMENT_BYTES
-    for f in files:
-        if not f.size:
-            return _("The file %(name)s is empty.") % {"name": f.name}
-        if f.size > limit:
-            return _("The file %(name)s is larger than the limit of %(mb)s MB.") % {
-                "name": f.name,
-                "mb": limit // (1024 * 1024),
-            }
-    return ""
-
-
-def _service_errors(
-    exc: DomainError, formal: list[tuple[FieldSpec, Control]], category: Category | None
-) -> tuple[dict[str, str], str]:
-    """A refusal by `ticket_create` (the catalogue changed since the checks above) as messages
-    by control, or one for the whole form."""
-    errors: dict[str, str] = {}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    by_code = {spec.code: (spec, control) for spec, control in formal}
-    for key, problem in raw.items():
-        if key == "fields" and isinstance(problem, dict):
-            for code, text in problem.items():
-                if code in by_code:
-                    spec, control = by_code[code]
-                    errors[control.name] = _field_message(spec, str(text))
-        elif key == "category" and exc.code == "out_of_scope":
-            errors["category"] = _out_of_scope_message(category) if category else exc.detail
-        elif key in ("subject", "description", "priority", "category"):
-            errors[key] = _("Check this value: %(problem)s.") % {"problem": problem}
-    return errors, "" if errors else _("The request could not be filed: %(detail)s") % {"detail": exc.detail}
+def _said(exc: Invalid, formal: list[tuple[FieldSpec, Control]]) -> dict[str, str]:
+    """The service's refusal by control (the formal field `fields.x` is the control `f_x`); what no
+    control shows is said above the form (key "")."""
+    controls = {name: name for name in (*FIELDS, "files")} | {f"fields.{s.code}": c.name for s, c in formal}
+    said = field_messages(exc, form="new_request", fallback="", fields=controls)
+    return {controls.get(name, name): text for name, text in said.items()}
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
+def new_request_form(request: AuthedRequest, type_code: str) -> HttpResponse:
     request_type = _request_type(type_code)
     ref = reference()
-    declines = _declines(request_type, ref)
     data = _form_data(request, ref)
     formal = _formal_controls(ref.fields_by_type.get(request_type.pk, []), data)
-    errors: dict[str, str] = {}
-    form_error = ""
     files = request.FILES.getlist("files") if request.method == "POST" else []
-
+    errors: dict[str, str] = {}
     if request.method == "POST":
-        subject = data.get("subject", "").strip()
-        description = data.get("description", "").strip()
-        if not subject:
-            errors["subject"] = _("Write what the request is about.")
-        elif len(subject) > settings.MAX_SUBJECT_LENGTH:
-            errors["subject"] = _("At most %(limit)s characters.") % {"limit": settings.MAX_SUBJECT_LENGTH}
-        if len(description) > settings.MAX_TEXT_LENGTH:
-            errors["description"] = _("At most %(limit)s characters.") % {"limit": settings.MAX_TEXT_LENGTH}
-        priority_code = data.get("priority", "")
-        priority = ref.priorities_by_code.get(priority_code) if priority_code else None
-        if priority_code and (priority is None or not priority.is_active):
-            errors["priority"] = _("Choose one of the priorities.")
-        category_code = data.get("category", "")
-        category = ref.categories_by_code.get(category_code) if category_code else None
-        if category_code and (category is None or not category.is_active):
-            errors["category"] = _("Choose one of the categories.")
-        elif category is not None and not category.in_scope and not declines:
-            # The route has no out-of-scope point to decline it at: refused, as the API refuses it.
-            errors["category"] = _out_of_scope_message(category)
-        values = _formal_values(formal, data)
         try:
-            validate_fields([spec for spec, _c in formal], values)
-        except FieldErrors as exc:
-            for spec, control in formal:
-                if spec.code in exc.errors:
-                    errors[control.name] = _field_message(spec, exc.errors[spec.code])
-        if files_error := _files_error(files):
-            errors["files"] = files_error
+            ticket = ticket_create(
+                initiator=request.user,
+                type_code=request_type.code,
+                subject=data.get("subject", ""),
+                description=data.get("description", ""),
+                priority_code=data.get("priority") or None,
+                category_code=data.get("category") or None,
+                fields=_formal_values(formal, data),
+                files=files,
+            )
+        except Invalid as exc:
+            errors = _said(exc, formal)
+        else:
+            _attach(request, ticket, files)
+            _filed(request, ticket)
+            return HttpResponseRedirect(reverse("web:ticket", args=[ticket.number]))
+    return _form_page(request, request_type, data, formal, errors, files_lost=bool(files) and bool(errors))
 
-        if not errors:
-            try:
-                ticket = ticket_create(
-                    initiator=request.user,
-                    type_code=request_type.code,
-                    subject=subject,
-                    description=description,
-                    priority_code=priority_code or None,
-                    category_code=category_code or None,
-                    fields=values,
-                )
-            except Invalid as exc:
-                errors, form_error = _service_errors(exc, formal, category)
-            else:
-                _attach(request, ticket, files)
-                _filed(request, ticket, category)
-                return HttpResponseRedirect(reverse("web:ticket", args=[ticket.number]))
 
+def _form_page(
+    request: HttpRequest,
+    request_type: RequestType,
+    data: dict[str, str],
+    formal: list[tuple[FieldSpec, Control]],
+    errors: dict[str, str],
+    *,
+    files_lost: bool,
+) -> HttpResponse:
+    """The form with what was typed, each problem beside its control and linked from the summary."""
+    ref = reference()
+    form_error = errors.pop("", "")
     for _spec, control in formal:
         control.error = errors.get(control.name, "")
     labels = {
@@ -378,7 +302,7 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
     }
     category_code = data.get("category", "")
     selected = ref.categories_by_code.get(category_code) if category_code else None
-    scope = _hint(selected, declines=declines)
+    scope = _hint(selected, declines=_declines(request_type, ref))
     context = {
         "type": request_type,
         "data": data,
@@ -393,23 +317,25 @@ def new_request_form(request: HttpRequest, type_code: str) -> HttpResponse:
         "hint": None if "category" in errors else scope,
         "scope": scope,  # the line by the button: an out-of-scope request is declined or refused
         "priorities": [p for p in ref.priorities.values() if p.is_active],
-        "files_lost": bool(files) and bool(errors),
+        "files_lost": files_lost,
         "max_file_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
         "subject_max": settings.MAX_SUBJECT_LENGTH,
         "text_max": settings.MAX_TEXT_LENGTH,
     }
-    return render(request, "web/portal/new_form.html", context, status=422 if errors or form_error else 200)
+    status = 422 if errors or form_error else 200
+    return render(request, "web/portal/new_form.html", context, status=status)
 
 
-def _filed(request: HttpRequest, ticket: Ticket, category: Category | None) -> None:
+def _filed(request: HttpRequest, ticket: Ticket) -> None:
+    category = ticket.category if ticket.category_id else None
     if category is not None and not category.in_scope:
         text = _("Your request %(number)s is filed and declined at once: %(why)s")
-        messages.warning(request, text % {"number": ticket.number, "why": _out_of_scope_message(category)})
+        messages.warning(request, text % {"number": ticket.number, "why": out_of_scope_message(category)})
     else:
         messages.success(request, _("Your request %(number)s is filed.") % {"number": ticket.number})
 
 
-def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
+def _attach(request: AuthedRequest, ticket: Ticket, files: list[UploadedFile]) -> None:
     """The files, each through the attachment service; the request is filed already, so a file
     refused now is reported on the request's page rather than undoing the request."""
     for upload in files:
@@ -424,7 +350,7 @@ def _attach(request: HttpRequest, ticket: Ticket, files: list[UploadedFile]) -> 
 
 @require_GET
 @login_required
-def category_hint(request: HttpRequest, type_code: str) -> HttpResponse:
+def category_hint(request: AuthedRequest, type_code: str) -> HttpResponse:
     """The note under the category picker (htmx): where to go instead for a category out of scope
     and what filing it anyway does, the category's description otherwise; and, out of band, the
     line by the submit button."""

@@ -11,16 +11,19 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
+from otklik.core.forms import form_field
 from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
@@ -57,17 +60,23 @@ class QueueForm(forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
     executor = forms.CharField(label=gettext_lazy("Executor"), max_length=150, required=False, widget=forms.Select)
 
-    def __init__(self, data: Any, *, user: User) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
         ref = reference()
         by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))
-        self.fields["type"].choices = [("", _("Any type")), *((t.code, t.name) for t in by_order if t.is_active)]
-        self.fields["priority"].choices = [
+        form_field(self, "type", forms.ChoiceField).choices = [
+            ("", _("Any type")),
+            *((t.code, t.name) for t in by_order if t.is_active),
+        ]
+        form_field(self, "priority", forms.ChoiceField).choices = [
             ("", _("Any priority")),
             *((p.code, p.name) for p in ref.priorities.values() if p.is_active),
         ]
-        groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: g.code)
-        self.fields["group"].choices = [("", _("Any group")), *((g.code, str(g)) for g in groups)]
+        groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
+        form_field(self, "group", forms.ChoiceField).choices = [
+            ("", _("Any group")),
+            *((g.code, str(g)) for g in groups),
+        ]
         routes = sorted(ref.routes.values(), key=lambda r: r.code)
         by_route = [
             (
@@ -80,7 +89,7 @@ class QueueForm(forms.Form):
             )
             for route in routes
         ]
-        self.fields["state"].choices = [
+        form_field(self, "state", forms.ChoiceField).choices = [
             ("any", _("Any state")),
             ("open", _("Open")),
             ("closed", _("Closed")),
@@ -100,9 +109,8 @@ class QueueForm(forms.Form):
 
 def _executor_choices(user: User, current: str) -> list[tuple[str, str]]:
     """Anyone, nobody, me, and the people of my groups (everyone in support for a manager)."""
-    ref = reference()
     groups = my_groups(user)
-    ids = [pk for pk, mem in ref.memberships.items() if mem.groups & groups and pk != user.pk]
+    ids = [pk for pk, mem in directory().memberships.items() if mem.groups & groups and pk != user.pk]
     names = people(ids)
     staff = sorted((p for p in names.values() if p.is_active and p.is_support_staff), key=lambda p: p.display_name)
     choices = [("", _("Anyone")), ("none", _("Unassigned")), ("me", _("Me"))]
@@ -134,7 +142,7 @@ def _params(query: QueueQuery, **changes: str) -> str:
     return urlencode({k: v for k, v in values.items() if v})
 
 
-def _read(request: HttpRequest) -> tuple[QueueQuery, QueueForm, str | None]:
+def _read(request: AuthedRequest) -> tuple[QueueQuery, QueueForm, str | None]:
     """The query from the GET parameters: unknown values fall back to the defaults (and a wrong
     filter is said next to its field), so any URL shows a page."""
     get = request.GET
@@ -156,7 +164,7 @@ def _read(request: HttpRequest) -> tuple[QueueQuery, QueueForm, str | None]:
     return query, form, get.get("cursor") or None
 
 
-def _context(request: HttpRequest) -> dict[str, Any]:
+def _context(request: AuthedRequest) -> dict[str, Any]:
     query, form, cursor = _read(request)
     try:
         page = queue_page(request.user, query, cursor=cursor)
@@ -210,13 +218,13 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _require_staff(request.user)
     return render(request, "web/queue/page.html", _context(request))
 
 
 @fragment_login_required
-def rows(request: HttpRequest) -> HttpResponse:
+def rows(request: AuthedRequest) -> HttpResponse:
     _require_staff(request.user)
     context = _context(request)
     response = render(request, "web/queue/rows.html", context)

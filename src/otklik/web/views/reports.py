@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from otklik.accounts.http import AuthedRequest
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
@@ -21,7 +22,8 @@ from otklik.quality.exports import TABLES, to_csv, to_xlsx
 from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, report_for, scope_and_period
-from otklik.web.reports import QualityForm, page_context, period_error_text, requests_context
+from otklik.web.refusals import first_message
+from otklik.web.reports import QualityForm, page_context, requests_context
 
 PARAMS = ("from", "to", "group", "agent")
 
@@ -30,7 +32,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET.get(k, "").strip() for k in PARAMS}
 
 
-def _report(request: HttpRequest) -> Report:
+def _report(request: AuthedRequest) -> Report:
     """The report asked for, or the page's 403 / 404; bad dates raise Invalid for the caller."""
     p = _params(request)
     try:
@@ -42,15 +44,15 @@ def _report(request: HttpRequest) -> Report:
 
 
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     if not may_see_reports(request.user):
         raise PermissionDenied
     form = QualityForm(request.GET, user=request.user)
     try:
         report = _report(request)
     except Invalid as exc:
-        field = next(iter(exc.errors or {"from": ""}))
-        message = period_error_text(exc) if isinstance(exc, PeriodInvalid) else exc.detail
+        field = exc.errors[0].field if exc.errors else "from"
+        message = first_message(exc, form="report")
         form.is_valid()
         form.add_error("from_" if field == "from" else "to", message)
         return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
@@ -61,7 +63,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def requests(request: HttpRequest) -> HttpResponse:
+def requests(request: AuthedRequest) -> HttpResponse:
     """The requests behind one figure, newest first, the ones the viewer may open."""
     report_params = _params(request)
     try:
@@ -82,10 +84,10 @@ def requests(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     except PeriodInvalid as exc:
-        return render(request, "web/reports/requests.html", {"error": period_error_text(exc)}, status=400)
+        return render(request, "web/reports/requests.html", {"error": first_message(exc, form="report")}, status=400)
     except (Invalid, BadCursor) as exc:  # only an edited address gets here: the figure's own links are valid
         error = _("This address names no figure of the report: open the report and follow a figure's link.")
-        if isinstance(exc, Invalid) and "week" in (exc.errors or {}):
+        if isinstance(exc, Invalid) and any(e.field == "week" for e in exc.errors):
             error = _(
                 "The week is the date of its Monday (YYYY-MM-DD) between the years %(earliest)s and %(latest)s, "
                 "for a figure counted by week. %(rest)s"
@@ -95,7 +97,7 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reports/requests.html", context)
 
 
-def _export(request: HttpRequest, kind: str) -> HttpResponse:
+def _export(request: AuthedRequest, kind: str) -> HttpResponse:
     try:
         report = _report(request)
     except Invalid as exc:
@@ -119,10 +121,10 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedRequest) -> HttpResponse:
     return _export(request, "csv")
 
 
 @login_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthedRequest) -> HttpResponse:
     return _export(request, "xlsx")

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -21,11 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from otklik.accounts.models import validate_time_zone
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.models import User, validate_time_zone
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
+from otklik.core.forms import form_field
+from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Digest
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
+from otklik.web.refusals import field_messages
 
 # The zones most of our people live in (Russia west to east, then neighbours and a few others);
 # any other IANA name can be typed in.
@@ -103,13 +107,14 @@ class SettingsForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         moment = now()
-        self.fields["time_zone"].choices = [
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
             *((name, _zone_label(name, moment)) for name in COMMON_ZONES),
             (OTHER, _("Other (type it below)")),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen, typed = data.get("time_zone"), (data.get("time_zone_other") or "").strip()
         if chosen == OTHER:
             if not typed:
@@ -134,7 +139,7 @@ class SettingsForm(forms.Form):
         return data
 
 
-def _initial(user: Any) -> dict[str, Any]:
+def _initial(user: User) -> dict[str, Any]:
     schedule = schedule_of(user.pk)
     common = user.time_zone in COMMON_ZONES
     return {
@@ -148,13 +153,13 @@ def _initial(user: Any) -> dict[str, Any]:
     }
 
 
-def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, Any]]:
+def _grid(choices: list[dict[str, JsonValue]], posted: QueryDict | None) -> list[dict[str, JsonValue]]:
     """One row per event, one cell per channel column (None where the event has no such channel);
     after a failed save the boxes show what was sent, not what is stored."""
     rows = []
     for event in choices:
         by_channel = {c["channel"]: c for c in event["channels"]}
-        cells = []
+        cells: list[dict[str, JsonValue] | None] = []
         for channel in CHANNELS:
             choice = by_channel.get(channel)
             if choice is None:
@@ -167,7 +172,7 @@ def _grid(choices: list[dict[str, Any]], posted: Any | None) -> list[dict[str, A
     return rows
 
 
-def _changes(choices: list[dict[str, Any]], posted: Any) -> list[tuple[str, str, bool]]:
+def _changes(choices: list[dict[str, JsonValue]], posted: QueryDict) -> list[tuple[str, str, bool]]:
     """Only what the person changed: an untouched choice keeps following the rules' defaults (and
     a mandatory one, shown disabled, is never sent)."""
     out = []
@@ -181,7 +186,7 @@ def _changes(choices: list[dict[str, Any]], posted: Any) -> list[tuple[str, str,
     return out
 
 
-def _unreachable(user: Any) -> list[str]:
+def _unreachable(user: User) -> list[str]:
     notes = []
     if not user.email:
         notes.append(_("You have no e-mail address in your profile: e-mail and calendar tasks cannot reach you."))
@@ -192,7 +197,7 @@ def _unreachable(user: Any) -> list[str]:
     return notes
 
 
-def _save(user: Any, form: SettingsForm, changes: list[tuple[str, str, bool]]) -> None:
+def _save(user: User, form: SettingsForm, changes: list[tuple[str, str, bool]]) -> None:
     data = form.cleaned_data
 
     def hhmm(value: dt.time | None) -> str | None:
@@ -215,7 +220,7 @@ def _save(user: Any, form: SettingsForm, changes: list[tuple[str, str, bool]]) -
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     user = request.user
     choices = preferences_of(user.pk)
     status = 200
@@ -226,8 +231,8 @@ def page(request: HttpRequest) -> HttpResponse:
                 _save(user, form, _changes(choices, request.POST))
             except Invalid as exc:  # the services' own checks, should the form have let something by
                 user.refresh_from_db(fields=["language", "time_zone"])  # rolled back: not half-changed here either
-                for field, message in (exc.errors or {}).items():
-                    form.add_error(field if field in form.fields else None, str(message))
+                for name, text in field_messages(exc, form="settings", fallback="").items():
+                    form.add_error(name if name in form.fields else None, text)
             else:
                 language = form.cleaned_data["language"]
                 with translation.override(language):  # the next page is already in the new language

@@ -1,15 +1,16 @@
 """One request's page, for everyone who may see it: the header with the SLA, the fields and files,
 the per-stage log, and the actions the viewer may take.
 
-Reads go through the tickets selectors and the access gate, writes through the services, so the
-page allows exactly what the API allows. A refusal is shown next to the form that caused it (the
-page re-rendered with 400/403/409), a success redirects back to the page with a message (PRG).
+Reads go through the tickets selectors and the access gate, writes through the workflow's actions
+(and the complaints' and surveys' services), so the page allows exactly what the API allows. A
+refusal is shown next to the form that caused it (the page re-rendered with 400/403/409), a success
+redirects back to the page with a message (PRG).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,29 +25,34 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.accounts.directory import directory
+from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
+from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
+from otklik.complaints.services import complaint_file
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.i18n import localized
-from otklik.feedback.complaint_selectors import open_complaint_of, visible_complaint_ids
-from otklik.feedback.complaints import complaint_file
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import AnswerChannel
+from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
-from otklik.feedback.views_surveys import survey_errors, survey_page_context, survey_score
-from otklik.notify.texts import score_labels
 from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
-from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, can_see, may_participate
+from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, may_participate, may_see
 from otklik.tickets.attachments import access_attachment, attachment_add
-from otklik.tickets.models import Attachment, Event, Reaction, SlaEvent, Ticket, Watcher
+from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
-from otklik.tickets.services import ticket_assign, ticket_comment, ticket_transition, ticket_watch
-from otklik.tickets.transitions import auto_confirm_text
+from otklik.tickets.watchers import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
+from otklik.web.refusals import field_messages, refusal_message
 from otklik.web.views.complaints import too_many_complaints
+from otklik.web.views.survey import survey_page_context, survey_score
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
+from otklik.workflow.transitions import auto_confirm_text
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
@@ -64,7 +70,7 @@ COMPLAINT_STEPS = {
 # --- reading --------------------------------------------------------------------------------
 
 
-def _ticket(request: HttpRequest, number: str) -> Ticket:
+def _ticket(request: AuthedRequest, number: str) -> Ticket:
     """The request if this person may see it; the product's 404 page otherwise (as the API)."""
     try:
         return access_ticket(request.user, number)
@@ -120,7 +126,7 @@ def _sla(ticket: Ticket) -> list[dict[str, Any]]:
     return rows
 
 
-def _field_value(kind: str, value: Any, choices: str) -> str:
+def _field_value(kind: str, value: JsonValue, choices: str) -> str:
     if value in (None, ""):
         return "—"
     if kind == "bool":
@@ -157,19 +163,22 @@ class Entry:
     link: str = ""  # a complaint's page, for those who may open it
 
 
-def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
-    def user(value: Any) -> str:
+Shown = Callable[[JsonValue], str]  # a log record's old or new value as people read it
+
+
+def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Shown]:
+    def user(value: JsonValue) -> str:
         return _name(who.get(value)) if isinstance(value, int) else "—"
 
-    def group(value: Any) -> str:
-        g = ref.groups.get(value) if isinstance(value, int) else None
+    def group(value: JsonValue) -> str:
+        g = directory().groups.get(value) if isinstance(value, int) else None
         return localized(g, "name") if g is not None else "—"
 
-    def priority(value: Any) -> str:
+    def priority(value: JsonValue) -> str:
         p = ref.priorities_by_code.get(value) if value else None
         return localized(p, "name") if p is not None else str(value or "—")
 
-    def category(value: Any) -> str:
+    def category(value: JsonValue) -> str:
         c = ref.categories_by_code.get(value) if value else None
         return localized(c, "name") if c is not None else str(value or "—")
 
@@ -177,7 +186,7 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Any]:
 
 
 def _entry(
-    r: Reaction, ticket: Ticket, ref: Reference, names: Mapping[str, Any], complaint_links: set[int] | None = None
+    r: LogRecord, ticket: Ticket, ref: Reference, names: Mapping[str, Shown], complaint_links: set[int] | None = None
 ) -> Entry:
     complaint_links = complaint_links or set()
     who = _name(r.actor) if r.actor_id else _("System")
@@ -185,13 +194,13 @@ def _entry(
     if r.event == Event.CREATED:
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
-        label = r.transition.label if r.transition_id else ReactionKind(r.reaction).label
+        label = r.transition.label if r.transition is not None else ReactionKind(r.reaction).label
         if r.reaction == ReactionKind.AUTO_CONFIRMED:
             label = capfirst(ReactionKind(r.reaction).label)
             days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
             if isinstance(days, int):
                 entry.body = auto_confirm_text(days)  # in the reader's language, not the log's
-        stage = r.to_point.name if r.to_point_id else ""
+        stage = r.to_point.name if r.to_point is not None else ""
         entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
     elif r.event == Event.FEEDBACK:
         score = r.new_value if isinstance(r.new_value, int) else 0
@@ -255,7 +264,7 @@ def _field_label(code: str, ticket: Ticket, ref: Reference) -> str:
     return {"subject": _("the subject"), "priority": _("the priority"), "category": _("the category")}.get(code, code)
 
 
-def _assigned_ids(records: Iterable[Reaction]) -> set[int]:
+def _assigned_ids(records: Iterable[LogRecord]) -> set[int]:
     ids: set[int] = set()
     for r in records:
         if r.event == Event.ASSIGNMENT and r.field == "executor":
@@ -265,9 +274,9 @@ def _assigned_ids(records: Iterable[Reaction]) -> set[int]:
 
 def _group_staff(ref: Reference) -> dict[int, list[Person]]:
     """Each active group's active support staff, by name (memberships from the snapshot)."""
-    who = people(ref.memberships)
+    who = people(directory().memberships)
     out: dict[int, list[Person]] = {}
-    for user_id, mem in ref.memberships.items():
+    for user_id, mem in directory().memberships.items():
         person = who.get(user_id)
         if person is None or not person.is_active or not person.is_support_staff:
             continue
@@ -297,7 +306,7 @@ class Action:
         return self.comment_required or self.choose_executor
 
 
-def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     user = request.user
     ref = reference()
     staff = user.is_support_staff
@@ -336,7 +345,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
     may_assign = staff and ticket.is_open and bool(caps & ASSIGNERS)
     needs_staff = may_assign or any(a.choose_executor for a in actions)
     staff_by_group = _group_staff(ref) if needs_staff else {}
-    groups = sorted((g for g in ref.groups.values() if g.is_active), key=lambda g: localized(g, "name"))
+    groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: localized(g, "name"))
     watchers = [who[i] for i in watcher_ids if i in who]
     context = {
         "ticket": ticket,
@@ -375,7 +384,7 @@ def _context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, An
 
 @login_required
 @require_GET
-def page(request: HttpRequest, number: str) -> HttpResponse:
+def page(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     if number != ticket.number:  # an id or a lower-case number: one address per request
         return HttpResponseRedirect(_url(ticket))
@@ -385,7 +394,7 @@ def page(request: HttpRequest, number: str) -> HttpResponse:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
+def _refused(request: AuthedRequest, number: str, exc: DomainError, **extra: Any) -> HttpResponse:
     """The page as it is now (read again: the refusal may be because it moved on), with the
     refusal next to the form that caused it."""
     ticket = _ticket(request, number)
@@ -401,46 +410,6 @@ def _refused(request: HttpRequest, number: str, exc: DomainError, **extra: Any) 
     return render(request, "web/ticket/page.html", _context(request, ticket, **extra), status=status)
 
 
-def _errors(exc: DomainError, fallback: str) -> dict[str, str]:
-    """The service's refusal in words for the person: per field where it names one."""
-    if isinstance(exc, Forbidden):
-        return {fallback: _("You may not do this on this request.")}
-    if isinstance(exc, Conflict):
-        return {}
-    raw = exc.errors if isinstance(exc.errors, dict) else {}
-    out: dict[str, str] = {}
-    for name, message in raw.items():
-        text = str(message)
-        if text in ("is required", "required"):
-            out[name] = {
-                "comment": _("Write a comment: this step needs one."),
-                "body": _("Write the text first."),
-                "executor": _("Choose the executor."),
-            }.get(name, _("This is required."))
-        elif text.startswith("at most"):
-            out[name] = _("The text is too long (at most %(limit)s characters).") % {"limit": settings.MAX_TEXT_LENGTH}
-        elif name == "executor":
-            out[name] = _("Choose a member of the request's support group.")
-        elif name == "group":
-            out[name] = _("There is no such support group.")
-        elif name == "user":
-            out[name] = (
-                _("There is no such user.")
-                if text == "unknown"
-                else _("This person is not of the request's organisation and may not watch it.")
-            )
-        elif name == "file":
-            out[name] = (
-                _("The file is empty.")
-                if text == "empty"
-                else _("The file is larger than the limit of %(mb)s MB.")
-                % {"mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}
-            )
-        else:
-            out[name] = _("This value is not accepted.")
-    return out or {fallback: _("This is not possible now.")}
-
-
 def _version(request: HttpRequest) -> int:
     try:
         return int(request.POST.get("version", ""))
@@ -453,11 +422,11 @@ def _done(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedire
     return HttpResponseRedirect(_url(ticket))
 
 
-def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
+def _done_maybe_gone(request: AuthedRequest, ticket: Ticket, text: str) -> HttpResponseRedirect:
     """After a change the person was allowed to make that took the request out of their sight
     (moved to another group, stopped watching): say it worked and go to their start page."""
     fresh = Ticket.objects.filter(pk=ticket.pk).first()
-    if fresh is not None and can_see(request.user, fresh):
+    if fresh is not None and may_see(request.user, fresh):
         return _done(request, ticket, text)
     messages.success(request, text + " " + _("You no longer see this request."))
     return HttpResponseRedirect(reverse("web:home"))
@@ -465,7 +434,7 @@ def _done_maybe_gone(request: HttpRequest, ticket: Ticket, text: str) -> HttpRes
 
 @login_required
 @require_POST
-def transition(request: HttpRequest, number: str) -> HttpResponse:
+def transition(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     code = request.POST.get("transition", "")
     comment = request.POST.get("comment", "")
@@ -481,7 +450,8 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
             executor=executor or None,
         )
     except (Invalid, Forbidden, Conflict) as exc:
-        failed = {"code": code, "errors": _errors(exc, "transition"), "comment": comment, "executor": executor}
+        errors = field_messages(exc, form="ticket", fallback="transition")
+        failed = {"code": code, "errors": errors, "comment": comment, "executor": executor}
         return _refused(request, number, exc, failed=failed)
     done = _("“%(action)s” done. The request is now: %(state)s.") % {"action": label, "state": ticket.point.name}
     return _done_maybe_gone(request, ticket, done)
@@ -489,20 +459,21 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HttpRequest, number: str) -> HttpResponse:
+def comment(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
     internal = bool(request.POST.get("internal"))
     try:
         ticket_comment(ticket=ticket, actor=request.user, body=body, internal=internal)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "body"), values={"body": body, "internal": internal})
+        errors = field_messages(exc, form="ticket", fallback="body")
+        return _refused(request, number, exc, errors=errors, values={"body": body, "internal": internal})
     return _done(request, ticket, _("The internal note was added.") if internal else _("Your reply was added."))
 
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, number: str) -> HttpResponse:
+def rate(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's satisfaction rating (or a change of it while the survey is open)."""
     ticket = _ticket(request, number)
     score, comment = request.POST.get("score", ""), request.POST.get("comment", "")
@@ -511,10 +482,11 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         values = {"score": survey_score(score), "comment": comment}
         if isinstance(exc, Invalid):  # beside the form, with what was written
-            page = _context(request, ticket, feedback_errors=survey_errors(exc), feedback_values=values)
+            errors = field_messages(exc, form="survey", fallback="score", fields=("score", "comment"))
+            page = _context(request, ticket, feedback_errors=errors, feedback_values=values)
             return render(request, "web/ticket/page.html", page, status=400)
         # Not theirs to rate, not asked yet, or too late: said at the top of the page.
-        page = _context(request, ticket, alert=" ".join(survey_errors(exc).values()))
+        page = _context(request, ticket, alert=refusal_message(exc, form="survey"))
         return render(request, "web/ticket/page.html", page, status=403 if isinstance(exc, Forbidden) else 409)
     messages.success(request, _("Thank you: your rating has been recorded."))
     return HttpResponseRedirect(_url(ticket) + "#feedback")
@@ -522,7 +494,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, number: str) -> HttpResponse:
+def assign(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     group = request.POST.get("group", "") or None
     executor = request.POST.get("executor", "") or None
@@ -532,7 +504,8 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
         )
     except (Invalid, Forbidden, Conflict) as exc:
         # Prefixed: the transition dialogs have an executor field of their own.
-        errors = {f"assign_{k}" if k in ("group", "executor") else "assign": v for k, v in _errors(exc, "").items()}
+        messages_ = field_messages(exc, form="ticket", fallback="")
+        errors = {f"assign_{k}" if k in ("group", "executor") else "assign": v for k, v in messages_.items()}
         values = {"group": group or "", "executor": executor or ""}
         return _refused(request, number, exc, errors=errors, values=values, open_dialog="reassign")
     return _done_maybe_gone(request, ticket, _("The request was reassigned."))
@@ -540,14 +513,15 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def watchers(request: HttpRequest, number: str) -> HttpResponse:
+def watchers(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     add = request.POST.get("action", "add") != "remove"
     user_ref = request.POST.get("user", "").strip() or None
     try:
         changed = ticket_watch(ticket=ticket, actor=request.user, user_ref=user_ref, add=add)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "user"), values={"user": user_ref or ""})
+        errors = field_messages(exc, form="ticket", fallback="user")
+        return _refused(request, number, exc, errors=errors, values={"user": user_ref or ""})
     myself = user_ref in (None, request.user.username)
     if not changed:
         text = _("Nothing changed.")
@@ -562,7 +536,7 @@ def watchers(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach(request: HttpRequest, number: str) -> HttpResponse:
+def attach(request: AuthedRequest, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     upload = request.FILES.get("file")
     internal = bool(request.POST.get("internal"))
@@ -571,13 +545,13 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
     try:
         att = attachment_add(ticket=ticket, actor=request.user, upload=upload, internal=internal)
     except (Invalid, Forbidden) as exc:
-        return _refused(request, number, exc, errors=_errors(exc, "file"))
+        return _refused(request, number, exc, errors=field_messages(exc, form="ticket", fallback="file"))
     return _done(request, ticket, _("The file %(name)s was attached.") % {"name": att.name})
 
 
 @login_required
 @require_GET
-def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+def download(request: AuthedRequest, number: str, attachment_id: int) -> FileResponse:
     """The file itself, to those who may see it (internal files to support only), never rendered
     by the browser in the site's origin."""
     ticket = _ticket(request, number)
@@ -595,7 +569,7 @@ def download(request: HttpRequest, number: str, attachment_id: int) -> FileRespo
 
 @login_required
 @require_POST
-def complain(request: HttpRequest, number: str) -> HttpResponse:
+def complain(request: AuthedRequest, number: str) -> HttpResponse:
     """The initiator's complaint about how the request was handled (the dialog on the page)."""
     ticket = _ticket(request, number)
     body = request.POST.get("body", "")
@@ -609,10 +583,8 @@ def complain(request: HttpRequest, number: str) -> HttpResponse:
         alert = _("You have an open complaint about this request already; it is answered first.")
         return render(request, "web/ticket/page.html", _context(request, ticket, alert=alert), status=409)
     except (Invalid, Forbidden) as exc:
-        if isinstance(exc, Invalid):
-            errors = {"complaint": _errors(exc, "complaint").get("body", _("Write what is wrong."))}
-        else:
-            errors = {"complaint": _("Only the request's initiator may complain about how it was handled.")}
+        said = field_messages(exc, form="ticket_complaint", fallback="body", fields=("body",))
+        errors = {"complaint": said["body"]}
         return _refused(request, number, exc, errors=errors, values={"complaint": body}, open_dialog="complaint")
     messages.success(
         request,

@@ -26,9 +26,11 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from otklik.core.jsonvalue import JsonValue
 
 STREAM_PATH = "/api/v1/notifications/stream"
 MAX_REDIRECTS = 5
@@ -79,7 +81,7 @@ class SseParser:
         return None
 
 
-def sse_lines(response: Any) -> Iterator[str]:
+def sse_lines(response: BinaryIO) -> Iterator[str]:
     """The stream's lines, whichever of CRLF, LF or CR ends them; a leading BOM is dropped."""
     first = True
     while True:
@@ -180,7 +182,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"cannot reach {self.base}: {exc}; trying again in {pause:.0f} s")
             time.sleep(pause * random.uniform(0.8, 1.2))  # spread: clients of a restarted server come back apart
 
-    def _open_stream(self) -> Any:
+    def _open_stream(self) -> http.client.HTTPResponse:
         """The stream's response, the redirects followed with the token (at most 5, never from https to http)."""
         url = self.base + STREAM_PATH
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream", "Cache-Control": "no-cache"}
@@ -274,7 +276,7 @@ class Command(BaseCommand):
                 return
             time.sleep(self.interval)
 
-    def _unread(self) -> list[dict[str, Any]]:
+    def _unread(self) -> list[dict[str, JsonValue]]:
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
             f"{self.base}/api/v1/notifications?unread=true&limit=100",
             headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
@@ -289,7 +291,7 @@ class Command(BaseCommand):
 
     # --- showing ------------------------------------------------------------------------------
 
-    def _news(self, n: dict[str, Any]) -> None:
+    def _news(self, n: dict[str, JsonValue]) -> None:
         if n["id"] in self.shown:
             return
         self._remember(n["id"])
@@ -304,7 +306,7 @@ class Command(BaseCommand):
             self.shown.discard(self.shown_order.popleft())
         self.highest = pk if self.highest is None else max(self.highest, pk)
 
-    def _show(self, n: dict[str, Any]) -> None:
+    def _show(self, n: dict[str, JsonValue]) -> None:
         title, body = n["subject"], n["body"]
         if self.desktop:
             urgency = "critical" if n["importance"] == "critical" else "normal"

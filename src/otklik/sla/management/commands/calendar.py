@@ -9,7 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from otklik.core.clock import now
 from otklik.core.errors import Invalid
-from otklik.sla.calendars import MAX_IMPORT_BYTES, calendar_fill_ru, calendar_import, format_intervals, format_week
+from otklik.sla.calendar_import import (
+    MAX_IMPORT_BYTES,
+    calendar_fill_ru,
+    calendar_import,
+    format_intervals,
+    format_week,
+)
 from otklik.sla.models import Calendar
 
 FIRST_YEAR = 1991  # the `holidays` package knows the Russian holidays from 1991

@@ -1,0 +1,177 @@
+"""The transactional outbox: notification rows composed and written inside the caller's
+transaction. A change that rolls back leaves no notification; one that commits always has its rows.
+
+The outbox knows no request. Domain code says what happened (the event), what it is about (a
+`Subject`: the ids the admin's rules look at, the people they may name, the link, the words the
+templates show) and who it names (`addressed`); `compose` turns that into one row per person and
+channel: who hears of what is the admin's rules (rules.py), each person's own choices, quiet hours
+and digest apply (preferences.py), the words come from the templates (texts.py) in the person's
+language, and nobody is notified of their own action. What each domain event tells lives with the
+domain's code (tickets/notices.py, sla/notices.py, feedback/notices.py, complaints/notices.py,
+quality/monthly.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import User
+from otklik.accounts.people import Person, people
+from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
+from otklik.core.wakeup import wake_workers
+
+from .models import Channel, Digest, Importance, Notification, State
+from .preferences import Quiet, choose, schedules
+from .quiet import next_digest, quiet_until
+from .rules import Offer, plan
+from .subject import Subject
+from .texts import render
+
+# Channels that wait for the end of quiet hours and go into digests: the ones that reach a person
+# outside the help desk. The inbox is silent, and webhooks serve systems.
+# (Calendar tasks are written by sla/calendar_tasks.py, not here: a task's update is not a ping.)
+INTRUSIVE = frozenset({Channel.EMAIL, Channel.SMS, Channel.MESSENGER})
+DIGESTIBLE = frozenset({Channel.EMAIL, Channel.SMS, Channel.MESSENGER})
+
+
+def actor_name(user: User | Person | None) -> str:
+    return user.display_name if user is not None else _("the system")
+
+
+def compose(
+    event: str,
+    *,
+    subject: Subject | None = None,
+    actor: User | None = None,
+    addressed: Iterable[int] = (),
+    watcher_ids: Iterable[int] | None = None,
+    changed: Iterable[str] = (),
+    skip: Iterable[int] = (),
+    importance: str | None = None,
+    extra: dict[str, JsonValue | Callable[[], JsonValue]] | None = None,
+    context: dict[str, JsonValue] | None = None,
+    link: str | None = None,
+    fallback: frozenset[str] | None = None,
+) -> list[Notification]:
+    """The event's rows (unsaved): one per person and channel the rules and their choices give,
+    plus one for the webhook carriers when a rule asks for it. `extra` is merged into what the
+    templates see (in each person's language: values may be callables of no arguments);
+    `fallback` are the channels for `addressed` when the event has no rule (other systems' events)."""
+    addressed = list(addressed)
+    p = plan(
+        event,
+        subject=subject,
+        actor_id=actor.pk if actor is not None else None,
+        addressed=addressed,
+        watcher_ids=watcher_ids,
+        changed=changed,
+        skip=skip,
+    )
+    offers = p.offers
+    if fallback is not None:
+        # Another system named these people: they always hear of it, through the channels the
+        # event's rules offer (which may add more people), else the fallback ones.
+        skip_ids = {*skip, actor.pk if actor is not None else None}
+        offered = {c for o in offers.values() for c in o.channels} or (set() if p.webhook else set(fallback))
+        for uid in addressed:
+            if uid not in skip_ids and uid not in offers and offered:
+                offers[uid] = Offer(set(offered))
+    found = people(offers)
+    recipients = [found[uid] for uid in sorted(found) if found[uid].is_active]
+    channels = choose(recipients, event, offers)
+    level = importance or p.importance or (subject.importance if subject is not None else Importance.NORMAL)
+    moment = now()
+    quiet = schedules(p.pk for p in recipients)
+    rows: list[Notification] = []
+    webhook_to: list[tuple[Person | None, str]] = [(None, settings.LANGUAGE_CODE)] if p.webhook else []
+    for person, language in [(r, r.language or settings.LANGUAGE_CODE) for r in recipients if channels.get(r.pk)]:
+        rows += _rows_for(person, language, event, channels[person.pk], subject, actor, level, extra, context, link)
+    for system, language in webhook_to:
+        rows += _rows_for(system, language, event, [Channel.WEBHOOK], subject, actor, level, extra, context, link)
+    for row in rows:
+        row.due_at = row.created_at = moment
+        if row.recipient_id is not None:
+            _schedule(row, quiet.get(row.recipient_id), found[row.recipient_id], moment)
+    return rows
+
+
+def _rows_for(
+    person: Person | None,
+    language: str,
+    event: str,
+    channels: list[str],
+    subject: Subject | None,
+    actor: User | None,
+    importance: str,
+    extra: dict[str, JsonValue | Callable[[], JsonValue]] | None,
+    context: dict[str, JsonValue] | None,
+    link: str | None,
+) -> list[Notification]:
+    with translation.override(language):
+        ctx: dict[str, JsonValue] = {
+            "event": event,
+            "actor": actor_name(actor),
+            "recipient": actor_name(person) if person is not None else "",
+            "ticket": subject.words() if subject is not None else None,
+            "base_url": settings.BASE_URL,
+        }
+        for key, value in (extra or {}).items():
+            ctx[key] = value() if callable(value) else value
+        out = []
+        for channel in channels:
+            words = render(event, channel, language, ctx)
+            out.append(
+                Notification(
+                    event=event,
+                    recipient_id=person.pk if person is not None else None,
+                    channel=channel,
+                    ticket_id=subject.ticket_id if subject is not None else None,
+                    importance=importance,
+                    subject=words.subject,
+                    body=words.body,
+                    html=words.html,
+                    link=link if link is not None else (subject.link if subject is not None else ""),
+                    context=context or {},
+                )
+            )
+    return out
+
+
+def _schedule(row: Notification, quiet: Quiet | None, person: Person, moment: dt.datetime) -> None:
+    """Quiet hours defer intrusive channels to their end (critical ones go at once); low-importance
+    messages of a person with a digest wait for it."""
+    if quiet is None or row.channel not in INTRUSIVE:
+        return
+    if row.importance == Importance.LOW and quiet.digest != Digest.OFF and row.channel in DIGESTIBLE:
+        row.state = State.HELD
+        row.due_at = next_digest(moment, person.time_zone, quiet.digest, quiet.digest_time)
+        return
+    if row.importance == Importance.CRITICAL:
+        return
+    until = quiet_until(moment, person.time_zone, quiet.start, quiet.end)
+    if until is not None:
+        row.due_at = until
+
+
+def queue_rows(rows: list[Notification]) -> None:
+    """Write the rows in the caller's transaction; the workers wake when it commits."""
+    if rows:
+        Notification.objects.bulk_create(rows)
+        wake_workers()
+
+
+def staff_only(rows: list[Notification]) -> list[Notification]:
+    """The rows for support staff (and the webhook carriers, which serve systems): support's own
+    business reaches nobody else, whatever a rule says."""
+    staff = people(r.recipient_id for r in rows if r.recipient_id)
+    return [
+        r
+        for r in rows
+        if r.recipient_id is None or (staff.get(r.recipient_id) and staff[r.recipient_id].is_support_staff)
+    ]

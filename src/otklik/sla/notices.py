@@ -1,0 +1,46 @@
+"""What a request's deadlines tell whom: a warning that a deadline is near (to whom the rules say:
+the executor by default) and an escalation (to the people its SLA rule names), as notification rows
+for the timer pass to write with its other changes; and their built-in words."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from otklik.core.jsonvalue import JsonValue
+from otklik.notify import texts
+from otklik.notify.models import Importance, Notification
+from otklik.notify.outbox import compose
+from otklik.tickets.models import Ticket
+from otklik.tickets.notices import subject_of
+
+from .models import Metric
+
+
+def on_sla(ticket: Ticket, *, event: str, metric: str, user_ids: list[int], due: str | None) -> list[Notification]:
+    """`event`: warned or escalated. Unsaved."""
+    return compose(
+        f"sla_{event}",
+        subject=subject_of(ticket),
+        addressed=user_ids,
+        importance=Importance.HIGH if event == "warned" else Importance.CRITICAL,
+        context={"target": metric, "due_at": due},
+        extra={"target": lambda: str(Metric(metric).label), "due": due or ""},
+    )
+
+
+def _warned(c: dict[str, JsonValue]) -> tuple[str, str]:
+    return (
+        _("the deadline is near: %(target)s") % {"target": c["target"]},
+        _("The %(target)s deadline is %(due)s.") % {"target": c["target"], "due": c["due"] or "—"},
+    )
+
+
+def _escalated(c: dict[str, JsonValue]) -> tuple[str, str]:
+    return (
+        _("deadline missed: %(target)s") % {"target": c["target"]},
+        _("The %(target)s deadline is %(due)s.") % {"target": c["target"], "due": c["due"] or "—"},
+    )
+
+
+texts.register("sla_warned", _warned)
+texts.register("sla_escalated", _escalated)

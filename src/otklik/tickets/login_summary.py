@@ -1,0 +1,86 @@
+"""The in-app summary a user gets on logging in: what awaits their reaction (requests they execute
+that wait for them, their own requests that wait for their answer or confirmation, how many of
+those are past a deadline, unread notifications). Only when something awaits, and at most once per
+SUMMARY_INTERVAL, so logging in twice does not repeat it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import User
+from otklik.core.clock import now
+from otklik.core.jsonvalue import JsonValue
+from otklik.notify import texts
+from otklik.notify.models import Channel, Importance, Notification
+from otklik.notify.outbox import compose, queue_rows
+from otklik.routes.models import PointKind
+
+from .models import Ticket
+
+log = logging.getLogger("otklik.notify")  # where the other notification failures are logged
+SUMMARY_INTERVAL = dt.timedelta(minutes=30)
+EXECUTOR_TURN = (PointKind.NEW, PointKind.IN_WORK)
+INITIATOR_TURN = (PointKind.WAITING, PointKind.RESOLVED)
+
+
+def awaiting(user: User) -> dict[str, int]:
+    mine = Ticket.objects.filter(is_open=True)
+    executing = Q(executor=user, point__kind__in=EXECUTOR_TURN)
+    answering = Q(initiator=user, point__kind__in=INITIATOR_TURN)
+    return {
+        "executing": mine.filter(executing).count(),
+        "answering": mine.filter(answering).count(),
+        "breached": mine.filter(executing | answering, sla_breached=True).count(),
+        "unread": Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count(),
+    }
+
+
+def notify_login_summary(user: User) -> list[Notification]:
+    """Queue the summary for `user` (in its own transaction); the rows written, if any."""
+    counts = awaiting(user)
+    if not (counts["executing"] or counts["answering"]):
+        return []
+    with transaction.atomic():
+        recent = Notification.objects.filter(
+            recipient=user, event="login_summary", created_at__gte=now() - SUMMARY_INTERVAL
+        ).exists()
+        if recent:
+            return []
+        rows = compose(
+            "login_summary",
+            addressed=[user.pk],
+            importance=Importance.NORMAL,
+            extra={"summary": counts},
+            context=dict(counts),
+        )
+        queue_rows(rows)
+    return rows
+
+
+def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> None:
+    # A summary that cannot be made must never stop the person from logging in.
+    try:
+        notify_login_summary(user)
+    except Exception:
+        log.exception("notify: no login summary for user %s", user.pk)
+
+
+def _summary(c: dict[str, JsonValue]) -> tuple[str, str]:
+    s = c["summary"]
+    lines = [
+        _("Requests you execute that await your reaction: %(count)s") % {"count": s["executing"]},
+        _("Your requests that await your answer: %(count)s") % {"count": s["answering"]},
+        _("Requests past a deadline among them: %(count)s") % {"count": s["breached"]},
+        _("Unread notifications: %(count)s") % {"count": s["unread"]},
+    ]
+    return _("what awaits your reaction"), "\n".join(lines)
+
+
+texts.register("login_summary", _summary)
