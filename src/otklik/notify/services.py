@@ -141,4 +141,3 @@ def notification_retry(*, ids: list[int]) -> int:
         if count:
             wake_workers()
     return count
-

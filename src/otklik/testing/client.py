@@ -44,9 +44,7 @@ class ApiClient:
     def delete(self, path: str) -> TestResponse:
         return self.client.delete(self._url(path))
 
-    def upload(
-        self, path: str, files: dict[str, UploadedFile], data: dict[str, str] | None = None
-    ) -> TestResponse:
+    def upload(self, path: str, files: dict[str, UploadedFile], data: dict[str, str] | None = None) -> TestResponse:
         return self.client.post(self._url(path), {**(data or {}), **files})
 
 
