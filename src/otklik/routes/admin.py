@@ -94,7 +94,8 @@ class RoutePointInline(admin.TabularInline):
     ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name == "on_reply":
             # The route's saved transitions; RoutePoint.clean keeps only one that starts at the point.
-            route_transitions = Transition.objects.filter(route_id=_route_id(request))
+            route_id = _route_id(request)
+            route_transitions = Transition.objects.filter(route_id=route_id) if route_id else Transition.objects.none()
             kwargs["queryset"] = route_transitions.select_related("source", "target")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

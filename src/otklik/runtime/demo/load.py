@@ -63,8 +63,8 @@ def _route(code: str, spec: RouteSpec) -> Route:
     # older demo's routes up to date: new points and transitions are added, requests stay where they are.
     on_reply = spec.get("on_reply", {})
     for pcode, point in points.items():
-        tcode = on_reply.get(pcode)
-        wanted = transitions[(pcode, tcode)] if tcode else None
+        reply_code = on_reply.get(pcode)
+        wanted = transitions[(pcode, reply_code)] if reply_code else None
         if point.on_reply_id != (wanted.pk if wanted else None):
             point.on_reply = wanted
             point.save(update_fields=["on_reply"])
