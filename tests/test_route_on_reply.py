@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from otklik.catalog.reference import invalidate
 from otklik.routes.models import Route, RoutePoint, Transition
@@ -70,6 +71,13 @@ def test_an_unsound_on_reply_is_named(on_reply, kind, chooses, problem):
 
 
 # --- the model and the admin -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The model's messages are asserted in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def _point(route: str, code: str) -> RoutePoint:
