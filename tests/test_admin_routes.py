@@ -54,7 +54,7 @@ def test_deleting_the_only_way_out_is_refused(admin_client_en):
     data = _form_data(page)
     forms = page.context["inline_admin_formsets"][1].formset.forms
     for i, f in enumerate(forms):
-        if f.instance.code in ("provide",):
+        if f.instance.code in ("provide", "resume"):
             data[f"transitions-{i}-DELETE"] = "on"
 
     resp = admin_client_en.post(_change_url(route), data)
@@ -104,5 +104,5 @@ def test_copy_as_draft_copies_points_and_transitions(admin_client_en):
     copy = Route.objects.get(code="wish-draft")
     assert not copy.is_active and copy.problems() == []
     assert sorted(copy.points.values_list("code", flat=True)) == sorted(route.points.values_list("code", flat=True))
-    assert copy.transitions.count() == route.transitions.count() == 8
+    assert copy.transitions.count() == route.transitions.count() == 11
     assert copy.out_of_scope_point.code == "out_of_scope" and copy.out_of_scope_point.route_id == copy.pk

@@ -32,9 +32,21 @@ def test_error_route_points(catalog):
     assert route["code"] == "error"
     assert route["out_of_scope_point"] == "out_of_scope"
     points = {p["code"]: p for p in route["points"]}
-    assert list(points) == ["new", "accepted", "in_work", "resolved", "closed", "declined", "out_of_scope"]
+    assert list(points) == [
+        "new",
+        "accepted",
+        "in_work",
+        "waiting",
+        "resolved",
+        "closed",
+        "declined",
+        "withdrawn",
+        "out_of_scope",
+    ]
     assert [p["code"] for p in route["points"] if p["is_start"]] == ["new"]
-    assert {c for c, p in points.items() if p["is_final"]} == {"closed", "declined", "out_of_scope"}
+    assert {c for c, p in points.items() if p["is_final"]} == {"closed", "declined", "withdrawn", "out_of_scope"}
+    assert (points["waiting"]["kind"], points["waiting"]["clock"]) == ("waiting", "paused")
+    assert points["waiting"]["on_reply"] == "provide" and points["new"]["on_reply"] is None
     assert points["resolved"]["kind"] == "resolved"
     assert points["resolved"]["clock"] == "stopped"
     assert points["accepted"]["kind"] == "in_work"
@@ -47,8 +59,12 @@ def test_error_route_transitions_with_from_to_and_actors(catalog):
     assert [(t["code"], t["from"], t["to"]) for t in transitions] == [
         ("accept", "new", "accepted"),
         ("decline", "new", "declined"),
-        ("withdraw", "new", "declined"),
+        ("withdraw", "new", "withdrawn"),
         ("start", "accepted", "in_work"),
+        ("ask", "accepted", "waiting"),
+        ("ask", "in_work", "waiting"),
+        ("provide", "waiting", "in_work"),
+        ("resume", "waiting", "in_work"),
         ("resolve", "in_work", "resolved"),
         ("confirm", "resolved", "closed"),
         ("reject", "resolved", "in_work"),

@@ -86,7 +86,7 @@ def test_transition_entries_carry_what_the_client_needs(api, ticket):
 
 def test_transitions_follow_the_point(api, personas, ticket):
     api("agent").post(f"/tickets/{ticket['id']}/transitions", {"transition": "accept", "version": 1})
-    assert _codes(api, "agent", ticket["id"]) == ["start"]  # now the executor
+    assert _codes(api, "agent", ticket["id"]) == ["start", "ask"]  # now the executor
     assert _codes(api, "initiator", ticket["id"]) == []
     assert _codes(api, "lead", ticket["id"]) == ["start"]  # as the group's lead
 

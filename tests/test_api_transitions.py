@@ -29,7 +29,7 @@ def test_transition_returns_200_and_the_new_version(api, personas, error):
     assert t["version"] == 2
     assert t["state"] == "accepted"
     assert t["executor"]["username"] == "agent"  # "actor" on arrival
-    assert [tr["code"] for tr in t["transitions"]] == ["start"]
+    assert [tr["code"] for tr in t["transitions"]] == ["start", "ask"]
     row = Ticket.objects.get(pk=error["id"])
     assert (row.version, row.point.code, row.executor_id) == (2, "accepted", personas.agent.pk)
 

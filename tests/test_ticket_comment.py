@@ -128,4 +128,4 @@ def test_a_comment_never_makes_a_colleagues_pending_transition_stale(personas, t
 def test_comments_are_allowed_on_a_closed_request(personas, ticket):
     t = ticket_transition(ticket=ticket, actor=personas.initiator, transition_code="withdraw", version=1)
     record = comment(personas, t, "initiator", body="Sorry, wrong button")
-    assert LogRecord.objects.get(pk=record.pk).point.code == "declined"
+    assert LogRecord.objects.get(pk=record.pk).point.code == "withdrawn"

@@ -136,9 +136,9 @@ def test_rejected_resolution_goes_back_to_work_and_stays_open(personas):
     )
 
 
-def test_withdraw_by_the_initiator_declines(personas):
+def test_withdraw_by_the_initiator_closes_it_at_its_own_declined_point(personas):
     t = step(personas, new_error(personas), "initiator", "withdraw")
-    assert (t.point.code, t.point.kind, t.is_open) == ("declined", "declined", False)
+    assert (t.point.code, t.point.kind, t.is_open) == ("withdrawn", "declined", False)
     assert Ticket.objects.get(pk=t.pk).closed_at is not None
 
 

@@ -206,7 +206,7 @@ def test_the_agent_accepts_and_resolves_through_the_buttons(personas, ticket):
     assert offered(html) == ["accept"]  # declining is the executor's or a lead's, not a member's
     html = followed(agent, take(agent, ticket, "accept"))
     assert "“Accept” done. The request is now: Accepted." in html
-    assert offered(html) == ["start"]
+    assert offered(html) == ["start", "ask"]
     html = followed(agent, take(agent, ticket, "start"))
     # Resolving needs a comment: a dialog with a labelled, required text area.
     assert re.search(r'<button type="button" class="" data-open-dialog="t-resolve"[^>]*>Resolve…</button>', html)

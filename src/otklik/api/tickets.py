@@ -178,7 +178,8 @@ def assign(request: AuthedRequest, ref: str, payload: AssignIn) -> HttpResponse:
 def comment(request: AuthedRequest, ref: str, payload: CommentIn) -> HttpResponse:
     ticket = access_ticket(request.user, ref)
     record = ticket_comment(ticket=ticket, actor=request.user, body=payload.body, internal=payload.internal)
-    record.actor, record.point = request.user, ticket.point
+    # The stage it was written at: the initiator's reply may have moved the request on since.
+    record.actor, record.point = request.user, reference().points.get(record.point_id) or record.point
     return respond(ser.activity_item(record), 201)
 
 

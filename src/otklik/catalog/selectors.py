@@ -33,6 +33,7 @@ def _field(f: FormField) -> dict[str, JsonValue]:
 
 def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transition]) -> dict[str, JsonValue]:
     codes = {p.pk: p.code for p in points}
+    transition_codes = {t.pk: t.code for t in transitions}
     return {
         "points": [
             {
@@ -42,6 +43,8 @@ def route_dict(route_id: int, points: list[RoutePoint], transitions: list[Transi
                 "clock": p.clock,
                 "is_start": p.is_start,
                 "is_final": p.is_final,
+                # The transition the initiator's public reply takes here (a waiting point), or null.
+                "on_reply": transition_codes.get(p.on_reply_id) if p.on_reply_id else None,
             }
             for p in points
             if p.route_id == route_id

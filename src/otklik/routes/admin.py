@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.core.forms import delete_ticked, form_field
 
-from .models import Route, RoutePoint, Transition
+from .models import ExecutorOnArrival, Route, RoutePoint, Transition
 from .services import route_copy
 from .validation import PointSpec, TransitionSpec, route_problems
 
@@ -26,6 +26,11 @@ ACTOR_FLAGS = (
     ("by_group_lead", "group_lead"),
     ("by_manager", "manager"),
 )
+
+
+def _route_id(request: HttpRequest) -> str | None:
+    """The route being edited (None on the add page)."""
+    return request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
 
 
 class PointFormSet(BaseInlineFormSet):
@@ -54,7 +59,9 @@ class TransitionFormSet(BaseInlineFormSet):
                 if form.instance.pk:
                     deleted.add(form.instance.pk)
                 continue
-            points.append(PointSpec(key, data["code"], data["kind"], bool(data.get("is_start"))))
+            on_reply = data.get("on_reply")
+            spec = PointSpec(key, data["code"], data["kind"], bool(data.get("is_start")), getattr(on_reply, "pk", None))
+            points.append(spec)
         transitions: list[TransitionSpec] = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
@@ -64,7 +71,9 @@ class TransitionFormSet(BaseInlineFormSet):
             if source is None or target is None:
                 continue
             actors = tuple(name for flag, name in ACTOR_FLAGS if data.get(flag))
-            transitions.append(TransitionSpec(data["code"], source.pk, target.pk, actors))
+            chooses = data.get("executor_on_arrival") == ExecutorOnArrival.CHOSEN
+            key = form.instance.pk
+            transitions.append(TransitionSpec(data["code"], source.pk, target.pk, actors, key, chooses))
         oos = route.out_of_scope_point_id
         problems = route_problems(points, transitions, oos if oos not in deleted else None)
         if problems:
@@ -78,7 +87,17 @@ class RoutePointInline(admin.TabularInline):
     model = RoutePoint
     formset = PointFormSet
     extra = 0
-    fields = ("code", "name_ru", "name_en", "kind", "clock", "is_start", "order")
+    fields = ("code", "name_ru", "name_en", "kind", "clock", "is_start", "order", "on_reply")
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        if db_field.name == "on_reply":
+            # The route's saved transitions; RoutePoint.clean keeps only one that starts at the point.
+            route_id = _route_id(request)
+            route_transitions = Transition.objects.filter(route_id=route_id) if route_id else Transition.objects.none()
+            kwargs["queryset"] = route_transitions.select_related("source", "target")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TransitionInline(admin.StackedInline):
@@ -95,7 +114,7 @@ class TransitionInline(admin.StackedInline):
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name in ("source", "target"):
-            route_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            route_id = _route_id(request)
             kwargs["queryset"] = RoutePoint.objects.filter(route_id=route_id) if route_id else RoutePoint.objects.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -96,8 +97,18 @@ class Route(models.Model):
         return localized(self, "name")
 
     def problems(self) -> list[str]:
-        points = [PointSpec(p.pk, p.code, p.kind, p.is_start) for p in self.points.all()]
-        transitions = [TransitionSpec(t.code, t.source_id, t.target_id, t.actors()) for t in self.transitions.all()]
+        points = [PointSpec(p.pk, p.code, p.kind, p.is_start, p.on_reply_id) for p in self.points.all()]
+        transitions = [
+            TransitionSpec(
+                t.code,
+                t.source_id,
+                t.target_id,
+                t.actors(),
+                key=t.pk,
+                chooses_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
+            )
+            for t in self.transitions.all()
+        ]
         return route_problems(points, transitions, self.out_of_scope_point_id)
 
     @property
@@ -114,6 +125,19 @@ class RoutePoint(models.Model):
     clock = models.CharField(_("SLA clock"), max_length=8, choices=ClockBehaviour.choices, default=ClockBehaviour.RUNS)
     is_start = models.BooleanField(_("start point"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
+    on_reply = models.ForeignKey(
+        "Transition",
+        verbose_name=_("on the initiator's reply, take"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "At a point of kind “waiting for the initiator”: the initiator's public reply is their reaction, "
+            "and the request takes this transition (one that starts at this point). When empty, a reply "
+            "is a comment and the request waits on."
+        ),
+    )
 
     class Meta:
         verbose_name = _("route point")
@@ -131,6 +155,23 @@ class RoutePoint(models.Model):
     @property
     def is_final(self) -> bool:
         return self.kind in FINAL_KINDS
+
+    def clean(self) -> None:
+        super().clean()
+        on_reply = self.on_reply
+        if on_reply is None:
+            return
+        if self.kind != PointKind.WAITING:
+            raise ValidationError(
+                {"on_reply": _("Only a point of kind “waiting for the initiator” takes a transition on the reply.")}
+            )
+        if self.pk is None or on_reply.source_id != self.pk:
+            raise ValidationError(
+                {"on_reply": _("The transition taken on the initiator's reply must start at this point.")}
+            )
+        if on_reply.executor_on_arrival == ExecutorOnArrival.CHOSEN:
+            message = _("The transition taken on the initiator's reply cannot let its taker choose the executor.")
+            raise ValidationError({"on_reply": message})
 
 
 class Transition(models.Model):

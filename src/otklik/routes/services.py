@@ -35,8 +35,9 @@ def route_copy(*, route: Route, code: str | None = None) -> Route:
             is_start=p.is_start,
             order=p.order,
         )
+    transitions: dict[int, Transition] = {}
     for t in route.transitions.all():
-        Transition.objects.create(
+        transitions[t.pk] = Transition.objects.create(
             route=copy,
             code=t.code,
             label_ru=t.label_ru,
@@ -53,6 +54,10 @@ def route_copy(*, route: Route, code: str | None = None) -> Route:
             reaction=t.reaction,
             order=t.order,
         )
+    for p in route.points.exclude(on_reply=None):
+        copied = points[p.pk]
+        copied.on_reply = transitions.get(p.on_reply_id or 0)
+        copied.save(update_fields=["on_reply"])
     if route.out_of_scope_point_id:
         copy.out_of_scope_point = points[route.out_of_scope_point_id]
         copy.save(update_fields=["out_of_scope_point"])

@@ -1,8 +1,10 @@
 """Route validation. Pure: no Django import, so admin, services and tests share one judge.
 
 A route is sound when it has exactly one start point, every point can be reached from the
-start, a final point can be reached from every point, and every transition names at least
-one kind of actor and joins two points of the route.
+start, a final point can be reached from every point, every transition names at least
+one kind of actor and joins two points of the route, and every point that takes a transition on
+the initiator's reply is a waiting point whose transition starts there and chooses no executor
+(nobody is there to choose one when a reply moves the request).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from .kinds import FINAL_KINDS
+from .kinds import FINAL_KINDS, PointKind
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class PointSpec:
     code: str
     kind: str
     is_start: bool = False
+    on_reply: Hashable | None = None  # the key of the transition taken on the initiator's reply
 
     @property
     def is_final(self) -> bool:
@@ -32,6 +35,8 @@ class TransitionSpec:
     source: Hashable
     target: Hashable
     actors: tuple[str, ...] = field(default_factory=tuple)
+    key: Hashable | None = None  # what a point's `on_reply` names
+    chooses_executor: bool = False  # the one who takes it chooses the executor on arrival
 
 
 def _reach(start: Iterable[Hashable], edges: dict[Hashable, set[Hashable]]) -> set[Hashable]:
@@ -104,4 +109,28 @@ def route_problems(
             problems.append(f"points from which no final point can be reached: {', '.join(stuck)}")
     if out_of_scope is not None and out_of_scope not in by_key:
         problems.append("the out-of-scope point is not a point of this route")
+    problems += _reply_problems(points, transitions)
+    return problems
+
+
+def _reply_problems(points: list[PointSpec], transitions: list[TransitionSpec]) -> list[str]:
+    by_key = {t.key: t for t in transitions if t.key is not None}
+    problems: list[str] = []
+    for p in points:
+        if p.on_reply is None:
+            continue
+        t = by_key.get(p.on_reply)
+        if p.kind != PointKind.WAITING:
+            problems.append(f"point {p.code} is not of kind waiting, so it cannot take a transition on the reply")
+        elif t is None:
+            problems.append(f"point {p.code} takes a transition on the initiator's reply that is not in this route")
+        elif t.source != p.key:
+            problems.append(
+                f"transition {t.code!r}, taken at point {p.code} on the initiator's reply, does not start there"
+            )
+        elif t.chooses_executor:
+            problems.append(
+                f"transition {t.code!r}, taken at point {p.code} on the initiator's reply, "
+                "lets its taker choose the executor: nobody is there to choose"
+            )
     return problems

@@ -1,6 +1,12 @@
 """A public comment or an internal note on a request: the log record, the SLA clocks it drives
 (support's answer meets the reaction targets, the initiator's starts the next reaction's), the
-confirmation period it restarts, and who is told."""
+confirmation period it restarts, and who is told.
+
+The initiator's public reply while the request waits for them at a point whose route names a
+transition for it (`RoutePoint.on_reply`) is their reaction: in the same transaction the request
+takes that transition as theirs, the reply its comment (workflow.transitions.move_on_reply). Every
+path that adds a comment ends here: the page's reply box, the API, the mail gateway. A watcher's
+or staff member's reply, or an internal note, moves nothing."""
 
 from __future__ import annotations
 
@@ -19,10 +25,12 @@ from otklik.tickets.access import actor_role, may_participate
 from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket, Watcher
 from otklik.tickets.writes import log_record
 
-from .transitions import auto_close_at_for
+from .transitions import auto_close_at_for, move_on_reply, reply_transition
 
 
 def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = False) -> LogRecord:
+    """The log record of the comment; when the initiator's reply moved the request, the record of
+    that move (event `transition`, the reply its body, the request updated in place)."""
     text = clean_text(body, field="body", limit=settings.MAX_TEXT_LENGTH, required=True)
     if internal and not actor.is_support_staff:
         raise Forbidden("only support staff may write internal notes")
@@ -44,9 +52,22 @@ def ticket_comment(*, ticket: Ticket, actor: User, body: str, internal: bool = F
         # Read the request again under that lock: it may have moved (closed, re-prioritised by an
         # escalation) since the caller fetched it, and the clocks must follow the request as it is.
         ticket.refresh_from_db(
-            fields=["is_open", "point", "priority", "group", "category", "sla_breached", "auto_close_at"]
+            fields=[
+                "is_open",
+                "point",
+                "priority",
+                "group",
+                "category",
+                "sla_breached",
+                "auto_close_at",
+                "version",
+                "executor",
+            ]
         )
         ticket = reference().attach(ticket)
+        on_reply = reply_transition(ticket.point_id) if reaction == ReactionKind.INITIATOR_REPLIED else None
+        if on_reply is not None:
+            return move_on_reply(ticket, transition=on_reply, actor=actor, body=text)
         if reaction == ReactionKind.INITIATOR_REPLIED and ticket.auto_close_at is not None:
             # The initiator wrote while the resolution waits for them: the confirmation period
             # starts again from now, so the request does not close under what they just said.

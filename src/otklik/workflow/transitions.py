@@ -42,7 +42,7 @@ from otklik.sla.reference import sla_reference
 from otklik.sla.services import sla_on_transition
 from otklik.tickets import notices
 from otklik.tickets.access import actor_role, may_take
-from otklik.tickets.models import ActorRole, Event, Ticket
+from otklik.tickets.models import ActorRole, Event, LogRecord, Ticket
 from otklik.tickets.writes import check_version, log_record, staff_member, ticket_bump
 
 log = logging.getLogger("otklik.tickets")  # the requests' log, as it always was
@@ -66,7 +66,7 @@ def ticket_transition(
     if not may_take(actor, ticket, transition):
         raise Forbidden(f"you may not take transition {transition_code!r} on {ticket.number}")
     body = clean_text(comment, field="comment", limit=settings.MAX_TEXT_LENGTH, required=transition.comment_required)
-    return _move(
+    _move(
         ticket,
         transition=transition,
         actor=actor,
@@ -76,6 +76,7 @@ def ticket_transition(
         executor_id=_executor_on_arrival(ticket, transition, actor=actor, chosen=executor),
         reaction=transition.reaction,
     )
+    return ticket
 
 
 def _transition(ticket: Ticket, code: str) -> Transition:
@@ -127,8 +128,9 @@ def _move(
     executor_id: int | None,
     reaction: str,
     new_value: JsonValue = None,  # the log record's (an automatic confirmation notes its working days)
-) -> Ticket:
-    """The move itself, in one transaction (the caller checked who may take it)."""
+) -> LogRecord:
+    """The move itself, in one transaction (the caller checked who may take it); returns the log
+    record of the move (the request itself is updated in place)."""
     ref = reference()
     target: RoutePoint = transition.target
     source = ref.points[ticket.point_id]
@@ -146,7 +148,7 @@ def _move(
             closed_at=when if target.is_final else None,
             auto_close_at=auto_close_at_for(ticket, target, when),
         )
-        log_record(
+        record = log_record(
             ticket,
             actor=actor,
             role=role,
@@ -179,7 +181,40 @@ def _move(
         notices.on_transition(ticket, actor=actor, stage=target, comment=body, executor_changed=executor_changed)
         survey_on_arrival(ticket, source=source, target=target, when=when)
     ticket.point = target
-    return ticket
+    return record
+
+
+# --- the initiator's reply at a waiting point ------------------------------------------------------
+
+
+def reply_transition(point_id: int) -> Transition | None:
+    """The transition the initiator's public reply takes at this point: the one the route names
+    for a waiting point (`RoutePoint.on_reply`), if it starts there; else None (a reply is a reply)."""
+    ref = reference()
+    point = ref.points.get(point_id)
+    if point is None or point.kind != PointKind.WAITING or point.on_reply_id is None:
+        return None
+    return next((t for t in ref.outgoing.get(point_id, []) if t.pk == point.on_reply_id), None)
+
+
+def move_on_reply(ticket: Ticket, *, transition: Transition, actor: User, body: str) -> LogRecord:
+    """The initiator answered at a waiting point: their reply is their reaction, and the request
+    takes the route's on-reply transition as theirs, with the reply as its comment (the clocks,
+    the calendar task, the notifications as that transition goes). Called by `ticket_comment`
+    inside its transaction, the request's row locked and read again, so its version is current.
+    Nobody chooses an executor here: an executor the transition would take from its taker or a
+    choice stays as it is."""
+    return _move(
+        ticket,
+        transition=transition,
+        actor=actor,
+        role=ActorRole.INITIATOR,
+        version=ticket.version,
+        body=body,
+        executor_id=_executor_on_arrival(ticket, transition, actor=None, chosen=None),
+        reaction=transition.reaction or ReactionKind.INITIATOR_REPLIED,
+        new_value={"on_reply": True},
+    )
 
 
 # --- confirmation of the resolution -----------------------------------------------------------------

@@ -38,8 +38,9 @@ def _route(code: str, spec: RouteSpec) -> Route:
             code=pcode,
             defaults={"name_ru": ru, "name_en": en, "kind": kind, "clock": clock, "is_start": start, "order": order},
         )
+    transitions: dict[tuple[str, str], Transition] = {}
     for order, (tcode, ru, en, src, dst, actors, comment, arrival, reaction) in enumerate(spec["transitions"]):
-        Transition.objects.update_or_create(
+        transitions[(src, tcode)], _ = Transition.objects.update_or_create(
             source=points[src],
             code=tcode,
             defaults={
@@ -58,6 +59,15 @@ def _route(code: str, spec: RouteSpec) -> Route:
                 "reaction": reaction,
             },
         )
+    # Set after the transitions (a point's on-reply names one of them); a second run also brings an
+    # older demo's routes up to date: new points and transitions are added, requests stay where they are.
+    on_reply = spec.get("on_reply", {})
+    for pcode, point in points.items():
+        reply_code = on_reply.get(pcode)
+        wanted = transitions[(pcode, reply_code)] if reply_code else None
+        if point.on_reply_id != (wanted.pk if wanted else None):
+            point.on_reply = wanted
+            point.save(update_fields=["on_reply"])
     route.out_of_scope_point = points.get(spec.get("out_of_scope", ""))
     problems = route.problems()
     if problems:

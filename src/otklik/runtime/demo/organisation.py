@@ -122,16 +122,18 @@ class RouteSpec(TypedDict):
     points: list[PointRow]
     transitions: list[TransitionRow]
     out_of_scope: NotRequired[str]
+    on_reply: NotRequired[dict[str, str]]  # waiting point → the transition the initiator's reply takes
 
 
 MANAGERS = ("group_lead", "manager")
-# Every demo route lets the initiator withdraw a new request and support decline it.
+# Every demo route lets the initiator withdraw a new request (to a point of its own, not "declined")
+# and support decline it.
 WITHDRAW_FROM_NEW: TransitionRow = (
     "withdraw",
     "Отозвать",
     "Withdraw",
     "new",
-    "declined",
+    "withdrawn",
     ("initiator",),
     False,
     "keep",
@@ -148,6 +150,53 @@ DECLINE_FROM_NEW: TransitionRow = (
     "keep",
     "executor_declined",
 )
+
+
+def ask(source: str) -> TransitionRow:
+    """The executor asks the initiator a question: the request waits for them, its clock paused."""
+    return (
+        "ask",
+        "Запросить информацию",
+        "Ask the initiator",
+        source,
+        "waiting",
+        ("executor",),
+        True,
+        "keep",
+        "executor_requested_info",
+    )
+
+
+def provide(target: str) -> TransitionRow:
+    """The initiator answers (their button, or any public reply: the route's on-reply)."""
+    return (
+        "provide",
+        "Предоставить информацию",
+        "Provide the information",
+        "waiting",
+        target,
+        ("initiator",),
+        True,
+        "keep",
+        "initiator_provided_info",
+    )
+
+
+def resume(target: str, ru: str = "Вернуть в работу", en: str = "Back to work") -> TransitionRow:
+    """Support takes the request back to work without waiting (the answer came by phone, or is not needed)."""
+    return (
+        "resume",
+        ru,
+        en,
+        "waiting",
+        target,
+        ("executor", *MANAGERS),
+        False,
+        "keep",
+        "executor_started",
+    )
+
+
 ROUTES: dict[str, RouteSpec] = {
     "error": {
         "name_ru": "Маршрут ошибки",
@@ -156,9 +205,11 @@ ROUTES: dict[str, RouteSpec] = {
             ("new", "Новая", "New", "new", "runs", True),
             ("accepted", "Принята", "Accepted", "in_work", "runs", False),
             ("in_work", "В работе", "In work", "in_work", "runs", False),
+            ("waiting", "Ожидает инициатора", "Waiting for the initiator", "waiting", "paused", False),
             ("resolved", "Решена", "Resolved", "resolved", "stopped", False),
             ("closed", "Подтверждена", "Confirmed (closed)", "closed", "stopped", False),
             ("declined", "Отклонена", "Declined", "declined", "stopped", False),
+            ("withdrawn", "Отозвана", "Withdrawn", "declined", "stopped", False),
             ("out_of_scope", "Отклонена: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
         "transitions": [
@@ -186,6 +237,10 @@ ROUTES: dict[str, RouteSpec] = {
                 "keep",
                 "executor_started",
             ),
+            ask("accepted"),
+            ask("in_work"),
+            provide("in_work"),
+            resume("in_work"),
             ("resolve", "Решено", "Resolve", "in_work", "resolved", ("executor",), True, "keep", "executor_resolved"),
             (
                 "confirm",
@@ -211,6 +266,7 @@ ROUTES: dict[str, RouteSpec] = {
             ),
         ],
         "out_of_scope": "out_of_scope",
+        "on_reply": {"waiting": "provide"},
     },
     "wish": {
         "name_ru": "Маршрут пожелания",
@@ -220,9 +276,11 @@ ROUTES: dict[str, RouteSpec] = {
             ("under_review", "На рассмотрении", "Under review", "in_work", "runs", False),
             ("approved", "Одобрено", "Approved", "in_work", "runs", False),
             ("in_development", "В разработке", "In development", "in_work", "runs", False),
+            ("waiting", "Ожидает инициатора", "Waiting for the initiator", "waiting", "paused", False),
             ("delivered", "Реализовано", "Delivered", "resolved", "stopped", False),
             ("closed", "Закрыто", "Closed", "closed", "stopped", False),
             ("declined", "Отклонено", "Declined", "declined", "stopped", False),
+            ("withdrawn", "Отозвано", "Withdrawn", "declined", "stopped", False),
             ("out_of_scope", "Отклонено: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
         "transitions": [
@@ -238,6 +296,10 @@ ROUTES: dict[str, RouteSpec] = {
                 "executor_accepted",
             ),
             WITHDRAW_FROM_NEW,
+            # A wish is clarified while it is reviewed: the answer brings it back to the review.
+            ask("under_review"),
+            provide("under_review"),
+            resume("under_review", "Вернуть на рассмотрение", "Back to review"),
             (
                 "approve",
                 "Одобрить",
@@ -306,6 +368,7 @@ ROUTES: dict[str, RouteSpec] = {
             ),
         ],
         "out_of_scope": "out_of_scope",
+        "on_reply": {"waiting": "provide"},
     },
     "request": {
         "name_ru": "Маршрут запроса",
@@ -317,6 +380,7 @@ ROUTES: dict[str, RouteSpec] = {
             ("resolved", "Выполнен", "Resolved", "resolved", "stopped", False),
             ("closed", "Закрыт", "Closed", "closed", "stopped", False),
             ("declined", "Отклонён", "Declined", "declined", "stopped", False),
+            ("withdrawn", "Отозван", "Withdrawn", "declined", "stopped", False),
             ("out_of_scope", "Отклонён: вне регламента", "Declined: out of scope", "declined", "stopped", False),
         ],
         "transitions": [
@@ -333,28 +397,9 @@ ROUTES: dict[str, RouteSpec] = {
             ),
             DECLINE_FROM_NEW,
             WITHDRAW_FROM_NEW,
-            (
-                "ask",
-                "Запросить информацию",
-                "Ask the initiator",
-                "in_work",
-                "waiting",
-                ("executor",),
-                True,
-                "keep",
-                "executor_requested_info",
-            ),
-            (
-                "provide",
-                "Предоставить информацию",
-                "Provide the information",
-                "waiting",
-                "in_work",
-                ("initiator",),
-                True,
-                "keep",
-                "initiator_provided_info",
-            ),
+            ask("in_work"),
+            provide("in_work"),
+            resume("in_work"),
             (
                 "resolve",
                 "Выполнено",
@@ -390,6 +435,7 @@ ROUTES: dict[str, RouteSpec] = {
             ),
         ],
         "out_of_scope": "out_of_scope",
+        "on_reply": {"waiting": "provide"},
     },
 }
 

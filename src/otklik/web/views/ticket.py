@@ -52,7 +52,7 @@ from otklik.web.refusals import field_messages, refusal_message
 from otklik.web.views.complaints import too_many_complaints
 from otklik.web.views.survey import survey_page_context, survey_score
 from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
-from otklik.workflow.transitions import auto_confirm_text
+from otklik.workflow.transitions import auto_confirm_text, reply_transition
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
@@ -194,7 +194,8 @@ def _entry(
     if r.event == Event.CREATED:
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
-        label = r.transition.label if r.transition is not None else ReactionKind(r.reaction).label
+        on_reply = isinstance(r.new_value, dict) and r.new_value.get("on_reply")  # the initiator's reply moved it
+        label = _("Replied") if on_reply else r.transition.label if r.transition else ReactionKind(r.reaction).label
         if r.reaction == ReactionKind.AUTO_CONFIRMED:
             label = capfirst(ReactionKind(r.reaction).label)
             days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
@@ -364,6 +365,7 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "actions": actions,
         "staff": staff,
         "participant": may_participate(user, ticket),
+        "on_reply": reply_transition(ticket.point_id) if ticket.initiator_id == user.pk else None,  # _reply.html
         "may_assign": may_assign,
         "may_move": may_assign and bool(caps & MOVERS),
         "groups": [(g.code, localized(g, "name"), staff_by_group.get(g.pk, [])) for g in groups],
@@ -464,11 +466,14 @@ def comment(request: AuthedRequest, number: str) -> HttpResponse:
     body = request.POST.get("body", "")
     internal = bool(request.POST.get("internal"))
     try:
-        ticket_comment(ticket=ticket, actor=request.user, body=body, internal=internal)
+        record = ticket_comment(ticket=ticket, actor=request.user, body=body, internal=internal)
     except (Invalid, Forbidden) as exc:
         errors = field_messages(exc, form="ticket", fallback="body")
         return _refused(request, number, exc, errors=errors, values={"body": body, "internal": internal})
-    return _done(request, ticket, _("The internal note was added.") if internal else _("Your reply was added."))
+    done = _("The internal note was added.") if internal else _("Your reply was added.")
+    if record.event == Event.TRANSITION:  # the initiator's reply ended the wait (the route's on-reply)
+        done = _("Your reply was added. The request is now: %(state)s.") % {"state": ticket.point.name}
+    return _done(request, ticket, done)
 
 
 @login_required
