@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
 
-from django.db.models import Min
+from django.db.models import Q, Subquery
 
 from otklik.core.clock import now
 from otklik.core.errors import NotFound
@@ -33,19 +33,23 @@ class _InForce:
 
 def in_force_at(moment: dt.datetime) -> _InForce:
     """The version in force at `moment`: the newest whose effective_at has come. Before the first
-    one came into force (a clock set back) the first one, as there is no other."""
-    columns = ("pk", "number", "effective_at")
-    row = Version.objects.filter(effective_at__lte=moment).order_by("-number").values_list(*columns).first()
-    since: dt.datetime | None = row[2] if row is not None else None
-    if row is None:
-        row = Version.objects.order_by("number").values_list(*columns).first()
-        if row is None:
-            return _InForce(None, None, None, None)
+    one came into force (a clock set back) the first one, as there is no other. One query (ticket
+    creation asks whenever the cached answer cannot serve): that version and those still to come."""
+    came = Version.objects.filter(effective_at__lte=moment).order_by("-number").values("pk")[:1]
+    rows = list(
+        Version.objects.filter(Q(pk=Subquery(came)) | Q(effective_at__gt=moment)).values_list(
+            "pk", "number", "effective_at"
+        )
+    )
+    if not rows:
+        return _InForce(None, None, None, None)
+    current = [r for r in rows if r[2] <= moment]
+    pk, number, since = current[0] if current else min(rows, key=lambda r: r[1])
     # Every newer version is still to come (one that had come would be in force): the first of them ends this one.
-    until = Version.objects.filter(number__gt=row[1]).aggregate(first=Min("effective_at"))["first"]
-    if since is None:
-        until = row[2] if until is None else min(until, row[2])
-    return _InForce(row[0], row[1], since, until)
+    until = min((r[2] for r in rows if r[1] > number), default=None)
+    if not current:  # the first version, not in force yet: ask again when it is
+        return _InForce(pk, number, None, since if until is None else min(until, since))
+    return _InForce(pk, number, since, until)
 
 
 def _latest() -> _InForce:
