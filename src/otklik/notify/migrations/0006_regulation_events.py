@@ -7,9 +7,11 @@ from django.db import migrations, models
 # hear of them.
 EVERYONE = ["initiator", "agent", "lead", "manager", "admin"]
 NEW_RULES = [
-    ("Новая редакция регламента назначена → все пользователи", "regulation_scheduled", ["inapp", "email"]),
-    ("Новая редакция регламента вступила в силу → все пользователи", "regulation_in_force", ["inapp"]),
-]
+    ("Новая редакция регламента назначена → все пользователи", "regulation_scheduled", [], ["inapp", "email"],
+     {"roles": EVERYONE}),
+    ("Новая редакция регламента вступила в силу → все пользователи", "regulation_in_force", [], ["inapp"],
+     {"roles": EVERYONE}),
+]  # fmt: skip
 
 
 def seed(apps, schema_editor):
@@ -17,9 +19,9 @@ def seed(apps, schema_editor):
     if not Rule.objects.exists():
         return  # an empty table means the built-in defaults, which include these
     existing = set(Rule.objects.values_list("name", flat=True))
-    for name, event, channels in NEW_RULES:
+    for name, event, flags, channels, extra in NEW_RULES:
         if name not in existing:
-            Rule.objects.create(name=name, event=event, channels=channels, roles=EVERYONE)
+            Rule.objects.create(name=name, event=event, channels=channels, **{f: True for f in flags}, **extra)
 
 
 class Migration(migrations.Migration):
