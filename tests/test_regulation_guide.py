@@ -107,7 +107,8 @@ def test_stages_rendered_in_both_languages(config):
     ru = rendered(content, "stages", "ru")
     for words in ("инициатор", "исполнитель", "участник группы", "руководитель группы", "менеджер"):
         assert words in ru
-    assert "Маршрут «Маршрут ошибки» (Ошибка)" in ru
+    assert "Маршрут ошибки (Ошибка)" in ru  # its name says "route" already
+    assert "Маршрут «Маршрут" not in ru
     assert "Новая (начальный этап)" in ru
     assert "переводит в «Ждёт инициатора»; кто выполняет: исполнитель, участник группы" in ru
     assert "кто выполняет: инициатор; нужен комментарий" in ru
@@ -183,6 +184,15 @@ def test_each_priority_with_its_targets_and_escalation(config):
     assert "нарушение (срок истёк), через 2 ч — руководители службы поддержки" in ru
     en = rendered(regulation_content(), "priorities", "en")
     assert "breach (the target is missed), 2 h later: the support managers" in en
+
+
+def test_a_ladder_shared_by_every_priority_is_said_once(config):
+    ru = rendered(regulation_content(), "priorities", "ru")
+    assert "эскалация:" not in ru
+    assert (
+        "Эскалация одинакова для всех приоритетов: предупреждение (срок почти исчерпан) — исполнитель; "
+        "нарушение (срок истёк), через 30 мин — исполнитель, руководитель группы, Anna Petrova." in ru
+    )
 
 
 # --- additional information --------------------------------------------------------------------

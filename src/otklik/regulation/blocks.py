@@ -51,6 +51,10 @@ LABELS: dict[str, dict[str, str]] = {
     "resolution_in": {"ru": "решение: {range}", "en": "resolution: {range}"},
     "next_reaction_in": {"ru": "следующая реакция: {range}", "en": "next reaction: {range}"},
     "escalation_steps": {"ru": "эскалация: {steps}", "en": "escalation: {steps}"},
+    "escalation_all": {
+        "ru": "Эскалация одинакова для всех приоритетов: {steps}.",
+        "en": "Escalation is the same for every priority: {steps}.",
+    },
     "step": {"ru": "{when} — {who}", "en": "{when}: {who}"},
     "after": {"ru": "{when}, через {delay}", "en": "{when}, {delay} later"},
     "type": {"ru": "Тип", "en": "Type"},
@@ -100,6 +104,8 @@ LABELS: dict[str, dict[str, str]] = {
     "only_common": {"ru": "только общие поля", "en": "the common fields only"},
     "choices": {"ru": "варианты: {names}", "en": "choices: {names}"},
     "route_of": {"ru": "Маршрут «{name}» ({types})", "en": "Route “{name}” ({types})"},
+    "route_named": {"ru": "{name} ({types})", "en": "{name} ({types})"},  # a name that says "route" itself
+    "route_word": {"ru": "маршрут", "en": "route"},
     "start_stage": {"ru": "{name} (начальный этап)", "en": "{name} (first stage)"},
     "moves_to": {"ru": "переводит в «{to}»", "en": "moves it to “{to}”"},
     "taken_by": {"ru": "кто выполняет: {who}", "en": "who may take it: {who}"},

@@ -117,23 +117,28 @@ def _scope(s: dict[str, JsonValue], lang: str) -> list[Block]:
 
 
 def _priorities(s: dict[str, JsonValue], lang: str) -> list[Block]:
+    ladders = [[_step(e, lang) for e in p.get("escalation", [])] for p in s["priorities"]]
+    # The same ladder for every priority (the usual case) is said once, under the table.
+    shared = ladders[0] if ladders and ladders[0] and all(x == ladders[0] for x in ladders) else None
     rows = []
-    for p in s["priorities"]:
+    for p, steps in zip(s["priorities"], ladders, strict=True):
         name = f"{p['name']} ({label('default', lang)})" if p["is_default"] else p["name"]
         response = []
         for metric in ("first_reaction", "resolution", "next_reaction"):
             figures = span(p["response"].get(metric), lang)  # a version of schema 1 had no next reaction
             if figures:
                 response.append(label(f"{metric}_in", lang, range=figures))
-        steps = [_step(e, lang) for e in p.get("escalation", [])]
-        if steps:
+        if steps and shared is None:
             response.append(label("escalation_steps", lang, steps="; ".join(steps)))
         rows.append([name, p["description"], "; ".join(response) or label("none", lang)])
     head = [label("priority", lang), label("definition", lang), label("response", lang)]
     blocks = [para(s["body"])]
     if s.get("response_text"):
         blocks.append(para(s["response_text"]))
-    return [*blocks, table(head, rows)]
+    blocks.append(table(head, rows))
+    if shared is not None:
+        blocks.append(para(label("escalation_all", lang, steps="; ".join(shared))))
+    return blocks
 
 
 def _step(e: dict[str, JsonValue], lang: str) -> str:

@@ -50,7 +50,8 @@ def _move(t: dict[str, JsonValue], lang: str) -> dict[str, JsonValue]:
 def stages(s: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [para(s["body"]), para(s["actors_text"]), bullets([item(a["name"], a["meaning"]) for a in s["actors"]])]
     for r in s["routes"]:
-        blocks.append(heading(label("route_of", lang, name=r["name"], types=", ".join(r["types"]))))
+        named = "route_named" if label("route_word", lang) in r["name"].lower() else "route_of"
+        blocks.append(heading(label(named, lang, name=r["name"], types=", ".join(r["types"]))))
         points = []
         for p in r["points"]:
             name = label("start_stage", lang, name=p["name"]) if p["is_start"] else p["name"]
