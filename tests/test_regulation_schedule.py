@@ -148,6 +148,45 @@ def test_a_change_that_comes_into_force_at_once_replaces_the_scheduled_one(sched
     assert version_get(None) == v4
 
 
+@pytest.mark.parametrize(
+    ("reason", "lang", "shown"),
+    [
+        ("Изменено: приоритеты, сроки · Changed: priorities, targets", "ru", "приоритеты, сроки"),
+        ("Изменено: приоритеты, сроки · Changed: priorities, targets", "en", "priorities, targets"),
+        ("new escalation ladder", "ru", "new escalation ladder"),
+    ],
+)
+def test_the_notice_says_what_changes_in_the_readers_language(reason, lang, shown):
+    from otklik.regulation.notices import reason_in
+
+    assert reason_in(reason, lang) == shown
+
+
+def test_the_notices_words_in_both_languages(scheduled):
+    from django.utils import translation
+
+    from otklik.notify.texts import render
+
+    context = {
+        "regulation": {"number": 3, "effective_at": "2027-01-11 09:00", "in_force": 1, "reason": "", "link": "L"}
+    }
+    with translation.override("ru"):
+        ru = render("regulation_scheduled", "inapp", "ru", context)
+        assert ru.subject == "Новая редакция регламента обслуживания с 2027-01-11 09:00"
+        assert "Версия 3 регламента обслуживания вступает в силу 2027-01-11 09:00." in ru.body
+        assert "До этого момента действует версия 1." in ru.body
+    with translation.override("en"):
+        en = render(
+            "regulation_in_force",
+            "inapp",
+            "en",
+            {**context, "regulation": {**context["regulation"], "reason": "Изменено: сроки · Changed: targets"}},
+        )
+        assert en.subject == "A new edition of the service regulation is in force"
+        assert "Version 3 of the service regulation is in force from 2027-01-11 09:00." in en.body
+        assert "What changes: targets" in en.body
+
+
 def test_the_first_publication_is_in_force_at_once(db, settings):
     schedule(T1)
     v1 = regulation_publish(reason="first")
@@ -166,7 +205,7 @@ def test_a_moment_that_has_passed_means_at_once(personas, settings):
 def test_the_page_shows_the_version_in_force_and_announces_the_coming_one(scheduled):
     ru = Client().get("/regulation", {"lang": "ru"}).content.decode()
     assert "Версия 1, действует с 2026-12-07 10:00" in ru
-    assert "2027-01-11 09:00 вступает в силу новая редакция регламента — версия 3." in ru
+    assert "Новая редакция регламента — версия 3 — вступает в силу 2027-01-11 09:00." in ru
     assert 'href="?lang=ru&amp;version=3">Прочитать её</a>' in ru
     assert "(вступит в силу)" in ru and "(заменена до вступления в силу)" in ru and "(действует)" in ru
     en = Client().get("/regulation", {"lang": "en"}).content.decode()

@@ -118,7 +118,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Version {number}, comes into force on {date}",
     },
     "announce": {
-        "ru": "{date} вступает в силу новая редакция регламента — версия {number}.",
+        "ru": "Новая редакция регламента — версия {number} — вступает в силу {date}.",
         "en": "A new edition of the regulation, version {number}, comes into force on {date}.",
     },
     "announce_read": {"ru": "Прочитать её", "en": "Read it"},

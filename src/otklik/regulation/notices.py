@@ -30,12 +30,18 @@ def regulation_link(number: int) -> str:
     return f"{settings.BASE_URL}/regulation?version={number}"
 
 
+AUTOMATIC = ("Изменено: ", "Changed: ")  # how signals.py words a version's reason
+
+
 def reason_in(reason: str, lang: str) -> str:
-    """A version's reason in one language: the automatic ones read "Изменено: … · Changed: …"."""
+    """What a version changed, in one language: the automatic reasons read "Изменено: … · Changed: …"."""
     parts = reason.split(" · ")
-    if len(parts) == 2:
-        return parts[0] if lang == "ru" else parts[1]
-    return reason
+    if len(parts) != 2:
+        return reason  # the admin's own words (otklik regulation_publish --reason)
+    part = parts[0] if lang == "ru" else parts[1]
+    for prefix in AUTOMATIC:
+        part = part.removeprefix(prefix)
+    return part
 
 
 def _context(version: Version, in_force: int | None) -> dict[str, JsonValue]:
