@@ -216,6 +216,9 @@ def test_the_page_shows_the_version_in_force_and_announces_the_coming_one(schedu
     assert "Version 3, comes into force on 2027-01-11 09:00" in coming
     assert "This edition is not in force yet: until 2027-01-11 09:00, version 1 is." in coming
     assert "Emergency" in coming and "Urgent" in coming
+    replaced = Client().get("/regulation", {"lang": "en", "version": "2"}).content.decode()
+    assert "Version 2, comes into force on 2027-01-11 09:00 (replaced before it came into force)" in replaced
+    assert "This edition is not in force yet" not in replaced
     md = Client().get("/regulation.md", {"lang": "ru", "version": "3"}).content.decode()
     assert "Версия 3, вступает в силу 2027-01-11 09:00" in md
 

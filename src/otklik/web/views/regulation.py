@@ -63,8 +63,12 @@ def page(request: HttpRequest) -> HttpResponse:
             "text": label("announce", lang, number=coming["number"], date=moment_text(coming["effective_at"])),
             "url": _query(lang=lang, version=coming["number"]),
         }
+    shown = states.get(version.number)
+    heading = version_line(version, lang, moment)
+    if shown == State.SUPERSEDED:  # published, but a newer one came (or comes) into force no later
+        heading += f" ({LABELS['superseded'][lang]})"
     not_yet = None
-    if version.effective_at > moment:  # reading an edition still to come
+    if shown == State.SCHEDULED:  # reading an edition still to come
         not_yet = {
             "text": label("not_yet", lang, number=current["number"], date=moment_text(version.effective_at)),
             "url": _query(lang=lang),
@@ -73,7 +77,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "lang": lang,
         "doc": page_context(version.content, lang),
         "version": version,
-        "heading": version_line(version, lang, moment),
+        "heading": heading,
         "announce": announce,
         "not_yet": not_yet,
         "labels": {k: v[lang] for k, v in LABELS.items()},
