@@ -286,7 +286,7 @@ TEXTS: dict[str, Text] = {
         "Every request has the following fields; the required ones say so.",
     ),
     "preparation_types": text(
-        "Кроме того, форма каждого типа обращения спрашивает своё:",
+        "Кроме того, форма каждого типа обращения запрашивает своё:",
         "Besides, each request type's form asks for its own:",
     ),
     "preparation_scope": text(
