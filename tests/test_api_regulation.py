@@ -11,16 +11,19 @@ from otklik.regulation.models import Version
 from otklik.regulation.services import regulation_publish
 
 KINDS = [
+    "preparation",
     "hours",
     "types",
     "scope",
     "priorities",
     "targets",
+    "stages",
     "pauses",
     "escalation",
     "handling",
     "complaints",
     "quality",
+    "additional",
 ]
 
 

@@ -284,4 +284,5 @@ def test_the_migrations_write_exactly_the_default_rules():
 
     first = importlib.import_module("otklik.notify.migrations.0004_default_rules").DEFAULT_RULES
     added = importlib.import_module("otklik.notify.migrations.0005_feedback_events").NEW_RULES
-    assert [*first, *added] == DEFAULT_RULES
+    regulation = importlib.import_module("otklik.notify.migrations.0006_regulation_events").NEW_RULES
+    assert [*first, *added, *regulation] == DEFAULT_RULES

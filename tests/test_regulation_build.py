@@ -89,7 +89,9 @@ def configure() -> dict:
     CalendarDay.objects.create(
         calendar=cal, date=date(2026, 4, 30), kind="shortened", intervals=[["09:00", "13:00"], ["14:00", "17:00"]]
     )
-    CalendarDay.objects.create(calendar=cal, date=date(2027, 1, 1), kind="holiday")  # next year: not shown
+    CalendarDay.objects.create(calendar=cal, date=date(2027, 1, 1), kind="holiday")  # next year, within 12 months
+    CalendarDay.objects.create(calendar=cal, date=date(2027, 3, 8), kind="holiday")  # past the 12 months: not shown
+    CalendarDay.objects.create(calendar=cal, date=date(2026, 2, 23), kind="holiday")  # last month: not shown
     errors = Policy.objects.create(code="errors", order=10, name_ru="Ошибки", name_en="Errors", calendar=cal)
     errors.request_types.set([error])
     errors.priorities.set([high])
@@ -134,11 +136,13 @@ def test_sections_in_reading_order_with_the_admins_text_around_them(config):
     content = regulation_content()
     assert [s["code"] for s in content["sections"]] == [
         "general",
+        "preparation",
         "hours",
         "types",
         "scope",
         "priorities",
         "targets",
+        "stages",
         "pauses",
         "escalation",
         "handling",
@@ -155,10 +159,11 @@ def test_sections_in_reading_order_with_the_admins_text_around_them(config):
     assert all(set(s["title"]) == {"ru", "en"} and all(s["title"].values()) for s in content["sections"])
 
 
-def test_working_hours_with_this_years_exceptions(config):
+def test_working_hours_with_the_special_dates_of_the_coming_twelve_months(config):
     hours = section(regulation_content(), "hours")
     cal = hours["calendar"]
     assert (cal["code"], cal["time_zone"], hours["year"]) == ("msk", "Europe/Moscow", 2026)
+    assert hours["period"] == {"from": "2026-03-01", "to": "2027-02-28"}
     week = {d["day"]: d["intervals"] for d in cal["week"]}
     assert list(week) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     assert week["mon"] == [["09:00", "13:00"], ["14:00", "18:00"]]  # sorted
@@ -166,6 +171,7 @@ def test_working_hours_with_this_years_exceptions(config):
     assert [(e["date"], e["kind"]) for e in cal["exceptions"]] == [
         ("2026-03-09", "holiday"),
         ("2026-04-30", "shortened"),
+        ("2027-01-01", "holiday"),  # the new year's holidays are there before the year begins
     ]
     assert cal["exceptions"][0]["note"] == {"ru": "Women's Day (moved)", "en": "Women's Day (moved)"}
     assert cal["exceptions"][1]["intervals"] == [["09:00", "13:00"], ["14:00", "17:00"]]

@@ -195,6 +195,8 @@ class Event(models.TextChoices):
     COMPLAINT_ANSWERED = "complaint_answered", _("my complaint was answered")
     COMPLAINT_OVERDUE = "complaint_overdue", _("a complaint was not handled in time")
     QUALITY_MONTHLY = "quality_monthly", _("the monthly quality report")
+    REGULATION_SCHEDULED = "regulation_scheduled", _("a new edition of the service regulation is announced")
+    REGULATION_IN_FORCE = "regulation_in_force", _("a new edition of the service regulation is in force")
 
 
 class Preference(models.Model):

@@ -48,6 +48,8 @@ DEFAULTS: dict[str, frozenset[str]] = {
     Event.COMPLAINT_ANSWERED: frozenset({Channel.INAPP, Channel.EMAIL}),
     Event.COMPLAINT_OVERDUE: frozenset({Channel.INAPP, Channel.EMAIL}),
     Event.QUALITY_MONTHLY: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.REGULATION_SCHEDULED: frozenset({Channel.INAPP, Channel.EMAIL}),
+    Event.REGULATION_IN_FORCE: frozenset({Channel.INAPP}),
 }
 # Events other systems queue (`POST /notifications/enqueue`) without a rule of their own.
 EXTERNAL_DEFAULT = frozenset({Channel.INAPP, Channel.EMAIL})

@@ -95,6 +95,11 @@ DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, JsonValue]]]
      ["inapp", "email"], {"roles": ["manager"], "mandatory": True, "importance": "critical"}),
     ("Ежемесячный отчёт о качестве → руководители групп и поддержки", "quality_monthly", ["to_addressed"],
      ["inapp", "email"], {}),
+    # The regulation's scheduled versions (issue 14): everyone, whatever their role.
+    ("Новая редакция регламента назначена → все пользователи", "regulation_scheduled", [], ["inapp", "email"],
+     {"roles": ["initiator", "agent", "lead", "manager", "admin"]}),
+    ("Новая редакция регламента вступила в силу → все пользователи", "regulation_in_force", [], ["inapp"],
+     {"roles": ["initiator", "agent", "lead", "manager", "admin"]}),
 ]  # fmt: skip
 
 

@@ -1,12 +1,20 @@
-"""Admin for the regulation: the text sections are edited here; versions are published from the
-configuration automatically and are read-only (a request refers to the one it was filed under)."""
+"""Admin for the regulation: the text sections and the regulation's settings (the admin's guidance
+on preparing a request, the additional information, when changes come into force) are edited here;
+versions are published from the configuration automatically and are read-only (a request refers
+to the one it was filed under)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import Section, Version
+from otklik.core.clock import now
+
+from .models import RegulationSettings, Section, Version
 
 
 @admin.register(Section)
@@ -16,10 +24,41 @@ class SectionAdmin(admin.ModelAdmin):
     search_fields = ("code", "title_ru", "title_en")
 
 
+class RegulationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = RegulationSettings
+        fields = ("preparation_ru", "preparation_en", "additional_ru", "additional_en", "changes_effective_at")
+
+    def clean_changes_effective_at(self) -> dt.datetime | None:
+        value: dt.datetime | None = self.cleaned_data["changes_effective_at"]
+        # A moment that has passed means "at once"; entering one anew is a mistake worth saying.
+        if value is not None and value <= now() and value != self.initial.get("changes_effective_at"):
+            raise forms.ValidationError(
+                _("Choose a moment in the future, or leave the field empty for changes to come into force at once.")
+            )
+        return value
+
+
+@admin.register(RegulationSettings)
+class RegulationSettingsAdmin(admin.ModelAdmin):
+    form = RegulationSettingsForm
+    fieldsets = (
+        (_("How to prepare a request"), {"fields": ("preparation_ru", "preparation_en")}),
+        (_("Additional information"), {"fields": ("additional_ru", "additional_en")}),
+        (_("When changes come into force"), {"fields": ("changes_effective_at",)}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:  # one row, created on first save
+        return not RegulationSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: RegulationSettings | None = None) -> bool:
+        return False
+
+
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
-    list_display = ("number", "effective_at", "reason")
-    fields = ("number", "effective_at", "reason", "digest")
+    list_display = ("number", "effective_at", "published_at", "reason")
+    fields = ("number", "effective_at", "published_at", "reason", "digest")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -9,6 +9,7 @@ class RegulationConfig(AppConfig):
 
     def ready(self) -> None:
         # A change to anything the regulation shows publishes a new version on commit.
+        from . import notices  # noqa: F401  (registers the regulation's built-in words)
         from .signals import connect
 
         connect()

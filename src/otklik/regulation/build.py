@@ -12,12 +12,8 @@ with order 10 comes first and one with order 950 comes last. On equal order the 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable
-
-from django.utils import timezone
 
 from otklik.accounts.models import Organisation, SupportGroup, User
 from otklik.catalog.formfields import parse_choices
@@ -30,15 +26,15 @@ from otklik.quality import definitions
 from otklik.quality.models import QualityWeights
 from otklik.routes.kinds import FINAL_KINDS
 from otklik.routes.models import ClockBehaviour, PointKind, ReactionKind, Route, RoutePoint, Transition
-from otklik.sla.calendar import DAYS
-from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Metric, Policy, Target
+from otklik.sla.models import Calendar, EscalationRule, Policy, Target
 from otklik.sla.reference import SlaReference, sla_reference_build
 
-from .models import Section
+from .calendars import calendar_entry, period, period_of
+from .guide import additional_section, preparation_section, stages_section
+from .models import RegulationSettings, Section
 from .texts import (
     COMPLAINT_STATES,
     COMPLAINT_TARGETS,
-    DAY_KINDS,
     HEADINGS,
     LANGS,
     METRIC_MEANINGS,
@@ -49,7 +45,6 @@ from .texts import (
     TEXTS,
     TRIGGER_ORDER,
     TRIGGERS,
-    WEEKDAYS,
     Text,
     days_text,
     fmt,
@@ -58,7 +53,9 @@ from .texts import (
     text,
 )
 
-SCHEMA = 1  # bump when the shape changes, so a reader can tell old versions apart
+# Bump when the shape changes, so a reader can tell old versions apart. 2: the sections on preparing
+# a request, the stages and additional information; special dates over a period of months.
+SCHEMA = 2
 
 
 def regulation_content() -> dict[str, JsonValue]:
@@ -73,19 +70,26 @@ def regulation_content() -> dict[str, JsonValue]:
     types.sort(key=lambda t: (t.order, t.code))
     priorities = list(Priority.objects.filter(is_active=True))
     priorities.sort(key=lambda p: (p.rank, p.code))
+    conf = RegulationSettings.current()
     targets = _targets_section(types, priorities, sref, calendars)
+    escalation = _escalation_section()
     generated = [
+        preparation_section(types, conf),
         _hours_section(default_cal, moment),
         _types_section(types),
         _scope_section(types),
-        _priorities_section(priorities, targets["rows"]),
+        _priorities_section(priorities, targets["rows"], escalation["rules"]),
         targets,
+        stages_section(types),
         _pauses_section(types),
-        _escalation_section(),
+        escalation,
         _handling_section(types),
         _complaints_section(default_cal, moment, sref, calendars),
         _quality_section(),
     ]
+    additional = additional_section(conf)
+    if additional is not None:
+        generated.append(additional)
     keyed: list[tuple[tuple[int, int, str], dict[str, JsonValue]]] = []
     for section in generated:
         section["title"] = HEADINGS[section["kind"]]
@@ -98,42 +102,8 @@ def regulation_content() -> dict[str, JsonValue]:
 
 
 # --- working hours -----------------------------------------------------------------------------
-def _intervals(value: JsonValue) -> list[list[str]]:
-    """Stored intervals as [[start, end], …] sorted; anything malformed is left out, never fatal."""
-    out = []
-    for item in value if isinstance(value, list) else []:
-        if isinstance(item, list | tuple) and len(item) == 2:
-            out.append([str(item[0]), str(item[1])])
-    return sorted(out)
-
-
-def _calendar(cal: Calendar, year: int) -> dict[str, JsonValue]:
-    week = cal.week if isinstance(cal.week, dict) else {}
-    days = CalendarDay.objects.filter(calendar=cal, date__year=year).order_by("date")
-    return {
-        "code": cal.code,
-        "name": pair(cal, "name"),
-        "time_zone": cal.time_zone,
-        "week": [{"day": d, "name": WEEKDAYS[d], "intervals": _intervals(week.get(d))} for d in DAYS],
-        "exceptions": [
-            {
-                "date": d.date.isoformat(),
-                "kind": d.kind,
-                "kind_name": DAY_KINDS.get(d.kind, same(d.kind)),
-                "intervals": [] if d.kind == "holiday" else _intervals(d.intervals),
-                "note": pair(d, "note"),
-            }
-            for d in days
-        ],
-    }
-
-
 def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[str, JsonValue]:
-    # "This year" where the service works: on 31 December evening in Moscow it is already next year in Vladivostok.
-    year = timezone.localtime(moment, timezone.get_default_timezone()).year
-    if default_cal is not None:
-        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-            year = moment.astimezone(zoneinfo.ZoneInfo(default_cal.time_zone)).year
+    first, last = period_of(moment, default_cal.time_zone if default_cal is not None else None)
     used_by: dict[int, dict[str, list[tuple[str, Text]]]] = {}
     for g in SupportGroup.objects.filter(is_active=True, calendar__isnull=False):
         if g.calendar_id is None:  # not after that filter: for the type checker
@@ -147,15 +117,16 @@ def _hours_section(default_cal: Calendar | None, moment: dt.datetime) -> dict[st
     for cal in Calendar.objects.filter(pk__in=used_by).order_by("code"):
         if default_cal is not None and cal.pk == default_cal.pk:
             continue
-        entry = _calendar(cal, year)
+        entry = calendar_entry(cal, first, last)
         entry["used_by"] = {k: [name for _, name in sorted(v)] for k, v in used_by[cal.pk].items()}
         others.append(entry)
     return {
         "kind": "hours",
         "code": "hours",
         "body": TEXTS["hours"] if default_cal is not None else TEXTS["no_calendar"],
-        "year": year,
-        "calendar": _calendar(default_cal, year) if default_cal is not None else None,
+        "year": first.year,  # schema 1 listed the dates of this year only; kept for API readers
+        "period": period(first, last),
+        "calendar": calendar_entry(default_cal, first, last) if default_cal is not None else None,
         "other_calendars": others,
     }
 
@@ -255,14 +226,31 @@ def _scope_section(types: list[RequestType]) -> dict[str, JsonValue]:
     }
 
 
-def _priorities_section(priorities: list[Priority], rows: list[dict[str, JsonValue]]) -> dict[str, JsonValue]:
+def _priorities_section(
+    priorities: list[Priority], rows: list[dict[str, JsonValue]], rules: list[dict[str, JsonValue]]
+) -> dict[str, JsonValue]:
+    """Per priority the kind of response it gets: each target's shortest and longest figure over
+    the request types, and the escalation steps that apply to it (the rules of every policy, and
+    those of the policies that serve this priority)."""
     default = next((p for p in priorities if p.is_default), None)
     out = []
     for p in priorities:
         response: dict[str, dict[str, int] | None] = {}
-        for metric in (Metric.FIRST_REACTION, Metric.RESOLUTION):
+        for metric in METRIC_ORDER:
             values = [r["targets"][metric] for r in rows if r["priority"] == p.code and r["targets"][metric]]
             response[str(metric)] = {"min": min(values), "max": max(values)} if values else None
+        policies = {r["policy"] for r in rows if r["priority"] == p.code and r["policy"]}
+        steps = [
+            {
+                "trigger": r["trigger"],
+                "trigger_name": r["trigger_name"],
+                "level": r["level"],
+                "delay_minutes": r["delay_minutes"],
+                "notify": r["notify"],
+            }
+            for r in rules
+            if r["policy"] is None or r["policy"] in policies
+        ]
         out.append(
             {
                 "code": p.code,
@@ -271,10 +259,17 @@ def _priorities_section(priorities: list[Priority], rows: list[dict[str, JsonVal
                 "description": pair(p, "description"),
                 "is_default": p.pk == (default.pk if default else None),
                 "response": response,
+                "escalation": steps,
             }
         )
     body = fmt(TEXTS["priorities"], default=pair(default, "name")) if default else TEXTS["priorities_no_default"]
-    return {"kind": "priorities", "code": "priorities", "body": body, "priorities": out}
+    return {
+        "kind": "priorities",
+        "code": "priorities",
+        "body": body,
+        "response_text": TEXTS["response"],
+        "priorities": out,
+    }
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -521,10 +516,8 @@ def _complaints_section(
     minutes = {"reaction": fs.complaint_reaction_minutes, "answer": fs.complaint_answer_minutes}
     own = None
     if cal is not None and (default_cal is None or cal.pk != default_cal.pk):
-        year = moment.year
-        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-            year = moment.astimezone(zoneinfo.ZoneInfo(cal.time_zone)).year
-        own = {"year": year, **_calendar(cal, year)}
+        first, last = period_of(moment, cal.time_zone)
+        own = {"year": first.year, "period": period(first, last), **calendar_entry(cal, first, last)}
     return {
         "kind": "complaints",
         "code": "complaints",

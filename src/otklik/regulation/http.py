@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from otklik.core.errors import Invalid, NotFound, not_a_choice
 from otklik.core.i18n import current_language
 
-from .render import LANGS
+from .blocks import LANGS
 
 
 def language_for(request: HttpRequest, requested: str | None) -> str:

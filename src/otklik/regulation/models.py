@@ -1,7 +1,10 @@
-"""The published service regulation: admin-written text sections, and the versions published from
-the configuration in force (each one frozen, with the moment it took effect)."""
+"""The published service regulation: admin-written text sections, the regulation's own settings
+(the admin's guidance and additional information, when changes come into force), and the versions
+published from the configuration (each one frozen, with the moment it comes into force)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,12 +32,63 @@ class Section(models.Model):
         return localized(self, "title")
 
 
+class RegulationSettings(models.Model):
+    """One row: what the administrator writes into the regulation besides the text sections, and
+    when the versions published from the changes come into force."""
+
+    preparation_ru = models.TextField(
+        _("how to prepare a request (ru)"),
+        blank=True,
+        help_text=_("Markdown. The guidance that opens the section on preparing a request, before what the forms ask."),
+    )
+    preparation_en = models.TextField(_("how to prepare a request (en)"), blank=True, help_text=_("Markdown."))
+    additional_ru = models.TextField(
+        _("additional information (ru)"),
+        blank=True,
+        help_text=_("Markdown. The closing section of the regulation; left out while both languages are empty."),
+    )
+    additional_en = models.TextField(_("additional information (en)"), blank=True, help_text=_("Markdown."))
+    changes_effective_at = models.DateTimeField(
+        _("changes come into force at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A moment in the future schedules the changes: the version published from them comes into force "
+            "then, the current one stays in force until then, and everyone is told now and at that moment. "
+            "Empty or past: changes come into force at once."
+        ),
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("regulation settings")
+        verbose_name_plural = _("regulation settings")
+
+    def __str__(self) -> str:
+        return str(_("Regulation settings"))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1  # one row
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> RegulationSettings:
+        found = cls.objects.filter(pk=1).first()
+        return found if found is not None else cls(pk=1)
+
+
 class Version(models.Model):
     """One published edition. Its content is the regulation as generated at publication, in both
-    languages; it is never edited (a change of the configuration publishes a new version)."""
+    languages; it is never edited (a change of the configuration publishes a new version).
+
+    The version in force at a moment is the newest one whose `effective_at` has come; one published
+    ahead of its `effective_at` is scheduled until then (`notice_at`: the worker tells everyone
+    when it comes into force, then clears it)."""
 
     number = models.PositiveIntegerField(_("version"), unique=True)
     effective_at = models.DateTimeField(_("in force from"))
+    published_at = models.DateTimeField(_("published"))
+    notice_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     content = models.JSONField(_("content"))
     digest = models.CharField(max_length=64)
     reason = models.CharField(_("what changed"), max_length=200, blank=True)

@@ -1,12 +1,17 @@
-"""Reads of the published regulation."""
+"""Reads of the published regulation: the version in force at a moment (the newest whose moment has
+come), the one scheduled next, and each version's state."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypedDict
 
+from django.db.models import Q, Subquery
+
+from otklik.core.clock import now
 from otklik.core.errors import NotFound
 from otklik.core.snapshot import KeyedCache, Snapshot
 
@@ -18,10 +23,37 @@ MAX_NUMBER = 2**31 - 1  # PositiveIntegerField: beyond it no version exists (and
 @dataclass(frozen=True)
 class _InForce:
     id: int | None  # None: nothing has been published yet
+    number: int | None
+    since: dt.datetime | None  # it is the one in force from this moment (None: before any came into force)
+    until: dt.datetime | None  # … until this one, when a scheduled version comes into force (None: no end)
+
+    def holds_at(self, moment: dt.datetime) -> bool:
+        return (self.since is None or self.since <= moment) and (self.until is None or moment < self.until)
+
+
+def in_force_at(moment: dt.datetime) -> _InForce:
+    """The version in force at `moment`: the newest whose effective_at has come. Before the first
+    one came into force (a clock set back) the first one, as there is no other. One query (ticket
+    creation asks whenever the cached answer cannot serve): that version and those still to come."""
+    came = Version.objects.filter(effective_at__lte=moment).order_by("-number").values("pk")[:1]
+    rows = list(
+        Version.objects.filter(Q(pk=Subquery(came)) | Q(effective_at__gt=moment)).values_list(
+            "pk", "number", "effective_at"
+        )
+    )
+    if not rows:
+        return _InForce(None, None, None, None)
+    current = [r for r in rows if r[2] <= moment]
+    pk, number, since = current[0] if current else min(rows, key=lambda r: r[1])
+    # Every newer version is still to come (one that had come would be in force): the first of them ends this one.
+    until = min((r[2] for r in rows if r[1] > number), default=None)
+    if not current:  # the first version, not in force yet: ask again when it is
+        return _InForce(pk, number, None, since if until is None else min(until, since))
+    return _InForce(pk, number, since, until)
 
 
 def _latest() -> _InForce:
-    return _InForce(Version.objects.order_by("-number").values_list("pk", flat=True).first())
+    return in_force_at(now())
 
 
 class _InForceSnapshot(Snapshot[_InForce]):
@@ -42,8 +74,13 @@ _in_force = _InForceSnapshot("regulation.in_force", _latest)
 
 
 def version_in_force_id() -> int | None:
-    """The id of the version in force (the latest)."""
-    return _latest().id if _in_force.unsure else _in_force.get().id
+    """The id of the version in force now (a scheduled version is in force from its moment on, in
+    every process: the cached answer knows when it ends)."""
+    if _in_force.unsure:
+        return _latest().id
+    moment = now()
+    found = _in_force.get()
+    return found.id if found.holds_at(moment) else _in_force.fresh().id
 
 
 def forget_version_in_force(*, unsure: bool = False) -> None:
@@ -56,7 +93,8 @@ def forget_version_in_force(*, unsure: bool = False) -> None:
 def version_get(number: int | None = None) -> Version:
     """Version `number`, or the one in force when None. NotFound when there is no such version."""
     if number is None:
-        version = Version.objects.order_by("-number").first()
+        found = in_force_at(now()).id
+        version = Version.objects.filter(pk=found).first() if found is not None else None
         if version is None:
             raise NotFound("no regulation has been published yet", code="not_found")
         return version
@@ -71,12 +109,49 @@ def version_get(number: int | None = None) -> Version:
 class VersionSummary(TypedDict):
     number: int
     effective_at: dt.datetime
+    published_at: dt.datetime
     reason: str
 
 
 def version_list() -> list[VersionSummary]:
-    """Every version, newest first, without its content: number, effective_at, reason."""
-    return list(Version.objects.order_by("-number").values("number", "effective_at", "reason"))
+    """Every version, newest first, without its content: number, effective_at, published_at, reason."""
+    return list(Version.objects.order_by("-number").values("number", "effective_at", "published_at", "reason"))
+
+
+class State(StrEnum):
+    IN_FORCE = "in_force"
+    PAST = "past"  # was in force before the one in force now
+    SCHEDULED = "scheduled"  # comes into force at its effective_at
+    SUPERSEDED = "superseded"  # a newer version came, or comes, into force no later: this one never is
+
+
+def version_states(versions: list[VersionSummary], moment: dt.datetime) -> dict[int, State]:
+    """Each version's state at `moment` (pure: from version_list()'s rows). A version is ever in
+    force only if no newer one comes into force at or before its own moment."""
+    if not versions:
+        return {}
+    by_number = sorted(versions, key=lambda v: v["number"])
+    come = [v["number"] for v in by_number if v["effective_at"] <= moment]
+    current = come[-1] if come else by_number[0]["number"]
+    states: dict[int, State] = {}
+    earliest_after: dt.datetime | None = None  # the earliest moment of the versions newer than this one
+    for v in reversed(by_number):
+        if v["number"] == current:
+            states[v["number"]] = State.IN_FORCE
+        elif earliest_after is not None and earliest_after <= v["effective_at"]:
+            states[v["number"]] = State.SUPERSEDED
+        else:
+            states[v["number"]] = State.SCHEDULED if v["number"] > current else State.PAST
+        if earliest_after is None or v["effective_at"] < earliest_after:
+            earliest_after = v["effective_at"]
+    return states
+
+
+def version_coming(versions: list[VersionSummary], moment: dt.datetime) -> VersionSummary | None:
+    """The scheduled version that comes into force next, if any."""
+    states = version_states(versions, moment)
+    coming = [v for v in versions if states[v["number"]] == State.SCHEDULED]
+    return min(coming, key=lambda v: v["effective_at"]) if coming else None
 
 
 def _number(version_id: int) -> int | None:

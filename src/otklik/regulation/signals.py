@@ -20,16 +20,17 @@ from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality.models import QualityWeights
-from otklik.routes.models import Route, RoutePoint
+from otklik.routes.models import Route, RoutePoint, Transition
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
 
-from .models import Section
+from .models import RegulationSettings, Section
 from .selectors import forget_version_in_force
 
 log = logging.getLogger("otklik.regulation")
 
 WATCHED: tuple[type[Model], ...] = (
     Section,
+    RegulationSettings,  # the admin's guidance and additional information; the moment changes come into force
     Calendar,
     CalendarDay,
     Policy,
@@ -41,6 +42,7 @@ WATCHED: tuple[type[Model], ...] = (
     Priority,
     Route,
     RoutePoint,
+    Transition,  # the stages' actions and who may take them
     SupportGroup,  # names and calendars of groups appear in the regulation
     Organisation,  # named by organisation-specific policies
     FeedbackSettings,  # the survey's terms, the complaints' targets and calendar (a type's confirmation period: above)

@@ -35,28 +35,34 @@ def fmt(template: Text, **values: Text | str) -> Text:
 
 HEADINGS: dict[str, Text] = {
     "document": text("Регламент обслуживания", "Service regulation"),
+    "preparation": text("Как подготовить обращение", "How to prepare a request"),
     "hours": text("Рабочее время", "Working hours"),
     "types": text("Типы и виды обращений", "Request types and kinds"),
     "scope": text("Область обслуживания", "Scope of the service"),
     "priorities": text("Приоритеты", "Priorities"),
     "targets": text("Сроки", "Time targets"),
+    "stages": text("Порядок обработки обращений", "How requests are handled"),
     "pauses": text("Когда отсчёт сроков приостанавливается", "When the clocks pause"),
     "escalation": text("Нарушение сроков: эскалация", "Missed targets: escalation"),
     "handling": text("Подтверждение решения и оценка обслуживания", "Confirming the resolution and rating the service"),
     "complaints": text("Рекламации", "Complaints"),
     "quality": text("Оценка качества", "How quality is judged"),
+    "additional": text("Дополнительная информация", "Additional information"),
 }
 SLOTS = {
+    "preparation": 50,  # the source's order: general provisions, preparing a request, then the levels of service
     "hours": 100,
     "types": 200,
     "scope": 300,
     "priorities": 400,
     "targets": 500,
+    "stages": 550,
     "pauses": 600,
     "escalation": 700,
     "handling": 750,
     "complaints": 800,
     "quality": 900,
+    "additional": 990,  # the closing chapter
 }
 WEEKDAYS: dict[str, Text] = {
     "mon": text("Понедельник", "Monday"),
@@ -104,6 +110,99 @@ NOTIFY: dict[str, Text] = {
     "dispatcher": text("диспетчер группы", "the group's dispatcher"),
     "managers": text("руководители службы поддержки", "the support managers"),
     "watchers": text("наблюдатели", "the watchers"),
+}
+
+# Who may take a transition (routes.models.Actor), in the words the regulation uses, with what each means.
+ACTORS: dict[str, dict[str, Text]] = {
+    "initiator": {
+        "name": text("инициатор", "initiator"),
+        "meaning": text("автор обращения", "whoever filed the request"),
+    },
+    "executor": {
+        "name": text("исполнитель", "executor"),
+        "meaning": text(
+            "сотрудник, которому обращение назначено сейчас", "the staff member the request is assigned to now"
+        ),
+    },
+    "group_member": {
+        "name": text("участник группы", "group member"),
+        "meaning": text(
+            "любой сотрудник группы поддержки, которая ведёт обращение",
+            "anyone in the support group handling the request",
+        ),
+    },
+    "group_lead": {
+        "name": text("руководитель группы", "group lead"),
+        "meaning": text("руководитель этой группы", "the lead of that group"),
+    },
+    "manager": {
+        "name": text("менеджер", "manager"),
+        "meaning": text("руководитель службы поддержки", "a manager of the support service"),
+    },
+}
+ACTOR_ORDER = ("initiator", "executor", "group_member", "group_lead", "manager")
+# Who becomes the executor when a transition is taken (routes.models.ExecutorOnArrival); "keep" says nothing.
+ARRIVAL: dict[str, Text] = {
+    "actor": text("исполнителем становится тот, кто выполнил переход", "whoever takes it becomes the executor"),
+    "dispatcher": text(
+        "исполнителем становится диспетчер группы (или её руководитель)",
+        "the group's dispatcher (or its lead) becomes the executor",
+    ),
+    "chosen": text("исполнителя выбирает тот, кто выполняет переход", "whoever takes it chooses the executor"),
+    "initiator": text("исполнителем становится инициатор", "the initiator becomes the executor"),
+}
+# What the clocks do while a request stands at a stage (a final stage stops them whatever it says).
+STAGE_CLOCK: dict[str, Text] = {
+    "runs": text("сроки идут", "the clocks run"),
+    "paused": text("срок решения приостановлен", "the resolution clock pauses"),
+    "stopped": text("отсчёт сроков остановлен", "the clocks stop"),
+    "final": text("обработка завершена", "handling is over"),
+}
+# The fields of every request form (web portal, API), in the form's order.
+COMMON_FIELDS: dict[str, dict[str, Text]] = {
+    "subject": {
+        "name": text("Тема", "Subject"),
+        "text": text(
+            "обязательно: коротко, о чём обращение (до {limit} символов)",
+            "required: in short, what it is about (up to {limit} characters)",
+        ),
+    },
+    "description": {
+        "name": text("Описание", "Description"),
+        "text": text(
+            "что произошло, по каким шагам это повторить, что ожидалось и что получилось",
+            "what happened, the steps that repeat it, what you expected and what you got",
+        ),
+    },
+    "category": {
+        "name": text("Категория", "Category"),
+        "text": text(
+            "из каталога услуг (раздел «Область обслуживания»): по ней обращение попадает в нужную группу поддержки",
+            "from the service catalogue (section “Scope of the service”): it takes the request to the right "
+            "support group",
+        ),
+    },
+    "priority": {
+        "name": text("Приоритет", "Priority"),
+        "text": text(
+            "насколько это срочно (раздел «Приоритеты»)",
+            "how urgent it is (section “Priorities”)",
+        ),
+    },
+    "attachments": {
+        "name": text("Вложения", "Attachments"),
+        "text": text(
+            "снимки экрана, файлы журналов, документы; каждый файл до {mb} МБ",
+            "screenshots, log files, documents; each file up to {mb} MB",
+        ),
+    },
+}
+FIELD_KINDS: dict[str, Text] = {
+    "text": text("текст", "text"),
+    "number": text("число", "number"),
+    "choice": text("выбор из списка", "a choice"),
+    "date": text("дата", "date"),
+    "bool": text("да или нет", "yes or no"),
 }
 
 COMPLAINT_STATES: dict[str, dict[str, Text]] = {
@@ -174,6 +273,35 @@ TEXTS: dict[str, Text] = {
         "Приоритет выбирает инициатор (по умолчанию — «{default}»); служба поддержки может его изменить.",
         "The initiator chooses the priority (by default “{default}”); the support service may change it.",
     ),
+    "response": text(
+        "Характер реагирования зависит от приоритета: для каждого указаны сроки первой реакции, решения и "
+        "следующей реакции в рабочем времени (наименьший и наибольший по типам обращений) и что делает "
+        "служба поддержки, когда срок почти исчерпан или нарушен.",
+        "How the support service responds depends on the priority: for each, the targets for the first "
+        "reaction, the resolution and the next reaction in working time (the shortest and the longest over "
+        "the request types), and what the support service does when a target is nearly used up or missed.",
+    ),
+    "preparation": text(
+        "В любом обращении заполняются следующие поля; обязательные отмечены.",
+        "Every request has the following fields; the required ones say so.",
+    ),
+    "preparation_types": text(
+        "Кроме того, форма каждого типа обращения запрашивает своё:",
+        "Besides, each request type's form asks for its own:",
+    ),
+    "preparation_scope": text(
+        "Если вопрос относится к категории вне области обслуживания, обратитесь туда, куда указывает её "
+        "пояснение (раздел «Область обслуживания»): служба поддержки такие обращения не обрабатывает.",
+        "If the question is in a category outside the scope, go where its note says (section “Scope of the "
+        "service”): the support service does not handle such requests.",
+    ),
+    "stages": text(
+        "Каждый тип обращения проходит свой маршрут. Ниже для каждого этапа указано, что происходит со сроками, "
+        "какие действия возможны, кто может их выполнить и кто становится исполнителем.",
+        "Each request type follows its own route. For each stage below: what happens to the clocks, which "
+        "actions there are, who may take them and who becomes the executor.",
+    ),
+    "actors": text("Кто действует:", "Who acts:"),
     "priorities_no_default": text(
         "Приоритет выбирает инициатор; служба поддержки может его изменить.",
         "The initiator chooses the priority; the support service may change it.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from otklik.accounts.models import SupportGroup
 from otklik.catalog.models import Priority, RequestType
 from otklik.core.clock import now
-from otklik.regulation.models import Section
+from otklik.regulation.models import RegulationSettings, Section
 from otklik.sla.models import Calendar, EscalationRule, Metric, Policy, Target, Trigger
 
 H = 60  # minutes in a working hour
@@ -54,21 +54,27 @@ SECTIONS = [
         "requests: the one formal channel is Otklik's portal and API. Deadlines count in the "
         "service's working time, by its production calendar.",
     ),
-    (
-        "how-to-file",
-        20,
-        "Как подготовить обращение",
-        "How to prepare a request",
-        "1. Выберите вид обращения: **Ошибка** — что-то работает не так; **Пожелание** — как "
-        "сделать лучше; **Запрос** — нужен доступ, консультация или услуга.\n"
-        "2. Укажите категорию из каталога услуг и приоритет.\n"
-        "3. Опишите, что произошло, шаги и ожидаемый результат; приложите снимки экрана.",
-        "1. Choose the kind: **Error**, something works wrongly; **Wish**, how to make it better; "
-        "**Request**, you need access, advice or a service.\n"
-        "2. Pick the category from the service catalogue and the priority.\n"
-        "3. Describe what happened, the steps and the result you expected; attach screenshots.",
-    ),
 ]
+# The regulation's settings: the guidance that opens the generated section on preparing a request
+# (which lists the forms' fields itself), and the closing additional information.
+PREPARATION = (
+    "1. Выберите тип обращения: **Ошибка** — что-то работает не так; **Пожелание** — как сделать лучше; "
+    "**Запрос** — нужен доступ, консультация или услуга.\n"
+    "2. Загляните в «Мои обращения»: если такое обращение уже открыто, добавьте в него комментарий.\n"
+    "3. Опишите, что произошло, по каким шагам это повторить и что вы ожидали; приложите снимки экрана.",
+    "1. Choose the type: **Error**, something works wrongly; **Wish**, how to make it better; **Request**, "
+    "you need access, advice or a service.\n"
+    "2. Look in “My requests”: if such a request is open already, add a comment to it.\n"
+    "3. Describe what happened, the steps that repeat it and what you expected; attach screenshots.",
+)
+ADDITIONAL = (
+    "Регламент пересматривается не реже раза в год. О новой редакции все пользователи узнают заранее: "
+    "уведомление приходит, когда она назначена, и в день, когда она вступает в силу. Прежние редакции "
+    "остаются доступны в списке редакций внизу страницы.",
+    "The regulation is reviewed at least once a year. Everyone learns of a new edition in advance: a "
+    "notification comes when it is scheduled and on the day it comes into force. Earlier editions stay "
+    "available in the list of editions at the foot of the page.",
+)
 
 
 def demo_sla_load() -> Calendar:
@@ -131,4 +137,11 @@ def demo_sla_load() -> Calendar:
         Section.objects.update_or_create(
             code=code, defaults={"order": order, "title_ru": tru, "title_en": ten, "body_ru": bru, "body_en": ben}
         )
+    # Its text is the settings' guidance now, under the generated section of the same name.
+    Section.objects.filter(code="how-to-file").delete()
+    conf = RegulationSettings.current()
+    if not (conf.preparation_ru or conf.preparation_en or conf.additional_ru or conf.additional_en):
+        conf.preparation_ru, conf.preparation_en = PREPARATION
+        conf.additional_ru, conf.additional_en = ADDITIONAL
+        conf.save()
     return calendar

@@ -1,4 +1,8 @@
-"""The regulation page (/regulation) and its Markdown download (/regulation.md); no login needed."""
+"""The regulation page (/regulation) and its Markdown download (/regulation.md); no login needed.
+
+The page shows the version in force (or the one asked for) and announces the one scheduled next;
+the list of versions says which is in force, which is still to come and which were replaced before
+they came into force."""
 
 from __future__ import annotations
 
@@ -7,18 +11,30 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from otklik.core.clock import now
 from otklik.core.errors import DomainError, NotFound
+from otklik.regulation.blocks import LABELS, LANGS, label, moment_text, version_line
 from otklik.regulation.http import language_for, version_number
 from otklik.regulation.models import Version
-from otklik.regulation.render import LABELS, LANGS, effective, page_context, to_markdown
-from otklik.regulation.selectors import version_get, version_list
+from otklik.regulation.render import page_context, to_markdown
+from otklik.regulation.selectors import State, VersionSummary, version_coming, version_get, version_list, version_states
 from otklik.regulation.services import regulation_in_force
 
+STATE_LABELS = {State.IN_FORCE: "current", State.SCHEDULED: "scheduled", State.SUPERSEDED: "superseded"}
 
-def _chosen(request: HttpRequest) -> tuple[str, Version]:
+
+def _chosen(request: HttpRequest) -> tuple[str, Version, list[VersionSummary]]:
+    """The language, the version to show (asked for, else the one in force) and every version."""
     lang = language_for(request, request.GET.get("lang"))
     number = version_number(request.GET.get("version"))
-    return lang, version_get(number) if number is not None else regulation_in_force()
+    versions = version_list()
+    if not versions:  # a fresh install: the first version is published now
+        regulation_in_force()
+        versions = version_list()
+    if number is None:
+        states = version_states(versions, now())
+        number = next(v["number"] for v in versions if states[v["number"]] == State.IN_FORCE)
+    return lang, version_get(number), versions
 
 
 def _refusal(exc: DomainError) -> HttpResponse:
@@ -33,17 +49,37 @@ def _query(**params: str | int) -> str:
 
 def page(request: HttpRequest) -> HttpResponse:
     try:
-        lang, version = _chosen(request)
+        lang, version, versions = _chosen(request)
     except DomainError as exc:
         return _refusal(exc)
+    moment = now()
+    states = version_states(versions, moment)
+    current = next(v for v in versions if states[v["number"]] == State.IN_FORCE)
+    coming = version_coming(versions, moment)
     pinned: dict[str, str | int] = {"version": version.number} if "version" in request.GET else {}
-    in_force = version_list()
-    current = in_force[0]["number"] if in_force else version.number
+    announce = None
+    if coming is not None and coming["number"] != version.number:
+        announce = {
+            "text": label("announce", lang, number=coming["number"], date=moment_text(coming["effective_at"])),
+            "url": _query(lang=lang, version=coming["number"]),
+        }
+    shown = states.get(version.number)
+    heading = version_line(version, lang, moment)
+    if shown == State.SUPERSEDED:  # published, but a newer one came (or comes) into force no later
+        heading += f" ({LABELS['superseded'][lang]})"
+    not_yet = None
+    if shown == State.SCHEDULED:  # reading an edition still to come
+        not_yet = {
+            "text": label("not_yet", lang, number=current["number"], date=moment_text(version.effective_at)),
+            "url": _query(lang=lang),
+        }
     context = {
         "lang": lang,
         "doc": page_context(version.content, lang),
         "version": version,
-        "heading": LABELS["version"][lang].format(number=version.number, date=effective(version)),
+        "heading": heading,
+        "announce": announce,
+        "not_yet": not_yet,
         "labels": {k: v[lang] for k, v in LABELS.items()},
         "languages": [
             {"code": code, "name": LABELS["language"][code], "url": _query(lang=code, **pinned)} for code in LANGS
@@ -55,9 +91,10 @@ def page(request: HttpRequest) -> HttpResponse:
                 **v,
                 "url": _query(lang=lang, version=v["number"]),
                 "is_shown": v["number"] == version.number,
-                "is_current": v["number"] == current,
+                "is_current": states[v["number"]] == State.IN_FORCE,
+                "state": LABELS[STATE_LABELS[states[v["number"]]]][lang] if states[v["number"]] in STATE_LABELS else "",
             }
-            for v in in_force
+            for v in versions
         ],
     }
     return render(request, "web/regulation/page.html", context)
@@ -65,7 +102,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 def markdown(request: HttpRequest) -> HttpResponse:
     try:
-        lang, version = _chosen(request)
+        lang, version, _ = _chosen(request)
     except DomainError as exc:
         return _refusal(exc)
     response = HttpResponse(to_markdown(version.content, lang, version), content_type="text/markdown; charset=utf-8")
