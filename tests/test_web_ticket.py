@@ -379,6 +379,11 @@ def test_watchers_added_and_removed(personas, ticket):
     maria = login(personas.initiator2)
     html = show(maria, ticket)  # a watcher sees it now, and may reply
     assert "Stop watching" in html and 'id="reply-body"' in html and 'id="watcher-user"' not in html
+    # Leaving would take the request out of her sight: a dialog asks first (issue 14).
+    assert 'data-open-dialog="unwatch">Stop watching…</button>' in html
+    unwatch = re.search(r'<dialog id="unwatch".*?</dialog>', html, re.S).group(0)
+    assert f"You will no longer see request {ticket.number} “Report fails”" in unwatch
+    assert 'data-open-dialog="unwatch"' not in show(agent, ticket)  # staff of the group: one button
     r = maria.post(url(ticket, "/watchers"), {"action": "add", "user": "initiator"})
     assert r.status_code == 403
     r = maria.post(url(ticket, "/watchers"), {"action": "remove", "user": "initiator2"})

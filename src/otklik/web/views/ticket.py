@@ -42,7 +42,7 @@ from otklik.feedback.surveys import survey_answer
 from otklik.routes.models import Actor, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
-from otklik.tickets.access import access_ticket, actor_capacities, may_participate, may_see
+from otklik.tickets.access import access_ticket, actor_capacities, may_participate, may_see, sees_unwatched
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.live import mark_of
 from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
@@ -326,6 +326,8 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "executor": who.get(ticket.executor_id) if ticket.executor_id else None,
         "watchers": watchers,
         "watching": user.pk in watcher_ids,
+        # Leaving takes the request out of their sight: the page asks first.
+        "watching_only": user.pk in watcher_ids and not sees_unwatched(user, ticket),
         "attachments": attachments,
         "sla": _sla(ticket),
         "fields": _fields(ticket, ref),
