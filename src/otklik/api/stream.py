@@ -547,14 +547,14 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
         response["WWW-Authenticate"] = "Bearer"
         _allow_origin(request, response)
         return response
+    ticket = request.GET.get("ticket", "").strip()  # a request page's: its changes too (stream_tickets)
+    watch = await _db(watch_for, user, ticket) if ticket else None
     hub = get_hub()
     place = hub.admit()
     if place is None:
         response = _error(503, "too many live streams on this server; try again shortly", "unavailable")
         response["Retry-After"] = "10"
         return response
-    ticket = request.GET.get("ticket", "").strip()  # a request page's: its changes too (stream_tickets)
-    watch = await _db(watch_for, user, ticket) if ticket else None
     allowed = partial(_still_allowed, request, bearer, user.pk)
     stream = StreamingHttpResponse(
         _events(hub, place, user.pk, watch, _last_event_id(request), allowed),
