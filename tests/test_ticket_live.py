@@ -13,9 +13,11 @@ import pytest
 from django.test import Client
 
 from otklik.api.stream_tickets import push_marks, ticket_event
+from otklik.complaints.services import complaint_file
 from otklik.testing.factories import file_error
-from otklik.tickets.live import Mark, MarkReader, Viewer, mark_of, marks, viewer, watch_for
+from otklik.tickets.live import Mark, MarkReader, Viewer, mark_of, marks, page_mark, viewer, watch_for
 from otklik.tickets.models import LogRecord, Ticket
+from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_comment
 
@@ -69,6 +71,21 @@ def test_the_mark_moves_for_a_record_that_commits_below_the_highest_id(personas,
     assert mark_of(ivan, ticket) == (count + 1, reply.pk + 1000)
     record(reply.pk + 500)  # committed later, with a lower id
     assert mark_of(ivan, ticket) == (count + 2, reply.pk + 1000)
+
+
+def test_the_page_and_the_stream_mark_the_same_records(personas, ticket):
+    """The page's mark (from the timeline it read) and the stream's (one grouped query) agree for
+    every kind of viewer: otherwise a page would announce a change it already shows, or miss one."""
+    ticket_watch(ticket=ticket, actor=personas.lead, user_ref="agent2", add=True)
+    ticket_comment(ticket=ticket, actor=personas.agent, body="Public")
+    ticket_comment(ticket=ticket, actor=personas.agent, body="Internal", internal=True)
+    ticket_comment(ticket=ticket, actor=personas.initiator, body="Answer")
+    complaint_file(author=personas.initiator, body="Nobody called me back.", ticket=ticket)
+    for who in (personas.initiator, personas.agent, personas.lead, personas.agent2, personas.manager):
+        assert page_mark(who, ticket_activity(who, ticket)) == mark_of(who, ticket), who.username
+    # The watcher from the other line (support staff: the internal note too) does not see the
+    # complaint, which the manager, who wrote nothing, does.
+    assert mark_of(personas.agent2, ticket)[0] < mark_of(personas.manager, ticket)[0]
 
 
 def test_one_query_reads_the_marks_of_many_viewers(personas, ticket, django_assert_num_queries):

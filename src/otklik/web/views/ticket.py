@@ -44,7 +44,7 @@ from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
 from otklik.tickets.access import access_ticket, actor_capacities, may_participate, may_see, sees_unwatched
 from otklik.tickets.attachments import access_attachment, attachment_add
-from otklik.tickets.live import mark_of
+from otklik.tickets.live import page_mark
 from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.watchers import ticket_watch
@@ -296,8 +296,8 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
     attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
     if not staff:
         attachments = [a for a in attachments if not a.internal]
-    live = mark_of(user, ticket)  # before the timeline is read (tickets.live)
     records = ticket_activity(user, ticket)
+    live = page_mark(user, records)  # what the live stream's marks are compared with (tickets.live)
     if not staff:
         records = [r for r in records if r.event != Event.SLA]  # the SLA ledger is support's business
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids, *_assigned_ids(records)])
