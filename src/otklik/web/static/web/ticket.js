@@ -81,7 +81,7 @@
           if (caret) { try { focused.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ } }
         } else {
           var heading = document.getElementById("ticket-title");
-          if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+          if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
         }
         // A change that came while the page was read may not be in it: then say so again.
         say(ahead(latest, parse(fresh.dataset.liveMark)) ? "live-changed" : "live-refreshed");
