@@ -167,11 +167,12 @@ def test_every_control_is_labelled_and_headings_are_in_order(personas, ticket, m
 
 def test_keyboard_shortcuts(personas, ticket):
     html = show(login(personas.lead), ticket)
-    assert re.search(r'<button type="submit"[^>]*data-shortcut="a"[^>]*>Accept</button>', html)
+    # `a` only goes to the first action (issue 14): it never takes a step by itself.
+    assert re.search(r'<button type="submit"[^>]*data-shortcut="a" data-shortcut-focus[^>]*>Accept</button>', html)
     assert re.search(r'<textarea id="reply-body"[^>]*data-shortcut="c"', html)
     assert re.search(r'data-open-dialog="reassign" data-shortcut="e"', html)
     assert re.search(r'<summary data-shortcut="\?"[^>]*>Keyboard shortcuts</summary>', html)
-    assert "<kbd>a</kbd> the first action (Accept)" in html
+    assert "<kbd>a</kbd> go to the actions" in html
     assert html.count('data-shortcut="a"') == 1
 
 
@@ -235,7 +236,13 @@ def test_the_initiator_rejects_with_a_reason_and_later_confirms(personas, ticket
     ivan = login(personas.initiator)
     html = show(ivan, ticket)
     assert offered(html) == ["confirm", "reject"]
-    assert re.search(r'<button type="submit" class="" data-shortcut="a"[^>]*>Confirm the resolution</button>', html)
+    # Confirming closes the request: a dialog asks first, naming the request and where it goes.
+    opener = r'<button type="button" class="" data-open-dialog="t-confirm" data-shortcut="a"[^>]*>'
+    assert re.search(opener + "Confirm the resolution…</button>", html)
+    dialog = re.search(r'<dialog id="t-confirm".*?</dialog>', html, re.S).group(0)
+    assert 'aria-describedby="t-confirm-what"' in dialog
+    assert f"Request {ticket.number} “Report fails” will move to “Confirmed (closed)”." in dialog
+    assert '<label for="t-confirm-comment">Comment (optional)</label>' in dialog
     assert re.search(r'class="danger" data-open-dialog="t-reject">Reject the resolution…</button>', html)
     assert 'data-open-dialog="reassign"' not in html  # no reassigning for initiators
 
@@ -250,6 +257,21 @@ def test_the_initiator_rejects_with_a_reason_and_later_confirms(personas, ticket
     assert "The request is now: Confirmed (closed)." in html
     assert offered(html) == []
     assert Ticket.objects.get(pk=ticket.pk).is_open is False
+
+
+def test_steps_that_end_a_request_ask_first_by_the_kind_of_point(personas, ticket):
+    """Withdrawing and declining end the request (points of kind declined): each is a dialog naming
+    the request, never a one-click button; the server still decides."""
+    html = show(login(personas.initiator), ticket)
+    assert offered(html)[0] == "withdraw"
+    assert re.search(r'class="danger" data-open-dialog="t-withdraw" data-shortcut="a"[^>]*>Withdraw…</button>', html)
+    assert not re.search(r'<button type="submit"[^>]*data-shortcut="a"', html)
+    dialog = re.search(r'<dialog id="t-withdraw".*?</dialog>', html, re.S).group(0)
+    assert re.search(rf"Request {ticket.number} “Report fails” will move to “[^”]+”\.", dialog)
+    assert '<button type="submit" class="danger">Withdraw</button>' in dialog
+    html = show(login(personas.lead), ticket)
+    assert "t-decline" in html and re.search(r'<dialog id="t-decline"[^>]*aria-describedby="t-decline-what"', html)
+    assert not re.search(r'<dialog id="t-accept"', html)  # accepting ends nothing: one button
 
 
 def test_a_step_that_asks_for_the_executor_offers_the_groups_staff(personas):
@@ -357,6 +379,11 @@ def test_watchers_added_and_removed(personas, ticket):
     maria = login(personas.initiator2)
     html = show(maria, ticket)  # a watcher sees it now, and may reply
     assert "Stop watching" in html and 'id="reply-body"' in html and 'id="watcher-user"' not in html
+    # Leaving would take the request out of her sight: a dialog asks first (issue 14).
+    assert 'data-open-dialog="unwatch">Stop watching…</button>' in html
+    unwatch = re.search(r'<dialog id="unwatch".*?</dialog>', html, re.S).group(0)
+    assert f"You will no longer see request {ticket.number} “Report fails”" in unwatch
+    assert 'data-open-dialog="unwatch"' not in show(agent, ticket)  # staff of the group: one button
     r = maria.post(url(ticket, "/watchers"), {"action": "add", "user": "initiator"})
     assert r.status_code == 403
     r = maria.post(url(ticket, "/watchers"), {"action": "remove", "user": "initiator2"})

@@ -29,15 +29,17 @@ def counts_up(page: Page, before: int) -> int:
     return unread(page)
 
 
-def act(page: Page, label: str, comment: str | None = None) -> None:
-    """A transition button on the request page; with a comment, through its dialog."""
+def act(page: Page, label: str, comment: str | None = None, *, asks: bool = False) -> None:
+    """A transition button on the request page; with a comment, or for a step that ends the
+    request (it asks first), through its dialog."""
     actions = page.locator("#actions")
-    if comment is None:
+    if comment is None and not asks:
         actions.get_by_role("button", name=label, exact=True).click()
     else:
         actions.get_by_role("button", name=f"{label}…").click()
         dialog = page.get_by_role("dialog", name=label)
-        dialog.get_by_label(re.compile(r"^Comment")).fill(comment)
+        if comment is not None:
+            dialog.get_by_label(re.compile(r"^Comment")).fill(comment)
         dialog.get_by_role("button", name=label, exact=True).click()
     expect(page.locator("#ticket-alert")).to_have_count(0)
 
@@ -112,7 +114,7 @@ def test_error_filed_accepted_resolved_rejected_resolved_confirmed(login):
     ivan.goto("/inbox")
     ivan.get_by_role("link", name=f"Open request {number}").first.click()
     expect(ivan).to_have_url(re.compile(rf"/requests/{number}$"))
-    act(ivan, "Confirm the resolution")
+    act(ivan, "Confirm the resolution", asks=True)
     state(ivan).to_contain_text("Confirmed (closed)")
     expect(ivan.locator("#actions").get_by_role("button", name="Reject the resolution…")).to_have_count(0)
     counts_up(alexei, alexei_bell)

@@ -9,7 +9,8 @@ process instead (README, "Live notifications").
 The stream: `retry: 3000`, then `event: hello` with the unread count (and, on a first connection,
 `id:` the newest delivered id, so a client that drops before any notification came resumes from
 there), then one `event: notification` per delivered in-app row (`id:` the row's id, `data:` the
-inbox item plus `unread`), and `: ping` every STREAM_PING_SECONDS.
+inbox item plus `unread`), and `: ping` every STREAM_PING_SECONDS. With `?ticket=NUMBER` (an open
+request page) also `event: ticket` when that request changes (otklik.api.stream_tickets).
 
 What arrives (rows are not delivered in id order: a retry, a quiet-hours deferral or a revived dead
 row delivers a lower id later):
@@ -36,8 +37,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
-import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
@@ -45,7 +44,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from types import FrameType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -61,9 +59,12 @@ from ninja.responses import NinjaJSONEncoder
 from otklik.accounts.models import User
 from otklik.api.auth import TokenAuth
 from otklik.api.notifications import notification_item
+from otklik.api.shutdown import close_on_shutdown
+from otklik.api.stream_tickets import push_marks, reader
 from otklik.core.clock import now
 from otklik.core.wakeup import CHANNEL
 from otklik.notify.models import Channel, Notification, State
+from otklik.tickets.live import Mark, Viewer, watch_for
 
 log = logging.getLogger("otklik.stream")
 T = TypeVar("T")
@@ -211,8 +212,10 @@ class Finder:
 
 
 class _Subscriber:
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, watch: Viewer | None = None) -> None:
         self.user_id = user_id
+        self.watch = watch  # the request an open page asked about (?ticket=), and its last mark sent
+        self.mark: Mark | None = None
         self.chunks: list[tuple[int, str]] = []
         self.wake = asyncio.Event()
         self.ready = asyncio.Event()  # the hub watches the user: rows delivered from now on will come
@@ -252,7 +255,7 @@ class Hub:
         self.task = self.loop.create_task(self._run())
         self.task.add_done_callback(self._ended)
         self.listener = self.loop.create_task(self._listen()) if connection.vendor == "postgresql" else None
-        _close_on_shutdown(self._close_soon)
+        close_on_shutdown(self._close_soon)
 
     def admit(self) -> object | None:
         """A place for one more stream, or None when the process has as many as it may."""
@@ -266,9 +269,9 @@ class Hub:
         self.admitted[place] = moment
         return place
 
-    def join(self, place: object, user_id: int) -> _Subscriber:
+    def join(self, place: object, user_id: int, watch: Viewer | None = None) -> _Subscriber:
         self.admitted.pop(place, None)
-        sub = _Subscriber(user_id)
+        sub = _Subscriber(user_id, watch)
         if self.closing:
             sub.close()
             return sub
@@ -315,6 +318,7 @@ class Hub:
 
     async def _run(self) -> None:
         step = sync_to_async(self.finder.step, thread_sensitive=False, executor=self.executor)
+        marks = sync_to_async(reader(), thread_sensitive=False, executor=self.executor)
         last: float | None = None
         try:
             while not self.closing:
@@ -334,6 +338,7 @@ class Hub:
                 for user_id in watched:
                     for sub in self.subscribers.get(user_id, ()):
                         sub.ready.set()
+                await push_marks(self.subscribers.values(), marks)
                 await self._wait(last)
         finally:
             await self.loop.run_in_executor(self.executor, connections.close_all)
@@ -388,23 +393,6 @@ def get_hub() -> Hub:
     if _hub is None or _hub.loop is not loop or (_hub.task.done() and not _hub.exiting):
         _hub = Hub()
     return _hub
-
-
-def _close_on_shutdown(callback: Callable[[], None]) -> None:
-    """uvicorn waits on SIGTERM/SIGINT for open responses to finish, and a stream never does: end
-    them at once, then let the server's own handler go on (only in the main thread, where it is)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous = signal.getsignal(sig)
-        if not callable(previous):
-            continue
-
-        def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
-            callback()
-            previous(signum, frame)
-
-        signal.signal(sig, handler)
 
 
 async def _db(fn: Callable[..., T], *args: Any) -> T:
@@ -480,10 +468,10 @@ def _still_allowed(request: HttpRequest, token: str | None, user_id: int) -> boo
 
 
 async def _events(
-    hub: Hub, place: object, user_id: int, last_id: int | None, allowed: Callable[[], bool]
+    hub: Hub, place: object, user_id: int, watch: Viewer | None, last_id: int | None, allowed: Callable[[], bool]
 ) -> AsyncIterator[str]:
     ping = ": ping\n\n"
-    sub = hub.join(place, user_id)
+    sub = hub.join(place, user_id, watch)
     try:
         yield f"retry: {RETRY_MS}\n\n"
         while not sub.ready.is_set():  # the hub takes the user in with its next pass
@@ -559,14 +547,17 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
         response["WWW-Authenticate"] = "Bearer"
         _allow_origin(request, response)
         return response
+    ticket = request.GET.get("ticket", "").strip()  # a request page's: its changes too (stream_tickets)
+    watch = await _db(watch_for, user, ticket) if ticket else None
     hub = get_hub()
     place = hub.admit()
     if place is None:
         response = _error(503, "too many live streams on this server; try again shortly", "unavailable")
         response["Retry-After"] = "10"
         return response
+    allowed = partial(_still_allowed, request, bearer, user.pk)
     stream = StreamingHttpResponse(
-        _events(hub, place, user.pk, _last_event_id(request), partial(_still_allowed, request, bearer, user.pk)),
+        _events(hub, place, user.pk, watch, _last_event_id(request), allowed),
         content_type="text/event-stream; charset=utf-8",
     )
     stream["Cache-Control"] = "no-cache"

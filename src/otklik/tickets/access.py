@@ -36,14 +36,18 @@ def visible_tickets(user: User, qs: QuerySet[Ticket] | None = None) -> QuerySet[
 
 
 def may_see(user: User, ticket: Ticket) -> bool:
+    return sees_unwatched(user, ticket) or Watcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
+def sees_unwatched(user: User, ticket: Ticket) -> bool:
+    """Sees the request without being one of its watchers (one who does not loses it on leaving)."""
     if user.is_manager or ticket.initiator_id == user.pk:
         return True
     if user.is_support_staff:
-        if ticket.executor_id == user.pk or ticket.group_id in memberships_of(user).groups:
-            return True
-    elif user.sees_organisation_requests and user.organisation_id and ticket.organisation_id == user.organisation_id:
-        return True
-    return Watcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+        return ticket.executor_id == user.pk or ticket.group_id in memberships_of(user).groups
+    return bool(
+        user.sees_organisation_requests and user.organisation_id and ticket.organisation_id == user.organisation_id
+    )
 
 
 def ticket_lookup(ref: str | int) -> Q:

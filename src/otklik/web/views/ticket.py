@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -39,11 +39,12 @@ from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
-from otklik.routes.models import Actor, ExecutorOnArrival, ReactionKind
+from otklik.routes.models import Actor, ReactionKind
 from otklik.sla.models import Clock, ClockState, Metric
 from otklik.sla.selectors import sla_targets
-from otklik.tickets.access import access_ticket, actor_capacities, available_transitions, may_participate, may_see
+from otklik.tickets.access import access_ticket, actor_capacities, may_participate, may_see, sees_unwatched
 from otklik.tickets.attachments import access_attachment, attachment_add
+from otklik.tickets.live import page_mark
 from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
 from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.watchers import ticket_watch
@@ -51,13 +52,13 @@ from otklik.web.badges import duration  # the queue's wording of working time, o
 from otklik.web.refusals import field_messages, refusal_message
 from otklik.web.views.complaints import too_many_complaints
 from otklik.web.views.survey import survey_page_context, survey_score
+from otklik.web.views.ticket_actions import page_actions
 from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
 from otklik.workflow.transitions import auto_confirm_text, reply_transition
 
 # Who may reassign at all; the service still decides (a member may not move it to another group).
 ASSIGNERS = {Actor.EXECUTOR, Actor.GROUP_MEMBER, Actor.GROUP_LEAD, Actor.MANAGER}
 MOVERS = {Actor.GROUP_LEAD, Actor.MANAGER}
-REFUSING = {ReactionKind.EXECUTOR_DECLINED, ReactionKind.INITIATOR_REJECTED, ReactionKind.INITIATOR_WITHDREW}
 # A complaint's steps in the timeline (the log record keeps the state it reached).
 COMPLAINT_STEPS = {
     "filed": gettext_lazy("Filed complaint %(number)s"),
@@ -288,25 +289,6 @@ def _group_staff(ref: Reference) -> dict[int, list[Person]]:
     return out
 
 
-@dataclass
-class Action:
-    """A route transition as the page offers it: a button, or a dialog when it asks for more."""
-
-    code: str
-    label: str
-    comment_required: bool
-    choose_executor: bool
-    danger: bool
-    open: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-    draft: str = ""
-    executor: str = ""
-
-    @property
-    def dialog(self) -> bool:
-        return self.comment_required or self.choose_executor
-
-
 def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     user = request.user
     ref = reference()
@@ -316,6 +298,7 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
     if not staff:
         attachments = [a for a in attachments if not a.internal]
     records = ticket_activity(user, ticket)
+    live = page_mark(user, records)  # what the live stream's marks are compared with (tickets.live)
     if not staff:
         records = [r for r in records if r.event != Event.SLA]  # the SLA ledger is support's business
     who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids, *_assigned_ids(records)])
@@ -324,23 +307,9 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
     links = visible_complaint_ids(user, ticket) if any(r.event == Event.COMPLAINT for r in records) else set()
     timeline = [_entry(r, ticket, ref, names, links) for r in records]
 
-    failed = extra.pop("failed", None) or {}
-    actions = []
-    for t in available_transitions(user, ticket):
-        action = Action(
-            code=t.code,
-            label=t.label,
-            comment_required=t.comment_required,
-            choose_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
-            danger=t.reaction in REFUSING,
-        )
-        if failed.get("code") == t.code and action.dialog:
-            action.open, action.errors = True, failed["errors"]
-            action.draft, action.executor = failed["comment"], failed["executor"]
-        actions.append(action)
-    if failed and not any(a.open for a in actions) and failed["errors"]:
-        # A plain button, or a step no longer offered: the refusal goes beside the buttons.
-        extra.setdefault("errors", {})["transition"] = " ".join(failed["errors"].values())
+    actions, refused = page_actions(user, ticket, extra.pop("failed", None) or {})
+    if refused:
+        extra.setdefault("errors", {})["transition"] = refused
 
     caps = actor_capacities(user, ticket)
     may_assign = staff and ticket.is_open and bool(caps & ASSIGNERS)
@@ -358,10 +327,13 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "executor": who.get(ticket.executor_id) if ticket.executor_id else None,
         "watchers": watchers,
         "watching": user.pk in watcher_ids,
+        # Leaving takes the request out of their sight: the page asks first.
+        "watching_only": user.pk in watcher_ids and not sees_unwatched(user, ticket),
         "attachments": attachments,
         "sla": _sla(ticket),
         "fields": _fields(ticket, ref),
         "timeline": timeline,
+        "live_mark": f"{live[0]}:{live[1]}",
         "actions": actions,
         "staff": staff,
         "participant": may_participate(user, ticket),

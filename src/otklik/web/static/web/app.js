@@ -15,6 +15,9 @@
   function follow() {
     var url = document.body.dataset.stream;
     if (!url || !window.EventSource) return;
+    // A request's page also hears of changes to that request (ticket.js shows them).
+    var watched = document.querySelector("[data-live-ticket]");
+    if (watched) url += (url.indexOf("?") < 0 ? "?" : "&") + "ticket=" + encodeURIComponent(watched.dataset.liveTicket);
     var source = new EventSource(url, { withCredentials: true });
     source.addEventListener("hello", function (e) { setCount(JSON.parse(e.data).unread); });
     source.addEventListener("notification", function (e) {
@@ -22,12 +25,17 @@
       setCount(data.unread);
       document.body.dispatchEvent(new CustomEvent("otklik:notification", { detail: data, bubbles: true }));
     });
+    source.addEventListener("ticket", function (e) {
+      document.dispatchEvent(new CustomEvent("otklik:ticket", { detail: JSON.parse(e.data) }));
+    });
     // EventSource reconnects by itself, with Last-Event-ID.
   }
 
+  // Delegated, so parts of a page replaced later (ticket.js) behave as the first ones did.
   function autosubmit() {
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
-      el.addEventListener("change", function () { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); });
+    document.addEventListener("change", function (e) {
+      var el = e.target.closest && e.target.closest("select[data-autosubmit]");
+      if (el) el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
     });
   }
 
@@ -35,16 +43,35 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
 
-  // Shortcuts: an element with data-shortcut="r" is clicked (or focused, for fields) on that key;
-  // "?" shows the list of them.
+  // The shortcut a key press means. A Latin layout gives its character; any other (ЙЦУКЕН types
+  // "с" where "c" is) gives the physical key as a US keyboard labels it: KeyC is "c", Shift+Slash
+  // is "?" (the Russian layout types "," there, and "?" on Shift+7, which works as a character).
+  function shortcutOf(e) {
+    var names = [];
+    if (/^[\x21-\x7e]$/.test(e.key)) names.push(e.key);
+    var code = e.code || "";
+    var letter = /^Key([A-Z])$/.exec(code);
+    if (letter && names.length === 0) names.push(e.shiftKey ? letter[1] : letter[1].toLowerCase());
+    if (code === "Slash") names.push(e.shiftKey ? "?" : "/");
+    for (var i = 0; i < names.length; i++) {
+      var target = document.querySelector('[data-shortcut="' + CSS.escape(names[i]) + '"]');
+      if (target) return target;
+    }
+    return null;
+  }
+
+  // Shortcuts: an element with data-shortcut="r" is clicked on that key, or focused (a field, or
+  // one marked data-shortcut-focus: a key never takes a step that cannot be undone); "?" shows the
+  // list of them. Never while typing in a field, nor while a dialog is open.
   function shortcuts() {
     document.addEventListener("keydown", function (e) {
-      if (e.ctrlKey || e.metaKey || e.altKey || typing(document.activeElement)) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing || e.defaultPrevented) return;
+      if (typing(document.activeElement) || typing(e.target)) return;
       if (document.querySelector("dialog[open]")) return;
-      var target = document.querySelector('[data-shortcut="' + CSS.escape(e.key) + '"]');
+      var target = shortcutOf(e);
       if (!target) return;
       e.preventDefault();
-      if (typing(target)) target.focus(); else target.click();
+      if (typing(target) || target.hasAttribute("data-shortcut-focus")) target.focus(); else target.click();
     });
   }
 
@@ -55,17 +82,19 @@
     autosubmit();
     shortcuts();
     follow();
-    document.querySelectorAll("[data-open-dialog]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var dialog = document.getElementById(button.dataset.openDialog);
-        if (!dialog) return;
-        // Closed by Escape or a button, focus goes back to what opened it, so the next shortcut works.
-        dialog.addEventListener("close", function () { button.focus(); }, { once: true });
-        dialog.showModal();
-      });
-    });
-    document.querySelectorAll("dialog [data-close]").forEach(function (button) {
-      button.addEventListener("click", function () { button.closest("dialog").close(); });
-    });
+  });
+  // Dialogs, delegated (see autosubmit).
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest) return;
+    var opener = e.target.closest("[data-open-dialog]");
+    var dialog = opener && document.getElementById(opener.dataset.openDialog);
+    if (dialog && !dialog.open) {
+      // Closed by Escape or a button, focus goes back to what opened it, so the next shortcut works.
+      dialog.addEventListener("close", function () { if (opener.isConnected) opener.focus(); }, { once: true });
+      dialog.showModal();
+      return;
+    }
+    var closer = e.target.closest("dialog [data-close]");
+    if (closer) closer.closest("dialog").close();
   });
 })();

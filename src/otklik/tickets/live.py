@@ -1,0 +1,125 @@
+"""What an open request page watches: a mark of the changes to the request that its viewer may see
+and did not make themselves. The page is rendered with its mark; the live stream sends the mark again
+whenever it moves, and the page says the request changed when the stream's mark is ahead of its own.
+
+A mark is (how many such log records, the highest id among them). Records are never deleted, so a
+new one moves the count even when it commits after a record with a higher id; comparing both parts
+needs no clock and no assumption about the order of commits. The viewer's own records are left out
+(their own change must not tell them that the request changed), and so are the SLA ledger's (the
+clocks are not a change someone made). Visibility follows `ticket_activity`: internal records for
+support staff only, the rating and the complaints only for those who may see the rating.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+
+from otklik.accounts.models import User
+from otklik.core.errors import NotFound
+from otklik.tickets.access import access_ticket, may_see, may_see_rating
+from otklik.tickets.models import Event, LogRecord, Ticket
+
+Mark = tuple[int, int]  # (records, highest id)
+RATING_EVENTS = frozenset({Event.FEEDBACK, Event.COMPLAINT})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone looking at a request: what of its log they may see."""
+
+    user_id: int
+    ticket_id: int
+    number: str
+    staff: bool  # internal records too
+    rating: bool  # the rating and the complaints too
+
+
+def viewer(user: User, ticket: Ticket) -> Viewer:
+    return Viewer(
+        user_id=user.pk,
+        ticket_id=ticket.pk,
+        number=ticket.number,
+        staff=user.is_support_staff,
+        rating=may_see_rating(user, ticket),
+    )
+
+
+def watch_for(user: User, ref: str) -> Viewer | None:
+    """The viewer of the request `ref` (a number or an id) if this person may see it; None otherwise,
+    exactly as if the request did not exist."""
+    if not ref or len(ref) > 40:
+        return None
+    try:
+        return viewer(user, access_ticket(user, ref))
+    except NotFound:
+        return None
+
+
+def marks(viewers: Collection[Viewer]) -> dict[Viewer, Mark]:
+    """Each viewer's mark, in one query for all their requests."""
+    if not viewers:
+        return {}
+    rows = (
+        LogRecord.objects.filter(ticket_id__in={v.ticket_id for v in viewers})
+        .exclude(event=Event.SLA)
+        .order_by()
+        .values_list("ticket_id", "actor_id", "internal", "event")
+        .annotate(n=Count("id"), top=Max("id"))
+    )
+    by_ticket: dict[int, list[tuple[int | None, bool, str, int, int]]] = defaultdict(list)
+    for ticket_id, actor_id, internal, event, n, top in rows:
+        by_ticket[ticket_id].append((actor_id, internal, event, n, top))
+    out: dict[Viewer, Mark] = {}
+    for v in viewers:
+        count = highest = 0
+        for actor_id, internal, event, n, top in by_ticket.get(v.ticket_id, []):
+            if actor_id == v.user_id or (internal and not v.staff) or (event in RATING_EVENTS and not v.rating):
+                continue
+            count += n
+            highest = max(highest, top)
+        out[v] = (count, highest)
+    return out
+
+
+def mark_of(user: User, ticket: Ticket) -> Mark:
+    """The person's mark of the request as it is now."""
+    return marks([viewer(user, ticket)]).popitem()[1]
+
+
+def page_mark(user: User, records: Iterable[LogRecord]) -> Mark:
+    """The mark of the records a page shows, read by `ticket_activity` with the same visibility as
+    `marks` (no second query, and no record committed between two reads)."""
+    ids = [r.pk for r in records if r.event != Event.SLA and r.actor_id != user.pk]
+    return len(ids), max(ids, default=0)
+
+
+class MarkReader:
+    """The stream's reader of marks, kept in its one database thread. A mark that moved is sent only
+    after checking again that the person may still see the request (moved to another group, no longer
+    a watcher: they learn nothing more of it)."""
+
+    def __init__(self) -> None:
+        self.last: dict[Viewer, Mark] = {}
+        self.allowed: dict[Viewer, bool] = {}
+
+    def step(self, viewers: Collection[Viewer]) -> dict[Viewer, Mark]:
+        now = marks(viewers)
+        out: dict[Viewer, Mark] = {}
+        for v, mark in now.items():
+            if v not in self.last or self.last[v] != mark:
+                self.allowed[v] = self._may_see(v)
+            if self.allowed.get(v):
+                out[v] = mark
+        self.last = now
+        self.allowed = {v: ok for v, ok in self.allowed.items() if v in now}
+        return out
+
+    @staticmethod
+    def _may_see(v: Viewer) -> bool:
+        user = User.objects.filter(pk=v.user_id, is_active=True).first()
+        ticket = Ticket.objects.filter(pk=v.ticket_id).first()
+        return user is not None and ticket is not None and may_see(user, ticket)
