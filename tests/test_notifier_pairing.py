@@ -14,6 +14,7 @@ from django.test import Client
 
 from otklik.accounts.models import ApiToken, NotifierPairing
 from otklik.accounts.pairing import STARTS_PER_ADDRESS, WRONG_CODES_PER_PERSON
+from otklik.api.notifier import ClaimOut, PairOut, PendingOut
 from otklik.core.clock import now
 from otklik.notify.models import Notification
 from otklik.testing.factories import file_error
@@ -67,6 +68,8 @@ def test_the_whole_pairing_gives_a_token_that_reads_notifications_only(personas,
     stored = NotifierPairing.objects.get()
     assert info["secret"] not in (stored.secret_hash, stored.public_id, stored.code)  # only its hash is kept
     assert claim(info).status_code == 202 and claim(info).json() == {"status": "pending", "interval": info["interval"]}
+    PairOut.model_validate(info)  # the answers are the documented ones (api/respond.py skips the check)
+    PendingOut.model_validate(claim(info).json())
 
     # The person opens the link: the page shows the code and the device, and asks.
     ivan = signed_in(p.initiator)
@@ -80,6 +83,7 @@ def test_the_whole_pairing_gives_a_token_that_reads_notifications_only(personas,
     r = claim(info)
     assert r.status_code == 200, r.content
     body = r.json()
+    ClaimOut.model_validate(body)
     assert body["status"] == "confirmed"
     assert body["user"] == {
         "username": "initiator",
@@ -115,11 +119,11 @@ def test_the_whole_pairing_gives_a_token_that_reads_notifications_only(personas,
         ("get", "/api/v1/catalog"),
     ]:
         r = getattr(Client(), method)(path, content_type="application/json", **bearer)
-        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), (path, r.content)
+        assert (r.status_code, r.json()["code"]) == (403, "token_scope"), (path, r.content)
 
     # The paired notifier is listed, and disconnecting it stops it at once.
     page = ivan.get("/settings/notifier").content.decode()
-    assert "Notifier: ivan-laptop" in page
+    assert "Notifier on “ivan-laptop”" in page
     r = ivan.post(f"/settings/notifier/{row.pk}/disconnect")
     assert r.status_code == 302
     assert Client().get("/api/v1/notifications", **bearer).status_code == 401
@@ -256,3 +260,9 @@ def test_an_inactive_persons_confirmed_code_gives_no_token(personas):
     personas.initiator2.save(update_fields=["is_active"])
     r = claim(info)
     assert (r.status_code, r.json()["code"]) == (403, "inactive")
+
+
+def test_the_pairing_endpoints_are_documented_without_a_token(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in (PAIR, PAIR + "/{pair_id}/claim"):
+        assert "post" in paths[path] and not paths[path]["post"].get("security"), path

@@ -62,7 +62,7 @@ def test_the_notifier_pairs_with_a_code_confirmed_in_the_portal_and_follows_the_
         expect(page.get_by_text("olga-pc", exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm").click()
         expect(page.get_by_text("is paired with you")).to_be_visible()
-        expect(page.get_by_text("Notifier: olga-pc")).to_be_visible()
+        expect(page.get_by_text("Notifier on “olga-pc”")).to_be_visible()
         out, _ = pairing.communicate(timeout=30)
     finally:
         pairing.kill()

@@ -38,6 +38,7 @@ WRONG_CODES_PER_PERSON = 10  # codes one person may mistype within PAIRING_TTL
 ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 CODE_LENGTH = 8
 DEVICE_LIMIT = 100
+NOTIFIER_NAME = "Notifier: "  # the tokens' names: "Notifier: <device>" (the admin's list shows it)
 
 
 class Gone(DomainError):
@@ -82,6 +83,8 @@ def pairing_start(*, device: str, address: str | None) -> Started:
         >= STARTS_PER_ADDRESS
     ):
         raise TooMany("too many pairings from this address: try again in a few minutes", code="slow_down")
+    # Spent pairings are kept a day (the admin may look), then go.
+    NotifierPairing.objects.filter(expires_at__lt=moment - dt.timedelta(days=1)).delete()
     secret = secrets.token_urlsafe(32)
     pairing = NotifierPairing.objects.create(
         code="".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH)),
@@ -156,9 +159,9 @@ def pairing_claim(*, public_id: str, secret: str) -> Claimed | None:
         raise Gone("this pairing was already used: pair again", code="claimed")
     if pairing.declined_at is not None:
         raise Forbidden("the person declined this pairing", code="declined")
+    if pairing.expires_at <= moment:
+        raise Gone("the code expired: pair again")
     if pairing.confirmed_at is None:
-        if pairing.expires_at <= moment:
-            raise Gone("the code expired before it was confirmed: pair again")
         if pairing.polled_at is not None and (moment - pairing.polled_at).total_seconds() < POLL_INTERVAL / 2:
             raise TooMany(f"look at most every {POLL_INTERVAL} seconds", code="slow_down")
         NotifierPairing.objects.filter(pk=pairing.pk).update(polled_at=moment)
@@ -171,7 +174,7 @@ def pairing_claim(*, public_id: str, secret: str) -> Claimed | None:
         # Single use: only the claim that sets claimed_at gets a token.
         if not NotifierPairing.objects.filter(pk=pairing.pk, claimed_at__isnull=True).update(claimed_at=moment):
             raise Gone("this pairing was already used: pair again", code="claimed")
-        name = f"Notifier: {pairing.device}" if pairing.device else "Notifier"
+        name = f"{NOTIFIER_NAME}{pairing.device}" if pairing.device else NOTIFIER_NAME.rstrip(": ")
         token, raw = token_create(user=user, name=name[:100], scope=TokenScope.NOTIFICATIONS)
         NotifierPairing.objects.filter(pk=pairing.pk).update(token=token)
     return Claimed(token, raw)

@@ -6,17 +6,18 @@ import copy
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
 from otklik.accounts.models import TokenScope, User
 from otklik.accounts.tokens import token_verify
+from otklik.core.errors import Forbidden
 
 
 class TokenAuth(HttpBearer):
     """A bearer token. A scoped token (a notifier's) is accepted only where the endpoint says so
-    (`scopes`): every endpoint refuses it unless it opts in, with 403 `token_scope`."""
+    (`scopes`): every endpoint refuses it unless it opts in, with 403 `token_scope`. (One scope
+exists, `notifications`; the message names it.)"""
 
     def __init__(self, scopes: frozenset[str] = frozenset()) -> None:
         super().__init__()
@@ -27,7 +28,7 @@ class TokenAuth(HttpBearer):
         if row is None:
             return None
         if row.scope and row.scope not in self.scopes:
-            raise HttpError(403, f"this token may only be used for {TokenScope(row.scope).label}")
+            raise Forbidden("this token may only read its person's notifications", code="token_scope")
         # Each request gets its own user object: nothing it sets leaks into the next one.
         user = copy.copy(row.user)
         request.user = user

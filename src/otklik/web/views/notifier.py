@@ -3,6 +3,7 @@ disconnect the notifiers paired with you."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.pairing import (
     CODE_LENGTH,
+    NOTIFIER_NAME,
     normalise_code,
     notifier_tokens,
     pairing_answer,
@@ -22,6 +24,14 @@ from otklik.accounts.pairing import (
 )
 from otklik.accounts.services import token_revoke
 from otklik.core.errors import NotFound, TooMany
+
+
+def _listed(request: AuthedRequest) -> list[dict[str, object]]:
+    """The person's notifiers, each with the device it was paired on (the token's name says it)."""
+    return [
+        {"token": t, "device": t.name.removeprefix(NOTIFIER_NAME).removeprefix(NOTIFIER_NAME.rstrip(": "))}
+        for t in notifier_tokens(request.user)
+    ]
 
 
 def _refusal(exc: NotFound | TooMany) -> str:
@@ -62,7 +72,8 @@ def page(request: AuthedRequest) -> HttpResponse:
         "pending": pending,
         "pending_code": show_code(pending.code) if pending is not None else "",
         "error": error,
-        "notifiers": notifier_tokens(request.user),
+        "notifiers": _listed(request),
+        "base_url": settings.BASE_URL,
     }
     return render(request, "web/settings/notifier.html", context, status=status)
 
@@ -75,7 +86,11 @@ def disconnect(request: AuthedRequest, token_id: int) -> HttpResponse:
         return render(
             request,
             "web/settings/notifier.html",
-            {"notifiers": notifier_tokens(request.user), "error": _("There is no such notifier.")},
+            {
+                "notifiers": _listed(request),
+                "error": _("There is no such notifier."),
+                "base_url": settings.BASE_URL,
+            },
             status=404,
         )
     token_revoke(user=request.user, token_id=token_id)
