@@ -116,41 +116,47 @@ def pairing_pending(code: str) -> NotifierPairing | None:
     )
 
 
-def _mistyped(user: User) -> None:
-    key = f"otklik:pairing:wrong:{user.pk}"
+def _wrong_key(user: User) -> str:
+    return f"otklik:pairing:wrong:{user.pk}"
+
+
+def pairing_lookup(*, user: User, code: str) -> NotifierPairing:
+    """The pairing waiting for this code, for the person to look at; a miss counts as a wrong code
+    (looking codes up is limited like typing them)."""
+    key = _wrong_key(user)
     if cache.get(key, 0) >= WRONG_CODES_PER_PERSON:
         raise TooMany("too many wrong codes: try again in a few minutes", code="slow_down")
+    pairing = pairing_pending(code)
+    if pairing is None:
+        ttl = int(PAIRING_TTL.total_seconds())
+        cache.add(key, 0, timeout=ttl)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.set(key, 1, timeout=ttl)
+        raise NotFound("no notifier is waiting for this code: it may have expired", code="unknown_code")
+    return pairing
 
 
 def pairing_answer(*, user: User, code: str, confirm: bool) -> NotifierPairing:
     """The person confirms (or declines) the pairing with this code: its token will be theirs."""
-    _mistyped(user)
-    with transaction.atomic():
-        pairing = pairing_pending(code)
-        if pairing is None:
-            key = f"otklik:pairing:wrong:{user.pk}"
-            cache.add(key, 0, timeout=int(PAIRING_TTL.total_seconds()))
-            try:
-                cache.incr(key)
-            except ValueError:  # expired in between
-                cache.set(key, 1, timeout=int(PAIRING_TTL.total_seconds()))
-            raise NotFound("no notifier is waiting for this code: it may have expired", code="unknown_code")
-        # Conditional: two answers at once (two tabs) cannot both win.
-        moment = now()
-        field = "confirmed_at" if confirm else "declined_at"
-        done = NotifierPairing.objects.filter(
-            pk=pairing.pk, confirmed_at__isnull=True, declined_at__isnull=True, claimed_at__isnull=True
-        ).update(user=user, **{field: moment})
-        if not done:
-            raise NotFound("no notifier is waiting for this code: it may have expired", code="unknown_code")
-        pairing.refresh_from_db()
+    pairing = pairing_lookup(user=user, code=code)
+    moment = now()
+    field = "confirmed_at" if confirm else "declined_at"
+    # Conditional: two answers at once (two tabs) cannot both win.
+    done = NotifierPairing.objects.filter(
+        pk=pairing.pk, expires_at__gt=moment, confirmed_at__isnull=True, declined_at__isnull=True
+    ).update(user=user, **{field: moment})
+    if not done:
+        raise NotFound("no notifier is waiting for this code: it may have expired", code="unknown_code")
+    pairing.refresh_from_db()
     return pairing
 
 
 def pairing_claim(*, public_id: str, secret: str) -> Claimed | None:
     """The token, once the person confirmed; None while they have not. Refuses an unknown id or a
-    wrong secret alike (404), an expired, declined or claimed pairing (410), and looks more often
-    than every POLL_INTERVAL / 2 seconds (429)."""
+    wrong secret alike (404), an expired or claimed pairing (410), a declined one or an inactive
+    person (403), and looks more often than every POLL_INTERVAL / 2 seconds (429)."""
     pairing = NotifierPairing.objects.filter(public_id=public_id[:32]).select_related("user").first()
     if pairing is None or not hmac.compare_digest(pairing.secret_hash, hash_token(secret[:200])):
         raise NotFound("no such pairing")

@@ -19,7 +19,7 @@ from otklik.accounts.pairing import (
     normalise_code,
     notifier_tokens,
     pairing_answer,
-    pairing_pending,
+    pairing_lookup,
     show_code,
 )
 from otklik.accounts.services import token_revoke
@@ -64,9 +64,10 @@ def page(request: AuthedRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("web:notifier"))
     pending = None
     if typed and not error:
-        pending = pairing_pending(typed)
-        if pending is None:
-            error, status = _refusal(NotFound("")), 404
+        try:
+            pending = pairing_lookup(user=request.user, code=typed)
+        except (NotFound, TooMany) as exc:
+            error, status = _refusal(exc), 429 if isinstance(exc, TooMany) else 404
     context = {
         "typed": show_code(normalise_code(typed)) if len(normalise_code(typed)) == CODE_LENGTH else typed,
         "pending": pending,
