@@ -16,6 +16,7 @@ import shutil
 import sys
 import urllib.parse
 import webbrowser
+from argparse import SUPPRESS
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="do not open the confirmation page in the browser")
     r = sub.add_parser("run", help="show notifications as they arrive (the default)")
     for target in (parser, r):
-        target.add_argument("--print", dest="force_print", action="store_true", help="print instead of desktop")
-        target.add_argument("--once", action="store_true", help="print what is unread, then exit")
+        # Given before or after `run`: the subcommand's own defaults must not undo the main ones.
+        main = target is parser
+        flag: dict[str, Any] = {"action": "store_true"} if main else {"action": "store_true", "default": SUPPRESS}
+        target.add_argument("--print", dest="force_print", help="print, not on the desktop", **flag)
+        target.add_argument("--once", help="print what is unread, then exit", **flag)
         target.add_argument(
-            "--interval", type=float, default=5.0, help="seconds between checks without the live stream (default 5)"
+            "--interval",
+            type=float,
+            default=5.0 if main else SUPPRESS,
+            help="seconds between checks without the live stream (default 5)",
         )
     sub.add_parser("forget", help="remove the pairing from this computer (disconnect it in the portal too)")
     return parser
