@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,9 +63,12 @@ def deliver(sink: Sink, to: str) -> list:
     delivery.notify_deliver_due()
     out = []
     for m in sink.messages[before:]:
-        if m["To"] != to:
+        if parseaddr(m["To"])[1] != to:
             continue
-        (part,) = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+        calendars = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+        if not calendars:  # the ordinary e-mail about the assignment
+            continue
+        (part,) = calendars
         raw = part.get_payload(decode=True)
         (attachment,) = [p for p in m.iter_attachments() if p.get_filename() in ("task.ics", "event.ics")]
         assert attachment.get_payload(decode=True) == raw

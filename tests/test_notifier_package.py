@@ -100,7 +100,7 @@ def test_pair_with_a_confirmed_code_then_follow_the_persons_notifications(live_s
 
     pairing = _notifier("--config", str(conf), "pair", "--url", live_server.url, "--no-browser", "--device", "test-pc")
     try:
-        seen = _read_until(pairing, r"Your code: ([A-Z]{4}-[A-Z]{4})", 30)
+        seen = _read_until(pairing, "Waiting for the confirmation", 30)
         code = re.search(r"Your code: ([A-Z]{4}-[A-Z]{4})", seen).group(1)
         assert f"{live_server.url}/settings/notifier?code={code}" in seen
         ivan = Client()

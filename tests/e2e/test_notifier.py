@@ -54,19 +54,20 @@ def test_the_notifier_pairs_with_a_code_confirmed_in_the_portal_and_follows_the_
     conf = tmp_path / "notifier.json"
     pairing = _notifier("--config", str(conf), "pair", "--url", server.base_url, "--no-browser", "--device", "olga-pc")
     try:
-        seen = _read_until(pairing, CODE.pattern, 30)
+        seen = _read_until(pairing, "Waiting for the confirmation", 30)
         code = CODE.search(seen).group(1)
         page = login("initiator2")
         page.goto(f"/settings/notifier?code={code}")
         expect(page.get_by_test_id("pair-code")).to_have_text(code)
         expect(page.get_by_text("olga-pc", exact=False)).to_be_visible()
         page.get_by_role("button", name="Confirm").click()
-        expect(page.get_by_text("is paired with you")).to_be_visible()
-        expect(page.get_by_text("Notifier on “olga-pc”")).to_be_visible()
+        expect(page.get_by_text("The notifier on “olga-pc” is paired with you.")).to_be_visible()
         out, _ = pairing.communicate(timeout=30)
     finally:
         pairing.kill()
     assert pairing.returncode == 0 and "Paired as" in out, seen + out
+    page.reload()  # the token is made when the notifier collects it: now it is listed
+    expect(page.get_by_text("Notifier on “olga-pc”")).to_be_visible()
 
     follower = _notifier("--config", str(conf), "--interval", "0.5")
     try:
