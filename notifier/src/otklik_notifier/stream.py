@@ -171,7 +171,8 @@ class Follower:
         for _ in range(MAX_REDIRECTS + 1):
             request = urllib.request.Request(url, headers=headers)  # noqa: S310 (http(s) only, checked)
             try:
-                return self.opener.open(request, timeout=READ_TIMEOUT)
+                response: http.client.HTTPResponse = self.opener.open(request, timeout=READ_TIMEOUT)
+                return response
             except urllib.error.HTTPError as exc:
                 exc.close()
                 location = exc.headers.get("Location") if exc.code in (301, 302, 303, 307, 308) else None
@@ -262,7 +263,8 @@ class Follower:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return json.loads(response.read().decode("utf-8"))["items"]
+                items: list[dict[str, Any]] = json.loads(response.read().decode("utf-8"))["items"]
+                return items
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
                 raise TokenRefused(f"the server refused the token ({exc.code}): pair again") from None

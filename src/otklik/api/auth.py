@@ -16,8 +16,8 @@ from otklik.core.errors import Forbidden
 
 class TokenAuth(HttpBearer):
     """A bearer token. A scoped token (a notifier's) is accepted only where the endpoint says so
-    (`scopes`): every endpoint refuses it unless it opts in, with 403 `token_scope`. (One scope
-exists, `notifications`; the message names it.)"""
+        (`scopes`): every endpoint refuses it unless it opts in, with 403 `token_scope`. (One scope
+    exists, `notifications`; the message names it.)"""
 
     def __init__(self, scopes: frozenset[str] = frozenset()) -> None:
         super().__init__()
