@@ -15,8 +15,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-$(BIN)/.installed-dev: $(BIN)/.installed
+$(BIN)/.installed-dev: $(BIN)/.installed notifier/pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ./notifier
 	@touch $@
 
 run: $(BIN)/.installed
@@ -30,13 +31,14 @@ test: $(BIN)/.installed-dev lint migrations test-sqlite test-postgres
 # its cache in .mypy_cache). The plugin loads the settings, which want a data directory: a
 # temporary one, removed afterwards.
 lint: $(BIN)/.installed-dev
-	$(BIN)/ruff check src tests bench scripts
-	@data=$$(mktemp -d) && echo "OTKLIK_DATA_DIR=$$data $(BIN)/mypy" && OTKLIK_DATA_DIR=$$data $(BIN)/mypy; \
+	$(BIN)/ruff check src tests bench scripts notifier
+	@data=$$(mktemp -d) && echo "OTKLIK_DATA_DIR=$$data $(BIN)/mypy" && OTKLIK_DATA_DIR=$$data $(BIN)/mypy \
+		&& OTKLIK_DATA_DIR=$$data $(BIN)/mypy --strict notifier/src/otklik_notifier; \
 		status=$$?; rm -rf "$$data"; exit $$status
 
 fmt: $(BIN)/.installed-dev
-	$(BIN)/ruff check --fix src tests bench scripts
-	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts notifier
+	$(BIN)/ruff format src tests bench scripts notifier
 
 migrations: $(BIN)/.installed-dev
 	OTKLIK_DATA_DIR=$$(mktemp -d) $(BIN)/otklik makemigrations --check --dry-run

@@ -257,11 +257,15 @@ def test_the_schedule_round_trips(api, personas):
         "quiet_end": None,
         "digest": "",
         "digest_time": "09:00",
+        "task_form": "todo",
     }
     wanted = {"quiet_start": "22:00", "quiet_end": "07:30", "digest": "daily", "digest_time": "08:15"}
     r = me.put("/notifications/schedule", wanted)
-    assert (r.status_code, r.json()) == (200, wanted)
-    assert me.get("/notifications/schedule").json() == wanted
+    # task_form left out: unchanged (the calendar task's form, tests/test_calendar_task_forms.py)
+    assert (r.status_code, r.json()) == (200, {**wanted, "task_form": "todo"})
+    assert me.get("/notifications/schedule").json() == {**wanted, "task_form": "todo"}
+    r = me.put("/notifications/schedule", {**wanted, "task_form": "event"})
+    assert (r.status_code, r.json()["task_form"]) == (200, "event")
     s = Schedule.objects.get(user=personas.initiator)
     assert (s.quiet_start, s.quiet_end, s.digest, s.digest_time) == (
         dt.time(22),
@@ -270,7 +274,13 @@ def test_the_schedule_round_trips(api, personas):
         dt.time(8, 15),
     )
     r = me.put("/notifications/schedule", {"digest": "hourly"})  # no quiet hours, the digest time by default
-    assert r.json() == {"quiet_start": None, "quiet_end": None, "digest": "hourly", "digest_time": "09:00"}
+    assert r.json() == {
+        "quiet_start": None,
+        "quiet_end": None,
+        "digest": "hourly",
+        "digest_time": "09:00",
+        "task_form": "event",
+    }
 
 
 @pytest.mark.parametrize(
@@ -284,6 +294,7 @@ def test_the_schedule_round_trips(api, personas):
         ({"digest": "weekly"}, "digest"),
         ({"digest": "daily", "digest_time": "nine"}, "digest_time"),
         ({"quiet_start": "22:00+03:00", "quiet_end": "07:00"}, "quiet_start"),  # local times only
+        ({"task_form": "meeting"}, "task_form"),
     ],
 )
 def test_the_schedule_refuses_bad_values_and_keeps_the_old_ones(api, body, field):
@@ -294,7 +305,7 @@ def test_the_schedule_refuses_bad_values_and_keeps_the_old_ones(api, body, field
     assert r.status_code == 422, r.content
     assert r.json()["detail"]
     assert field in {e["field"] for e in r.json()["errors"]}
-    assert me.get("/notifications/schedule").json() == good
+    assert me.get("/notifications/schedule").json() == {**good, "task_form": "todo"}
 
 
 def test_the_schedule_refuses_unknown_fields(api):

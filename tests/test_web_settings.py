@@ -98,7 +98,13 @@ def test_saving_changes_only_what_was_touched(ivan, personas):
         ("ticket_comment", "email", False),
         ("ticket_comment", "sms", True),
     }
-    assert schedule_of(uid) == {"quiet_start": "22:00", "quiet_end": "07:30", "digest": "daily", "digest_time": "08:15"}
+    assert schedule_of(uid) == {
+        "quiet_start": "22:00",
+        "quiet_end": "07:30",
+        "digest": "daily",
+        "digest_time": "08:15",
+        "task_form": "todo",  # an initiator holds no calendar tasks: the form is not asked
+    }
     user = User.objects.get(pk=uid)
     assert (user.language, user.time_zone) == ("en", "Asia/Yekaterinburg")
     page = html(ivan.get("/settings"))

@@ -59,12 +59,23 @@ class UserAdmin(BaseUserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here (shown once), revoked here, never shown again."""
 
-    list_display = ("hint", "user", "name", "integration", "created_at", "last_used_at", "expires_at", "revoked_at")
-    list_filter = ("revoked_at", "integration")
+    list_display = (
+        "hint",
+        "user",
+        "name",
+        "integration",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at", "integration", "scope")
     search_fields = ("user__username", "name", "hint")
     autocomplete_fields = ("user",)
-    fields = ("user", "name", "expires_at", "integration", "hint", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "name", "expires_at", "integration", "scope", "hint", "created_at", "last_used_at", "revoked_at")
+    # A notifier's scoped token comes from pairing (Settings → Desktop notifier), not from here.
+    readonly_fields = ("scope", "hint", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:

@@ -156,6 +156,11 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    FULL = "", _("everything the person may do")
+    NOTIFICATIONS = "notifications", _("reading notifications")
+
+
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
 
@@ -174,6 +179,14 @@ class ApiToken(models.Model):
         default=False,
         help_text=_("May put notifications in the queue for other people (POST /api/v1/notifications/enqueue)."),
     )
+    scope = models.CharField(
+        _("scope"),
+        max_length=16,
+        choices=TokenScope.choices,
+        default=TokenScope.FULL,
+        blank=True,
+        help_text=_("A notifier's token may only read its person's notifications."),
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -187,3 +200,36 @@ class ApiToken(models.Model):
     def generate(cls) -> tuple[str, str]:
         raw = cls.PREFIX + secrets.token_urlsafe(32)
         return raw, hash_token(raw)
+
+
+class NotifierPairing(models.Model):
+    """A notifier signing in with a code the person confirms in the portal (a device-code flow).
+
+    The notifier holds `secret` (only its hash is stored) and claims the token with it; the person
+    sees and confirms `code`. One claim per pairing; it expires after a few minutes."""
+
+    code = models.CharField(_("code"), max_length=8, db_index=True, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    public_id = models.CharField(max_length=32, unique=True, editable=False)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("API token")
+    )
+
+    class Meta:
+        verbose_name = _("notifier pairing")
+        verbose_name_plural = _("notifier pairings")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]} ({self.device})"

@@ -9,7 +9,7 @@ from django.db import transaction
 from otklik.core.clock import now
 from otklik.core.errors import FieldError, Invalid, NotFound, out_of_range, too_long
 
-from .models import ApiToken, User
+from .models import ApiToken, TokenScope, User
 
 TOKEN_NAME_LIMIT = 100  # the width of ApiToken.name
 
@@ -21,6 +21,7 @@ def token_create(
     expires_at: datetime | None = None,
     not_after: datetime | None = None,
     integration: bool = False,
+    scope: str = TokenScope.FULL,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`; the raw token is returned once and never stored.
 
@@ -48,7 +49,13 @@ def token_create(
     raw, digest = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, key_hash=digest, hint=raw[:10], expires_at=expires_at, integration=integration
+            user=user,
+            name=name,
+            key_hash=digest,
+            hint=raw[:10],
+            expires_at=expires_at,
+            integration=integration,
+            scope=scope,
         )
     return token, raw
 

@@ -9,6 +9,7 @@ from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import ApiToken
 from otklik.accounts.selectors import memberships_of
 from otklik.accounts.services import token_create, token_revoke
+from otklik.api.auth import NOTIFIER_AUTH
 from otklik.core.i18n import localized
 
 router = Router(tags=["me"])
@@ -47,13 +48,14 @@ class TokenOut(Schema):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    scope: str
 
 
 class NewTokenOut(TokenOut):
     token: str
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=MeOut, auth=NOTIFIER_AUTH)
 def me(request: AuthedRequest) -> dict:
     user = request.user
     mem = memberships_of(user)

@@ -180,6 +180,7 @@ def _mount() -> None:
     from otklik.api.complaints import router as complaints_router
     from otklik.api.deliveries import router as deliveries_router
     from otklik.api.notifications import router as notify_router
+    from otklik.api.notifier import router as notifier_router
     from otklik.api.quality import router as quality_router
     from otklik.api.regulation import router as regulation_router
     from otklik.api.sla import router as sla_router
@@ -193,6 +194,7 @@ def _mount() -> None:
     api.add_router("/tickets", surveys_router)
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notify_router)
+    api.add_router("/notifier", notifier_router)
     api.add_router("/deliveries", deliveries_router)
     api.add_router("", complaints_router)  # /complaints and /tickets/{ref}/complaints
     api.add_router("/reports", quality_router)

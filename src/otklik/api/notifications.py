@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
+from otklik.api.auth import NOTIFIER_AUTH
 from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
@@ -77,7 +78,7 @@ def notification_item(n: Notification) -> dict[str, JsonValue]:
     }
 
 
-@router.get("", response=InboxOut)
+@router.get("", response=InboxOut, auth=NOTIFIER_AUTH)
 def inbox(request: AuthedRequest, params: Query[InboxQuery]) -> HttpResponse:
     """Newest first; `unread=true` for the unread only. `unread` in the answer counts them all."""
     check_limit(params.limit)
@@ -93,7 +94,7 @@ def inbox(request: AuthedRequest, params: Query[InboxQuery]) -> HttpResponse:
     return respond({"items": [notification_item(n) for n in rows], "next_cursor": next_cursor, "unread": unread})
 
 
-@router.post("/{notification_id}/read", response=ReadOut)
+@router.post("/{notification_id}/read", response=ReadOut, auth=NOTIFIER_AUTH)
 def mark_read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     """Idempotent: a notification read earlier keeps its first reading time. Someone else's is 404."""
     if as_id(notification_id) is None:  # beyond the id column: no such row, and no database error
@@ -143,11 +144,13 @@ class ScheduleIO(Schema):
     quiet_end: str | None = None
     digest: str = ""
     digest_time: str | None = None
+    task_form: str | None = None  # "todo" or "event"; left out: unchanged
 
 
 @router.get("/schedule", response=ScheduleIO)
 def schedule(request: AuthedRequest) -> HttpResponse:
-    """The caller's quiet hours (local "HH:MM", both or neither) and digest ("", "hourly", "daily")."""
+    """The caller's quiet hours (local "HH:MM", both or neither), digest ("", "hourly", "daily") and
+    calendar task's form ("todo": a VTODO; "event": a VEVENT at the deadline)."""
     return respond(schedule_of(request.user.pk))
 
 

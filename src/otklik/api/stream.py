@@ -57,7 +57,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from ninja.responses import NinjaJSONEncoder
 
 from otklik.accounts.models import User
-from otklik.api.auth import TokenAuth
+from otklik.api.auth import NOTIFIER_TOKEN
 from otklik.api.notifications import notification_item
 from otklik.api.shutdown import close_on_shutdown
 from otklik.api.stream_tickets import push_marks, reader
@@ -412,7 +412,7 @@ def _close_connection() -> None:
 
 
 def _token_user(request: HttpRequest, token: str) -> User | None:
-    return TokenAuth().authenticate(request, token)
+    return NOTIFIER_TOKEN.authenticate(request, token)
 
 
 def _session_user(request: HttpRequest) -> User | None:
@@ -459,7 +459,7 @@ def _still_allowed(request: HttpRequest, token: str | None, user_id: int) -> boo
     session not ended, the user not deactivated. Checked at every ping, so an open stream stops
     within STREAM_PING_SECONDS (plus the token cache's seconds) of any of them."""
     if token:
-        user = TokenAuth().authenticate(request, token)
+        user = NOTIFIER_TOKEN.authenticate(request, token)
         return user is not None and user.pk == user_id
     key = request.session.session_key
     if not key or not request.session.exists(key):

@@ -316,6 +316,14 @@ class Digest(models.TextChoices):
     DAILY = "daily", _("daily")
 
 
+class TaskForm(models.TextChoices):
+    """How the calendar task reaches a person's calendar: a to-do (VTODO) or an event at the
+    deadline (VEVENT: desktop Outlook ignores a VTODO sent by mail)."""
+
+    TODO = "todo", _("a task (to-do)")
+    EVENT = "event", _("an event at the deadline")
+
+
 class Schedule(models.Model):
     """A person's quiet hours and digest. In quiet hours messages to e-mail, SMS and messengers wait
     for their end (critical ones do not); low-importance ones are gathered into a digest."""
@@ -327,6 +335,9 @@ class Schedule(models.Model):
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     digest = models.CharField(_("digest"), max_length=8, choices=Digest.choices, default=Digest.OFF, blank=True)
     digest_time = models.TimeField(_("daily digest at"), default=dt.time(9, 0))
+    task_form = models.CharField(
+        _("calendar task as"), max_length=8, choices=TaskForm.choices, default=TaskForm.TODO, blank=True
+    )
 
     class Meta:
         verbose_name = _("notification schedule")

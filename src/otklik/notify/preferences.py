@@ -24,7 +24,7 @@ from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, u
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import KeyedCache
 
-from .models import Channel, Digest, Event, Preference, Schedule
+from .models import Channel, Digest, Event, Preference, Schedule, TaskForm
 from .rules import RULED_EVENTS, Offer, mandatory_channels, offered_channels
 
 # The channels a person can choose from.
@@ -61,6 +61,7 @@ class Quiet:
     end: dt.time | None
     digest: str
     digest_time: dt.time
+    task_form: str = TaskForm.TODO
 
 
 NO_SCHEDULE = Quiet(None, None, Digest.OFF, dt.time(9, 0))
@@ -75,7 +76,7 @@ def _read(user_ids: list[int]) -> dict[int, tuple[dict[tuple[str, str], bool], Q
     ):
         choices[uid][(event, channel)] = enabled
     quiet = {
-        s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time)
+        s.user_id: Quiet(s.quiet_start, s.quiet_end, s.digest, s.digest_time, s.task_form or TaskForm.TODO)
         for s in Schedule.objects.filter(user_id__in=user_ids)
     }
     return {uid: (choices[uid], quiet.get(uid, NO_SCHEDULE)) for uid in user_ids}
@@ -201,6 +202,7 @@ def schedule_of(user_id: int) -> dict[str, str | None]:
         "quiet_end": q.end.strftime("%H:%M") if q.end else None,
         "digest": q.digest,
         "digest_time": q.digest_time.strftime("%H:%M"),
+        "task_form": q.task_form,
     }
 
 
@@ -221,9 +223,15 @@ def _time(value: str | None, name: str) -> dt.time | None:
 
 
 def schedule_set(
-    *, user_id: int, quiet_start: str | None, quiet_end: str | None, digest: str, digest_time: str | None
+    *,
+    user_id: int,
+    quiet_start: str | None,
+    quiet_end: str | None,
+    digest: str,
+    digest_time: str | None,
+    task_form: str | None = None,
 ) -> None:
-    """Quiet hours (both ends or neither) and the digest period."""
+    """Quiet hours (both ends or neither), the digest period and (when given) the calendar task's form."""
     start, end = _time(quiet_start, "quiet_start"), _time(quiet_end, "quiet_end")
     if (start is None) != (end is None):
         error = FieldError("quiet_end", "both_or_neither", {"other": "quiet_start"}, "both or neither")
@@ -234,10 +242,14 @@ def schedule_set(
     if digest not in Digest.values:
         error = not_a_choice("digest", Digest.values, message="unknown")
         raise Invalid(f"unknown digest {digest!r}: use '', 'hourly' or 'daily'", errors=[error])
+    if task_form is not None and task_form not in TaskForm.values:
+        error = not_a_choice("task_form", TaskForm.values, message="unknown")
+        raise Invalid(f"unknown task_form {task_form!r}: use 'todo' or 'event'", errors=[error])
     at = _time(digest_time, "digest_time") or dt.time(9, 0)
-    Schedule.objects.update_or_create(
-        user_id=user_id, defaults={"quiet_start": start, "quiet_end": end, "digest": digest, "digest_time": at}
-    )
+    defaults: dict[str, object] = {"quiet_start": start, "quiet_end": end, "digest": digest, "digest_time": at}
+    if task_form is not None:
+        defaults["task_form"] = task_form
+    Schedule.objects.update_or_create(user_id=user_id, defaults=defaults)
     forget_preferences()
 
 

@@ -15,6 +15,12 @@ nothing shown changed. SEQUENCE is that row's + 1 (0 for the first): every write
 request's row lock (the services update the row first, the SLA timers claim it FOR UPDATE), so
 two transactions cannot both read the same last row, and the number only grows.
 
+Each person chooses the form (notify.Schedule.task_form): a VTODO, or a VEVENT at the deadline
+(desktop Outlook ignores a VTODO sent by mail). The row records the form it was sent in; when the
+holder's choice differs from what their calendar holds, the old form is cancelled and the new one
+sent, with the same UID and the next SEQUENCE. An event needs a deadline: while none runs (a
+paused clock), the event is cancelled, and sent again when one runs.
+
 The deadline is the resolution clock's (`due_at` of Metric.RESOLUTION): the request's
 `sla_due_at` is its *nearest* running deadline (the first reaction's at first) and empties when
 the deadline is missed, which is when the executor most needs to see it.
@@ -38,9 +44,9 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.channels.email import mail_host
-from otklik.notify.models import Channel, Event, Notification
+from otklik.notify.models import Channel, Event, Notification, TaskForm
 from otklik.notify.outbox import queue_rows
-from otklik.notify.preferences import channels_for
+from otklik.notify.preferences import channels_for, schedules
 from otklik.tickets.models import Ticket
 from otklik.tickets.notices import importance_of, link_to
 
@@ -133,13 +139,26 @@ def _plan(
         "priority": priority.code if priority is not None else "",
     }
     sequence = int(last.get("sequence", -1)) + 1 if last else 0
+    held_form = str(last.get("form") or TaskForm.TODO) if last else TaskForm.TODO
+    form = schedules([holder.pk])[holder.pk].task_form if holder is not None else TaskForm.TODO
+    # An event stands at the deadline: without one running there is nothing to put in the calendar.
+    undated = form == TaskForm.EVENT and not shown["due"]
     rows = []
-    if held_by is not None and (holder is None or holder.pk != held_by):
+    if held_by is not None and (holder is None or holder.pk != held_by or held_form != form or undated):
         reason = "closed" if not request.is_open else "reassigned" if request.executor_id != held_by else "off"
-        rows.append(_row(request, held_by, CANCEL, sequence, shown, reason=reason))
+        if holder is not None and holder.pk == held_by:
+            reason = "undated" if undated else "form"
+        # The cancel says what the calendar holds: the form and (for an event) the time it was at.
+        cancelled = {**shown, "due": shown["due"] or (last.get("due") if last else None)}
+        rows.append(_row(request, held_by, CANCEL, sequence, cancelled, reason=reason, form=held_form))
         sequence += 1
-    if holder is not None and not (held_by == holder.pk and last and all(last.get(k) == shown[k] for k in SHOWN)):
-        rows.append(_row(request, holder.pk, REQUEST, sequence, shown))
+        held_by = None
+    if (
+        holder is not None
+        and not undated
+        and not (held_by == holder.pk and last and all(last.get(k) == shown[k] for k in SHOWN))
+    ):
+        rows.append(_row(request, holder.pk, REQUEST, sequence, shown, form=form))
     return rows
 
 
@@ -160,7 +179,14 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _row(
-    request: _Request, user_id: int, method: str, sequence: int, shown: dict[str, JsonValue], *, reason: str = ""
+    request: _Request,
+    user_id: int,
+    method: str,
+    sequence: int,
+    shown: dict[str, JsonValue],
+    *,
+    reason: str = "",
+    form: str = TaskForm.TODO,
 ) -> Notification:
     person = people([user_id]).get(user_id)
     moment = now()
@@ -176,6 +202,8 @@ def _row(
             body = {
                 "closed": _("The request is closed: its task is cancelled."),
                 "reassigned": _("You are no longer the executor of this request: its task is cancelled."),
+                "undated": _("No deadline is running for this request now: its calendar event is cancelled."),
+                "form": _("The request comes to your calendar in the form you chose from now on."),
             }.get(reason, _("The task of this request is cancelled."))
             subject = _("Cancelled: %(summary)s") % {"summary": shown["summary"]}
     return Notification(
@@ -187,7 +215,7 @@ def _row(
         subject=subject[:300],
         body=body,
         link=link_to(request.number),  # as the other notifications link it
-        context={"method": method, "uid": task_uid(request.pk), "sequence": sequence, **shown},
+        context={"method": method, "uid": task_uid(request.pk), "sequence": sequence, "form": form, **shown},
         due_at=moment,
         created_at=moment,
     )

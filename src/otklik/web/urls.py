@@ -12,6 +12,7 @@ from .views import (
     dashboard,
     home,
     inbox,
+    notifier,
     portal,
     queue,
     reports,
@@ -27,6 +28,8 @@ urlpatterns = [
     path("logout", auth.logout, name="logout"),
     path("language", auth.language, name="language"),
     path("settings", settings.page, name="settings"),
+    path("settings/notifier", notifier.page, name="notifier"),
+    path("settings/notifier/<int:token_id>/disconnect", notifier.disconnect, name="notifier-disconnect"),
     # The portal (everyone files and follows their own requests)
     path("my", portal.my_requests, name="portal"),
     path("new", portal.new_request, name="new"),

@@ -1,4 +1,5 @@
-"""The `task` channel: the executor's calendar task, an iCalendar VTODO (RFC 5545) sent by e-mail
+"""The `task` channel: the executor's calendar task, an iCalendar VTODO (RFC 5545) — or, as the
+person chose, a VEVENT at the deadline with a reminder (row context `form`: "event") — sent by e-mail
 (iMIP, RFC 6047) through the e-mail channel's machinery: the same connection per batch, failure
 classification, Message-ID from the row's key and threading under the request.
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 PRODID = "-//Otklik//Otklik help desk//EN"
 METHODS = ("REQUEST", "CANCEL")
 STATUS = {"REQUEST": "NEEDS-ACTION", "CANCEL": "CANCELLED"}
+EVENT_STATUS = {"REQUEST": "CONFIRMED", "CANCEL": "CANCELLED"}
+# An event at the deadline: this long, with a reminder this long before it.
+EVENT_LENGTH = dt.timedelta(minutes=30)
+EVENT_ALARM = "-PT15M"
 # RFC 5545 PRIORITY: 1 highest … 9 lowest, 5 medium; an unknown priority is left out (0: undefined).
 PRIORITY = {"critical": 1, "high": 3, "normal": 5, "low": 9}
 LINE_OCTETS = 75
@@ -77,13 +82,15 @@ def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str
     method = ctx["method"]
     uid = ctx.get("uid") or f"ticket-{n.ticket_id}@{mail_host()}"
     description = plain_text(n).strip()
+    event = ctx.get("form") == "event" and bool(ctx.get("due"))
+    component = "VEVENT" if event else "VTODO"
     lines = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
         "VERSION:2.0",
         "CALSCALE:GREGORIAN",
         f"METHOD:{method}",
-        "BEGIN:VTODO",
+        f"BEGIN:{component}",
         f"UID:{escape_text(uid)}",
         f"SEQUENCE:{int(ctx.get('sequence') or 0)}",
         # When this copy was made (the row's, not the send's): a retry is the same object.
@@ -92,11 +99,15 @@ def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str
     ]
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
-    if ctx.get("due"):
+    if event:
+        # Outlook, Thunderbird and phone calendars want a start and an end; free time, not busy.
+        start = dt.datetime.fromisoformat(ctx["due"])
+        lines += [f"DTSTART:{utc(start)}", f"DTEND:{utc(start + EVENT_LENGTH)}", "TRANSP:TRANSPARENT"]
+    elif ctx.get("due"):
         lines.append(f"DUE:{utc(dt.datetime.fromisoformat(ctx['due']))}")
     if ctx.get("priority") in PRIORITY:
         lines.append(f"PRIORITY:{PRIORITY[ctx['priority']]}")
-    lines.append(f"STATUS:{STATUS[method]}")
+    lines.append(f"STATUS:{(EVENT_STATUS if event else STATUS)[method]}")
     if urlsplit(n.link).scheme in ("http", "https") and not re.search(r"\s", n.link):
         lines.append(f"URL:{n.link}")
     name, address = organizer
@@ -106,7 +117,10 @@ def calendar(n: Notification, *, organizer: tuple[str, str], attendee: tuple[str
         f"ATTENDEE;CN={quote_param(name or address)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
         f":mailto:{address}"
     )
-    lines += ["END:VTODO", "END:VCALENDAR"]
+    if event and method == "REQUEST":
+        summary = escape_text(ctx.get("summary") or n.subject)
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{summary}", f"TRIGGER:{EVENT_ALARM}", "END:VALARM"]
+    lines += [f"END:{component}", "END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
@@ -152,7 +166,8 @@ class TaskDriver(EmailDriver):
             attendee=(recipient.display_name, message.to[0]),
         ).encode("utf-8")
         message.calendar_part = _part("text", "calendar", data, method=method, charset="UTF-8")
-        attachment = _part("application", "ics", data, name="task.ics")
-        attachment.add_header("Content-Disposition", "attachment", filename="task.ics")
+        filename = "event.ics" if (n.context or {}).get("form") == "event" else "task.ics"
+        attachment = _part("application", "ics", data, name=filename)
+        attachment.add_header("Content-Disposition", "attachment", filename=filename)
         message.attach(attachment)
         return message

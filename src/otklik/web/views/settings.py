@@ -27,7 +27,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.forms import form_field
 from otklik.core.jsonvalue import JsonValue
-from otklik.notify.models import Channel, Digest
+from otklik.notify.models import Channel, Digest, TaskForm
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
 from otklik.web.refusals import field_messages
 
@@ -103,9 +103,21 @@ class SettingsForm(forms.Form):
         label=gettext_lazy("Daily digest at"), required=False, widget=_time_input(), input_formats=[TIME_FORMAT]
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    task_form = forms.ChoiceField(
+        label=gettext_lazy("Calendar task as"),
+        required=False,
+        choices=TaskForm.choices,
+        help_text=gettext_lazy(
+            "Desktop Outlook ignores a task sent by mail: choose an event at the deadline for it. "
+            "The change applies from the next update of each request."
+        ),
+    )
+
+    def __init__(self, *args: Any, staff: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if not staff:  # only support staff hold calendar tasks
+            del self.fields["task_form"]
         moment = now()
         form_field(self, "time_zone", forms.ChoiceField).choices = [
             *((name, _zone_label(name, moment)) for name in COMMON_ZONES),
@@ -150,6 +162,7 @@ def _initial(user: User) -> dict[str, Any]:
         "quiet_end": schedule["quiet_end"],
         "digest": schedule["digest"],
         "digest_time": schedule["digest_time"],
+        "task_form": schedule["task_form"],
     }
 
 
@@ -215,6 +228,7 @@ def _save(user: User, form: SettingsForm, changes: list[tuple[str, str, bool]]) 
             quiet_end=hhmm(data["quiet_end"]),
             digest=data.get("digest") or Digest.OFF,
             digest_time=hhmm(data["digest_time"]),
+            task_form=(data.get("task_form") or TaskForm.TODO) if "task_form" in form.fields else None,
         )
 
 
@@ -225,7 +239,7 @@ def page(request: AuthedRequest) -> HttpResponse:
     choices = preferences_of(user.pk)
     status = 200
     if request.method == "POST":
-        form = SettingsForm(request.POST)
+        form = SettingsForm(request.POST, staff=user.is_support_staff)
         if form.is_valid():
             try:
                 _save(user, form, _changes(choices, request.POST))
@@ -245,7 +259,7 @@ def page(request: AuthedRequest) -> HttpResponse:
         status = 400
         grid = _grid(choices, request.POST)
     else:
-        form = SettingsForm(initial=_initial(user))
+        form = SettingsForm(initial=_initial(user), staff=user.is_support_staff)
         grid = _grid(choices, None)
     context = {
         "form": form,

@@ -1,0 +1,3 @@
+from otklik_notifier.cli import main
+
+raise SystemExit(main())

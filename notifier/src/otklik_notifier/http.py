@@ -1,0 +1,99 @@
+"""The notifier's HTTP: JSON requests to the server, and the pairing (device code) flow."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+TIMEOUT = 30.0
+
+
+class Refused(Exception):
+    """The server said no: the token is not (or no longer) accepted, or the pairing failed."""
+
+
+@dataclass
+class Answer:
+    status: int
+    data: dict[str, Any]
+
+
+def check_url(url: str) -> str:
+    base = url.strip().rstrip("/")
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SystemExit(f"{url!r} is not an http(s) address, e.g. https://helpdesk.example.org")
+    return base
+
+
+def call(method: str, url: str, *, token: str | None = None, body: dict[str, Any] | None = None) -> Answer:
+    """One JSON request; an HTTP error status is an answer too (OSError when there is none)."""
+    headers = {"Accept": "application/json", "User-Agent": "otklik-notifier"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 (checked)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return Answer(response.status, _json(response.read()))
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return Answer(exc.code, _json(exc.read()))
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw.decode("utf-8") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Paired:
+    token: str
+    username: str
+    name: str
+    time_zone: str
+
+
+def pair(
+    base: str,
+    *,
+    device: str,
+    show: Callable[[dict[str, Any]], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> Paired:
+    """Ask for a code, let `show` tell the person where to confirm it, and wait for the token."""
+    started = call("POST", f"{base}/api/v1/notifier/pair", body={"device": device[:100]})
+    if started.status != 201:
+        raise Refused(f"the server refused to start pairing ({started.status}): {started.data.get('detail', '')}")
+    info = started.data
+    show(info)
+    interval = float(info.get("interval") or 5)
+    claim_url = f"{base}/api/v1/notifier/pair/{urllib.parse.quote(str(info['pair_id']), safe='')}/claim"
+    while True:
+        sleep(interval)
+        try:
+            answer = call("POST", claim_url, body={"secret": info["secret"]})
+        except OSError:
+            continue  # the network hiccuped: the code lives on
+        if answer.status == 200:
+            user = answer.data["user"]
+            return Paired(answer.data["token"], user["username"], user["name"], user["time_zone"])
+        if answer.status == 202:
+            continue
+        if answer.status == 429:
+            interval += 1
+            continue
+        detail = answer.data.get("detail") or f"HTTP {answer.status}"
+        raise Refused(detail)

@@ -1,0 +1,99 @@
+"""Settings → the notifier: confirm the code a notifier shows (accounts/pairing.py), and see and
+disconnect the notifiers paired with you."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from otklik.accounts.http import AuthedRequest
+from otklik.accounts.pairing import (
+    CODE_LENGTH,
+    NOTIFIER_NAME,
+    normalise_code,
+    notifier_tokens,
+    pairing_answer,
+    pairing_lookup,
+    show_code,
+)
+from otklik.accounts.services import token_revoke
+from otklik.core.errors import NotFound, TooMany
+
+
+def _listed(request: AuthedRequest) -> list[dict[str, object]]:
+    """The person's notifiers, each with the device it was paired on (the token's name says it)."""
+    return [
+        {"token": t, "device": t.name.removeprefix(NOTIFIER_NAME).removeprefix(NOTIFIER_NAME.rstrip(": "))}
+        for t in notifier_tokens(request.user)
+    ]
+
+
+def _refusal(exc: NotFound | TooMany) -> str:
+    if isinstance(exc, TooMany):
+        return _("Too many wrong codes. Try again in a few minutes.")
+    return _("No notifier is waiting for this code. Check it, or start pairing again: a code lasts ten minutes.")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def page(request: AuthedRequest) -> HttpResponse:
+    """GET ?code=…: the pairing waiting for that code, to confirm or decline; POST `answer`."""
+    typed = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if answer in ("confirm", "decline"):
+            try:
+                pairing = pairing_answer(user=request.user, code=typed, confirm=answer == "confirm")
+            except (NotFound, TooMany) as exc:
+                error, status = _refusal(exc), 429 if isinstance(exc, TooMany) else 404
+            else:
+                if pairing.confirmed_at is not None:
+                    messages.success(
+                        request, _("The notifier on “%(device)s” is paired with you.") % {"device": pairing.device}
+                    )
+                else:
+                    messages.info(request, _("The pairing was declined."))
+                return HttpResponseRedirect(reverse("web:notifier"))
+    pending = None
+    if typed and not error:
+        try:
+            pending = pairing_lookup(user=request.user, code=typed)
+        except (NotFound, TooMany) as exc:
+            error, status = _refusal(exc), 429 if isinstance(exc, TooMany) else 404
+    context = {
+        "typed": show_code(normalise_code(typed)) if len(normalise_code(typed)) == CODE_LENGTH else typed,
+        "pending": pending,
+        "pending_code": show_code(pending.code) if pending is not None else "",
+        "error": error,
+        "notifiers": _listed(request),
+        "base_url": settings.BASE_URL,
+    }
+    return render(request, "web/settings/notifier.html", context, status=status)
+
+
+@require_POST
+@login_required
+def disconnect(request: AuthedRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the person's notifier tokens (someone else's: 404, as if it did not exist)."""
+    if not any(t.pk == token_id for t in notifier_tokens(request.user)):
+        return render(
+            request,
+            "web/settings/notifier.html",
+            {
+                "notifiers": _listed(request),
+                "error": _("There is no such notifier."),
+                "base_url": settings.BASE_URL,
+            },
+            status=404,
+        )
+    token_revoke(user=request.user, token_id=token_id)
+    messages.success(request, _("The notifier is disconnected."))
+    return HttpResponseRedirect(reverse("web:notifier"))
