@@ -7,7 +7,7 @@ transitions), and the transitions are saved after the points they name."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,6 +27,9 @@ from .diagram import Arrow, Point, route_svg
 from .models import PointKind, Route, RoutePoint, Transition
 from .services import route_copy
 from .validation import PointSpec, TransitionSpec, route_problems
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec  # the stubs' name of a fieldsets list
 
 ACTOR_FLAGS = (
     ("by_initiator", "initiator"),
@@ -249,7 +252,7 @@ class RouteAdmin(admin.ModelAdmin):
     readonly_fields = ("diagram",)
     change_form_template = "admin/routes/route_change_form.html"
 
-    def get_fieldsets(self, request: HttpRequest, obj: Route | None = None) -> list[tuple[str | None, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Route | None = None) -> _FieldsetSpec:
         main = ("code", "name_ru", "name_en", "is_active", "out_of_scope_point")
         if obj is None:
             return [(None, {"fields": main})]

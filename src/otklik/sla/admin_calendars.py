@@ -8,7 +8,7 @@ is a form error, never a 500 and never a broken deadline later."""
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -44,6 +44,9 @@ from .calendar_import import (
 )
 from .models import Calendar, CalendarDay, DayKind, default_week
 from .whatif import CalendarWhatIfMixin
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec  # the stubs' name of a fieldsets list
 
 FILL_YEARS = 3  # this year and the next two
 
@@ -243,16 +246,14 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             return "—"
         return format_html('<a href="{}">{}</a>', self._import_url(obj), _("Import dates from CSV or JSON…"))
 
-    def get_fieldsets(
-        self, request: HttpRequest, obj: Calendar | None = None
-    ) -> list[tuple[str | None, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Calendar | None = None) -> _FieldsetSpec:
         main = ("code", "name_ru", "name_en", "time_zone", "is_default", "week_grid")
         return [
             (None, {"fields": (*main, "import_link") if obj is not None else main}),
             (_("The week as text"), {"fields": ("week",), "classes": ("collapse",)}),
         ]
 
-    def get_inlines(self, request: HttpRequest, obj: Calendar | None) -> list[type[InlineModelAdmin]]:
+    def get_inlines(self, request: HttpRequest, obj: Calendar | None) -> list[type[InlineModelAdmin[Any, Any]]]:
         # A new calendar has no past dates to fold away.
         return [CalendarDayInline, PastCalendarDayInline] if obj is not None else [CalendarDayInline]
 
