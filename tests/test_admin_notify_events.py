@@ -67,7 +67,8 @@ def test_another_systems_event_is_typed_and_flagged(admin):
     [
         ("ticket_create", "“ticket_create” is not an event. Did you mean the help desk&#x27;s “ticket_created”"),
         ("sla_warning", "Did you mean the help desk&#x27;s “sla_warned”"),
-        ("ticket_closed", "“ticket_closed” is named like the help desk&#x27;s own events, and no such event exists"),
+        ("ticket_closed", "Did you mean the help desk&#x27;s “ticket_moved”"),
+        ("ticket.reopened", "“ticket.reopened” is named like the help desk&#x27;s own events, and no such event exists"),
         ("task", "“task” is named like the help desk&#x27;s own events"),
         ("Bad Event", "1–40 lower-case letters, digits, dots, dashes or underscores"),
     ],
@@ -102,7 +103,8 @@ def test_the_name_check_itself():
     assert integration_event_problem("crm-lead", own) is None
     assert integration_event_problem("ticket_created", own) is None
     assert integration_event_problem("ticket_create", own).similar == "ticket_created"
-    assert integration_event_problem("complaint.new", own).code == "own"
+    assert integration_event_problem("ticket.reopened", own).code == "own"
+    assert integration_event_problem("complaint.new", own).similar == "complaint_review"
     assert integration_event_problem("", own).code == "format"
 
 

@@ -48,7 +48,7 @@ def test_the_svg_is_well_formed_with_a_box_per_point_and_an_arrow_per_pair():
     assert [g.get("data-code") for g in groups] == ["new", "work", "wait", "done", "closed", "lost"]
     paths = root.findall(f"{SVG}path")
     assert len(paths) == 6  # done → closed twice: one arrow, both labels
-    labels = [t.text for t in root.findall(f"{SVG}text")]
+    labels = [t.text for t in root.iter(f"{SVG}text")]
     assert "Confirm, Close" in labels and "Reject" in labels and "Nobody comes here" in labels
     start = next(g for g in groups if g.get("data-code") == "new").find(f"{SVG}rect")
     assert start.get("stroke-width") == "3"  # the start point stands out
@@ -100,14 +100,15 @@ def test_the_route_page_shows_its_diagram(personas, language, label, kind):
     client.force_login(personas.admin)
     route = Route.objects.get(code="error")
     page = client.get(f"/admin/routes/route/{route.pk}/change/").content.decode()
-    start, end = page.index("<svg"), page.index("</svg>") + len("</svg>")
+    start = page.index('<svg xmlns="http://www.w3.org/2000/svg" class="route-diagram"')
+    end = page.index("</svg>", start) + len("</svg>")
     root = ET.fromstring(page[start:end])
     codes = {g.get("data-code") for g in root.findall(f"{SVG}g")}
     assert codes == set(route.points.values_list("code", flat=True))
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
     assert kind in texts and label in texts
     assert len(root.findall(f"{SVG}path")) == len({(t.source_id, t.target_id) for t in route.transitions.all()})
-    assert page.index("<svg") < page.index('id="transitions-group"')  # beside the tables, above them
+    assert start < page.index('id="transitions-group"')  # beside the tables, above them
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.forms import delete_ticked, form_field
@@ -238,7 +238,7 @@ def route_diagram(route: Route) -> SafeString:
         Point(p.pk, p.code, p.name, p.kind, str(kinds.get(p.kind, p.kind)), p.is_start) for p in route.points.all()
     ]
     arrows = [Arrow(t.source_id, t.target_id, t.label or t.code) for t in route.transitions.all()]
-    title = gettext_now("The route %(route)s: its points and transitions") % {"route": route}
+    title = gettext("The route %(route)s: its points and transitions") % {"route": route}
     # Safe: diagram.route_svg escapes every text it draws.
     return mark_safe(route_svg(points, arrows, title=title))  # noqa: S308
 
