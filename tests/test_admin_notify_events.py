@@ -68,7 +68,10 @@ def test_another_systems_event_is_typed_and_flagged(admin):
         ("ticket_create", "“ticket_create” is not an event. Did you mean the help desk&#x27;s “ticket_created”"),
         ("sla_warning", "Did you mean the help desk&#x27;s “sla_warned”"),
         ("ticket_closed", "Did you mean the help desk&#x27;s “ticket_moved”"),
-        ("ticket.reopened", "“ticket.reopened” is named like the help desk&#x27;s own events, and no such event exists"),
+        (
+            "ticket.reopened",
+            "“ticket.reopened” is named like the help desk&#x27;s own events, and no such event exists",
+        ),
         ("task", "“task” is named like the help desk&#x27;s own events"),
         ("Bad Event", "1–40 lower-case letters, digits, dots, dashes or underscores"),
     ],
