@@ -133,7 +133,8 @@ class TransitionFormSet(BaseInlineFormSet):
                     form.add_error(end, _("The point “%(code)s” is being deleted.") % {"code": code})
                     continue
                 keys[i][end] = key
-                form.points[end] = point_form
+                if isinstance(form, TransitionForm):  # always: the inline's form
+                    form.points[end] = point_form
             if "source" in keys[i] and data.get("code"):
                 pair = (keys[i]["source"], data["code"])
                 if pair in seen:

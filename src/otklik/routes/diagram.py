@@ -139,9 +139,9 @@ def route_svg(points: Sequence[Point], arrows: Sequence[Arrow], *, title: str) -
     right_edge = max((b.x + NODE_W for b in boxes.values()), default=0.0)
     # One arrow per pair of points, its labels together.
     pairs: dict[tuple[Hashable, Hashable], list[str]] = {}
-    for a in arrows:
-        if a.source in boxes and a.target in boxes:
-            pairs.setdefault((a.source, a.target), []).append(a.label)
+    for arrow in arrows:
+        if arrow.source in boxes and arrow.target in boxes:
+            pairs.setdefault((arrow.source, arrow.target), []).append(arrow.label)
     parts = [
         '<defs><marker id="route-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',

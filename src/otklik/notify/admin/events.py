@@ -3,17 +3,20 @@ as such, another system's event typed by name (checked: notify/events.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from otklik.notify.events import event_label, integration_event_problem, own_events
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # str or a lazy translation (the stubs' name)
+
 INTEGRATION = "*"  # the choice "another system's event" (no event name is a star)
 
 
-def event_choices(*, digest: bool) -> list[tuple[str, Any]]:
+def event_choices(*, digest: bool) -> list[tuple[StrOrPromise, Any]]:
     own = [(e, f"{event_label(e)} ({e})") for e in own_events(digest=digest)]
     own.sort(key=lambda choice: choice[1].lower())
     return [
