@@ -61,3 +61,18 @@ def test_a_new_route_with_its_transitions_in_one_save(login):
     expect(diagram).to_be_visible()
     expect(diagram.locator("g.route-point")).to_have_count(2)
     expect(diagram.locator("path.route-transition")).to_have_count(1)
+
+
+def test_the_week_is_a_grid_and_past_dates_are_folded(login):
+    page = login("admin")
+    page.goto("/admin/sla/calendar/")
+    page.locator("#result_list tbody th a").first.click()
+    grid = page.locator("table.week-grid")
+    expect(grid).to_be_visible()
+    expect(grid.locator("tbody tr")).to_have_count(7)
+    expect(grid.locator('input[type="time"]').first).to_be_visible()
+    # The past dates are inside a closed <details>: their rows are not shown until it is opened.
+    past = page.locator("#days-2-group details")
+    expect(past).not_to_have_attribute("open", "")
+    if os.environ.get("OTKLIK_SHOTS"):
+        grid.screenshot(path=os.path.join(os.environ["OTKLIK_SHOTS"], "admin-week-grid.png"))
