@@ -121,7 +121,8 @@ def test_a_rule_is_written_from_the_admin_and_applies_at_once(admin, personas):
     assert r.status_code == 302, r.content.decode()[:3000]
     rule = Rule.objects.get(name=data["name"])
     assert (rule.roles, sorted(rule.channels)) == (["manager"], ["inapp", "sms"])
-    r = admin.post("/admin/notify/rule/add/", {**data, "name": "nobody", "roles": [], "event": "Bad Event"})
+    bad = {"event": "*", "integration_event": "Bad Event"}  # another system's event, badly named
+    r = admin.post("/admin/notify/rule/add/", {**data, "name": "nobody", "roles": [], **bad})
     page = r.content.decode()
     assert "Name at least one kind of recipient" in page and "lower-case letters" in page
 

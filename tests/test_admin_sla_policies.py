@@ -13,7 +13,7 @@ from otklik.catalog.models import Priority, RequestType
 from otklik.core.clock import now
 from otklik.sla.config import open_requests_concerned, sla_config_changed
 from otklik.sla.models import Calendar, EscalationRule, Policy, Target
-from otklik.sla.whatif import format_minutes, parse_minutes
+from otklik.sla.worktime import format_minutes, parse_minutes
 from otklik.testing.adminforms import admin_form_data as form_data
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
@@ -133,6 +133,28 @@ def test_change_a_target_in_hours(admin_client):
     assert Target.objects.get(policy=policy, priority__code="normal", metric="resolution").minutes == 20 * 60 + 30
 
 
+def test_targets_are_typed_and_shown_in_russian(admin_client, personas):
+    personas.admin.language = "ru"
+    personas.admin.save()
+    policy = Policy.objects.get(code="errors")
+    page = admin_client.get(change_url(policy))
+    text = page.content.decode()
+    assert 'value="4 ч"' in text and 'value="30 мин"' in text
+    data = form_data(page)  # the Russian values read back as they are
+    data[f"targets-{target_index(page, 'normal', 'resolution')}-minutes"] = "1 д"
+    data[f"targets-{target_index(page, 'normal', 'first_reaction')}-minutes"] = "1 ч 30 мин"
+    data[f"targets-{target_index(page, 'high', 'first_reaction')}-minutes"] = "2 часа"
+    resp = admin_client.post(change_url(policy), data)
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    minutes = {(t.priority.code, t.metric): t.minutes for t in policy.targets.select_related("priority")}
+    assert minutes[("normal", "resolution")] == 480 and minutes[("normal", "first_reaction")] == 90
+    assert minutes[("high", "first_reaction")] == 120 and minutes[("critical", "first_reaction")] == 30
+    data[f"targets-{target_index(page, 'normal', 'resolution')}-minutes"] = "3 суток"
+    resp = admin_client.post(change_url(policy), data)
+    assert resp.status_code == 200
+    assert "«суток» — не единица рабочего времени" in resp.content.decode()
+
+
 def test_bad_working_time_and_duplicate_target_are_form_errors(admin_client):
     policy = Policy.objects.get(code="errors")
     page = admin_client.get(change_url(policy))
@@ -140,7 +162,9 @@ def test_bad_working_time_and_duplicate_target_are_form_errors(admin_client):
     data[f"targets-{target_index(page, 'normal', 'resolution')}-minutes"] = "soon"
     resp = admin_client.post(change_url(policy), data)
     assert resp.status_code == 200
-    assert "Type working time such as 4h, 1h30m, 90 (minutes) or 1:30." in resp.content.decode()
+    assert "“soon” is not working time: type e.g. 30 min, 1 h 30 min, 2 h, 1 d (eight working hours) or 1:30." in (
+        resp.content.decode()
+    )
 
     data = form_data(page)
     zero = target_index(page, "normal", "first_reaction")

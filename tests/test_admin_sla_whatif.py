@@ -193,6 +193,23 @@ def test_preview_lists_new_deadlines_and_breaches_and_saves_nothing(world, djang
         assert ticket.sla_breached is True
 
 
+def test_preview_lists_only_the_requests_whose_deadline_or_state_would_change(world):
+    """The first request's first reaction is met: a new first-reaction target changes its working
+    time but neither its deadline (the one it met) nor its state, so it is not listed."""
+    from otklik.workflow.transitions import ticket_transition
+
+    personas, client, first, second = world
+    ticket_transition(ticket=first, actor=personas.lead, transition_code="accept", version=first.version)
+    assert Clock.objects.get(ticket=first, metric="first_reaction").state == "met"
+    policy, data = shorten_error_targets(client, first_reaction="3h", resolution="24h")
+    resp = client.post(change_url(policy), {**data, "_preview": "Preview the effect"})
+    assert resp.status_code == 200, resp.content.decode()[:3000]
+    whatif = resp.context["whatif"]
+    assert {(c.number, c.metric) for c in whatif.changes} == {(second.number, "first_reaction")}
+    assert whatif.changed_requests == 1
+    assert first.number not in resp.content.decode()
+
+
 def test_preview_of_a_new_policy(world):
     """A new policy placed first takes the Error requests of normal priority: 1 h to react."""
     _, client, first, second = world
@@ -236,7 +253,7 @@ def test_preview_of_an_invalid_form_shows_the_errors(world):
     assert resp.status_code == 200
     assert "whatif" not in resp.context
     text = resp.content.decode()
-    assert "Type working time such as 4h, 1h30m, 90 (minutes) or 1:30." in text
+    assert "“soon” is not working time: type e.g. 30 min, 1 h 30 min, 2 h, 1 d (eight working hours) or 1:30." in text
     assert 'name="_preview"' in text  # the form again, ready for another try
     assert state() == before
 

@@ -119,7 +119,7 @@ if BASE_URL.startswith("https://"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "otklik.runtime.admin_site.AdminConfig",  # django.contrib.admin, its sections in set-up order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

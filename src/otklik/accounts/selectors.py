@@ -5,7 +5,7 @@ from __future__ import annotations
 from .directory import NO_MEMBERSHIPS, Memberships, directory
 from .models import User
 
-__all__ = ["Memberships", "leads_a_group", "may_supervise", "memberships_of"]
+__all__ = ["Memberships", "leads_a_group", "may_supervise", "may_use_admin", "memberships_of"]
 
 
 def memberships_of(user: User) -> Memberships:
@@ -23,3 +23,12 @@ def may_supervise(user: User) -> bool:
     """Oversees others' work (the dashboard, the complaints list, others' quality figures): the
     support managers and whoever leads a group."""
     return user.is_manager or leads_a_group(user)
+
+
+def may_use_admin(user: User) -> bool:
+    """May open the administration and find something there: staff (Django's own gate to the admin)
+    with at least one of its permissions, or a superuser. Staff with no permission would find an
+    empty page."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or bool(user.get_all_permissions())

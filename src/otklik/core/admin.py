@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -18,3 +21,27 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """Settings kept in one row: the list opens that row (or, before it exists, the form that
+    creates it), there is no «Add» once it exists, and it is never deleted."""
+
+    def _row(self) -> Model | None:
+        return self.model._default_manager.order_by("pk").first()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and self._row() is None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        opts = self.model._meta
+        prefix = f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}"
+        row = self._row()
+        if row is not None and self.has_view_or_change_permission(request, row):
+            return HttpResponseRedirect(reverse(f"{prefix}_change", args=[row.pk]))
+        if row is None and self.has_add_permission(request):
+            return HttpResponseRedirect(reverse(f"{prefix}_add"))
+        return super().changelist_view(request, extra_context)

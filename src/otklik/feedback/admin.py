@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.admin import SingletonAdmin
+
 from .models import FeedbackSettings, Survey
 
 
@@ -51,7 +53,7 @@ class FeedbackSettingsForm(forms.ModelForm):
 
 
 @admin.register(FeedbackSettings)
-class FeedbackSettingsAdmin(admin.ModelAdmin):
+class FeedbackSettingsAdmin(SingletonAdmin):
     form = FeedbackSettingsForm
     fieldsets = (
         (
@@ -60,12 +62,6 @@ class FeedbackSettingsAdmin(admin.ModelAdmin):
         ),
         (None, {"fields": ("complaint_reaction_minutes", "complaint_answer_minutes", "complaint_calendar")}),
     )
-
-    def has_add_permission(self, request: object) -> bool:  # one row, created on first save
-        return not FeedbackSettings.objects.exists()
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Survey)

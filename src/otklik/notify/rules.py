@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import Snapshot
@@ -23,6 +25,7 @@ from .subject import Subject
 
 # Fields whose change can be announced (the `ticket_changed` event).
 CHANGE_FIELDS = ("priority", "category", "group")
+CHANGE_FIELD_LABELS = {"priority": _("priority"), "category": _("category"), "group": _("support group")}
 RECIPIENT_FLAGS = (
     "to_addressed",
     "to_initiator",

@@ -84,6 +84,11 @@ def register(event: str, words: Words, *, page: Page | None = None) -> None:
 register("digest", _digest)
 
 
+def registered_events() -> list[str]:
+    """The help desk's own events: those with built-in words (the digest among them)."""
+    return sorted(_BUILT_IN)
+
+
 # -- the admin's templates ----------------------------------------------------------------------------
 
 

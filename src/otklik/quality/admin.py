@@ -10,19 +10,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.admin import SingletonAdmin
+
 from .models import MonthlyReport, QualityWeights
 
 
 @admin.register(QualityWeights)
-class QualityWeightsAdmin(admin.ModelAdmin):
+class QualityWeightsAdmin(SingletonAdmin):
     fields = ("sla", "satisfaction", "reopens", "complaints")
     list_display = ("__str__", "sla", "satisfaction", "reopens", "complaints", "updated_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:  # one row, created on first save
-        return not QualityWeights.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: QualityWeights | None = None) -> bool:
-        return False
 
     def get_form(
         self, request: HttpRequest, obj: QualityWeights | None = None, change: bool = False, **kwargs: Any

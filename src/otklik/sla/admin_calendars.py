@@ -1,5 +1,6 @@
-"""Admin for working calendars: the week as editable text (`mon 09:00-13:00 14:00-18:00`), the
-dated exceptions inline, the Russian production calendar in one click, and an import page.
+"""Admin for working calendars: the week as a grid (admin_week.py) and as text to paste
+(`mon 09:00-13:00 14:00-18:00`), the dated exceptions inline (the past ones folded away), the
+Russian production calendar in one click, and an import page.
 
 Whatever is typed, the calendar as it would be saved is judged by WorkCalendar first: a bad calendar
 is a form error, never a 500 and never a broken deadline later."""
@@ -7,10 +8,11 @@ is a form error, never a 500 and never a broken deadline later."""
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -18,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -26,6 +29,7 @@ from otklik.core.clock import now
 from otklik.core.errors import Invalid
 from otklik.core.forms import delete_ticked
 
+from .admin_week import WeekGridField, week_normal
 from .calendar import WorkCalendar
 from .calendar_import import (
     MAX_IMPORT_BYTES,
@@ -40,6 +44,9 @@ from .calendar_import import (
 )
 from .models import Calendar, CalendarDay, DayKind, default_week
 from .whatif import CalendarWhatIfMixin
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec  # the stubs' name of a fieldsets list
 
 FILL_YEARS = 3  # this year and the next two
 
@@ -93,33 +100,56 @@ class CalendarDayFormSet(BaseInlineFormSet):
 
 
 class CalendarDayInline(admin.TabularInline):
+    """The dates from today on: what the admin plans. The past ones are folded away below."""
+
     model = CalendarDay
     form = CalendarDayForm
     formset = CalendarDayFormSet
     fields = ("date", "kind", "intervals", "note_ru", "note_en")
     ordering = ("date",)
     extra = 1
+    verbose_name_plural = _("dates from today on")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
+        return super().get_queryset(request).filter(date__gte=timezone.localdate(now()))
+
+
+class PastCalendarDayInline(CalendarDayInline):
+    """The dates before today, folded (a production calendar fills years of them); the latest first."""
+
+    ordering = ("-date",)
+    extra = 0
+    classes = ("collapse",)
+    verbose_name_plural = _("past dates")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
+        return admin.TabularInline.get_queryset(self, request).filter(date__lt=timezone.localdate(now()))
 
 
 class CalendarForm(forms.ModelForm):
+    week_grid = WeekGridField(label=_("weekly working hours"))
     week = forms.CharField(
-        label=_("weekly working hours"),
+        label=_("the week as text"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 48, "style": "font-family: monospace"}),
         help_text=_(
-            "One line per weekday: the day (mon, tue, wed, thu, fri, sat, sun) and its working intervals, "
-            "e.g. “mon 09:00-13:00 14:00-18:00”. A day that is not listed is closed."
+            "To paste or copy the week. One line per weekday: the day (mon, tue, wed, thu, fri, sat, sun) and its "
+            "working intervals, e.g. “mon 09:00-13:00 14:00-18:00”. A day that is not listed is closed. "
+            "Changed here, it replaces the grid."
         ),
     )
 
     class Meta:
         model = Calendar
-        fields = ("code", "name_ru", "name_en", "time_zone", "week", "is_default")
+        fields = ("code", "name_ru", "name_en", "time_zone", "week_grid", "week", "is_default")
         help_texts = {"time_zone": _("An IANA time zone, e.g. Europe/Moscow or Asia/Yekaterinburg.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         week = self.instance.week if self.instance.pk else default_week()
-        self.initial["week"] = format_week(week or {})
+        self.initial_week = week or {}
+        self.initial["week"] = format_week(self.initial_week)
+        self.initial["week_grid"] = self.initial_week
 
     def clean_time_zone(self) -> str:
         value = (self.cleaned_data.get("time_zone") or "").strip()
@@ -130,13 +160,37 @@ class CalendarForm(forms.ModelForm):
             )
         return value
 
-    def clean_week(self) -> dict[str, list[list[str]]]:
+    def clean_week(self) -> dict[str, list[list[str]]] | None:
+        text = self.cleaned_data.get("week") or ""
+        if not text.strip():
+            return None
         try:
-            week = parse_week(self.cleaned_data.get("week") or "")
+            week = parse_week(text)
             WorkCalendar.from_dict({"tz": "UTC", "week": week})
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         return week
+
+    def clean(self) -> dict[str, Any]:
+        """The week is the grid's, unless the text was changed (pasted): then the text's. A form
+        without the grid (a script's post) gives the text."""
+        super().clean()
+        data = self.cleaned_data
+        if "week" in self.errors or "week_grid" in self.errors:
+            return data
+        text, grid = data.get("week"), data.get("week_grid")
+        if grid is None:  # the grid was not posted
+            if text is None:
+                self.add_error("week", self.fields["week"].error_messages["required"])
+            return data
+        initial = week_normal(self.initial_week)
+        text_changed = text is not None and week_normal(text) != initial
+        grid_changed = week_normal(grid) != initial
+        if text_changed and grid_changed and week_normal(text) != week_normal(grid):
+            self.add_error("week", _("The grid and the text give different weeks: change only one of them."))
+        elif not text_changed:
+            data["week"] = grid
+        return data
 
 
 class ImportForm(forms.Form):
@@ -172,7 +226,7 @@ _IMPORT_PAGE = """{% extends "admin/base_site.html" %}{% load i18n admin_urls %}
 @admin.register(Calendar)
 class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, marking requests
     form = CalendarForm
-    inlines = [CalendarDayInline]
+    inlines = [CalendarDayInline, PastCalendarDayInline]
     list_display = ("code", "name_ru", "name_en", "time_zone", "is_default", "date_count")
     list_filter = ("is_default",)
     search_fields = ("code", "name_ru", "name_en", "time_zone")
@@ -192,9 +246,16 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             return "—"
         return format_html('<a href="{}">{}</a>', self._import_url(obj), _("Import dates from CSV or JSON…"))
 
-    def get_fields(self, request: HttpRequest, obj: Calendar | None = None) -> tuple[str, ...]:
-        fields = ("code", "name_ru", "name_en", "time_zone", "week", "is_default")
-        return (*fields, "import_link") if obj is not None else fields
+    def get_fieldsets(self, request: HttpRequest, obj: Calendar | None = None) -> _FieldsetSpec:
+        main = ("code", "name_ru", "name_en", "time_zone", "is_default", "week_grid")
+        return [
+            (None, {"fields": (*main, "import_link") if obj is not None else main}),
+            (_("The week as text"), {"fields": ("week",), "classes": ("collapse",)}),
+        ]
+
+    def get_inlines(self, request: HttpRequest, obj: Calendar | None) -> list[type[InlineModelAdmin[Any, Any]]]:
+        # A new calendar has no past dates to fold away.
+        return [CalendarDayInline, PastCalendarDayInline] if obj is not None else [CalendarDayInline]
 
     def save_model(self, request: HttpRequest, obj: Calendar, form: forms.ModelForm[Calendar], change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -1,6 +1,6 @@
 """Admin for SLA policies, their targets and the escalation rules.
 
-Working time is typed as people say it ("4h", "1h30m", "90" minutes, "1:30"). Every save or
+Working time is typed as people say it («1 ч 30 мин», "2h", "90" minutes, "1:30"; worktime.py). Every save or
 delete marks the open requests for recomputation once it commits (config.py), and the policy
 form can preview its effect on the open requests before saving (whatif.py)."""
 
@@ -13,30 +13,40 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .config import policy_make_default
 from .models import EscalationRule, Policy, Target
-from .whatif import SlaConfigAdminMixin, format_minutes, parse_minutes
+from .whatif import SlaConfigAdminMixin
+from .worktime import WorkTimeError, format_minutes, parse_minutes
 
 
 class WorkingTimeField(forms.Field):
-    """Minutes of working time, typed as "4h", "1h30m", "90" or "1:30", shown as "4h"."""
+    """Minutes of working time, typed as people say it («30 минут», «1 ч 30 мин», "2h", "1:30";
+    worktime.py parses), shown in the reader's language («4 ч», "4h")."""
 
     default_error_messages = {
-        "invalid": _("Type working time such as 4h, 1h30m, 90 (minutes) or 1:30."),
+        "invalid": _(
+            "“%(value)s” is not working time: type e.g. 30 min, 1 h 30 min, 2 h, 1 d (eight working hours) or 1:30."
+        ),
+        "unit": _("“%(value)s” is not a unit of working time: use minutes, hours or days, e.g. 1 h 30 min."),
+        "repeated": _("“%(value)s”: name each unit once, e.g. 1 h 30 min."),
+        "fraction": _("“%(value)s” is not a whole number of minutes."),
+        "clock": _("“%(value)s” is not hours and minutes such as 1:30."),
+        "too_long": _("“%(value)s” is longer than any working time."),
         "min_value": _("At least %(limit)s."),
     }
 
     def __init__(self, *, min_value: int = 0, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 8}))
-        kwargs.setdefault("help_text", _("e.g. 4h, 1h30m, 90 (minutes) or 1:30"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10}))
+        kwargs.setdefault("help_text", _("e.g. 30 min, 1 h 30 min, 2 h, 1 d (eight working hours) or 1:30"))
         super().__init__(**kwargs)
         self.min_value = min_value
 
     def prepare_value(self, value: int | str | None) -> str | None:
-        """The minutes stored (shown as "4h"), or the text typed when the form comes back."""
-        return format_minutes(value) if isinstance(value, int) else value
+        """The minutes stored (shown as «4 ч» or "4h"), or the text typed when the form comes back."""
+        return format_minutes(value, get_language() or "en") if isinstance(value, int) else value
 
     def to_python(self, value: int | str | None) -> int | None:
         if value in self.empty_values:
@@ -45,14 +55,17 @@ class WorkingTimeField(forms.Field):
             return value
         try:
             return parse_minutes(str(value))
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        except WorkTimeError as exc:
+            code = exc.reason if exc.reason in self.error_messages else "invalid"
+            raise ValidationError(self.error_messages[code], code=code, params={"value": exc.value}) from None
 
     def validate(self, value: int | None) -> None:
         super().validate(value)
         if value is not None and value < self.min_value:
             raise ValidationError(
-                self.error_messages["min_value"], code="min_value", params={"limit": format_minutes(self.min_value)}
+                self.error_messages["min_value"],
+                code="min_value",
+                params={"limit": format_minutes(self.min_value, get_language() or "en")},
             )
 
 
@@ -149,7 +162,7 @@ class EscalationRuleForm(forms.ModelForm):
         label=_("delay (working time)"),
         min_value=0,
         initial=0,
-        help_text=_("Working time after the warning or breach, e.g. 0, 30m, 2h."),
+        help_text=_("Working time after the warning or breach, e.g. 0, 30 min, 2 h."),
     )
 
     class Meta:
@@ -213,7 +226,7 @@ class EscalationRuleAdmin(SlaConfigAdminMixin[EscalationRule], admin.ModelAdmin)
 
     @admin.display(description=_("delay"), ordering="delay_minutes")
     def delay(self, obj: EscalationRule) -> str:
-        return format_minutes(obj.delay_minutes)
+        return format_minutes(obj.delay_minutes, get_language() or "en")
 
     @admin.display(description=_("policy"), ordering="policy__order")
     def policy_display(self, obj: EscalationRule) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -29,6 +28,7 @@ from django.forms.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from otklik.catalog.reference import reference
@@ -40,6 +40,7 @@ from .config import open_requests_concerned, sla_config_changed_on_commit
 from .models import Calendar, Clock, ClockState, Metric
 from .reference import SlaReference, invalidate, sla_reference, sla_reference_build
 from .services import Ledger, recompute
+from .worktime import format_minutes
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # str or a lazy translation (the stubs' name)
@@ -66,51 +67,16 @@ _TICKET_FIELDS = (
 _ATTR = "_otklik_sla_whatif"  # on the request while a preview's save runs
 
 
-# --- working time as text ----------------------------------------------------------------------
-# "4h", "1h30m", "1.5h", "45m", "4ч 30м": hours and/or minutes, in English or Russian units.
-_HOURS_MINUTES = re.compile(
-    r"(?:(?P<h>\d+(?:[.,]\d+)?)(?:h|hr|hrs|hours?|ч|час|часа|часов))?(?:(?P<m>\d+)(?:m|min|мин|м)?)?"
-)
-_CLOCK = re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d)")
-
-
-def parse_minutes(text: str) -> int:
-    """Working time as typed ("4h", "1h30m", "90", "1:30"), in minutes. ValueError for anything else."""
-    value = re.sub(r"\s+", "", text).lower()
-    if not value:
-        raise ValueError("empty")
-    if value.isdigit():
-        return int(value)
-    if match := _CLOCK.fullmatch(value):
-        return int(match["h"]) * 60 + int(match["m"])
-    match = _HOURS_MINUTES.fullmatch(value)
-    if match is None or (match["h"] is None and match["m"] is None):
-        raise ValueError(value)
-    minutes = float(match["h"].replace(",", ".")) * 60 if match["h"] else 0.0
-    minutes += int(match["m"] or 0)
-    if minutes != int(minutes):
-        raise ValueError(value)  # a fraction of a minute: say so rather than round silently
-    return int(minutes)
-
-
-def format_minutes(minutes: int | None) -> str:
-    """240 → "4h", 90 → "1h 30m", 45 → "45m", 0 → "0"."""
-    if minutes is None:
-        return ""
-    if minutes == 0:
-        return "0"
-    hours, rest = divmod(minutes, 60)
-    return " ".join(part for part in (f"{hours}h" if hours else "", f"{rest}m" if rest else "") if part)
-
-
+# --- working time as text (worktime.py), in the reader's language ----------------------------
 def format_duration(value: dt.timedelta | None) -> str:
-    return "—" if value is None else format_minutes(int(value.total_seconds() // 60))
+    return "—" if value is None else format_minutes(int(value.total_seconds() // 60), get_language() or "en")
 
 
 # --- the comparison ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClockChange:
-    """One target of one request whose deadline or outcome the edit changes."""
+    """One target of one request whose deadline or state the edit changes (the working time is
+    shown beside them; a change of it alone is not listed)."""
 
     ticket_id: int
     number: str
@@ -195,8 +161,8 @@ def _changes(ticket: Ticket, before: Ledger, after: Ledger, when: dt.datetime) -
         old_state, new_state = outcome(old, when), outcome(new, when)
         old_target, old_due = (old.target, old.due_at) if old else (None, None)
         new_target, new_due = (new.target, new.due_at) if new else (None, None)
-        if (old_target, old_due, old_state) == (new_target, new_due, new_state):
-            continue
+        if (old_due, old_state) == (new_due, new_state):
+            continue  # a new target that moves no deadline and no state (a paused or met clock) is no news
         out.append(
             ClockChange(
                 ticket_id=ticket.pk,

@@ -21,6 +21,10 @@ def admin_form_data(response: TestResponse) -> dict[str, object]:
     for form in forms:
         for field in form:
             value = field.value()
+            post_data = getattr(field.field.widget, "post_data", None)
+            if post_data is not None:  # a widget of several inputs (the calendar's week grid)
+                data.update(post_data(field.html_name, value))
+                continue
             if value is None:
                 continue
             if isinstance(value, bool):

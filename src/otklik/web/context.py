@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
-from otklik.accounts.selectors import may_supervise
+from otklik.accounts.selectors import may_supervise, may_use_admin
 from otklik.notify.models import Channel, Notification
 
 
@@ -38,7 +38,7 @@ def frame(request: HttpRequest) -> dict[str, Any]:
     # The admin's and the API's pages, and fragments, have no frame to fill; our error pages may
     # still be shown there, with an empty bell.
     if request.path.startswith(("/admin/", "/api/")) or request.headers.get("HX-Request"):
-        return {"nav_items": [], "unread_count": 0, "stream_url": ""}
+        return {"nav_items": [], "unread_count": 0, "stream_url": "", "admin_url": ""}
     unread = Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count()
     return {
         "nav_items": nav_items(user, request.path),
@@ -46,4 +46,6 @@ def frame(request: HttpRequest) -> dict[str, Any]:
         # The stream process's own address (CORS lets the pages' origin read it), or behind a
         # proxy the site's own when OTKLIK_STREAM_URL says so.
         "stream_url": settings.STREAM_URL + reverse("notifications-stream"),
+        # The header's link to the administration, for those who may use it.
+        "admin_url": reverse("admin:index") if may_use_admin(user) else "",
     }

@@ -12,12 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from otklik.accounts.models import Role
-from otklik.notify.models import Channel, Event, Rule, Schedule
-from otklik.notify.rules import CHANGE_FIELDS, restore_default_rules
-from otklik.notify.services import EVENT_RE
+from otklik.notify.events import event_label, own_events
+from otklik.notify.models import Channel, Rule, Schedule
+from otklik.notify.rules import CHANGE_FIELD_LABELS, CHANGE_FIELDS, restore_default_rules
+
+from .events import clean_event_choice, event_field, init_event, integration_event_field
 
 
 class RuleForm(forms.ModelForm):
+    event = event_field(digest=False)
+    integration_event = integration_event_field()
     channels = forms.MultipleChoiceField(
         label=_("channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -28,7 +32,7 @@ class RuleForm(forms.ModelForm):
     # shadows BaseForm.fields, which the stubs see as the class attribute it replaces.
     fields = forms.MultipleChoiceField(  # type: ignore[assignment]
         label=_("changed fields"),
-        choices=[(f, f) for f in CHANGE_FIELDS],
+        choices=[(f, CHANGE_FIELD_LABELS[f]) for f in CHANGE_FIELDS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("For the “request changed” event: which fields; none ticked: any of them."),
@@ -39,6 +43,7 @@ class RuleForm(forms.ModelForm):
         fields = (
             "name",
             "event",
+            "integration_event",
             "enabled",
             "request_types",
             "priorities",
@@ -58,20 +63,15 @@ class RuleForm(forms.ModelForm):
             "mandatory",
             "importance",
         )
-        help_texts = {
-            "event": _("The help desk's events: %(events)s; or the name of an event another system queues.")
-            % {"events": ", ".join(Event.values)},
-        }
 
-    def clean_event(self) -> str:
-        event = (self.cleaned_data.get("event") or "").strip()
-        if not EVENT_RE.match(event):
-            raise forms.ValidationError(_("1–40 lower-case letters, digits, dots, dashes or underscores."))
-        return event
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        init_event(self, digest=False)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        clean_event_choice(self, data, digest=False)
         flags = [f for f in self.Meta.model._meta.get_fields() if f.name.startswith("to_")]
         someone = any(data.get(f.name) for f in flags) or data.get("roles") or data.get("users")
         if Channel.TASK in (data.get("channels") or []):
@@ -87,14 +87,14 @@ class RuleForm(forms.ModelForm):
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     form = RuleForm
-    list_display = ("name", "event", "enabled", "mandatory", "channel_list")
+    list_display = ("name", "event_display", "enabled", "mandatory", "channel_list")
     list_filter = ("event", "enabled", "mandatory")
     list_editable = ("enabled",)
     search_fields = ("name", "event")
     filter_horizontal = ("request_types", "priorities", "groups", "users")
     change_list_template = "admin/notify/rule_change_list.html"
     fieldsets = (
-        (None, {"fields": ("name", "event", "enabled")}),
+        (None, {"fields": ("name", "event", "integration_event", "enabled")}),
         (_("When"), {"fields": ("request_types", "priorities", "groups", "fields")}),
         (
             _("Who"),
@@ -115,6 +115,12 @@ class RuleAdmin(admin.ModelAdmin):
         ),
         (_("How"), {"fields": ("channels", "mandatory", "importance")}),
     )
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_display(self, obj: Rule) -> str:
+        if obj.event in own_events():
+            return f"{event_label(obj.event)} ({obj.event})"
+        return str(_("%(event)s (another system's event)") % {"event": obj.event})
 
     @admin.display(description=_("channels"))
     def channel_list(self, obj: Rule) -> str:

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.core.jsonvalue import JsonValue
-from otklik.notify.models import Channel, Event, Template
-from otklik.notify.services import EVENT_RE
+from otklik.notify.models import Channel, Template
 from otklik.notify.texts import compile_template, render_compiled, sms_limit
+
+from .events import INTEGRATION, clean_event_choice, event_field, init_event, integration_event_field
 
 # What the preview renders on: a request's words as templates see them (`ticket`), found by its
 # number ("": the latest) for the editor, or None when there is none they may see. The requests'
@@ -91,12 +92,13 @@ def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: s
 
 
 class TemplateForm(forms.ModelForm):
+    event = event_field(digest=True)
+    integration_event = integration_event_field()
+
     class Meta:
         model = Template
-        fields = ("event", "channel", "language", "subject", "body", "html")
+        fields = ("event", "integration_event", "channel", "language", "subject", "body", "html")
         help_texts = {
-            "event": gettext_lazy("One of: %(events)s, digest, or an event another system queues.")
-            % {"events": ", ".join(Event.values)},
             "body": gettext_lazy(
                 "Django template syntax. Available: {{ ticket.number }}, {{ ticket.subject }}, {{ ticket.type }}, "
                 "{{ ticket.priority }}, {{ ticket.category }}, {{ ticket.group }}, {{ ticket.stage }}, "
@@ -112,15 +114,14 @@ class TemplateForm(forms.ModelForm):
             ),
         }
 
-    def clean_event(self) -> str:
-        event = (self.cleaned_data.get("event") or "").strip()
-        if not EVENT_RE.match(event):
-            raise forms.ValidationError(gettext_lazy("1–40 lower-case letters, digits, dots, dashes or underscores."))
-        return event
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        init_event(self, digest=True)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        clean_event_choice(self, data, digest=True)
         try:
             compile_template(data.get("subject") or "", data.get("body") or "", data.get("html") or "")
         except TemplateSyntaxError as exc:
@@ -148,6 +149,8 @@ class TemplateAdmin(admin.ModelAdmin):
         form = TemplateForm(request.POST)
         form.is_valid()  # the checks run; a duplicate (event, channel, language) is no reason not to preview
         data = {k: request.POST.get(k, "") for k in ("event", "channel", "language", "subject", "body", "html")}
+        if data["event"] == INTEGRATION:  # another system's event, named in its own field
+            data["event"] = request.POST.get("integration_event", "").strip()
         number = (request.POST.get("preview_ticket") or "").strip().upper()
         error, rendered = "", None
         language = data["language"] if data["language"] in ("ru", "en") else "ru"

@@ -1,0 +1,95 @@
+"""The event of a rule or a template in the admin: chosen from the help desk's events, or, flagged
+as such, another system's event typed by name (checked: notify/events.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from otklik.notify.events import event_label, integration_event_problem, own_events
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # str or a lazy translation (the stubs' name)
+
+INTEGRATION = "*"  # the choice "another system's event" (no event name is a star)
+
+
+def event_choices(*, digest: bool) -> list[tuple[StrOrPromise, Any]]:
+    own = [(e, f"{event_label(e)} ({e})") for e in own_events(digest=digest)]
+    own.sort(key=lambda choice: choice[1].lower())
+    return [
+        ("", "—"),
+        (_("The help desk's events"), own),
+        (_("Integrations"), [(INTEGRATION, _("another system's event (its name below)"))]),
+    ]
+
+
+def init_event(form: forms.ModelForm[Any], *, digest: bool) -> None:
+    """For a ModelForm with an `event` column and the two fields below: shows a stored event that
+    is not ours as another system's."""
+    event = form.instance.event if form.instance.pk else ""
+    if event and event not in own_events(digest=digest):
+        form.initial["event"] = INTEGRATION
+        form.initial["integration_event"] = event
+
+
+def clean_event_choice(form: forms.ModelForm[Any], data: dict[str, Any], *, digest: bool) -> None:
+    """Puts the event's name in data["event"], or adds the error to the field at fault."""
+    chosen = data.get("event")
+    name = (data.get("integration_event") or "").strip()
+    own = own_events(digest=digest)
+    if chosen != INTEGRATION:
+        if name:
+            form.add_error(
+                "integration_event",
+                _("Only for another system's event: choose “another system's event” in the list above."),
+            )
+        return
+    if not name:
+        form.add_error("integration_event", _("Type the name of the other system's event."))
+        return
+    problem = integration_event_problem(name, own)
+    if problem is None:
+        data["event"] = name
+    elif problem.code == "format":
+        form.add_error(
+            "integration_event",
+            _("“%(name)s”: 1–40 lower-case letters, digits, dots, dashes or underscores.") % {"name": name},
+        )
+    elif problem.code == "like_own":
+        form.add_error(
+            "integration_event",
+            _(
+                "“%(name)s” is not an event. Did you mean the help desk's “%(similar)s” (%(label)s)? Choose it "
+                "in the list above; another system names its events by itself, e.g. erp.document_posted."
+            )
+            % {"name": name, "similar": problem.similar, "label": event_label(problem.similar)},
+        )
+    else:
+        form.add_error(
+            "integration_event",
+            _(
+                "“%(name)s” is named like the help desk's own events, and no such event exists: choose one in "
+                "the list above; another system names its events by itself, e.g. erp.document_posted."
+            )
+            % {"name": name},
+        )
+
+
+def event_field(*, digest: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("event"),
+        choices=lambda: event_choices(digest=digest),
+        help_text=_("What happens. For another system's event choose “another system's event” and type its name."),
+    )
+
+
+def integration_event_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("other system's event"),
+        required=False,
+        max_length=40,
+        help_text=_("The event name another system queues through the API, e.g. erp.document_posted."),
+    )

@@ -1,0 +1,106 @@
+"""The admin as a guide: its sections in the order a help desk is set up, settings of one row opened
+straight away and never added twice, and the way to it from the pages' header only for those who
+may use it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from otklik.feedback.models import FeedbackSettings
+from otklik.quality.models import QualityWeights
+from otklik.runtime.admin_site import SETUP_ORDER
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_en(personas) -> Client:
+    personas.admin.language = "en"
+    personas.admin.save()
+    return client_for(personas.admin)
+
+
+def test_sections_come_in_the_order_of_set_up(admin_en):
+    apps = admin_en.get("/admin/").context["app_list"]
+    labels = [app["app_label"] for app in apps]
+    assert labels == [label for label in SETUP_ORDER if label in labels]
+    assert labels[:6] == ["accounts", "catalog", "routes", "sla", "notify", "feedback"]
+    assert labels.index("quality") < labels.index("tickets")
+    models = {app["app_label"]: [m["object_name"] for m in app["models"]] for app in apps}
+    assert models["accounts"] == ["Organisation", "SupportGroup", "User", "ApiToken"]
+    assert models["sla"] == ["Calendar", "Policy", "EscalationRule"]
+    assert models["notify"][:3] == ["Carrier", "Rule", "Template"]
+
+
+def test_the_side_bar_and_a_section_page_keep_the_order(admin_en):
+    page = admin_en.get("/admin/sla/")
+    assert [m["object_name"] for m in page.context["app_list"][0]["models"]] == ["Calendar", "Policy", "EscalationRule"]
+    side = admin_en.get("/admin/sla/calendar/").context["available_apps"]
+    assert [a["app_label"] for a in side][:4] == ["accounts", "catalog", "routes", "sla"]
+
+
+@pytest.mark.parametrize(
+    ("model", "url"),
+    [(FeedbackSettings, "/admin/feedback/feedbacksettings/"), (QualityWeights, "/admin/quality/qualityweights/")],
+)
+def test_a_singleton_opens_its_row_and_offers_no_add_once_it_exists(admin_en, model, url):
+    model.objects.all().delete()
+    resp = admin_en.get(url)
+    assert resp.status_code == 302 and resp["Location"] == f"{url}add/"  # no row yet: the form that makes it
+    model(pk=1).save()
+    resp = admin_en.get(url)
+    assert resp.status_code == 302 and resp["Location"] == f"{url}1/change/"
+    page = admin_en.get(resp["Location"])
+    assert page.status_code == 200
+    assert page.context["has_add_permission"] is False and page.context["has_delete_permission"] is False
+    assert admin_en.get(f"{url}add/").status_code == 403
+    index = admin_en.get("/admin/").context["app_list"]
+    entry = next(m for app in index for m in app["models"] if m["object_name"] == model.__name__)
+    assert entry["add_url"] is None  # no «Add» beside it on the index
+
+
+def test_a_singleton_is_not_opened_for_one_who_may_not_see_it(personas, django_user_model):
+    FeedbackSettings(pk=1).save()
+    staff = django_user_model.objects.create_user("stas", password="pw", is_staff=True, language="en")
+    staff.user_permissions.add(Permission.objects.get(codename="view_survey"))
+    resp = client_for(staff).get("/admin/feedback/feedbacksettings/")
+    assert resp.status_code == 403
+
+
+# --- the way to the admin from the pages ------------------------------------------------------
+def test_the_header_links_to_the_admin_for_the_administrator(admin_en):
+    page = admin_en.get("/inbox").content.decode()
+    assert 'class="admin-link" href="/admin/"' in page
+    assert ">Administration</a>" in page
+
+
+@pytest.mark.parametrize("who", ["initiator", "agent", "lead", "manager"])
+def test_the_header_has_no_admin_link_for_others(personas, who):
+    page = client_for(getattr(personas, who)).get("/inbox").content.decode()
+    assert "admin-link" not in page and 'href="/admin/"' not in page
+
+
+def test_staff_with_an_admin_permission_get_the_link_staff_without_do_not(personas):
+    agent = personas.agent
+    agent.is_staff = True
+    agent.save()
+    assert "admin-link" not in client_for(agent).get("/inbox").content.decode()  # staff, but no permission
+    agent.user_permissions.add(Permission.objects.get(codename="change_calendar"))
+    agent = type(agent).objects.get(pk=agent.pk)  # the permissions are cached on the object
+    page = client_for(agent).get("/inbox").content.decode()
+    assert 'class="admin-link" href="/admin/"' in page
+
+
+def test_the_link_speaks_russian(personas):
+    personas.admin.language = "ru"
+    personas.admin.save()
+    page = client_for(personas.admin).get("/inbox").content.decode()
+    assert ">Администрирование</a>" in page
