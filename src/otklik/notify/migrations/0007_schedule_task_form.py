@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notify', '0005_feedback_events'),
+        ('notify', '0006_regulation_events'),
     ]
 
     operations = [
