@@ -136,10 +136,14 @@ def _fresh_caches():
 def _steady_snapshots_while_counting_queries(request):
     """A test that counts queries warms the in-process snapshots first; on a loaded machine more
     than REFERENCE_TTL (2 s) could pass before the counted request, which would then rebuild them
-    and count their queries too. Such tests keep the snapshots for the test's length."""
-    if not {"django_assert_num_queries", "django_assert_max_num_queries"} & set(request.fixturenames):
+    and count their queries too. Such tests (those asking for Django's query assertions, and every
+    test of a module that counts with CaptureQueriesContext) keep the snapshots and the verified
+    tokens for the test's length."""
+    counts = {"django_assert_num_queries", "django_assert_max_num_queries"} & set(request.fixturenames)
+    if not counts and getattr(request.module, "CaptureQueriesContext", None) is None:
         yield
         return
     settings = request.getfixturevalue("settings")
     settings.REFERENCE_TTL = 3600
+    settings.TOKEN_CACHE_SECONDS = 3600
     yield
