@@ -30,7 +30,7 @@ def _survey_requested(c: dict[str, JsonValue]) -> tuple[str, str]:
         _(
             "Your request «%(subject)s» has been resolved. How satisfied are you with how it was handled? "
             "Rate it from 1 (very dissatisfied) to 5 (very satisfied), with a comment if you like, by the "
-            "link below or on the request's page. The link works once, until %(until)s."
+            "rating link or on the request's page. The link works once, until %(until)s."
         )
         % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
     )
@@ -41,8 +41,8 @@ def _survey_reminded(c: dict[str, JsonValue]) -> tuple[str, str]:
         _("a reminder: please rate how your request was handled"),
         _(
             "You have not rated how your request «%(subject)s» was handled yet. It takes a moment: choose "
-            "from 1 (very dissatisfied) to 5 (very satisfied) by the link below. The link works once, until "
-            "%(until)s."
+            "from 1 (very dissatisfied) to 5 (very satisfied) by the rating link or on the request's page. The "
+            "link works once, until %(until)s."
         )
         % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
     )

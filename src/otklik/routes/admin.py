@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from otklik.core.forms import delete_ticked, form_field
 
 from .models import Route, RoutePoint, Transition
+from .problems import problem_text
 from .services import route_copy
-from .validation import PointSpec, TransitionSpec, route_problems
+from .validation import PointSpec, TransitionSpec, route_issues
 
 ACTOR_FLAGS = (
     ("by_initiator", "initiator"),
@@ -66,10 +67,10 @@ class TransitionFormSet(BaseInlineFormSet):
             actors = tuple(name for flag, name in ACTOR_FLAGS if data.get(flag))
             transitions.append(TransitionSpec(data["code"], source.pk, target.pk, actors))
         oos = route.out_of_scope_point_id
-        problems = route_problems(points, transitions, oos if oos not in deleted else None)
+        problems = route_issues(points, transitions, oos if oos not in deleted else None)
         if problems:
             raise ValidationError(
-                [_("This active route cannot be saved: %(problem)s") % {"problem": p} for p in problems]
+                [_("This active route cannot be saved: %(problem)s") % {"problem": problem_text(p)} for p in problems]
                 + [_("Untick 'active' to save an unfinished route as a draft.")]
             )
 

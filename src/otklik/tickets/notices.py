@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
@@ -209,7 +210,9 @@ def _comment(c: dict[str, JsonValue]) -> tuple[str, str]:
 
 
 def _note(c: dict[str, JsonValue]) -> tuple[str, str]:
-    return _("internal note"), _("%(who)s wrote:") % {"who": c["actor"]} + f"\n\n{c['comment']}"
+    return pgettext("notification subject", "internal note"), _("%(who)s wrote:") % {
+        "who": c["actor"]
+    } + f"\n\n{c['comment']}"
 
 
 def _changed(c: dict[str, JsonValue]) -> tuple[str, str]:
