@@ -223,6 +223,18 @@ def test_durations_and_escalation_rules_in_russian():
         assert str(rule) == "breach, level 1, after 30 min"
 
 
+def test_working_time_typed_in_the_admin_reads_in_russian():
+    """The SLA admin shows a target as it may be typed: «1 ч 30 мин» in Russian, "1h 30m" in English."""
+    from otklik.sla.whatif import format_minutes, parse_minutes
+
+    with translation.override("ru"):
+        shown = [format_minutes(m) for m in (240, 90, 45)]
+    assert shown == ["4 ч", "1 ч 30 мин", "45 мин"]
+    assert [parse_minutes(s) for s in shown] == [240, 90, 45]
+    with translation.override("en"):
+        assert format_minutes(90) == "1h 30m"
+
+
 # --- problems as data, said in the reader's language ----------------------------------------------
 def test_route_problems_in_russian_and_english():
     from otklik.routes.problems import problem_text
@@ -257,6 +269,19 @@ def test_weekly_hours_take_russian_day_names():
         "sat": [["10:00", "14:00"]],
         "sun": [["10:00", "12:00"]],
     }
+
+
+def test_the_russian_admin_shows_the_weekly_hours_in_russian_day_names():
+    from otklik.sla.calendar_import import format_week, parse_week
+    from otklik.sla.calendar_words import day_names
+
+    week = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "14:00"]]}
+    with translation.override("ru"):
+        text = format_week(week, day_names())
+    assert text == "пн 09:00-13:00 14:00-18:00\nсб 10:00-14:00"
+    assert parse_week(text) == week
+    with translation.override("en"):
+        assert format_week(week, day_names()) == "mon 09:00-13:00 14:00-18:00\nsat 10:00-14:00"
 
 
 def test_calendar_problems_in_russian():

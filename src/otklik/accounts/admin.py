@@ -61,7 +61,7 @@ class UserAdmin(BaseUserAdmin):
     ) -> forms.ModelMultipleChoiceField[Any] | None:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and db_field.name == "user_permissions":
-            field.label_from_instance = permission_label  # type: ignore[method-assign]
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
         return field
 
 

@@ -4,27 +4,29 @@ case (`adminwords.DeclinedNamesMixin`). INSTALLED_APPS names `OtklikAdminConfig`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.db.models import Model
-from django.db.models.base import ModelBase
 
 from .adminwords import DeclinedNamesMixin
+
+_ModelT = TypeVar("_ModelT", bound=Model)
 
 
 class OtklikAdminSite(admin.AdminSite):
     def register(
         self,
-        model_or_iterable: ModelBase | Iterable[ModelBase],
-        admin_class: type[admin.ModelAdmin[Model]] | None = None,
-        **options: object,
+        model_or_iterable: type[_ModelT] | Iterable[type[_ModelT]],
+        admin_class: type[admin.ModelAdmin[_ModelT]] | None = None,
+        **options: Any,
     ) -> None:
         base = admin_class or admin.ModelAdmin
         if not issubclass(base, DeclinedNamesMixin):
             # Before the app's own class, so its words come first; the app's class keeps its name.
             base = type(base.__name__, (DeclinedNamesMixin, base), {"__module__": base.__module__})
-        super().register(model_or_iterable, base, **options)  # type: ignore[arg-type]
+        super().register(model_or_iterable, base, **options)
 
 
 class OtklikAdminConfig(AdminConfig):

@@ -109,7 +109,7 @@ class _DeclinedInlineFormSet(helpers.InlineAdminFormSet):
         return json.dumps(data, ensure_ascii=False)
 
 
-class DeclinedNamesMixin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DeclinedNamesMixin(admin.ModelAdmin):
     """Titles, the add button, the delete question and the inlines' add button with the model's
     name in the accusative. Put before each registered ModelAdmin by the site (adminsite.py)."""
 
@@ -151,11 +151,11 @@ class DeclinedNamesMixin(admin.ModelAdmin):  # type: ignore[type-arg]
         context = self._declined(extra_context, object_name=accusative(self.opts.verbose_name))
         return super().delete_view(request, object_id, context)
 
-    def get_inline_formsets(  # type: ignore[override]
+    def get_inline_formsets(
         self,
         request: HttpRequest,
-        formsets: list[BaseFormSet],  # type: ignore[type-arg]
-        inline_instances: list[InlineModelAdmin],  # type: ignore[type-arg]
+        formsets: list[BaseFormSet],
+        inline_instances: list[InlineModelAdmin],
         obj: Model | None = None,
     ) -> list[helpers.InlineAdminFormSet]:
         made = super().get_inline_formsets(request, formsets, inline_instances, obj)

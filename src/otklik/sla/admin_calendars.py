@@ -39,7 +39,7 @@ from .calendar_import import (
     parse_intervals,
     parse_week,
 )
-from .calendar_words import calendar_problem_text
+from .calendar_words import calendar_problem_text, day_names
 from .models import Calendar, CalendarDay, DayKind, default_week
 from .whatif import CalendarWhatIfMixin
 
@@ -123,7 +123,7 @@ class CalendarForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         week = self.instance.week if self.instance.pk else default_week()
-        self.initial["week"] = format_week(week or {})
+        self.initial["week"] = format_week(week or {}, day_names())
 
     def clean_time_zone(self) -> str:
         value = (self.cleaned_data.get("time_zone") or "").strip()

@@ -24,6 +24,7 @@ import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from otklik.core.jsonvalue import JsonValue
 
@@ -74,10 +75,13 @@ class CalendarProblem(ValueError):
 
     def at(self, *places: Place) -> CalendarProblem:
         """The same problem, located inside `places` (outermost first)."""
-        return CalendarProblem(self.code, where=(*places, *self.where), **self.params)
+        return CalendarProblem(self.code, where=(*places, *self.where), **self._params())
 
     def bare(self) -> CalendarProblem:
-        return CalendarProblem(self.code, **self.params)
+        return CalendarProblem(self.code, **self._params())
+
+    def _params(self) -> dict[str, Any]:
+        return dict(self.params)
 
     def english(self) -> str:
         text = ENGLISH[self.code].format(**{k: str(v) if isinstance(v, Place) else v for k, v in self.params.items()})

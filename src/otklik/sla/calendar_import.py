@@ -101,8 +101,10 @@ def parse_week(text: str) -> dict[str, list[list[str]]]:
     return {day: week[day] for day in DAYS if week.get(day)}
 
 
-def format_week(week: Mapping[str, Iterable[Iterable[str]]]) -> str:
-    return "\n".join(f"{day} {format_intervals(week[day])}" for day in DAYS if week.get(day))
+def format_week(week: Mapping[str, Iterable[Iterable[str]]], names: Mapping[str, str] | None = None) -> str:
+    """The text form of the weekly hours, each day by its code or by `names` (the reader's: «пн»)."""
+    names = names or {}
+    return "\n".join(f"{names.get(day, day)} {format_intervals(week[day])}" for day in DAYS if week.get(day))
 
 
 # --- services ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from otklik.core.jsonvalue import JsonValue
 
@@ -16,6 +17,19 @@ from .calendar import CalendarProblem, Place
 def _q(value: object) -> str:
     """A value as typed, in quotes the reader's language uses."""
     return _("'%(value)s'") % {"value": value}
+
+
+def day_names() -> dict[str, str]:
+    """The weekdays' short names in the active language, as the weekly hours are typed («пн»)."""
+    return {
+        "mon": pgettext("weekday, short", "mon"),
+        "tue": pgettext("weekday, short", "tue"),
+        "wed": pgettext("weekday, short", "wed"),
+        "thu": pgettext("weekday, short", "thu"),
+        "fri": pgettext("weekday, short", "fri"),
+        "sat": pgettext("weekday, short", "sat"),
+        "sun": pgettext("weekday, short", "sun"),
+    }
 
 
 def place_text(place: Place) -> str:

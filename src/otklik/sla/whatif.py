@@ -30,6 +30,7 @@ from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
@@ -94,13 +95,18 @@ def parse_minutes(text: str) -> int:
 
 
 def format_minutes(minutes: int | None) -> str:
-    """240 → "4h", 90 → "1h 30m", 45 → "45m", 0 → "0"."""
+    """240 → "4h", 90 → "1h 30m", 45 → "45m", 0 → "0"; in Russian «4 ч», «1 ч 30 мин», «45 мин» (all
+    of which parse_minutes reads back)."""
     if minutes is None:
         return ""
     if minutes == 0:
         return "0"
     hours, rest = divmod(minutes, 60)
-    return " ".join(part for part in (f"{hours}h" if hours else "", f"{rest}m" if rest else "") if part)
+    parts = (
+        pgettext("typed working time", "%(h)sh") % {"h": hours} if hours else "",
+        pgettext("typed working time", "%(m)sm") % {"m": rest} if rest else "",
+    )
+    return " ".join(part for part in parts if part)
 
 
 def format_duration(value: dt.timedelta | None) -> str:
