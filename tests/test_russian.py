@@ -210,6 +210,16 @@ def test_no_staff_words_in_an_initiators_login_summary(personas):
     assert body.splitlines() == ["Ваших обращений, ждущих вашего ответа: 2", "Непрочитанных уведомлений: 3"]
 
 
+def test_quotes_inside_quotes_are_lapki(personas):
+    """A subject with its own «ёлочки», quoted in a notification: the inner ones become „лапки“."""
+    from otklik.feedback.notices import _survey_requested
+
+    with translation.override("ru"):
+        context = {"ticket": {"subject": "Нужен доступ к разделу «Договоры»"}, "valid_until": "1 мая"}
+        _, body = _survey_requested(context)
+    assert "Ваше обращение «Нужен доступ к разделу „Договоры“» решено." in body
+
+
 def test_durations_and_escalation_rules_in_russian():
     from otklik.core.i18n import working_time
     from otklik.sla.models import EscalationRule, Trigger

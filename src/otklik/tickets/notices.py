@@ -19,7 +19,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import service_minute
-from otklik.core.i18n import localized
+from otklik.core.i18n import inner_quotes, localized
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Importance, Notification
@@ -201,7 +201,7 @@ def _assigned(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("you are the executor"),
         _("%(who)s made you the executor of the request «%(subject)s».")
-        % {"who": c["actor"], "subject": c["ticket"]["subject"]},
+        % {"who": c["actor"], "subject": inner_quotes(c["ticket"]["subject"])},
     )
 
 
