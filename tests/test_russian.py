@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from django.utils.translation import pgettext
 
 import otklik
 
@@ -148,6 +149,45 @@ def test_russian_translations_hold_no_english_words(ru):
 
 def test_no_known_agreement_mistakes(ru):
     bad = [(msgid, text, p.pattern) for msgid, text in ru.items() for p in BAD_AGREEMENT if p.search(text)]
+    assert not bad, bad
+
+
+def test_messages_composed_at_run_time_agree():
+    """What the pages and the admin compose from two catalogue strings, as Russian reads it: the SLA
+    log's «<target>: <event>» for every target and event, and Django's admin messages and titles
+    for every registered model (the catalogue overrides Django's where they would need to agree)."""
+    from django.contrib import admin
+    from django.utils.text import capfirst
+    from django.utils.translation import gettext
+
+    from otklik.core.adminwords import accusative
+    from otklik.routes.models import RoutePoint
+    from otklik.sla.models import ClockState, Metric
+    from otklik.tickets.models import SlaEvent
+
+    composed: list[str] = []
+    with translation.override("ru"):
+        for _code, target in Metric.choices:
+            for _code, happened in [*SlaEvent.choices, *ClockState.choices]:
+                composed.append(gettext("%(target)s: %(event)s") % {"target": capfirst(target), "event": happened})
+        for model in admin.site._registry:
+            name = model._meta.verbose_name
+            composed += [
+                gettext("The {name} “{obj}” was added successfully.").format(name=name, obj="X"),
+                gettext("The {name} “{obj}” was changed successfully.").format(name=name, obj="X"),
+                gettext("The %(name)s “%(obj)s” was deleted successfully.") % {"name": name, "obj": "X"},
+                gettext("Select %s to change") % accusative(name),
+                gettext("Add %s") % accusative(name),
+                pgettext("admin inline", "Add another %(name)s") % {"name": accusative(name)},
+            ]
+        # Where the accusative differs: feminine nouns in -а/-я, animate masculine ones.
+        names = {m._meta.model_name: accusative(m._meta.verbose_name) for m in admin.site._registry}
+    assert names["policy"] == "политику SLA" and names["organisation"] == "организацию"
+    assert names["complaint"] == "рекламацию" and names["user"] == "пользователя"
+    with translation.override("ru"):
+        assert accusative(RoutePoint._meta.verbose_name) == "точку маршрута"
+    bad = [(text, p.pattern) for text in composed for p in BAD_AGREEMENT if p.search(text)]
+    bad += [text for text in composed if re.search(r"\b(был|была|было)\b", text)]
     assert not bad, bad
 
 
