@@ -50,7 +50,8 @@ def test_it_can_name_a_request(erp, personas):
     t = file_error(personas.initiator)
     r = erp.post("/notifications/enqueue", {**BODY, "recipients": {"users": ["initiator"]}, "ticket": t.number})
     assert r.status_code == 202, r.content
-    assert all(n.subject.startswith(f"{t.number}: ") for n in Notification.objects.filter(pk__in=r.json()["ids"]))
+    # The number, then ": " in English or " · " in Russian (the initiator reads Russian).
+    assert all(n.subject.startswith(f"{t.number} · ") for n in Notification.objects.filter(pk__in=r.json()["ids"]))
 
 
 @pytest.mark.parametrize(

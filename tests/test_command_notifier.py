@@ -21,7 +21,7 @@ def test_once_prints_the_unread_and_exits(live_server, personas):
     out = io.StringIO()
     call_command("notifier", url=live_server.url, token=raw, once=True, force_print=True, stdout=out)
     text = out.getvalue()
-    assert f"{t.number}: новое обращение: Отчёт не формируется" in text
+    assert f"{t.number} · Новое обращение: Отчёт не формируется" in text
     assert f"/requests/{t.number}" in text
 
 

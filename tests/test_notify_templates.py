@@ -67,7 +67,7 @@ def test_a_template_per_event_channel_and_language_wins(t, people):
     assert (rows["lead", "email"].subject, rows["lead", "email"].body) == ("RU Елена Морозова", "RU Fixed in 5.2")
     # No template for the in-app channel: the built-in text, in each one's language.
     assert rows["initiator", "inapp"].subject == f"{t.number}: new comment"
-    assert rows["lead", "inapp"].subject == f"{t.number}: новый комментарий"
+    assert rows["lead", "inapp"].subject == f"{t.number} · Новый комментарий"
 
 
 def test_a_channel_less_template_serves_every_channel_but_a_channels_own_wins(t, people):
@@ -138,7 +138,7 @@ def test_sms_are_clipped_to_the_configured_length(t, people, settings):
     rows = comment(t, people.manager, body="x" * 100)
     assert rows["initiator", "sms"].body == "x" * 39 + "…"
     # The built-in text of an SMS is its subject (it fits here).
-    assert rows["lead", "sms"].body == rows["lead", "sms"].subject == f"{t.number}: новый комментарий"
+    assert rows["lead", "sms"].body == rows["lead", "sms"].subject == f"{t.number} · Новый комментарий"
     assert len(rows["lead", "sms"].body) <= 40
 
 

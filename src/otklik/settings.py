@@ -119,7 +119,7 @@ if BASE_URL.startswith("https://"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "otklik.runtime.admin_site.AdminConfig",  # django.contrib.admin, its sections in set-up order
+    "otklik.runtime.admin_site.AdminConfig",  # django.contrib.admin: sections in set-up order, declined model names
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -166,7 +166,8 @@ ASGI_APPLICATION = "otklik.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own: Django admin templates Otklik words differently (core/adminwords.py).
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group, Permission
+from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from .models import ApiToken, GroupMembership, Organisation, SupportGroup, User
 from .services import token_create
@@ -53,6 +55,28 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Help desk profile"), {"fields": ("email", "role", "organisation", "language", "time_zone")}),
     )
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name == "user_permissions":
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
+        return field
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language: Django stores "Can add route point" in English."""
+    action = permission.codename.partition("_")[0]
+    words = {
+        "add": pgettext("permission", "add"),
+        "change": pgettext("permission", "change"),
+        "delete": pgettext("permission", "delete"),
+        "view": pgettext("permission", "view"),
+    }
+    if action not in words or permission.codename != f"{action}_{permission.content_type.model}":
+        return str(permission)
+    return f"{permission.content_type} | {words[action]}"
 
 
 @admin.register(ApiToken)

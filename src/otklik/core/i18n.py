@@ -42,3 +42,9 @@ def working_time(seconds: float | None) -> str:
 def percent_text(value: float | None) -> str:
     """A percentage with one decimal in the active language's notation; a dash for none."""
     return "—" if value is None else f"{decimal(value, 1)} %"
+
+
+def inner_quotes(text: object) -> str:
+    """A text to be put inside «ёлочки», its own «ёлочки» turned into „лапки“ (Russian typography:
+    «Нужен доступ к разделу „Договоры“»)."""
+    return str(text).replace("«", "„").replace("»", "“")

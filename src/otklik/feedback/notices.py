@@ -9,6 +9,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from otklik.core.i18n import inner_quotes
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 
@@ -30,9 +31,9 @@ def _survey_requested(c: dict[str, JsonValue]) -> tuple[str, str]:
         _(
             "Your request «%(subject)s» has been resolved. How satisfied are you with how it was handled? "
             "Rate it from 1 (very dissatisfied) to 5 (very satisfied), with a comment if you like, by the "
-            "link below or on the request's page. The link works once, until %(until)s."
+            "rating link or on the request's page. The link works once, until %(until)s."
         )
-        % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
+        % {"subject": inner_quotes(c["ticket"]["subject"]), "until": c["valid_until"]},
     )
 
 
@@ -41,17 +42,17 @@ def _survey_reminded(c: dict[str, JsonValue]) -> tuple[str, str]:
         _("a reminder: please rate how your request was handled"),
         _(
             "You have not rated how your request «%(subject)s» was handled yet. It takes a moment: choose "
-            "from 1 (very dissatisfied) to 5 (very satisfied) by the link below. The link works once, until "
-            "%(until)s."
+            "from 1 (very dissatisfied) to 5 (very satisfied) by the rating link or on the request's page. The "
+            "link works once, until %(until)s."
         )
-        % {"subject": c["ticket"]["subject"], "until": c["valid_until"]},
+        % {"subject": inner_quotes(c["ticket"]["subject"]), "until": c["valid_until"]},
     )
 
 
 def _survey_low_score(c: dict[str, JsonValue]) -> tuple[str, str]:
     body = _("%(who)s rated how the request «%(subject)s» was handled %(score)s of 5.") % {
         "who": c["actor"],
-        "subject": c["ticket"]["subject"],
+        "subject": inner_quotes(c["ticket"]["subject"]),
         "score": c["score"],
     }
     if c.get("rated_executor"):

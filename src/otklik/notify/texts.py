@@ -155,7 +155,8 @@ def render(event: str, channel: str, language: str, context: dict[str, JsonValue
             subject, body = str(context.get("subject") or event), str(context.get("text") or "")
         ticket = context.get("ticket")
         if ticket:  # the built-in subjects name the request by number (mail clients sort by it)
-            subject = f"{ticket['number']}: {subject}"
+            # In Russian a dot, not a colon: subjects such as «Срок подходит: решение» have their own.
+            subject = _("%(number)s: %(subject)s") % {"number": ticket["number"], "subject": subject}
         page = ""
         if channel == Channel.EMAIL and built_in is not None and built_in.page is not None:
             page = built_in.page(context, body.strip())

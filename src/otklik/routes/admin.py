@@ -25,8 +25,9 @@ from otklik.core.forms import delete_ticked, form_field
 
 from .diagram import Arrow, Point, route_svg
 from .models import ExecutorOnArrival, PointKind, Route, RoutePoint, Transition
+from .problems import problem_text
 from .services import route_copy
-from .validation import PointSpec, TransitionSpec, route_problems
+from .validation import PointSpec, TransitionSpec, route_issues
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec  # the stubs' name of a fieldsets list
@@ -176,10 +177,10 @@ class TransitionFormSet(BaseInlineFormSet):
                 TransitionSpec(data["code"], keys[i]["source"], keys[i]["target"], actors, form.instance.pk, chooses)
             )
         oos = route.out_of_scope_point_id
-        problems = route_problems(points, transitions, oos if oos not in deleted else None)
+        problems = route_issues(points, transitions, oos if oos not in deleted else None)
         if problems:
             raise ValidationError(
-                [_("This active route cannot be saved: %(problem)s") % {"problem": p} for p in problems]
+                [_("This active route cannot be saved: %(problem)s") % {"problem": problem_text(p)} for p in problems]
                 + [_("Untick 'active' to save an unfinished route as a draft.")]
             )
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.http import HttpRequest
+
+from otklik.core.adminsite import OtklikAdminSite
 
 # app label → its models (class names) in the order they are filled in.
 SETUP_ORDER: dict[str, tuple[str, ...]] = {
@@ -34,7 +35,9 @@ def _rank(order: tuple[str, ...], name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
-class AdminSite(admin.AdminSite):
+class AdminSite(OtklikAdminSite):
+    """Core's site (every model named in the right case) with the sections in set-up order."""
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         """The index and the side bar: the sections in SETUP_ORDER (any other app after them, by
         name), their models likewise."""

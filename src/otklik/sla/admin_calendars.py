@@ -33,6 +33,7 @@ from .admin_week import WeekGridField, week_normal
 from .calendar import WorkCalendar
 from .calendar_import import (
     MAX_IMPORT_BYTES,
+    CalendarInvalid,
     calendar_fill_ru,
     calendar_import,
     calendar_make_default,
@@ -42,6 +43,7 @@ from .calendar_import import (
     parse_intervals,
     parse_week,
 )
+from .calendar_words import calendar_problem_text, day_names
 from .models import Calendar, CalendarDay, DayKind, default_week
 from .whatif import CalendarWhatIfMixin
 
@@ -73,7 +75,7 @@ class CalendarDayForm(forms.ModelForm):
             intervals = parse_intervals(self.cleaned_data.get("intervals") or "")
             check_intervals(intervals)
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(calendar_problem_text(exc)) from None
         return intervals
 
 
@@ -96,7 +98,9 @@ class CalendarDayFormSet(BaseInlineFormSet):
         try:
             WorkCalendar.from_dict(calendar.spec(days))
         except ValueError as exc:
-            raise ValidationError(_("The calendar is not valid: %(problem)s") % {"problem": exc}) from None
+            raise ValidationError(
+                _("The calendar is not valid: %(problem)s") % {"problem": calendar_problem_text(exc)}
+            ) from None
 
 
 class CalendarDayInline(admin.TabularInline):
@@ -148,7 +152,7 @@ class CalendarForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         week = self.instance.week if self.instance.pk else default_week()
         self.initial_week = week or {}
-        self.initial["week"] = format_week(self.initial_week)
+        self.initial["week"] = format_week(self.initial_week, day_names())
         self.initial["week_grid"] = self.initial_week
 
     def clean_time_zone(self) -> str:
@@ -168,7 +172,7 @@ class CalendarForm(forms.ModelForm):
             week = parse_week(text)
             WorkCalendar.from_dict({"tz": "UTC", "week": week})
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(calendar_problem_text(exc)) from None
         return week
 
     def clean(self) -> dict[str, Any]:
@@ -276,7 +280,7 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             try:
                 added = calendar_fill_ru(calendar=calendar, years=years)
             except Invalid as exc:
-                self.message_user(request, f"{calendar}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"{calendar}: {_invalid_text(exc)}", messages.ERROR)
                 continue
             self.message_user(
                 request,
@@ -325,7 +329,7 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
                 try:
                     count = calendar_import(calendar=calendar, data=upload.read(), filename=upload.name or "")
                 except Invalid as exc:
-                    form.add_error("file", _("Nothing was imported: %(problem)s") % {"problem": exc.detail})
+                    form.add_error("file", _("Nothing was imported: %(problem)s") % {"problem": _invalid_text(exc)})
                 else:
                     self.message_user(
                         request,
@@ -345,3 +349,8 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             "submit": _("Import"),
         }
         return HttpResponse(engines["django"].from_string(_IMPORT_PAGE).render(context, request))
+
+
+def _invalid_text(exc: Invalid) -> str:
+    """A refused import or fill in the reader's language (its problem as data), else its detail."""
+    return calendar_problem_text(exc.problem) if isinstance(exc, CalendarInvalid) else exc.detail

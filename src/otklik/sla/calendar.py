@@ -23,6 +23,8 @@ import itertools
 import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from otklik.core.jsonvalue import JsonValue
 
@@ -34,42 +36,145 @@ _CHUNK_DAYS = 400  # how far the prefix table grows at a time
 Interval = tuple[int, int]  # minutes from local midnight: [start, end)
 
 
-def _parse_time(text: JsonValue, where: str) -> int:
+# --- problems as data ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Place:
+    """Where in a calendar (or a file of dates) a problem is: `kind` is one of week, holidays,
+    overrides, tz, line, row, item, holidays_item, overrides_key; `value` the day, date or number;
+    `text` the line as written (kind line)."""
+
+    kind: str
+    value: JsonValue = None
+    text: str | None = None
+
+    def __str__(self) -> str:
+        v, kind = self.value, self.kind
+        if kind in ("week", "overrides") and v is not None:
+            return f"{kind}.{v}"
+        if kind == "line":
+            return f"line {v} ({self.text!r})"
+        if kind == "holidays_item":
+            return f"holidays item {v}"
+        if kind == "overrides_key":
+            return f"overrides {v!r}"
+        if kind in ("row", "item"):
+            return f"{kind} {v}"
+        return kind
+
+
+class CalendarProblem(ValueError):
+    """A calendar's problem as data: a `code`, its `params` and where it is (`where`, the outermost
+    place first). `str()` is the English sentence (the command line's and the API's words);
+    sla/calendar_words.py says it in the reader's language."""
+
+    def __init__(self, code: str, *, where: Iterable[Place] = (), **params: object) -> None:
+        self.code = code
+        self.where = tuple(where)
+        self.params = params
+        super().__init__(self.english())
+
+    def at(self, *places: Place) -> CalendarProblem:
+        """The same problem, located inside `places` (outermost first)."""
+        return CalendarProblem(self.code, where=(*places, *self.where), **self._params())
+
+    def bare(self) -> CalendarProblem:
+        return CalendarProblem(self.code, **self._params())
+
+    def _params(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def english(self) -> str:
+        text = ENGLISH[self.code].format(**{k: str(v) if isinstance(v, Place) else v for k, v in self.params.items()})
+        return ": ".join([*(str(p) for p in self.where), text])
+
+
+# The English sentence of each code (str.format over the params).
+ENGLISH = {
+    "not_hhmm": "{value!r} is not a time as HH:MM",
+    "not_time_of_day": "{value!r} is not a time of day",
+    "not_pair_list": "intervals must be a list of [start, end] pairs",
+    "not_pair": "{value!r} is not a [start, end] pair",
+    "starts_at_24": "an interval cannot start at 24:00",
+    "ends_before_start": (
+        "interval {start}–{end} ends before it starts (an interval may not cross midnight: split it)"
+    ),
+    "overlap": "intervals overlap ({first} and {second})",
+    "not_a_date": "{value!r} is not a date as YYYY-MM-DD",
+    "unknown_tz": "unknown time zone {value!r}",
+    "unknown_days": "unknown day names {days}; use {use}",
+    "no_working_time": "the calendar has no working time at all",
+    "not_a_mapping": "a calendar is a mapping with tz, week, holidays, overrides",
+    "unknown_keys": "unknown calendar keys: {keys}",
+    "no_tz": "the calendar needs a time zone",
+    "week_not_a_mapping": "must map day names to intervals",
+    "no_working_day_to_copy": "the calendar has no working day to copy onto a transferred working day",
+    # the text forms and the import (calendar_import.py)
+    "not_an_interval": "{value!r} is not an interval like 09:00-13:00",
+    "not_a_day": "{value!r} is not a day; use {use}",
+    "day_twice": "{day} is given twice",
+    "file_too_large": "the file is {size:,} bytes; the limit is {limit:,} (1 MB)",
+    "not_utf8": "the file is not UTF-8 text (byte {byte})",
+    "no_dates": "the file has no dates",
+    "date_twice": "date {date} is already given ({first})",
+    "would_be_invalid": "the calendar would be invalid: {problem}",
+    "too_many_rows": "the file has {count:,} rows; the limit is {limit:,}",
+    "no_header": "the first row must be the header {columns}",
+    "unknown_column": "unknown column {value!r}; use {columns}",
+    "too_many_values": "{values} values for {columns} columns",
+    "bad_csv": "not valid CSV ({detail})",
+    "bad_json": "not valid JSON: {detail} (line {line}, column {column})",
+    "unknown_document_key": "unknown key {value!r}; a calendar has holidays and overrides",
+    "holidays_not_a_list": "must be a list of dates",
+    "overrides_not_a_mapping": "must map dates to intervals",
+    "bad_json_shape": "the JSON must be a list of dates or objects, or an object with holidays and overrides",
+    "not_date_or_object": "{value!r} is neither a date nor an object",
+    "unknown_key": "unknown key {value!r}; use {columns}",
+    "bad_date": "bad date {value!r} (use YYYY-MM-DD)",
+    "bad_kind": "bad kind {value!r} (use {kinds})",
+    "bad_intervals": "bad intervals {value!r}: {problem}",
+    "not_pairs_or_text": "intervals are a list of [start, end] pairs or text like 09:00-13:00 14:00-17:00",
+    "holiday_with_intervals": "a holiday is closed, yet it has intervals {value!r} (use kind custom)",
+    "needs_intervals": "a {kind} date needs its working intervals",
+    "bad_note": "bad {key} {value!r} (text of at most {limit} characters)",
+}
+
+
+def _parse_time(text: JsonValue, where: Place) -> int:
     if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
-        raise ValueError(f"{where}: {text!r} is not a time as HH:MM")
+        raise CalendarProblem("not_hhmm", where=[where], value=text)
     hh, mm = text[:2], text[3:]
     if not (hh.isdigit() and mm.isdigit()):
-        raise ValueError(f"{where}: {text!r} is not a time as HH:MM")
+        raise CalendarProblem("not_hhmm", where=[where], value=text)
     hours, minutes = int(hh), int(mm)
     if (hours, minutes) == (24, 0):
         return 24 * 60
     if hours > 23 or minutes > 59:
-        raise ValueError(f"{where}: {text!r} is not a time of day")
+        raise CalendarProblem("not_time_of_day", where=[where], value=text)
     return hours * 60 + minutes
 
 
-def _parse_intervals(value: JsonValue, where: str) -> tuple[Interval, ...]:
+def _parse_intervals(value: JsonValue, where: Place) -> tuple[Interval, ...]:
     if not isinstance(value, list | tuple):
-        raise ValueError(f"{where}: intervals must be a list of [start, end] pairs")
+        raise CalendarProblem("not_pair_list", where=[where])
     out: list[Interval] = []
     for item in value:
         if not isinstance(item, list | tuple) or len(item) != 2:
-            raise ValueError(f"{where}: {item!r} is not a [start, end] pair")
+            raise CalendarProblem("not_pair", where=[where], value=item)
         start = _parse_time(item[0], where)
         end = _parse_time(item[1], where)
         if start == 24 * 60:
-            raise ValueError(f"{where}: an interval cannot start at 24:00")
+            raise CalendarProblem("starts_at_24", where=[where])
         if end <= start:
-            raise ValueError(
-                f"{where}: interval {item[0]}–{item[1]} ends before it starts (an interval may not cross "
-                "midnight: split it)"
-            )
+            raise CalendarProblem("ends_before_start", where=[where], start=item[0], end=item[1])
         out.append((start, end))
     out.sort()
     for (a_start, a_end), (b_start, b_end) in itertools.pairwise(out):
         if b_start < a_end:
-            raise ValueError(
-                f"{where}: intervals overlap ({_fmt(a_start)}–{_fmt(a_end)} and {_fmt(b_start)}–{_fmt(b_end)})"
+            raise CalendarProblem(
+                "overlap",
+                where=[where],
+                first=f"{_fmt(a_start)}–{_fmt(a_end)}",
+                second=f"{_fmt(b_start)}–{_fmt(b_end)}",
             )
     return tuple(out)
 
@@ -78,13 +183,13 @@ def _fmt(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _parse_date(value: dt.date | JsonValue, where: str) -> dt.date:
+def _parse_date(value: dt.date | JsonValue, where: Place) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(f"{where}: {value!r} is not a date as YYYY-MM-DD") from None
+        raise CalendarProblem("not_a_date", where=[where], value=value) from None
 
 
 class WorkCalendar:
@@ -101,21 +206,24 @@ class WorkCalendar:
         try:
             self.tz = zoneinfo.ZoneInfo(tz)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValueError(f"tz: unknown time zone {tz!r}") from None
+            raise CalendarProblem("unknown_tz", where=[Place("tz")], value=tz) from None
         self.tz_name = tz
         unknown = sorted(set(week) - set(DAYS))
         if unknown:
-            raise ValueError(f"week: unknown day names {', '.join(map(str, unknown))}; use {', '.join(DAYS)}")
+            raise CalendarProblem(
+                "unknown_days", where=[Place("week")], days=", ".join(map(str, unknown)), use=", ".join(DAYS)
+            )
         self.week: tuple[tuple[Interval, ...], ...] = tuple(
-            _parse_intervals(week.get(day, []), f"week.{day}") for day in DAYS
+            _parse_intervals(week.get(day, []), Place("week", day)) for day in DAYS
         )
-        self.holidays = frozenset(_parse_date(d, "holidays") for d in holidays)
+        self.holidays = frozenset(_parse_date(d, Place("holidays")) for d in holidays)
         self.overrides: dict[dt.date, tuple[Interval, ...]] = {
-            _parse_date(d, "overrides"): _parse_intervals(v, f"overrides.{d}") for d, v in (overrides or {}).items()
+            _parse_date(d, Place("overrides")): _parse_intervals(v, Place("overrides", str(d)))
+            for d, v in (overrides or {}).items()
         }
         if not any(self.week):
             # With no weekly working time, add() could search forever past the last override.
-            raise ValueError("week: the calendar has no working time at all")
+            raise CalendarProblem("no_working_time", where=[Place("week")])
         self._lock = threading.RLock()
         self._base = 0  # date ordinal of the first date in the table
         self._ends: list[int] = []  # running working time (µs) at the end of each date
@@ -124,15 +232,15 @@ class WorkCalendar:
     @classmethod
     def from_dict(cls, spec: Mapping[str, JsonValue]) -> WorkCalendar:
         if not isinstance(spec, Mapping):
-            raise ValueError("a calendar is a mapping with tz, week, holidays, overrides")
+            raise CalendarProblem("not_a_mapping")
         unknown = sorted(set(spec) - {"tz", "week", "holidays", "overrides"})
         if unknown:
-            raise ValueError(f"unknown calendar keys: {', '.join(map(str, unknown))}")
+            raise CalendarProblem("unknown_keys", keys=", ".join(map(str, unknown)))
         if "tz" not in spec:
-            raise ValueError("tz: the calendar needs a time zone")
+            raise CalendarProblem("no_tz", where=[Place("tz")])
         week = spec.get("week") or {}
         if not isinstance(week, Mapping):
-            raise ValueError("week: must map day names to intervals")
+            raise CalendarProblem("week_not_a_mapping", where=[Place("week")])
         return cls(spec["tz"], week, spec.get("holidays") or (), spec.get("overrides") or {})
 
     # --- the table of dates --------------------------------------------------------------

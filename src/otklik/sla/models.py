@@ -9,12 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from otklik.core.i18n import localized
+from otklik.core.i18n import localized, working_time
 from otklik.core.jsonvalue import JsonValue
 
 from . import kinds
 from .calendar import DAYS, WorkCalendar
+from .calendar_words import calendar_problem_text
 
 
 def default_week() -> dict[str, list[list[str]]]:
@@ -65,7 +67,7 @@ class Calendar(models.Model):
             # The week alone must be valid and have working time (the dated exceptions are checked per row).
             WorkCalendar.from_dict({"tz": self.time_zone, "week": self.week})
         except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(calendar_problem_text(exc)) from exc
 
 
 class DayKind(models.TextChoices):
@@ -278,7 +280,11 @@ class EscalationRule(models.Model):
         ordering = ["trigger", "level", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_trigger_display()} L{self.level} +{self.delay_minutes} min"
+        return _("%(trigger)s, level %(level)s, after %(delay)s") % {
+            "trigger": self.get_trigger_display(),
+            "level": self.level,
+            "delay": working_time(self.delay_minutes * 60),
+        }
 
     def clean(self) -> None:
         if self.reassign_user is not None and not self.reassign_user.is_support_staff:
@@ -286,11 +292,11 @@ class EscalationRule(models.Model):
 
 
 class ClockState(models.TextChoices):
-    RUNNING = kinds.ClockState.RUNNING.value, _("running")
-    PAUSED = kinds.ClockState.PAUSED.value, _("paused")
-    MET = kinds.ClockState.MET.value, _("met")
-    BREACHED = kinds.ClockState.BREACHED.value, _("breached")
-    CANCELLED = kinds.ClockState.CANCELLED.value, _("cancelled")
+    RUNNING = kinds.ClockState.RUNNING.value, pgettext_lazy("SLA clock state", "running")
+    PAUSED = kinds.ClockState.PAUSED.value, pgettext_lazy("SLA clock state", "paused")
+    MET = kinds.ClockState.MET.value, pgettext_lazy("SLA clock state", "met")
+    BREACHED = kinds.ClockState.BREACHED.value, pgettext_lazy("SLA clock state", "breached")
+    CANCELLED = kinds.ClockState.CANCELLED.value, pgettext_lazy("SLA clock state", "cancelled")
 
 
 class Clock(models.Model):

@@ -22,7 +22,7 @@ from typing import Literal
 
 import holidays
 
-from .calendar import DAYS
+from .calendar import DAYS, CalendarProblem, Place
 
 Kind = Literal["holiday", "shortened", "working"]
 
@@ -76,7 +76,7 @@ def _normal_day(week: Mapping[str, Sequence[Sequence[str]]]) -> list[list[str]]:
     for day in DAYS:
         if week.get(day):
             return [list(pair) for pair in week[day]]
-    raise ValueError("week: the calendar has no working day to copy onto a transferred working day")
+    raise CalendarProblem("no_working_day_to_copy", where=[Place("week")])
 
 
 def ru_production_days(years: Iterable[int], week: Mapping[str, Sequence[Sequence[str]]]) -> list[ProductionDay]:

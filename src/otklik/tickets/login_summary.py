@@ -74,11 +74,17 @@ def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> 
 
 def _summary(c: dict[str, JsonValue]) -> tuple[str, str]:
     s = c["summary"]
+    # Only the lines that say something: an initiator, who executes nothing, never reads of the
+    # requests "you execute" (nor anyone of zero requests past a deadline).
     lines = [
-        _("Requests you execute that await your reaction: %(count)s") % {"count": s["executing"]},
-        _("Your requests that await your answer: %(count)s") % {"count": s["answering"]},
-        _("Requests past a deadline among them: %(count)s") % {"count": s["breached"]},
-        _("Unread notifications: %(count)s") % {"count": s["unread"]},
+        text % {"count": s[key]}
+        for key, text in (
+            ("executing", _("Requests you execute that await your reaction: %(count)s")),
+            ("answering", _("Your requests that await your answer: %(count)s")),
+            ("breached", _("Requests past a deadline among them: %(count)s")),
+            ("unread", _("Unread notifications: %(count)s")),
+        )
+        if s.get(key)
     ]
     return _("what awaits your reaction"), "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from otklik.core.appendonly import AppendOnly
 from otklik.routes.models import ReactionKind
@@ -180,16 +181,16 @@ class Event(models.TextChoices):
 
 
 class SlaEvent(models.TextChoices):
-    NONE = kinds.SlaEvent.NONE.value, _("none")
-    APPLIED = kinds.SlaEvent.APPLIED.value, _("applied")
-    PAUSED = kinds.SlaEvent.PAUSED.value, _("paused")
-    RESUMED = kinds.SlaEvent.RESUMED.value, _("resumed")
-    WARNED = kinds.SlaEvent.WARNED.value, _("warned")
-    MET = kinds.SlaEvent.MET.value, _("met")
-    BREACHED = kinds.SlaEvent.BREACHED.value, _("breached")
-    ESCALATED = kinds.SlaEvent.ESCALATED.value, _("escalated")
-    RECOMPUTED = kinds.SlaEvent.RECOMPUTED.value, _("recomputed")
-    CANCELLED = kinds.SlaEvent.CANCELLED.value, _("cancelled")
+    NONE = kinds.SlaEvent.NONE.value, pgettext_lazy("SLA event", "none")
+    APPLIED = kinds.SlaEvent.APPLIED.value, pgettext_lazy("SLA event", "applied")
+    PAUSED = kinds.SlaEvent.PAUSED.value, pgettext_lazy("SLA event", "paused")
+    RESUMED = kinds.SlaEvent.RESUMED.value, pgettext_lazy("SLA event", "resumed")
+    WARNED = kinds.SlaEvent.WARNED.value, pgettext_lazy("SLA event", "warned")
+    MET = kinds.SlaEvent.MET.value, pgettext_lazy("SLA event", "met")
+    BREACHED = kinds.SlaEvent.BREACHED.value, pgettext_lazy("SLA event", "breached")
+    ESCALATED = kinds.SlaEvent.ESCALATED.value, pgettext_lazy("SLA event", "escalated")
+    RECOMPUTED = kinds.SlaEvent.RECOMPUTED.value, pgettext_lazy("SLA event", "recomputed")
+    CANCELLED = kinds.SlaEvent.CANCELLED.value, pgettext_lazy("SLA event", "cancelled")
 
 
 class LogRecord(AppendOnly):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.clock import service_minute
-from otklik.core.i18n import localized
+from otklik.core.i18n import inner_quotes, localized
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
 from otklik.notify.models import Importance, Notification
@@ -200,7 +201,7 @@ def _assigned(c: dict[str, JsonValue]) -> tuple[str, str]:
     return (
         _("you are the executor"),
         _("%(who)s made you the executor of the request «%(subject)s».")
-        % {"who": c["actor"], "subject": c["ticket"]["subject"]},
+        % {"who": c["actor"], "subject": inner_quotes(c["ticket"]["subject"])},
     )
 
 
@@ -209,7 +210,9 @@ def _comment(c: dict[str, JsonValue]) -> tuple[str, str]:
 
 
 def _note(c: dict[str, JsonValue]) -> tuple[str, str]:
-    return _("internal note"), _("%(who)s wrote:") % {"who": c["actor"]} + f"\n\n{c['comment']}"
+    return pgettext("notification subject", "internal note"), _("%(who)s wrote:") % {
+        "who": c["actor"]
+    } + f"\n\n{c['comment']}"
 
 
 def _changed(c: dict[str, JsonValue]) -> tuple[str, str]:

@@ -1,0 +1,186 @@
+"""Every page of the product, opened in Russian and in English as each persona (the pages of
+bench/pages.py, the admin's lists and forms), holds no untranslated string: a Russian page shows
+no English text the catalogue translates (and no run of English words at all outside an allowed
+list, and no "straight" or “English” quotes), an English page no Russian translation from the
+catalogue; no page has a double colon."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+import otklik
+
+MO = Path(otklik.__file__).resolve().parent / "locale" / "ru" / "LC_MESSAGES" / "django.mo"
+STAFF = ("agent", "lead", "manager")
+QUEUES = ("mine", "unassigned", "waiting", "at_risk", "breached", "all")
+# Latin words a Russian page may show: abbreviations, names, request numbers' prefixes, the code
+# names and English-only settings an administrator sees (time zones, IANA names), file formats.
+ALLOWED_LATIN = set(
+    [
+        "SLA",
+        "API",
+        "URL",
+        "CSV",
+        "XLSX",
+        "JSON",
+        "SMS",
+        "HTML",
+        "IANA",
+        "ID",
+        "IP",
+        "UTC",
+        "OK",
+        "Otklik",
+        "Apprise",
+        "Telegram",
+        "Markdown",
+        "Django",
+        "Excel",
+        "English",
+        "ERR",
+        "REQ",
+        "WSH",
+        "Europe",
+        "Moscow",
+        "Asia",
+        "Almaty",
+        "Yekaterinburg",
+        "Demo",
+        "Ltd",
+        "Other",
+        "Org",
+    ]
+)
+ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]{2,}(?:[ ,]+[a-z]{2,}){2,}\b")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes and the title, aria-label, placeholder and alt attributes;
+    not scripts, styles, code, or the admin's hidden templates of empty rows."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "code", "pre", "textarea", "template"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("title", "aria-label", "placeholder", "alt") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "code", "pre", "textarea", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.parts
+
+
+def _phrases() -> tuple[set[str], set[str]]:
+    """(English msgids, Russian translations) of the catalogue that are phrases of two words or more
+    with no placeholder: what an untranslated page would show verbatim."""
+    with MO.open("rb") as f:
+        raw: dict[object, str] = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    english, russian = set(), set()
+    for key, text in raw.items():
+        msgid = (key[0] if isinstance(key, tuple) else key).split("\x04")[-1]
+        if not msgid or msgid == text or re.search(r"%|\{", msgid + text):
+            continue
+        if len(msgid.split()) >= 2 and len(msgid) >= 10:
+            english.add(msgid)
+        if len(text.split()) >= 2 and len(text) >= 10:
+            russian.add(text)
+    return english, russian
+
+
+def pages(personas) -> dict[str, list[str]]:
+    """Persona → the addresses of every page it can open (bench/pages.py's cases, and more)."""
+    from otklik.complaints.models import Complaint
+    from otklik.tickets.access import visible_tickets
+
+    out: dict[str, list[str]] = {"anonymous": ["/login", "/regulation"]}
+    for name in ("initiator", *STAFF):
+        user = getattr(personas, name)
+        mine = list(visible_tickets(user).order_by("pk").values_list("number", flat=True)[:3])
+        out[name] = [
+            "/my",
+            "/my?show=open",
+            "/my?show=closed",
+            "/new",
+            "/new/error",
+            "/new/request",
+            "/new/wish",
+            "/inbox",
+            "/settings",
+            "/regulation",
+            *(f"/requests/{n}" for n in mine),
+        ]
+    out["initiator"] += ["/my/complaints", "/complaints/new"]
+    for name in STAFF:
+        out[name] += [f"/work?queue={q}" for q in QUEUES] + ["/reports/quality"]
+    complaint = Complaint.objects.order_by("pk").first()
+    for name in ("lead", "manager"):
+        out[name] += ["/dashboard", "/complaints"] + ([f"/complaints/{complaint.pk}"] if complaint else [])
+    out["admin"] = ["/admin/"]
+    for model in admin.site._registry:
+        meta = model._meta
+        out["admin"].append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        first = model.objects.order_by("pk").first()
+        if first is not None:
+            out["admin"].append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk]))
+    return out
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_page_speaks_one_language(personas, language):
+    english, russian = _phrases()
+    problems: list[str] = []
+    opened = 0
+    for name, addresses in pages(personas).items():
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        if name != "anonymous":
+            user = getattr(personas, name)
+            user.language = language
+            user.save(update_fields=["language"])
+            client.force_login(user)
+        for address in addresses:
+            response = client.get(address)
+            assert response.status_code == 200, f"{name} {address}: {response.status_code}"
+            opened += 1
+            for text in visible_text(response.content.decode()):
+                where = f"{language} {name} {address}"
+                if re.search(r":\s*:", text):
+                    problems.append(f"{where}: a double colon in {text!r}")
+                if language == "en":
+                    # A whole text in Russian that the catalogue gives for an English one (what people
+                    # wrote, such as a Russian subject or rule name, may well be Russian).
+                    if text in russian:
+                        problems.append(f"{where}: Russian {text!r} on an English page")
+                    continue
+                problems += [f"{where}: untranslated {m!r}" for m in english if m in text]
+                if name == "admin":
+                    continue  # the admin shows both languages' fields (name_ru, name_en) side by side
+                if re.search(r"[\"“”]", text):
+                    problems.append(f"{where}: not «ёлочки» in {text!r}")
+                for run in ENGLISH_RUN.findall(text):
+                    if set(re.findall(r"[A-Za-z]+", run)) - ALLOWED_LATIN:
+                        problems.append(f"{where}: English words {run!r} in {text!r}")
+    assert opened > 100
+    assert not problems, "\n".join(sorted(set(problems))[:80])
