@@ -28,7 +28,7 @@ EVENT_IMPORTANCE: dict[str, str] = {
     Event.SURVEY_REMINDED: Importance.LOW,
     Event.QUALITY_MONTHLY: Importance.LOW,
 }
-RANK = {Importance.LOW: 0, Importance.NORMAL: 1, Importance.HIGH: 2, Importance.CRITICAL: 3}
+RANK: dict[str, int] = {Importance.LOW: 0, Importance.NORMAL: 1, Importance.HIGH: 2, Importance.CRITICAL: 3}
 
 
 def importance_of_event(event: str, floor: str = Importance.NORMAL) -> str:
