@@ -303,7 +303,10 @@ def _address_block(user: User, channel: str, refused: Address | None, carriers: 
     mine = refused if refused is not None and refused.channel == channel else Address(channel)
     sms = channel == Channel.SMS
     verified = is_verified(user, channel)
-    code_form = bool(stored) and not verified
+    available = channel in carriers
+    pending = bool(stored) and not verified and open_check_exists(user, channel)
+    # The code's box while a code can come (a gateway) or has come (one may still be typed).
+    code_form = bool(stored) and not verified and (available or pending)
     errors = mine.errors
     # Without a code to type (no address, or confirmed already) a refusal about the code is said at the address.
     error = errors.get(field, "") or ("" if code_form else errors.get("code", ""))
@@ -322,8 +325,8 @@ def _address_block(user: User, channel: str, refused: Address | None, carriers: 
         "stored": stored,
         "verified": verified,
         "code_form": code_form,
-        "pending": code_form and open_check_exists(user, channel),
-        "available": channel in carriers,
+        "pending": pending,
+        "available": available,
         "error": error,
         "code_error": errors.get("code", "") if code_form else "",
         "save_url": reverse("web:settings-address", args=[channel]),
