@@ -297,3 +297,16 @@ def test_the_address_pages_guard_their_input(personas):
     assert ivan.post("/settings/address/sms/confirm", {"code": ""}).status_code == 422
     assert ivan.post("/settings/address/sms/confirm", {"code": "123456"}).status_code == 409  # none sent
     assert fresh(personas.initiator).phone == ""
+
+
+def test_the_user_admin_shows_what_is_confirmed_read_only(personas):
+    ivan = personas.initiator
+    ivan.phone = ivan.phone_verified = "+79991234567"
+    ivan.save()
+    admin = Client()
+    admin.force_login(personas.admin)
+    page = admin.get(f"/admin/accounts/user/{ivan.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "phone" in form.fields and "phone_verified" not in form.fields  # shown, not editable
+    assert page.content.decode().count("+79991234567") >= 2
