@@ -11,9 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from otklik.complaints.models import Complaint
+from otklik.core.clock import now
 from otklik.feedback.models import Survey
 from otklik.notify.models import Notification
-from otklik.quality.models import Fact
+from otklik.quality.models import Fact, MonthlyReport
 from otklik.testing.clock import set_now
 from otklik.tickets.models import LogRecord, Ticket
 
@@ -43,6 +44,15 @@ def test_three_weeks_of_history_through_the_services(db, fixed_now):
     assert Complaint.objects.filter(ticket__in=history).exists()  # the seed is fixed: so is the story
     # Nobody is notified now of weeks-old events.
     assert not Notification.objects.filter(ticket__in=history).exists()
+    # Nor on the worker's first pass (a first `make run`): the history's survey reminders, SLA
+    # warnings and complaints' deadlines were handled in the past, and last month's quality report
+    # counts as sent.
+    assert not Survey.objects.filter(ticket__in=history, remind_at__lte=now()).exists()
+    assert MonthlyReport.objects.filter(month=dt.date(2026, 10, 1)).exists()
+    before = Notification.objects.count()
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert Notification.objects.count() == before, out.getvalue()
 
 
 def test_a_second_run_adds_nothing(db, fixed_now):

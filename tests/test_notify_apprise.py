@@ -52,7 +52,8 @@ def bot(server: LoopbackHTTPServer, **kwargs) -> CarrierConfig:
 
 
 def person(phone: str = "+7 (999) 123-45-67", messenger: str = "100200300") -> User:
-    return User(username="ivan", phone=phone, messenger=messenger)
+    """Ivan with both addresses confirmed by a code (only confirmed ones are sent to)."""
+    return User(username="ivan", phone=phone, messenger=messenger, phone_verified=phone, messenger_verified=messenger)
 
 
 def notification(
@@ -165,9 +166,9 @@ def test_a_carrier_without_url_is_permanent():
 
 
 def test_a_missing_phone_or_address_is_permanent(server):
-    with pytest.raises(PermanentFailure, match="no phone number for the user ivan"):
+    with pytest.raises(PermanentFailure, match="no verified phone number for the user ivan"):
         SmsDriver().send(notification(person(phone="")), sms_gw(server))
-    with pytest.raises(PermanentFailure, match="no messenger address for the user ivan"):
+    with pytest.raises(PermanentFailure, match="no verified messenger address for the user ivan"):
         MessengerDriver().send(notification(person(messenger=" "), channel="messenger"), bot(server))
     with pytest.raises(PermanentFailure, match="no recipient"):
         SmsDriver().send(notification(None), sms_gw(server))

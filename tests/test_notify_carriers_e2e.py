@@ -27,7 +27,7 @@ def allow_loopback(settings):
 
 @pytest.fixture
 def sergey(personas):
-    personas.manager.phone = "+7 (999) 000-11-22"
+    personas.manager.phone = personas.manager.phone_verified = "+7 (999) 000-11-22"
     personas.manager.save()
     return personas.manager
 

@@ -42,7 +42,7 @@ class Gateways:
 
 @pytest.fixture
 def ivan(personas):
-    personas.agent.phone = "+79990001122"
+    personas.agent.phone = personas.agent.phone_verified = "+79990001122"
     personas.agent.save()
     return personas.agent
 

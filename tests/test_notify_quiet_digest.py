@@ -130,7 +130,14 @@ def test_email_in_quiet_hours_waits_for_their_end_in_the_persons_zone(personas, 
     email.refresh_from_db()
     assert email.state == "pending"
 
+    # Comments on critical requests are high (they wait too), unless a rule makes them critical.
     urgent = file_error(p.initiator, priority_code="critical")
+    since = last_id()
+    ticket_comment(ticket=urgent, actor=p.lead, body="Looking")
+    (high,) = rows_since(since)["initiator", "email"]
+    assert (high.importance, high.due_at) == ("high", at(ZoneInfo("Asia/Yekaterinburg"), 2026, 3, 11, 8, 0))
+    rule = Rule.objects.create(name="critical", event="ticket_comment", to_initiator=True, importance="critical")
+    rule.priorities.add(urgent.priority)
     since = last_id()
     ticket_comment(ticket=urgent, actor=p.lead, body="Call me")
     (critical,) = rows_since(since)["initiator", "email"]
@@ -142,9 +149,11 @@ def digesting(personas, settings):
     """Ivan (English, Moscow) takes a daily digest at 09:00 and also SMS of comments; agent2 watches
     his low-priority request and takes a daily digest too. Two comments at 15:00 on 10 March."""
     p = personas
-    p.initiator.language, p.initiator.phone = "en", "+7 999 123-45-67"
+    p.initiator.language = "en"
+    p.initiator.phone = p.initiator.phone_verified = "+7 999 123-45-67"
     p.initiator.save()
-    Rule.objects.create(name="sms", event="ticket_comment", to_initiator=True, channels=["sms"])
+    # Comments are normal; the administrator makes them low here, so they wait for the digest.
+    Rule.objects.create(name="sms", event="ticket_comment", to_initiator=True, channels=["sms"], importance="low")
     for user in (p.initiator, p.agent2):
         Schedule.objects.create(user=user, digest="daily", digest_time=dt.time(9, 0))
     when(settings, at(MSK, 2026, 3, 10, 15, 0))
@@ -207,6 +216,7 @@ def test_worker_once_gathers_the_digests_then_delivers_them(digesting, personas,
 
 def test_a_digest_waits_for_the_end_of_quiet_hours(personas, settings):
     p = personas
+    Rule.objects.create(name="low", event="ticket_comment", to_initiator=True, channels=["email"], importance="low")
     Schedule.objects.create(user=p.initiator, quiet_start=dt.time(22, 0), quiet_end=dt.time(8, 0), digest="hourly")
     when(settings, at(MSK, 2026, 3, 10, 23, 10))
     t = file_error(p.initiator, priority_code="low")

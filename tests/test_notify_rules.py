@@ -265,14 +265,22 @@ def test_other_systems_events_follow_a_rule_of_their_name(erp, personas):
     assert r.json()["queued"] == 2
 
 
-def test_sms_and_messengers_only_reach_people_with_a_phone_or_messenger_address(t, personas):
+def test_sms_and_messengers_only_reach_people_with_a_confirmed_phone_or_messenger_address(t, personas):
     p = personas
     p.initiator.phone, p.initiator.messenger = "+79990001122", ""
     p.initiator.save()
     p.agent.phone, p.agent.messenger = "", "100200300"
     p.agent.save()
     only(to_initiator=True, to_executor=True, channels=["sms", "messenger"])
+    assert comment(t, p.admin) == {}  # entered, but not confirmed by a code yet
+    p.initiator.phone_verified = p.initiator.phone
+    p.initiator.save()
+    p.agent.messenger_verified = p.agent.messenger
+    p.agent.save()
     assert comment(t, p.admin) == {"initiator": {"sms"}, "agent": {"messenger"}}
+    p.initiator.phone = "+79990003344"  # changed (here by an administrator): not confirmed any more
+    p.initiator.save()
+    assert comment(t, p.admin) == {"agent": {"messenger"}}
 
 
 def test_the_migrations_write_exactly_the_default_rules():

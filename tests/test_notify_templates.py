@@ -131,7 +131,7 @@ def test_a_template_failing_on_a_request_falls_back_to_the_built_in_text(t, peop
 def test_sms_are_clipped_to_the_configured_length(t, people, settings):
     settings.SMS_MAX_LENGTH = 40
     for user in (people.initiator, people.lead):
-        user.phone = "+7 999 123-45-67"
+        user.phone = user.phone_verified = "+7 999 123-45-67"
         user.save()
     Rule.objects.create(name="sms", event="ticket_comment", to_initiator=True, to_executor=True, channels=["sms"])
     Template.objects.create(event="ticket_comment", channel="sms", language="en", subject="s", body="{{ comment }}")

@@ -98,7 +98,7 @@ def test_the_form_for_a_violation_of_the_regulation(personas, ticket):
     html = r.content.decode()
     assert r.status_code == 400
     assert 'id="error_body">Write what happened.' in html
-    assert 'id="error_ticket">There is no request with this number that you may see.' in html
+    assert 'id="error_ticket">Choose one of your requests from the list.' in html
     r = maria.post("/complaints/new", {"body": "The service closed at 11:00 on Monday.", "ticket": ""})
     complaint = Complaint.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/complaints/{complaint.pk}"
@@ -109,6 +109,44 @@ def test_the_form_for_a_violation_of_the_regulation(personas, ticket):
     assert r.status_code == 302 and Complaint.objects.get(author=personas.initiator).ticket_id == ticket.pk
     assert login(personas.agent).get("/complaints/new").status_code == 403  # staff file none
     assert login(personas.agent).post("/complaints/new", {"body": "x"}).status_code == 403
+
+
+def options(html: str) -> list[tuple[str, bool]]:
+    """The request select's options: (value, selected)."""
+    select = re.search(r'<select id="id_ticket" name="ticket".*?</select>', html, re.S).group(0)
+    return [(v, bool(sel)) for v, sel in re.findall(r'<option value="([^"]*)"( selected)?>', select)]
+
+
+def test_the_regulation_form_offers_the_persons_own_requests_and_only_those(personas, ticket):
+    p = personas
+    # Maria may see Ivan's request, but it is not hers.
+    User.objects.filter(pk=p.initiator2.pk).update(sees_organisation_requests=True)
+    hers = file_error(p.initiator2, subject="Maria's own report")
+    ivan_all = list(
+        Ticket.objects.filter(initiator=p.initiator).order_by("-created_at", "-id").values_list("number", flat=True)
+    )
+    html = login(p.initiator).get("/complaints/new").content.decode()
+    assert options(html) == [("", False), *((n, False) for n in ivan_all)]  # newest filed first, none chosen
+    assert f"{ticket.number} — Report fails" in html and hers.number not in html
+    assert '<label for="id_ticket">Request (optional)</label>' in html
+    # A request named in the link is chosen when it is theirs, ignored when it is not.
+    picked = login(p.initiator).get(f"/complaints/new?ticket={ticket.number.lower()}").content.decode()
+    assert (ticket.number, True) in options(picked)
+    maria = login(p.initiator2)
+    foreign = maria.get(f"/complaints/new?ticket={ticket.number}").content.decode()
+    maria_all = list(
+        Ticket.objects.filter(initiator=p.initiator2).order_by("-created_at", "-id").values_list("number", flat=True)
+    )
+    assert hers.number in maria_all and ticket.number not in maria_all
+    assert options(foreign) == [("", False), *((n, False) for n in maria_all)]
+    # Checked again on the server: a request she may see but did not file is refused.
+    r = maria.post("/complaints/new", {"body": "The service closed early.", "ticket": ticket.number})
+    assert r.status_code == 400 and 'id="error_ticket">Choose one of your requests from the list.' in r.content.decode()
+    assert Complaint.objects.count() == 0
+    r = maria.post("/complaints/new", {"body": "The service closed early.", "ticket": hers.number})
+    assert r.status_code == 302 and Complaint.objects.get().ticket_id == hers.pk
+    empty = login(p.outsider).get("/complaints/new").content.decode()
+    assert options(empty) == [("", False)] and "You have filed no requests" in empty
 
 
 def test_my_complaints_lists_the_persons_own(personas, ticket):

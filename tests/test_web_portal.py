@@ -4,6 +4,7 @@ colleague; her requests never show on his list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -15,7 +16,9 @@ from django.test import Client
 from django.utils import translation
 
 from otklik.catalog.reference import invalidate
+from otklik.core.paging import encode_cursor
 from otklik.routes.models import Route
+from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Attachment, Event, LogRecord, Ticket
 from otklik.workflow import ticket_create, ticket_transition
@@ -100,7 +103,9 @@ def test_my_requests_shows_only_mine_newest_first(personas, ivan):
     html = ivan.get("/my").content.decode()
     listed = rows(html)
     expected = list(
-        Ticket.objects.filter(initiator=personas.initiator).order_by("-id").values_list("number", flat=True)
+        Ticket.objects.filter(initiator=personas.initiator)
+        .order_by("-created_at", "-id")
+        .values_list("number", flat=True)
     )
     assert listed == expected and listed[0] == mine.number
     assert maria.number not in html and "Maria own trouble" not in html
@@ -178,11 +183,73 @@ def test_pages_of_25_with_a_keyset_cursor(personas, ivan):
     page2 = rows(second)
     assert len(page2) == total - 25 and not set(page1) & set(page2)
     assert 'rel="next"' not in second and "← Newest" in second
-    newest = Ticket.objects.filter(initiator=personas.initiator).order_by("-id")
+    newest = Ticket.objects.filter(initiator=personas.initiator).order_by("-created_at", "-id")
     assert page1 + page2 == [t.number for t in newest]
     # A mangled cursor starts again from the newest rather than failing.
     r = ivan.get("/my?cursor=not-a-cursor")
     assert (r.status_code, r["Location"]) == (302, "/my?show=all")
+
+
+def filed(html: str) -> list[str]:
+    """The filing moments listed, in order."""
+    return re.findall(r'<time datetime="([^"]+)" data-filed>', html)
+
+
+def test_newest_filed_first_by_the_filing_date_not_the_id(personas, ivan, settings):
+    """A request added later with an earlier date (the demo's history, one filed on someone's
+    behalf) falls where its date puts it; the list says how it is sorted."""
+    set_now(settings, dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC))
+    middle = file_error(personas.initiator, subject="Filed on the 10th")
+    set_now(settings, dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    oldest = file_error(personas.initiator, subject="Filed on the 2nd")
+    set_now(settings, dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC))
+    newest = file_error(personas.initiator, subject="Filed on the 12th")
+    html = ivan.get("/my").content.decode()
+    listed = [n for n in rows(html) if n in (middle.number, oldest.number, newest.number)]
+    assert listed == [newest.number, middle.number, oldest.number]
+    moments = filed(html)
+    assert moments == sorted(moments, reverse=True) and len(moments) == len(rows(html))
+    assert '<th scope="col" aria-sort="descending">Filed <span aria-hidden="true">↓</span></th>' in html
+    assert "My requests, newest filed first" in html
+
+
+def test_requests_filed_in_one_instant_page_in_a_stable_order(personas, ivan, settings):
+    set_now(settings, dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC))
+    same = [file_error(personas.initiator, subject=f"Batch {i}") for i in range(27)]
+    first = ivan.get("/my").content.decode()
+    next_url = unescape(re.search(r'<a href="([^"]+)" rel="next">', first).group(1))
+    second = ivan.get(next_url).content.decode()
+    listed = rows(first) + rows(second)
+    batch = {t.number for t in same}
+    assert [n for n in listed if n in batch] == [t.number for t in reversed(same)]  # one instant: later id first
+    assert len(listed) == len(set(listed)) == Ticket.objects.filter(initiator=personas.initiator).count()
+    # A cursor naming someone else's request is no cursor of this list.
+    theirs = file_error(personas.initiator2)
+    forged = re.sub(r"cursor=[^&]+", "cursor=" + encode_cursor(theirs.pk), next_url)
+    assert ivan.get(forged)["Location"] == "/my?show=all"
+
+
+def test_the_search_box_finds_my_requests_by_number_or_subject_and_no_one_elses(personas, ivan):
+    printer = file_error(personas.initiator, subject="Printer jams on page two")
+    payroll = file_error(personas.initiator, subject="Payroll report is empty")
+    colleague = file_error(personas.initiator2, subject="Printer jams on every page")
+    html = ivan.get("/my?q=printer").content.decode()
+    assert rows(html) == [printer.number]
+    assert colleague.number not in html and "every page" not in html
+    assert '<input type="search" id="id_q" name="q" value="printer"' in html and '<label for="id_q">' in html
+    assert rows(ivan.get(f"/my?q={payroll.number.lower()}").content.decode()) == [payroll.number]
+    assert rows(ivan.get(f"/my?q={colleague.number}").content.decode()) == []  # visible to Ivan? not his
+    # Maria's own search never shows Ivan's; a manager's "my requests" are the ones they filed.
+    maria = client_for(personas.initiator2).get("/my?q=printer").content.decode()
+    assert rows(maria) == [colleague.number]
+    assert rows(client_for(personas.manager).get("/my?q=printer").content.decode()) == []
+    # The search keeps the filter and pages; nothing found says so, with a way back.
+    empty = ivan.get("/my?q=nothing-like-this&show=open").content.decode()
+    assert "None of your requests matches “nothing-like-this”." in empty
+    assert 'href="/my?show=open"' in empty
+    too_long = ivan.get("/my?q=" + "x" * 201)
+    assert too_long.status_code == 400
+    assert 'id="error_q">The text is too long (at most 200 characters).' in too_long.content.decode()
 
 
 def test_the_list_reads_a_fixed_number_of_queries(personas, ivan, django_assert_max_num_queries):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from otklik.accounts.models import User
-from otklik.notify.models import Preference, Schedule
+from otklik.notify.models import Preference, Rule, Schedule
 from otklik.notify.preferences import preferences_of, schedule_of
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,14 @@ def ivan(personas):
     personas.initiator.save(update_fields=["language"])
     client = Client()
     client.force_login(personas.initiator)
+    return client
+
+
+def staff(user: User) -> Client:
+    user.language = "en"
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
     return client
 
 
@@ -67,7 +75,8 @@ def test_every_control_is_labelled_and_mandatory_ones_are_disabled_with_a_note(i
     assert len(ids) > 30
     for control in ids:
         assert f'<label for="{control}"' in text, control
-    # Escalations are mandatory (in-app and e-mail): checked, disabled, and saying why.
+    # The lead's page: escalations are mandatory (in-app and e-mail): checked, disabled, and saying why.
+    text = html(staff(personas.lead).get("/settings"))
     box = re.search(r'<input[^>]*id="pref-sla_escalated-email"[^>]*>', text).group(0)
     assert " checked" in box and " disabled" in box and 'aria-describedby="pref-sla_escalated-email-note"' in box
     assert 'id="pref-sla_escalated-email-note">mandatory<' in text
@@ -113,12 +122,57 @@ def test_saving_changes_only_what_was_touched(ivan, personas):
     assert 'value="22:00"' in page and 'value="08:15"' in page
 
 
-def test_a_mandatory_channel_stays_on_whatever_is_posted(ivan, personas):
-    data = form_of(ivan)
+def test_a_mandatory_channel_stays_on_whatever_is_posted(personas):
+    lead = staff(personas.lead)
+    data = form_of(lead)
     assert "pref-sla_escalated-email" not in data  # disabled boxes are not sent
+    assert lead.post("/settings", data).status_code == 302
+    assert enabled(personas.lead.pk)[("sla_escalated", "email")]
+    assert not Preference.objects.filter(user=personas.lead).exists()
+
+
+def events_on_the_page(client: Client) -> set[str]:
+    return set(re.findall(r'id="pref-([a-z_]+)-inapp"', html(client.get("/settings"))))
+
+
+def test_the_matrix_shows_each_person_only_the_events_that_can_reach_them(ivan, personas):
+    initiator_events = {
+        "ticket_moved",
+        "ticket_comment",
+        "ticket_changed",
+        "login_summary",
+        "survey_requested",
+        "survey_reminded",
+        "complaint_review",
+        "complaint_answered",
+    }
+    assert events_on_the_page(ivan) == initiator_events
+    assert "pref-task-task" not in html(ivan.get("/settings"))
+    agent = events_on_the_page(staff(personas.agent))  # a member of first line, not its lead
+    assert {"ticket_created", "ticket_assigned", "ticket_note", "sla_warned", "sla_escalated"} <= agent
+    assert not agent & {"survey_low_score", "complaint_filed", "quality_monthly", "complaint_overdue"}
+    lead = events_on_the_page(staff(personas.lead))
+    assert {"survey_low_score", "complaint_filed", "quality_monthly"} <= lead
+    manager = events_on_the_page(staff(personas.manager))
+    assert {"complaint_filed", "complaint_overdue", "quality_monthly"} <= manager
+    # A rule naming initiators by their role brings the event to Ivan's page; disabling every rule
+    # of an event takes it off everyone's.
+    Rule.objects.create(name="warn initiators", event="sla_warned", roles=["initiator"], channels=["inapp"])
+    assert "sla_warned" in events_on_the_page(ivan)
+    for rule in Rule.objects.filter(event="ticket_note"):  # saved one by one: the rules' cache hears of it
+        rule.enabled = False
+        rule.save()
+    assert "ticket_note" not in events_on_the_page(staff(personas.agent))
+
+
+def test_saving_leaves_the_events_not_shown_alone(ivan, personas):
+    uid = personas.initiator.pk
+    Preference.objects.create(user_id=uid, event="sla_escalated", channel="email", enabled=True)
+    data = form_of(ivan)
     assert ivan.post("/settings", data).status_code == 302
-    assert enabled(personas.initiator.pk)[("sla_escalated", "email")]
-    assert not Preference.objects.filter(user=personas.initiator).exists()
+    assert set(Preference.objects.filter(user_id=uid).values_list("event", "channel", "enabled")) == {
+        ("sla_escalated", "email", True)
+    }
 
 
 def test_times_show_in_the_chosen_zone_and_any_zone_can_be_typed(ivan, personas, settings):

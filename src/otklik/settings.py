@@ -301,7 +301,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # Rating links (/feedback/<token>) rate without signing in: no log keeps a whole token.
-    "filters": {"mask_tokens": {"()": "otklik.core.logmask.MaskTokens"}},
+    "filters": {
+        "mask_tokens": {"()": "otklik.core.logmask.MaskTokens"},
+        # A refused request (4xx) as one line, `GET /path 403 user=NAME`, never a traceback.
+        "request_line": {"()": "otklik.core.requestlog.RequestLine"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -309,7 +313,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO"), "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # "Not Found: /feedback/…" and the like, masked where they are logged (whatever handles them).
-        "django.request": {"filters": ["mask_tokens"]},
+        "django.request": {"filters": ["request_line", "mask_tokens"]},
         "django.security": {"filters": ["mask_tokens"]},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["mask_tokens"]},
     },

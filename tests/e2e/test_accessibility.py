@@ -298,8 +298,8 @@ def audit_feedback_pages_of_the_initiator(page: Page, feedback: dict[str, str], 
         visit(page, path)
         found += audit(page, f"{where} {path}")
     visit(page, "/complaints/new")
-    page.locator("#id_ticket").fill("ERR-999999")
-    page.locator("form.portal-form button[type=submit]").click()  # no text, no such request: refused
+    page.locator("#id_ticket").select_option(index=0)  # his own requests to choose from; none chosen
+    page.locator("form.portal-form button[type=submit]").click()  # no text: refused
     expect(page.locator("#error_body")).to_be_visible()
     found += audit(page, f"{where} /complaints/new (refused)")
     visit(page, "/reports/quality", status=403)

@@ -19,7 +19,7 @@ def test_settings_are_saved_by_label_and_mistakes_are_named_next_to_the_field(lo
     expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
     # A mistake first: quiet hours with one end only.
     form.get_by_label("Quiet hours from").fill("22:00")
-    form.get_by_role("button", name="Save").click()
+    form.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("not saved")
     expect(form.get_by_label("Quiet hours until")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_quiet_end_error")).to_contain_text("both ends")
@@ -33,7 +33,7 @@ def test_settings_are_saved_by_label_and_mistakes_are_named_next_to_the_field(lo
     expect(escalation).to_be_disabled()
     expect(escalation).to_be_checked()
     form.get_by_label("Digest", exact=True).select_option("daily")
-    form.get_by_role("button", name="Save").click()
+    form.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect(form.get_by_label("Time zone", exact=True)).to_have_value("Asia/Vladivostok")
@@ -44,12 +44,12 @@ def test_settings_are_saved_by_label_and_mistakes_are_named_next_to_the_field(lo
     # A zone typed in by hand: typing picks "Other" in the list.
     form.get_by_label("Other time zone").fill("America/Sao_Paulo")
     expect(form.get_by_label("Time zone", exact=True)).to_have_value("other")
-    form.get_by_role("button", name="Save").click()
+    form.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect(form.get_by_label("Other time zone")).to_have_value("America/Sao_Paulo")
     form.get_by_label("Time zone", exact=True).select_option("Europe/Moscow")
     expect(form.get_by_label("Other time zone")).to_have_value("")
-    form.get_by_role("button", name="Save").click()
+    form.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
 
 

@@ -48,9 +48,17 @@ class UserAdmin(BaseUserAdmin):
         *(BaseUserAdmin.fieldsets or ()),
         (
             _("Help desk profile"),
-            {"fields": ("role", "organisation", "sees_organisation_requests", "language", "time_zone", "phone")},
+            {
+                "fields": (
+                    *("role", "organisation", "sees_organisation_requests", "language", "time_zone"),
+                    # The person confirms their own phone and messenger address by a code (their
+                    # settings page); a change here un-confirms it.
+                    *("phone", "phone_verified", "messenger", "messenger_verified"),
+                )
+            },
         ),
     )
+    readonly_fields = ("phone_verified", "messenger_verified")
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Help desk profile"), {"fields": ("email", "role", "organisation", "language", "time_zone")}),

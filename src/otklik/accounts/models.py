@@ -57,6 +57,11 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Your chat or user id in the messenger the support service uses (e.g. a Telegram chat id)."),
     )
+    # The phone and messenger address as last proven by a code sent to them (notify/verification.py):
+    # an address is used for delivery only while it equals its verified value, so changing it, here
+    # or in the admin, un-verifies it.
+    phone_verified = models.CharField(_("verified phone"), max_length=32, blank=True, editable=False)
+    messenger_verified = models.CharField(_("verified messenger address"), max_length=100, blank=True, editable=False)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -82,6 +87,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def verified_phone(self) -> str:
+        """The phone if a code sent to it was confirmed, else ""."""
+        return self.phone if self.phone and self.phone == self.phone_verified else ""
+
+    @property
+    def verified_messenger(self) -> str:
+        """The messenger address if a code sent to it was confirmed, else ""."""
+        return self.messenger if self.messenger and self.messenger == self.messenger_verified else ""
 
     @property
     def is_support_staff(self) -> bool:

@@ -27,8 +27,8 @@ class Person:
     is_active: bool = True
     is_support_staff: bool = False
     email: str = ""
-    phone: str = ""
-    messenger: str = ""
+    phone: str = ""  # verified only: "" while the phone has not been proven by a code
+    messenger: str = ""  # verified only, as the phone
     time_zone: str = "Europe/Moscow"
     role: str = ""
 
@@ -46,12 +46,17 @@ def _load(ids: list[int]) -> dict[int, Person]:
         "is_superuser",
         "email",
         "phone",
+        "phone_verified",
         "messenger",
+        "messenger_verified",
         "time_zone",
     )
-    for pk, username, first, last, language, active, role, superuser, email, phone, chat, zone in rows:
+    for pk, username, first, last, language, active, role, superuser, email, *addresses, zone in rows:
+        phone, phone_verified, chat, chat_verified = addresses
         staff = superuser or role in STAFF_ROLES
         name = f"{first} {last}".strip() or username
+        phone = phone if phone == phone_verified else ""  # notifications go to proven addresses only
+        chat = chat if chat == chat_verified else ""
         found[pk] = Person(pk, username, name, language, active, staff, email, phone, chat, zone, role)
     return found
 

@@ -2,7 +2,8 @@
 URL stops the process at once instead of failing every e-mail later.
 
 Forms: `smtp://user:pass@host:port` (plain), `smtp+tls://` (STARTTLS), `smtp+ssl://` (implicit TLS),
-`console://` (messages printed to stdout, for development). User and password are percent-decoded.
+`console://` (for development: one line per message on stdout, its addressees and subject).
+User and password are percent-decoded.
 Error messages name the variable and the bad part, never the password.
 """
 
@@ -16,7 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from otklik.core.refs import as_id
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# One line per message (to, subject), not the raw MIME text: see notify/console.py.
+CONSOLE_BACKEND = "otklik.notify.console.EmailBackend"
 # scheme → (STARTTLS, implicit TLS, default port)
 _SMTP_SCHEMES = {"smtp": (False, False, 25), "smtp+tls": (True, False, 587), "smtp+ssl": (False, True, 465)}
 _FORMS = "smtp://user:password@host:port, smtp+tls://…, smtp+ssl://… or console://"

@@ -21,6 +21,8 @@ class Channel(models.TextChoices):
 
 
 class Importance(models.TextChoices):
+    """What each level means, and which events have which: importance.py."""
+
     LOW = "low", _("low")
     NORMAL = "normal", _("normal")
     HIGH = "high", _("high")
@@ -270,7 +272,10 @@ class Rule(models.Model):
         max_length=8,
         choices=Importance.choices,
         blank=True,
-        help_text=_("Empty: from the request's priority. Low-importance notifications go into digests."),
+        help_text=_(
+            "Empty: the event's own (a missed deadline critical, a complaint high, a change low, the rest normal;"
+            " high on a request of critical priority). Low-importance notifications go into digests."
+        ),
     )
     staff_only = models.BooleanField(
         _("support staff only"), default=False, help_text=_("Leave out recipients who are not support staff.")
@@ -345,3 +350,28 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}"
+
+
+class AddressCheck(models.Model):
+    """A one-time code sent to a person's own phone (SMS) or messenger address, to prove it is
+    theirs before anything else is sent there (notify/verification.py). Only a hash of the code is
+    kept; a check is closed when the code is confirmed, expires, is tried too often or replaced."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=[(c.value, c.label) for c in Channel if c in ("sms", "messenger")]
+    )
+    address = models.CharField(_("phone or messenger address"), max_length=100)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address check")
+        verbose_name_plural = _("address checks")
+        indexes = [models.Index(fields=["user", "channel", "sent_at"], name="address_check_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}"

@@ -26,6 +26,7 @@ from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.wakeup import wake_workers
 
+from .importance import importance_of_event
 from .models import Channel, Digest, Importance, Notification, State
 from .preferences import Quiet, choose, schedules
 from .quiet import next_digest, quiet_until
@@ -85,7 +86,9 @@ def compose(
     found = people(offers)
     recipients = [found[uid] for uid in sorted(found) if found[uid].is_active]
     channels = choose(recipients, event, offers)
-    level = importance or p.importance or (subject.importance if subject is not None else Importance.NORMAL)
+    # The caller's (another system's), else a rule's, else the event's own on the scale (importance.py).
+    floor = subject.importance if subject is not None else Importance.NORMAL
+    level = importance or p.importance or importance_of_event(event, floor)
     moment = now()
     quiet = schedules(p.pk for p in recipients)
     rows: list[Notification] = []

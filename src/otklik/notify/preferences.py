@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.accounts.people import Person
 from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, unknown
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import KeyedCache
 
 from .models import Channel, Digest, Event, Preference, Schedule, TaskForm
-from .rules import RULED_EVENTS, Offer, mandatory_channels, offered_channels
+from .rules import RULED_EVENTS, Offer, RuleSpec, mandatory_channels, offered_channels, rules_for
 
 # The channels a person can choose from.
 CHOOSABLE = (Channel.INAPP, Channel.EMAIL, Channel.TASK, Channel.SMS, Channel.MESSENGER)
@@ -140,11 +141,101 @@ def schedules(user_ids: Iterable[int]) -> dict[int, Quiet]:
     return {uid: entry[1] for uid, entry in _load(user_ids).items()}
 
 
-def preferences_of(user_id: int) -> list[dict[str, JsonValue]]:
-    """Every event with every choosable channel: on or off, and whether it can be switched off."""
+# Whom an event names itself when a rule sends it "to the addressed": anyone (the person logging
+# in, a survey's or a complaint's author), group leads and managers (the monthly report), managers
+# (a complaint's reviewer), else support staff (a new executor, an escalation's people, …).
+ADDRESSED_ANYONE = frozenset(
+    {
+        Event.LOGIN_SUMMARY,
+        Event.SURVEY_REQUESTED,
+        Event.SURVEY_REMINDED,
+        Event.COMPLAINT_REVIEW,
+        Event.COMPLAINT_ANSWERED,
+    }
+)
+ADDRESSED_LEADS = frozenset({Event.QUALITY_MONTHLY})
+ADDRESSED_MANAGERS = frozenset({Event.COMPLAINT_OVERDUE})  # a complaint's reviewer: a support manager
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a person is in the help desk, as far as the rules' recipients go."""
+
+    user_id: int
+    role: str
+    staff: bool
+    manager: bool
+    member: bool  # of a support group
+    lead: bool  # of a support group
+    dispatcher: bool  # of a support group (or a lead: without a dispatcher a lead receives)
+
+
+def standing_of(user: User) -> Standing:
+    """The person's standing (no query for someone outside support)."""
+    member = lead = dispatcher = False
+    if user.is_support_staff:
+        leads = list(
+            GroupMembership.objects.filter(user_id=user.pk, group__is_active=True).values_list("is_lead", flat=True)
+        )
+        member, lead = bool(leads), any(leads)
+        dispatcher = lead or SupportGroup.objects.filter(dispatcher_id=user.pk, is_active=True).exists()
+    return Standing(
+        user_id=user.pk,
+        role=user.role,
+        staff=user.is_support_staff,
+        manager=user.is_manager,
+        member=member,
+        lead=lead,
+        dispatcher=dispatcher,
+    )
+
+
+def _reaches(rule: RuleSpec, event: str, who: Standing) -> bool:
+    """Whether the rule can ever name this person."""
+    if rule.staff_only and not who.staff:
+        return False
+    if who.user_id in rule.user_ids or who.role in rule.roles:
+        return True
+    flags = rule.flags
+    if flags & {"to_initiator", "to_watchers"}:  # anyone files requests and may watch one
+        return True
+    if who.staff and (
+        "to_executor" in flags
+        or ("to_group_members" in flags and who.member)
+        or ("to_group_lead" in flags and who.lead)
+        or ("to_group_dispatcher" in flags and who.dispatcher)
+    ):
+        return True
+    if "to_addressed" in flags:
+        if event in ADDRESSED_ANYONE:
+            return True
+        if event in ADDRESSED_LEADS:
+            return who.lead or who.manager
+        if event in ADDRESSED_MANAGERS:
+            return who.manager
+        return who.staff
+    return False
+
+
+def receivable(event: str, who: Standing) -> bool:
+    """Whether the event can reach this person at all: some enabled rule may name them (calendar
+    tasks, which no rule governs, reach executors: support staff)."""
+    if event == Event.TASK:
+        return who.staff
+    rules = [r for r in rules_for(event) if set(r.channels) - {Channel.WEBHOOK}]
+    if not rules and event not in RULED_EVENTS:
+        return True  # an event no rule governs yet: its defaults reach whom it names
+    return any(_reaches(rule, event, who) for rule in rules)
+
+
+def preferences_of(user_id: int, *, standing: Standing | None = None) -> list[dict[str, JsonValue]]:
+    """Every event with every choosable channel: on or off, and whether it can be switched off.
+    Given the person's `standing`, only the events that can reach them (the settings page)."""
     mine = _load([user_id])[user_id][0]
     out = []
     for event in Event:
+        if standing is not None and not receivable(event, standing):
+            continue
         offer = default_offer(event)
         out.append(
             {

@@ -18,7 +18,8 @@ def _no_watchers() -> set[int]:
 class Subject:
     """What a notification is about, as the outbox needs it: the row's reference (`ticket_id`),
     what the rules' conditions look at (type, priority, group), the people a rule may name, the
-    link, the importance when no rule sets one, and `words`: what templates see as `ticket`,
+    link, the least importance of its ordinary events (`importance`: high for a request of
+    critical priority, see importance.py), and `words`: what templates see as `ticket`,
     built in each recipient's language (plain values only)."""
 
     ticket_id: int | None

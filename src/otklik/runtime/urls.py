@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.api.main import api
 from otklik.api.stream import notifications_stream
+from otklik.web.views import favicon, survey
 from otklik.web.views import regulation as regulation_views
-from otklik.web.views import survey
 
 admin.site.site_header = _("Otklik: help desk administration")
 admin.site.site_title = _("Otklik")
@@ -13,6 +13,7 @@ admin.site.index_title = _("Configuration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon.icon, name="favicon"),
     path("admin/", admin.site.urls),
     # Before the API: Server-Sent Events from the ASGI stream process (a 307 to it from the WSGI server).
     path("api/v1/notifications/stream", notifications_stream, name="notifications-stream"),

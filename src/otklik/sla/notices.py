@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify import texts
-from otklik.notify.models import Importance, Notification
+from otklik.notify.models import Notification
 from otklik.notify.outbox import compose
 from otklik.tickets.models import Ticket
 from otklik.tickets.notices import subject_of
@@ -17,12 +17,12 @@ from .models import Metric
 
 
 def on_sla(ticket: Ticket, *, event: str, metric: str, user_ids: list[int], due: str | None) -> list[Notification]:
-    """`event`: warned or escalated. Unsaved."""
+    """`event`: warned or escalated. Unsaved. Their importance is the scale's (notify/importance.py):
+    an escalation is critical, a warning normal (high on a request of critical priority)."""
     return compose(
         f"sla_{event}",
         subject=subject_of(ticket),
         addressed=user_ids,
-        importance=Importance.HIGH if event == "warned" else Importance.CRITICAL,
         context={"target": metric, "due_at": due},
         extra={"target": lambda: str(Metric(metric).label), "due": due or ""},
     )

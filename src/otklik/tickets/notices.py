@@ -30,8 +30,6 @@ from otklik.routes.models import RoutePoint
 
 from .models import Ticket, Watcher
 
-IMPORTANCE_OF_PRIORITY = {"critical": Importance.CRITICAL, "high": Importance.HIGH, "low": Importance.LOW}
-
 
 def link_to(number: str) -> str:
     """A request's page."""
@@ -39,9 +37,11 @@ def link_to(number: str) -> str:
 
 
 def importance_of(priority_id: int | None) -> str:
-    """A notification's importance by the request's priority (the rules may set their own)."""
+    """The least importance of the ordinary events of a request of this priority: high for a
+    critical one, else normal (notify/importance.py: a status change is not high for being on a
+    high-priority request; each event has its own, and the rules may set theirs)."""
     priority = reference().priorities.get(priority_id) if priority_id else None
-    return IMPORTANCE_OF_PRIORITY.get(priority.code if priority else "", Importance.NORMAL)
+    return Importance.HIGH if priority is not None and priority.code == "critical" else Importance.NORMAL
 
 
 def words(ticket: Ticket) -> dict[str, JsonValue]:

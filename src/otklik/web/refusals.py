@@ -124,7 +124,12 @@ WORDS: dict[tuple[str, str, str], Words] = {
     ("new_request", "", "not_a_boolean"): gettext_lazy("Answer yes or no."),
     # A complaint filed from the portal (web/views/complaint_filing.py).
     ("complaint_filing", "body", "required"): gettext_lazy("Write what happened."),
-    ("complaint_filing", "ticket", "unknown"): gettext_lazy("There is no request with this number that you may see."),
+    ("complaint_filing", "ticket", "unknown"): gettext_lazy("Choose one of your requests from the list."),
+    # The person's own phone and messenger address and its code (web/views/settings.py).
+    ("address", "phone", "invalid"): gettext_lazy("Enter a phone number of 10 to 15 digits, such as +7 999 123-45-67."),
+    ("address", "messenger", "invalid"): gettext_lazy("Enter the address without spaces, at most 100 characters."),
+    ("address", "code", "required"): gettext_lazy("Type the code from the message."),
+    ("address", "code", "invalid"): gettext_lazy("This is not the code that was sent. Tries left: %(left)s."),
     # The rating (on a request's page and behind the rating link).
     ("survey", "score", "out_of_range"): gettext_lazy("Choose a score from 1 to 5."),
     ("survey", "comment", "too_long"): gettext_lazy("The comment is too long (at most %(limit)s characters)."),
@@ -159,6 +164,8 @@ FORMS: dict[str, Form] = {
         other=WRITE_FIRST, refusals={"forbidden": gettext_lazy("Only the support managers may do this.")}
     ),
     "complaint_filing": Form(other=gettext_lazy("Write what happened."), refused=lambda exc: exc.detail),
+    # The search box of the portal's list (web/views/portal.py).
+    "portal_search": Form(),
     "survey": Form(
         refused=NOT_ACCEPTED,
         refusals={
@@ -169,6 +176,17 @@ FORMS: dict[str, Form] = {
     ),
     "new_request": Form(refused=lambda exc: _("The request could not be filed: %(detail)s") % {"detail": exc.detail}),
     "report": Form(other=lambda e: e.message, refused=lambda exc: exc.detail),
+    "address": Form(
+        refusals={
+            "no_code": gettext_lazy("No code was sent to this address yet: ask for one."),
+            "code_expired": gettext_lazy("The code has expired: ask for a new one."),
+            "too_many_attempts": gettext_lazy("The code was mistyped too many times: ask for a new one."),
+            "too_soon": gettext_lazy("A code was sent less than a minute ago: wait a little before asking again."),
+            "too_many_codes": gettext_lazy("Too many codes were sent today: try again tomorrow."),
+            "no_carrier": gettext_lazy("The help desk cannot send messages this way yet: ask its administrator."),
+            "already_verified": gettext_lazy("This address is confirmed already."),
+        }
+    ),
     # The settings' own form checks first; what the services refuse beyond it keeps their words.
     "settings": Form(other=lambda e: e.message),
 }

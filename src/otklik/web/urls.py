@@ -30,6 +30,10 @@ urlpatterns = [
     path("settings", settings.page, name="settings"),
     path("settings/notifier", notifier.page, name="notifier"),
     path("settings/notifier/<int:token_id>/disconnect", notifier.disconnect, name="notifier-disconnect"),
+    # The person's own phone and messenger address, confirmed by a code (channel: sms | messenger)
+    path("settings/address/<str:channel>", settings.address_save, name="settings-address"),
+    path("settings/address/<str:channel>/send", settings.address_send, name="settings-address-send"),
+    path("settings/address/<str:channel>/confirm", settings.address_confirm, name="settings-address-confirm"),
     # The portal (everyone files and follows their own requests)
     path("my", portal.my_requests, name="portal"),
     path("new", portal.new_request, name="new"),

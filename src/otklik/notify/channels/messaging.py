@@ -3,7 +3,9 @@ picks the gateway or the bot, e.g. `tgram://{bot_token}/{address}` or `json://gw
 
 carrier.settings = {"url": "<Apprise URL>"}. The placeholders `{phone}` (SMS: the recipient's phone,
 as + and digits) and `{address}` (messengers: the recipient's messenger chat or user id) are
-filled in URL-quoted; a recipient without one fails for good, naming what is missing.
+filled in URL-quoted; a recipient without one fails for good, naming what is missing. Only an
+address the person proved with a code is used (notify/verification.py), except by that code's own
+message.
 
 Apprise's `notify()` only says yes or no. Whether a failure is worth another try is read from what
 Apprise logs during the call: the HTTP status of the gateway's answer (`error=404`) or a connection
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
     from otklik.notify.models import Notification
 
 log = logging.getLogger("otklik.notify")
+
+# The event of a verification code's message (notify/verification.py).
+VERIFICATION_EVENT = "address_verification"
 
 RESPONSE_LIMIT = 200
 RETRY_STATUSES = frozenset({408, 425, 429})
@@ -248,13 +253,29 @@ class AppriseDriver(ABC):
         return TransientFailure(f"{name}: the gateway did not take the message", carrier=name, response=response)
 
 
+def address_to_use(notification: Notification, field: str) -> str:
+    """The recipient's address for the channel: the verified one; for the code that verifies it,
+    the address the code was sent for, while it is still the recipient's (a code is never sent to
+    an address they have since changed). "" when there is none to use."""
+    user = notification.recipient
+    if user is None:
+        return ""
+    current = getattr(user, field, "") or ""
+    if notification.event == VERIFICATION_EVENT:
+        context = notification.context if isinstance(notification.context, dict) else {}
+        proven = context.get("address")
+    else:
+        proven = getattr(user, f"{field}_verified", "")
+    return current.strip() if current.strip() and current == proven else ""
+
+
 class SmsDriver(AppriseDriver):
     code = "sms"
     placeholder = "{phone}"
-    missing = "phone number"
+    missing = "verified phone number"
 
     def recipient_address(self, notification: Notification) -> str:
-        return normalise_phone(getattr(notification.recipient, "phone", "") or "")
+        return normalise_phone(address_to_use(notification, "phone"))
 
     def content(self, notification: Notification) -> tuple[str, str]:
         text = " ".join((notification.body or notification.subject).split())
@@ -264,10 +285,10 @@ class SmsDriver(AppriseDriver):
 class MessengerDriver(AppriseDriver):
     code = "messenger"
     placeholder = "{address}"
-    missing = "messenger address"
+    missing = "verified messenger address"
 
     def recipient_address(self, notification: Notification) -> str:
-        return (getattr(notification.recipient, "messenger", "") or "").strip()
+        return address_to_use(notification, "messenger")
 
     def content(self, notification: Notification) -> tuple[str, str]:
         parts = [p for p in (notification.body.strip(), notification.link) if p]

@@ -3,8 +3,11 @@ the dashboard and the complaints have something to show on a first run.
 
 Everything goes through the real services under a moving application clock (the same override the
 tests use, OTKLIK_NOW, set here in-process only): requests filed on working days, taken, asked
-about, resolved, confirmed, rejected and resolved again, rated, complained about and answered; the
-SLA timers fire as the days pass, so some targets are missed. The notifications this past would
+about, resolved, confirmed, rejected and resolved again, rated, complained about and answered. The
+worker's timers run every evening as the days pass (SLA deadlines and escalations, the complaints'
+deadlines, the confirmation period, the survey reminders, the monthly quality report), and once
+more at the end, so some targets are missed and everything the past made due is done in the past:
+a first worker pass finds no old reminder or report to send. The notifications this past would
 have sent are dropped at the end (nobody should get weeks of old e-mail), and the quality facts
 are brought up to date. Reproducible for a given seed; added once (a second run finds the history
 and does nothing).
@@ -20,16 +23,19 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from otklik.accounts.models import User
 from otklik.complaints.models import Complaint
 from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
+from otklik.complaints.timers import complaint_timers_pass
 from otklik.core.clock import now
 from otklik.core.errors import DomainError, TooMany
-from otklik.feedback.surveys import survey_answer
+from otklik.feedback.surveys import survey_answer, survey_remind_due
 from otklik.notify.models import Notification
+from otklik.quality.monthly import quality_monthly_due
 from otklik.quality.refresh import facts_refresh_all
 from otklik.sla.timers import sla_timers_pass
 from otklik.tickets.models import Ticket
@@ -92,6 +98,7 @@ def demo_history(*, weeks: int, seed: int = 7, say: Callable[[str], None] = prin
             events.append((moment, next(order), _life(random.Random(rng.random()), people)))
         events.append((dt.datetime.combine(day, dt.time(18, 30), tz), next(order), None))
     heapq.heapify(events)
+    first_notification = (Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     filed, started = 0, set()
     with override_settings(OTKLIK_NOW=None):
         while events:
@@ -100,8 +107,7 @@ def demo_history(*, weeks: int, seed: int = 7, say: Callable[[str], None] = prin
                 break
             with override_settings(OTKLIK_NOW=moment.isoformat()):
                 if life is None:
-                    sla_timers_pass()
-                    ticket_auto_confirm_due()
+                    _worker_pass()
                     continue
                 if id(life) not in started:
                     started.add(id(life))
@@ -115,14 +121,27 @@ def demo_history(*, weeks: int, seed: int = 7, say: Callable[[str], None] = prin
                     hours = None
             if hours is not None:
                 heapq.heappush(events, (moment + dt.timedelta(hours=hours), next(order), life))
+        with override_settings(OTKLIK_NOW=limit.isoformat()):
+            _worker_pass()  # what came due since the last evening: done now, not on the worker's first pass
     with transaction.atomic():
-        # The past's notifications are not sent now (weeks of old e-mail), nor shown as unread.
-        Notification.objects.filter(ticket_id__gte=first_id).delete()
+        # The past's notifications are not sent now (weeks of old e-mail), nor shown as unread:
+        # the requests', the surveys' and complaints', the monthly report's.
+        Notification.objects.filter(Q(ticket_id__gte=first_id) | Q(pk__gte=first_notification)).delete()
     facts_refresh_all()
     return filed
 
 
 _NAMES = ("initiator", "initiator2", "agent", "agent2", "lead", "manager")
+
+
+def _worker_pass() -> None:
+    """The worker's timers, as `otklik worker` runs them (runtime/jobs.py), each until nothing is
+    due; not the delivery: what they queue is dropped at the end."""
+    for job in (sla_timers_pass, complaint_timers_pass, ticket_auto_confirm_due, survey_remind_due):
+        for _ in range(1000):  # a guard: each pass handles what is due and clears it
+            if not job():
+                break
+    quality_monthly_due()
 
 
 def _life(rng: random.Random, p: dict[str, User]) -> Life:

@@ -1,7 +1,8 @@
 """The author's side of complaints in the portal: their own complaints (`/my/complaints`) and the
 form to file a complaint about a violation of the service regulation (`/complaints/new`, linked
-from the regulation and the portal), optionally naming a request they may see. A complaint about
-how one request was handled is filed from that request's page (web/views/ticket.py)."""
+from the regulation and the portal), optionally naming one of the person's own requests, chosen
+from a list of them (checked again on the server: a number that is not theirs is refused). A
+complaint about how one request was handled is filed from that request's page (web/views/ticket.py)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from otklik.accounts.http import AuthedRequest
 from otklik.complaints.models import ComplaintKind
 from otklik.complaints.selectors import ComplaintFilters, complaint_list_for
 from otklik.complaints.services import complaint_calendar, complaint_file
-from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, required, unknown
+from otklik.core.errors import Conflict, Forbidden, Invalid, TooMany, required, unknown
 from otklik.core.paging import BadCursor
-from otklik.tickets.access import access_ticket
+from otklik.tickets.own import own_request, own_request_choices
 from otklik.web.refusals import field_message, field_messages
 
 from .complaints import kind_name, state_name, target_text, too_many_complaints
@@ -69,19 +70,19 @@ def new_complaint(request: AuthedRequest) -> HttpResponse:
     """A complaint about a violation of the regulation. Support staff file none (403)."""
     if request.user.is_support_staff:
         raise PermissionDenied
-    data = {"body": "", "ticket": request.GET.get("ticket", "").strip()[:40]}
+    data = {"body": "", "ticket": request.GET.get("ticket", "").strip().upper()[:40]}
     errors: dict[str, str] = {}
     alert = ""
     status = 0
     if request.method == "POST":
-        data = {"body": request.POST.get("body", "").replace("\r\n", "\n"), "ticket": request.POST.get("ticket", "")}
-        number = data["ticket"].strip()
-        ticket = None
-        if number:
-            try:
-                ticket = access_ticket(request.user, number)
-            except NotFound:
-                errors["ticket"] = field_message(unknown("ticket", value=number), form=FORM)
+        data = {
+            "body": request.POST.get("body", "").replace("\r\n", "\n"),
+            "ticket": request.POST.get("ticket", "").strip().upper()[:40],
+        }
+        number = data["ticket"]
+        ticket = own_request(request.user, number) if number else None
+        if number and ticket is None:  # not one of the requests offered: theirs only
+            errors["ticket"] = field_message(unknown("ticket", value=number), form=FORM)
         if not data["body"].strip():  # said with the request's problem, if any: both at once
             errors["body"] = field_message(required("body"), form=FORM)
         if not errors:
@@ -104,7 +105,15 @@ def new_complaint(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your complaint %(number)s is filed.") % {"number": complaint.number})
                 return HttpResponseRedirect(reverse("web:complaint", args=[complaint.pk]))
+    choices = own_request_choices(request.user)
+    if data["ticket"] and data["ticket"] not in {n for n, _s in choices}:
+        older = own_request(request.user, data["ticket"])  # theirs, but older than the list shows
+        if older is not None:
+            choices.insert(0, (older.number, older.subject))
+        else:
+            data["ticket"] = ""  # not theirs: nothing is preselected
     context: dict[str, Any] = {
+        "choices": choices,
         "data": data,
         "errors": errors,
         "alert": alert,

@@ -35,7 +35,8 @@ from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
-from otklik.tickets.selectors import TicketFilters, awaiting_initiator_count, ticket_list_for
+from otklik.tickets.own import own_requests_page
+from otklik.tickets.selectors import SEARCH_LIMIT, awaiting_initiator_count
 from otklik.web.refusals import field_messages, number_range, out_of_scope_message
 from otklik.workflow import ticket_create
 
@@ -53,17 +54,24 @@ FIELDS = ("subject", "description", "category", "priority")  # the form's own, i
 @require_GET
 @login_required
 def my_requests(request: AuthedRequest) -> HttpResponse:
-    """The person's own requests, newest first: `?show=open|closed|all`, `?cursor=` pages back."""
+    """The person's own requests, newest filed first: `?show=open|closed|all`, `?q=` a number or
+    words of the subject, `?cursor=` pages back."""
     user = request.user
     show = request.GET.get("show", "all")
     if show not in SHOW:
         show = "all"
+    q = " ".join(request.GET.get("q", "").split())
     cursor = request.GET.get("cursor") or None
-    filters = TicketFilters(initiator="me", state=None if show == "all" else show)
+    search_error = ""
     try:
-        rows, next_cursor = ticket_list_for(user, filters, cursor=cursor, limit=PAGE_SIZE)
+        rows, next_cursor = own_requests_page(
+            user, state=None if show == "all" else show, q=q or None, cursor=cursor, limit=PAGE_SIZE
+        )
     except BadCursor:
-        return HttpResponseRedirect(_my_url(show))  # a mangled link: start from the newest
+        return HttpResponseRedirect(_my_url(show, q))  # a mangled link: start from the newest
+    except Invalid as exc:  # the search text is too long
+        rows, next_cursor = [], None
+        search_error = field_messages(exc, form="portal_search", fallback="q").get("q", "")
     who = people(r.executor_id for r in rows)
     items = [
         {
@@ -76,16 +84,20 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
     context = {
         "items": items,
         "show": show,
+        "q": q,
+        "q_max": SEARCH_LIMIT,
+        "search_error": search_error,
         "show_choices": [("all", _("All")), ("open", _("Open")), ("closed", _("Closed"))],
         "awaiting": awaiting_initiator_count(user),
-        "next_url": _my_url(show, next_cursor) if next_cursor else "",
-        "first_url": _my_url(show) if cursor else "",
+        "next_url": _my_url(show, q, next_cursor) if next_cursor else "",
+        "first_url": _my_url(show, q) if cursor else "",
+        "clear_url": _my_url(show) if q else "",
     }
-    return render(request, "web/portal/my_requests.html", context)
+    return render(request, "web/portal/my_requests.html", context, status=400 if search_error else 200)
 
 
-def _my_url(show: str, cursor: str | None = None) -> str:
-    query = {"show": show, **({"cursor": cursor} if cursor else {})}
+def _my_url(show: str, q: str = "", cursor: str | None = None) -> str:
+    query = {"show": show, **({"q": q} if q else {}), **({"cursor": cursor} if cursor else {})}
     return f"{reverse('web:portal')}?{urlencode(query)}"
 
 

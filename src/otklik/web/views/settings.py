@@ -1,10 +1,13 @@
-"""The person's settings: language, time zone, which notifications reach them where, quiet hours
-and the digest."""
+"""The person's settings: language, time zone, which notifications reach them where (only the
+events that can reach them), quiet hours and the digest, and their own phone and messenger
+address, each confirmed by a code sent to it before anything else goes there."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django import forms
@@ -13,23 +16,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User, validate_time_zone
 from otklik.core.clock import now
-from otklik.core.errors import Invalid
+from otklik.core.errors import DomainError, Invalid
 from otklik.core.forms import form_field
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Digest, TaskForm
-from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set
-from otklik.web.refusals import field_messages
+from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set, standing_of
+from otklik.notify.verification import (
+    ADDRESS_FIELDS,
+    address_set,
+    channels_with_carriers,
+    is_verified,
+    open_check_exists,
+    verification_confirm,
+    verification_send,
+)
+from otklik.web.refusals import field_messages, refusal_message
 
 # The zones most of our people live in (Russia west to east, then neighbours and a few others);
 # any other IANA name can be typed in.
@@ -203,10 +215,10 @@ def _unreachable(user: User) -> list[str]:
     notes = []
     if not user.email:
         notes.append(_("You have no e-mail address in your profile: e-mail and calendar tasks cannot reach you."))
-    if not user.phone:
-        notes.append(_("You have no phone number in your profile: SMS cannot reach you."))
-    if not user.messenger:
-        notes.append(_("You have no messenger address in your profile: messenger messages cannot reach you."))
+    if not user.verified_phone:
+        notes.append(_("You have no confirmed phone number: SMS cannot reach you."))
+    if not user.verified_messenger:
+        notes.append(_("You have no confirmed messenger address: messenger messages cannot reach you."))
     return notes
 
 
@@ -236,37 +248,180 @@ def _save(user: User, form: SettingsForm, changes: list[tuple[str, str, bool]]) 
 @login_required
 def page(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    choices = preferences_of(user.pk)
-    status = 200
-    if request.method == "POST":
-        form = SettingsForm(request.POST, staff=user.is_support_staff)
-        if form.is_valid():
-            try:
-                _save(user, form, _changes(choices, request.POST))
-            except Invalid as exc:  # the services' own checks, should the form have let something by
-                user.refresh_from_db(fields=["language", "time_zone"])  # rolled back: not half-changed here either
-                for name, text in field_messages(exc, form="settings", fallback="").items():
-                    form.add_error(name if name in form.fields else None, text)
-            else:
-                language = form.cleaned_data["language"]
-                with translation.override(language):  # the next page is already in the new language
-                    messages.success(request, _("Settings saved."))
-                response = HttpResponseRedirect(reverse("web:settings"))
-                response.set_cookie(
-                    django_settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
-                )
-                return response
-        status = 400
-        grid = _grid(choices, request.POST)
-    else:
-        form = SettingsForm(initial=_initial(user), staff=user.is_support_staff)
-        grid = _grid(choices, None)
+    # Only the events that can reach this person: an initiator is not offered escalations.
+    choices = preferences_of(user.pk, standing=standing_of(user))
+    if request.method != "POST":
+        return render_settings(request, choices=choices)
+    form = SettingsForm(request.POST, staff=user.is_support_staff)
+    if form.is_valid():
+        try:
+            _save(user, form, _changes(choices, request.POST))
+        except Invalid as exc:  # the services' own checks, should the form have let something by
+            user.refresh_from_db(fields=["language", "time_zone"])  # rolled back: not half-changed here either
+            for name, text in field_messages(exc, form="settings", fallback="").items():
+                form.add_error(name if name in form.fields else None, text)
+        else:
+            language = form.cleaned_data["language"]
+            with translation.override(language):  # the next page is already in the new language
+                messages.success(request, _("Settings saved."))
+            response = HttpResponseRedirect(reverse("web:settings"))
+            response.set_cookie(django_settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+            return response
+    return render_settings(request, choices=choices, form=form, posted=request.POST, status=400)
+
+
+def render_settings(
+    request: AuthedRequest,
+    *,
+    choices: list[dict[str, JsonValue]] | None = None,
+    form: SettingsForm | None = None,
+    posted: QueryDict | None = None,
+    address: Address | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The settings page; after a refused post, the form (or the address) as it was sent."""
+    user = request.user
+    if choices is None:
+        choices = preferences_of(user.pk, standing=standing_of(user))
+    carriers = channels_with_carriers()
     context = {
-        "form": form,
-        "grid": grid,
+        "form": form or SettingsForm(initial=_initial(user), staff=user.is_support_staff),
+        "grid": _grid(choices, posted),
         "channels": [Channel(c).label for c in CHANNELS],
         "unreachable": _unreachable(user),
+        "addresses": [_address_block(user, channel, address, carriers) for channel in ADDRESS_CHANNELS],
         "now": now(),
         "other": OTHER,
     }
     return render(request, "web/settings/page.html", context, status=status)
+
+
+# --- the person's own phone and messenger address, confirmed by a code ---------------------------
+
+ADDRESS_CHANNELS = (Channel.SMS, Channel.MESSENGER)
+ADDRESS_FORM = "address"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A refused post of one address block: what was typed and what is wrong (by field)."""
+
+    channel: str
+    typed: str | None = None  # the address as typed (None: the stored one is shown)
+    errors: dict[str, str] = dataclass_field(default_factory=dict)
+
+
+def _address_block(user: User, channel: str, refused: Address | None, carriers: set[str]) -> dict[str, JsonValue]:
+    field = ADDRESS_FIELDS[channel]
+    stored = getattr(user, field)
+    mine = refused if refused is not None and refused.channel == channel else Address(channel)
+    sms = channel == Channel.SMS
+    verified = is_verified(user, channel)
+    available = channel in carriers
+    pending = bool(stored) and not verified and open_check_exists(user, channel)
+    # The code's box while a code can come (a gateway) or has come (one may still be typed).
+    code_form = bool(stored) and not verified and (available or pending)
+    errors = mine.errors
+    # Without a code to type (no address, or confirmed already) a refusal about the code is said at the address.
+    error = errors.get(field, "") or ("" if code_form else errors.get("code", ""))
+    return {
+        "channel": channel,
+        "label": _("Phone number for SMS") if sms else _("Messenger address"),
+        "help": _("With the country code, such as +7 999 123-45-67.")
+        if sms
+        else _("Your chat or user id in the messenger the support service uses (e.g. a Telegram chat id)."),
+        "code_label": _("Code from the SMS") if sms else _("Code from the messenger"),
+        "save_label": _("Save the number") if sms else _("Save the address"),
+        "input_type": "tel" if sms else "text",
+        "autocomplete": "tel" if sms else "off",
+        "maxlength": 32 if sms else 100,
+        "value": mine.typed if mine.typed is not None else stored,
+        "stored": stored,
+        "verified": verified,
+        "code_form": code_form,
+        "pending": pending,
+        "available": available,
+        "error": error,
+        "code_error": errors.get("code", "") if code_form else "",
+        "save_url": reverse("web:settings-address", args=[channel]),
+        "send_url": reverse("web:settings-address-send", args=[channel]),
+        "confirm_url": reverse("web:settings-address-confirm", args=[channel]),
+    }
+
+
+def _channel(channel: str) -> str:
+    if channel not in ADDRESS_CHANNELS:
+        raise Http404("no such channel")
+    return channel
+
+
+def _back(channel: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"{reverse('web:settings')}#address-{channel}")
+
+
+def _refused(request: AuthedRequest, channel: str, exc: DomainError, *, typed: str | None = None) -> HttpResponse:
+    fallback = ADDRESS_FIELDS[channel] if typed is not None else "code"
+    errors = field_messages(exc, form=ADDRESS_FORM, fallback=fallback)
+    return render_settings(request, address=Address(channel, typed, errors), status=exc.status)
+
+
+def _sent_note(channel: str) -> str:
+    if channel == Channel.SMS:
+        return _("A code was sent to the number: type it below to confirm the number.")
+    return _("A code was sent to the messenger: type it below to confirm the address.")
+
+
+@require_POST
+@login_required
+def address_save(request: AuthedRequest, channel: str) -> HttpResponse:
+    """Save the person's own address for the channel and send a code to a new (or unconfirmed) one."""
+    channel = _channel(channel)
+    user = request.user
+    typed = request.POST.get("address", "")
+    try:
+        changed = address_set(user=user, channel=channel, address=typed)
+    except Invalid as exc:
+        return _refused(request, channel, exc, typed=typed)
+    if not getattr(user, ADDRESS_FIELDS[channel]):
+        messages.success(request, _("Removed."))
+        return _back(channel)
+    if not changed and is_verified(user, channel):
+        messages.info(request, _("Nothing changed: this address is confirmed already."))
+        return _back(channel)
+    try:
+        verification_send(user=user, channel=channel)
+    except DomainError as exc:
+        words = refusal_message(exc, form=ADDRESS_FORM)
+        messages.warning(request, _("Saved, but no code was sent. %(reason)s") % {"reason": words})
+    else:
+        messages.success(request, _sent_note(channel))
+    return _back(channel)
+
+
+@require_POST
+@login_required
+def address_send(request: AuthedRequest, channel: str) -> HttpResponse:
+    """Send a new code to the unconfirmed address (rate-limited)."""
+    channel = _channel(channel)
+    try:
+        verification_send(user=request.user, channel=channel)
+    except DomainError as exc:
+        return _refused(request, channel, exc)
+    messages.success(request, _sent_note(channel))
+    return _back(channel)
+
+
+@require_POST
+@login_required
+def address_confirm(request: AuthedRequest, channel: str) -> HttpResponse:
+    """Check the code typed; the address is confirmed when it matches."""
+    channel = _channel(channel)
+    try:
+        verification_confirm(user=request.user, channel=channel, code=request.POST.get("code", "")[:40])
+    except DomainError as exc:
+        return _refused(request, channel, exc)
+    if channel == Channel.SMS:
+        messages.success(request, _("The phone number is confirmed: SMS can reach you now."))
+    else:
+        messages.success(request, _("The messenger address is confirmed: messenger messages can reach you now."))
+    return _back(channel)
