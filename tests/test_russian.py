@@ -25,7 +25,7 @@ GLOSSARY = ROOT.parents[1] / "docs" / "glossary.md"
 # administrator types as they are (CSV columns and values, weekday codes, event codes).
 ALLOWED = {
     *["SLA", "API", "URL", "HTML", "CSV", "XLSX", "JSON", "SMS", "IANA", "IP", "NUL", "UTF", "ID", "HH", "MM", "POST"],
-    *["Apprise", "Telegram", "Django", "Markdown", "Excel"],
+    *["Apprise", "Telegram", "Django", "Markdown", "Excel", "Outlook", "Thunderbird"],
     *["ERR", "REQ", "WSH", "ru", "en", "http", "https"],
     *["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     *["date", "kind", "intervals", "holiday", "shortened", "working", "custom", "digest"],
@@ -275,14 +275,12 @@ def test_durations_and_escalation_rules_in_russian():
 
 def test_working_time_typed_in_the_admin_reads_in_russian():
     """The SLA admin shows a target as it may be typed: «1 ч 30 мин» in Russian, "1h 30m" in English."""
-    from otklik.sla.whatif import format_minutes, parse_minutes
+    from otklik.sla.worktime import format_minutes, parse_minutes
 
-    with translation.override("ru"):
-        shown = [format_minutes(m) for m in (240, 90, 45)]
+    shown = [format_minutes(m, "ru") for m in (240, 90, 45)]
     assert shown == ["4 ч", "1 ч 30 мин", "45 мин"]
     assert [parse_minutes(s) for s in shown] == [240, 90, 45]
-    with translation.override("en"):
-        assert format_minutes(90) == "1h 30m"
+    assert format_minutes(90, "en") == "1h 30m"
 
 
 # --- problems as data, said in the reader's language ----------------------------------------------

@@ -40,6 +40,7 @@ ACCUSATIVE = (
     pgettext_lazy("accusative", "complaint"),
     pgettext_lazy("accusative", "complaint record"),
     pgettext_lazy("accusative", "feedback settings"),
+    pgettext_lazy("accusative", "regulation settings"),
     pgettext_lazy("accusative", "satisfaction survey"),
     pgettext_lazy("accusative", "carrier"),
     pgettext_lazy("accusative", "notification"),
