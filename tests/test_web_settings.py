@@ -145,6 +145,8 @@ def test_the_matrix_shows_each_person_only_the_events_that_can_reach_them(ivan, 
         "survey_reminded",
         "complaint_review",
         "complaint_answered",
+        "regulation_scheduled",  # the regulation's notices reach everyone
+        "regulation_in_force",
     }
     assert events_on_the_page(ivan) == initiator_events
     assert "pref-task-task" not in html(ivan.get("/settings"))
