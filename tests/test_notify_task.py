@@ -134,7 +134,7 @@ def tasks_in(sink: Sink) -> list[Task]:
 
 
 @pytest.fixture
-def sink(settings, personas):
+def sink(settings, personas, dispatching):
     """A real SMTP server; what the demo queued before goes to the locmem backend first."""
     settings.BASE_URL = f"https://{HOST}"
     when(settings, T0)
@@ -374,7 +374,7 @@ def test_an_escalation_moves_the_task_to_the_new_executor_and_a_missed_deadline_
         return dt.datetime(2026, 4, day, hh, tzinfo=MSK)
 
     when(settings, dt.datetime(2026, 6, 1, 10, tzinfo=MSK))  # the demo's requests fall due long after
-    p = request.getfixturevalue("personas")
+    p = request.getfixturevalue("dispatching")  # new requests (and escalated ones) to the dispatcher
     when(settings, at(6, 9))
     EscalationRule.objects.create(
         policy=Policy.objects.get(code="errors"),

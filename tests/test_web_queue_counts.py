@@ -113,7 +113,11 @@ def work(personas):
     done = ticket_transition(ticket=done, actor=p.agent, transition_code="resolve", version=done.version, comment="ok")
     queued = [file_error(p.initiator2, subject=f"Queued {i}") for i in range(2)]
     vpn = ticket_create(
-        initiator=p.initiator2, type_code="request", subject="Need VPN", category_code="access", fields={"kind": "access"}
+        initiator=p.initiator2,
+        type_code="request",
+        subject="Need VPN",
+        category_code="access",
+        fields={"kind": "access"},
     )
     return {"mine": [t.number for t in mine], "done": done.number, "queued": [t.number for t in queued], "vpn": vpn}
 
