@@ -108,9 +108,13 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue, *, fmt: CsvFormat | N
     locale's date format."""
     value = clean(value)
     if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
         date = (fmt or csv_format()).xlsx_date
-        cell.number_format = f"{date} HH:MM" if isinstance(value, dt.datetime) else date
+        if isinstance(value, dt.datetime):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = f"{date} HH:MM"
+        else:  # a day: midnight, shown as the day
+            cell = WriteOnlyCell(sheet, value=dt.datetime.combine(value, dt.time()))
+            cell.number_format = date
         return cell
     if not is_formula_like(value):
         return value
@@ -141,8 +145,8 @@ def _sheet(book: Workbook, title: str, head: list[str] | None, rows: list[list[C
         bold = Font(bold=True)
         cells = []
         for value in head:
-            cell = xlsx_cell(sheet, value, fmt=fmt)
-            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
+            made = xlsx_cell(sheet, value, fmt=fmt)
+            cell = made if isinstance(made, Cell) else WriteOnlyCell(sheet, value=value)
             cell.font = bold
             cells.append(cell)
         sheet.append(cells)
