@@ -355,7 +355,12 @@ def test_a_request_filed_outside_a_transaction_carries_its_task_in_the_same_batc
     from otklik.testing.personas import load_personas
 
     settings.BASE_URL = f"https://{HOST}"
+    from otklik.accounts.directory import invalidate
+    from otklik.accounts.models import SupportGroup
+
     p = load_personas()
+    SupportGroup.objects.update(auto_assign=True)  # the new request goes to the lead, who gets the task
+    invalidate()
     assert not connection.in_atomic_block
     t = file_error(p.initiator)
     n = Notification.objects.get(ticket=t, channel="task")
