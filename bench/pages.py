@@ -45,7 +45,7 @@ TARGET_MS = 50.0
 PERSONAS = ("anonymous", "initiator", "agent", "lead", "manager")
 STAFF = ("agent", "lead", "manager")
 SUPERVISORS = ("lead", "manager")
-QUEUES = ("mine", "unassigned", "waiting", "at_risk", "breached", "all")
+QUEUES = ("mine", "unassigned", "waiting", "awaiting", "at_risk", "breached", "all")
 # Workspace searches: frequent and rare words of the seed's subjects (Cyrillic, typed in capitals as
 # well), a number's prefix, a whole number, two letters (too short for trigrams) found in a word,
 # and text found nowhere, long and of two letters (the worst cases: every visible request must be
@@ -146,7 +146,7 @@ def build_cases(numbers: dict[str, list[str]], complaints: list[int] | None = No
             work(queue="all", state="closed"),
             work(queue="all", executor="none"),
             work(queue="all", state="error:new", sort="due"),
-            work(queue="all", breach="week"),
+            work(queue="all", breach="7d"),
         ]
         cases.append(Case("work-filtered", "/work filtered", who, filtered))
         # All visible requests (the "all" queue's default), then the open ones only.

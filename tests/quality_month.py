@@ -7,8 +7,9 @@ The demo's Moscow calendar: Mon–Fri 09:00–13:00 and 14:00–18:00; Monday 9 
 (International Women's Day moved from Sunday). Targets (working time):
 errors  high   → first reaction 1 h, resolution 8 h;   normal → 4 h, 24 h (next reaction 2 h)
 requests normal → first reaction 4 h, resolution 24 h, next reaction 4 h.
-The first line (Alexei = agent, Sergei = lead) has no dispatcher, so its requests start with
-Sergei; the second line's start with Olga (agent2, its dispatcher).
+The groups assign new requests automatically here (the demo's do not): the first line (Alexei =
+agent, Sergei = lead) has no dispatcher, so its requests start with Sergei; the second line's start
+with Olga (agent2, its dispatcher).
 
 A — Request (normal), Ivan, filed Fri 6 Mar 16:30.
     Tue 10 Mar 10:00 Alexei takes it: first reaction 1.5 h Friday + 1 h Tuesday (the 9th is a
@@ -53,6 +54,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from otklik.accounts.directory import invalidate as directory_invalidate
+from otklik.accounts.models import SupportGroup
 from otklik.complaints.models import Complaint, ComplaintKind
 from otklik.feedback.models import Survey
 from otklik.feedback.surveys import survey_answer
@@ -124,6 +127,10 @@ def build_month(settings: Any) -> Month:
     # The demo (and its three sample requests) "in June": after every moment used here.
     set_now(settings, dt.datetime(2026, 6, 1, 10, tzinfo=MSK))
     p = load_personas()
+    # This month is told of an organisation whose groups hand new requests to their dispatcher (the
+    # first line's lead, the second line's Olga), unlike the demo's, which leave them in the queue.
+    SupportGroup.objects.update(auto_assign=True)
+    directory_invalidate()
     cal = Calendar.objects.get(code="moscow")
     CalendarDay.objects.update_or_create(calendar=cal, date=dt.date(2026, 3, 9), defaults={"kind": "holiday"})
 

@@ -6,7 +6,8 @@ from otklik.tickets.models import LogRecord, Ticket, Watcher
 
 
 @pytest.fixture
-def ticket(api):
+def ticket(api, dispatching):
+    """Filed where the groups hand new requests to their dispatcher (the first line: its lead)."""
     r = api("initiator").post("/tickets", {"type": "error", "subject": "Сбой", "fields": {"steps": "шаги"}})
     assert r.status_code == 201, r.content
     t = r.json()

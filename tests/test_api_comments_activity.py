@@ -50,8 +50,12 @@ def test_support_reply_is_an_executor_reaction(api, ticket):
     c = comment(api, "agent", ticket["id"], "Принято к сведению").json()
     assert c["role"] == "staff"  # a member of the group, not (yet) the executor
     assert c["reaction"] == "executor_replied"
-    lead = comment(api, "lead", ticket["id"], "Беру").json()
-    assert lead["role"] == "executor"
+    lead = comment(api, "lead", ticket["id"], "Посмотрю").json()
+    assert lead["role"] == "staff"  # nobody executes it yet: it waits in the group's queue
+    r = api("agent").post(f"/tickets/{ticket['id']}/transitions", {"transition": "accept", "version": 1})
+    assert r.status_code == 200
+    taken = comment(api, "agent", ticket["id"], "Беру").json()
+    assert (taken["role"], taken["reaction"]) == ("executor", "executor_replied")
 
 
 def test_internal_note_hidden_from_the_initiator(api, ticket):

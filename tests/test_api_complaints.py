@@ -20,7 +20,8 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.workflow import ticket_create
 
-pytestmark = pytest.mark.django_db
+# Complaints about how a request was handled concern its executor: the groups hand new requests to theirs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dispatching")]
 MSK = ZoneInfo("Europe/Moscow")
 
 

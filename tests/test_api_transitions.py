@@ -40,7 +40,7 @@ def test_transition_returns_200_and_the_new_version(api, personas, error):
     assert tr["stage"]["code"] == "new" and tr["to_stage"]["code"] == "accepted"
     assert tr["actor"]["username"] == "agent"
     (assignment,) = [e for e in log if e["event"] == "assignment"]
-    assert (assignment["old_value"], assignment["new_value"]) == (personas.lead.pk, personas.agent.pk)
+    assert (assignment["old_value"], assignment["new_value"]) == (None, personas.agent.pk)  # from the queue
 
 
 def test_transition_by_number(api, error):

@@ -14,7 +14,8 @@ from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
 
-pytestmark = pytest.mark.django_db
+# Complaints about how a request was handled concern its executor: the groups hand new requests to theirs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dispatching")]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)
 
 
 @pytest.fixture
-def t(personas, settings):
+def t(personas, settings, dispatching):
     """Ivan's (English) normal-priority accounting request, executed by the lead (Russian)."""
     when(settings, T0)
     personas.initiator.language = "en"

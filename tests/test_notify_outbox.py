@@ -12,6 +12,9 @@ from otklik.testing.factories import file_error
 from otklik.tickets.watchers import ticket_watch
 from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
 
+# The groups hand new requests to their dispatcher: each request starts with an executor to tell.
+pytestmark = pytest.mark.usefixtures("dispatching")
+
 
 def inbox(user, event=None, ticket=None):
     """The user's in-app rows (about `ticket` only, when given: the demo's own requests notify too)."""

@@ -134,7 +134,7 @@ def tasks_in(sink: Sink) -> list[Task]:
 
 
 @pytest.fixture
-def sink(settings, personas):
+def sink(settings, personas, dispatching):
     """A real SMTP server; what the demo queued before goes to the locmem backend first."""
     settings.BASE_URL = f"https://{HOST}"
     when(settings, T0)
@@ -355,7 +355,12 @@ def test_a_request_filed_outside_a_transaction_carries_its_task_in_the_same_batc
     from otklik.testing.personas import load_personas
 
     settings.BASE_URL = f"https://{HOST}"
+    from otklik.accounts.directory import invalidate
+    from otklik.accounts.models import SupportGroup
+
     p = load_personas()
+    SupportGroup.objects.update(auto_assign=True)  # the new request goes to the lead, who gets the task
+    invalidate()
     assert not connection.in_atomic_block
     t = file_error(p.initiator)
     n = Notification.objects.get(ticket=t, channel="task")
@@ -374,7 +379,7 @@ def test_an_escalation_moves_the_task_to_the_new_executor_and_a_missed_deadline_
         return dt.datetime(2026, 4, day, hh, tzinfo=MSK)
 
     when(settings, dt.datetime(2026, 6, 1, 10, tzinfo=MSK))  # the demo's requests fall due long after
-    p = request.getfixturevalue("personas")
+    p = request.getfixturevalue("dispatching")  # new requests (and escalated ones) to the dispatcher
     when(settings, at(6, 9))
     EscalationRule.objects.create(
         policy=Policy.objects.get(code="errors"),

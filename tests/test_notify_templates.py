@@ -25,7 +25,7 @@ T0 = datetime(2026, 3, 10, 11, 30, tzinfo=MSK)
 
 
 @pytest.fixture
-def people(personas):
+def people(personas, dispatching):
     """Ivan reads English, Sergey (the lead, his request's executor) Russian."""
     personas.initiator.language = "en"
     personas.initiator.save()

@@ -80,7 +80,7 @@ def test_transition_appends_the_move_and_the_change_of_executor(personas):
     t = move(p, new_error(p), "agent", "accept")
     assert log(t)[1:] == [
         ("transition", "executor_accepted", "agent", "staff", "new", "accepted", "", None, None),
-        ("assignment", "", "agent", "staff", "accepted", None, "executor", p.lead.pk, p.agent.pk),
+        ("assignment", "", "agent", "staff", "accepted", None, "executor", None, p.agent.pk),  # from the queue
     ]
     record = LogRecord.objects.get(ticket=t, event="transition")
     assert record.transition.code == "accept"
@@ -106,7 +106,7 @@ def test_comment_and_note_append_their_records(personas):
     ticket_comment(ticket=t, actor=p.agent, body="Known bug", internal=True)
     assert log(t)[1:] == [
         ("comment", "initiator_replied", "initiator", "initiator", "new", None, "", None, None),
-        ("comment", "executor_replied", "lead", "executor", "new", None, "", None, None),
+        ("comment", "executor_replied", "lead", "staff", "new", None, "", None, None),  # nobody executes it yet
         ("note", "", "agent", "staff", "new", None, "", None, None),
     ]
     assert list(
@@ -126,9 +126,10 @@ def test_assign_appends_group_then_executor(personas):
     ticket_assign(ticket=t, actor=p.lead, version=1, executor="agent")
     ticket_assign(ticket=t, actor=p.manager, version=2, group_code="second-line")
     assert log(t)[1:] == [
-        ("assignment", "", "lead", "executor", "new", None, "executor", p.lead.pk, p.agent.pk),
+        ("assignment", "", "lead", "staff", "new", None, "executor", None, p.agent.pk),
         ("assignment", "", "manager", "staff", "new", None, "group", first, second),
-        ("assignment", "", "manager", "staff", "new", None, "executor", p.agent.pk, p.agent2.pk),
+        # The second line leaves what comes to it in its queue.
+        ("assignment", "", "manager", "staff", "new", None, "executor", p.agent.pk, None),
     ]
 
 
@@ -148,7 +149,7 @@ def test_watch_appends_who_was_added_and_removed(personas):
     ticket_watch(ticket=t, actor=p.lead, user_ref="initiator2")
     ticket_watch(ticket=t, actor=p.initiator2, add=False)
     assert log(t)[1:] == [
-        ("watcher", "", "lead", "executor", "new", None, "watchers", None, "initiator2"),
+        ("watcher", "", "lead", "staff", "new", None, "watchers", None, "initiator2"),
         ("watcher", "", "initiator2", "other", "new", None, "watchers", "initiator2", None),
     ]
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from otklik.accounts.directory import invalidate as directory_invalidate
 from otklik.accounts.models import SupportGroup
 from otklik.quality.access import access_quality
 from otklik.quality.drill import drill_queryset, parse_drill
@@ -41,6 +42,10 @@ def at(day: int, hh: int, mm: int = 0) -> dt.datetime:
 def story(settings):
     set_now(settings, dt.datetime(2026, 6, 1, 10, tzinfo=MSK))  # the demo's sample requests: June
     p = load_personas()
+    # The story's groups hand new requests to their dispatcher (the first line's lead, the second
+    # line's Olga); the demo's leave them in the queue.
+    SupportGroup.objects.update(auto_assign=True)
+    directory_invalidate()
 
     def now(moment: dt.datetime, ticket: Ticket) -> Ticket:
         set_now(settings, moment)

@@ -5,6 +5,7 @@ written as text; the files are the viewer's own figures only."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -71,7 +72,9 @@ def test_xlsx_holds_every_table(month):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["Report", "Figures", "By week", "By type", "By priority"]
     about = {r[0]: r[1] if len(r) > 1 else None for r in book["Report"].iter_rows(values_only=True)}
-    assert (about["From"], about["To"], about["Time zone"]) == ("2026-03-01", "2026-03-31", "Europe/Moscow")
+    # The period's days are date cells (test_quality_exports_locale.py reads their formats).
+    assert (about["From"], about["To"]) == (dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 31))
+    assert about["Time zone"] == "Europe/Moscow"
     assert about["Weight: SLA compliance"] == 40
     figures = list(book["Figures"].iter_rows(values_only=True))
     head = figures[0]
@@ -84,6 +87,7 @@ def test_xlsx_holds_every_table(month):
     assert {r[1] for r in figures if r[0] == "Agent"} == {"agent", "agent2", "lead"}
     weeks = list(book["By week"].iter_rows(values_only=True))
     assert weeks[0][0] == "Week from" and len(weeks) == 7
+    assert weeks[1][0] == dt.datetime(2026, 2, 23)  # a date cell
     assert [r[0] for r in book["By type"].iter_rows(values_only=True)] == ["Code", "error", "request"]
 
 

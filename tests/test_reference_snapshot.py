@@ -14,7 +14,7 @@ def test_a_new_priority_is_usable_at_once(personas):
     assert ticket.priority.code == "urgent-x"
 
 
-def test_a_deactivated_dispatcher_receives_no_new_requests(personas):
+def test_a_deactivated_dispatcher_receives_no_new_requests(personas, dispatching):
     # second-line's dispatcher is agent2; without an active dispatcher or lead, requests stay unassigned.
     ticket = ticket_create(initiator=personas.initiator, type_code="wish", subject="s", fields={"benefit": "b"})
     assert ticket.executor_id == personas.agent2.pk

@@ -6,7 +6,7 @@ holidays). The demo's "errors" policy, priority normal: first reaction 4 h, reso
 warnings at 80 %. Its escalation ladder: a warning → the executor (level 1); a breach → the
 executor and the group lead (level 1), then two working hours later → the support managers
 (level 2). An Error about the accounting system goes to the first line, whose first executor
-is its lead (the group has no dispatcher).
+is its lead: the groups here hand new requests to their dispatcher, and the first line has none.
 
 For an Error filed on Monday 6 April at 09:00:
 - first reaction: warning 12:12 (3 h 12 min), deadline 13:00, level 2 at 16:00 (lunch skipped);
@@ -54,7 +54,7 @@ def p(db: None, request: pytest.FixtureRequest, settings: Any) -> Personas:
     # long after every moment used here and the passes below see only this test's requests;
     # the calendar is filled for 2025–2028 whatever the machine's date.
     when(settings, datetime(2026, 6, 1, 10, tzinfo=MSK))
-    personas: Personas = request.getfixturevalue("personas")
+    personas: Personas = request.getfixturevalue("dispatching")  # new requests to the dispatcher or lead
     when(settings, FILED)
     return personas
 

@@ -12,8 +12,9 @@ from otklik.workflow import ticket_assign, ticket_transition
 
 
 @pytest.fixture
-def ticket(personas):
-    """A first-line error request; its executor is the group lead (first line has no dispatcher)."""
+def ticket(personas, dispatching):
+    """A first-line error request; its executor is the group lead: the groups hand new requests to
+    their dispatcher here, and the first line has none."""
     return file_error(personas.initiator)
 
 

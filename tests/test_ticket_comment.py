@@ -16,7 +16,7 @@ LATER_DT = datetime(2026, 3, 11, 15, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
 @pytest.fixture
-def ticket(personas, settings):
+def ticket(personas, settings, dispatching):
     settings.OTKLIK_NOW = "2026-03-10T10:00:00+03:00"
     t = ticket_create(
         initiator=personas.initiator,

@@ -110,18 +110,25 @@ def test_a_category_with_no_group_anywhere_up_the_tree_falls_back_to_the_type(pe
     assert create(personas, "wish", category_code="misc").group.code == "second-line"
 
 
-def test_executor_is_the_groups_dispatcher(personas):
+def test_the_demos_groups_leave_new_requests_in_their_queue(personas):
+    """No executor: the request waits in its group's unassigned queue, where any member takes it."""
+    assert not SupportGroup.objects.filter(auto_assign=True).exists()
+    assert create(personas, category_code="accounting").executor_id is None
+    assert create(personas, category_code="accounting-payroll").executor_id is None  # though Olga dispatches
+
+
+def test_executor_is_the_groups_dispatcher(personas, dispatching):
     t = create(personas, category_code="accounting-payroll")
     assert t.executor_id == personas.agent2.pk
 
 
-def test_executor_is_the_first_lead_when_the_group_has_no_dispatcher(personas):
+def test_executor_is_the_first_lead_when_the_group_has_no_dispatcher(personas, dispatching):
     t = create(personas, category_code="accounting")
     assert SupportGroup.objects.get(code="first-line").dispatcher_id is None
     assert t.executor_id == personas.lead.pk
 
 
-def test_a_dispatcher_takes_precedence_over_the_lead(personas):
+def test_a_dispatcher_takes_precedence_over_the_lead(personas, dispatching):
     group = SupportGroup.objects.get(code="first-line")
     group.dispatcher = personas.agent
     group.save()

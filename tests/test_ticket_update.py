@@ -11,7 +11,7 @@ from otklik.workflow import ticket_create, ticket_update
 
 
 @pytest.fixture
-def ticket(personas):
+def ticket(personas, dispatching):
     return ticket_create(
         initiator=personas.initiator,
         type_code="error",

@@ -13,7 +13,7 @@ from otklik.tickets.watchers import ticket_watch
 
 
 @pytest.fixture
-def ticket(personas):
+def ticket(personas, dispatching):
     return file_error(personas.initiator)
 
 

@@ -34,9 +34,11 @@ def test_sign_in_sends_each_person_to_their_work(browser, personas):
     r = _login(browser, "initiator", "initiator")
     assert (r.status_code, r["Location"]) == (302, "/")
     assert browser.get("/")["Location"] == "/my"
-    agent = Client()
-    agent.force_login(personas.agent)
-    assert agent.get("/")["Location"] == "/work"
+    # Each lands where their work is: agents on the queue, leads and managers on the dashboard.
+    for who, place in (("agent", "/work"), ("agent2", "/work"), ("lead", "/dashboard"), ("manager", "/dashboard")):
+        staff = Client()
+        staff.force_login(getattr(personas, who))
+        assert staff.get("/")["Location"] == place, who
 
 
 def test_the_sign_in_page_reads_nothing_from_the_database(browser, personas, django_assert_num_queries):

@@ -124,7 +124,10 @@ def test_each_row_names_type_state_executor_and_time_in_my_zone(personas, ivan, 
     html = ivan.get("/my").content.decode()
     row = html[html.index(t.number) :].split("</tr>")[0]
     assert "Time check" in row and "Error" in row and "New" in row
-    assert personas.lead.get_full_name() in row  # the first-line lead receives it
+    assert "not assigned yet" in row  # it waits in the first line's queue until someone takes it
+    Ticket.objects.filter(pk=t.pk).update(executor=personas.agent)
+    html = ivan.get("/my").content.decode()
+    assert personas.agent.get_full_name() in html[html.index(t.number) :].split("</tr>")[0]
     assert "2026-03-10 19:30" in row
 
 

@@ -64,10 +64,13 @@ def test_error_filed_accepted_resolved_rejected_resolved_confirmed(login):
     number = ivan.url.rsplit("/", 1)[1]
     expect(ivan.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
 
-    # The first line has no dispatcher, so its lead receives its new requests: Sergei finds the
-    # Error in his own work and hands it to Alexei.
+    # The first line's new requests wait in its queue. Sergei, its lead, lands on the dashboard,
+    # follows the first line's unassigned figure to the list behind it and hands the Error to Alexei.
     sergei = login("lead")
-    expect(sergei.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    expect(sergei.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    first_line = sergei.locator("#dash-groups-table tbody tr", has_text="First-line support")
+    first_line.locator('td[data-label="Unassigned"] a').click()
+    expect(sergei).to_have_url(re.compile(r"/work\?.*executor=none"))
     sergei.get_by_role("main").get_by_role("link", name=number).click()
     expect(sergei.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
     alexei_bell = unread(alexei)

@@ -33,7 +33,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_ru", "name_en", "dispatcher", "is_active")
+    list_display = ("code", "name_ru", "name_en", "dispatcher", "auto_assign", "is_active")
     search_fields = ("code", "name_ru", "name_en")
     # The categories a group owns are shown by the catalogue's admin (catalog/admin.py).
     inlines = [MembershipInline]

@@ -1,5 +1,5 @@
 """A per-process snapshot of the organisation's directory: support groups, who belongs to and who
-leads which, who receives a group's new requests, and the organisations.
+leads which, who is told of and who is assigned a group's new requests, and the organisations.
 
 Access checks and lists ask "which groups is this person in" on every request: reading it from
 memory instead of joining memberships into every query. Dropped when these rows change in this
@@ -28,8 +28,12 @@ NO_MEMBERSHIPS = Memberships(frozenset(), frozenset())
 class Directory:
     groups: dict[int, SupportGroup] = field(default_factory=dict)
     groups_by_code: dict[str, SupportGroup] = field(default_factory=dict)
-    # Who receives a group's new requests: its dispatcher, else its first active lead.
+    # A group's dispatcher, else its first active lead: told of its new requests (notification rules,
+    # SLA escalations), and their first executor when the group assigns automatically.
     dispatchers: dict[int, int | None] = field(default_factory=dict)
+    # Who a request that comes to a group is assigned to: its dispatcher when the group assigns
+    # automatically, else nobody (the request waits in the group's unassigned queue).
+    assignees: dict[int, int | None] = field(default_factory=dict)
     # Memberships in active groups, by person.
     memberships: dict[int, Memberships] = field(default_factory=dict)
     organisations: dict[int, Organisation] = field(default_factory=dict)
@@ -68,6 +72,7 @@ def _build() -> Directory:
         # A deactivated dispatcher receives nothing: the group's first active lead does instead.
         dispatcher = g.dispatcher_id if g.dispatcher is not None and g.dispatcher.is_active else None
         d.dispatchers[g.pk] = dispatcher or first_lead.get(g.pk)
+        d.assignees[g.pk] = d.dispatchers[g.pk] if g.auto_assign else None
     for o in Organisation.objects.all():
         d.organisations[o.pk] = o
     return d

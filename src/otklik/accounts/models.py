@@ -122,7 +122,20 @@ class SupportGroup(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("Receives the group's new requests; when empty, the first lead does."),
+        help_text=_(
+            "Is told of the group's new requests and receives them when they are assigned automatically; "
+            "when empty, the first lead is."
+        ),
+    )
+    # Off: a request that comes to the group waits in its unassigned queue until a member takes it
+    # (the demo's groups work so); on: it goes straight to the dispatcher (or the first lead).
+    auto_assign = models.BooleanField(
+        _("assign new requests automatically"),
+        default=True,
+        help_text=_(
+            "On: a request that comes to the group goes straight to its dispatcher (when empty, to the first "
+            "lead). Off: it waits unassigned in the group's queue until a member takes it."
+        ),
     )
     members = models.ManyToManyField(
         User, through="GroupMembership", related_name="support_groups", verbose_name=_("members")

@@ -237,10 +237,10 @@ def _executor(value: int | None) -> int | None:
     return value or None  # the daily counts write nobody as 0
 
 
-def _count_days(agg: Aggregates, scope: Scope, period: Period) -> None:
+def _count_days(agg: Aggregates, scope: Scope, period: Period, *, weeks_only: bool = False) -> None:
     days = scoped(DayCount.objects.filter(day__gte=period.first, day__lte=period.last), scope).order_by()
     sums = {m: Sum(m) for m in DAY_MEASURES}
-    for row in days.values(*FINE).annotate(**sums):
+    for row in () if weeks_only else days.values(*FINE).annotate(**sums):
         keys = {k: row.pop(k) for k in FINE}
         keys["executor_id"] = _executor(keys["executor_id"])
         agg.roll(keys, row)
@@ -269,10 +269,10 @@ def _survey_counts() -> dict[str, Any]:
     return counts
 
 
-def _count_surveys(agg: Aggregates, scope: Scope, period: Period) -> None:
+def _count_surveys(agg: Aggregates, scope: Scope, period: Period, *, weeks_only: bool = False) -> None:
     """Per group × executor, and per week of asking."""
     surveys = scoped(Survey.objects.filter(within("asked_at", period)), scope).order_by()
-    for row in surveys.values("group_id", "executor_id").annotate(**_survey_counts()):
+    for row in () if weeks_only else surveys.values("group_id", "executor_id").annotate(**_survey_counts()):
         agg.roll({k: row.pop(k) for k in ("group_id", "executor_id")}, row, by_kind=False)
     if connection.vendor == "postgresql":
         _survey_weeks_postgresql(agg, scope, period)
@@ -477,6 +477,17 @@ def aggregate(scope: Scope, period: Period, *, moment: dt.datetime) -> Aggregate
         _spreads_postgresql if connection.vendor == "postgresql" else _spreads_python
     )
     spreads(agg, scope, period)
+    return agg
+
+
+def aggregate_weeks(scope: Scope, period: Period, *, moment: dt.datetime) -> Aggregates:
+    """The report's weekly figures alone (its trend charts): two queries, the daily counts and the
+    surveys, by week."""
+    agg = Aggregates(backlog_at=period.backlog_at(moment))
+    for monday in kpi.weeks(period.first, period.last):
+        agg.weeks[monday] = Tally()
+    _count_days(agg, scope, period, weeks_only=True)
+    _count_surveys(agg, scope, period, weeks_only=True)
     return agg
 
 

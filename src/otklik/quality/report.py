@@ -47,7 +47,7 @@ from . import kpi
 from .access import access_quality
 from .models import QualityWeights
 from .period import Period, PeriodError, parse_period
-from .queries import TOTAL, Aggregates, Key, Spread, Tally, aggregate, spread_of
+from .queries import TOTAL, Aggregates, Key, Spread, Tally, aggregate, aggregate_weeks, spread_of
 from .refresh import REPORT_MOST, facts_as_of, facts_refresh_all
 from .scope import Scope
 
@@ -229,6 +229,14 @@ def report_build(scope: Scope, period: Period, *, refresh: bool = True) -> Repor
         "formula": kpi.FORMULA,
     }
     return Report(data, period, scope, agg)
+
+
+def weeks_build(scope: Scope, period: Period) -> list[dict[str, JsonValue]]:
+    """The report's `weeks` alone (the dashboard's trends), its facts first brought up to date as
+    the report's are."""
+    facts_refresh_all(most=REFRESH_MOST, nowait=True)
+    agg = aggregate_weeks(scope, period, moment=now())
+    return [_week_row(w, agg.weeks[w]) for w in sorted(agg.weeks)]
 
 
 def service_zone() -> str:

@@ -166,7 +166,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     if rule.reassign_user_id:
         executor_id = rule.reassign_user_id
     elif rule.reassign_group_id and rule.reassign_group_id != ticket.group_id:
-        executor_id = directory().dispatchers.get(group_id)
+        executor_id = directory().assignees.get(group_id)
     if executor_id != ticket.executor_id:
         changes["executor_id"] = executor_id
         extra.append(

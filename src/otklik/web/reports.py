@@ -28,7 +28,7 @@ from otklik.quality import definitions, kpi
 from otklik.quality.access import visible_agents, visible_groups
 from otklik.quality.charts import Series, bar_chart, line_chart
 from otklik.quality.drill import Drill, DrillPage
-from otklik.quality.exports import backlog_label
+from otklik.quality.exports import CSV_FORMATS, CsvFormat, backlog_label
 from otklik.quality.period import Period
 from otklik.quality.report import Report
 from otklik.quality.scope import Scope
@@ -76,12 +76,16 @@ def num(value: float | None, digits: int = 2) -> str:
 class Links:
     """The drill-down and export addresses of one report."""
 
-    def __init__(self, report: Report, params: dict[str, str]) -> None:
+    def __init__(self, report: Report, params: dict[str, str], fmt: CsvFormat | None = None) -> None:
         self.base = {
             "from": report.period.first.isoformat(),
             "to": report.period.last.isoformat(),
             **{k: v for k, v in params.items() if k in ("group", "agent") and v},
         }
+        self.fmt = fmt
+
+    def page(self, **extra: str) -> str:
+        return f"{reverse('web:quality')}?{urlencode({**self.base, **extra})}"
 
     def drill(self, measure: str, **extra: str) -> str:
         query = {**self.base, **{k: v for k, v in extra.items() if v}, "measure": measure}
@@ -89,7 +93,10 @@ class Links:
 
     def export(self, kind: str, table: str = "") -> str:
         name = "web:quality-xlsx" if kind == "xlsx" else "web:quality-csv"
-        return f"{reverse(name)}?{urlencode({**self.base, **({'table': table} if table else {})})}"
+        query = {**self.base, **({"table": table} if table else {})}
+        if self.fmt is not None:
+            query["csv"] = self.fmt.code
+        return f"{reverse(name)}?{urlencode(query)}"
 
 
 def _cell(text: object, url: str | None = None) -> dict[str, str | None]:
@@ -182,14 +189,16 @@ def _chart(chart_id: str, title: str, table: str, draw: Callable[..., str], **kw
     return {"id": chart_id, "title": title, "table": table, "svg": _safe_svg(svg)}
 
 
-def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
+def trend_charts(data: dict[str, JsonValue], table: str = "#table-weeks") -> list[dict[str, str]]:
+    """The weekly trends of a report's data (requests received and resolved, targets in time), each
+    with the address of the table that gives its figures: the report page and the dashboard."""
     weeks = data["weeks"]
     week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
-    charts = [
+    return [
         _chart(
             "chart-trend",
             _("Requests by week"),
-            "table-weeks",
+            table,
             line_chart,
             labels=week_labels,
             series=[
@@ -201,7 +210,7 @@ def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
         _chart(
             "chart-trend-sla",
             _("Targets in time by week"),
-            "table-weeks",
+            table,
             line_chart,
             labels=week_labels,
             series=[Series(_("Targets in time"), [w["sla_compliance_percent"] for w in weeks])],
@@ -209,13 +218,17 @@ def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
             maximum=100,
         ),
     ]
+
+
+def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
+    charts = trend_charts(data)
     agents = data["agents"]
     if agents:
         charts.append(
             _chart(
                 "chart-agents",
                 _("Agents side by side"),
-                "table-agents",
+                "#table-agents",
                 bar_chart,
                 labels=[a["name"] for a in agents],
                 series=[
@@ -227,8 +240,8 @@ def _charts(data: dict[str, JsonValue]) -> list[dict[str, str]]:
             )
         )
     for key, title, table in (
-        ("type", _("Targets in time by type"), "table-types"),
-        ("priority", _("Targets in time by priority"), "table-priorities"),
+        ("type", _("Targets in time by type"), "#table-types"),
+        ("priority", _("Targets in time by priority"), "#table-priorities"),
     ):
         rows = data[f"by_{key}"]
         if rows:
@@ -281,9 +294,21 @@ def sla_headers() -> list[str]:
     return [*out, _("All targets in time")]
 
 
-def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
+def csv_choices(links: Links, fmt: CsvFormat) -> list[dict[str, str | bool]]:
+    """The switch between the spreadsheets a CSV is written for (the page's language chooses first)."""
+    labels = {
+        "ru": _("Russian: semicolons, decimal comma, dates as 31.12.2026"),
+        "en": _("English: commas, decimal point, dates as 2026-12-31"),
+    }
+    return [
+        {"code": code, "label": labels[code], "url": links.page(csv=code), "current": code == fmt.code}
+        for code in CSV_FORMATS
+    ]
+
+
+def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> dict[str, Any]:
     data = report.data
-    links = Links(report, params)
+    links = Links(report, params, fmt)
     lang = current_language()
     groups = [
         {"name": g["name"], "cells": _figure_cells(g, lambda m, c=g["group"], **kw: links.drill(m, group=c, **kw))}
@@ -335,6 +360,7 @@ def page_context(report: Report, params: dict[str, str]) -> dict[str, Any]:
             {"label": str(s), "value": f["satisfaction"]["distribution"][str(s)], "url": links.drill(f"score_{s}")}
             for s in kpi.SCORES
         ],
+        "csv_formats": csv_choices(links, fmt),
         "exports": {
             "xlsx": links.export("xlsx"),
             "rows": links.export("csv", "rows"),

@@ -38,11 +38,15 @@ from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, at_
 
 from .badges import Badge, sla_badge
 
-QUEUES = ("mine", "unassigned", "waiting", "at_risk", "breached", "all")
+QUEUES = ("mine", "unassigned", "waiting", "awaiting", "at_risk", "breached", "all")
 EXECUTOR_TURN = frozenset({PointKind.NEW, PointKind.IN_WORK})
+# A state of the workspace's filter (besides the API's): open, but not resolved and awaiting the
+# initiator's confirmation. "My work" shows these by default; the resolved ones have their queue.
+ACTIVE = "active"
 SORT_KEYS = ("number", "priority", "due", "updated")
 # Clicking a column sorts it the useful way first: newest, most urgent, soonest due, latest change.
 SORT_DEFAULT_DESC = {"number": True, "priority": False, "due": False, "updated": True}
+MAX_OFFSET = 10**9  # a cursor's count of the rows before its page
 
 
 # --- the queues ---------------------------------------------------------------------------
@@ -73,11 +77,11 @@ def point_by_state(ref: Reference, state: str) -> int | None:
 
 
 def breach_since(which: str, moment: dt.datetime) -> dt.datetime:
-    """The start of today or of this week (Monday) in the service's time zone."""
+    """The start of today in the service's time zone, or the moment seven days ago ("7d")."""
+    if which == "7d":
+        return moment - dt.timedelta(days=7)
     tz = timezone.get_default_timezone()
     day = timezone.localtime(moment, tz).date()
-    if which == "week":
-        day -= dt.timedelta(days=day.weekday())
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
@@ -97,12 +101,49 @@ class QueueQuery:
     group: str = ""
     state: str = ""  # "" = the queue's own default; "any", open, closed, a kind, a point code, route:point
     executor: str = ""
-    breach: str = ""  # today | week: requests with a breach recorded since then
+    breach: str = ""  # today | 7d: requests with a breach recorded since the start of today, in 7 days
     sort: str = "-number"
 
 
 def queue_default_state(queue: str) -> str:
-    return "any" if queue == "all" else "open"
+    return {"all": "any", "mine": ACTIVE}.get(queue, "open")
+
+
+def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime) -> Q:
+    """What puts a request in a queue, besides its state and the form's filters."""
+    if queue == "mine":
+        return Q(executor_id=user.pk)
+    if queue == "unassigned":
+        return Q(executor__isnull=True, group_id__in=sorted(my_groups(user)) or [0])
+    if queue == "waiting":
+        # The request waits for its executor, not for the initiator's answer or confirmation.
+        return Q(executor_id=user.pk, point_id__in=points_of_kinds(ref, EXECUTOR_TURN) or [0])
+    if queue == "awaiting":
+        # Resolved by me, awaiting the initiator's confirmation (or the automatic one).
+        return Q(executor_id=user.pk, point_id__in=points_of_kinds(ref, [PointKind.RESOLVED]) or [0])
+    if queue == "at_risk":
+        return at_risk_q(moment)
+    if queue == "breached":
+        return breached_q(moment)
+    return Q()
+
+
+def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, int]:
+    """How many requests each work queue holds as it opens (its default state, no filters): one
+    query over the open requests `user` may see, reading only columns the partial index
+    `ticket_open_cover` holds (an index-only scan on PostgreSQL). "All visible" is not counted: it
+    lists closed requests too, which no index of the open ones can count."""
+    ref = reference()
+    moment = moment or now()
+    not_resolved = ~Q(point_id__in=points_of_kinds(ref, [PointKind.RESOLVED]) or [0])
+    counted: dict[str, Q] = {
+        q: queue_condition(user, q, ref, moment) & (not_resolved if queue_default_state(q) == ACTIVE else Q())
+        for q in QUEUES
+        if q != "all"
+    }
+    qs = visible_tickets(user, Ticket.objects.filter(is_open=True)).order_by()
+    found = qs.aggregate(**{q: Count("pk", filter=cond) for q, cond in counted.items()})
+    return {q: int(found[q] or 0) for q in counted}
 
 
 def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -112,28 +153,28 @@ def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None 
     state = query.state or queue_default_state(query.queue)
     point_id = point_by_state(ref, state) if ":" in state else None
     filters = TicketFilters(
-        state=None if state == "any" or ":" in state else state,
+        state=None if state == "any" or ":" in state else "open" if state == ACTIVE else state,
         type=query.type or None,
         group=query.group or None,
         priority=query.priority or None,
         executor=query.executor or None,
-        breached=True if query.queue == "breached" else None,
-        at_risk=True if query.queue == "at_risk" else None,
         q=query.q or None,
     )
-    qs = filtered_tickets(user, filters)
+    qs = filtered_tickets(user, filters).filter(queue_condition(user, query.queue, ref, moment))
     if ":" in state:
         qs = qs.filter(point_id=point_id or 0)
-    if query.queue == "mine":
-        qs = qs.filter(executor_id=user.pk)
-    elif query.queue == "unassigned":
-        qs = qs.filter(executor__isnull=True, group_id__in=sorted(my_groups(user)))
-    elif query.queue == "waiting":
-        # The request waits for its executor, not for the initiator's answer or confirmation.
-        qs = qs.filter(executor_id=user.pk, point_id__in=points_of_kinds(ref, EXECUTOR_TURN))
-    if query.breach in ("today", "week"):
+    if state == ACTIVE:
+        qs = qs.exclude(point_id__in=points_of_kinds(ref, [PointKind.RESOLVED]))
+    if query.breach in ("today", "7d"):
         qs = qs.filter(pk__in=breach_records(breach_since(query.breach, moment)).values("ticket_id"))
     return qs
+
+
+def queue_unfiltered(query: QueueQuery) -> bool:
+    """Whether the list is the queue as it opens (what queue_counts counts), its filters unused."""
+    filters = (query.q, query.type, query.priority, query.group, query.executor, query.breach)
+    state = query.state or queue_default_state(query.queue)
+    return not any(filters) and state == queue_default_state(query.queue) and query.queue != "all"
 
 
 # --- sorting and keyset cursors -----------------------------------------------------------------
@@ -179,30 +220,61 @@ def _sort_value(sort: Sort, row: TicketRow) -> int | dt.datetime | None:
     return row.sla_due_at if sort.key == "due" else row.updated_at
 
 
-def encode_cursor(sort: Sort, row: TicketRow) -> str:
-    value = _sort_value(sort, row)
-    payload = {"s": sort.param, "v": value.isoformat() if isinstance(value, dt.datetime) else value, "id": row.pk}
+def _segment(sort: Sort, row: TicketRow) -> int:
+    """By deadline, which part of the order a row is in: 0 breached, 1 with a deadline, 2 none."""
+    if sort.key != "due":
+        return 0
+    return 0 if row.sla_breached else 1 if row.sla_due_at is not None else 2
+
+
+def encode_cursor(sort: Sort, row: TicketRow, *, offset: int = 0) -> str:
+    """The cursor of the page after `row`; `offset`: how many rows come before that page (its
+    "26–50 of 312")."""
+    segment = _segment(sort, row)
+    # By deadline, the breached and the undated requests run in filing order: only the id counts.
+    value = None if sort.key == "due" and segment != 1 else _sort_value(sort, row)
+    payload = {
+        "s": sort.param,
+        "v": value.isoformat() if isinstance(value, dt.datetime) else value,
+        "id": row.pk,
+        "g": segment,
+        "n": offset,
+    }
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(sort: Sort, cursor: str) -> tuple[int | dt.datetime | None, int]:
-    """(sort value, id) of the last row seen: a rank for the priority order, an instant for the
-    deadline (None: the request has none) and the last change. A cursor of another sort order is
-    refused."""
+@dataclass(frozen=True)
+class Cursor:
+    value: int | dt.datetime | None  # of the last row seen: a rank, an instant, or none (no deadline)
+    last_id: int
+    segment: int = 0  # by deadline: breached (0), with a deadline (1), without (2)
+    offset: int = 0  # the rows before the page
+
+
+def decode_cursor(sort: Sort, cursor: str) -> Cursor:
+    """The last row seen: a rank for the priority order, an instant for the deadline (None: breached
+    or none) and the last change. A cursor of another sort order is refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         last_id, value = data["id"], data["v"]
+        segment, offset = data.get("g", 0), data.get("n", 0)
         if data["s"] != sort.param or not isinstance(last_id, int) or last_id < 0:
             raise ValueError
-        if sort.key in ("due", "updated"):
-            if value is not None or sort.key != "due":  # only a deadline may be missing
-                value = dt.datetime.fromisoformat(value)
-                if timezone.is_naive(value):
-                    raise ValueError
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (segment, offset)):
+            raise ValueError
+        if segment not in (0, 1, 2) or (segment and sort.key != "due") or not 0 <= offset <= MAX_OFFSET:
+            raise ValueError
+        if sort.key == "updated" or (sort.key == "due" and segment == 1):
+            value = dt.datetime.fromisoformat(value)
+            if timezone.is_naive(value):
+                raise ValueError
+        elif sort.key == "due":
+            if value is not None:
+                raise ValueError
         elif not isinstance(value, int) or isinstance(value, bool):
             raise ValueError
-        return value, last_id
+        return Cursor(value, last_id, segment, offset)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
         raise BadCursor(f"cursor {cursor!r} is not one this page gave out") from None
 
@@ -210,13 +282,14 @@ def decode_cursor(sort: Sort, cursor: str) -> tuple[int | dt.datetime | None, in
 def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | None) -> list[QuerySet[Ticket]]:
     """The ordered queries a page reads from, in turn, past the cursor. Each walks an index rather
     than sorting every matching request: by priority, one query per rank (a handful) in id order;
-    by deadline, the requests with one (the partial index on it), then those with none by id."""
+    by deadline, the breached requests first (their partial index), then those with a deadline (the
+    partial index on it), then those with none, by id."""
     column = _sort_column(sort)
     op = "lt" if sort.descending else "gt"
     by_id = "-pk" if sort.descending else "pk"
-    value, last_id = decode_cursor(sort, cursor) if cursor else (None, None)
+    c = decode_cursor(sort, cursor) if cursor else None
     if column == "pk":
-        return [(qs.filter(**{f"pk__{op}": last_id}) if cursor else qs).order_by(by_id)]
+        return [(qs.filter(**{f"pk__{op}": c.last_id}) if c else qs).order_by(by_id)]
     if sort.key == "priority":
         ranks: dict[int, list[int]] = {}
         for pk, priority in ref.priorities.items():
@@ -224,20 +297,35 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
         out = []
         for rank in sorted(ranks, reverse=sort.descending):
             part = qs.filter(priority_id__in=sorted(ranks[rank]))
-            if cursor and rank == value:
-                part = part.filter(**{f"pk__{op}": last_id})
-            elif cursor and isinstance(value, int) and (rank < value if not sort.descending else rank > value):
+            if c and rank == c.value:
+                part = part.filter(**{f"pk__{op}": c.last_id})
+            elif c and isinstance(c.value, int) and (rank < c.value if not sort.descending else rank > c.value):
                 continue  # pages already shown
             out.append(part.order_by(by_id))
         return out
     ordered = F(column).desc() if sort.descending else F(column).asc()
-    after = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": last_id}) if value is not None else Q()
     if sort.key != "due":
+        after = Q(**{f"{column}__{op}": c.value}) | Q(**{column: c.value, f"pk__{op}": c.last_id}) if c else Q()
         return [qs.filter(after).order_by(ordered, by_id)]
-    undated = qs.filter(sla_due_at__isnull=True)
-    if cursor and value is None:  # already among the requests with no deadline
-        return [undated.filter(**{f"pk__{op}": last_id}).order_by(by_id)]
-    return [qs.filter(after, sla_due_at__isnull=False).order_by(ordered, by_id), undated.order_by(by_id)]
+    # Soonest first: breached, then by deadline, then none; latest first: the other way round, the
+    # breached last.
+    parts = {
+        0: qs.filter(sla_breached=True).order_by(by_id),
+        1: qs.filter(sla_breached=False, sla_due_at__isnull=False).order_by(ordered, by_id),
+        2: qs.filter(sla_breached=False, sla_due_at__isnull=True).order_by(by_id),
+    }
+    out = []
+    for segment in (1, 2, 0) if sort.descending else (0, 1, 2):
+        part = parts[segment]
+        if c and segment == c.segment:
+            if segment == 1:
+                after = Q(**{f"{column}__{op}": c.value}) | Q(**{column: c.value, f"pk__{op}": c.last_id})
+            else:
+                after = Q(**{f"pk__{op}": c.last_id})
+            out = [part.filter(after)]  # the parts before the cursor's are shown already
+        else:
+            out.append(part)
+    return out
 
 
 def queue_row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
@@ -274,28 +362,53 @@ class QueuePage:
     rows: list[QueueRow]
     next_cursor: str | None
     moment: dt.datetime
+    offset: int = 0  # the rows before this page
+    total: int = 0  # the rows of the whole list
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.rows)
 
 
 def queue_page(
-    user: User, query: QueueQuery, *, cursor: str | None = None, limit: int = 25, moment: dt.datetime | None = None
+    user: User,
+    query: QueueQuery,
+    *,
+    cursor: str | None = None,
+    limit: int = 25,
+    moment: dt.datetime | None = None,
+    counts: dict[str, int] | None = None,
 ) -> QueuePage:
-    """One page of a queue: one query for the requests (two at the turn from dated to undated by
-    deadline), one for their clocks, at most one for the executors' names (cached)."""
+    """One page of a queue: one query for the requests (two or three at the turns of the deadline's
+    order), one for their clocks, at most one for the executors' names (cached), and one counting
+    the list, unless `counts` (queue_counts) has counted it already: the queue as it opens."""
     ref = reference()
     moment = moment or now()
     sort = Sort.parse(query.sort)
+    offset = decode_cursor(sort, cursor).offset if cursor else 0
+    qs = queue_queryset(user, query, moment=moment)
     tickets: list[TicketRow] = []
-    for qs in _segments(queue_queryset(user, query, moment=moment), sort, ref, cursor):
+    for part in _segments(qs, sort, ref, cursor):
         wanted = limit + 1 - len(tickets)  # one more than a page: is there a next one?
-        tickets += [queue_row(ref, values) for values in qs.values_list(*LIST_COLUMNS)[:wanted]]
+        tickets += [queue_row(ref, values) for values in part.values_list(*LIST_COLUMNS)[:wanted]]
         if len(tickets) > limit:
             break
-    next_cursor = encode_cursor(sort, tickets[limit - 1]) if len(tickets) > limit else None
+    next_cursor = encode_cursor(sort, tickets[limit - 1], offset=offset + limit) if len(tickets) > limit else None
     tickets = tickets[:limit]
+    if counts is not None and query.queue in counts and queue_unfiltered(query):
+        total = counts[query.queue]
+    else:
+        total = qs.order_by().count()
+    # The list may have changed since the previous page: the page's own rows are never out of range.
+    total = max(total, offset + len(tickets) + (1 if next_cursor else 0))
     names = people(t.executor_id for t in tickets)
     badges = sla_badges(tickets, moment)
     rows = [QueueRow(t, names.get(t.executor_id) if t.executor_id else None, badges.get(t.pk)) for t in tickets]
-    return QueuePage(rows, next_cursor, moment)
+    return QueuePage(rows, next_cursor, moment, offset, total)
 
 
 def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge | None]:
@@ -320,16 +433,18 @@ def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge
 
 @dataclass
 class Tally:
-    open: int = 0
+    open: int = 0  # not closed; by group and agent, nor resolved (those are `awaiting`)
     at_risk: int = 0
     breached: int = 0
     unassigned: int = 0
+    awaiting: int = 0  # resolved, awaiting the initiator's confirmation
 
     def add(self, other: Tally) -> None:
         self.open += other.open
         self.at_risk += other.at_risk
         self.breached += other.breached
         self.unassigned += other.unassigned
+        self.awaiting += other.awaiting
 
 
 @dataclass
@@ -340,7 +455,7 @@ class Figures:
     by_group: list[tuple[SupportGroup, Tally]] = field(default_factory=list)
     agents: list[tuple[Person, Tally]] = field(default_factory=list)
     breaches_today: int = 0
-    breaches_week: int = 0
+    breaches_7d: int = 0
 
 
 def open_cells(user: User, moment: dt.datetime) -> QuerySet[Ticket, tuple[int, int, int | None, int, int, int]]:
@@ -361,8 +476,9 @@ def open_cells(user: User, moment: dt.datetime) -> QuerySet[Ticket, tuple[int, i
 
 def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figures:
     """Open requests by point, group and executor, at risk and breached now, and the breaches
-    recorded today and this week, over the requests `user` may see. Three queries, whatever the
-    number of requests (people's names come from their cache)."""
+    recorded today and in the last 7 days, over the requests `user` may see. The resolved requests
+    awaiting confirmation are counted apart from the open ones (by point, their point is apart
+    already). Three queries, whatever the number of requests (people's names come from their cache)."""
     ref = reference()
     moment = moment or now()
     figures = Figures(moment)
@@ -370,10 +486,12 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
     by_point: dict[int, Tally] = {}
     by_group: dict[int, Tally] = {}
     by_agent: dict[int, Tally] = {}
+    resolved = set(points_of_kinds(ref, [PointKind.RESOLVED]))
     for point_id, group_id, executor_id, n, risky, late in cells:
-        tally = Tally(n, risky, late, 0 if executor_id else n)
+        by_point.setdefault(point_id, Tally()).add(Tally(n, risky, late, 0 if executor_id else n))
+        awaiting = n if point_id in resolved else 0
+        tally = Tally(n - awaiting, risky, late, 0 if executor_id else n, awaiting)
         figures.total.add(tally)
-        by_point.setdefault(point_id, Tally()).add(tally)
         by_group.setdefault(group_id, Tally()).add(tally)
         if executor_id:
             by_agent.setdefault(executor_id, Tally()).add(tally)
@@ -397,10 +515,12 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
         ((names[pk], t) for pk, t in by_agent.items() if pk in names and names[pk].is_support_staff),
         key=lambda item: (-item[1].open, item[0].display_name),
     )
-    records = breach_records(breach_since("week", moment))
+    today, week = breach_since("today", moment), breach_since("7d", moment)
+    records = breach_records(week)  # today's are among them
     if not user.is_manager:
         records = records.filter(ticket_id__in=visible_tickets(user).values("pk"))
-    today = breach_since("today", moment)
-    counts = records.aggregate(week=Count("pk"), today=Count("pk", filter=Q(created_at__gte=today)))
-    figures.breaches_today, figures.breaches_week = counts["today"], counts["week"]
+    counts = records.aggregate(
+        week=Count("pk", filter=Q(created_at__gte=week)), today=Count("pk", filter=Q(created_at__gte=today))
+    )
+    figures.breaches_today, figures.breaches_7d = counts["today"], counts["week"]
     return figures

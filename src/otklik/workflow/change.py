@@ -55,7 +55,7 @@ def ticket_assign(
     if executor not in (None, ""):
         new_executor_id: int | None = staff_member(executor, group_id=group_id).pk
     elif group_id != ticket.group_id:
-        new_executor_id = directory().dispatchers.get(group_id)
+        new_executor_id = directory().assignees.get(group_id)
     else:
         raise Invalid("name an executor or a group", errors=[required("executor", message="required")])
     if new_executor_id == ticket.executor_id and group_id == ticket.group_id:

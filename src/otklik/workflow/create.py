@@ -183,7 +183,7 @@ def _checked(
         refused.raise_any()
         raise Invalid(f"the route of {request_type.code} is not active", code="misconfigured")
     group_id = (category.effective_group_id() if category else None) or request_type.default_group_id
-    point, executor_id, declined = start, directory().dispatchers.get(group_id), False
+    point, executor_id, declined = start, directory().assignees.get(group_id), False
     if category is not None and not category.in_scope:
         if route.out_of_scope_point_id is None:
             note = category.out_of_scope_note or ""

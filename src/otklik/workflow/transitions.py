@@ -111,7 +111,7 @@ def _executor_on_arrival(
     if rule == ExecutorOnArrival.ACTOR and actor is not None:
         return actor.pk
     if rule == ExecutorOnArrival.DISPATCHER:
-        return directory().dispatchers.get(ticket.group_id)
+        return directory().assignees.get(ticket.group_id)
     if rule == ExecutorOnArrival.INITIATOR:
         return ticket.initiator_id
     return ticket.executor_id

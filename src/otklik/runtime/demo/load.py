@@ -101,6 +101,9 @@ def demo_load() -> dict[str, str]:
         for username, is_lead in group_spec["members"]:
             GroupMembership.objects.update_or_create(group=group, user=users[username], defaults={"is_lead": is_lead})
         group.dispatcher = users.get(group_spec.get("dispatcher", ""))
+        # The demo's new requests wait in their group's unassigned queue, where an agent's first
+        # view shows them, rather than in a lead's own list.
+        group.auto_assign = group_spec.get("auto_assign", False)
         group.save()
         groups[group.code] = group
     for code, rank, ru, en, dru, den in PRIORITIES:

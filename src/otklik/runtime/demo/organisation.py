@@ -25,6 +25,7 @@ class GroupSpec(TypedDict):
     name_en: str
     members: list[tuple[str, bool]]  # user name, leads the group
     dispatcher: NotRequired[str]
+    auto_assign: NotRequired[bool]  # new requests straight to the dispatcher (or lead); default: to the queue
 
 
 # Form fields: code, label ru, label en, kind, required, choices, min, max.

@@ -1,10 +1,13 @@
 """The supervisor's dashboard (leads, managers, administrators): open requests by route point and by
-group, at risk and breached now, the breaches recorded today and this week, each agent's load.
-Every figure links to the workspace list behind it; `/dashboard/figures` serves the figures alone,
-refreshed by htmx every 15 seconds. A lead sees what the API shows them (their groups)."""
+group, the resolved ones awaiting confirmation apart, at risk and breached now, the breaches
+recorded today and in the last 7 days, each agent's load, and the weekly trends of the quality
+report (its charts, over the last TREND_WEEKS weeks). Every figure links to the workspace list
+behind it; `/dashboard/figures` serves the figures alone, refreshed by htmx every 15 seconds. A
+lead sees what the API shows them (their groups)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,13 +16,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.selectors import may_supervise
+from otklik.core.clock import now
 from otklik.core.i18n import localized
+from otklik.quality.access import access_quality
+from otklik.quality.report import period_for, weeks_build
 from otklik.web.fragments import fragment_login_required
-from otklik.web.selectors import Tally, dashboard_figures
+from otklik.web.reports import trend_charts
+from otklik.web.selectors import ACTIVE, Tally, dashboard_figures
+
+TREND_WEEKS = 8  # this week and the seven before it
 
 
 def work_url(**params: str) -> str:
@@ -27,14 +37,20 @@ def work_url(**params: str) -> str:
     return f"{reverse('web:queue')}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
-def _cells(tally: Tally, *, state: str = "open", unassigned: bool = False, **scope: str) -> list[dict[str, Any]]:
-    """One row of a table: open, (unassigned,) at risk and breached, each with its list."""
+def _cells(
+    tally: Tally, *, state: str = ACTIVE, unassigned: bool = False, awaiting: bool = True, **scope: str
+) -> list[dict[str, Any]]:
+    """One row of a table: open, (unassigned,) (awaiting confirmation,) at risk and breached, each
+    with its list."""
     cells = [{"label": _("Open"), "value": tally.open, "url": work_url(queue="all", state=state, **scope)}]
     if unassigned:
-        url = work_url(queue="all", state=state, executor="none", **scope)
+        url = work_url(queue="all", state="open", executor="none", **scope)
         cells.append({"label": _("Unassigned"), "value": tally.unassigned, "url": url})
+    if awaiting:
+        url = work_url(queue="all", state="resolved", **scope)
+        cells.append({"label": _("Awaiting confirmation"), "value": tally.awaiting, "url": url})
     # The at-risk and breached queues hold open requests only, as these counts do.
-    keep = {"state": state} if state != "open" else {}
+    keep = {"state": state} if state not in ("open", ACTIVE) else {}
     cells.append({"label": _("At risk"), "value": tally.at_risk, "url": work_url(queue="at_risk", **keep, **scope)})
     cells.append({"label": _("Breached"), "value": tally.breached, "url": work_url(queue="breached", **keep, **scope)})
     return cells
@@ -51,7 +67,7 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
     points = [
         {
             "label": f"{localized(point.route, 'name')} · {point.name}",
-            "cells": _cells(tally, state=f"{point.route.code}:{point.code}"),
+            "cells": _cells(tally, state=f"{point.route.code}:{point.code}", awaiting=False),
         }
         for point, tally in figures.by_point
     ]
@@ -64,7 +80,13 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         for person, tally in figures.agents
     ]
     headline = [
-        {"label": _("Open requests"), "value": total.open, "url": work_url(queue="all", state="open"), "tone": ""},
+        {"label": _("Open requests"), "value": total.open, "url": work_url(queue="all", state=ACTIVE), "tone": ""},
+        {
+            "label": _("Awaiting confirmation"),
+            "value": total.awaiting,
+            "url": work_url(queue="all", state="resolved"),
+            "tone": "",
+        },
         {"label": _("At risk now"), "value": total.at_risk, "url": work_url(queue="at_risk"), "tone": "warn"},
         {"label": _("Breached now"), "value": total.breached, "url": work_url(queue="breached"), "tone": "bad"},
         {
@@ -74,9 +96,9 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
             "tone": "bad",
         },
         {
-            "label": _("Breaches this week"),
-            "value": figures.breaches_week,
-            "url": work_url(queue="all", breach="week"),
+            "label": _("Breaches in the last 7 days"),
+            "value": figures.breaches_7d,
+            "url": work_url(queue="all", breach="7d"),
             "tone": "bad",
         },
     ]
@@ -93,10 +115,21 @@ def _require_supervisor(request: AuthedRequest) -> None:
         raise PermissionDenied
 
 
+def _trends(request: AuthedRequest) -> dict[str, Any]:
+    """The quality report's weekly charts over the last TREND_WEEKS weeks, in the report's scope of
+    the person (a lead's groups, everyone for a manager), with the link to that report."""
+    today = timezone.localtime(now(), timezone.get_default_timezone()).date()
+    first = today - dt.timedelta(days=today.weekday() + 7 * (TREND_WEEKS - 1))
+    period = period_for(first.isoformat(), today.isoformat())
+    weeks = weeks_build(access_quality(request.user, period=period), period)
+    url = f"{reverse('web:quality')}?{urlencode({'from': first.isoformat(), 'to': today.isoformat()})}"
+    return {"trends": trend_charts({"weeks": weeks}, f"{url}#table-weeks"), "trends_url": url}
+
+
 @login_required
 def page(request: AuthedRequest) -> HttpResponse:
     _require_supervisor(request)
-    return render(request, "web/dashboard/page.html", _context(request))
+    return render(request, "web/dashboard/page.html", {**_context(request), **_trends(request)})
 
 
 @fragment_login_required

@@ -1,7 +1,9 @@
-"""The agent's workspace: the queues (my work, my groups' unassigned, waiting for my reaction, at
-risk, breached, all visible), each sortable, filterable, searchable and keyset-paginated, each row
-with its SLA badge. `/work/rows` serves the rows alone, for htmx: the filter form, the sort and
-page links, and the refresh every 30 seconds that keeps the badges current."""
+"""The agent's workspace: the queues (my work, my groups' unassigned, waiting for my reaction, my
+resolved awaiting confirmation, at risk, breached, all visible), each with its count beside its
+name, sortable, filterable, searchable and keyset-paginated with the rows' place in the list ("1–25
+of 312"), each row with its SLA badge. `/work/rows` serves the rows alone, for htmx: the filter
+form, the sort and page links, and the refresh every 30 seconds that keeps the badges and the
+counts current."""
 
 from __future__ import annotations
 
@@ -28,20 +30,31 @@ from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.web.fragments import fragment_login_required
-from otklik.web.selectors import QUEUES, QueueQuery, Sort, my_groups, queue_default_state, queue_page
+from otklik.web.selectors import (
+    ACTIVE,
+    QUEUES,
+    QueueQuery,
+    Sort,
+    my_groups,
+    queue_counts,
+    queue_default_state,
+    queue_page,
+)
 
 TITLES = {
     "mine": gettext_lazy("My work"),
     "unassigned": gettext_lazy("My groups' unassigned"),
     "waiting": gettext_lazy("Waiting for my reaction"),
+    "awaiting": gettext_lazy("Awaiting confirmation"),
     "at_risk": gettext_lazy("At risk"),
     "breached": gettext_lazy("Breached"),
     "all": gettext_lazy("All visible"),
 }
 BREACH_NOTES = {
     "today": gettext_lazy("Only requests with a target missed today."),
-    "week": gettext_lazy("Only requests with a target missed this week."),
+    "7d": gettext_lazy("Only requests with a target missed in the last 7 days."),
 }
+OLD_BREACH = {"week": "7d"}  # links made before "this week" became "the last 7 days"
 FILTERS = ("q", "type", "priority", "group", "state", "executor")
 ROWS_ID = "queue-rows"  # the polled element: its refreshes are not new history entries
 
@@ -92,6 +105,7 @@ class QueueForm(forms.Form):
         form_field(self, "state", forms.ChoiceField).choices = [
             ("any", _("Any state")),
             ("open", _("Open")),
+            (ACTIVE, _("Open, not resolved")),
             ("closed", _("Closed")),
             # "closed" is the kind of the closing points and the state above alike: listed once.
             (_("Stage kind"), [(k.value, capfirst(k.label)) for k in PointKind if k != PointKind.CLOSED]),
@@ -155,6 +169,7 @@ def _read(request: AuthedRequest) -> tuple[QueueQuery, QueueForm, str | None]:
     form.mark_errors()
     clean = {name: (form.cleaned_data.get(name) or "").strip() for name in FILTERS}
     breach = get.get("breach", "")
+    breach = OLD_BREACH.get(breach, breach)
     query = QueueQuery(
         queue=queue,
         breach=breach if breach in BREACH_NOTES else "",
@@ -166,11 +181,12 @@ def _read(request: AuthedRequest) -> tuple[QueueQuery, QueueForm, str | None]:
 
 def _context(request: AuthedRequest) -> dict[str, Any]:
     query, form, cursor = _read(request)
+    counts = queue_counts(request.user)
     try:
-        page = queue_page(request.user, query, cursor=cursor)
+        page = queue_page(request.user, query, cursor=cursor, counts=counts)
     except BadCursor:
         cursor = None  # a stale or edited link: its first page rather than an error
-        page = queue_page(request.user, query)
+        page = queue_page(request.user, query, counts=counts)
     work, rows = reverse("web:queue"), reverse("web:queue-rows")
     sort = Sort.parse(query.sort)
     columns = []
@@ -200,7 +216,13 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         "page": page,
         "columns": columns,
         "queues": [
-            {"title": TITLES[code], "url": f"{work}?queue={code}", "current": code == query.queue} for code in QUEUES
+            {
+                "title": TITLES[code],
+                "url": f"{work}?queue={code}",
+                "current": code == query.queue,
+                "count": counts.get(code),
+            }
+            for code in QUEUES
         ],
         "breach_note": BREACH_NOTES.get(query.breach, ""),
         "without_breach_url": f"{work}?{_params(query, breach='')}",
@@ -227,6 +249,7 @@ def page(request: AuthedRequest) -> HttpResponse:
 def rows(request: AuthedRequest) -> HttpResponse:
     _require_staff(request.user)
     context = _context(request)
+    context["tabs_out_of_band"] = True  # the counts beside the queues' names refresh with the rows
     response = render(request, "web/queue/rows.html", context)
     if request.headers.get("HX-Request") and request.headers.get("HX-Trigger") != ROWS_ID:
         # The filter form, a sort or a page link: the address bar shows the page they lead to

@@ -18,7 +18,7 @@ from otklik.core.errors import Forbidden, Invalid, NotFound
 from otklik.core.paging import BadCursor
 from otklik.quality.access import may_see_reports
 from otklik.quality.drill import drill_page, parse_drill
-from otklik.quality.exports import TABLES, to_csv, to_xlsx
+from otklik.quality.exports import CSV_FORMATS, TABLES, csv_format, to_csv, to_xlsx
 from otklik.quality.period import EARLIEST, LATEST
 from otklik.quality.refresh import facts_refresh_all
 from otklik.quality.report import REFRESH_MOST, PeriodInvalid, Report, report_for, scope_and_period
@@ -58,7 +58,9 @@ def page(request: AuthedRequest) -> HttpResponse:
         return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
     form.offer_agent(report.scope.agent)
     form.is_valid()
-    context: dict[str, Any] = {"form": form, **page_context(report, _params(request))}
+    chosen = request.GET.get("csv", "")
+    fmt = csv_format(chosen if chosen in CSV_FORMATS else None)
+    context: dict[str, Any] = {"form": form, **page_context(report, _params(request), fmt=fmt)}
     return render(request, "web/reports/quality.html", context)
 
 
@@ -102,10 +104,18 @@ def _export(request: AuthedRequest, kind: str) -> HttpResponse:
         report = _report(request)
     except Invalid as exc:
         return HttpResponse(exc.detail, status=400, content_type="text/plain; charset=utf-8")
+    # The spreadsheet's locale: the page's language unless the person chose another (?csv=ru|en).
+    chosen = request.GET.get("csv", "")
+    if chosen and chosen not in CSV_FORMATS:
+        known = ", ".join(CSV_FORMATS)
+        return HttpResponse(
+            f"unknown format {chosen!r}: one of {known}", status=400, content_type="text/plain; charset=utf-8"
+        )
+    fmt = csv_format(chosen or None)
     stem = f"quality-{report.period.first}-{report.period.last}"
     if kind == "xlsx":
         body, mime, name = (
-            to_xlsx(report.data),
+            to_xlsx(report.data, fmt),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             stem,
         )
@@ -114,7 +124,7 @@ def _export(request: AuthedRequest, kind: str) -> HttpResponse:
         table = request.GET.get("table") or "rows"
         if table not in TABLES:
             return HttpResponse(f"unknown table {table!r}", status=400, content_type="text/plain; charset=utf-8")
-        body, mime, name = to_csv(report.data, table), "text/csv; charset=utf-8", f"{stem}-{table}.csv"
+        body, mime, name = to_csv(report.data, table, fmt), "text/csv; charset=utf-8", f"{stem}-{table}.csv"
     response = HttpResponse(body, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
