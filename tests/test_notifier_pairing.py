@@ -59,23 +59,29 @@ def confirm(client: Client, code: str, answer: str = "confirm"):
     return client.post("/settings/notifier", {"code": code, "answer": answer})
 
 
+def look(client: Client, code: str):
+    """The person types the code their notifier shows and presses Next."""
+    return client.post("/settings/notifier", {"code": code})
+
+
 def test_the_whole_pairing_gives_a_token_that_reads_notifications_only(personas, settings):
     p = personas
     info = start()
     assert re.fullmatch(r"[B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4}", info["code"])
     assert info["interval"] > 0 and info["verify_url"] == f"{settings.BASE_URL}/settings/notifier"
-    assert info["verify_url_complete"] == f"{settings.BASE_URL}/settings/notifier?code={info['code']}"
+    assert info["verify_url_complete"] == info["verify_url"]  # no code in any link (see the test below)
     stored = NotifierPairing.objects.get()
     assert info["secret"] not in (stored.secret_hash, stored.public_id, stored.code)  # only its hash is kept
     assert claim(info).status_code == 202 and claim(info).json() == {"status": "pending", "interval": info["interval"]}
     PairOut.model_validate(info)  # the answers are the documented ones (api/respond.py skips the check)
     PendingOut.model_validate(claim(info).json())
 
-    # The person opens the link: the page shows the code and the device, and asks.
+    # The person types the code: the page shows it, the device and its address, and asks.
     ivan = signed_in(p.initiator)
-    page = ivan.get("/settings/notifier", {"code": info["code"].lower().replace("-", " ")})
+    page = look(ivan, info["code"].lower().replace("-", " "))
     text = page.content.decode()
     assert page.status_code == 200 and info["code"] in text and "ivan-laptop" in text and "127.0.0.1" in text
+    assert "access to read all your notifications" in text
     r = confirm(ivan, info["code"])
     assert r.status_code == 302
     assert "is paired with you" in ivan.get("/settings/notifier").content.decode()
@@ -129,6 +135,20 @@ def test_the_whole_pairing_gives_a_token_that_reads_notifications_only(personas,
     assert Client().get("/api/v1/notifications", **bearer).status_code == 401
 
 
+def test_a_link_carrying_the_code_neither_fills_it_in_nor_shows_the_pairing(personas):
+    """Someone who started a pairing and sent the link to another person gets nothing from a click:
+    the page asks for the code as if the link had none, and nothing is confirmed."""
+    info = start(device="attacker-pc", address="198.51.100.9")
+    ivan = signed_in(personas.initiator)
+    page = ivan.get("/settings/notifier", {"code": info["code"]})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f'value="{info["code"]}"' not in text  # the language switch's "next" may echo the address
+    assert "attacker-pc" not in text and "198.51.100.9" not in text and 'data-testid="pair-code"' not in text
+    assert 'name="answer"' not in text  # no confirm button
+    assert NotifierPairing.objects.get().confirmed_at is None and NotifierPairing.objects.get().user_id is None
+
+
 def test_a_code_is_single_use_and_its_token_is_claimed_once(personas):
     info = start()
     confirm(signed_in(personas.initiator), info["code"])
@@ -172,7 +192,7 @@ def test_an_expired_code_cannot_be_confirmed_or_claimed(personas):
     info = start()
     NotifierPairing.objects.update(expires_at=now() - dt.timedelta(seconds=1))
     ivan = signed_in(personas.initiator)
-    page = ivan.get("/settings/notifier", {"code": info["code"]})
+    page = look(ivan, info["code"])
     assert page.status_code == 404 and "No notifier is waiting for this code" in page.content.decode()
     assert confirm(ivan, info["code"]).status_code == 404
     r = claim(info)
@@ -196,8 +216,11 @@ def test_confirming_needs_a_signed_in_person_and_the_csrf_token(personas):
     assert confirm(forged, info["code"]).status_code == 403
     assert NotifierPairing.objects.get().confirmed_at is None
     # The page's own form carries the token.
-    page = forged.get("/settings/notifier", {"code": info["code"]}).content.decode()
+    assert look(forged, info["code"]).status_code == 403  # typing the code is a form with the token too
+    page = forged.get("/settings/notifier").content.decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    shown = forged.post("/settings/notifier", {"code": info["code"], "csrfmiddlewaretoken": csrf})
+    assert shown.status_code == 200 and info["code"] in shown.content.decode()
     r = forged.post("/settings/notifier", {"code": info["code"], "answer": "confirm", "csrfmiddlewaretoken": csrf})
     assert r.status_code == 302 and NotifierPairing.objects.get().confirmed_at is not None
 
@@ -248,8 +271,8 @@ def test_bad_input_is_a_clear_4xx(personas):
     r = Client().post(f"{PAIR}/abc/claim", {"secret": "s" * 201}, content_type="application/json")
     assert r.status_code == 422
     ivan = signed_in(personas.initiator)
-    assert ivan.get("/settings/notifier", {"code": "<script>"}).status_code == 404
-    assert "<script>" not in ivan.get("/settings/notifier", {"code": "<script>"}).content.decode()
+    assert look(ivan, "<script>").status_code == 404
+    assert "<script>" not in look(ivan, "<script>").content.decode()
     assert confirm(ivan, "", answer="confirm").status_code == 404
 
 

@@ -70,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 def _pair(path: Path, base: str, device: str, *, browser: bool) -> int:
     def show(info: dict[str, Any]) -> None:
         print(f"Your code: {info['code']}")
-        print(f"Confirm it, signed in to Otklik, at {info['verify_url']}")
-        print(f"  (or open {info['verify_url_complete']})")
+        # The page is opened without the code: the person types it, so nobody else's link can
+        # pair a notifier with them in one click.
+        print(f"Type it, signed in to Otklik, at {info['verify_url']}")
         print(f"It is valid until {local_time(info['expires_at'], '')}. Waiting for the confirmation…", flush=True)
         if browser:
-            webbrowser.open(info["verify_url_complete"])
+            webbrowser.open(info["verify_url"])
 
     try:
         paired = pair(base, device=device, show=show)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -71,7 +70,9 @@ def pair(request: HttpRequest, payload: PairIn) -> HttpResponse:
             "expires_at": started.pairing.expires_at,
             "interval": POLL_INTERVAL,
             "verify_url": page,
-            "verify_url_complete": f"{page}?{urlencode({'code': started.code})}",
+            # The plain page, as verify_url: a link carrying the code would let whoever started a
+            # pairing send it to someone and have it confirmed in one click.
+            "verify_url_complete": page,
         },
         201,
     )

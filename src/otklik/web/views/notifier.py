@@ -43,8 +43,10 @@ def _refusal(exc: NotFound | TooMany) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def page(request: AuthedRequest) -> HttpResponse:
-    """GET ?code=…: the pairing waiting for that code, to confirm or decline; POST `answer`."""
-    typed = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
+    """GET: the form to type the code in (never filled from the address: a link someone else sent
+    must not pair their notifier with you in one click). POST `code`: the pairing waiting for it,
+    its device and address, to confirm or decline; POST `code` and `answer`: the answer."""
+    typed = (request.POST.get("code") or "") if request.method == "POST" else ""
     error = ""
     status = 200
     if request.method == "POST":
