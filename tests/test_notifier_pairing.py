@@ -261,6 +261,31 @@ def test_starting_polling_and_mistyping_are_limited(personas):
     assert NotifierPairing.objects.get(public_id=info["pair_id"]).confirmed_at is None
 
 
+def test_behind_a_trusted_proxy_the_limit_is_per_client_not_per_proxy(personas, settings):
+    """Everyone comes from the proxy's address: one busy client must not hold back the others."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def via_proxy(client_ip: str):
+        return Client().post(
+            PAIR,
+            {"device": "x"},
+            content_type="application/json",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=client_ip,
+        )
+
+    for _ in range(STARTS_PER_ADDRESS):
+        assert via_proxy("203.0.113.7").status_code == 201
+    r = via_proxy("203.0.113.7")
+    assert (r.status_code, r.json()["code"]) == (429, "slow_down")
+    assert via_proxy("198.51.100.2").status_code == 201  # another person behind the same proxy
+    assert NotifierPairing.objects.filter(address="198.51.100.2").count() == 1
+    # Without the proxy trusted, the header is the client's word and is ignored.
+    settings.TRUSTED_PROXIES = []
+    r = via_proxy("192.0.2.44")
+    assert r.status_code == 201 and NotifierPairing.objects.filter(address="127.0.0.1").count() == 1
+
+
 def test_bad_input_is_a_clear_4xx(personas):
     r = Client().post(PAIR, {"device": "x" * 101}, content_type="application/json")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "device"

@@ -69,6 +69,13 @@ def test_wrong_passwords_are_throttled_with_a_clear_message(browser, personas):
     assert _login(Client(enforce_csrf_checks=True), "agent", "agent").status_code == 302
 
 
+def test_behind_a_trusted_proxy_failures_count_against_the_client_not_the_proxy(personas, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en", HTTP_X_FORWARDED_FOR="198.51.100.3")
+    assert _login(client, "initiator", "nope").status_code == 400
+    assert list(LoginFailure.objects.values_list("address", flat=True)) == ["198.51.100.3"]
+
+
 def test_sign_out_is_a_post_with_csrf(browser, personas):
     _login(browser, "initiator", "initiator")
     assert browser.get("/logout").status_code == 405

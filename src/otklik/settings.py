@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.clientaddr import parse_networks
 from otklik.notify.emailurl import parse_email_timeout, parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -286,6 +287,14 @@ WORKER_POLL_SECONDS = max(0.1, _env_float("OTKLIK_WORKER_POLL_SECONDS", 1.0))
 # link-local and cloud metadata …) unless listed here: comma-separated host names, IPs or CIDRs
 # (e.g. "sms-gw.corp.local,10.0.5.0/24"). See otklik.core.outbound.
 OUTBOUND_ALLOW = [s.strip() for s in os.environ.get("OTKLIK_OUTBOUND_ALLOW", "").split(",") if s.strip()]
+# Reverse proxies whose X-Forwarded-For names the client (comma-separated IPs or CIDRs, e.g.
+# "127.0.0.1,10.0.0.0/8"): limits per address (sign-in, notifier pairing) use the client's address,
+# not the proxy's. Empty: the header is ignored. See otklik.core.clientaddr.
+TRUSTED_PROXIES = [s.strip() for s in os.environ.get("OTKLIK_TRUSTED_PROXIES", "").split(",") if s.strip()]
+try:
+    parse_networks(TRUSTED_PROXIES)
+except ImproperlyConfigured as _exc:
+    raise SystemExit(str(_exc)) from None
 # An SMS is cut to this many characters (one GSM-7 segment is 160, one UCS-2 segment 70).
 SMS_MAX_LENGTH = max(10, _env_int("OTKLIK_SMS_MAX_LENGTH", 160))
 

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 
 from otklik.accounts.pairing import POLL_INTERVAL, pairing_claim, pairing_start
 from otklik.api.respond import respond
+from otklik.core.clientaddr import client_address
 
 router = Router(tags=["notifier"])
 
@@ -59,8 +60,9 @@ class ClaimOut(Schema):
 def pair(request: HttpRequest, payload: PairIn) -> HttpResponse:
     """Start pairing: show `code` to the person, who confirms it at `verify_url` (signed in), then
     claim the token with `pair_id` and `secret` every `interval` seconds until `expires_at`. At
-    most 10 pairings per address in 10 minutes (429 `slow_down`)."""
-    started = pairing_start(device=payload.device, address=request.META.get("REMOTE_ADDR") or None)
+    most 10 pairings per client address in 10 minutes (429 `slow_down`; behind a proxy listed in
+    OTKLIK_TRUSTED_PROXIES the address is the client's, from X-Forwarded-For)."""
+    started = pairing_start(device=payload.device, address=client_address(request))
     page = settings.BASE_URL + reverse("web:notifier")
     return respond(
         {

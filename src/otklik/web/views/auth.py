@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from otklik.core.clientaddr import client_address
 from otklik.core.clock import now
 from otklik.web.models import LoginFailure
 
@@ -31,7 +32,7 @@ class LoginForm(forms.Form):
 
 
 def _address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)  # the client's, not a reverse proxy's shared one
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
