@@ -118,7 +118,7 @@ def test_the_clocks_resume_exactly_as_the_transition_resumes_them(p, settings, h
     assert row.sla_due_at == at(12, 15)  # the nearest running deadline: the executor's answer
 
 
-def test_the_transitions_notifications_go_out_and_no_comment_ones(p, settings):
+def test_the_transitions_notifications_go_out_and_the_watchers_hear_of_the_reply_once(p, settings):
     t = waiting_request(p, settings)
     Watcher.objects.create(ticket=t, user=p.initiator2)
     p.agent.language = "en"
@@ -130,11 +130,16 @@ def test_the_transitions_notifications_go_out_and_no_comment_ones(p, settings):
 
     rows = Notification.objects.filter(ticket=t).exclude(pk__in=before)
     told = {(n.event, n.recipient.username) for n in rows}
-    # The move's (and the executor's calendar task, its deadline back): not a comment's, not to the watcher.
-    assert ("ticket_moved", "agent") in told
-    assert {who for _event, who in told} == {"agent"}
-    assert not rows.filter(event="ticket_comment").exists()
-    inapp = rows.get(channel="inapp")
+    # The executor hears of the move (the reply is its comment), not of a comment beside it; the
+    # watcher, whom the move's rules do not reach, hears of the comment as any reply would tell them.
+    assert ("ticket_moved", "agent") in told and ("ticket_comment", "initiator2") in told
+    assert {who for _event, who in told} == {"agent", "initiator2"}
+    assert not rows.filter(event="ticket_comment", recipient=p.agent).exists()
+    assert not rows.filter(event="ticket_moved", recipient=p.initiator2).exists()
+    assert not rows.filter(recipient=p.initiator).exists()  # who wrote it
+    watchers = rows.filter(recipient=p.initiator2, channel="inapp")
+    assert watchers.count() == 1 and "Contracts, section 4" in watchers.get().body
+    inapp = rows.get(channel="inapp", recipient=p.agent)
     assert "In work" in inapp.subject
     assert "Contracts, section 4" in inapp.body
 

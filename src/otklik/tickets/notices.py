@@ -109,19 +109,36 @@ def on_created(ticket: Ticket, *, actor: User) -> list[Notification]:
 
 
 def on_transition(
-    ticket: Ticket, *, actor: User | None, stage: RoutePoint, comment: str, executor_changed: bool
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    stage: RoutePoint,
+    comment: str,
+    executor_changed: bool,
+    reply: bool = False,
 ) -> None:
+    """`reply`: the move is the initiator's public reply (workflow.transitions.move_on_reply). The
+    ordinary comment rules still reach whom they would (watchers above all), with the comment's
+    words; whoever hears of the move (or the assignment) already read the reply there and gets
+    nothing more, nor does the webhook when it heard of the move."""
     # A new executor hears of the assignment instead of the move.
     skip = [ticket.executor_id] if executor_changed and ticket.executor_id else []
+    subject = subject_of(ticket)
     rows = compose(
         "ticket_moved",
-        subject=subject_of(ticket),
+        subject=subject,
         actor=actor,
         skip=skip,
         extra={"stage": lambda: localized(stage, "name"), "comment": comment},
     )
     if executor_changed:
         rows += _assignment_rows(ticket, actor=actor)
+    if reply and comment:
+        reached = {row.recipient_id for row in rows}
+        told = compose(
+            "ticket_comment", subject=subject, actor=actor, skip=reached - {None}, extra={"comment": comment}
+        )
+        rows += [row for row in told if row.recipient_id is not None or None not in reached]
     queue_rows(rows)
 
 

@@ -128,6 +128,7 @@ def _move(
     executor_id: int | None,
     reaction: str,
     new_value: JsonValue = None,  # the log record's (an automatic confirmation notes its working days)
+    reply: bool = False,  # the initiator's reply took it: the comment's notifications go out too
 ) -> LogRecord:
     """The move itself, in one transaction (the caller checked who may take it); returns the log
     record of the move (the request itself is updated in place)."""
@@ -178,7 +179,9 @@ def _move(
         )
         if executor_changed or source.is_final != target.is_final:
             task_sync(ticket)  # a change of the deadline alone was synced by the SLA ledger
-        notices.on_transition(ticket, actor=actor, stage=target, comment=body, executor_changed=executor_changed)
+        notices.on_transition(
+            ticket, actor=actor, stage=target, comment=body, executor_changed=executor_changed, reply=reply
+        )
         survey_on_arrival(ticket, source=source, target=target, when=when)
     ticket.point = target
     return record
@@ -200,7 +203,8 @@ def reply_transition(point_id: int) -> Transition | None:
 def move_on_reply(ticket: Ticket, *, transition: Transition, actor: User, body: str) -> LogRecord:
     """The initiator answered at a waiting point: their reply is their reaction, and the request
     takes the route's on-reply transition as theirs, with the reply as its comment (the clocks,
-    the calendar task, the notifications as that transition goes). Called by `ticket_comment`
+    the calendar task, the notifications as that transition goes, and the comment's to those only
+    the comment rules reach). Called by `ticket_comment`
     inside its transaction, the request's row locked and read again, so its version is current.
     Nobody chooses an executor here: an executor the transition would take from its taker or a
     choice stays as it is."""
@@ -214,6 +218,7 @@ def move_on_reply(ticket: Ticket, *, transition: Transition, actor: User, body: 
         executor_id=_executor_on_arrival(ticket, transition, actor=None, chosen=None),
         reaction=transition.reaction or ReactionKind.INITIATOR_REPLIED,
         new_value={"on_reply": True},
+        reply=True,
     )
 
 
