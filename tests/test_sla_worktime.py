@@ -75,6 +75,16 @@ def test_working_time_as_people_type_it(text, minutes):
         ("30 мин 15", "format", "30 мин 15"),
         ("99999999 д", "too_long", "99999999 д"),
         ("2 ч и 30 мин", "format", "2 ч и 30 мин"),
+        # Digits int() or float() would choke on: a ValueError or OverflowError was a 500 in the admin.
+        ("²", "format", "²"),
+        ("1² h", "unit", "²"),
+        ("١٢ h", "format", "١٢ h"),
+        ("1:٣٠", "clock", "1:٣٠"),
+        ("5" * 5000, "too_long", "5" * 5000),
+        ("1" * 400 + " h", "too_long", "1" * 400 + " h"),
+        ("1" * 13 + " мин", "too_long", "1" * 13 + " мин"),
+        ("1." + "9" * 5000 + " h", "too_long", "1." + "9" * 5000 + " h"),
+        ("1.999999999999 h", "fraction", "1.999999999999 h"),  # exact: not rounded to two hours
     ],
 )
 def test_what_is_not_working_time_is_refused_naming_the_part_at_fault(text, reason, value):

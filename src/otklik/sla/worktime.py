@@ -9,9 +9,13 @@ eight working hours (the calendar decides which hours those are).
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 MINUTES_PER_DAY = 8 * 60  # a working day
 MAX_MINUTES = 10_000_000  # about twenty years of working time: anything longer is a typing slip
+# A whole or decimal part this long is a slip whatever its unit; refused before it is converted
+# (Python refuses 4300-digit ints, and the arithmetic need not grow with whatever was pasted).
+MAX_DIGITS = 12
 
 _UNITS: dict[str, tuple[str, ...]] = {
     "d": ("d", "day", "days", "д", "дн", "день", "дня", "дней"),
@@ -20,9 +24,10 @@ _UNITS: dict[str, tuple[str, ...]] = {
 }
 _UNIT_OF = {word: unit for unit, words in _UNITS.items() for word in words}
 _SCALE = {"d": MINUTES_PER_DAY, "h": 60, "m": 1}
-_CLOCK = re.compile(r"(\d{1,6}):([0-5]\d)")
+# ASCII digits only: \d would take other scripts' digits, and str.isdigit() superscripts ("²").
+_CLOCK = re.compile(r"([0-9]{1,6}):([0-5][0-9])")
 # One amount: a number and a unit word (a trailing dot allowed: «мин.», «ч.»), or a bare number.
-_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\W\d_]+\.?)?\s*")
+_PART = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*([^\W\d_]+\.?)?\s*")
 
 
 class WorkTimeError(ValueError):
@@ -41,14 +46,16 @@ def parse_minutes(text: str) -> int:
     value = " ".join(text.split()).lower()
     if not value:
         raise WorkTimeError("empty", text)
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
+        if len(value) > MAX_DIGITS:
+            raise WorkTimeError("too_long", text.strip())
         return _checked(int(value), text)
     if ":" in value:
         match = _CLOCK.fullmatch(value.replace(" ", ""))
         if match is None:
             raise WorkTimeError("clock", text.strip())
         return _checked(int(match[1]) * 60 + int(match[2]), text)
-    total = 0.0
+    total = Fraction(0)  # exact: "1.9999…9 h" is not two hours, and no float can overflow
     seen: set[str] = set()
     position = 0
     last_unit = ""
@@ -57,6 +64,8 @@ def parse_minutes(text: str) -> int:
         if match is None:
             raise WorkTimeError("format", text.strip())
         number, word = match[1], (match[2] or "").rstrip(".")
+        if any(len(digits) > MAX_DIGITS for digits in re.split(r"[.,]", number)):
+            raise WorkTimeError("too_long", text.strip())
         if not word:
             # A bare number only after hours ("1h30"), meaning minutes; otherwise the unit is missing.
             if last_unit != "h" or match.end() != len(value):
@@ -70,15 +79,15 @@ def parse_minutes(text: str) -> int:
         if unit in seen:
             raise WorkTimeError("repeated", match[0].strip())
         seen.add(unit)
-        amount = float(number.replace(",", "."))
+        amount = Fraction(number.replace(",", "."))
         if unit == "m" and amount != int(amount):
             raise WorkTimeError("fraction", match[0].strip())
         total += amount * _SCALE[unit]
         last_unit = unit
         position = match.end()
-    if total != int(total):
+    if total.denominator != 1:
         raise WorkTimeError("fraction", text.strip())  # a fraction of a minute: say so rather than round
-    return _checked(int(total), text)
+    return _checked(total.numerator, text)
 
 
 def _checked(minutes: int, text: str) -> int:
