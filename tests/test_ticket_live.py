@@ -6,6 +6,7 @@ tests/e2e/test_request_page.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Collection
 
@@ -183,3 +184,22 @@ def test_the_page_carries_its_mark_and_asks_the_stream_about_its_request(persona
     assert f'data-live-ticket="{ticket.number}" data-live-mark="{count}:{top}"' in html
     assert re.search(r'<div class="live-change" id="live-change" role="status"></div>', html)
     assert "web/ticket.js" in html
+
+
+def test_a_request_reference_no_database_stores_is_nobodys(personas, ticket):
+    """A NUL would be a 500 on PostgreSQL at the lookup: no request has such a number."""
+    assert watch_for(personas.initiator, ticket.number + "\x00") is None
+    assert watch_for(personas.initiator, "\ud800") is None
+
+
+def test_the_stream_refuses_a_nul_in_its_query_with_a_clear_400():
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncRequestFactory
+
+    from otklik.api.stream import notifications_stream
+
+    for query in ({"ticket": "ERR-000001\x00"}, {"ticket": "\x00"}, {"other": "\x00"}):
+        request = AsyncRequestFactory().get("/api/v1/notifications/stream", query)
+        response = async_to_sync(notifications_stream)(request)
+        assert response.status_code == 400, query
+        assert json.loads(response.content)["code"] == "bad_request"

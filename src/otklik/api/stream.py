@@ -62,6 +62,7 @@ from otklik.api.notifications import notification_item
 from otklik.api.shutdown import close_on_shutdown
 from otklik.api.stream_tickets import push_marks, reader
 from otklik.core.clock import now
+from otklik.core.textguard import has_unstorable
 from otklik.core.wakeup import CHANNEL
 from otklik.notify.models import Channel, Notification, State
 from otklik.tickets.live import Mark, Viewer, watch_for
@@ -534,6 +535,14 @@ async def notifications_stream(request: HttpRequest) -> HttpResponseBase:
         response = _error(405, f"{request.method} is not allowed here; allowed: GET", "method_not_allowed")
         response["Allow"] = "GET"
         return response
+    if has_unstorable(dict(request.GET.lists())):
+        # As the API's other endpoints (api.main.refuse_nul): PostgreSQL cannot even compare a NUL,
+        # so `?ticket=` with one would be a 500 at the lookup.
+        return _error(
+            400,
+            "the request contains a NUL character (\\u0000) or a lone surrogate, which cannot be stored",
+            "bad_request",
+        )
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else None
     user = await _db(_token_user, request, bearer) if bearer else None

@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 
 from otklik.accounts.models import User
 from otklik.core.errors import NotFound
+from otklik.core.textguard import has_unstorable
 from otklik.tickets.access import access_ticket, may_see, may_see_rating
 from otklik.tickets.models import Event, LogRecord, Ticket
 
@@ -51,7 +52,7 @@ def viewer(user: User, ticket: Ticket) -> Viewer:
 def watch_for(user: User, ref: str) -> Viewer | None:
     """The viewer of the request `ref` (a number or an id) if this person may see it; None otherwise,
     exactly as if the request did not exist."""
-    if not ref or len(ref) > 40:
+    if not ref or len(ref) > 40 or has_unstorable(ref):  # a NUL would be a 500 on PostgreSQL
         return None
     try:
         return viewer(user, access_ticket(user, ref))
