@@ -17,13 +17,17 @@ from otklik.accounts.people import people
 from otklik.core.errors import Conflict, Invalid, TooMany
 from otklik.notify.delivery import notify_deliver_due
 from otklik.notify.models import AddressCheck, Carrier, Notification, Rule
+from otklik.notify.codes import CODE_MASK
+from otklik.notify.services import notification_retry
 from otklik.notify.verification import (
     CODE_MINUTES,
+    CODES_PER_ADDRESS,
     CODES_PER_DAY,
     MAX_ATTEMPTS,
     RESEND_SECONDS,
     address_set,
     verification_confirm,
+    verification_codes_forget_due,
     verification_send,
 )
 from otklik.testing.client import browser
@@ -224,9 +228,9 @@ def test_a_messenger_address_is_proven_the_same_way(personas, clock, settings):
         Carrier.objects.create(name="bot", channel="messenger", driver="apprise", settings={"url": url})
         address_set(user=ivan, channel="messenger", address="100200300")
         verification_send(user=ivan, channel="messenger")
+        code = code_of(ivan, "messenger")  # before delivery: once delivered it leaves the history
         notify_deliver_due()
         (received,) = bot.requests
-        code = code_of(ivan, "messenger")
         assert received.form()["chat_id"] == ["100200300"] and code in received.body.decode()
     verification_confirm(user=ivan, channel="messenger", code=code)
     assert fresh(ivan).verified_messenger == "100200300"
@@ -310,3 +314,78 @@ def test_the_user_admin_shows_what_is_confirmed_read_only(personas):
     form = page.context["adminform"].form
     assert "phone" in form.fields and "phone_verified" not in form.fields  # shown, not editable
     assert page.content.decode().count("+79991234567") >= 2
+
+
+# --- the code does not outlive its use ------------------------------------------------------------
+
+
+def test_a_delivered_code_leaves_the_history_with_what_a_gateway_echoed(personas, gateway, clock):
+    ivan = personas.initiator
+    address_set(user=ivan, channel="sms", address="+79991234567")
+    verification_send(user=ivan, channel="sms")
+    code = code_of(ivan)
+    row = Notification.objects.get(recipient=ivan, event="address_verification")
+    # An earlier failed try whose gateway quoted the message back.
+    row.deliveries.create(started_at=T0, outcome="transient", response=f"rejected: {code}", error=f"bad {code}")
+    notify_deliver_due()
+    assert code in gateway.requests[0].json()["message"]  # the person got it
+    row.refresh_from_db()
+    assert row.state == "delivered" and code not in row.body and CODE_MASK in row.body
+    assert all(code not in a.response + a.error for a in row.deliveries.all())
+    verification_confirm(user=ivan, channel="sms", code=code)  # the check keeps its hash: it still works
+    assert fresh(ivan).verified_phone == "+79991234567"
+
+
+def test_a_code_never_delivered_is_masked_once_expired_and_never_retried(personas, clock, settings):
+    ivan = personas.initiator
+    Carrier.objects.create(name="sms-gw", channel="sms", driver="apprise", settings={"url": "json://192.0.2.1/s"})
+    address_set(user=ivan, channel="sms", address="+79991234567")
+    verification_send(user=ivan, channel="sms")
+    code = code_of(ivan)
+    assert verification_codes_forget_due() == 0  # pending and valid: it must still go out
+    clock(minutes=CODE_MINUTES, seconds=1)
+    assert verification_codes_forget_due() == 1
+    row = Notification.objects.get(recipient=ivan, event="address_verification")
+    assert code not in row.body and CODE_MASK in row.body
+    assert verification_codes_forget_due() == 0  # nothing left to mask
+    Notification.objects.filter(pk=row.pk).update(state="dead")
+    assert notification_retry(ids=[row.pk]) == 0  # the person asks for a new code instead
+    assert Notification.objects.get(pk=row.pk).state == "dead"
+
+
+def test_the_notification_admin_never_shows_a_live_code(personas, clock, gateway):
+    ivan = personas.initiator
+    address_set(user=ivan, channel="sms", address="+79991234567")
+    verification_send(user=ivan, channel="sms")
+    code = code_of(ivan)
+    row = Notification.objects.get(recipient=ivan, event="address_verification")
+    admin = Client()
+    admin.force_login(personas.admin)
+    page = admin.get(f"/admin/notify/notification/{row.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert code not in text and CODE_MASK in text
+    # Other notifications' text is shown as it is.
+    other = Notification.objects.exclude(event="address_verification").first() or Notification.objects.create(
+        event="ticket_comment", recipient=ivan, channel="inapp", subject="s", body="Call 123456", due_at=T0
+    )
+    assert other.body in admin.get(f"/admin/notify/notification/{other.pk}/change/").content.decode()
+
+
+def test_at_most_a_few_codes_a_day_go_to_one_address_whoever_asks(personas, gateway, clock):
+    """Many accounts must not make the help desk send SMS after SMS to one (paid) number."""
+    users = list(User.objects.filter(is_active=True).order_by("pk")[: CODES_PER_ADDRESS + 1])
+    assert len(users) == CODES_PER_ADDRESS + 1
+    for user in users[:CODES_PER_ADDRESS]:
+        address_set(user=user, channel="sms", address="+79990000000")
+        verification_send(user=fresh(user), channel="sms")
+    last = users[CODES_PER_ADDRESS]
+    address_set(user=last, channel="sms", address="+7 999 000-00-00")
+    with pytest.raises(TooMany) as refused:
+        verification_send(user=fresh(last), channel="sms")
+    assert refused.value.code == "too_many_codes"
+    address_set(user=last, channel="sms", address="+79990000001")  # another number is not held back
+    verification_send(user=fresh(last), channel="sms")
+    clock(days=1, seconds=1)  # a day later the number may get codes again
+    address_set(user=last, channel="sms", address="+79990000000")
+    verification_send(user=fresh(last), channel="sms")

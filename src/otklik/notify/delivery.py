@@ -28,6 +28,8 @@ from django.db.models import F, Q
 from otklik.core.clock import now
 
 from .channels import DRIVERS, BatchDriver, CarrierConfig, PermanentFailure, Sent, TransientFailure
+from .channels.messaging import VERIFICATION_EVENT
+from .codes import forget_codes
 from .models import CARRIER_CHANNELS, Carrier, DeliveryAttempt, Notification, Outcome, State
 
 log = logging.getLogger("otklik.notify")
@@ -232,6 +234,14 @@ def _finish(results: list[_Result], lease_end: dt.datetime) -> None:
             if carrier_id is not None:
                 done["carrier_id"] = carrier_id
             Notification.objects.filter(pk__in=ids).update(**done)
+        # A one-time code delivered is spent: it leaves the history at once.
+        spent = [
+            r.notification.pk
+            for r in results
+            if r.outcome == Outcome.DELIVERED and r.notification.event == VERIFICATION_EVENT
+        ]
+        if spent:
+            forget_codes(spent)
         for n in dead:
             n.attempts += 1
             n.state = State.DEAD

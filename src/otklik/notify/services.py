@@ -18,6 +18,7 @@ from otklik.core.errors import Invalid, invalid, not_a_choice, not_allowed, requ
 from otklik.core.text import clean_text
 from otklik.core.wakeup import wake_workers
 
+from .channels.messaging import VERIFICATION_EVENT
 from .models import Event, Importance, Notification, State
 from .outbox import compose, queue_rows
 from .preferences import EXTERNAL_DEFAULT
@@ -133,9 +134,13 @@ def notify_enqueue(
 
 def notification_retry(*, ids: list[int]) -> int:
     """Queue dead notifications again, with a fresh set of attempts (the earlier attempts stay in
-    the history). Rows that are not dead are left alone. Returns how many were queued."""
+    the history). Rows that are not dead, and address checks' codes, are left alone. Returns how
+    many were queued."""
     with transaction.atomic():
-        count = Notification.objects.filter(pk__in=ids, state=State.DEAD).update(
+        # An address check's code is not sent again (it may be spent, and is masked): the person
+        # asks for a new one.
+        dead = Notification.objects.filter(pk__in=ids, state=State.DEAD).exclude(event=VERIFICATION_EVENT)
+        count = dead.update(
             state=State.PENDING, attempts=0, due_at=now(), lease_until=None, carrier=None, carrier_attempts=0
         )
         if count:

@@ -6,7 +6,9 @@ equals it, so an administrator's edit un-verifies too). A six-digit code is then
 the notification queue on that channel (event `address_verification`, the one message that may go
 to an address not yet proven, notify/channels/messaging.py); the person types it back within
 CODE_MINUTES, with MAX_ATTEMPTS tries. A new code may be asked for after RESEND_SECONDS, at most
-CODES_PER_DAY a day. Only a keyed hash of the code is stored.
+CODES_PER_DAY a day, and at most CODES_PER_ADDRESS a day go to one address whoever asks (many
+accounts must not make the help desk pump SMS to one number). Only a keyed hash of the code is kept
+in the check; the notification's text carries the code only until it is spent (notify/codes.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -25,7 +28,8 @@ from otklik.core.clock import now
 from otklik.core.errors import Conflict, FieldError, Invalid, TooMany, invalid, required
 
 from .channels.messaging import VERIFICATION_EVENT, normalise_phone
-from .models import AddressCheck, Carrier, Channel, Importance, Notification
+from .codes import CODE_PATTERN, forget_codes
+from .models import AddressCheck, Carrier, Channel, Importance, Notification, State
 from .outbox import queue_rows
 
 ADDRESS_FIELDS: dict[str, str] = {Channel.SMS.value: "phone", Channel.MESSENGER.value: "messenger"}  # channel → field
@@ -33,6 +37,7 @@ CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 RESEND_SECONDS = 60
 CODES_PER_DAY = 5
+CODES_PER_ADDRESS = 5  # a day, to one phone or messenger address, whoever asks
 PHONE_DIGITS = (10, 15)  # E.164: at most 15 digits; fewer than 10 is no full number
 MESSENGER_MAX = 100
 
@@ -130,6 +135,9 @@ def verification_send(*, user: User, channel: str) -> AddressCheck:
             raise TooMany(f"a code was sent less than {RESEND_SECONDS} s ago: wait a little", code="too_soon")
         if recent.count() >= CODES_PER_DAY:
             raise TooMany(f"at most {CODES_PER_DAY} codes a day", code="too_many_codes")
+        to_address = AddressCheck.objects.filter(channel=channel, address=address, sent_at__gt=day_ago)
+        if to_address.count() >= CODES_PER_ADDRESS:
+            raise TooMany(f"at most {CODES_PER_ADDRESS} codes a day to one address", code="too_many_codes")
         recent.filter(closed_at=None).update(closed_at=moment)
         code = f"{secrets.randbelow(10**6):06d}"
         check = AddressCheck.objects.create(
@@ -207,3 +215,15 @@ def verification_confirm(*, user: User, channel: str, code: str) -> None:
     if refusal is not None:  # raised after the commit: the try is counted
         raise refusal
     setattr(user, f"{field}_verified", getattr(user, field))
+
+
+def verification_codes_forget_due(*, batch: int = 500) -> int:
+    """The worker's sweep: mask the codes of address checks' notifications that were given up on
+    or are past the code's validity (delivered ones were masked as they went). Returns how many."""
+    stale = Notification.objects.filter(event=VERIFICATION_EVENT, body__regex=CODE_PATTERN)  # a code left
+    due = stale.filter(
+        Q(state__in=[State.DELIVERED, State.DEAD, State.DIGESTED])
+        | Q(created_at__lte=now() - dt.timedelta(minutes=CODE_MINUTES))
+    )
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch])
+    return forget_codes(ids) if ids else 0

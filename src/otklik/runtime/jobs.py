@@ -6,7 +6,8 @@ confirmation period ran out are closed, the satisfaction reminders sent and the 
 brought up to date with the per-stage log every thirty seconds; the monthly quality report goes
 out on the first working day of a month; a scheduled regulation version that came into force is
 announced within thirty seconds, and the regulation is checked against the configuration hourly
-(its special dates move on with the months); orphaned upload files are swept every ten minutes.
+(its special dates move on with the months); one-time codes no longer needed are masked in the
+notification history every minute; orphaned upload files are swept every ten minutes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from otklik.core.worker import Job
 from otklik.feedback.surveys import survey_remind_due
 from otklik.notify.delivery import notify_deliver_due
 from otklik.notify.digests import notify_digests_due
+from otklik.notify.verification import verification_codes_forget_due
 from otklik.quality.monthly import quality_monthly_due
 from otklik.quality.refresh import facts_refresh
 from otklik.regulation.timers import regulation_in_force_due, regulation_refresh
@@ -41,5 +43,7 @@ def default_jobs() -> list[Job]:
         # Digests first: the digest rows they write are then delivered in the same pass.
         Job("notify.digests", notify_digests_due, every_seconds=30, drain=True),
         Job("notify.deliver", notify_deliver_due, every_seconds=1, drain=True, on_wake=True),
+        # One-time codes given up on or past their validity leave the history (delivered ones at once).
+        Job("notify.forget_codes", verification_codes_forget_due, every_seconds=60, drain=True),
         Job("attachments.sweep_orphans", attachment_sweep_orphans, every_seconds=600),
     ]

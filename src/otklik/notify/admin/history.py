@@ -12,14 +12,32 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from otklik.core.admin import ReadOnlyInline
+from otklik.notify.channels.messaging import VERIFICATION_EVENT
+from otklik.notify.codes import hide_code
 from otklik.notify.models import DeliveryAttempt, Notification, State
 from otklik.notify.services import notification_retry
 
 
 class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    fields = ("started_at", "carrier", "outcome", "code", "response", "error", "duration_ms")
+    # What a carrier answered, through methods that hide a one-time code a gateway may echo.
+    fields = ("started_at", "carrier", "outcome", "code", "answer", "failure", "duration_ms")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DeliveryAttempt]:
+        return super().get_queryset(request).select_related("notification")
+
+    @staticmethod
+    def _shown(attempt: DeliveryAttempt, text: str) -> str:
+        return hide_code(text) if attempt.notification.event == VERIFICATION_EVENT else text
+
+    @admin.display(description=_("response"))
+    def answer(self, obj: DeliveryAttempt) -> str:
+        return self._shown(obj, obj.response)
+
+    @admin.display(description=_("error"))
+    def failure(self, obj: DeliveryAttempt) -> str:
+        return self._shown(obj, obj.error)
 
 
 @admin.register(Notification)
@@ -56,6 +74,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     inlines = [AttemptInline]
     actions = ["retry"]
+    exclude = ("body",)  # shown through `text` (see get_readonly_fields)
 
     @admin.action(description=_("Retry the selected dead notifications"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
@@ -67,7 +86,12 @@ class NotificationAdmin(admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields]
+        # The text through `text`, which never shows a one-time code (notify/codes.py).
+        return [("text" if f.name == "body" else f.name) for f in self.model._meta.fields]
+
+    @admin.display(description=_("text"))
+    def text(self, obj: Notification) -> str:
+        return hide_code(obj.body) if obj.event == VERIFICATION_EVENT else obj.body
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
