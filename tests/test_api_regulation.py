@@ -100,6 +100,21 @@ def test_a_bad_token_still_reads_it(personas):
     assert r.status_code == 200
 
 
+def test_a_notifiers_token_reads_it_in_its_persons_language(personas, restore_language):
+    """A token scoped to notifications may read what anyone may: no 403 `token_scope` here."""
+    from otklik.accounts.models import TokenScope
+    from otklik.accounts.services import token_create
+
+    personas.initiator.language = "en"
+    personas.initiator.save(update_fields=["language"])
+    _, raw = token_create(user=personas.initiator, name="Notifier: pc", scope=TokenScope.NOTIFICATIONS)
+    r = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/regulation", HTTP_ACCEPT_LANGUAGE="ru")
+    assert r.status_code == 200, r.content
+    assert r.json()["lang"] == "en"  # the token was honoured: its person's language
+    # Elsewhere it stays a notifier's token.
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/tickets").status_code == 403
+
+
 def test_older_versions_stay_readable(personas):
     assert regulation_publish(reason="first") is None  # the demo published this very configuration
     first = Version.objects.get()

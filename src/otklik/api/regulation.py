@@ -2,7 +2,8 @@
 
 Anyone may read it, signed in or not: the regulation is what the support service promises its
 users, and it is published on a page that needs no login either. A bearer token or a session is
-still honoured, only to pick the caller's language when `lang` is not given.
+still honoured, only to pick the caller's language when `lang` is not given — a notifier's token,
+scoped to notifications, as well as a full one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from otklik.api.auth import ActiveSessionAuth, TokenAuth
+from otklik.api.auth import NOTIFIER_TOKEN, ActiveSessionAuth
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.regulation.blocks import localize
@@ -47,7 +48,8 @@ class RegulationOut(Schema):
     versions: list[VersionRef]
 
 
-@router.get("/regulation", response=RegulationOut, auth=[TokenAuth(), ActiveSessionAuth(), anyone])
+# A notifier's token too (NOTIFIER_TOKEN): it would otherwise be refused (403) what anyone may read.
+@router.get("/regulation", response=RegulationOut, auth=[NOTIFIER_TOKEN, ActiveSessionAuth(), anyone])
 def regulation(request: HttpRequest, lang: str | None = None, version: int | None = None) -> dict[str, JsonValue]:
     """The regulation in force (or version `version`) in `lang` (ru, en; default: the caller's
     language). Sections in reading order, each with `kind` (text, preparation, hours, types, scope,
