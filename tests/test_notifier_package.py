@@ -157,3 +157,32 @@ def test_without_a_pairing_it_says_how_to_pair(tmp_path):
     proc = _notifier("pair", "--url", "ftp://example.org")
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode != 0 and "not an http(s) address" in out
+
+
+def test_the_token_never_follows_a_redirect_to_another_server():
+    """A server (or someone between) answering with a redirect elsewhere must not get the token
+    sent there: the notifier follows redirects only on its own server (or up to https there)."""
+    from otklik_notifier.http import call, may_follow
+    from otklik_notifier.stream import Follower
+
+    from otklik.testing.http import LoopbackHTTPServer, Reply
+
+    with LoopbackHTTPServer(default=Reply(200, body='{"items": []}')) as elsewhere:
+        # "localhost" and "127.0.0.1" are different origins (the same machine, here).
+        away = f"http://localhost:{elsewhere.port}/steal"
+        with LoopbackHTTPServer(default=Reply(302, headers={"Location": away})) as server:
+            answer = call("GET", f"{server.url}/api/v1/me", token="otk_secret")
+            assert answer.status == 302  # refused, as an answer
+            with pytest.raises(OSError):
+                Follower(server.url, "otk_secret", lambda n: None).unread()
+        assert elsewhere.requests == []
+        # On its own server a redirect is followed, with the token.
+        with LoopbackHTTPServer(default=Reply(200, body='{"ok": 1}')) as own:
+            own.answer(Reply(307, headers={"Location": "/api/v1/me"}))
+            assert call("GET", f"{own.url}/old", token="otk_secret").data == {"ok": 1}
+            assert [r.header("Authorization") for r in own.requests] == ["Bearer otk_secret"] * 2
+    assert may_follow("http://desk.example.org/a", "https://desk.example.org/b")  # up to https, same host
+    assert may_follow("https://desk.example.org/a", "https://desk.example.org:443/b")
+    assert not may_follow("https://desk.example.org/a", "http://desk.example.org/b")
+    assert not may_follow("https://desk.example.org/a", "https://desk.example.org:8443/b")
+    assert not may_follow("https://desk.example.org/a", "https://evil.example.net/b")

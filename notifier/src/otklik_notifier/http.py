@@ -9,9 +9,50 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from email.message import Message
+from typing import IO, Any
 
 TIMEOUT = 30.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def may_follow(source: str, target: str) -> bool:
+    """Whether a redirect from `source` to `target` may carry the token: within the same origin, or
+    from http to https on the same host. Anywhere else (another host, https to http) the token
+    would go to someone it was not given to."""
+    old, new = _origin(source), _origin(target)
+    if new == old:
+        return True
+    return new[1] == old[1] and old[0] == "http" and new[0] == "https"
+
+
+class SameServerRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only where `may_follow` allows; another is refused (urllib then raises the
+    redirect's HTTPError, an answer with its 3xx status)."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not may_follow(req.full_url, newurl):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+# Every request that carries the token goes through this opener (urllib's default follows any redirect
+# with every header, the Authorization included).
+OPENER = urllib.request.build_opener(SameServerRedirects)
 
 
 class Refused(Exception):
@@ -43,7 +84,7 @@ def call(method: str, url: str, *, token: str | None = None, body: dict[str, Any
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 (checked)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with OPENER.open(request, timeout=TIMEOUT) as response:
             return Answer(response.status, _json(response.read()))
     except urllib.error.HTTPError as exc:
         with exc:
