@@ -13,6 +13,7 @@ from collections.abc import Collection
 import pytest
 from django.test import Client
 
+from otklik.accounts.models import User
 from otklik.api.stream_tickets import push_marks, ticket_event
 from otklik.complaints.services import complaint_file
 from otklik.testing.factories import file_error
@@ -121,6 +122,28 @@ def test_the_reader_stops_telling_someone_who_no_longer_sees_the_request(persona
     second = reader.step([olga, ivan])
     assert olga not in second  # the mark moved; she may no longer see the request: nothing more
     assert second[ivan] != first[ivan]
+
+
+def test_the_reader_counts_what_the_person_may_see_now_not_when_the_stream_opened(personas, ticket):
+    """Olga watched the request as support staff; she is staff no more (still a watcher): an
+    internal note written after that is not counted for her, and neither is it hinted at."""
+    ticket_watch(ticket=ticket, actor=personas.lead, user_ref="agent2", add=True)
+    olga = viewer(personas.agent2, ticket)
+    assert olga.staff
+    reader = MarkReader()
+    first = reader.step([olga])[olga]
+
+    User.objects.filter(pk=personas.agent2.pk).update(role="initiator")
+    ticket_comment(ticket=ticket, actor=personas.agent, body="The cache again", internal=True)
+    second = reader.step([olga])[olga]
+    as_now = User.objects.get(pk=personas.agent2.pk)
+    assert not viewer(as_now, ticket).staff
+    assert second == mark_of(as_now, ticket)  # the note is not in her count
+    assert second[1] <= first[1]
+    assert reader.step([olga])[olga] == second  # and stays so while nothing she may see moves
+
+    reply = ticket_comment(ticket=ticket, actor=personas.agent, body="Found it")
+    assert reader.step([olga])[olga] == (second[0] + 1, reply.pk)
 
 
 class Sub:

@@ -101,26 +101,44 @@ def page_mark(user: User, records: Iterable[LogRecord]) -> Mark:
 class MarkReader:
     """The stream's reader of marks, kept in its one database thread. A mark that moved is sent only
     after checking again that the person may still see the request (moved to another group, no longer
-    a watcher: they learn nothing more of it)."""
+    a watcher: they learn nothing more of it), and with what they may see of it now: a person no
+    longer support staff stops counting internal notes, one who may no longer see the rating stops
+    counting it (the viewer the stream opened with is only where the reader starts)."""
 
     def __init__(self) -> None:
         self.last: dict[Viewer, Mark] = {}
         self.allowed: dict[Viewer, bool] = {}
+        self.seen_as: dict[Viewer, Viewer] = {}  # the stream's viewer → what the person may see now
 
     def step(self, viewers: Collection[Viewer]) -> dict[Viewer, Mark]:
-        now = marks(viewers)
+        """Each viewer's mark, keyed by the viewer the stream holds, if they may still see it."""
+        actual = {v: self.seen_as.get(v, v) for v in viewers}
+        now = marks(set(actual.values()))
         out: dict[Viewer, Mark] = {}
-        for v, mark in now.items():
+        last: dict[Viewer, Mark] = {}
+        for v in viewers:
+            mark = now.get(actual[v])
+            if mark is None:
+                continue
             if v not in self.last or self.last[v] != mark:
-                self.allowed[v] = self._may_see(v)
+                fresh = self._seen_by(v)
+                self.allowed[v] = fresh is not None
+                if fresh is not None and fresh != actual[v]:
+                    self.seen_as[v] = fresh
+                    mark = marks([fresh])[fresh]  # counted as they may see it now
             if self.allowed.get(v):
                 out[v] = mark
-        self.last = now
-        self.allowed = {v: ok for v, ok in self.allowed.items() if v in now}
+            last[v] = mark
+        self.last = last
+        self.allowed = {v: ok for v, ok in self.allowed.items() if v in last}
+        self.seen_as = {v: seen for v, seen in self.seen_as.items() if v in last}
         return out
 
     @staticmethod
-    def _may_see(v: Viewer) -> bool:
+    def _seen_by(v: Viewer) -> Viewer | None:
+        """The person as a viewer of the request now; None if they may no longer see it."""
         user = User.objects.filter(pk=v.user_id, is_active=True).first()
         ticket = Ticket.objects.filter(pk=v.ticket_id).first()
-        return user is not None and ticket is not None and may_see(user, ticket)
+        if user is None or ticket is None or not may_see(user, ticket):
+            return None
+        return viewer(user, ticket)
