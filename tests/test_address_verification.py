@@ -15,9 +15,9 @@ from django.test import Client
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.core.errors import Conflict, Invalid, TooMany
+from otklik.notify.codes import CODE_MASK
 from otklik.notify.delivery import notify_deliver_due
 from otklik.notify.models import AddressCheck, Carrier, Notification, Rule
-from otklik.notify.codes import CODE_MASK
 from otklik.notify.services import notification_retry
 from otklik.notify.verification import (
     CODE_MINUTES,
@@ -26,8 +26,8 @@ from otklik.notify.verification import (
     MAX_ATTEMPTS,
     RESEND_SECONDS,
     address_set,
-    verification_confirm,
     verification_codes_forget_due,
+    verification_confirm,
     verification_send,
 )
 from otklik.testing.client import browser

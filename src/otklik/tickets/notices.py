@@ -134,11 +134,10 @@ def on_transition(
     if executor_changed:
         rows += _assignment_rows(ticket, actor=actor)
     if reply and comment:
-        reached = {row.recipient_id for row in rows}
-        told = compose(
-            "ticket_comment", subject=subject, actor=actor, skip=reached - {None}, extra={"comment": comment}
-        )
-        rows += [row for row in told if row.recipient_id is not None or None not in reached]
+        reached = {row.recipient_id for row in rows if row.recipient_id is not None}
+        webhook_told = any(row.recipient_id is None for row in rows)
+        told = compose("ticket_comment", subject=subject, actor=actor, skip=reached, extra={"comment": comment})
+        rows += [row for row in told if row.recipient_id is not None or not webhook_told]
     queue_rows(rows)
 
 
