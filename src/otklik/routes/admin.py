@@ -207,6 +207,7 @@ class RoutePointInline(admin.TabularInline):
 
 class TransitionInline(admin.StackedInline):
     model = Transition
+    template = "admin/routes/transition_stacked.html"
     form = TransitionForm
     formset = TransitionFormSet
     extra = 0
