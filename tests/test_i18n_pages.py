@@ -184,3 +184,19 @@ def test_every_page_speaks_one_language(personas, language):
                         problems.append(f"{where}: English words {run!r} in {text!r}")
     assert opened > 100
     assert not problems, "\n".join(sorted(set(problems))[:80])
+
+
+def test_an_admin_lists_count_needs_no_declension(personas):
+    """«3 маршруты», «0 шлюзы доставки»: the count put before a plural that Russian declines by the
+    number. The list says «Маршруты: 3» instead, right for any number."""
+    from otklik.routes.models import Route
+
+    personas.admin.language = "ru"
+    personas.admin.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(personas.admin)
+    page = client.get("/admin/routes/route/").content.decode()
+    paginator = re.search(r'<p class="paginator">(.*?)</p>', page, re.S)
+    assert paginator is not None
+    assert f"Маршруты: {Route.objects.count()}" in paginator.group(1)
+    assert not re.search(r"\d+ маршрут", paginator.group(1))
