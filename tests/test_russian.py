@@ -423,3 +423,16 @@ def test_the_admin_says_what_was_saved_without_agreement(ru_admin):
     )
     assert Organisation.objects.filter(code="romashka").exists(), response.content.decode()[:3000]
     assert "Добавлено: организация «Ромашка»." in re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def test_words_agree_with_their_nouns(personas):
+    """«Включено» for a rule (правило), «включён» for a carrier (шлюз); «Выходной (перенесён с …)»;
+    the demo admin is «Администратор системы»."""
+    from otklik.notify.models import Carrier, Rule
+    from otklik.sla.production import _agreed
+
+    with translation.override("ru"):
+        assert str(Rule._meta.get_field("enabled").verbose_name) == "включено"
+        assert str(Carrier._meta.get_field("enabled").verbose_name) == "включён"
+    assert _agreed("Выходной (перенесено с 04.01.2026)") == "Выходной (перенесён с 04.01.2026)"
+    assert personas.admin.get_full_name() == "Администратор системы"
