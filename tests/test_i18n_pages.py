@@ -200,3 +200,17 @@ def test_an_admin_lists_count_needs_no_declension(personas):
     assert paginator is not None
     assert f"Маршруты: {Route.objects.count()}" in paginator.group(1)
     assert not re.search(r"\d+ маршрут", paginator.group(1))
+
+
+def test_the_status_filters_name_the_requests_in_the_plural(personas):
+    """«Открытые», «Закрытые» beside «Все» and «Открытые, кроме решённых», not a state's «Открыто»."""
+    for name, address in (("initiator", "/my"), ("agent", "/work")):
+        user = getattr(personas, name)
+        user.language = "ru"
+        user.save(update_fields=["language"])
+        client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+        client.force_login(user)
+        page = client.get(address).content.decode()
+        assert "Открытые" in page and "Закрытые" in page, address
+        # The filter's own choices (a route point may well be named «Закрыто»).
+        assert not re.search(r'(value="open"|value="closed"|show=open|show=closed)[^>]*>\s*(Открыто|Закрыто)', page)
