@@ -214,3 +214,31 @@ def test_the_status_filters_name_the_requests_in_the_plural(personas):
         assert "Открытые" in page and "Закрытые" in page, address
         # The filter's own choices (a route point may well be named «Закрыто»).
         assert not re.search(r'(value="open"|value="closed"|show=open|show=closed)[^>]*>\s*(Открыто|Закрыто)', page)
+
+
+def test_labels_and_headings_begin_with_a_capital(personas):
+    """A form's labels, a list filter's title and a table's headers in sentence case: «Событие:»,
+    «Действует», «В приложении», never «событие:», «действует», «в приложении»."""
+    admin_user = personas.admin
+    admin_user.language = "ru"
+    admin_user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(admin_user)
+    rule = client.get("/admin/notify/rule/add/").content.decode()
+    labels = re.findall(r"<label[^>]*>([^<]+)</label>", rule)
+    for word in ("Событие:", "Событие другой системы:", "Изменённые поля:", "Все с ролями:", "Каналы:"):
+        assert word in labels, (word, labels)
+    assert not [t for t in labels if t.strip()[:1].islower() and t.strip().endswith(":")]
+    calendar = client.get("/admin/sla/calendar/add/").content.decode()
+    assert re.search(r"<label[^>]*>Рабочие часы по дням недели:</label>", calendar)
+    routes = client.get("/admin/sla/policy/").content.decode()
+    summaries = [s.strip() for s in re.findall(r"<summary>(.*?)</summary>", routes, re.S)]
+    assert "Действует" in summaries and "По умолчанию" in summaries and not [s for s in summaries if s[:1].islower()]
+    initiator = personas.initiator
+    initiator.language = "ru"
+    initiator.save(update_fields=["language"])
+    client.force_login(initiator)
+    settings_page = client.get("/settings").content.decode()
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', settings_page)
+    assert "В приложении" in headers and "Эл. почта" in headers
+    assert not [h for h in headers if h[:1].islower()]
