@@ -53,8 +53,14 @@ def test_the_side_bar_and_a_section_page_keep_the_order(admin_en):
 )
 def test_a_singleton_opens_its_row_and_offers_no_add_once_it_exists(admin_en, model, url):
     model.objects.all().delete()
+    # Before the row is written (the demo's case: the defaults apply) the index offers no «Add»
+    # either: the name opens the list, which opens the form that makes the row.
+    index = admin_en.get("/admin/").context["app_list"]
+    entry = next(m for app in index for m in app["models"] if m["object_name"] == model.__name__)
+    assert entry["add_url"] is None and entry["admin_url"] == url
     resp = admin_en.get(url)
     assert resp.status_code == 302 and resp["Location"] == f"{url}add/"  # no row yet: the form that makes it
+    assert admin_en.get(resp["Location"]).status_code == 200
     model(pk=1).save()
     resp = admin_en.get(url)
     assert resp.status_code == 302 and resp["Location"] == f"{url}1/change/"

@@ -69,7 +69,7 @@ def test_a_carriers_address_is_stored_but_never_shown_back(admin):
         assert "SUPERSECRETTOKEN" not in entry.change_message
     r = admin.post(f"/admin/notify/carrier/{c.pk}/change/", carrier_post(url="json://other.example/x"))
     assert r.status_code == 302
-    assert "address (URL)" in LogEntry.objects.latest("id").get_change_message()
+    assert "Address (URL)" in LogEntry.objects.latest("id").get_change_message()  # the field's label, in sentence case
 
 
 def test_carrier_forms_refuse_what_cannot_work(admin):

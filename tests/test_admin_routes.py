@@ -106,3 +106,26 @@ def test_copy_as_draft_copies_points_and_transitions(admin_client_en):
     assert sorted(copy.points.values_list("code", flat=True)) == sorted(route.points.values_list("code", flat=True))
     assert copy.transitions.count() == route.transitions.count() == 11
     assert copy.out_of_scope_point.code == "out_of_scope" and copy.out_of_scope_point.route_id == copy.pk
+
+
+def test_transitions_are_titled_by_their_labels_and_points_names(personas):
+    """A transition's row and the «on the initiator's reply» choices read as the reader sees them
+    («Принять: Новая → Принята»), not as codes, and no «Переход:» before the title doubles the colon."""
+    import re
+
+    from django.utils import translation
+
+    personas.admin.language = "ru"
+    personas.admin.save()
+    client = Client()
+    client.force_login(personas.admin)
+    route = Route.objects.get(code="error")
+    accept = Transition.objects.select_related("source", "target").get(route=route, code="accept")
+    with translation.override("ru"):
+        title = f"{accept.label}: {accept.source.name} → {accept.target.name}"
+    assert title == "Принять: Новая → Принята"
+    page = client.get(_change_url(route), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f'<span class="inline_label">{title}' in page
+    assert not re.search(r"Переход:</b>\s*<span class=\"inline_label\">\w", page)
+    assert "accept: new → accepted" not in page
+    assert f">{title}</option>" in page  # a choice of the waiting point's «on the reply, take»

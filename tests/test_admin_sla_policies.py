@@ -340,3 +340,14 @@ def test_a_calendar_change_concerns_the_requests_on_that_calendar(requests_due_l
     first.sla_clocks.update(calendar=branch)  # a clock still on it, whatever the group says
     assert sla_config_changed(calendar_id=branch.pk) == 1
     assert _marked() == {first.pk}
+
+
+def test_a_targets_row_title_reads_in_the_readers_language():
+    """The inline row's title on the policy page: «Решение: 24 ч», not «решение: 1440 min»."""
+    from django.utils import translation
+
+    with translation.override("ru"):
+        assert str(Target(metric="first_reaction", minutes=30)) == "Первая реакция: 30 мин"
+        assert str(Target(metric="resolution", minutes=1440)) == "Решение: 24 ч"
+    with translation.override("en"):
+        assert str(Target(metric="resolution", minutes=90)) == "Resolution: 1h 30m"

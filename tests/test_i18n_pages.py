@@ -184,3 +184,61 @@ def test_every_page_speaks_one_language(personas, language):
                         problems.append(f"{where}: English words {run!r} in {text!r}")
     assert opened > 100
     assert not problems, "\n".join(sorted(set(problems))[:80])
+
+
+def test_an_admin_lists_count_needs_no_declension(personas):
+    """«3 маршруты», «0 шлюзы доставки»: the count put before a plural that Russian declines by the
+    number. The list says «Маршруты: 3» instead, right for any number."""
+    from otklik.routes.models import Route
+
+    personas.admin.language = "ru"
+    personas.admin.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(personas.admin)
+    page = client.get("/admin/routes/route/").content.decode()
+    paginator = re.search(r'<p class="paginator">(.*?)</p>', page, re.S)
+    assert paginator is not None
+    assert f"Маршруты: {Route.objects.count()}" in paginator.group(1)
+    assert not re.search(r"\d+ маршрут", paginator.group(1))
+
+
+def test_the_status_filters_name_the_requests_in_the_plural(personas):
+    """«Открытые», «Закрытые» beside «Все» and «Открытые, кроме решённых», not a state's «Открыто»."""
+    for name, address in (("initiator", "/my"), ("agent", "/work")):
+        user = getattr(personas, name)
+        user.language = "ru"
+        user.save(update_fields=["language"])
+        client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+        client.force_login(user)
+        page = client.get(address).content.decode()
+        assert "Открытые" in page and "Закрытые" in page, address
+        # The filter's own choices (a route point may well be named «Закрыто»).
+        assert not re.search(r'(value="open"|value="closed"|show=open|show=closed)[^>]*>\s*(Открыто|Закрыто)', page)
+
+
+def test_labels_and_headings_begin_with_a_capital(personas):
+    """A form's labels, a list filter's title and a table's headers in sentence case: «Событие:»,
+    «Действует», «В приложении», never «событие:», «действует», «в приложении»."""
+    admin_user = personas.admin
+    admin_user.language = "ru"
+    admin_user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(admin_user)
+    rule = client.get("/admin/notify/rule/add/").content.decode()
+    labels = re.findall(r"<label[^>]*>([^<]+)</label>", rule)
+    for word in ("Событие:", "Событие другой системы:", "Изменённые поля:", "Все с ролями:", "Каналы:"):
+        assert word in labels, (word, labels)
+    assert not [t for t in labels if t.strip()[:1].islower() and t.strip().endswith(":")]
+    calendar = client.get("/admin/sla/calendar/add/").content.decode()
+    assert re.search(r"<label[^>]*>Рабочие часы по дням недели:</label>", calendar)
+    routes = client.get("/admin/sla/policy/").content.decode()
+    summaries = [s.strip() for s in re.findall(r"<summary>(.*?)</summary>", routes, re.S)]
+    assert "Действует" in summaries and "По умолчанию" in summaries and not [s for s in summaries if s[:1].islower()]
+    initiator = personas.initiator
+    initiator.language = "ru"
+    initiator.save(update_fields=["language"])
+    client.force_login(initiator)
+    settings_page = client.get("/settings").content.decode()
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', settings_page)
+    assert "В приложении" in headers and "Эл. почта" in headers
+    assert not [h for h in headers if h[:1].islower()]

@@ -61,10 +61,39 @@ def test_logging_in_gives_one_summary_of_what_awaits(duty):
     assert n.subject == "what awaits your reaction"
     assert n.body.splitlines() == [
         "Requests you execute that await your reaction: 2",
-        "Your requests that await your answer: 1",
         "Requests past a deadline among them: 1",
+        "Your requests that await your answer: 1",
         "Unread notifications: 6",
     ]
+    assert n.link.endswith("/work")
+
+
+def test_an_initiator_never_hears_of_breaches_and_is_led_to_my_requests(personas, settings):
+    """The initiator's own request is past its deadline and waits for their answer: the summary
+    says it waits, never that a deadline was missed (the staff's business), and links «My requests»."""
+    when(settings, T0)
+    p = personas
+    t = file_error(p.initiator)
+    for code, comment in (("accept", None), ("start", None), ("resolve", "Done")):
+        t = ticket_transition(ticket=t, actor=p.lead, transition_code=code, version=t.version, comment=comment)
+    Ticket.objects.filter(pk=t.pk).update(sla_breached=True)
+    client = Client()
+    client.force_login(p.initiator)
+    (n,) = summaries(p.initiator)
+    assert n.context["breached"] == 0
+    assert n.link.endswith("/my")
+    p.initiator.language = "ru"
+    p.initiator.save(update_fields=["language"])
+    page = client.get("/inbox", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "нарушенным сроком" not in page and "Из них" not in page
+    assert '<a href="/my">Мои обращения</a>' in page
+
+
+def test_an_old_summary_of_an_initiator_hides_its_breaches(personas):
+    from otklik.tickets.login_summary import _summary
+
+    _, body = _summary({"summary": {"executing": 0, "answering": 1, "breached": 1, "unread": 0}})
+    assert body.splitlines() == ["Ваших обращений, ждущих вашего ответа: 1"]
 
 
 def test_nothing_awaits_nothing_is_said(personas, settings):

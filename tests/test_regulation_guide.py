@@ -119,6 +119,25 @@ def test_stages_rendered_in_both_languages(config):
     assert "Новая" not in en
 
 
+def test_a_transition_taken_on_the_initiators_reply_says_so(config):
+    """At a waiting point whose «on the reply» names a transition, the initiator's ordinary reply
+    takes it too: the regulation says so of that transition (and only of it)."""
+    waiting = RoutePoint.objects.get(route__code="err", code="waiting")
+    waiting.on_reply = Transition.objects.get(route__code="err", code="answer")
+    waiting.save(update_fields=["on_reply"])
+    content = regulation_content()
+    (route,) = section(content, "stages")["routes"]
+    stages = {p["code"]: p for p in route["points"]}
+    (answer,) = stages["waiting"]["transitions"]
+    assert answer["on_reply"] is True
+    assert not any(t["on_reply"] for t in stages["new"]["transitions"])
+    ru = rendered(content, "stages", "ru")
+    assert "выполняется и сам, когда инициатор просто отвечает на обращение комментарием" in ru
+    assert ru.count("просто отвечает") == 1
+    en = rendered(content, "stages", "en")
+    assert "also taken by itself when the initiator simply replies to the request with a comment" in en
+
+
 def test_a_point_added_to_the_route_is_a_stage_at_once(config):
     route = Route.objects.get(code="err")
     RoutePoint.objects.create(

@@ -118,3 +118,63 @@ def test_the_diagram_is_not_for_those_without_the_admin(personas):
     route = Route.objects.get(code="error")
     resp = client.get(f"/admin/routes/route/{route.pk}/change/")
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
+
+
+def _check_geometry(points, arrows):
+    from otklik.routes.diagram import edges, text_width
+
+    boxes, _w, _h = layout(points, arrows)
+    drawn = edges(points, arrows, boxes)
+    labels = [e.label for e in drawn]
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            assert not a.overlaps(b), (a, b)  # no label drawn over another
+        for box in boxes.values():
+            assert not a.overlaps(box.rect()), (a, box.point.code)  # nor over a point
+    for e in drawn:
+        (x0, y0), *_, (x3, y3) = e.curve
+        assert boxes[e.source].rect().holds(x0, y0)  # each arrow leaves its source's box
+        assert boxes[e.target].rect().holds(x3, y3)  # and ends at its target's box
+        others = [b for k, b in boxes.items() if k != e.target]
+        assert not any(b.rect().holds(x3, y3, slack=0) for b in others)
+    ends = [e.curve[-1] for e in drawn] + [e.curve[0] for e in drawn]
+    assert len(set(ends)) == len(ends)  # no two arrows share an end
+    for box in boxes.values():  # every name fits its box
+        assert text_width(box.point.name, 13) + 12 <= box.w
+
+
+def test_labels_never_collide_and_arrows_end_at_their_targets():
+    _check_geometry(POINTS, ARROWS)
+    # Opposite and parallel arrows, long labels and names, in one layer and across layers.
+    points = [
+        Point(1, "new", "Новая", "new", "новая", is_start=True),
+        Point(2, "work", "В работе", "in_work", "в работе"),
+        Point(3, "info", "Запрошена информация", "waiting", "ожидание"),
+        Point(4, "out", "Отклонена: вне регламента", "declined", "отклонена"),
+        Point(5, "done", "Решена", "resolved", "решена"),
+    ]
+    arrows = [
+        Arrow(1, 2, "Начать работу"),
+        Arrow(1, 3, "Запросить информацию"),
+        Arrow(3, 1, "Ответить"),
+        Arrow(2, 3, "Запросить информацию"),
+        Arrow(3, 2, "Продолжить работу"),
+        Arrow(1, 4, "Отклонить как вне регламента"),
+        Arrow(2, 5, "Решить"),
+        Arrow(5, 2, "Вернуть в работу"),
+        Arrow(3, 4, "Отклонить"),
+    ]
+    _check_geometry(points, arrows)
+
+
+@pytest.mark.django_db
+def test_the_demo_routes_are_drawn_without_collisions(personas):
+    from django.utils import translation
+
+    routes = list(Route.objects.all())
+    assert routes
+    for route in routes:
+        with translation.override("ru"):
+            points = [Point(p.pk, p.code, p.name, p.kind, p.kind, p.is_start) for p in route.points.all()]
+            arrows = [Arrow(t.source_id, t.target_id, t.label) for t in route.transitions.all()]
+        _check_geometry(points, arrows)

@@ -423,3 +423,54 @@ def test_the_admin_says_what_was_saved_without_agreement(ru_admin):
     )
     assert Organisation.objects.filter(code="romashka").exists(), response.content.decode()[:3000]
     assert "Добавлено: организация «Ромашка»." in re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def test_words_agree_with_their_nouns(personas):
+    """«Включено» for a rule (правило), «включён» for a carrier (шлюз); «Выходной (перенесён с …)»;
+    the demo admin is «Администратор системы»."""
+    from otklik.notify.models import Carrier, Rule
+    from otklik.sla.production import _agreed
+
+    with translation.override("ru"):
+        assert str(Rule._meta.get_field("enabled").verbose_name) == "включено"
+        assert str(Carrier._meta.get_field("enabled").verbose_name) == "включён"
+    assert _agreed("Выходной (перенесено с 04.01.2026)") == "Выходной (перенесён с 04.01.2026)"
+    assert personas.admin.get_full_name() == "Администратор системы"
+
+
+def test_no_capital_letter_in_mid_sentence_after_a_dash_or_a_dot():
+    from otklik.core.text import run_on
+
+    assert run_on("Работа остановлена") == "работа остановлена"
+    assert run_on("Осталось 3 ч 59 мин") == "осталось 3 ч 59 мин"
+    assert run_on("SLA нарушен") == "SLA нарушен" and run_on("Я") == "Я" and run_on("") == ""
+
+
+def test_the_pages_go_on_their_sentences_in_lower_case(personas):
+    """/new: «Критический — работа остановлена…»; the regulation: «Ошибка — что-то работает…»;
+    the history: «срок назначен · до 2026-12-08 09:24», not «· срок»."""
+    from django.test import Client
+
+    from otklik.catalog.models import Priority
+    from otklik.testing.factories import file_error
+
+    user = personas.initiator
+    user.language = "ru"
+    user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(user)
+    page = client.get("/new/error").content.decode()
+    described = [p for p in Priority.objects.all() if p.description_ru]
+    assert described
+    for p in described:
+        assert f"{p.name_ru} — {p.description_ru[0].lower()}" in page
+    regulation = client.get("/regulation").content.decode()
+    assert not re.search(r"</strong> — [А-ЯЁ][а-яё]", regulation)
+    ticket = file_error(user)
+    lead = personas.lead
+    lead.language = "ru"
+    lead.save(update_fields=["language"])
+    client.force_login(lead)
+    history = client.get(f"/requests/{ticket.number}").content.decode()
+    assert "срок назначен · до <time" in history and "· срок <time" not in history
+    assert "</time> · осталось" in history and "· Осталось" not in history  # the SLA block

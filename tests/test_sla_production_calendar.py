@@ -130,7 +130,7 @@ def test_notes_in_russian_and_english():
         D(2025, 11, 4): "День народного единства",
     }
     assert {d: days[d].note_ru for d in expected_ru} == expected_ru
-    assert days[D(2025, 12, 31)].note_ru.startswith("Выходной (перенесено с 05.01.2025")
+    assert days[D(2025, 12, 31)].note_ru.startswith("Выходной (перенесён с 05.01.2025")
     assert days[D(2025, 12, 31)].note_en.startswith("Day off")
     assert days[D(2025, 2, 23)].note_en == "Defender of the Fatherland Day"
 

@@ -610,3 +610,16 @@ def test_a_refusal_by_the_service_itself_is_shown_on_the_form(personas, ivan, mo
     error = re.search(r'<p class="error" id="error_category">([^<]+)</p>', html).group(1)
     assert unescape(error) == HARDWARE_OUT  # in the person's words, with the note
     assert not Ticket.objects.filter(subject="Raced").exists()
+
+
+def test_a_requests_number_never_wraps_in_the_list(personas):
+    """«WSH-/000001» at 1366 px: the number's cell does not break (white-space: nowrap)."""
+    from pathlib import Path
+
+    import otklik.web
+
+    ticket = file_error(personas.initiator)
+    page = client_for(personas.initiator).get("/my").content.decode()
+    assert f'<td class="number" data-label="Number"><a href="/requests/{ticket.number}">' in page
+    css = (Path(otklik.web.__file__).parent / "static/web/app.css").read_text()
+    assert re.search(r"td\.number\s*\{\s*white-space:\s*nowrap;", css)

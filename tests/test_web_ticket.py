@@ -153,7 +153,7 @@ def test_header_fields_and_sla_in_the_viewers_time_zone(personas, settings):
     settings.OTKLIK_NOW = datetime(2026, 3, 10, 12, 40, tzinfo=MSK).isoformat()
     html = show(login(personas.initiator), t)
     assert re.search(r'<span class="badge bad">breached · 117% used</span>', html)
-    assert "Overdue 10 min" in html
+    assert "</time> · overdue 10 min" in html  # after the due date, in mid-sentence
 
 
 def test_every_control_is_labelled_and_headings_are_in_order(personas, ticket, media):

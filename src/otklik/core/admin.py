@@ -25,7 +25,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SingletonAdmin(admin.ModelAdmin):
     """Settings kept in one row: the list opens that row (or, before it exists, the form that
-    creates it), there is no «Add» once it exists, and it is never deleted."""
+    creates it), the index never offers «Add» (nor the form once the row exists), and it is never
+    deleted."""
 
     def _row(self) -> Model | None:
         return self.model._default_manager.order_by("pk").first()
@@ -35,6 +36,11 @@ class SingletonAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        # The index and the side bar never offer «Add»: the settings exist (their defaults) before
+        # their row is written, and the list opens the form, that creates the row if need be.
+        return {**super().get_model_perms(request), "add": False}
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         opts = self.model._meta

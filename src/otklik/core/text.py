@@ -30,3 +30,12 @@ def clean_text(
         error = errors.too_long(field, limit, message=message)
         raise errors.Invalid(detail or f"{noun} is longer than {limit} characters", errors=[error])
     return text
+
+
+def run_on(text: str) -> str:
+    """A text that goes on a sentence after a dash or a «·» («Критический — работа остановлена»):
+    its first letter in lower case, unless its first word is an abbreviation or a name in capitals
+    (SLA, API: a second capital letter) or a single letter."""
+    if len(text) < 2 or not text[0].isupper() or not text[1].islower():
+        return text
+    return text[0].lower() + text[1:]

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -225,7 +226,8 @@ class Rule(models.Model):
     channels. Every matching rule applies; a person gets each channel once."""
 
     name = models.CharField(_("name"), max_length=100)
-    enabled = models.BooleanField(_("enabled"), default=True)
+    # «Включено»: the word agrees with «правило» (a carrier, «шлюз», is «включён»).
+    enabled = models.BooleanField(pgettext_lazy("notification rule", "enabled"), default=True)
     event = models.CharField(
         _("event"),
         max_length=40,

@@ -112,6 +112,11 @@ LABELS: dict[str, dict[str, str]] = {
     "automatic": {"ru": "выполняется автоматически", "en": "taken automatically"},
     "with_comment": {"ru": "нужен комментарий", "en": "a comment is required"},
     "no_moves": {"ru": "переходов нет", "en": "no further steps"},
+    # a waiting point's transition taken on the initiator's reply (RoutePoint.on_reply)
+    "on_reply": {
+        "ru": "выполняется и сам, когда инициатор просто отвечает на обращение комментарием",
+        "en": "also taken by itself when the initiator simply replies to the request with a comment",
+    },
     # scheduling (the page)
     "version_coming": {
         "ru": "Версия {number}, вступает в силу {date}",

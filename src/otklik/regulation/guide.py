@@ -117,6 +117,8 @@ def stages_section(types: list[RequestType]) -> dict[str, JsonValue]:
                     "actor_names": [ACTORS[a]["name"] for a in actors],
                     "comment_required": tr.comment_required,
                     "executor": ARRIVAL.get(tr.executor_on_arrival),
+                    # The initiator's ordinary reply at this waiting point takes it as well.
+                    "on_reply": tr.pk == p.on_reply_id,
                 }
             )
         return {

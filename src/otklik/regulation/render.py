@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
+from otklik.core.text import run_on
 
 from . import render_guide
 from .blocks import (
@@ -320,7 +321,9 @@ def _md_table(block: Block) -> list[str]:
 def _md_items(items: list[dict[str, JsonValue]], depth: int = 0) -> list[str]:
     lines = []
     for it in items:
-        parts = [f"**{md_escape(it['term'])}**" if it["term"] else "", md_escape(it["text"])]
+        # After the term and a dash the text goes on the sentence: «Ошибка — что-то работает не так».
+        text = run_on(it["text"]) if it["term"] else it["text"]
+        parts = [f"**{md_escape(it['term'])}**" if it["term"] else "", md_escape(text)]
         lines.append("  " * depth + "- " + " — ".join(p for p in parts if p))
         lines += _md_items(it["children"], depth + 1)
     return lines

@@ -40,6 +40,8 @@ def _move(t: dict[str, JsonValue], lang: str) -> dict[str, JsonValue]:
         parts.append(label("taken_by", lang, who=", ".join(t["actor_names"])))
     else:
         parts.append(label("automatic", lang))
+    if t.get("on_reply"):  # absent from the editions built before it was said
+        parts.append(label("on_reply", lang))
     if t["comment_required"]:
         parts.append(label("with_comment", lang))
     if t["executor"]:

@@ -18,6 +18,7 @@ from django.db.models import ForeignKey, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -70,10 +71,10 @@ class TransitionForm(forms.ModelForm):
     # The points by code (not by a list of saved points), so a new route's transitions can name
     # the points typed above them in the same form.
     source = forms.SlugField(
-        label=_("from"), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("from")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
     )
     target = forms.SlugField(
-        label=_("to"), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("to")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
     )
 
     class Meta:
@@ -207,6 +208,7 @@ class RoutePointInline(admin.TabularInline):
 
 class TransitionInline(admin.StackedInline):
     model = Transition
+    template = "admin/routes/transition_stacked.html"
     form = TransitionForm
     formset = TransitionFormSet
     extra = 0

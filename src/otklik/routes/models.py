@@ -202,7 +202,9 @@ class Transition(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "code"], name="uniq_transition_from_point")]
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.source.code} → {self.target.code}"
+        # The admin's row title and the on-reply choices: what the reader sees on the button and
+        # the points' names, in their language («Принять: Новая → Принята»), not the codes.
+        return f"{self.label}: {self.source.name} → {self.target.name}"
 
     @property
     def label(self) -> str:

@@ -22,6 +22,7 @@ from django.template import engines
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -56,7 +57,7 @@ FILL_YEARS = 3  # this year and the next two
 class CalendarDayForm(forms.ModelForm):
     # The JSON field shown as text, `09:00-13:00 14:00-17:00`; clean_intervals gives the list back.
     intervals = forms.CharField(
-        label=_("working intervals"),
+        label=capfirst(_("working intervals")),
         required=False,
         help_text=_("For a date that is not a holiday, e.g. 09:00-13:00 14:00-17:00. Empty = closed."),
         widget=forms.TextInput(attrs={"size": 28}),
@@ -131,9 +132,9 @@ class PastCalendarDayInline(CalendarDayInline):
 
 
 class CalendarForm(forms.ModelForm):
-    week_grid = WeekGridField(label=_("weekly working hours"))
+    week_grid = WeekGridField(label=capfirst(_("weekly working hours")))
     week = forms.CharField(
-        label=_("the week as text"),
+        label=capfirst(_("the week as text")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 48, "style": "font-family: monospace"}),
         help_text=_(
@@ -199,7 +200,7 @@ class CalendarForm(forms.ModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("file"),
+        label=capfirst(_("file")),
         help_text=_(
             "CSV with the header date,kind,intervals,note_ru,note_en (kind: holiday, shortened, working or "
             "custom; intervals like 09:00-13:00 14:00-17:00), or JSON: a list of dates, a list of such objects, "

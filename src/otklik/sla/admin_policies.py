@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +71,7 @@ class WorkingTimeField(forms.Field):
 
 
 class TargetForm(forms.ModelForm):
-    minutes = WorkingTimeField(label=_("working time"), min_value=1)
+    minutes = WorkingTimeField(label=capfirst(_("working time")), min_value=1)
 
     class Meta:
         model = Target
@@ -159,7 +160,7 @@ class PolicyAdmin(SlaConfigAdminMixin[Policy], admin.ModelAdmin):
 
 class EscalationRuleForm(forms.ModelForm):
     delay_minutes = WorkingTimeField(
-        label=_("delay (working time)"),
+        label=capfirst(_("delay (working time)")),
         min_value=0,
         initial=0,
         help_text=_("Working time after the warning or breach, e.g. 0, 30 min, 2 h."),

@@ -8,8 +8,9 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from otklik.core.i18n import localized, working_time
 from otklik.core.jsonvalue import JsonValue
@@ -17,6 +18,7 @@ from otklik.core.jsonvalue import JsonValue
 from . import kinds
 from .calendar import DAYS, WorkCalendar
 from .calendar_words import calendar_problem_text
+from .worktime import format_minutes
 
 
 def default_week() -> dict[str, list[list[str]]]:
@@ -201,7 +203,8 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_metric_display()}: {self.minutes} min"
+        # The title of the target's row in the policy's admin: «Решение: 24 ч», in the reader's language.
+        return f"{capfirst(self.get_metric_display())}: {format_minutes(self.minutes, get_language() or 'en')}"
 
     def clean(self) -> None:
         if self.minutes is not None and self.minutes < 1:

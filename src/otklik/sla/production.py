@@ -115,7 +115,7 @@ def ru_production_days(years: Iterable[int], week: Mapping[str, Sequence[Sequenc
         day, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         while day <= end:
             if day in names_ru:
-                out.append(ProductionDay(day, "holiday", [], names_ru[day], names_en.get(day, "")))
+                out.append(ProductionDay(day, "holiday", [], _agreed(names_ru[day]), names_en.get(day, "")))
             elif day in working_weekend or is_eve(day):
                 moved_to = swapped.get(day)
                 eve = is_eve(day) or (moved_to is not None and _would_be_eve(moved_to, week, official))
@@ -124,6 +124,12 @@ def ru_production_days(years: Iterable[int], week: Mapping[str, Sequence[Sequenc
                 )
             day += dt.timedelta(days=1)
     return out
+
+
+def _agreed(name: str) -> str:
+    """The package's label with its participle agreeing with «выходной»: «Выходной (перенесён с 04.01.2026)»,
+    not «перенесено»."""
+    return name.replace("Выходной (перенесено с ", "Выходной (перенесён с ", 1)
 
 
 def _would_be_eve(day: dt.date, week: Mapping[str, Sequence[Sequence[str]]], official: set[dt.date]) -> bool:

@@ -1,7 +1,8 @@
 """The in-app summary a user gets on logging in: what awaits their reaction (requests they execute
 that wait for them, their own requests that wait for their answer or confirmation, how many of
-those are past a deadline, unread notifications). Only when something awaits, and at most once per
-SUMMARY_INTERVAL, so logging in twice does not repeat it."""
+those they execute are past a deadline, unread notifications). Only when something awaits, and at
+most once per SUMMARY_INTERVAL, so logging in twice does not repeat it. Deadlines are the staff's
+business: an initiator's summary never counts breaches, and leads to «My requests»."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -37,7 +39,8 @@ def awaiting(user: User) -> dict[str, int]:
     return {
         "executing": mine.filter(executing).count(),
         "answering": mine.filter(answering).count(),
-        "breached": mine.filter(executing | answering, sla_breached=True).count(),
+        # Only the requests the user executes: an initiator is never told of SLA breaches.
+        "breached": mine.filter(executing, sla_breached=True).count(),
         "unread": Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count(),
     }
 
@@ -59,9 +62,15 @@ def notify_login_summary(user: User) -> list[Notification]:
             importance=Importance.NORMAL,
             extra={"summary": counts},
             context=dict(counts),
+            link=summary_link(counts),
         )
         queue_rows(rows)
     return rows
+
+
+def summary_link(counts: dict[str, int]) -> str:
+    """Where the summary leads: the work queue for one who executes requests, else «My requests»."""
+    return f"{settings.BASE_URL}/{'work' if counts['executing'] else 'my'}"
 
 
 def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> None:
@@ -75,16 +84,18 @@ def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> 
 def _summary(c: dict[str, JsonValue]) -> tuple[str, str]:
     s = c["summary"]
     # Only the lines that say something: an initiator, who executes nothing, never reads of the
-    # requests "you execute" (nor anyone of zero requests past a deadline).
+    # requests "you execute" nor of breaches (nor anyone of zero requests past a deadline); a
+    # summary stored before breaches were counted among executed requests only says none either.
     lines = [
         text % {"count": s[key]}
         for key, text in (
             ("executing", _("Requests you execute that await your reaction: %(count)s")),
-            ("answering", _("Your requests that await your answer: %(count)s")),
+            # "Among them": right after the requests the user executes, the only ones it counts.
             ("breached", _("Requests past a deadline among them: %(count)s")),
+            ("answering", _("Your requests that await your answer: %(count)s")),
             ("unread", _("Unread notifications: %(count)s")),
         )
-        if s.get(key)
+        if s.get(key) and (key != "breached" or s.get("executing"))
     ]
     return _("what awaits your reaction"), "\n".join(lines)
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from otklik.notify.channels.messaging import apprise_url_problem
@@ -19,7 +20,7 @@ MIN_SECRET = 16
 
 class CarrierForm(forms.ModelForm):
     url = forms.CharField(
-        label=_("address (URL)"),
+        label=capfirst(_("address (URL)")),
         required=False,
         max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "size": 80}),
@@ -30,7 +31,7 @@ class CarrierForm(forms.ModelForm):
         ),
     )
     secret = forms.CharField(
-        label=_("signing secret (webhooks)"),
+        label=capfirst(_("signing secret (webhooks)")),
         required=False,
         max_length=500,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from otklik.notify.events import event_label, integration_event_problem, own_events
@@ -80,7 +81,7 @@ def clean_event_choice(form: forms.ModelForm[Any], data: dict[str, Any], *, dige
 
 def event_field(*, digest: bool) -> forms.ChoiceField:
     return forms.ChoiceField(
-        label=_("event"),
+        label=capfirst(_("event")),
         choices=lambda: event_choices(digest=digest),
         help_text=_("What happens. For another system's event choose “another system's event” and type its name."),
     )
@@ -88,7 +89,7 @@ def event_field(*, digest: bool) -> forms.ChoiceField:
 
 def integration_event_field() -> forms.CharField:
     return forms.CharField(
-        label=_("other system's event"),
+        label=capfirst(_("other system's event")),
         required=False,
         max_length=40,
         help_text=_("The event name another system queues through the API, e.g. erp.document_posted."),

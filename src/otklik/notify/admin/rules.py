@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -23,15 +24,18 @@ class RuleForm(forms.ModelForm):
     event = event_field(digest=False)
     integration_event = integration_event_field()
     channels = forms.MultipleChoiceField(
-        label=_("channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
+        label=capfirst(_("channels")), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
     roles = forms.MultipleChoiceField(
-        label=_("everyone with the roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=capfirst(_("everyone with the roles")),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     # Named like the rule's column; the form's metaclass moves it into base_fields, so it never
     # shadows BaseForm.fields, which the stubs see as the class attribute it replaces.
     fields = forms.MultipleChoiceField(  # type: ignore[assignment]
-        label=_("changed fields"),
+        label=capfirst(_("changed fields")),
         choices=[(f, CHANGE_FIELD_LABELS[f]) for f in CHANGE_FIELDS],
         required=False,
         widget=forms.CheckboxSelectMultiple,

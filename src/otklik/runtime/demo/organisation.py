@@ -52,7 +52,7 @@ USERS: list[UserSpec] = [
     {"username": "agent2", "first_name": "Ольга", "last_name": "Кузнецова", "role": Role.AGENT},
     {"username": "lead", "first_name": "Сергей", "last_name": "Волков", "role": Role.LEAD},
     {"username": "manager", "first_name": "Елена", "last_name": "Морозова", "role": Role.MANAGER},
-    {"username": "admin", "first_name": "Администратор", "last_name": "Системы", "role": Role.ADMIN, "superuser": True},
+    {"username": "admin", "first_name": "Администратор", "last_name": "системы", "role": Role.ADMIN, "superuser": True},
 ]
 
 GROUPS: list[GroupSpec] = [

@@ -8,6 +8,8 @@ from typing import Protocol, TypeVar
 from django import template
 from django.utils import timezone
 
+from otklik.core.text import run_on as _run_on
+
 register = template.Library()
 
 
@@ -36,3 +38,9 @@ def get(mapping: _Indexable[_Key, _Value], key: _Key) -> _Value | None:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.filter
+def run_on(value: object) -> str:
+    """Text going on a sentence after « — » or « · »: no capital letter in mid-sentence."""
+    return _run_on(str(value or ""))

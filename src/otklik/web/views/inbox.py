@@ -39,15 +39,26 @@ def _listed(request: AuthedRequest) -> QuerySet[Notification]:
     return _mine(request).select_related("ticket").only(*FIELDS)
 
 
+def _own_pages() -> dict[str, tuple[str, str]]:
+    """This site's lists a notice may lead to (the login summary: tickets/login_summary.py), by
+    the link stored on the row: where to go and what the link says."""
+    return {
+        f"{settings.BASE_URL}/my": (reverse("web:portal"), _("My requests")),
+        f"{settings.BASE_URL}/work": (reverse("web:queue"), _("Work")),
+    }
+
+
 def _shown(items: list[Notification]) -> list[Notification]:
     complaints = f"{settings.BASE_URL}/complaints/"
-    # The two links are display-only attributes for the template, set on the rows (not fields of
+    own = _own_pages()
+    # The links are display-only attributes for the template, set on the rows (not fields of
     # the model, so unknown to the type checker).
     for n in items:
         # A complaint's notice leads to the complaint (its request, if any, is only its context).
         n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""  # type: ignore[attr-defined]
+        n.own_link = own.get(n.link)  # type: ignore[attr-defined]
         # Links other systems gave are checked when queued; only web addresses become links here.
-        n.external_link = n.link if n.link.startswith(("https://", "http://")) else ""  # type: ignore[attr-defined]
+        n.external_link = n.link if n.link.startswith(("https://", "http://")) and not n.own_link else ""  # type: ignore[attr-defined]
     return items
 
 

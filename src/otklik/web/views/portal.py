@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from otklik.accounts.http import AuthedRequest
@@ -87,7 +88,11 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
         "q": q,
         "q_max": SEARCH_LIMIT,
         "search_error": search_error,
-        "show_choices": [("all", _("All")), ("open", _("Open")), ("closed", _("Closed"))],
+        "show_choices": [
+            ("all", _("All")),
+            ("open", pgettext("requests", "Open")),
+            ("closed", pgettext("requests", "Closed")),
+        ],
         "awaiting": awaiting_initiator_count(user),
         "next_url": _my_url(show, q, next_cursor) if next_cursor else "",
         "first_url": _my_url(show, q) if cursor else "",

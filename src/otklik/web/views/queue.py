@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from otklik.accounts.directory import directory
 from otklik.accounts.http import AuthedRequest
@@ -104,9 +104,10 @@ class QueueForm(forms.Form):
         ]
         form_field(self, "state", forms.ChoiceField).choices = [
             ("any", _("Any state")),
-            ("open", _("Open")),
+            # Plural, as the requests they filter («Открытые», «Закрытые»): not a state's «Открыто».
+            ("open", pgettext("requests", "Open")),
             (ACTIVE, _("Open, not resolved")),
-            ("closed", _("Closed")),
+            ("closed", pgettext("requests", "Closed")),
             # "closed" is the kind of the closing points and the state above alike: listed once.
             (_("Stage kind"), [(k.value, capfirst(k.label)) for k in PointKind if k != PointKind.CLOSED]),
             *by_route,
