@@ -24,9 +24,9 @@ from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import Ticket
-from otklik.tickets.selectors import LIST_COLUMNS
+from otklik.tickets.selectors import LIST_COLUMNS, ticket_row
 from otklik.web.badges import Badge, duration, sla_badge
-from otklik.web.selectors import Sort, encode_cursor, queue_row
+from otklik.web.selectors import Sort, encode_cursor
 from otklik.workflow import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
@@ -325,7 +325,7 @@ def test_a_stale_or_foreign_cursor_gives_the_first_page(personas, many):
     first = listed(manager, "queue=all")
     assert listed(manager, "queue=all&cursor=not-a-cursor") == first
     values = Ticket.objects.order_by("pk").values_list(*LIST_COLUMNS)[0]
-    cursor = encode_cursor(Sort("due", False), queue_row(reference(), values))  # made for another order
+    cursor = encode_cursor(Sort("due", False), ticket_row(values))  # made for another order
     assert listed(manager, f"queue=all&sort=-number&cursor={cursor}") == first
 
 

@@ -9,17 +9,13 @@ where its id would. Only the person's own requests that they may see are ever re
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
-from otklik.accounts.directory import directory
 from otklik.accounts.models import User
-from otklik.catalog.reference import reference
 from otklik.core.paging import BadCursor, decode_cursor, encode_cursor, page
 
 from .models import Ticket
-from .selectors import LIST_COLUMNS, TicketFilters, TicketRow, filtered_tickets
+from .selectors import LIST_COLUMNS, TicketFilters, TicketRow, filtered_tickets, ticket_row
 
 CHOICES_LIMIT = 200  # the newest requests offered to choose from
 
@@ -42,30 +38,8 @@ def own_requests_page(
             raise BadCursor(f"cursor {cursor!r} names no request of this list")
         qs = qs.filter(Q(created_at__lt=filed) | Q(created_at=filed, pk__lt=last_id))
     values = qs.order_by("-created_at", "-pk").values_list(*LIST_COLUMNS)[: limit + 1]
-    rows_page, more = page([_row(dict(zip(LIST_COLUMNS, v, strict=True))) for v in values], limit)
+    rows_page, more = page([ticket_row(v) for v in values], limit)
     return rows_page, encode_cursor(rows_page[-1].pk) if more else None
-
-
-def _row(v: dict[str, Any]) -> TicketRow:
-    ref = reference()
-    return TicketRow(
-        pk=v["id"],
-        number=v["number"],
-        request_type=ref.types[v["request_type_id"]],
-        point=ref.points[v["point_id"]],
-        is_open=v["is_open"],
-        subject=v["subject"],
-        initiator_id=v["initiator_id"],
-        executor_id=v["executor_id"],
-        group=directory().groups[v["group_id"]],
-        priority=ref.priorities[v["priority_id"]],
-        category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
-        version=v["version"],
-        created_at=v["created_at"],
-        updated_at=v["updated_at"],
-        sla_due_at=v["sla_due_at"],
-        sla_breached=v["sla_breached"],
-    )
 
 
 def own_request_choices(user: User, *, limit: int = CHOICES_LIMIT) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -175,50 +176,36 @@ class TicketRow:
     sla_breached: bool
 
 
+def ticket_row(values: tuple[Any, ...]) -> TicketRow:
+    """A list row from the LIST_COLUMNS of one ticket (in that order): every list's one builder."""
+    ref = reference()
+    v = dict(zip(LIST_COLUMNS, values, strict=True))
+    return TicketRow(
+        pk=v["id"],
+        number=v["number"],
+        request_type=ref.types[v["request_type_id"]],
+        point=ref.points[v["point_id"]],
+        is_open=v["is_open"],
+        subject=v["subject"],
+        initiator_id=v["initiator_id"],
+        executor_id=v["executor_id"],
+        group=directory().groups[v["group_id"]],
+        priority=ref.priorities[v["priority_id"]],
+        category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
+        version=v["version"],
+        created_at=v["created_at"],
+        updated_at=v["updated_at"],
+        sla_due_at=v["sla_due_at"],
+        sla_breached=v["sla_breached"],
+    )
+
+
 def ticket_list_for(
     user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 25
 ) -> tuple[list[TicketRow], str | None]:
     """Newest first; `next_cursor` is None on the last page. One query per page."""
     qs = after(filtered_tickets(user, filters), cursor)
-    ref = reference()
-    rows = [
-        TicketRow(
-            pk,
-            number,
-            ref.types[type_id],
-            ref.points[point_id],
-            is_open,
-            subject,
-            initiator_id,
-            executor_id,
-            directory().groups[group_id],
-            ref.priorities[priority_id],
-            ref.categories.get(category_id) if category_id else None,
-            version,
-            created_at,
-            updated_at,
-            sla_due_at,
-            sla_breached,
-        )
-        for (
-            pk,
-            number,
-            type_id,
-            point_id,
-            is_open,
-            subject,
-            initiator_id,
-            executor_id,
-            group_id,
-            priority_id,
-            category_id,
-            version,
-            created_at,
-            updated_at,
-            sla_due_at,
-            sla_breached,
-        ) in qs.values_list(*LIST_COLUMNS)[: limit + 1]
-    ]
+    rows = [ticket_row(values) for values in qs.values_list(*LIST_COLUMNS)[: limit + 1]]
     return page(rows, limit)
 
 

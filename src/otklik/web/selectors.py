@@ -14,7 +14,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -34,7 +33,15 @@ from otklik.sla.reference import sla_reference
 from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import LogRecord, SlaEvent, Ticket
-from otklik.tickets.selectors import LIST_COLUMNS, TicketFilters, TicketRow, at_risk_q, breached_q, filtered_tickets
+from otklik.tickets.selectors import (
+    LIST_COLUMNS,
+    TicketFilters,
+    TicketRow,
+    at_risk_q,
+    breached_q,
+    filtered_tickets,
+    ticket_row,
+)
 
 from .badges import Badge, sla_badge
 
@@ -328,28 +335,6 @@ def _segments(qs: QuerySet[Ticket], sort: Sort, ref: Reference, cursor: str | No
     return out
 
 
-def queue_row(ref: Reference, values: tuple[Any, ...]) -> TicketRow:
-    v = dict(zip(LIST_COLUMNS, values, strict=True))
-    return TicketRow(
-        pk=v["id"],
-        number=v["number"],
-        request_type=ref.types[v["request_type_id"]],
-        point=ref.points[v["point_id"]],
-        is_open=v["is_open"],
-        subject=v["subject"],
-        initiator_id=v["initiator_id"],
-        executor_id=v["executor_id"],
-        group=directory().groups[v["group_id"]],
-        priority=ref.priorities[v["priority_id"]],
-        category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
-        version=v["version"],
-        created_at=v["created_at"],
-        updated_at=v["updated_at"],
-        sla_due_at=v["sla_due_at"],
-        sla_breached=v["sla_breached"],
-    )
-
-
 @dataclass
 class QueueRow:
     ticket: TicketRow
@@ -394,7 +379,7 @@ def queue_page(
     tickets: list[TicketRow] = []
     for part in _segments(qs, sort, ref, cursor):
         wanted = limit + 1 - len(tickets)  # one more than a page: is there a next one?
-        tickets += [queue_row(ref, values) for values in part.values_list(*LIST_COLUMNS)[:wanted]]
+        tickets += [ticket_row(values) for values in part.values_list(*LIST_COLUMNS)[:wanted]]
         if len(tickets) > limit:
             break
     next_cursor = encode_cursor(sort, tickets[limit - 1], offset=offset + limit) if len(tickets) > limit else None
