@@ -33,7 +33,7 @@ test: $(BIN)/.installed-dev lint migrations test-sqlite test-postgres
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests bench scripts notifier
 	@data=$$(mktemp -d) && echo "OTKLIK_DATA_DIR=$$data $(BIN)/mypy" && OTKLIK_DATA_DIR=$$data $(BIN)/mypy \
-		&& OTKLIK_DATA_DIR=$$data $(BIN)/mypy --strict notifier/src/otklik_notifier; \
+		&& OTKLIK_DATA_DIR=$$data $(BIN)/mypy --strict -p otklik_notifier; \
 		status=$$?; rm -rf "$$data"; exit $$status
 
 fmt: $(BIN)/.installed-dev
