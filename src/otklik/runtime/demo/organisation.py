@@ -242,7 +242,7 @@ ROUTES: dict[str, RouteSpec] = {
             ask("in_work"),
             provide("in_work"),
             resume("in_work"),
-            ("resolve", "Решено", "Resolve", "in_work", "resolved", ("executor",), True, "keep", "executor_resolved"),
+            ("resolve", "Решить", "Resolve", "in_work", "resolved", ("executor",), True, "keep", "executor_resolved"),
             (
                 "confirm",
                 "Подтвердить решение",
@@ -336,7 +336,7 @@ ROUTES: dict[str, RouteSpec] = {
             ),
             (
                 "deliver",
-                "Реализовано",
+                "Реализовать",
                 "Deliver",
                 "in_development",
                 "delivered",
@@ -403,7 +403,7 @@ ROUTES: dict[str, RouteSpec] = {
             resume("in_work"),
             (
                 "resolve",
-                "Выполнено",
+                "Выполнить",
                 "Resolve",
                 "in_work",
                 "resolved",
