@@ -90,9 +90,12 @@ def test_an_initiator_never_hears_of_breaches_and_is_led_to_my_requests(personas
 
 
 def test_an_old_summary_of_an_initiator_hides_its_breaches(personas):
+    from django.utils import translation
+
     from otklik.tickets.login_summary import _summary
 
-    _, body = _summary({"summary": {"executing": 0, "answering": 1, "breached": 1, "unread": 0}})
+    with translation.override("ru"):  # whatever language an earlier test on this worker left active
+        _, body = _summary({"summary": {"executing": 0, "answering": 1, "breached": 1, "unread": 0}})
     assert body.splitlines() == ["Ваших обращений, ждущих вашего ответа: 1"]
 
 

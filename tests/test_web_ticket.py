@@ -275,6 +275,17 @@ def test_steps_that_end_a_request_ask_first_by_the_kind_of_point(personas, ticke
     assert not re.search(r'<dialog id="t-accept"', html)  # accepting ends nothing: one button
 
 
+def test_asking_the_initiator_names_the_comment_a_question_and_says_the_clock_stops(personas, ticket):
+    agent = login(personas.agent)
+    html = followed(agent, take(agent, ticket, "accept"))
+    dialog = re.search(r'<dialog id="t-ask".*?</dialog>', html, re.S).group(0)
+    assert '<label for="t-ask-comment">Your question to the initiator</label>' in dialog
+    assert "The resolution clock stops until the initiator answers" in dialog
+    assert 'aria-describedby="t-ask-comment-hint"' in dialog
+    resolve = re.search(r'<dialog id="t-start".*?</dialog>', html, re.S)
+    assert resolve is None or "Your question" not in resolve.group(0)  # other steps keep "Comment"
+
+
 def test_a_step_that_asks_for_the_executor_offers_the_groups_staff(personas):
     wish = ticket_create(initiator=personas.initiator, type_code="wish", subject="Export", fields={"benefit": "time"})
     wish = ticket_transition(ticket=wish, actor=personas.agent2, transition_code="review", version=wish.version)

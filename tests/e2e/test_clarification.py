@@ -37,7 +37,7 @@ def test_the_initiators_reply_ends_the_wait(login):
     expect(alexei.locator(".ticket-head")).to_contain_text("In work")
     alexei.locator("#actions").get_by_role("button", name="Ask the initiator…").click()
     dialog = alexei.get_by_role("dialog", name="Ask the initiator")
-    dialog.get_by_label(re.compile(r"^Comment")).fill("Which contract section do you need?")
+    dialog.get_by_label("Your question to the initiator").fill("Which contract section do you need?")
     dialog.get_by_role("button", name="Ask the initiator", exact=True).click()
     expect(alexei.locator(".ticket-head")).to_contain_text("Waiting for the initiator")
     resolution(alexei).to_contain_text("paused")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otklik.accounts.models import User
-from otklik.routes.models import ExecutorOnArrival, PointKind, ReactionKind
+from otklik.routes.models import ClockBehaviour, ExecutorOnArrival, PointKind, ReactionKind
 from otklik.tickets.access import available_transitions
 from otklik.tickets.models import Ticket
 
@@ -28,6 +28,8 @@ class Action:
     choose_executor: bool
     danger: bool
     confirm: str = ""  # the name of the point it ends the request at: asked before it is taken
+    asks: bool = False  # it leads to a point that waits for the initiator: its comment is the question
+    pauses: bool = False  # … and the resolution clock stops there until the answer
     open: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     draft: str = ""
@@ -50,6 +52,8 @@ def page_actions(user: User, ticket: Ticket, failed: dict[str, Any]) -> tuple[li
             choose_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
             danger=t.reaction in REFUSING,
             confirm=t.target.name if t.target.kind in FINAL else "",
+            asks=t.target.kind == PointKind.WAITING,
+            pauses=t.target.kind == PointKind.WAITING and t.target.clock == ClockBehaviour.PAUSED,
         )
         if failed.get("code") == t.code and action.dialog:
             action.open, action.errors = True, failed["errors"]
