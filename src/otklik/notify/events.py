@@ -13,9 +13,7 @@ from .services import EVENT_RE, RESERVED_EVENTS
 from .texts import registered_events
 
 DIGEST = "digest"
-# The first word of the help desk's own event names: another system names its events otherwise
-# (the API's own advice: erp.document_posted).
-OWN_PREFIXES = ("ticket", "sla", "survey", "complaint", "quality")
+_FIRST_WORD = re.compile(r"[._-]")
 _CLOSE = 0.75  # difflib's ratio from which a name reads as a typo of one of ours (sla_warning: 0.76)
 
 
@@ -27,6 +25,17 @@ def own_events(*, digest: bool = False) -> list[str]:
 def event_label(event: str) -> str:
     """What the event means, in the reader's language, when it is one of ours; else its name."""
     return str(Event(event).label) if event in Event.values else event
+
+
+def _first_word(name: str) -> str:
+    return _FIRST_WORD.split(name, maxsplit=1)[0]
+
+
+def own_prefixes(own: list[str]) -> set[str]:
+    """The first words of the help desk's own event names (ticket, sla, regulation, …), taken from
+    the registry so that a new domain's events are guarded too: another system names its events
+    otherwise (the API's own advice: erp.document_posted)."""
+    return {_first_word(e) for e in own}
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,6 @@ def integration_event_problem(name: str, own: list[str]) -> NameProblem | None:
     close = difflib.get_close_matches(name, own, n=1, cutoff=_CLOSE)
     if close:
         return NameProblem("like_own", close[0])
-    if name in RESERVED_EVENTS or re.split(r"[._-]", name, maxsplit=1)[0] in OWN_PREFIXES:
+    if name in RESERVED_EVENTS or _first_word(name) in own_prefixes(own):
         return NameProblem("own")
     return None
