@@ -11,7 +11,9 @@ import re
 from collections.abc import Collection
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from otklik.accounts.models import User
 from otklik.api.stream_tickets import push_marks, ticket_event
@@ -97,6 +99,25 @@ def test_one_query_reads_the_marks_of_many_viewers(personas, ticket, django_asse
         found = marks(viewers)
     assert set(found) == set(viewers)
     assert marks([]) == {}
+
+
+def test_the_reader_checks_many_moved_marks_in_a_fixed_number_of_queries(personas, ticket):
+    """The stream hub's one database thread reads every open page's mark each pass: checking again who
+    may see a moved request costs the same few queries for two viewers as for ten."""
+    ticket_watch(ticket=ticket, actor=personas.lead, user_ref="agent2", add=True)  # seen as a watcher
+    others = [file_error(personas.initiator, subject=f"Another {i}") for i in range(4)]
+    people = (personas.initiator, personas.agent, personas.lead, personas.manager)
+    few = [viewer(personas.agent2, ticket), viewer(personas.initiator, ticket)]
+    many = few + [viewer(who, t) for t in others for who in people][:8]
+    MarkReader().step(few)  # warm the people's caches
+
+    counts = []
+    for viewers in (few, many):
+        with CaptureQueriesContext(connection) as ctx:
+            found = MarkReader().step(viewers)  # a new reader: every mark has moved
+        assert set(found) == set(viewers)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 4, counts
 
 
 def test_only_those_who_may_see_the_request_may_watch_it(personas, ticket):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import User
@@ -37,6 +39,21 @@ def visible_tickets(user: User, qs: QuerySet[Ticket] | None = None) -> QuerySet[
 
 def may_see(user: User, ticket: Ticket) -> bool:
     return sees_unwatched(user, ticket) or Watcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
+def may_see_each(pairs: Collection[tuple[User, Ticket]]) -> list[bool]:
+    """`may_see` for many (person, request) pairs, in one query for the watchers of all of them."""
+    pairs = list(pairs)
+    seen = [sees_unwatched(user, ticket) for user, ticket in pairs]
+    asked = [(user.pk, ticket.pk) for (user, ticket), ok in zip(pairs, seen, strict=True) if not ok]
+    if not asked:
+        return seen
+    watching = set(
+        Watcher.objects.filter(ticket_id__in={t for _, t in asked}, user_id__in={u for u, _ in asked}).values_list(
+            "user_id", "ticket_id"
+        )
+    )
+    return [ok or (user.pk, ticket.pk) in watching for (user, ticket), ok in zip(pairs, seen, strict=True)]
 
 
 def sees_unwatched(user: User, ticket: Ticket) -> bool:

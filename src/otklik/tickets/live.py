@@ -21,7 +21,7 @@ from django.db.models import Count, Max
 from otklik.accounts.models import User
 from otklik.core.errors import NotFound
 from otklik.core.textguard import has_unstorable
-from otklik.tickets.access import access_ticket, may_see, may_see_rating
+from otklik.tickets.access import access_ticket, may_see_each, may_see_rating
 from otklik.tickets.models import Event, LogRecord, Ticket
 
 Mark = tuple[int, int]  # (records, highest id)
@@ -111,21 +111,28 @@ class MarkReader:
         self.seen_as: dict[Viewer, Viewer] = {}  # the stream's viewer → what the person may see now
 
     def step(self, viewers: Collection[Viewer]) -> dict[Viewer, Mark]:
-        """Each viewer's mark, keyed by the viewer the stream holds, if they may still see it."""
+        """Each viewer's mark, keyed by the viewer the stream holds, if they may still see it. A fixed
+        number of queries, however many marks moved."""
         actual = {v: self.seen_as.get(v, v) for v in viewers}
         now = marks(set(actual.values()))
+        moved = [v for v in viewers if actual[v] in now and self.last.get(v) != now[actual[v]]]
+        fresh = _seen_by(moved)
+        regraded: dict[Viewer, Viewer] = {}
+        for v in moved:
+            self.allowed[v] = fresh[v] is not None
+            seen = fresh[v]
+            if seen is not None and seen != actual[v]:
+                regraded[v] = seen
+        recount = marks(set(regraded.values()))  # counted as they may see it now
+        self.seen_as.update(regraded)
         out: dict[Viewer, Mark] = {}
         last: dict[Viewer, Mark] = {}
         for v in viewers:
             mark = now.get(actual[v])
             if mark is None:
                 continue
-            if v not in self.last or self.last[v] != mark:
-                fresh = self._seen_by(v)
-                self.allowed[v] = fresh is not None
-                if fresh is not None and fresh != actual[v]:
-                    self.seen_as[v] = fresh
-                    mark = marks([fresh])[fresh]  # counted as they may see it now
+            if v in regraded:
+                mark = recount[regraded[v]]
             if self.allowed.get(v):
                 out[v] = mark
             last[v] = mark
@@ -134,11 +141,18 @@ class MarkReader:
         self.seen_as = {v: seen for v, seen in self.seen_as.items() if v in last}
         return out
 
-    @staticmethod
-    def _seen_by(v: Viewer) -> Viewer | None:
-        """The person as a viewer of the request now; None if they may no longer see it."""
-        user = User.objects.filter(pk=v.user_id, is_active=True).first()
-        ticket = Ticket.objects.filter(pk=v.ticket_id).first()
-        if user is None or ticket is None or not may_see(user, ticket):
-            return None
-        return viewer(user, ticket)
+
+def _seen_by(viewers: Collection[Viewer]) -> dict[Viewer, Viewer | None]:
+    """Each person as a viewer of the request now; None if they may no longer see it."""
+    if not viewers:
+        return {}
+    users = User.objects.filter(is_active=True).in_bulk({v.user_id for v in viewers})
+    tickets = Ticket.objects.in_bulk({v.ticket_id for v in viewers})
+    pairs = [(v, users.get(v.user_id), tickets.get(v.ticket_id)) for v in viewers]
+    known = [(v, u, t) for v, u, t in pairs if u is not None and t is not None]
+    allowed = may_see_each([(u, t) for _, u, t in known])
+    out: dict[Viewer, Viewer | None] = dict.fromkeys(viewers)
+    for (v, user, ticket), ok in zip(known, allowed, strict=True):
+        if ok:
+            out[v] = viewer(user, ticket)
+    return out
