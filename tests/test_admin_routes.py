@@ -1,9 +1,11 @@
 """Route editing in the admin: an active route that would become unsound is refused, problem named."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from otklik.routes.models import Route, Transition
+from otklik.routes.models import PointKind, Route, RoutePoint, Transition
 from otklik.testing.adminforms import admin_form_data as _form_data
 
 
@@ -129,3 +131,36 @@ def test_transitions_are_titled_by_their_labels_and_points_names(personas):
     assert not re.search(r"Переход:</b>\s*<span class=\"inline_label\">\w", page)
     assert "accept: new → accepted" not in page
     assert f">{title}</option>" in page  # a choice of the waiting point's «on the reply, take»
+
+
+def test_the_route_page_reads_a_fixed_number_of_queries_however_many_points(admin_client_en):
+    """Each point's on-reply list and each transition's title (its two points' names) come from reads
+    made once for the page, not a query per row."""
+    route = Route.objects.get(code="error")
+    admin_client_en.get(_change_url(route))  # warm the caches
+    counts = []
+    for extra in (0, 3):
+        start = RoutePoint.objects.filter(route=route).count()
+        for i in range(extra):
+            point = RoutePoint.objects.create(
+                route=route,
+                code=f"extra{i}",
+                name_en=f"Extra {i}",
+                name_ru=f"Доп. {i}",
+                kind=PointKind.IN_WORK,
+                order=90 + i,
+            )
+            Transition.objects.create(
+                route=route,
+                code=f"to_extra{i}",
+                label_en="On",
+                label_ru="Дальше",
+                source=point,
+                target=point,
+                by_manager=True,
+            )
+        assert RoutePoint.objects.filter(route=route).count() == start + extra
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client_en.get(_change_url(route)).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

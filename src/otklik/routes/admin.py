@@ -200,7 +200,11 @@ class RoutePointInline(admin.TabularInline):
             route_id = _route_id(request)
             route_transitions = Transition.objects.filter(route_id=route_id) if route_id else Transition.objects.none()
             kwargs["queryset"] = route_transitions.select_related("source", "target")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "on_reply" and field is not None:
+            # Read once for the formset: every point's row draws the same list (a query per row else).
+            field.choices = list(field.choices)
+        return field
 
     def get_extra(self, request: HttpRequest, obj: Route | None = None, **kwargs: Any) -> int:
         return 3 if obj is None else 0  # a new route starts with a few empty rows; "Add another" adds more
@@ -217,6 +221,10 @@ class TransitionInline(admin.StackedInline):
         (_("Who may take it"), {"fields": (tuple(flag for flag, _name in ACTOR_FLAGS),)}),
         (None, {"fields": (("comment_required", "executor_on_arrival", "reaction"),)}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Transition]:
+        # Each transition's title names its two points.
+        return super().get_queryset(request).select_related("source", "target")
 
     def get_formset(self, request: HttpRequest, obj: Route | None = None, **kwargs: Any) -> type[BaseInlineFormSet]:
         # The ends are the form's own fields (codes), not the model's: keep them out of the model
