@@ -5,6 +5,7 @@ may use it."""
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -71,6 +72,17 @@ def test_a_singleton_opens_its_row_and_offers_no_add_once_it_exists(admin_en, mo
     index = admin_en.get("/admin/").context["app_list"]
     entry = next(m for app in index for m in app["models"] if m["object_name"] == model.__name__)
     assert entry["add_url"] is None  # no «Add» beside it on the index
+
+
+@pytest.mark.parametrize("model", [FeedbackSettings, QualityWeights])
+def test_a_singleton_in_the_side_bar_costs_no_query(personas, rf, model, django_assert_num_queries):
+    """Every admin page lists the models in its side bar: a singleton's entry does not read its row."""
+    request = rf.get("/admin/")
+    request.user = personas.admin
+    model_admin = django_admin.site._registry[model]
+    with django_assert_num_queries(0):
+        perms = model_admin.get_model_perms(request)
+    assert perms == {"add": False, "change": True, "delete": False, "view": True}
 
 
 def test_a_singleton_is_not_opened_for_one_who_may_not_see_it(personas, django_user_model):

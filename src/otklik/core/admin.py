@@ -39,8 +39,14 @@ class SingletonAdmin(admin.ModelAdmin):
 
     def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
         # The index and the side bar never offer «Add»: the settings exist (their defaults) before
-        # their row is written, and the list opens the form, that creates the row if need be.
-        return {**super().get_model_perms(request), "add": False}
+        # their row is written, and the list opens the form, that creates the row if need be. Not
+        # asked of has_add_permission: that reads the row, on every admin page with the side bar.
+        return {
+            "add": False,
+            "change": self.has_change_permission(request),
+            "delete": self.has_delete_permission(request),
+            "view": self.has_view_permission(request),
+        }
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         opts = self.model._meta
