@@ -1,5 +1,6 @@
 """The admin site: Django's, with every registered ModelAdmin speaking of its model in the right
-case (`adminwords.DeclinedNamesMixin`). INSTALLED_APPS names `OtklikAdminConfig` in place of django.contrib.admin."""
+case (`adminwords.DeclinedNamesMixin`). The composition root's site (runtime/admin_site.py) builds on it
+and is the one INSTALLED_APPS names in place of django.contrib.admin."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.db.models import Model
 
 from .adminwords import DeclinedNamesMixin
@@ -28,8 +28,3 @@ class OtklikAdminSite(admin.AdminSite):
             base = type(base.__name__, (DeclinedNamesMixin, base), {"__module__": base.__module__})
         super().register(model_or_iterable, base, **options)
 
-
-class OtklikAdminConfig(AdminConfig):
-    """django.contrib.admin with Otklik's site (in INSTALLED_APPS in its place)."""
-
-    default_site = "otklik.core.adminsite.OtklikAdminSite"

@@ -25,7 +25,7 @@ SETUP_ORDER: dict[str, tuple[str, ...]] = {
     "notify": ("Carrier", "Rule", "Template", "Schedule", "Notification"),
     "feedback": ("FeedbackSettings", "Survey"),
     "quality": ("QualityWeights", "MonthlyReport"),
-    "regulation": ("Section", "Version"),
+    "regulation": ("RegulationSettings", "Section", "Version"),
     "complaints": ("Complaint",),
     "tickets": ("Ticket",),
 }
