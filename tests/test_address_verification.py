@@ -107,6 +107,20 @@ def test_a_code_goes_to_the_new_phone_through_the_queue_and_proves_it(personas, 
     assert AddressCheck.objects.get(user=ivan).closed_at == T0
 
 
+def test_the_callers_copy_shows_the_address_that_was_proven(personas, gateway, clock):
+    """The code proves the address stored when it was typed; a caller holding an older copy of the
+    person (another phone in memory) is left with that address shown as proven, not its own."""
+    ivan = personas.initiator
+    address_set(user=ivan, channel="sms", address="+79991234567")
+    ivan = fresh(ivan)
+    verification_send(user=ivan, channel="sms")
+    stale = fresh(ivan)
+    stale.phone = "+70000000000"  # what an older page had
+    verification_confirm(user=stale, channel="sms", code=code_of(ivan))
+    assert fresh(ivan).verified_phone == "+79991234567"
+    assert (stale.phone, stale.verified_phone) == ("+79991234567", "+79991234567")
+
+
 def test_only_a_proven_phone_receives_notifications_and_a_change_unproves_it(personas, gateway, clock):
     p = personas
     Rule.objects.create(name="sms comments", event="ticket_comment", to_initiator=True, channels=["sms"])

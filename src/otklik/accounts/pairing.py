@@ -83,7 +83,7 @@ def pairing_start(*, device: str, address: str | None) -> Started:
         >= STARTS_PER_ADDRESS
     ):
         raise TooMany("too many pairings from this address: try again in a few minutes", code="slow_down")
-    # Spent pairings are kept a day (the admin may look), then go.
+    # Spent pairings are kept a day after they expire (a late claim is told `expired`, not 404), then go.
     NotifierPairing.objects.filter(expires_at__lt=moment - dt.timedelta(days=1)).delete()
     secret = secrets.token_urlsafe(32)
     pairing = NotifierPairing.objects.create(

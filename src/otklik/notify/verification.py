@@ -185,7 +185,7 @@ def verification_confirm(*, user: User, channel: str, code: str) -> None:
     refusal: Exception | None = None
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        address = getattr(locked, field)
+        address: str = getattr(locked, field)
         check = (
             AddressCheck.objects.filter(user_id=user.pk, channel=channel, address=address, closed_at=None)
             .order_by("-sent_at")
@@ -214,7 +214,9 @@ def verification_confirm(*, user: User, channel: str, code: str) -> None:
             locked.save(update_fields=[f"{field}_verified"])
     if refusal is not None:  # raised after the commit: the try is counted
         raise refusal
-    setattr(user, f"{field}_verified", getattr(user, field))
+    # The address the code was sent to, as stored: the caller's copy may be older than the row.
+    setattr(user, field, address)
+    setattr(user, f"{field}_verified", address)
 
 
 def verification_codes_forget_due(*, batch: int = 500) -> int:
