@@ -185,6 +185,7 @@ def test_a_copied_route_takes_its_own_copy_of_the_transition(personas):
 
 def test_the_catalogue_shows_each_points_on_reply(api):
     catalog = api("initiator").get("/catalog").json()
+    assert {t["code"] for t in catalog["types"]} >= {"error", "wish", "request"}
     for t in catalog["types"]:
         on_reply = {p["code"]: p["on_reply"] for p in t["route"]["points"]}
         assert on_reply.pop("waiting") == "provide", t["code"]
