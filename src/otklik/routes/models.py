@@ -10,7 +10,7 @@ from otklik.core.i18n import localized
 
 from . import kinds
 from .kinds import FINAL_KINDS
-from .validation import PointSpec, TransitionSpec, route_problems
+from .validation import PointSpec, TransitionSpec, reply_problems, route_problems
 
 
 class PointKind(models.TextChoices):
@@ -158,20 +158,31 @@ class RoutePoint(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        on_reply = self.on_reply
-        if on_reply is None:
+        t = self.on_reply
+        if t is None:
             return
-        if self.kind != PointKind.WAITING:
-            raise ValidationError(
-                {"on_reply": _("Only a point of kind “waiting for the initiator” takes a transition on the reply.")}
-            )
-        if self.pk is None or on_reply.source_id != self.pk:
-            raise ValidationError(
-                {"on_reply": _("The transition taken on the initiator's reply must start at this point.")}
-            )
-        if on_reply.executor_on_arrival == ExecutorOnArrival.CHOSEN:
-            message = _("The transition taken on the initiator's reply cannot let its taker choose the executor.")
-            raise ValidationError({"on_reply": message})
+        problems = reply_problems(
+            [PointSpec(self.pk or "new", self.code, self.kind, on_reply=t.pk)],
+            [
+                TransitionSpec(
+                    t.code,
+                    t.source_id,
+                    t.target_id,
+                    key=t.pk,
+                    chooses_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
+                )
+            ],
+        )
+        if problems:
+            # Said of this point, in its own form: the route's check names the point instead.
+            raise ValidationError({"on_reply": ON_REPLY_WORDS[problems[0].code]})
+
+
+ON_REPLY_WORDS = {
+    "reply_not_waiting": _("Only a point of kind “waiting for the initiator” takes a transition on the reply."),
+    "reply_elsewhere": _("The transition taken on the initiator's reply must start at this point."),
+    "reply_chooses": _("The transition taken on the initiator's reply cannot let its taker choose the executor."),
+}
 
 
 class Transition(models.Model):

@@ -156,11 +156,13 @@ def route_issues(
             problems.append(RouteProblem("no_way_to_final", {"points": ", ".join(stuck)}))
     if out_of_scope is not None and out_of_scope not in by_key:
         problems.append(RouteProblem("out_of_scope_foreign"))
-    problems += _reply_problems(points, transitions)
+    problems += reply_problems(points, transitions)
     return problems
 
 
-def _reply_problems(points: list[PointSpec], transitions: list[TransitionSpec]) -> list[RouteProblem]:
+def reply_problems(points: list[PointSpec], transitions: list[TransitionSpec]) -> list[RouteProblem]:
+    """What is wrong with the points' transitions taken on the initiator's reply (the one home of the
+    rule: the route's check and a point's own form both ask it)."""
     by_key = {t.key: t for t in transitions if t.key is not None}
     problems: list[RouteProblem] = []
     for p in points:
