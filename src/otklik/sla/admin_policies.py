@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from otklik.core.i18n import current_language
 
 from .config import policy_make_default
 from .models import EscalationRule, Policy, Target
@@ -47,7 +48,7 @@ class WorkingTimeField(forms.Field):
 
     def prepare_value(self, value: int | str | None) -> str | None:
         """The minutes stored (shown as «4 ч» or "4h"), or the text typed when the form comes back."""
-        return format_minutes(value, get_language() or "en") if isinstance(value, int) else value
+        return format_minutes(value, current_language()) if isinstance(value, int) else value
 
     def to_python(self, value: int | str | None) -> int | None:
         if value in self.empty_values:
@@ -66,7 +67,7 @@ class WorkingTimeField(forms.Field):
             raise ValidationError(
                 self.error_messages["min_value"],
                 code="min_value",
-                params={"limit": format_minutes(self.min_value, get_language() or "en")},
+                params={"limit": format_minutes(self.min_value, current_language())},
             )
 
 
@@ -227,7 +228,7 @@ class EscalationRuleAdmin(SlaConfigAdminMixin[EscalationRule], admin.ModelAdmin)
 
     @admin.display(description=_("delay"), ordering="delay_minutes")
     def delay(self, obj: EscalationRule) -> str:
-        return format_minutes(obj.delay_minutes, get_language() or "en")
+        return format_minutes(obj.delay_minutes, current_language())
 
     @admin.display(description=_("policy"), ordering="policy__order")
     def policy_display(self, obj: EscalationRule) -> str:

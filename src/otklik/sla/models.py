@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from otklik.core.i18n import localized, working_time
+from otklik.core.i18n import current_language, localized, working_time
 from otklik.core.jsonvalue import JsonValue
 
 from . import kinds
@@ -204,7 +204,7 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         # The title of the target's row in the policy's admin: «Решение: 24 ч», in the reader's language.
-        return f"{capfirst(self.get_metric_display())}: {format_minutes(self.minutes, get_language() or 'en')}"
+        return f"{capfirst(self.get_metric_display())}: {format_minutes(self.minutes, current_language())}"
 
     def clean(self) -> None:
         if self.minutes is not None and self.minutes < 1:

@@ -28,11 +28,11 @@ from django.forms.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from otklik.catalog.reference import reference
 from otklik.core.clock import now
+from otklik.core.i18n import current_language
 from otklik.tickets.models import Ticket
 
 from . import clockmath as cm
@@ -69,7 +69,7 @@ _ATTR = "_otklik_sla_whatif"  # on the request while a preview's save runs
 
 # --- working time as text (worktime.py), in the reader's language ----------------------------
 def format_duration(value: dt.timedelta | None) -> str:
-    return "—" if value is None else format_minutes(int(value.total_seconds() // 60), get_language() or "en")
+    return "—" if value is None else format_minutes(int(value.total_seconds() // 60), current_language())
 
 
 # --- the comparison ----------------------------------------------------------------------------
