@@ -203,7 +203,7 @@ class RoutePointInline(admin.TabularInline):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "on_reply" and field is not None:
             # Read once for the formset: every point's row draws the same list (a query per row else).
-            field.choices = list(field.choices)
+            field.choices = list(field.iterator(field))
         return field
 
     def get_extra(self, request: HttpRequest, obj: Route | None = None, **kwargs: Any) -> int:

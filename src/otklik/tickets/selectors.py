@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -176,27 +175,34 @@ class TicketRow:
     sla_breached: bool
 
 
-def ticket_row(values: tuple[Any, ...]) -> TicketRow:
+# One row of LIST_COLUMNS, in that order.
+ListValues = tuple[
+    int, str, int, int, bool, str, int, int | None, int, int, int | None, int, datetime, datetime, datetime | None, bool
+]
+
+
+def ticket_row(values: ListValues) -> TicketRow:
     """A list row from the LIST_COLUMNS of one ticket (in that order): every list's one builder."""
     ref = reference()
-    v = dict(zip(LIST_COLUMNS, values, strict=True))
+    (pk, number, type_id, point_id, is_open, subject, initiator_id, executor_id, group_id, priority_id, category_id,
+     version, created_at, updated_at, sla_due_at, sla_breached) = values  # fmt: skip
     return TicketRow(
-        pk=v["id"],
-        number=v["number"],
-        request_type=ref.types[v["request_type_id"]],
-        point=ref.points[v["point_id"]],
-        is_open=v["is_open"],
-        subject=v["subject"],
-        initiator_id=v["initiator_id"],
-        executor_id=v["executor_id"],
-        group=directory().groups[v["group_id"]],
-        priority=ref.priorities[v["priority_id"]],
-        category=ref.categories.get(v["category_id"]) if v["category_id"] else None,
-        version=v["version"],
-        created_at=v["created_at"],
-        updated_at=v["updated_at"],
-        sla_due_at=v["sla_due_at"],
-        sla_breached=v["sla_breached"],
+        pk=pk,
+        number=number,
+        request_type=ref.types[type_id],
+        point=ref.points[point_id],
+        is_open=is_open,
+        subject=subject,
+        initiator_id=initiator_id,
+        executor_id=executor_id,
+        group=directory().groups[group_id],
+        priority=ref.priorities[priority_id],
+        category=ref.categories.get(category_id) if category_id else None,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+        sla_due_at=sla_due_at,
+        sla_breached=sla_breached,
     )
 
 
