@@ -171,3 +171,15 @@ def test_the_page_with_both_saves_unchanged_and_a_past_date_can_still_be_fixed(a
     resp = admin.post(change_url(office), data)
     assert resp.status_code == 302, resp.content.decode()[:4000]
     assert office.days.get(date=D(2025, 1, 1)).note_en == "New year"
+
+
+def test_today_is_the_calendars_own_when_past_and_coming_dates_are_split(admin, office, settings):
+    """At 01:30 on 16 June in Vladivostok it is still 15 June in Moscow: for a Vladivostok calendar
+    the 15th is past already, for a Moscow one it is today."""
+    settings.OTKLIK_NOW = "2026-06-15T15:30:00+00:00"
+    CalendarDay.objects.create(calendar=office, date=D(2026, 6, 15), kind=DayKind.HOLIDAY)
+    for zone, coming_15th in (("Europe/Moscow", True), ("Asia/Vladivostok", False)):
+        Calendar.objects.filter(pk=office.pk).update(time_zone=zone)
+        coming, past = admin.get(change_url(office)).context["inline_admin_formsets"]
+        dates = {f.instance.date for f in (coming if coming_15th else past).formset.forms if f.instance.pk}
+        assert D(2026, 6, 15) in dates, zone

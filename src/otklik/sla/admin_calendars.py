@@ -7,6 +7,7 @@ is a form error, never a 500 and never a broken deadline later."""
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
@@ -115,8 +116,9 @@ class CalendarDayInline(admin.TabularInline):
     extra = 1
     verbose_name_plural = _("dates from today on")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
-        return super().get_queryset(request).filter(date__gte=timezone.localdate(now()))
+    @staticmethod
+    def dates(days: QuerySet[CalendarDay], today: dt.date) -> QuerySet[CalendarDay]:
+        return days.filter(date__gte=today)
 
 
 class PastCalendarDayInline(CalendarDayInline):
@@ -127,8 +129,9 @@ class PastCalendarDayInline(CalendarDayInline):
     classes = ("collapse",)
     verbose_name_plural = _("past dates")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
-        return admin.TabularInline.get_queryset(self, request).filter(date__lt=timezone.localdate(now()))
+    @staticmethod
+    def dates(days: QuerySet[CalendarDay], today: dt.date) -> QuerySet[CalendarDay]:
+        return days.filter(date__lt=today)
 
 
 class CalendarForm(forms.ModelForm):
@@ -257,6 +260,16 @@ class CalendarAdmin(CalendarWhatIfMixin, admin.ModelAdmin):  # what-if preview, 
             (None, {"fields": (*main, "import_link") if obj is not None else main}),
             (_("The week as text"), {"fields": ("week",), "classes": ("collapse",)}),
         ]
+
+    def get_formset_kwargs(
+        self, request: HttpRequest, obj: Calendar, inline: InlineModelAdmin[Any, Any], prefix: str
+    ) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CalendarDayInline):
+            # "Today" is the calendar's own: near midnight the admin's zone may be on another date.
+            zone = zoneinfo.ZoneInfo(obj.time_zone) if obj.pk and obj.time_zone else timezone.get_current_timezone()
+            kwargs["queryset"] = inline.dates(kwargs["queryset"], timezone.localdate(now(), zone))
+        return kwargs
 
     def get_inlines(self, request: HttpRequest, obj: Calendar | None) -> list[type[InlineModelAdmin[Any, Any]]]:
         # A new calendar has no past dates to fold away.
