@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from otklik.accounts.models import User
+from otklik.accounts.models import SupportGroup, User
 from otklik.notify.models import Preference, Rule, Schedule
-from otklik.notify.preferences import preferences_of, schedule_of
+from otklik.notify.preferences import preferences_of, schedule_of, standing_of
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +257,20 @@ def test_a_refusal_from_the_services_is_shown_at_its_field_and_rolls_everything_
     assert User.objects.get(pk=personas.initiator.pk).time_zone == "Europe/Moscow"
     assert not Preference.objects.filter(user=personas.initiator).exists()
     assert ivan.put("/settings").status_code == 405
+
+
+def test_a_lead_counts_as_dispatcher_only_where_the_group_has_none(personas, django_assert_num_queries):
+    """The matrix offers a dispatcher's events to whoever the directory tells of a group's new
+    requests: a group's own dispatcher, else its first lead; a lead of a group with a dispatcher
+    receives nothing as one."""
+    assert standing_of(personas.lead).dispatcher  # first line has no dispatcher: its lead is told
+    assert standing_of(personas.agent2).dispatcher  # second line's own dispatcher
+    assert not standing_of(personas.agent).dispatcher
+    first = SupportGroup.objects.get(code="first-line")
+    first.dispatcher = personas.agent
+    first.save()
+    lead, agent = standing_of(personas.lead), standing_of(personas.agent)
+    assert lead.lead and not lead.dispatcher
+    assert agent.dispatcher
+    with django_assert_num_queries(0):  # from the directory snapshot
+        standing_of(personas.lead)

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.accounts.directory import directory
+from otklik.accounts.models import User
 from otklik.accounts.people import Person
+from otklik.accounts.selectors import memberships_of
 from otklik.core.errors import FieldError, Invalid, not_a_choice, not_allowed, unknown
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import KeyedCache
@@ -167,18 +169,18 @@ class Standing:
     manager: bool
     member: bool  # of a support group
     lead: bool  # of a support group
-    dispatcher: bool  # of a support group (or a lead: without a dispatcher a lead receives)
+    dispatcher: bool  # told of an active group's new requests (its dispatcher, or its first lead without one)
 
 
 def standing_of(user: User) -> Standing:
-    """The person's standing (no query for someone outside support)."""
+    """The person's standing, from the directory snapshot (no query). A dispatcher is whoever the
+    directory tells of a group's new requests: its dispatcher, or its first lead when it has none."""
     member = lead = dispatcher = False
     if user.is_support_staff:
-        leads = list(
-            GroupMembership.objects.filter(user_id=user.pk, group__is_active=True).values_list("is_lead", flat=True)
-        )
-        member, lead = bool(leads), any(leads)
-        dispatcher = lead or SupportGroup.objects.filter(dispatcher_id=user.pk, is_active=True).exists()
+        mine = memberships_of(user)
+        member, lead = bool(mine.groups), bool(mine.led)
+        d = directory()
+        dispatcher = any(uid == user.pk and d.groups[gid].is_active for gid, uid in d.dispatchers.items())
     return Standing(
         user_id=user.pk,
         role=user.role,
