@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from otklik.accounts.models import GroupMembership, User
+from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.routes.models import Route, RoutePoint, Transition
 from otklik.runtime.management.commands.serve import parse_addr
@@ -58,6 +58,20 @@ def test_demo_keeps_a_changed_password():
     agent.save()
     call_command("demo", stdout=StringIO())
     assert User.objects.get(username="agent").check_password("a-better-secret")
+
+
+@pytest.mark.django_db
+def test_demo_keeps_how_the_administrator_set_a_group_to_take_requests():
+    """`make run` loads the demo on every start: a group switched to automatic assignment, with
+    another dispatcher, stays so."""
+    call_command("demo", stdout=StringIO())
+    group = SupportGroup.objects.get(code="first-line")
+    assert not group.auto_assign and group.dispatcher is None
+    group.auto_assign, group.dispatcher = True, User.objects.get(username="agent")
+    group.save()
+    call_command("demo", stdout=StringIO())
+    group.refresh_from_db()
+    assert group.auto_assign and group.dispatcher.username == "agent"
 
 
 def test_worker_once_sweeps_only_old_orphan_files(personas, settings, tmp_path):

@@ -95,16 +95,18 @@ def demo_load() -> dict[str, str]:
         users[name] = user
     groups: dict[str, SupportGroup] = {}
     for group_spec in GROUPS:
-        group, _ = SupportGroup.objects.update_or_create(
+        group, created = SupportGroup.objects.update_or_create(
             code=group_spec["code"], defaults={"name_ru": group_spec["name_ru"], "name_en": group_spec["name_en"]}
         )
         for username, is_lead in group_spec["members"]:
             GroupMembership.objects.update_or_create(group=group, user=users[username], defaults={"is_lead": is_lead})
-        group.dispatcher = users.get(group_spec.get("dispatcher", ""))
-        # The demo's new requests wait in their group's unassigned queue, where an agent's first
-        # view shows them, rather than in a lead's own list.
-        group.auto_assign = group_spec.get("auto_assign", False)
-        group.save()
+        if created:
+            # How the group takes its new requests is the administrator's to change: `make run`
+            # loads the demo on every start and must not undo it. The demo's new requests wait in
+            # their group's unassigned queue, where an agent's first view shows them.
+            group.dispatcher = users.get(group_spec.get("dispatcher", ""))
+            group.auto_assign = group_spec.get("auto_assign", False)
+            group.save()
         groups[group.code] = group
     for code, rank, ru, en, dru, den in PRIORITIES:
         Priority.objects.update_or_create(
