@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from otklik.accounts.models import GroupMembership, SupportGroup, User
+from otklik.accounts.directory import directory
+from otklik.accounts.models import User
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.snapshot import Snapshot
 
@@ -196,21 +197,18 @@ class Plan:
 
 
 def _group_people(group_id: int | None, *, members: bool, lead: bool, dispatcher: bool) -> set[int]:
+    """From the directory snapshot (no query): an active group's members or leads, and whoever is
+    told of its new requests (its dispatcher, else its first active lead)."""
     if group_id is None:
         return set()
+    d = directory()
     out: set[int] = set()
-    if members or lead:
-        for uid, is_lead in GroupMembership.objects.filter(group_id=group_id).values_list("user_id", "is_lead"):
-            if members or is_lead:
-                out.add(uid)
-    if dispatcher:
-        row = SupportGroup.objects.filter(pk=group_id).values_list("dispatcher_id", flat=True).first()
-        if row:
-            out.add(row)
-        else:  # without a dispatcher the first lead receives the group's new requests
-            first = GroupMembership.objects.filter(group_id=group_id, is_lead=True).order_by("id").first()
-            if first is not None:
-                out.add(first.user_id)
+    if members:
+        out.update(d.members({group_id}))
+    elif lead:
+        out.update(d.leads(group_id))
+    if dispatcher and (uid := d.dispatchers.get(group_id)) is not None:
+        out.add(uid)
     return out
 
 
