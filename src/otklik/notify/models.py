@@ -51,6 +51,8 @@ class Carrier(models.Model):
     class Driver(models.TextChoices):
         APPRISE = "apprise", _("Apprise URL")
         WEBHOOK = "webhook", _("signed JSON webhook")
+        # Sends nothing: each message becomes one line in the server's log (channels/messaging.py).
+        LOG = "log", _("development gateway: writes to the log, sends nothing")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     channel = models.CharField(
