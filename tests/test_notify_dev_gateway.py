@@ -114,3 +114,12 @@ def test_the_admin_marks_the_development_gateways_and_needs_no_address_for_them(
     assert r.status_code == 200 and "Webhooks use the webhook driver" in r.content.decode()
     Carrier.objects.filter(driver="log").update(enabled=False)
     assert "Development gateways are on" not in admin.get("/admin/notify/carrier/").content.decode()
+
+
+def test_the_settings_page_says_when_a_code_only_goes_to_the_servers_log(personas):
+    demo_gateways()
+    Carrier.objects.create(name="smsc", channel="sms", driver="apprise", settings={"url": "json://gw.example/{phone}"})
+    page = browser(personas.initiator).get("/settings").content.decode()
+    assert 'data-testid="development-gateway-messenger"' in page
+    assert "not sent but written to the server's log" in page
+    assert 'data-testid="development-gateway-sms"' not in page  # a real gateway takes SMS too
