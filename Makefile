@@ -15,9 +15,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-$(BIN)/.installed-dev: $(BIN)/.installed notifier/pyproject.toml
+# The notifier's package is part of the main distribution (pyproject.toml); its desktop dependencies
+# are the notifier's own, installed here for its tests.
+$(BIN)/.installed-dev: $(BIN)/.installed notifier/pyproject.toml notifier/src/otklik_notifier/requirements.txt
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip install --quiet -e ./notifier
+	$(BIN)/pip install --quiet -r notifier/src/otklik_notifier/requirements.txt
 	@touch $@
 
 run: $(BIN)/.installed

@@ -198,3 +198,16 @@ def test_the_preview_offers_the_complaint_and_monthly_report_variables(admin, pe
     assert "complaint CMP-000001 (under review) answer due 2026-12-03 18:00" in page
     form = admin.get("/admin/notify/template/add/").content.decode()
     assert "{{ report_link }}" in form and "{{ complaint.number }}" in form
+
+
+def test_the_rules_list_names_the_channels_in_the_readers_language(olga):
+    Rule.objects.create(
+        name="Комментарий → SMS", event="ticket_comment", to_initiator=True, channels=["email", "inapp", "sms"]
+    )
+    olga.language = "ru"
+    olga.save(update_fields=["language"])
+    client = Client()
+    client.force_login(olga)
+    page = client.get("/admin/notify/rule/").content.decode()
+    assert '<td class="field-channel_list">в приложении, эл. почта, SMS</td>' in page
+    assert "inapp, email" not in page

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-pytest.importorskip("otklik_notifier", reason="pip install -e ./notifier (make installs it)")
+pytest.importorskip("otklik_notifier", reason="pip install -e . (the main distribution includes it)")
 dbus_aio = pytest.importorskip("dbus_fast.aio")
 dbus_service = pytest.importorskip("dbus_fast.service")
 

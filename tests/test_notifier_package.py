@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-otklik_notifier = pytest.importorskip("otklik_notifier", reason="pip install -e ./notifier (make installs it)")
+otklik_notifier = pytest.importorskip("otklik_notifier", reason="pip install -e . (the main distribution includes it)")
 
 from otklik_notifier import config  # noqa: E402
 from otklik_notifier.display import Terminal, local_time  # noqa: E402

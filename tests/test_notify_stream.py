@@ -28,10 +28,10 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
+from otklik_notifier.stream import SseEvent, SseParser, sse_lines
 
 from otklik.accounts.models import User
 from otklik.accounts.services import token_create
-from otklik.notify.management.commands.notifier import SseEvent, SseParser, sse_lines
 from otklik.notify.models import Notification
 
 pytestmark = pytest.mark.skipif(

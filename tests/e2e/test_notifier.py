@@ -19,7 +19,7 @@ import pytest
 from .server import PLAYWRIGHT_MISSING
 
 expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
-pytest.importorskip("otklik_notifier", reason="pip install -e ./notifier (make installs it)")
+pytest.importorskip("otklik_notifier", reason="pip install -e . (the main distribution includes it)")
 
 CODE = re.compile(r"Your code: ([A-Z]{4}-[A-Z]{4})")
 

@@ -6,7 +6,7 @@ Against a server without the stream (404, 501), or when the stream cannot be rea
 redirect while the web server answers, it asks the inbox every `interval` seconds instead, and
 tries the stream again now and then. It marks nothing read: a click on a desktop notification does.
 
-(The server's own `otklik notifier` command follows the stream the same way.)"""
+(The server's own `otklik notifier` command follows the stream with this same class.)"""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any, BinaryIO, NoReturn, TextIO
+from typing import Any, BinaryIO, NoReturn, Protocol
 
 from .http import OPENER
 
@@ -102,8 +102,20 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # followed by hand: the token must not go from https to http
 
 
+class Writer(Protocol):
+    """Where the follower says what it does: a text stream (sys.stderr, a Django command's own)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class TokenRefused(Exception):
     """The server no longer accepts the token (revoked, or the person deactivated)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the server refused the token ({status}): pair again")
+        self.status = status
 
 
 class Follower:
@@ -114,10 +126,10 @@ class Follower:
         show: Callable[[dict[str, Any]], None],
         *,
         interval: float = 5.0,
-        err: TextIO | None = None,
+        err: Writer | None = None,
     ) -> None:
         self.base, self.token, self.show, self.interval = base, token, show, interval
-        self.err = err or sys.stderr
+        self.err: Writer = err or sys.stderr
         self.opener = urllib.request.build_opener(_NoRedirects)
         self.shown: set[int] = set()
         self.shown_order: deque[int] = deque()
@@ -193,7 +205,7 @@ class Follower:
 
     def _refused(self, code: int, headers: Message) -> NoReturn:
         if code in (401, 403):
-            raise TokenRefused(f"the server refused the token ({code}): pair again")
+            raise TokenRefused(code)
         if code in (404, 405, 501):
             raise NoStream(f"HTTP {code}")
         raise OSError(f"HTTP {code}")  # 503 (full) and the like: later
@@ -269,7 +281,7 @@ class Follower:
                 return items
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
-                raise TokenRefused(f"the server refused the token ({exc.code}): pair again") from None
+                raise TokenRefused(exc.code) from None
             raise OSError(f"HTTP {exc.code}") from None
 
     # --- showing ------------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import translation
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
@@ -64,13 +67,23 @@ def _inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
 
 
-def notification_item(n: Notification) -> dict[str, JsonValue]:
+def reader_languages(user_ids: Iterable[int]) -> dict[int, str]:
+    """The language each person reads in (their setting, else the site's), for what is built apart
+    from their request (the stream's events)."""
+    chosen = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "language")
+    return {pk: language or settings.LANGUAGE_CODE for pk, language in chosen}
+
+
+def notification_item(n: Notification, language: str | None = None) -> dict[str, JsonValue]:
+    """The row as the inbox and the stream give it, its words in `language` (default: the active
+    one, the caller's) where the row has them."""
+    subject, body = n.words(language or translation.get_language())
     return {
         "id": n.pk,
         "event": n.event,
         "importance": n.importance,
-        "subject": n.subject,
-        "body": n.body,
+        "subject": subject,
+        "body": body,
         "link": n.link,
         "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None,
         "created_at": n.created_at,
@@ -85,7 +98,9 @@ def inbox(request: AuthedRequest, params: Query[InboxQuery]) -> HttpResponse:
     qs = (
         _inbox(request.user)
         .select_related("ticket")
-        .only("id", "event", "importance", "subject", "body", "link", "ticket__number", "created_at", "read_at")
+        .only(
+            "id", "event", "importance", "subject", "body", "texts", "link", "ticket__number", "created_at", "read_at"
+        )
     )
     if params.unread:
         qs = qs.filter(read_at__isnull=True)

@@ -58,7 +58,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from otklik.accounts.models import User
 from otklik.api.auth import NOTIFIER_TOKEN
-from otklik.api.notifications import notification_item
+from otklik.api.notifications import notification_item, reader_languages
 from otklik.api.shutdown import close_on_shutdown
 from otklik.api.stream_tickets import push_marks, reader
 from otklik.core.clock import now
@@ -80,7 +80,7 @@ CATCH_UP_BATCH = 200
 # A place taken by a connection whose stream never started (the client left first) lapses after this.
 ADMIT_SECONDS = 30.0
 FIELDS = (
-    *("id", "recipient", "state", "event", "importance", "subject", "body", "link", "ticket__number"),
+    *("id", "recipient", "state", "event", "importance", "subject", "body", "texts", "link", "ticket__number"),
     *("created_at", "read_at"),
 )
 DONE = (State.DELIVERED, State.DIGESTED)
@@ -90,8 +90,8 @@ def _inapp() -> QuerySet[Notification]:
     return Notification.objects.filter(channel=Channel.INAPP)
 
 
-def _event(n: Notification, unread: int) -> tuple[int, str]:
-    data = json.dumps({**notification_item(n), "unread": unread}, cls=NinjaJSONEncoder, ensure_ascii=False)
+def _event(n: Notification, unread: int, language: str) -> tuple[int, str]:
+    data = json.dumps({**notification_item(n, language), "unread": unread}, cls=NinjaJSONEncoder, ensure_ascii=False)
     return n.pk, f"id: {n.pk}\nevent: notification\ndata: {data}\n\n"
 
 
@@ -174,7 +174,10 @@ class Finder:
             else:
                 pending[uid].add(n.pk)
         unread = _unread(list(found)) if found else {}
-        events = {u: [_event(n, unread[u]) for n in ns] for u, ns in found.items()}
+        languages = reader_languages(found) if found else {}
+        events = {
+            u: [_event(n, unread[u], languages.get(u, settings.LANGUAGE_CODE)) for n in ns] for u, ns in found.items()
+        }
         # Every read succeeded: move on.
         for u, ns in found.items():
             ids = {n.pk for n in ns}
@@ -436,7 +439,8 @@ def _after(user_id: int, after: int, unread: int) -> list[tuple[int, str]]:
         .only(*FIELDS)
         .order_by("id")[:CATCH_UP_BATCH]
     )
-    return [_event(n, unread) for n in rows]
+    language = reader_languages([user_id]).get(user_id, settings.LANGUAGE_CODE) if rows else ""
+    return [_event(n, unread, language) for n in rows]
 
 
 def _late(user_id: int, last_id: int, unread: int) -> list[tuple[int, str]]:
@@ -446,8 +450,11 @@ def _late(user_id: int, last_id: int, unread: int) -> list[tuple[int, str]]:
     if anchor is None:
         return []
     since = anchor - timedelta(seconds=settings.STREAM_LOOKBACK_SECONDS)
-    rows = mine.filter(id__lt=last_id, delivered_at__gte=since).select_related("ticket").only(*FIELDS).order_by("id")
-    return [_event(n, unread) for n in rows]
+    rows = list(
+        mine.filter(id__lt=last_id, delivered_at__gte=since).select_related("ticket").only(*FIELDS).order_by("id")
+    )
+    language = reader_languages([user_id]).get(user_id, settings.LANGUAGE_CODE) if rows else ""
+    return [_event(n, unread, language) for n in rows]
 
 
 def _last_event_id(request: HttpRequest) -> int | None:

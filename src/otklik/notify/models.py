@@ -51,6 +51,8 @@ class Carrier(models.Model):
     class Driver(models.TextChoices):
         APPRISE = "apprise", _("Apprise URL")
         WEBHOOK = "webhook", _("signed JSON webhook")
+        # Sends nothing: each message becomes one line in the server's log (channels/messaging.py).
+        LOG = "log", _("development gateway: writes to the log, sends nothing")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     channel = models.CharField(
@@ -112,6 +114,11 @@ class Notification(models.Model):
     body = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML text"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
+    # In-app rows: the subject and text in the site's other languages, {"en": {"subject": …,
+    # "body": …}}, rendered with the row (outbox.py), so the inbox shows each notification in the
+    # language its reader reads in now (`words`). Empty for older rows, for words another system
+    # gave (the same in every language) and for other channels: an e-mail stays as it was sent.
+    texts = models.JSONField(_("in other languages"), default=dict, blank=True)
     context = models.JSONField(_("details"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -148,6 +155,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient_id} ({self.channel}, {self.state})"
+
+    def words(self, language: str | None) -> tuple[str, str]:
+        """(subject, text) in the language when the row has them in it, else as stored."""
+        entry = (self.texts or {}).get((language or "").split("-")[0].lower()) if self.texts else None
+        if isinstance(entry, dict):
+            subject, body = entry.get("subject"), entry.get("body")
+            if isinstance(subject, str) and isinstance(body, str):
+                return subject, body
+        return self.subject, self.body
 
 
 class Outcome(models.TextChoices):

@@ -116,7 +116,8 @@ def _rows_for(
     context: dict[str, JsonValue] | None,
     link: str | None,
 ) -> list[Notification]:
-    with translation.override(language):
+    def words_context() -> dict[str, JsonValue]:
+        """What the templates see, in the active language."""
         ctx: dict[str, JsonValue] = {
             "event": event,
             "actor": actor_name(actor),
@@ -126,6 +127,10 @@ def _rows_for(
         }
         for key, value in (extra or {}).items():
             ctx[key] = value() if callable(value) else value
+        return ctx
+
+    with translation.override(language):
+        ctx = words_context()
         out = []
         for channel in channels:
             words = render(event, channel, language, ctx)
@@ -143,7 +148,27 @@ def _rows_for(
                     context=context or {},
                 )
             )
+    for row in out:
+        if row.channel == Channel.INAPP:
+            row.texts = _other_languages(event, language, words_context, row)
     return out
+
+
+def _other_languages(
+    event: str, language: str, words_context: Callable[[], dict[str, JsonValue]], row: Notification
+) -> dict[str, JsonValue]:
+    """An in-app row's words in the site's other languages, so the inbox shows it in whichever the
+    person reads in when they look (Notification.words): the same facts, rendered now, each in its
+    language. Only where they differ from the row's own (another system's words stay as given)."""
+    texts: dict[str, JsonValue] = {}
+    for other, _name in settings.LANGUAGES:
+        if other == language:
+            continue
+        with translation.override(other):
+            words = render(event, Channel.INAPP, other, words_context())
+        if (words.subject, words.body) != (row.subject, row.body):
+            texts[other] = {"subject": words.subject, "body": words.body}
+    return texts
 
 
 def _schedule(row: Notification, quiet: Quiet | None, person: Person, moment: dt.datetime) -> None:

@@ -27,7 +27,7 @@ from otklik.accounts.models import User
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, FieldError, Invalid, TooMany, invalid, required
 
-from .channels.messaging import VERIFICATION_EVENT, normalise_phone
+from .channels.messaging import DEVELOPMENT_DRIVER, VERIFICATION_EVENT, normalise_phone
 from .codes import CODE_PATTERN, forget_codes
 from .models import AddressCheck, Carrier, Channel, Importance, Notification, State
 from .outbox import queue_rows
@@ -75,8 +75,17 @@ def carrier_exists(channel: str) -> bool:
 
 def channels_with_carriers() -> set[str]:
     """The address channels the help desk can send on (an enabled carrier each), in one query."""
-    found = Carrier.objects.filter(channel__in=list(ADDRESS_FIELDS), enabled=True).values_list("channel", flat=True)
-    return set(found)
+    return set(address_gateways())
+
+
+def address_gateways() -> dict[str, bool]:
+    """The address channels the help desk can send on, each with whether its enabled carriers are
+    all development gateways (the message, a code too, only goes to the server's log), in one query."""
+    found: dict[str, bool] = {}
+    rows = Carrier.objects.filter(channel__in=list(ADDRESS_FIELDS), enabled=True).values_list("channel", "driver")
+    for channel, driver in rows:
+        found[channel] = found.get(channel, True) and driver == DEVELOPMENT_DRIVER
+    return found
 
 
 def open_check_exists(user: User, channel: str) -> bool:

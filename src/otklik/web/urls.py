@@ -30,6 +30,8 @@ urlpatterns = [
     path("settings", settings.page, name="settings"),
     path("settings/notifier", notifier.page, name="notifier"),
     path("settings/notifier/<int:token_id>/disconnect", notifier.disconnect, name="notifier-disconnect"),
+    # The desktop notifier to install (pipx install <this address>), for anyone
+    path("notifier/<str:name>", notifier.wheel, name="notifier-wheel"),
     # The person's own phone and messenger address, confirmed by a code (channel: sms | messenger)
     path("settings/address/<str:channel>", settings.address_save, name="settings-address"),
     path("settings/address/<str:channel>/send", settings.address_send, name="settings-address-send"),

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -62,8 +63,14 @@ class CarrierForm(forms.ModelForm):
         url = (data.get("url") or "").strip() or stored.get("url", "")
         secret = data.get("secret") or stored.get("secret", "")
         if channel and driver and (channel == "webhook") != (driver == Carrier.Driver.WEBHOOK):
-            self.add_error("driver", _("Webhooks use the webhook driver; SMS and messengers use Apprise."))
-        if not url:
+            self.add_error(
+                "driver",
+                _("Webhooks use the webhook driver; SMS and messengers use Apprise or the development gateway."),
+            )
+        if driver == Carrier.Driver.LOG:
+            # Sends nothing and needs no address: whatever was stored goes (no secret kept for nothing).
+            url, secret, stored = "", "", {}
+        elif not url:
             self.add_error("url", _("The carrier needs an address."))
         elif driver == Carrier.Driver.WEBHOOK:
             try:
@@ -85,7 +92,7 @@ class CarrierForm(forms.ModelForm):
             self.add_error("max_attempts", _("At least one attempt."))
         if data.get("timeout_seconds") == 0:
             self.add_error("timeout_seconds", _("At least one second."))
-        self._settings = {**stored, "url": url, **({"secret": secret} if secret else {})}
+        self._settings = {**stored, **({"url": url} if url else {}), **({"secret": secret} if secret else {})}
         return data
 
     def save(self, commit: bool = True) -> Carrier:
@@ -117,6 +124,25 @@ class CarrierAdmin(admin.ModelAdmin):
         ),
     )
     readonly_fields = ("set",)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # A development gateway delivers nothing: say so where carriers are managed, every time.
+        names = list(
+            Carrier.objects.filter(driver=Carrier.Driver.LOG, enabled=True)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if names and request.method == "GET":
+            messages.warning(
+                request,
+                _(
+                    "Development gateways are on (%(names)s): the SMS and messenger messages they take are only "
+                    "written to the server's log, nobody receives them. Replace them with real gateways before "
+                    "people use the help desk."
+                )
+                % {"names": ", ".join(names)},
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("stored"))
     def set(self, obj: Carrier) -> str:

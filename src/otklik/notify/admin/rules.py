@@ -128,7 +128,11 @@ class RuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("channels"))
     def channel_list(self, obj: Rule) -> str:
-        return ", ".join(obj.channels or [])
+        # The channels' names in the reader's language, in the channels' own order; a code this
+        # version does not know (a row written by hand) as it is.
+        known = [str(label) for value, label in Channel.choices if value in (obj.channels or [])]
+        unknown = [c for c in obj.channels or [] if c not in Channel.values]
+        return ", ".join([*known, *unknown]) or "—"
 
     def get_urls(self) -> list[URLPattern]:
         own = [

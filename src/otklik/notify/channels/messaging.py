@@ -12,6 +12,13 @@ Apprise logs during the call: the HTTP status of the gateway's answer (`error=40
 error. The capture is per thread (the worker may run several), and what is captured never reaches
 the application's log handlers: plugin messages may quote a token. Before the call the plugin's
 target host goes through the outbound guard (`otklik.core.outbound`), as webhooks do.
+
+The development gateway (driver `log`, carrier.settings = {}) sends nothing: it writes each message
+as one line to the log (`otklik.notify.gateway`, INFO), `SMS to +79991234567: <text>`, and counts
+it as delivered, as the development e-mail carrier prints one line per e-mail (notify/console.py).
+Only a carrier that says so uses it: `otklik demo` adds one for SMS and one for messengers, so a
+person can confirm their phone in the demo; a production server has none unless an administrator
+adds it (the admin marks it as a development gateway).
 """
 
 from __future__ import annotations
@@ -37,6 +44,11 @@ if TYPE_CHECKING:
     from otklik.notify.models import Notification
 
 log = logging.getLogger("otklik.notify")
+# The development gateway's lines (driver `log`).
+gateway_log = logging.getLogger("otklik.notify.gateway")
+
+# The development gateway's driver (carrier.driver), as notify.models.Carrier.Driver names it.
+DEVELOPMENT_DRIVER = "log"
 
 # The event of a verification code's message (notify/verification.py).
 VERIFICATION_EVENT = "address_verification"
@@ -151,6 +163,7 @@ class AppriseDriver(ABC):
     code = ""
     placeholder = ""  # "{phone}", "{address}"
     missing = ""  # what the recipient lacks when the placeholder cannot be filled
+    line_label = ""  # how the development gateway's line names a message: "SMS", "messenger message"
 
     @abstractmethod
     def recipient_address(self, notification: Notification) -> str:
@@ -163,6 +176,8 @@ class AppriseDriver(ABC):
     def send(self, notification: Notification, carrier: CarrierConfig | None = None) -> Sent:
         if carrier is None:
             raise PermanentFailure(f"the {self.code} channel needs a carrier")
+        if carrier.driver == DEVELOPMENT_DRIVER:
+            return self._write_line(notification, carrier.name)
         name = carrier.name
         template = carrier.settings.get("url")
         if not isinstance(template, str) or not template.strip():
@@ -195,6 +210,19 @@ class AppriseDriver(ABC):
         if ok:
             return Sent(carrier=name, response=_truncate(" ".join(messages), RESPONSE_LIMIT))
         raise self._failure(name, [outbound.scrub(m, secrets) for m in _messages(records, logging.WARNING)])
+
+    def _write_line(self, n: Notification, name: str) -> Sent:
+        """The development gateway: the message as one log line, the recipient's address and the
+        text as the gateway would get them (the same address rules, the same shortening)."""
+        if n.recipient is None:
+            raise PermanentFailure(f"{name}: the notification has no recipient to send to", carrier=name)
+        address = self.recipient_address(n)
+        if not address:
+            raise PermanentFailure(f"no {self.missing} for the user {n.recipient.username}", carrier=name)
+        parts = [" ".join(part.split()) for part in self.content(n)]
+        text = " — ".join(dict.fromkeys(p for p in parts if p))  # a body that only repeats the title: once
+        gateway_log.info("%s to %s: %s", self.line_label, address, text)
+        return Sent(carrier=name, response="written to the log (development gateway)")
 
     def _fill(self, template: str, n: Notification, name: str) -> str:
         if not self.placeholder or self.placeholder not in template:
@@ -273,6 +301,7 @@ class SmsDriver(AppriseDriver):
     code = "sms"
     placeholder = "{phone}"
     missing = "verified phone number"
+    line_label = "SMS"
 
     def recipient_address(self, notification: Notification) -> str:
         return normalise_phone(address_to_use(notification, "phone"))
@@ -286,6 +315,7 @@ class MessengerDriver(AppriseDriver):
     code = "messenger"
     placeholder = "{address}"
     missing = "verified messenger address"
+    line_label = "messenger message"
 
     def recipient_address(self, notification: Notification) -> str:
         return address_to_use(notification, "messenger")

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +25,7 @@ from otklik.core.refs import as_id
 from otklik.notify.models import Channel, Notification
 
 PAGE_SIZE = 25
-FIELDS = ("id", "event", "importance", "subject", "body", "link", "ticket__number", "created_at", "read_at")
+FIELDS = ("id", "event", "importance", "subject", "body", "texts", "link", "ticket__number", "created_at", "read_at")
 
 
 def _mine(request: AuthedRequest) -> QuerySet[Notification]:
@@ -51,9 +52,12 @@ def _own_pages() -> dict[str, tuple[str, str]]:
 def _shown(items: list[Notification]) -> list[Notification]:
     complaints = f"{settings.BASE_URL}/complaints/"
     own = _own_pages()
+    language = translation.get_language()
     # The links are display-only attributes for the template, set on the rows (not fields of
     # the model, so unknown to the type checker).
     for n in items:
+        # In the language the person reads in now, where the row has it (never saved back).
+        n.subject, n.body = n.words(language)
         # A complaint's notice leads to the complaint (its request, if any, is only its context).
         n.complaint_link = n.link.removeprefix(settings.BASE_URL) if n.link.startswith(complaints) else ""  # type: ignore[attr-defined]
         n.own_link = own.get(n.link)  # type: ignore[attr-defined]

@@ -1,16 +1,17 @@
-"""Settings → the notifier: confirm the code a notifier shows (accounts/pairing.py), and see and
-disconnect the notifiers paired with you."""
+"""Settings → the notifier: install it from this server (a wheel built from the notifier's package
+that ships with the server, web/notifier_wheel.py), confirm the code it shows (accounts/pairing.py),
+and see and disconnect the notifiers paired with you."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.pairing import (
@@ -24,6 +25,29 @@ from otklik.accounts.pairing import (
 )
 from otklik.accounts.services import token_revoke
 from otklik.core.errors import NotFound, TooMany
+from otklik.web.notifier_wheel import filename, notifier_wheel
+
+
+def install_url() -> str:
+    """The wheel's absolute address on this server, for `pipx install`."""
+    return settings.BASE_URL + reverse("web:notifier-wheel", args=[filename()])
+
+
+@require_GET
+def wheel(request: HttpRequest, name: str) -> HttpResponse:
+    """`GET /notifier/otklik_notifier-<version>-py3-none-any.whl`: the notifier to install, for
+    anyone (pipx has no session; it is the same free software as the server). Another name: 404."""
+    if name != filename():
+        raise Http404
+    built = notifier_wheel()
+    etag = f'"{built.sha256}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        return HttpResponseNotModified(headers={"ETag": etag})
+    response = HttpResponse(built.content, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{built.filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _listed(request: AuthedRequest) -> list[dict[str, object]]:
@@ -77,6 +101,7 @@ def page(request: AuthedRequest) -> HttpResponse:
         "error": error,
         "notifiers": _listed(request),
         "base_url": settings.BASE_URL,
+        "install_url": install_url(),
     }
     return render(request, "web/settings/notifier.html", context, status=status)
 
@@ -93,6 +118,7 @@ def disconnect(request: AuthedRequest, token_id: int) -> HttpResponse:
                 "notifiers": _listed(request),
                 "error": _("There is no such notifier."),
                 "base_url": settings.BASE_URL,
+                "install_url": install_url(),
             },
             status=404,
         )

@@ -34,8 +34,8 @@ from otklik.notify.models import Channel, Digest, TaskForm
 from otklik.notify.preferences import preferences_of, preferences_set, schedule_of, schedule_set, standing_of
 from otklik.notify.verification import (
     ADDRESS_FIELDS,
+    address_gateways,
     address_set,
-    channels_with_carriers,
     is_verified,
     open_check_exists,
     verification_confirm,
@@ -283,7 +283,7 @@ def render_settings(
     user = request.user
     if choices is None:
         choices = preferences_of(user.pk, standing=standing_of(user))
-    carriers = channels_with_carriers()
+    carriers = address_gateways()
     context = {
         "form": form or SettingsForm(initial=_initial(user), staff=user.is_support_staff),
         "grid": _grid(choices, posted),
@@ -311,7 +311,11 @@ class Address:
     errors: dict[str, str] = dataclass_field(default_factory=dict)
 
 
-def _address_block(user: User, channel: str, refused: Address | None, carriers: set[str]) -> dict[str, JsonValue]:
+def _address_block(
+    user: User, channel: str, refused: Address | None, carriers: dict[str, bool]
+) -> dict[str, JsonValue]:
+    """One address's block; `carriers`: the channels with a gateway, each with whether it is only a
+    development one (notify.verification.address_gateways)."""
     field = ADDRESS_FIELDS[channel]
     stored = getattr(user, field)
     mine = refused if refused is not None and refused.channel == channel else Address(channel)
@@ -341,6 +345,7 @@ def _address_block(user: User, channel: str, refused: Address | None, carriers: 
         "code_form": code_form,
         "pending": pending,
         "available": available,
+        "development": carriers.get(channel, False),
         "error": error,
         "code_error": errors.get("code", "") if code_form else "",
         "save_url": reverse("web:settings-address", args=[channel]),

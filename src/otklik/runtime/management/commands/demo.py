@@ -23,6 +23,10 @@ class Command(BaseCommand):
         if weeks < 0 or weeks > 52:
             raise CommandError(f"--history takes 0 to 52 weeks, not {weeks}")
         logins = demo_load()
+        from otklik.runtime.demo.gateways import demo_gateways
+
+        for name in demo_gateways():
+            self.stdout.write(f"Added the development gateway {name}: its SMS or messenger messages go to the log")
         if weeks:
             from otklik.runtime.demo.history import demo_history
 
