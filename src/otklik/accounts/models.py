@@ -42,6 +42,12 @@ class Organisation(models.Model):
         return self.name
 
 
+def proven_address(address: str, verified: str) -> str:
+    """The address if a code sent to it was confirmed (it is the one last verified), else "": the
+    one rule for a phone or messenger address that notifications may use."""
+    return address if address and address == verified else ""
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.INITIATOR)
     language = models.CharField(
@@ -91,12 +97,12 @@ class User(AbstractUser):
     @property
     def verified_phone(self) -> str:
         """The phone if a code sent to it was confirmed, else ""."""
-        return self.phone if self.phone and self.phone == self.phone_verified else ""
+        return proven_address(self.phone, self.phone_verified)
 
     @property
     def verified_messenger(self) -> str:
         """The messenger address if a code sent to it was confirmed, else ""."""
-        return self.messenger if self.messenger and self.messenger == self.messenger_verified else ""
+        return proven_address(self.messenger, self.messenger_verified)
 
     @property
     def is_support_staff(self) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from otklik.core.snapshot import KeyedCache
 
-from .models import STAFF_ROLES, User
+from .models import STAFF_ROLES, User, proven_address
 
 PEOPLE_TTL = 30.0
 
@@ -55,8 +55,8 @@ def _load(ids: list[int]) -> dict[int, Person]:
         phone, phone_verified, chat, chat_verified = addresses
         staff = superuser or role in STAFF_ROLES
         name = f"{first} {last}".strip() or username
-        phone = phone if phone == phone_verified else ""  # notifications go to proven addresses only
-        chat = chat if chat == chat_verified else ""
+        phone = proven_address(phone, phone_verified)  # notifications go to proven addresses only
+        chat = proven_address(chat, chat_verified)
         found[pk] = Person(pk, username, name, language, active, staff, email, phone, chat, zone, role)
     return found
 

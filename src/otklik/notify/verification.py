@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import User
+from otklik.accounts.models import User, proven_address
 from otklik.core.clock import now
 from otklik.core.errors import Conflict, FieldError, Invalid, TooMany, invalid, required
 
@@ -98,8 +98,7 @@ def open_check_exists(user: User, channel: str) -> bool:
 
 def is_verified(user: User, channel: str) -> bool:
     field = _field(channel)
-    value = getattr(user, field)
-    return bool(value) and value == getattr(user, f"{field}_verified")
+    return bool(proven_address(getattr(user, field), getattr(user, f"{field}_verified")))
 
 
 def address_set(*, user: User, channel: str, address: str) -> bool:

@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from otklik.accounts.models import proven_address
 from otklik.core import outbound
 
 from .base import CarrierConfig, PermanentFailure, Sent, TransientFailure
@@ -291,10 +292,11 @@ def address_to_use(notification: Notification, field: str) -> str:
     current = getattr(user, field, "") or ""
     if notification.event == VERIFICATION_EVENT:
         context = notification.context if isinstance(notification.context, dict) else {}
-        proven = context.get("address")
+        sent_to = context.get("address")
+        proven = sent_to if isinstance(sent_to, str) else ""
     else:
         proven = getattr(user, f"{field}_verified", "")
-    return current.strip() if current.strip() and current == proven else ""
+    return proven_address(current, proven).strip()
 
 
 class SmsDriver(AppriseDriver):
