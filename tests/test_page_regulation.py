@@ -22,7 +22,7 @@ def html(response) -> str:
 @pytest.mark.parametrize(
     ("lang", "present", "absent"),
     [
-        ("ru", ["Регламент обслуживания", "Рабочее время", "Понедельник", "Версия 1", "Скачать в Markdown"], "Monday"),
+        ("ru", ["Регламент обслуживания", "Рабочее время", "Понедельник", "Редакция 1", "Скачать в Markdown"], "Monday"),
         ("en", ["Service regulation", "Working hours", "Monday", "Version 1", "Download as Markdown"], "Понедельник"),
     ],
 )
@@ -134,7 +134,7 @@ def test_markdown_download(personas):
     assert all(ln.endswith("|") for ln in tables)
     ru = Client().get("/regulation.md", {"lang": "ru", "version": "1"})
     assert ru["Content-Disposition"] == 'attachment; filename="regulation-v1-ru.md"'
-    assert ru.content.decode().startswith("# Регламент обслуживания\n\nВерсия 1, действует с ")
+    assert ru.content.decode().startswith("# Регламент обслуживания\n\nРедакция 1, действует с ")
 
 
 def test_markdown_renders_back_to_the_same_tables(personas):

@@ -16,7 +16,9 @@ LANGS = ("ru", "en")
 Block = dict[str, JsonValue]
 
 LABELS: dict[str, dict[str, str]] = {
-    "version": {"ru": "Версия {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
+    "version": {"ru": "Редакция {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
+    "short": {"ru": "редакция {number}", "en": "version {number}"},
+    "short_cap": {"ru": "Редакция {number}", "en": "Version {number}"},
     "versions": {"ru": "Редакции", "en": "Versions"},
     "current": {"ru": "действует", "en": "in force"},
     "download": {"ru": "Скачать в Markdown", "en": "Download as Markdown"},
@@ -119,16 +121,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # scheduling (the page)
     "version_coming": {
-        "ru": "Версия {number}, вступает в силу {date}",
+        "ru": "Редакция {number}, вступает в силу {date}",
         "en": "Version {number}, comes into force on {date}",
     },
     "announce": {
-        "ru": "Новая редакция регламента — версия {number} — вступает в силу {date}.",
+        "ru": "Новая редакция регламента (№ {number}) вступает в силу {date}.",
         "en": "A new edition of the regulation, version {number}, comes into force on {date}.",
     },
     "announce_read": {"ru": "Прочитать её", "en": "Read it"},
     "not_yet": {
-        "ru": "Эта редакция ещё не действует: до {date} действует версия {number}.",
+        "ru": "Эта редакция ещё не действует: до {date} действует редакция {number}.",
         "en": "This edition is not in force yet: until {date}, version {number} is.",
     },
     "read_in_force": {"ru": "Действующая редакция", "en": "The edition in force"},
