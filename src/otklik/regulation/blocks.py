@@ -83,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
     "raise": {"ru": "повысить приоритет до «{to}»", "en": "raise the priority to “{to}”"},
     "watchers": {"ru": "добавить наблюдателей: {names}", "en": "add as watchers: {names}"},
     "none": {"ru": "—", "en": "—"},
+    "quoted": {"ru": "«{name}»", "en": "“{name}”"},
     "at_once": {"ru": "сразу", "en": "at once"},
     "minutes": {"ru": "{m} мин", "en": "{m} min"},
     "hours_only": {"ru": "{h} ч", "en": "{h} h"},
@@ -141,6 +142,12 @@ LABELS: dict[str, dict[str, str]] = {
 
 def label(key: str, lang: str, **values: str | int) -> str:
     return LABELS[key][lang].format(**values)
+
+
+def quoted(names: list[str], lang: str) -> str:
+    """Names listed inside a sentence, each in the language's quotation marks: «Доступ», «Другое»
+    (a capital letter in mid-sentence reads as a name, not as a slip)."""
+    return ", ".join(label("quoted", lang, name=n) for n in names)
 
 
 def localize(value: JsonValue, lang: str) -> JsonValue:
