@@ -128,7 +128,10 @@ def test_older_versions_stay_readable(personas):
     current = Client().get("/api/v1/regulation", {"lang": "en"}).json()
     assert current["version"] == 2
     assert names(current)[0] == "Emergency"
-    assert [(v["number"], v["reason"]) for v in current["versions"]] == [(2, "renamed"), (1, "The demo configuration was loaded")]
+    assert [(v["number"], v["reason"]) for v in current["versions"]] == [
+        (2, "renamed"),
+        (1, "The demo configuration was loaded"),
+    ]
     old = Client().get("/api/v1/regulation", {"lang": "en", "version": 1}).json()
     assert old["version"] == 1
     assert names(old)[0] == "Critical"

@@ -13,7 +13,6 @@ from otklik.catalog.models import Priority
 from otklik.regulation.models import Section
 from otklik.regulation.services import regulation_publish
 
-
 NOW = datetime.fromisoformat("2026-12-07T10:00:00+03:00")
 
 
@@ -26,7 +25,11 @@ def html(response) -> str:
 @pytest.mark.parametrize(
     ("lang", "present", "absent"),
     [
-        ("ru", ["Регламент обслуживания", "Рабочее время", "Понедельник", "Редакция 1", "Скачать в Markdown"], "Monday"),
+        (
+            "ru",
+            ["Регламент обслуживания", "Рабочее время", "Понедельник", "Редакция 1", "Скачать в Markdown"],
+            "Monday",
+        ),
         ("en", ["Service regulation", "Working hours", "Monday", "Version 1", "Download as Markdown"], "Понедельник"),
     ],
 )

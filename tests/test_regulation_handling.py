@@ -12,8 +12,8 @@ from otklik.catalog.models import RequestType
 from otklik.feedback.models import FeedbackSettings
 from otklik.regulation.build import regulation_content
 from otklik.regulation.models import Version
-from otklik.regulation.selectors import version_list
 from otklik.regulation.render import document, to_markdown
+from otklik.regulation.selectors import version_list
 from otklik.regulation.services import regulation_in_force, regulation_publish
 from otklik.routes.models import Transition
 

@@ -16,8 +16,8 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from otklik.accounts.models import Organisation, SupportGroup
-from otklik.core.jsonvalue import JsonValue
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality.models import QualityWeights
 from otklik.routes.models import Route, RoutePoint, Transition

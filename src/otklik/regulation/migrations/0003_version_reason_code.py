@@ -25,31 +25,35 @@ def texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('regulation', '0002_settings_and_schedule'),
+        ("regulation", "0002_settings_and_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='version',
-            name='reason_code',
+            model_name="version",
+            name="reason_code",
             field=models.CharField(blank=True, editable=False, max_length=20),
         ),
         migrations.AddField(
-            model_name='version',
-            name='reason_params',
+            model_name="version",
+            name="reason_params",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AlterField(
-            model_name='regulationsettings',
-            name='changes_effective_at',
-            field=models.DateTimeField(blank=True, help_text="For a planned change of the regulation's own texts (its sections, the guidance on preparing a request, the additional information): while this moment is in the future, the version published from such changes comes into force then, the current one stays in force until then, and everyone is told now and again at that moment. Changes of the configuration (SLA, calendars, routes, the catalogue, groups…) act as soon as they are saved, so the version that describes them is in force at once, whatever this field says (with any texts prepared by then), and everyone is told at once. Empty or past: every change comes into force at once.", null=True, verbose_name='planned changes come into force at'),
+            model_name="regulationsettings",
+            name="changes_effective_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="For a planned change of the regulation's own texts (its sections, the guidance on preparing a request, the additional information): while this moment is in the future, the version published from such changes comes into force then, the current one stays in force until then, and everyone is told now and again at that moment. Changes of the configuration (SLA, calendars, routes, the catalogue, groups…) act as soon as they are saved, so the version that describes them is in force at once, whatever this field says (with any texts prepared by then), and everyone is told at once. Empty or past: every change comes into force at once.",
+                null=True,
+                verbose_name="planned changes come into force at",
+            ),
         ),
         migrations.AlterField(
-            model_name='version',
-            name='number',
-            field=models.PositiveIntegerField(unique=True, verbose_name='number'),
+            model_name="version",
+            name="number",
+            field=models.PositiveIntegerField(unique=True, verbose_name="number"),
         ),
         migrations.RunPython(codes, texts),
     ]

@@ -93,6 +93,7 @@ def page(request: HttpRequest) -> HttpResponse:
                 **v,
                 "url": _query(lang=lang, version=v["number"]),
                 "name": label("short_cap", lang, number=v["number"]),
+                "when": moment_text(v["effective_at"]),  # in the service's zone, as the heading says it
                 "is_shown": v["number"] == version.number,
                 "is_current": states[v["number"]] == State.IN_FORCE,
                 "state": LABELS[STATE_LABELS[states[v["number"]]]][lang] if states[v["number"]] in STATE_LABELS else "",
