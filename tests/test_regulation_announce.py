@@ -32,10 +32,15 @@ def olga(django_user_model: type[User], settings) -> User:
 
 
 def messages_after(client: Client, url: str, data: dict[str, object]) -> str:
+    """The messages shown after the save, as the page shows them (the link is a link, not text)."""
     response = client.post(url, data, follow=True)
     assert response.status_code == 200
     assert not (response.context.get("adminform") and response.context["adminform"].form.errors)
-    return " ".join(str(m) for m in response.context["messages"])
+    said = " ".join(str(m) for m in response.context["messages"])
+    if "href=" in said:
+        assert said.split("<a ")[0].strip() in response.content.decode()
+        assert "&lt;a href" not in response.content.decode()
+    return said
 
 
 def add_priority(client: Client, code: str) -> str:
@@ -59,7 +64,7 @@ def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(o
     told = Notification.objects.filter(event="regulation_in_force", channel="inapp")
     assert set(told.values_list("recipient__username", flat=True)) == {"olga", "ivan"}
     ivan = told.get(recipient__username="ivan")
-    assert "Что меняется: приоритеты" in ivan.body and "Changed" not in ivan.body
+    assert "Что изменилось: приоритеты" in ivan.body and "Changed" not in ivan.body
 
 
 @pytest.mark.django_db(transaction=True)

@@ -174,7 +174,7 @@ def test_a_change_of_the_configuration_is_in_force_at_once_whatever_the_planned_
     assert all(r.link.endswith("/regulation?version=4") for r in told)
     ru = next(r for r in told if r.recipient.language == "ru")
     assert "Редакция 4 регламента обслуживания действует с 2026-12-07 10:05." in ru.body
-    assert "Что меняется: приоритеты" in ru.body and "Changed" not in ru.body
+    assert "Что изменилось: приоритеты" in ru.body and "Changed" not in ru.body
     # The texts planned for T1 came with it (the version in force holds what is saved); v3 never comes.
     assert version_states(version_list(), later)[3] == State.SUPERSEDED
     # A text change after it is planned for T1 again, and announced again.
@@ -192,7 +192,7 @@ def test_every_version_after_the_first_is_announced(personas, settings):
     assert {r.recipient_id for r in rows} == everyone()
     en = next(r for r in rows if r.recipient_id == personas.agent.pk)
     assert en.subject == "A new edition of the service regulation is in force"
-    assert "What changes: priorities" in en.body and "Изменено" not in en.body
+    assert "What changed: priorities" in en.body and "Изменено" not in en.body
     assert notices("regulation_in_force", "email") == []  # in-app by default (the rules say so)
     assert rename("critical", "Emergency") is None  # nothing changed: no version, no notice
     assert len(notices("regulation_in_force")) == len(everyone())
@@ -234,7 +234,7 @@ def test_the_notices_words_in_both_languages(scheduled):
         )
         assert en.subject == "A new edition of the service regulation is in force"
         assert "Version 3 of the service regulation is in force from 2027-01-11 09:00." in en.body
-        assert "What changes: targets" in en.body
+        assert "What changed: targets" in en.body
 
 
 def test_the_first_publication_is_in_force_at_once(db, settings):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from otklik.core.i18n import localized
 
@@ -53,13 +54,11 @@ class RegulationSettings(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "For a planned change of the regulation's own texts (its sections, the guidance on preparing a "
-            "request, the additional information): while this moment is in the future, the version published "
-            "from such changes comes into force then, the current one stays in force until then, and everyone "
-            "is told now and again at that moment. Changes of the configuration (SLA, calendars, routes, the "
-            "catalogue, groups…) act as soon as they are saved, so the version that describes them is in force "
-            "at once, whatever this field says (with any texts prepared by then), and everyone is told at once. "
-            "Empty or past: every change comes into force at once."
+            "Planned changes of the regulation's own texts (its sections, the guidance on preparing a request, "
+            "the additional information) come into force at this moment; until then the version in force stays "
+            "in force. Everyone is told when such a version is published and again at this moment. Changes of the "
+            "configuration act as soon as they are saved, so the version that describes them is in force at once, "
+            "whatever this field says. Empty or past: every change comes into force at once."
         ),
     )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -91,7 +90,7 @@ class Version(models.Model):
 
     number = models.PositiveIntegerField(_("number"), unique=True)
     effective_at = models.DateTimeField(_("in force from"))
-    published_at = models.DateTimeField(_("published"))
+    published_at = models.DateTimeField(pgettext_lazy("regulation version", "published"))
     notice_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     content = models.JSONField(_("content"))
     digest = models.CharField(max_length=64)

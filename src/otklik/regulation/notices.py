@@ -75,9 +75,12 @@ def in_force_rows(version: Version) -> list[Notification]:
 # -- the built-in words ------------------------------------------------------------------------------
 
 
-def _reason_line(r: dict[str, JsonValue]) -> list[str]:
+def _reason_line(r: dict[str, JsonValue], *, coming: bool) -> list[str]:
     reason = str(r.get("reason") or "")
-    return [_("What changes: %(reason)s") % {"reason": reason}] if reason else []
+    if not reason:
+        return []
+    words = _("What changes: %(reason)s") if coming else _("What changed: %(reason)s")
+    return [words % {"reason": reason}]
 
 
 def _scheduled(c: dict[str, JsonValue]) -> tuple[str, str]:
@@ -88,7 +91,7 @@ def _scheduled(c: dict[str, JsonValue]) -> tuple[str, str]:
     ]
     if r.get("in_force"):
         lines.append(_("Until then version %(number)s stays in force.") % {"number": r["in_force"]})
-    lines += _reason_line(r)
+    lines += _reason_line(r, coming=True)
     lines += ["", _("Read the new edition: %(link)s") % {"link": r["link"]}]
     return _("The service regulation changes on %(date)s") % {"date": r["effective_at"]}, "\n".join(lines)
 
@@ -99,7 +102,7 @@ def _in_force(c: dict[str, JsonValue]) -> tuple[str, str]:
         _("Version %(number)s of the service regulation is in force from %(date)s.")
         % {"number": r["number"], "date": r["effective_at"]}
     ]
-    lines += _reason_line(r)
+    lines += _reason_line(r, coming=False)
     lines += ["", _("Read it: %(link)s") % {"link": r["link"]}]
     return _("A new edition of the service regulation is in force"), "\n".join(lines)
 

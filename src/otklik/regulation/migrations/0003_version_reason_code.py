@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name="changes_effective_at",
             field=models.DateTimeField(
                 blank=True,
-                help_text="For a planned change of the regulation's own texts (its sections, the guidance on preparing a request, the additional information): while this moment is in the future, the version published from such changes comes into force then, the current one stays in force until then, and everyone is told now and again at that moment. Changes of the configuration (SLA, calendars, routes, the catalogue, groups…) act as soon as they are saved, so the version that describes them is in force at once, whatever this field says (with any texts prepared by then), and everyone is told at once. Empty or past: every change comes into force at once.",
+                help_text="Planned changes of the regulation's own texts (its sections, the guidance on preparing a request, the additional information) come into force at this moment; until then the version in force stays in force. Everyone is told when such a version is published and again at this moment. Changes of the configuration act as soon as they are saved, so the version that describes them is in force at once, whatever this field says. Empty or past: every change comes into force at once.",
                 null=True,
                 verbose_name="planned changes come into force at",
             ),
