@@ -22,10 +22,7 @@ BY_HAND = "by_hand"  # otklik regulation_publish without --reason
 WORDS: dict[str, dict[str, str]] = {
     FIRST: {"ru": "Первая публикация", "en": "First publication"},
     CHANGED: {"ru": "Изменено: {names}", "en": "Changed: {names}"},
-    REFRESH: {
-        "ru": "Плановая сверка с настройками (особые даты следующих месяцев)",
-        "en": "Periodic check against the configuration (the special dates of the coming months)",
-    },
+    REFRESH: {"ru": "Плановая сверка с настройками", "en": "Periodic check against the configuration"},
     DEMO: {"ru": "Загружена демонстрационная конфигурация", "en": "The demo configuration was loaded"},
     BY_HAND: {"ru": "Опубликовано администратором", "en": "Published by the administrator"},
 }
