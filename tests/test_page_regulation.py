@@ -4,6 +4,7 @@ older versions, and nothing an administrator types can inject HTML into the page
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from django.test import Client
@@ -11,6 +12,8 @@ from django.test import Client
 from otklik.catalog.models import Priority
 from otklik.regulation.models import Section
 from otklik.regulation.services import regulation_publish
+
+NOW = datetime.fromisoformat("2026-12-07T10:00:00+03:00")
 
 
 def html(response) -> str:
@@ -22,7 +25,11 @@ def html(response) -> str:
 @pytest.mark.parametrize(
     ("lang", "present", "absent"),
     [
-        ("ru", ["Регламент обслуживания", "Рабочее время", "Понедельник", "Версия 1", "Скачать в Markdown"], "Monday"),
+        (
+            "ru",
+            ["Регламент обслуживания", "Рабочее время", "Понедельник", "Редакция 1", "Скачать в Markdown"],
+            "Monday",
+        ),
         ("en", ["Service regulation", "Working hours", "Monday", "Version 1", "Download as Markdown"], "Понедельник"),
     ],
 )
@@ -134,7 +141,7 @@ def test_markdown_download(personas):
     assert all(ln.endswith("|") for ln in tables)
     ru = Client().get("/regulation.md", {"lang": "ru", "version": "1"})
     assert ru["Content-Disposition"] == 'attachment; filename="regulation-v1-ru.md"'
-    assert ru.content.decode().startswith("# Регламент обслуживания\n\nВерсия 1, действует с ")
+    assert ru.content.decode().startswith("# Регламент обслуживания\n\nРедакция 1, действует с ")
 
 
 def test_markdown_renders_back_to_the_same_tables(personas):
@@ -145,3 +152,92 @@ def test_markdown_renders_back_to_the_same_tables(personas):
     rendered = MarkdownIt("commonmark").enable("table").render(text)
     page = html(Client().get("/regulation", {"lang": "en"}))
     assert rendered.count("<table>") == page.count("<table>") > 3
+
+
+def test_the_version_list_says_why_in_the_readers_language_only(personas):
+    from otklik.regulation.models import Version
+    from otklik.regulation.reasons import CHANGED
+
+    Priority.objects.filter(code="critical").update(name_en="Emergency")
+    regulation_publish(code=CHANGED, params={"models": ["catalog.priority", "sla.target"]})
+    ru = html(Client().get("/regulation", {"lang": "ru"}))
+    assert "Загружена демонстрационная конфигурация" in ru  # the demo's version
+    assert "Изменено: приоритеты, целевые сроки" in ru
+    assert "Редакция 2</a>" in ru and ">v2<" not in ru
+    for english in ("Changed", "demo", "targets"):
+        assert english not in ru.split('class="versions')[1], english
+    en = html(Client().get("/regulation", {"lang": "en"}))
+    assert "The demo configuration was loaded" in en and "Changed: priorities, targets" in en
+    assert "Изменено" not in en
+    # A row from before the code kept both languages in one text: each reader still gets one.
+    Version.objects.filter(number=2).update(reason="Изменено: приоритеты · Changed: priorities", reason_code="")
+    assert "Изменено: приоритеты<" in html(Client().get("/regulation", {"lang": "ru"}))
+    assert "Changed: priorities<" in html(Client().get("/regulation", {"lang": "en"}))
+    assert "· Changed" not in html(Client().get("/regulation", {"lang": "ru"}))
+
+
+def test_the_admins_version_list_in_the_admins_language(client, personas):
+    from otklik.regulation.reasons import CHANGED
+
+    Priority.objects.filter(code="critical").update(name_en="Emergency")
+    regulation_publish(code=CHANGED, params={"models": ["catalog.priority"]})
+    client.force_login(personas.admin)  # Russian
+    page = html(client.get("/admin/regulation/version/"))
+    assert "Изменено: приоритеты" in page and "Загружена демонстрационная конфигурация" in page
+    assert "Changed" not in page and "demo configuration" not in page
+    assert 'href="/regulation?version=2"' in page
+
+
+@pytest.mark.django_db
+def test_the_old_automatic_reasons_become_codes():
+    """The migration turns the reasons the code wrote before into codes, said in one language."""
+    import importlib
+
+    from django.apps import apps
+
+    from otklik.regulation.models import Version
+    from otklik.regulation.reasons import reason_text
+
+    migration = importlib.import_module("otklik.regulation.migrations.0003_version_reason_code")
+    old = {"demo": "demo", "Первая публикация · First publication": "first", "by hand": ""}
+    for number, reason in enumerate(old, start=1):
+        Version.objects.create(
+            number=number, effective_at=NOW, published_at=NOW, content={}, digest=str(number), reason=reason
+        )
+    migration.codes(apps, None)
+    rows = Version.objects.order_by("number")
+    assert [(v.reason_code, v.reason) for v in rows] == [("demo", ""), ("first", ""), ("", "by hand")]
+    assert [reason_text(v.reason_code, v.reason_params, v.reason, "ru") for v in rows] == [
+        "Загружена демонстрационная конфигурация",
+        "Первая публикация",
+        "by hand",
+    ]
+
+
+def test_the_page_has_the_sites_header_and_stays_public(client, personas):
+    anonymous = html(Client().get("/regulation", {"lang": "ru"}))
+    assert 'class="top"' in anonymous  # the site's header
+    assert 'href="/login?next=%2Fregulation%3Flang%3Dru">Войти</a>' in anonymous
+    assert 'href="/my"' not in anonymous  # no navigation for someone not signed in
+    client.force_login(personas.initiator)  # Russian
+    signed_in = html(client.get("/regulation"))
+    assert 'href="/my"' in signed_in and "Мои обращения" in signed_in and "Выйти" in signed_in
+    assert "Войти</a>" not in signed_in
+    assert "Регламент обслуживания" in signed_in and "Рабочее время" in signed_in
+    client.force_login(personas.agent)
+    assert 'href="/work"' in html(client.get("/regulation"))
+    # The header speaks the document's language, and print leaves it out.
+    english = html(client.get("/regulation", {"lang": "en"}))
+    assert '<html lang="en">' in english and "Sign out" in english and "Выйти" not in english
+    assert "header.top, footer.foot" in english
+
+
+def test_the_types_read_as_russian_sentences(personas):
+    """A type's description ends its sentence after the numbering, and a kind's choices are names
+    in «ёлочки» (not «доступ, Новая учётная запись»: a capital in mid-sentence after a lowered one)."""
+    ru = html(Client().get("/regulation", {"lang": "ru"}))
+    assert "что-то работает не так, как должно (номера вида ERR-000123)." in ru
+    assert "должно. (номера" not in ru
+    assert "«Доступ», «Новая учётная запись», «Консультация», «Другое»" in ru
+    en = html(Client().get("/regulation", {"lang": "en"}))
+    assert "“Access”, “New account”" in en

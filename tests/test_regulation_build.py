@@ -19,7 +19,7 @@ from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.core.errors import NotFound
 from otklik.regulation.build import regulation_content
 from otklik.regulation.models import Section, Version
-from otklik.regulation.selectors import version_get, version_in_force_id
+from otklik.regulation.selectors import version_get, version_in_force_id, version_list
 from otklik.regulation.services import content_digest, regulation_publish
 from otklik.routes.models import Route, RoutePoint
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
@@ -351,7 +351,8 @@ def test_one_version_per_committed_change(settings):
             Priority.objects.get(code="high").save()
     assert list(Version.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
     latest = Version.objects.get(number=2)
-    assert "Changed:" in latest.reason and "targets" in latest.reason and "priorities" in latest.reason
+    reason = version_list("en")[0]["reason"]
+    assert "Changed:" in reason and "targets" in reason and "priorities" in reason
     rows = {(r["type"], r["priority"]): r for r in section(latest.content, "targets")["rows"]}
     assert rows["error", "high"]["targets"]["first_reaction"] == 63
 

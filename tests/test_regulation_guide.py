@@ -172,10 +172,10 @@ def test_preparation_lists_the_forms_fields_and_the_admins_guidance(config):
     assert [f["code"] for f in error["fields"]] == ["where", "steps"]
     ru = rendered(regulation_content(), "preparation", "ru")
     assert "Сначала **прочтите** это." in ru  # the admin's Markdown, first
-    assert "выбор из списка, необязательно; варианты: Сайт, Приложение" in ru
+    assert "выбор из списка, необязательно; варианты: «Сайт», «Приложение»" in ru
     assert "текст, обязательно; Что вы делали" in ru
     en = rendered(regulation_content(), "preparation", "en")
-    assert "a choice, optional; choices: Website, App" in en
+    assert "a choice, optional; choices: “Website”, “App”" in en
 
 
 def test_preparation_comes_after_the_general_provisions(config):

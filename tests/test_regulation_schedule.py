@@ -1,7 +1,9 @@
-"""A regulation version scheduled ahead of the moment it comes into force, on the demo with a frozen
-clock: the version in force stays in force until that moment and the next one is in force from it;
-everyone is told through the notification queue when it is scheduled and when it comes into force,
-once each; the page and the API show the version in force and announce the coming one.
+"""A regulation version scheduled ahead of the moment it comes into force (a planned change of the
+regulation's own texts), on the demo with a frozen clock: the version in force stays in force until
+that moment and the next one is in force from it; everyone is told through the notification queue
+when it is scheduled and when it comes into force, once each; the page and the API show the version
+in force and announce the coming one. A change of the configuration acts as soon as it is saved, so
+its version is in force at once, whatever the moment, and everyone is told at once.
 
 The test's transaction never commits, so the publication the signals would make on commit is made
 by hand (regulation_publish); one transactional test covers the signal's way."""
@@ -20,7 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from otklik.accounts.models import User
 from otklik.catalog.models import Priority
 from otklik.notify.models import Notification
-from otklik.regulation.models import RegulationSettings, Version
+from otklik.regulation.models import RegulationSettings, Section, Version
+from otklik.regulation.reasons import CHANGED
 from otklik.regulation.selectors import (
     State,
     forget_version_in_force,
@@ -54,8 +57,15 @@ def schedule(moment: datetime | None) -> None:
 
 
 def rename(code: str, name: str) -> Version | None:
+    """A change of the configuration: it acts at once."""
     Priority.objects.filter(code=code).update(name_en=name)
-    return regulation_publish(reason=f"renamed {code}")
+    return regulation_publish(code=CHANGED, params={"models": ["catalog.priority"]})
+
+
+def retext(words: str) -> Version | None:
+    """A change of the regulation's own text: it may wait for the planned moment."""
+    Section.objects.filter(code="general").update(body_en=words)
+    return regulation_publish(code=CHANGED, params={"models": ["regulation.section"]}, plannable=True)
 
 
 def notices(event: str, channel: str = "inapp") -> list[Notification]:
@@ -71,8 +81,8 @@ def scheduled(personas, settings) -> dict[str, Version]:
     """v1 in force (the demo's); v2 published at T0 for T1; v3, a later change for the same moment."""
     v1 = Version.objects.get()
     schedule(T1)
-    v2 = rename("critical", "Emergency")
-    v3 = rename("high", "Urgent")
+    v2 = retext("Planned wording.")
+    v3 = retext("Planned wording, revised.")
     return {"v1": v1, "v2": v2, "v3": v3}
 
 
@@ -137,15 +147,55 @@ def test_a_change_that_comes_into_force_at_once_replaces_the_scheduled_one(sched
     later = T0 + timedelta(minutes=5)
     at(settings, later)
     schedule(None)
-    v4 = rename("low", "Someday")
+    v4 = retext("At once after all.")
     assert (v4.effective_at, v4.notice_at) == (later, None)
     assert version_get(None) == v4
     states = version_states(version_list(), later)
     assert states == {1: State.PAST, 2: State.SUPERSEDED, 3: State.SUPERSEDED, 4: State.IN_FORCE}
+    told = notices("regulation_in_force")
+    assert {r.recipient_id for r in told} == everyone()  # at once, at its publication
+    assert all(r.link.endswith("/regulation?version=4") for r in told)
     at(settings, T1)
     assert regulation_in_force_due() == 2
-    assert notices("regulation_in_force") == []  # v3 never came into force: no notice
+    assert len(notices("regulation_in_force")) == len(everyone())  # v3 never came into force: no notice
     assert version_get(None) == v4
+
+
+def test_a_change_of_the_configuration_is_in_force_at_once_whatever_the_planned_moment(scheduled, settings):
+    """The configuration acts as soon as it is saved: the regulation in force describes it at once."""
+    later = T0 + timedelta(minutes=5)
+    at(settings, later)
+    v4 = rename("critical", "Emergency")
+    assert (v4.effective_at, v4.notice_at) == (later, None)
+    assert version_get(None) == v4
+    assert "Emergency" in Client().get("/regulation", {"lang": "en"}).content.decode()
+    told = notices("regulation_in_force")
+    assert {r.recipient_id for r in told} == everyone()
+    assert all(r.link.endswith("/regulation?version=4") for r in told)
+    ru = next(r for r in told if r.recipient.language == "ru")
+    assert "Редакция 4 регламента обслуживания действует с 2026-12-07 10:05." in ru.body
+    assert "Что изменилось: приоритеты" in ru.body and "Changed" not in ru.body
+    # The texts planned for T1 came with it (the version in force holds what is saved); v3 never comes.
+    assert version_states(version_list(), later)[3] == State.SUPERSEDED
+    # A text change after it is planned for T1 again, and announced again.
+    v5 = retext("Planned once more.")
+    assert (v5.effective_at, v5.notice_at) == (T1, T1)
+    assert len([r for r in notices("regulation_scheduled") if r.link.endswith("version=5")]) == len(everyone())
+
+
+def test_every_version_after_the_first_is_announced(personas, settings):
+    """No moment planned: each published version is in force at once and everyone is told, in their language."""
+    User.objects.filter(pk=personas.agent.pk).update(language="en")
+    v2 = rename("critical", "Emergency")
+    assert (v2.effective_at, v2.notice_at) == (T0, None)
+    rows = notices("regulation_in_force")
+    assert {r.recipient_id for r in rows} == everyone()
+    en = next(r for r in rows if r.recipient_id == personas.agent.pk)
+    assert en.subject == "A new edition of the service regulation is in force"
+    assert "What changed: priorities" in en.body and "Изменено" not in en.body
+    assert notices("regulation_in_force", "email") == []  # in-app by default (the rules say so)
+    assert rename("critical", "Emergency") is None  # nothing changed: no version, no notice
+    assert len(notices("regulation_in_force")) == len(everyone())
 
 
 @pytest.mark.parametrize(
@@ -156,10 +206,10 @@ def test_a_change_that_comes_into_force_at_once_replaces_the_scheduled_one(sched
         ("new escalation ladder", "ru", "new escalation ladder"),
     ],
 )
-def test_the_notice_says_what_changes_in_the_readers_language(reason, lang, shown):
-    from otklik.regulation.notices import reason_in
+def test_an_old_rows_notice_says_what_changes_in_the_readers_language(reason, lang, shown):
+    from otklik.regulation.reasons import reason_text
 
-    assert reason_in(reason, lang) == shown
+    assert reason_text("", {}, reason, lang, what_only=True) == shown
 
 
 def test_the_notices_words_in_both_languages(scheduled):
@@ -173,18 +223,18 @@ def test_the_notices_words_in_both_languages(scheduled):
     with translation.override("ru"):
         ru = render("regulation_scheduled", "inapp", "ru", context)
         assert ru.subject == "Новая редакция регламента обслуживания с 2027-01-11 09:00"
-        assert "Версия 3 регламента обслуживания вступает в силу 2027-01-11 09:00." in ru.body
-        assert "До этого момента действует версия 1." in ru.body
+        assert "Редакция 3 регламента обслуживания вступает в силу 2027-01-11 09:00." in ru.body
+        assert "До этого момента действует редакция 1." in ru.body
     with translation.override("en"):
         en = render(
             "regulation_in_force",
             "inapp",
             "en",
-            {**context, "regulation": {**context["regulation"], "reason": "Изменено: сроки · Changed: targets"}},
+            {**context, "regulation": {**context["regulation"], "reason": "targets"}},
         )
         assert en.subject == "A new edition of the service regulation is in force"
         assert "Version 3 of the service regulation is in force from 2027-01-11 09:00." in en.body
-        assert "What changes: targets" in en.body
+        assert "What changed: targets" in en.body
 
 
 def test_the_first_publication_is_in_force_at_once(db, settings):
@@ -196,7 +246,7 @@ def test_the_first_publication_is_in_force_at_once(db, settings):
 
 def test_a_moment_that_has_passed_means_at_once(personas, settings):
     schedule(T0 - timedelta(days=1))
-    v2 = rename("critical", "Emergency")
+    v2 = retext("Not planned.")
     assert (v2.effective_at, v2.notice_at) == (T0, None)
     assert version_get(None) == v2
     assert notices("regulation_scheduled") == []
@@ -204,23 +254,23 @@ def test_a_moment_that_has_passed_means_at_once(personas, settings):
 
 def test_the_page_shows_the_version_in_force_and_announces_the_coming_one(scheduled):
     ru = Client().get("/regulation", {"lang": "ru"}).content.decode()
-    assert "Версия 1, действует с 2026-12-07 10:00" in ru
-    assert "Новая редакция регламента — версия 3 — вступает в силу 2027-01-11 09:00." in ru
+    assert "Редакция 1, действует с 2026-12-07 10:00" in ru
+    assert "Новая редакция регламента (№ 3) вступает в силу 2027-01-11 09:00." in ru
     assert 'href="?lang=ru&amp;version=3">Прочитать её</a>' in ru
     assert "(вступит в силу)" in ru and "(заменена до вступления в силу)" in ru and "(действует)" in ru
     en = Client().get("/regulation", {"lang": "en"}).content.decode()
     assert "Version 1, in force from 2026-12-07 10:00" in en
     assert "A new edition of the regulation, version 3, comes into force on 2027-01-11 09:00." in en
-    assert "Emergency" not in en and "Critical" in en
+    assert "Planned wording" not in en and "This regulation sets out" in en
     coming = Client().get("/regulation", {"lang": "en", "version": "3"}).content.decode()
     assert "Version 3, comes into force on 2027-01-11 09:00" in coming
     assert "This edition is not in force yet: until 2027-01-11 09:00, version 1 is." in coming
-    assert "Emergency" in coming and "Urgent" in coming
+    assert "Planned wording, revised." in coming
     replaced = Client().get("/regulation", {"lang": "en", "version": "2"}).content.decode()
     assert "Version 2, comes into force on 2027-01-11 09:00 (replaced before it came into force)" in replaced
     assert "This edition is not in force yet" not in replaced
     md = Client().get("/regulation.md", {"lang": "ru", "version": "3"}).content.decode()
-    assert "Версия 3, вступает в силу 2027-01-11 09:00" in md
+    assert "Редакция 3, вступает в силу 2027-01-11 09:00" in md
 
 
 def test_the_page_after_the_moment(scheduled, settings):
@@ -228,7 +278,7 @@ def test_the_page_after_the_moment(scheduled, settings):
     en = Client().get("/regulation", {"lang": "en"}).content.decode()
     assert "Version 3, in force from 2027-01-11 09:00" in en
     assert "comes into force on" not in en
-    assert "Emergency" in en
+    assert "Planned wording, revised." in en
 
 
 def test_the_api_returns_the_version_in_force_and_the_scheduled_one(scheduled, settings):
@@ -268,13 +318,16 @@ def test_the_admin_refuses_a_moment_in_the_past(personas):
     assert RegulationSettings.current().changes_effective_at == T1
 
 
-def test_the_command_schedules(personas):
-    Priority.objects.filter(code="critical").update(name_en="Emergency")
+def test_the_command_plans_the_texts_and_publishes_what_acts_already_at_once(personas):
+    Priority.objects.filter(code="critical").update(name_en="Emergency")  # behind Django's back: acts already
     out = StringIO()
     call_command("regulation_publish", "--effective", "2027-01-11 09:00", stdout=out)
-    assert "Published version 2, in force from 2027-01-11 09:00." in out.getvalue()
+    assert "Published version 2, in force from 2026-12-07 10:00." in out.getvalue()
+    assert "Planned changes of the regulation's texts come into force at 2027-01-11 09:00." in out.getvalue()
     assert RegulationSettings.current().changes_effective_at == T1
-    assert Version.objects.get(number=2).effective_at == T1
+    assert Version.objects.get(number=2).effective_at == T0
+    assert Version.objects.get(number=2).reason_code == "by_hand"
+    assert retext("Planned.").effective_at == T1
     with pytest.raises(CommandError, match="future"):
         call_command("regulation_publish", "--effective", "2026-01-01")
     with pytest.raises(CommandError, match="not a date"):

@@ -157,6 +157,8 @@ MIDDLEWARE = [
     # After the language is known (the 400 page speaks the person's), before any view reads the input.
     "otklik.core.middleware.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the messages: after an admin's save, which regulation version it published (if any).
+    "otklik.regulation.admin_messages.PublicationMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

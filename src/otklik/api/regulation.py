@@ -33,7 +33,7 @@ class VersionRef(Schema):
     number: int
     effective_at: datetime
     published_at: datetime
-    reason: str
+    reason: str = Field(description="why it was published, in `lang`")
     state: str = Field(description="in_force, past, scheduled (comes into force at effective_at), superseded")
 
 
@@ -60,7 +60,7 @@ def regulation(request: HttpRequest, lang: str | None = None, version: int | Non
     chosen = language_for(request, lang)
     shown = version_get(version) if version is not None else regulation_in_force()
     local = localize(shown.content, chosen)
-    versions = version_list()
+    versions = version_list(chosen)
     states = version_states(versions, now())
     listed = [{**v, "state": str(states[v["number"]])} for v in versions]
     coming = version_coming(versions, now())

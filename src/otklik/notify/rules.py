@@ -99,7 +99,7 @@ DEFAULT_RULES: list[tuple[str, str, list[str], list[str], dict[str, JsonValue]]]
      ["inapp", "email"], {"roles": ["manager"], "mandatory": True, "importance": "critical"}),
     ("Ежемесячный отчёт о качестве → руководители групп и службы поддержки", "quality_monthly", ["to_addressed"],
      ["inapp", "email"], {}),
-    # The regulation's scheduled versions (issue 14): everyone, whatever their role.
+    # The regulation's versions, announced ahead and in force (each one, at once or at its moment): everyone.
     ("Новая редакция регламента назначена → все пользователи", "regulation_scheduled", [], ["inapp", "email"],
      {"roles": ["initiator", "agent", "lead", "manager", "admin"]}),
     ("Новая редакция регламента вступила в силу → все пользователи", "regulation_in_force", [], ["inapp"],

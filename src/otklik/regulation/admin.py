@@ -1,7 +1,8 @@
 """Admin for the regulation: the text sections and the regulation's settings (the admin's guidance
-on preparing a request, the additional information, when changes come into force) are edited here;
-versions are published from the configuration automatically and are read-only (a request refers
-to the one it was filed under)."""
+on preparing a request, the additional information, the moment planned changes of these texts come
+into force) are edited here; versions are published from the configuration automatically and are
+read-only (a request refers to the one it was filed under). After a save that published one, the
+admin is told which and from when (admin_messages.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import datetime as dt
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.clock import now
 
 from .models import RegulationSettings, Section, Version
+from .reasons import current_language_code, reason_text
 
 
 @admin.register(Section)
@@ -45,7 +49,20 @@ class RegulationSettingsAdmin(admin.ModelAdmin):
     fieldsets = (
         (_("How to prepare a request"), {"fields": ("preparation_ru", "preparation_en")}),
         (_("Additional information"), {"fields": ("additional_ru", "additional_en")}),
-        (_("When changes come into force"), {"fields": ("changes_effective_at",)}),
+        (
+            _("Planned changes"),
+            {
+                "fields": ("changes_effective_at",),
+                "description": _(
+                    "Every save that changes what the regulation shows publishes a new version of it, and "
+                    "everyone is told through the notification queue. To announce a change in advance, set "
+                    "the moment below, then edit the regulation's texts: they come into force at that moment. "
+                    "A change of the configuration itself (for example new SLA targets from a date) acts as soon "
+                    "as it is saved: describe it in a text section planned ahead, and save the configuration "
+                    "on the day."
+                ),
+            },
+        ),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:  # one row, created on first save
@@ -57,9 +74,18 @@ class RegulationSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
-    list_display = ("number", "effective_at", "published_at", "reason")
-    fields = ("number", "effective_at", "published_at", "reason", "digest")
+    list_display = ("number", "effective_at", "published_at", "what_changed", "page")
+    fields = ("number", "effective_at", "published_at", "what_changed", "page", "digest")
     readonly_fields = fields
+
+    @admin.display(description=_("what changed"))
+    def what_changed(self, obj: Version) -> str:
+        """In the admin's language only (reasons.py)."""
+        return reason_text(obj.reason_code, obj.reason_params, obj.reason, current_language_code())
+
+    @admin.display(description=_("on the regulation page"))
+    def page(self, obj: Version) -> str:
+        return format_html('<a href="{}?version={}">{}</a>', reverse("regulation"), obj.number, _("Read it"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -16,7 +16,9 @@ LANGS = ("ru", "en")
 Block = dict[str, JsonValue]
 
 LABELS: dict[str, dict[str, str]] = {
-    "version": {"ru": "Версия {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
+    "version": {"ru": "Редакция {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
+    "short": {"ru": "редакция {number}", "en": "version {number}"},
+    "short_cap": {"ru": "Редакция {number}", "en": "Version {number}"},
     "versions": {"ru": "Редакции", "en": "Versions"},
     "current": {"ru": "действует", "en": "in force"},
     "download": {"ru": "Скачать в Markdown", "en": "Download as Markdown"},
@@ -81,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
     "raise": {"ru": "повысить приоритет до «{to}»", "en": "raise the priority to “{to}”"},
     "watchers": {"ru": "добавить наблюдателей: {names}", "en": "add as watchers: {names}"},
     "none": {"ru": "—", "en": "—"},
+    "quoted": {"ru": "«{name}»", "en": "“{name}”"},
     "at_once": {"ru": "сразу", "en": "at once"},
     "minutes": {"ru": "{m} мин", "en": "{m} min"},
     "hours_only": {"ru": "{h} ч", "en": "{h} h"},
@@ -119,16 +122,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # scheduling (the page)
     "version_coming": {
-        "ru": "Версия {number}, вступает в силу {date}",
+        "ru": "Редакция {number}, вступает в силу {date}",
         "en": "Version {number}, comes into force on {date}",
     },
     "announce": {
-        "ru": "Новая редакция регламента — версия {number} — вступает в силу {date}.",
+        "ru": "Новая редакция регламента (№ {number}) вступает в силу {date}.",
         "en": "A new edition of the regulation, version {number}, comes into force on {date}.",
     },
     "announce_read": {"ru": "Прочитать её", "en": "Read it"},
     "not_yet": {
-        "ru": "Эта редакция ещё не действует: до {date} действует версия {number}.",
+        "ru": "Эта редакция ещё не действует: до {date} действует редакция {number}.",
         "en": "This edition is not in force yet: until {date}, version {number} is.",
     },
     "read_in_force": {"ru": "Действующая редакция", "en": "The edition in force"},
@@ -139,6 +142,12 @@ LABELS: dict[str, dict[str, str]] = {
 
 def label(key: str, lang: str, **values: str | int) -> str:
     return LABELS[key][lang].format(**values)
+
+
+def quoted(names: list[str], lang: str) -> str:
+    """Names listed inside a sentence, each in the language's quotation marks: «Доступ», «Другое»
+    (a capital letter in mid-sentence reads as a name, not as a slip)."""
+    return ", ".join(label("quoted", lang, name=n) for n in names)
 
 
 def localize(value: JsonValue, lang: str) -> JsonValue:

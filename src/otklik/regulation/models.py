@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from otklik.core.i18n import localized
 
@@ -49,13 +50,15 @@ class RegulationSettings(models.Model):
     )
     additional_en = models.TextField(_("additional information (en)"), blank=True, help_text=_("Markdown."))
     changes_effective_at = models.DateTimeField(
-        _("changes come into force at"),
+        _("planned changes come into force at"),
         null=True,
         blank=True,
         help_text=_(
-            "A moment in the future schedules the changes: the version published from them comes into force "
-            "then, the current one stays in force until then, and everyone is told now and at that moment. "
-            "Empty or past: changes come into force at once."
+            "Planned changes of the regulation's own texts (its sections, the guidance on preparing a request, "
+            "the additional information) come into force at this moment; until then the version in force stays "
+            "in force. Everyone is told when such a version is published and again at this moment. Changes of the "
+            "configuration act as soon as they are saved, so the version that describes them is in force at once, "
+            "whatever this field says. Empty or past: every change comes into force at once."
         ),
     )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -85,13 +88,18 @@ class Version(models.Model):
     ahead of its `effective_at` is scheduled until then (`notice_at`: the worker tells everyone
     when it comes into force, then clears it)."""
 
-    number = models.PositiveIntegerField(_("version"), unique=True)
+    number = models.PositiveIntegerField(_("number"), unique=True)
     effective_at = models.DateTimeField(_("in force from"))
-    published_at = models.DateTimeField(_("published"))
+    published_at = models.DateTimeField(pgettext_lazy("regulation version", "published"))
     notice_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     content = models.JSONField(_("content"))
     digest = models.CharField(max_length=64)
+    # Why it was published, said in the reader's language (reasons.py): a code and its parameters
+    # (the models whose change published it), or the words of whoever published it by hand in
+    # `reason` (rows from before the code hold both languages there: "Изменено: … · Changed: …").
     reason = models.CharField(_("what changed"), max_length=200, blank=True)
+    reason_code = models.CharField(max_length=20, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("regulation version")

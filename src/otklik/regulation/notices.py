@@ -3,16 +3,19 @@ admin's rules, people's choices and quiet hours apply; the words are the built-i
 the admin's templates):
 
 - regulation_scheduled: a new version is published ahead of the moment it comes into force
-  (queued in the publication's transaction, services.py);
-- regulation_in_force: that moment has come (queued by the worker, timers.py).
+  (a planned change of the regulation's texts; queued in the publication's transaction, services.py);
+- regulation_in_force: a version is in force: at once, from its publication (a change of the
+  configuration, which acts as soon as it is saved; queued in the publication's transaction), or
+  at the moment a scheduled one comes into force (queued by the worker, timers.py).
 
 By default both go to every active person (the rules name every role); the link opens the version.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.core.clock import service_minute
@@ -21,6 +24,7 @@ from otklik.notify import outbox, texts
 from otklik.notify.models import Notification
 
 from .models import Version
+from .reasons import current_language_code, reason_text
 
 SCHEDULED = "regulation_scheduled"
 IN_FORCE = "regulation_in_force"
@@ -30,28 +34,22 @@ def regulation_link(number: int) -> str:
     return f"{settings.BASE_URL}/regulation?version={number}"
 
 
-AUTOMATIC = ("Изменено: ", "Changed: ")  # how signals.py words a version's reason
+def _context(version: Version, in_force: int | None) -> Callable[[], JsonValue]:
+    """What the templates see as `regulation`, in each person's language (compose calls it so)."""
 
+    def context() -> JsonValue:
+        what = reason_text(
+            version.reason_code, version.reason_params, version.reason, current_language_code(), what_only=True
+        )
+        return {
+            "number": version.number,
+            "effective_at": service_minute(version.effective_at),
+            "in_force": in_force,
+            "reason": what,
+            "link": regulation_link(version.number),
+        }
 
-def reason_in(reason: str, lang: str) -> str:
-    """What a version changed, in one language: the automatic reasons read "Изменено: … · Changed: …"."""
-    parts = reason.split(" · ")
-    if len(parts) != 2:
-        return reason  # the admin's own words (otklik regulation_publish --reason)
-    part = parts[0] if lang == "ru" else parts[1]
-    for prefix in AUTOMATIC:
-        part = part.removeprefix(prefix)
-    return part
-
-
-def _context(version: Version, in_force: int | None) -> dict[str, JsonValue]:
-    return {
-        "number": version.number,
-        "effective_at": service_minute(version.effective_at),
-        "in_force": in_force,
-        "reason": version.reason,
-        "link": regulation_link(version.number),
-    }
+    return context
 
 
 def _rows(event: str, version: Version, in_force: int | None) -> list[Notification]:
@@ -77,9 +75,12 @@ def in_force_rows(version: Version) -> list[Notification]:
 # -- the built-in words ------------------------------------------------------------------------------
 
 
-def _reason_line(r: dict[str, JsonValue]) -> list[str]:
-    reason = reason_in(str(r.get("reason") or ""), translation.get_language() or "ru")
-    return [_("What changes: %(reason)s") % {"reason": reason}] if reason else []
+def _reason_line(r: dict[str, JsonValue], *, coming: bool) -> list[str]:
+    reason = str(r.get("reason") or "")
+    if not reason:
+        return []
+    words = _("What changes: %(reason)s") if coming else _("What changed: %(reason)s")
+    return [words % {"reason": reason}]
 
 
 def _scheduled(c: dict[str, JsonValue]) -> tuple[str, str]:
@@ -90,7 +91,7 @@ def _scheduled(c: dict[str, JsonValue]) -> tuple[str, str]:
     ]
     if r.get("in_force"):
         lines.append(_("Until then version %(number)s stays in force.") % {"number": r["in_force"]})
-    lines += _reason_line(r)
+    lines += _reason_line(r, coming=True)
     lines += ["", _("Read the new edition: %(link)s") % {"link": r["link"]}]
     return _("The service regulation changes on %(date)s") % {"date": r["effective_at"]}, "\n".join(lines)
 
@@ -101,7 +102,7 @@ def _in_force(c: dict[str, JsonValue]) -> tuple[str, str]:
         _("Version %(number)s of the service regulation is in force from %(date)s.")
         % {"number": r["number"], "date": r["effective_at"]}
     ]
-    lines += _reason_line(r)
+    lines += _reason_line(r, coming=False)
     lines += ["", _("Read it: %(link)s") % {"link": r["link"]}]
     return _("A new edition of the service regulation is in force"), "\n".join(lines)
 

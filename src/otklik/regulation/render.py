@@ -29,6 +29,7 @@ from .blocks import (
     label,
     localize,
     para,
+    quoted,
     span,
     table,
     version_line,
@@ -89,9 +90,11 @@ def _hours(s: dict[str, JsonValue], lang: str) -> list[Block]:
 def _types(s: dict[str, JsonValue], lang: str) -> list[Block]:
     items = []
     for t in s["types"]:
-        kinds = [item(k["label"], ", ".join(c["label"] for c in k["choices"])) for k in t["kinds"] if k["choices"]]
+        kinds = [item(k["label"], quoted([c["label"] for c in k["choices"]], lang)) for k in t["kinds"] if k["choices"]]
         numbered = label("numbered", lang, prefix=t["prefix"])
-        items.append(item(t["name"], f"{t['description']} ({numbered})" if t["description"] else numbered, kinds))
+        # «… не так, как должно (номера вида ERR-000123).», not «… должно. (номера …)»
+        described = f"{t['description'].rstrip().rstrip('.')} ({numbered})." if t["description"] else numbered
+        items.append(item(t["name"], described, kinds))
     return [para(s["body"]), bullets(items)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from otklik.core.jsonvalue import JsonValue
 
-from .blocks import Block, bullets, heading, item, label, para
+from .blocks import Block, bullets, heading, item, label, para, quoted
 
 
 def markdown(source: str) -> list[Block]:
@@ -27,7 +27,7 @@ def preparation(s: dict[str, JsonValue], lang: str) -> list[Block]:
             if f["help"]:
                 parts.append(f["help"])
             if f["choices"]:
-                parts.append(label("choices", lang, names=", ".join(f["choices"])))
+                parts.append(label("choices", lang, names=quoted(f["choices"], lang)))
             fields.append(item(f["label"], "; ".join(parts)))
         types.append(item(t["name"], "" if fields else label("only_common", lang), fields))
     blocks.append(bullets(types))

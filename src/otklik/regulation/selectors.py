@@ -16,6 +16,7 @@ from otklik.core.errors import NotFound
 from otklik.core.snapshot import KeyedCache, Snapshot
 
 from .models import Version
+from .reasons import reason_text
 
 MAX_NUMBER = 2**31 - 1  # PositiveIntegerField: beyond it no version exists (and PostgreSQL would refuse the query)
 
@@ -110,12 +111,24 @@ class VersionSummary(TypedDict):
     number: int
     effective_at: dt.datetime
     published_at: dt.datetime
-    reason: str
+    reason: str  # in the reader's language (reasons.py)
 
 
-def version_list() -> list[VersionSummary]:
-    """Every version, newest first, without its content: number, effective_at, published_at, reason."""
-    return list(Version.objects.order_by("-number").values("number", "effective_at", "published_at", "reason"))
+def version_list(lang: str = "ru") -> list[VersionSummary]:
+    """Every version, newest first, without its content: number, effective_at, published_at and
+    the reason it was published in `lang`."""
+    rows = Version.objects.order_by("-number").values(
+        "number", "effective_at", "published_at", "reason", "reason_code", "reason_params"
+    )
+    return [
+        {
+            "number": r["number"],
+            "effective_at": r["effective_at"],
+            "published_at": r["published_at"],
+            "reason": reason_text(r["reason_code"], r["reason_params"], r["reason"], lang),
+        }
+        for r in rows
+    ]
 
 
 class State(StrEnum):

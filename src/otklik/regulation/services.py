@@ -1,7 +1,13 @@
-"""Publishing the regulation: a new version whenever the generated content changes. It comes into
-force at once, or at the moment the regulation's settings schedule changes for (the version in
-force stays in force until then; everyone is told now, and again when it comes into force:
-timers.py)."""
+"""Publishing the regulation: a new version whenever the generated content changes, and everyone is
+told of it through the notification queue (notices.py).
+
+The configuration acts as soon as it is saved, so the version that describes a change of it comes
+into force at once (everyone is told at once: `regulation_in_force`), and the regulation in force
+never describes anything but what the system does. Only a change of the regulation's own texts
+(its sections, the guidance, the additional information: `plannable`) can be planned: while the
+settings' moment for planned changes is still to come, its version comes into force then, the one
+in force stays in force until then, and everyone is told now (`regulation_scheduled`) and again at
+that moment (timers.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from contextvars import ContextVar
 
 from django.db import IntegrityError, connection, transaction
 
@@ -19,7 +26,8 @@ from otklik.notify.outbox import queue_rows
 
 from .build import regulation_content
 from .models import RegulationSettings, Version
-from .notices import scheduled_rows
+from .notices import in_force_rows, scheduled_rows
+from .reasons import BY_HAND, DEMO, FIRST
 from .selectors import forget_version_in_force, in_force_at, version_get
 
 log = logging.getLogger("otklik.regulation")
@@ -32,14 +40,23 @@ def content_digest(content: dict[str, JsonValue]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def regulation_publish(*, reason: str = "") -> Version | None:
+# The versions published in this context (an admin's request: admin_messages.py tells the admin).
+published_here: ContextVar[list[Version] | None] = ContextVar("regulation_published_here", default=None)
+
+
+def regulation_publish(
+    *, code: str = "", params: dict[str, JsonValue] | None = None, reason: str = "", plannable: bool = False
+) -> Version | None:
     """Publish the regulation as the configuration now stands, if it differs from the latest
-    version: a new Version (next number), in force from now, or from the settings' moment for
-    changes when that is still to come and a version is in force already. None when nothing changed."""
+    version: a new Version (next number), in force from now; or, for a change of the regulation's
+    own texts only (`plannable`), from the settings' moment for planned changes when that is still
+    to come and a version is in force already. Why: `code` and `params` (reasons.py), or the words
+    of whoever publishes it by hand (`reason`). Everyone is told in the same transaction (the first
+    version aside: nobody had another). None when nothing changed."""
     inside = connection.in_atomic_block
     for attempt in (1, 2):
         try:
-            version = _publish_once(reason=reason)
+            version = _publish_once(code=code, params=params or {}, reason=reason, plannable=plannable)
         except IntegrityError:
             # Another process took the number at the same moment. Try once more: its version is
             # now the latest, and ours is published only if it still differs from that one.
@@ -55,20 +72,24 @@ def regulation_publish(*, reason: str = "") -> Version | None:
                 "regulation version %s published, in force from %s (%s)",
                 version.number,
                 version.effective_at.isoformat(),
-                reason or "-",
+                reason or code or "-",
             )
+            collected = published_here.get()
+            if collected is not None:
+                collected.append(version)
         return version
     return None  # pragma: no cover (the loop returns or raises)
 
 
-def effective_moment(moment: dt.datetime, *, first: bool) -> dt.datetime:
-    """When a version published at `moment` comes into force: the settings' moment for changes if
-    it is still to come, else at once. The first version always at once: there is none in force."""
-    scheduled = None if first else RegulationSettings.current().changes_effective_at
+def effective_moment(moment: dt.datetime, *, first: bool, plannable: bool = True) -> dt.datetime:
+    """When a version published at `moment` comes into force: the settings' moment for planned
+    changes if it is still to come and the change may wait for it (`plannable`), else at once. The
+    first version always at once: there is none in force."""
+    scheduled = None if first or not plannable else RegulationSettings.current().changes_effective_at
     return scheduled if scheduled is not None and scheduled > moment else moment
 
 
-def _publish_once(*, reason: str) -> Version | None:
+def _publish_once(*, code: str, params: dict[str, JsonValue], reason: str, plannable: bool) -> Version | None:
     with transaction.atomic():
         latest = Version.objects.order_by("-number").only("number", "digest", "effective_at").first()
         # Built after reading the latest: a version committed in between makes our number collide
@@ -78,7 +99,7 @@ def _publish_once(*, reason: str) -> Version | None:
         if latest is not None and latest.digest == digest:
             return None
         moment = now()
-        effective = effective_moment(moment, first=latest is None)
+        effective = effective_moment(moment, first=latest is None, plannable=plannable)
         version = Version.objects.create(
             number=(latest.number if latest else 0) + 1,
             effective_at=effective,
@@ -88,10 +109,18 @@ def _publish_once(*, reason: str) -> Version | None:
             content=content,
             digest=digest,
             reason=reason[:REASON_MAX],
+            # The first is the first, unless the demo or an admin's command published it.
+            reason_code="" if reason else (code if latest is not None or code in (DEMO, BY_HAND) else FIRST),
+            reason_params=params if not reason and latest is not None else {},
         )
-        # Announced once per moment: a later change for the same moment joins the coming version quietly.
-        if effective > moment and (latest is None or latest.effective_at != effective):
-            queue_rows(scheduled_rows(version, in_force=in_force_at(moment).number))
+        if latest is None:
+            return version  # the first: nobody had another regulation to be told about
+        if effective > moment:
+            # Announced once per moment: a later change for the same moment joins the coming version quietly.
+            if latest.effective_at != effective:
+                queue_rows(scheduled_rows(version, in_force=in_force_at(moment).number))
+        else:
+            queue_rows(in_force_rows(version))
         return version
 
 
@@ -100,5 +129,5 @@ def regulation_in_force() -> Version:
     try:
         return version_get(None)
     except NotFound:
-        regulation_publish(reason="Первая публикация · First publication")
+        regulation_publish(code=FIRST)
     return version_get(None)

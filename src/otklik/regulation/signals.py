@@ -14,16 +14,17 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-from django.utils import translation
 
 from otklik.accounts.models import Organisation, SupportGroup
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality.models import QualityWeights
 from otklik.routes.models import Route, RoutePoint, Transition
 from otklik.sla.models import Calendar, CalendarDay, EscalationRule, Policy, Target
 
 from .models import RegulationSettings, Section
+from .reasons import CHANGED, changed_params
 from .selectors import forget_version_in_force
 
 log = logging.getLogger("otklik.regulation")
@@ -58,6 +59,12 @@ M2M = (
 )
 
 
+# The regulation's own texts: the system does nothing differently when they change, so a change of
+# them alone may wait for the settings' moment for planned changes. Everything else in WATCHED acts
+# as soon as it is saved, and so does the version that describes it (services.py).
+TEXTS: frozenset[type[Model]] = frozenset({Section, RegulationSettings})
+
+
 class PendingPublication:
     """The on-commit callback of one transaction; it gathers what changed for the version's reason."""
 
@@ -68,20 +75,18 @@ class PendingPublication:
         from .services import regulation_publish
 
         try:
-            regulation_publish(reason=self.reason())
+            regulation_publish(code=CHANGED, params=self.params(), plannable=self.plannable())
         except Exception:
             # The change itself has committed; the next change, or the first read, publishes.
             log.exception("the regulation could not be published")
 
-    def reason(self) -> str:
-        """What changed, in both languages: "Изменено: приоритеты · Changed: priorities"."""
-        parts = []
-        for lang, word, more in (("ru", "Изменено", "и др."), ("en", "Changed", "etc.")):
-            with translation.override(lang):
-                names = sorted({str(m._meta.verbose_name_plural) for m in self.models})
-            shown = ", ".join(names[:3]) + (f" {more}" if len(names) > 3 else "")
-            parts.append(f"{word}: {shown}")
-        return " · ".join(parts)
+    def params(self) -> dict[str, JsonValue]:
+        """What changed, as the models' labels: said in the reader's language when shown (reasons.py)."""
+        return changed_params([m._meta.label_lower for m in self.models])
+
+    def plannable(self) -> bool:
+        """Whether only the regulation's own texts changed (the version may wait for the planned moment)."""
+        return self.models <= TEXTS
 
 
 def _pending() -> PendingPublication | None:

@@ -22,6 +22,7 @@ from otklik.notify.outbox import queue_rows
 
 from .models import Version
 from .notices import in_force_rows
+from .reasons import REFRESH
 from .selectors import forget_version_in_force, in_force_at
 from .services import regulation_publish
 
@@ -65,5 +66,4 @@ def regulation_in_force_due() -> int:
 
 def regulation_refresh() -> int:
     """Publish if the content changed without a signal (the months moved on); 1 when it did."""
-    reason = "Плановая сверка с настройками · Periodic check against the configuration"
-    return 0 if regulation_publish(reason=reason) is None else 1
+    return 0 if regulation_publish(code=REFRESH) is None else 1

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from otklik.accounts.models import GroupMembership, Organisation, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
+from otklik.regulation.reasons import DEMO
 from otklik.regulation.services import regulation_publish
 from otklik.routes.models import Route, RoutePoint, Transition
 
@@ -168,7 +169,7 @@ def demo_load() -> dict[str, str]:
             )
     demo_sla_load()
     # Published now, not at commit, so the sample requests record the version in force.
-    regulation_publish(reason="demo")
+    regulation_publish(code=DEMO)
     _sample_tickets(users)
     return {u["username"]: u["username"] for u in USERS}
 

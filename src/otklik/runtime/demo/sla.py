@@ -68,12 +68,16 @@ PREPARATION = (
     "3. Describe what happened, the steps that repeat it and what you expected; attach screenshots.",
 )
 ADDITIONAL = (
-    "Регламент пересматривается не реже раза в год. О новой редакции все пользователи узнают заранее: "
-    "уведомление приходит, когда она назначена, и в день, когда она вступает в силу. Прежние редакции "
-    "остаются доступны в списке редакций внизу страницы.",
-    "The regulation is reviewed at least once a year. Everyone learns of a new edition in advance: a "
-    "notification comes when it is scheduled and on the day it comes into force. Earlier editions stay "
-    "available in the list of editions at the foot of the page.",
+    "Регламент пересматривается не реже раза в год. О каждой новой редакции все пользователи получают "
+    "уведомление. Изменения сроков, маршрутов, рабочего календаря и других настроек службы действуют с "
+    "момента публикации редакции, которая их описывает; об изменениях, которые служба планирует заранее, "
+    "уведомление приходит, когда новая редакция назначена, и ещё раз в день, когда она вступает в силу. "
+    "Прежние редакции остаются доступны в списке редакций внизу страницы.",
+    "The regulation is reviewed at least once a year. Everyone is notified of every new version. Changes "
+    "of the targets, the routes, the working calendar and the service's other settings apply from the "
+    "publication of the version that describes them; of changes the service plans ahead, a notification "
+    "comes when the new version is scheduled and again on the day it comes into force. Earlier versions "
+    "stay available in the list of versions at the foot of the page.",
 )
 
 

@@ -1,4 +1,5 @@
 """The regulation page (/regulation) and its Markdown download (/regulation.md); no login needed.
+The page has the site's header (the person's navigation, or a way to sign in), in the document's language.
 
 The page shows the version in force (or the one asked for) and announces the one scheduled next;
 the list of versions says which is in force, which is still to come and which were replaced before
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 
 from otklik.core.clock import now
@@ -27,10 +29,10 @@ def _chosen(request: HttpRequest) -> tuple[str, Version, list[VersionSummary]]:
     """The language, the version to show (asked for, else the one in force) and every version."""
     lang = language_for(request, request.GET.get("lang"))
     number = version_number(request.GET.get("version"))
-    versions = version_list()
+    versions = version_list(lang)
     if not versions:  # a fresh install: the first version is published now
         regulation_in_force()
-        versions = version_list()
+        versions = version_list(lang)
     if number is None:
         states = version_states(versions, now())
         number = next(v["number"] for v in versions if states[v["number"]] == State.IN_FORCE)
@@ -90,6 +92,8 @@ def page(request: HttpRequest) -> HttpResponse:
             {
                 **v,
                 "url": _query(lang=lang, version=v["number"]),
+                "name": label("short_cap", lang, number=v["number"]),
+                "when": moment_text(v["effective_at"]),  # in the service's zone, as the heading says it
                 "is_shown": v["number"] == version.number,
                 "is_current": states[v["number"]] == State.IN_FORCE,
                 "state": LABELS[STATE_LABELS[states[v["number"]]]][lang] if states[v["number"]] in STATE_LABELS else "",
@@ -97,7 +101,11 @@ def page(request: HttpRequest) -> HttpResponse:
             for v in versions
         ],
     }
-    return render(request, "web/regulation/page.html", context)
+    context["version_label"] = label("short", lang, number=version.number)
+    context["signin_url"] = reverse("web:login") + _query(next=request.get_full_path())
+    # The site's header in the document's language, so the page speaks one language.
+    with translation.override(lang):
+        return render(request, "web/regulation/page.html", context)
 
 
 def markdown(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,8 @@
 """`otklik regulation_publish [--reason TEXT] [--effective WHEN]`: publish the regulation now if the
-configuration changed in a way no signal saw (bulk updates, raw SQL, a restored dump). With
-`--effective` (an ISO date or date and time in the service's zone, in the future) changes from now
-on come into force at that moment (the regulation settings' field), and what changed already is
-published as the version that comes into force then."""
+configuration changed in a way no signal saw (bulk updates, raw SQL, a restored dump). That change
+acts already, so its version is in force at once (everyone is told). With `--effective` (an ISO date
+or date and time in the service's zone, in the future) planned changes of the regulation's texts
+saved from now on come into force at that moment (the regulation settings' field)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.core.clock import now
-from otklik.regulation.blocks import effective
+from otklik.regulation.blocks import effective, moment_text
 from otklik.regulation.models import RegulationSettings
+from otklik.regulation.reasons import BY_HAND
 from otklik.regulation.services import regulation_publish
 
 
@@ -36,24 +37,27 @@ class Command(BaseCommand):
     help = "Publish a new version of the service regulation if the configuration changed."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--reason", default="", help="What changed (shown in the list of versions).")
+        parser.add_argument("--reason", default="", help="What changed (shown in the list of versions as written).")
         parser.add_argument(
             "--effective",
             default="",
-            help="Schedule: changes come into force at this moment (YYYY-MM-DD [HH:MM], the service's zone).",
+            help=(
+                "Plan: changes of the regulation's texts saved from now on come into force at this moment "
+                "(YYYY-MM-DD [HH:MM], the service's zone)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reason = options["reason"] or "otklik regulation_publish"
         with transaction.atomic():
             if options["effective"]:
                 conf = RegulationSettings.current()
                 conf.changes_effective_at = moment_of(options["effective"])
                 conf.save()
-            version = regulation_publish(reason=reason)
+            version = regulation_publish(code=BY_HAND, reason=options["reason"])
         if version is None:
             self.stdout.write("The regulation in force is up to date.")
-        elif version.effective_at > version.published_at:
-            self.stdout.write(f"Published version {version.number}, in force from {effective(version)}.")
         else:
-            self.stdout.write(f"Published version {version.number}.")
+            self.stdout.write(f"Published version {version.number}, in force from {effective(version)}.")
+        if options["effective"]:
+            when = moment_text(RegulationSettings.current().changes_effective_at or now())
+            self.stdout.write(f"Planned changes of the regulation's texts come into force at {when}.")
