@@ -1,6 +1,7 @@
 """Every new regulation version is announced, and the admin who published it is told which version
 and from when: a save in the admin that changes the configuration publishes a version in force at
-once (the configuration acts as soon as it is saved) and everyone is told at once; a save of the
+once (the configuration acts as soon as it is saved) and everyone is told once no further change
+has come for ANNOUNCE_AFTER; a save of the
 regulation's own texts while a moment for planned changes is set publishes a version that comes
 into force then. The publication happens when the admin's transaction commits, so these tests commit."""
 
@@ -16,7 +17,8 @@ from otklik.accounts.models import User
 from otklik.catalog.models import Priority
 from otklik.notify.models import Notification
 from otklik.regulation.models import RegulationSettings, Section, Version
-from otklik.regulation.services import regulation_in_force
+from otklik.regulation.services import ANNOUNCE_AFTER, regulation_in_force
+from otklik.regulation.timers import regulation_in_force_due
 from otklik.regulation.signals import PendingPublication
 from otklik.testing.adminforms import admin_form_data
 
@@ -51,7 +53,7 @@ def add_priority(client: Client, code: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(olga):
+def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(olga, settings):
     regulation_in_force()  # v1
     client = Client()
     client.force_login(olga)
@@ -60,7 +62,11 @@ def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(o
     assert (v2.effective_at, v2.published_at, v2.reason_code) == (T0, T0, "changed")
     assert v2.reason_params == {"models": ["catalog.priority"]}
     assert "Version 2 of the service regulation is published and is in force from 2026-12-07 10:00." in said
+    assert "Everyone is told at 2026-12-07 10:30, together with any further changes saved before then." in said
     assert 'href="/regulation?version=2">Read it</a>' in said
+    assert not Notification.objects.filter(event="regulation_in_force").exists()
+    settings.OTKLIK_NOW = (T0 + ANNOUNCE_AFTER).isoformat()
+    assert regulation_in_force_due() == 1
     told = Notification.objects.filter(event="regulation_in_force", channel="inapp")
     assert set(told.values_list("recipient__username", flat=True)) == {"olga", "ivan"}
     ivan = told.get(recipient__username="ivan")

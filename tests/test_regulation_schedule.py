@@ -3,7 +3,8 @@ regulation's own texts), on the demo with a frozen clock: the version in force s
 that moment and the next one is in force from it; everyone is told through the notification queue
 when it is scheduled and when it comes into force, once each; the page and the API show the version
 in force and announce the coming one. A change of the configuration acts as soon as it is saved, so
-its version is in force at once, whatever the moment, and everyone is told at once.
+its version is in force at once, whatever the moment, and everyone is told once ANNOUNCE_AFTER has
+passed without a further change (the later version's notice then names both changes).
 
 The test's transaction never commits, so the publication the signals would make on commit is made
 by hand (regulation_publish); one transactional test covers the signal's way."""
@@ -33,7 +34,7 @@ from otklik.regulation.selectors import (
     version_list,
     version_states,
 )
-from otklik.regulation.services import regulation_publish
+from otklik.regulation.services import ANNOUNCE_AFTER, regulation_publish
 from otklik.regulation.timers import regulation_in_force_due
 from otklik.runtime.jobs import default_jobs
 
@@ -148,12 +149,15 @@ def test_a_change_that_comes_into_force_at_once_replaces_the_scheduled_one(sched
     at(settings, later)
     schedule(None)
     v4 = retext("At once after all.")
-    assert (v4.effective_at, v4.notice_at) == (later, None)
+    assert (v4.effective_at, v4.notice_at) == (later, later + ANNOUNCE_AFTER)
     assert version_get(None) == v4
     states = version_states(version_list(), later)
     assert states == {1: State.PAST, 2: State.SUPERSEDED, 3: State.SUPERSEDED, 4: State.IN_FORCE}
+    assert notices("regulation_in_force") == []  # told once no further change has come for a while
+    at(settings, later + ANNOUNCE_AFTER)
+    assert regulation_in_force_due() == 1
     told = notices("regulation_in_force")
-    assert {r.recipient_id for r in told} == everyone()  # at once, at its publication
+    assert {r.recipient_id for r in told} == everyone()
     assert all(r.link.endswith("/regulation?version=4") for r in told)
     at(settings, T1)
     assert regulation_in_force_due() == 2
@@ -166,9 +170,11 @@ def test_a_change_of_the_configuration_is_in_force_at_once_whatever_the_planned_
     later = T0 + timedelta(minutes=5)
     at(settings, later)
     v4 = rename("critical", "Emergency")
-    assert (v4.effective_at, v4.notice_at) == (later, None)
+    assert (v4.effective_at, v4.notice_at) == (later, later + ANNOUNCE_AFTER)
     assert version_get(None) == v4
     assert "Emergency" in Client().get("/regulation", {"lang": "en"}).content.decode()
+    at(settings, later + ANNOUNCE_AFTER)
+    assert regulation_in_force_due() == 1
     told = notices("regulation_in_force")
     assert {r.recipient_id for r in told} == everyone()
     assert all(r.link.endswith("/regulation?version=4") for r in told)
@@ -184,10 +190,14 @@ def test_a_change_of_the_configuration_is_in_force_at_once_whatever_the_planned_
 
 
 def test_every_version_after_the_first_is_announced(personas, settings):
-    """No moment planned: each published version is in force at once and everyone is told, in their language."""
+    """No moment planned: each published version is in force at once and everyone is told, in their
+    language, once ANNOUNCE_AFTER has passed without a further change."""
     User.objects.filter(pk=personas.agent.pk).update(language="en")
     v2 = rename("critical", "Emergency")
-    assert (v2.effective_at, v2.notice_at) == (T0, None)
+    assert (v2.effective_at, v2.notice_at) == (T0, T0 + ANNOUNCE_AFTER)
+    assert regulation_in_force_due() == 0 and notices("regulation_in_force") == []
+    at(settings, T0 + ANNOUNCE_AFTER)
+    assert regulation_in_force_due() == 1
     rows = notices("regulation_in_force")
     assert {r.recipient_id for r in rows} == everyone()
     en = next(r for r in rows if r.recipient_id == personas.agent.pk)
@@ -196,6 +206,28 @@ def test_every_version_after_the_first_is_announced(personas, settings):
     assert notices("regulation_in_force", "email") == []  # in-app by default (the rules say so)
     assert rename("critical", "Emergency") is None  # nothing changed: no version, no notice
     assert len(notices("regulation_in_force")) == len(everyone())
+
+
+def test_changes_saved_one_after_another_are_announced_once_naming_them_all(personas, settings):
+    """An administrator setting up the desk saves many times: people hear of it once, when no
+    further change has come for ANNOUNCE_AFTER, of the latest version and of everything that changed."""
+    v2 = rename("critical", "Emergency")
+    at(settings, T0 + timedelta(minutes=20))
+    v3 = retext("Reworded.")  # nothing planned: in force at once too
+    v2.refresh_from_db()
+    assert v2.notice_at is None  # its notice is v3's now
+    assert v3.notice_at == T0 + timedelta(minutes=20) + ANNOUNCE_AFTER
+    at(settings, T0 + ANNOUNCE_AFTER)  # v2's old moment: nothing is due
+    assert regulation_in_force_due() == 0
+    at(settings, v3.notice_at)
+    assert regulation_in_force_due() == 1
+    rows = notices("regulation_in_force")
+    assert len(rows) == len(everyone()) and all(r.link.endswith("version=3") for r in rows)
+    ru = next(r for r in rows if r.recipient.language == "ru")
+    assert "Что изменилось: приоритеты, разделы регламента" in ru.body, ru.body
+    # The versions' list says what each one changed, its own change only.
+    assert "Emergency" not in str(v3.reason_params)
+    assert v3.reason_params["models"] == ["regulation.section"]
 
 
 @pytest.mark.parametrize(
@@ -247,7 +279,7 @@ def test_the_first_publication_is_in_force_at_once(db, settings):
 def test_a_moment_that_has_passed_means_at_once(personas, settings):
     schedule(T0 - timedelta(days=1))
     v2 = retext("Not planned.")
-    assert (v2.effective_at, v2.notice_at) == (T0, None)
+    assert (v2.effective_at, v2.notice_at) == (T0, T0 + ANNOUNCE_AFTER)
     assert version_get(None) == v2
     assert notices("regulation_scheduled") == []
 

@@ -35,13 +35,11 @@ def publication_message(version: Version) -> SafeString:
             "and again on that day."
         ) % {**values, "current": current}
     else:
-        text = (
-            _(
-                "Version %(number)s of the service regulation is published and is in force from %(date)s. "
-                "Everyone is told."
-            )
-            % values
-        )
+        text = _("Version %(number)s of the service regulation is published and is in force from %(date)s.") % values
+        if version.notice_at is not None:
+            text += " " + _(
+                "Everyone is told at %(notice)s, together with any further changes saved before then."
+            ) % {"notice": moment_text(version.notice_at)}
         replaced = (
             Version.objects.filter(number__lt=version.number, effective_at__gt=version.effective_at)
             .order_by("effective_at")

@@ -5,8 +5,9 @@ the admin's templates):
 - regulation_scheduled: a new version is published ahead of the moment it comes into force
   (a planned change of the regulation's texts; queued in the publication's transaction, services.py);
 - regulation_in_force: a version is in force: at once, from its publication (a change of the
-  configuration, which acts as soon as it is saved; queued in the publication's transaction), or
-  at the moment a scheduled one comes into force (queued by the worker, timers.py).
+  configuration, which acts as soon as it is saved; told once no further change has come for
+  services.ANNOUNCE_AFTER, naming what changed in all of them), or at the moment a scheduled one
+  comes into force; both queued by the worker (timers.py).
 
 By default both go to every active person (the rules name every role); the link opens the version.
 """
@@ -24,7 +25,7 @@ from otklik.notify import outbox, texts
 from otklik.notify.models import Notification
 
 from .models import Version
-from .reasons import current_language_code, reason_text
+from .reasons import current_language_code, notice_reason
 
 SCHEDULED = "regulation_scheduled"
 IN_FORCE = "regulation_in_force"
@@ -38,9 +39,7 @@ def _context(version: Version, in_force: int | None) -> Callable[[], JsonValue]:
     """What the templates see as `regulation`, in each person's language (compose calls it so)."""
 
     def context() -> JsonValue:
-        what = reason_text(
-            version.reason_code, version.reason_params, version.reason, current_language_code(), what_only=True
-        )
+        what = notice_reason(version, current_language_code())
         return {
             "number": version.number,
             "effective_at": service_minute(version.effective_at),

@@ -13,6 +13,8 @@ from django.utils import translation
 
 from otklik.core.jsonvalue import JsonValue
 
+from .models import Version
+
 FIRST = "first"  # the first version of a fresh install
 CHANGED = "changed"  # params: {"models": ["app_label.model_name", …]}
 REFRESH = "refresh"  # the worker's periodic check (the months moved the special dates on)
@@ -29,6 +31,21 @@ WORDS: dict[str, dict[str, str]] = {
 MORE = {"ru": "{names} и др.", "en": "{names} etc."}
 SHOWN = 3  # model names listed before "etc."
 OLD_PREFIXES = ("Изменено: ", "Changed: ")  # how the old rows worded a change
+
+
+# In a version's params: the models changed by earlier versions whose notice this one's took over
+# (services.ANNOUNCE_AFTER); its notice names them too, its own reason does not.
+ANNOUNCED_WITH = "announced_with"
+
+
+def announced_models(version: Version) -> list[str]:
+    """The models a version's notice names: its own change's and those it took over."""
+    params = version.reason_params if isinstance(version.reason_params, dict) else {}
+    labels: list[str] = []
+    for key in ("models", ANNOUNCED_WITH) if version.reason_code == CHANGED else (ANNOUNCED_WITH,):
+        value = params.get(key)
+        labels += [str(v) for v in value] if isinstance(value, list) else []
+    return sorted(set(labels))
 
 
 def changed_params(labels: list[str]) -> dict[str, JsonValue]:
@@ -72,6 +89,16 @@ def reason_text(code: str, params: JsonValue, reason: str, lang: str, *, what_on
         names = _names(params.get("models") if isinstance(params, dict) else None, lang)
         return names if what_only or not names else WORDS[CHANGED][lang].format(names=names)
     return WORDS[code][lang] if code in WORDS else ""
+
+
+def notice_reason(version: Version, lang: str) -> str:
+    """What a version's notice says changed: the models of its change and of the changes whose notice
+    it took over, else its reason's own words."""
+    lang = lang if lang in ("ru", "en") else "ru"
+    models = announced_models(version)
+    if models and not version.reason:
+        return _names(models, lang)
+    return reason_text(version.reason_code, version.reason_params, version.reason, lang, what_only=True)
 
 
 def current_language_code() -> str:

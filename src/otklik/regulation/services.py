@@ -2,8 +2,11 @@
 told of it through the notification queue (notices.py).
 
 The configuration acts as soon as it is saved, so the version that describes a change of it comes
-into force at once (everyone is told at once: `regulation_in_force`), and the regulation in force
-never describes anything but what the system does. Only a change of the regulation's own texts
+into force at once, and the regulation in force never describes anything but what the system does.
+Everyone is told of it (`regulation_in_force`) once ANNOUNCE_AFTER has passed without a further
+change: an administrator setting up the desk saves many times, and people hear of the result once,
+with everything that changed (a later version's notice takes over an earlier one's not yet sent).
+Only a change of the regulation's own texts
 (its sections, the guidance, the additional information: `plannable`) can be planned: while the
 settings' moment for planned changes is still to come, its version comes into force then, the one
 in force stays in force until then, and everyone is told now (`regulation_scheduled`) and again at
@@ -26,12 +29,13 @@ from otklik.notify.outbox import queue_rows
 
 from .build import regulation_content
 from .models import RegulationSettings, Version
-from .notices import in_force_rows, scheduled_rows
-from .reasons import BY_HAND, DEMO, FIRST
+from .notices import scheduled_rows
+from .reasons import ANNOUNCED_WITH, BY_HAND, DEMO, FIRST, announced_models
 from .selectors import forget_version_in_force, in_force_at, version_get
 
 log = logging.getLogger("otklik.regulation")
 REASON_MAX = 200  # Version.reason max_length
+ANNOUNCE_AFTER = dt.timedelta(minutes=30)  # changes in force at once within this are announced once
 
 
 def content_digest(content: dict[str, JsonValue]) -> str:
@@ -51,8 +55,9 @@ def regulation_publish(
     version: a new Version (next number), in force from now; or, for a change of the regulation's
     own texts only (`plannable`), from the settings' moment for planned changes when that is still
     to come and a version is in force already. Why: `code` and `params` (reasons.py), or the words
-    of whoever publishes it by hand (`reason`). Everyone is told in the same transaction (the first
-    version aside: nobody had another). None when nothing changed."""
+    of whoever publishes it by hand (`reason`). Everyone is told: of a planned version now, of one in
+    force at once after ANNOUNCE_AFTER (the first version aside: nobody had another). None when
+    nothing changed."""
     inside = connection.in_atomic_block
     for attempt in (1, 2):
         try:
@@ -91,7 +96,7 @@ def effective_moment(moment: dt.datetime, *, first: bool, plannable: bool = True
 
 def _publish_once(*, code: str, params: dict[str, JsonValue], reason: str, plannable: bool) -> Version | None:
     with transaction.atomic():
-        latest = Version.objects.order_by("-number").only("number", "digest", "effective_at").first()
+        latest = Version.objects.order_by("-number").first()
         # Built after reading the latest: a version committed in between makes our number collide
         # (IntegrityError, retried), so a stale build can never be published over a newer one.
         content = regulation_content()
@@ -100,12 +105,20 @@ def _publish_once(*, code: str, params: dict[str, JsonValue], reason: str, plann
             return None
         moment = now()
         effective = effective_moment(moment, first=latest is None, plannable=plannable)
+        planned = effective > moment
+        if not reason and latest is not None and not planned and _unannounced(latest):
+            # The previous change is not announced yet: this version's notice takes it over.
+            params = {**params, ANNOUNCED_WITH: announced_models(latest)}
+            Version.objects.filter(pk=latest.pk).update(notice_at=None)
+        if planned:
+            notice_at: dt.datetime | None = effective  # told now, and again when it comes into force
+        else:
+            notice_at = None if latest is None else moment + ANNOUNCE_AFTER
         version = Version.objects.create(
             number=(latest.number if latest else 0) + 1,
             effective_at=effective,
             published_at=moment,
-            # The worker tells everyone when a scheduled version comes into force (timers.py).
-            notice_at=effective if effective > moment else None,
+            notice_at=notice_at,  # the worker tells everyone then (timers.py)
             content=content,
             digest=digest,
             reason=reason[:REASON_MAX],
@@ -113,15 +126,15 @@ def _publish_once(*, code: str, params: dict[str, JsonValue], reason: str, plann
             reason_code="" if reason else (code if latest is not None or code in (DEMO, BY_HAND) else FIRST),
             reason_params=params if not reason and latest is not None else {},
         )
-        if latest is None:
-            return version  # the first: nobody had another regulation to be told about
-        if effective > moment:
-            # Announced once per moment: a later change for the same moment joins the coming version quietly.
-            if latest.effective_at != effective:
-                queue_rows(scheduled_rows(version, in_force=in_force_at(moment).number))
-        else:
-            queue_rows(in_force_rows(version))
+        # Announced once per moment: a later change for the same moment joins the coming version quietly.
+        if planned and latest is not None and latest.effective_at != effective:
+            queue_rows(scheduled_rows(version, in_force=in_force_at(moment).number))
         return version
+
+
+def _unannounced(version: Version) -> bool:
+    """In force at once from its publication, and its notice still to come."""
+    return version.notice_at is not None and version.effective_at <= version.published_at
 
 
 def regulation_in_force() -> Version:

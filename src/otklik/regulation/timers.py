@@ -1,10 +1,11 @@
 """The worker's regulation jobs.
 
-- `regulation_in_force_due`: a scheduled version whose moment has come is in force (every reader
-  finds it by its effective_at, so nothing needs switching over); this tells everyone, once: the
-  version's `notice_at` is cleared in the transaction that queues the notices (core.duework: rows
-  claimed with SKIP LOCKED, each in its own savepoint). A version replaced before its moment
-  (a newer one in force by then) comes into force never, and is announced never.
+- `regulation_in_force_due`: tells everyone, once, of a version in force: a scheduled one whose
+  moment has come (every reader finds it by its effective_at, so nothing needs switching over), or
+  one in force at once from its publication, once services.ANNOUNCE_AFTER has passed without a
+  further change. The version's `notice_at` is cleared in the transaction that queues the notices
+  (core.duework: rows claimed with SKIP LOCKED, each in its own savepoint). A version replaced
+  before its moment (a newer one in force by then) comes into force never, and is announced never.
 - `regulation_refresh`: publishes a new version when the generated content no longer matches the
   latest one: the special dates listed move on with the months, and a change made behind Django's
   back (bulk SQL) is caught too.
