@@ -407,3 +407,22 @@ def test_escalation_tells_the_new_group_after_a_reassignment(p, settings):
     ours = escalations(ticket)[-1]
     assert fresh(ticket).executor_id == p.agent2.pk
     assert ours["notify"] == ["agent2"]  # second line's dispatcher, not first line's lead
+
+
+def test_a_breach_noticed_a_day_late_is_recorded_at_its_deadline(p, settings):
+    """No worker ran between Monday's 13:00 deadline and Tuesday 10:00 (a worker stopped overnight,
+    or `otklik demo --history`'s last pass): the breach is recorded at Monday 13:00, its escalation
+    at the pass that found it. A breach found by a catch-up (the request taken late, before any
+    pass) is dated at its deadline too."""
+    late = file_error(p.initiator)
+    assert run(settings, at(7, 10)) == 1
+    breach = LogRecord.objects.get(ticket=late, sla_event="breached")
+    assert (breach.field, breach.created_at) == ("first_reaction", at(6, 13))
+    escalated = LogRecord.objects.filter(ticket=late, sla_event="escalated").order_by("id").last()
+    assert escalated is not None and escalated.created_at == at(7, 10)
+
+    caught = file_error(p.initiator)
+    when(settings, at(7, 17))  # filed at 10:00: its 4 h passed at 15:00 (lunch skipped); no pass since
+    ticket_transition(ticket=caught, actor=p.lead, transition_code="accept", version=caught.version)
+    breach = LogRecord.objects.get(ticket=caught, sla_event="breached")
+    assert (breach.field, breach.created_at) == ("first_reaction", at(7, 15))
