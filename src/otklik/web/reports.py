@@ -65,6 +65,13 @@ class QualityForm(forms.Form):
             self.agent_choices = [*self.agent_choices, (person.username, person.display_name)]
             form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
+    def show_period(self, period: Period) -> None:
+        """The days of the period shown (the current month when none were given, the other end when
+        one was): the date fields say which period the figures are of."""
+        data = self.data.copy()
+        data["from"], data["to"] = period.first.isoformat(), period.last.isoformat()
+        self.data = data
+
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
 
@@ -294,6 +301,24 @@ def sla_headers() -> list[str]:
     return [*out, _("All targets in time")]
 
 
+def sla_header_groups() -> list[dict[str, str | int]]:
+    """The targets over the short columns of the by-type and by-priority tables."""
+    return [
+        {"label": _("First reaction"), "span": 3},
+        {"label": _("Resolution"), "span": 3},
+        {"label": _("Next reaction"), "span": 3},
+        {"label": _("All targets"), "span": 1},
+    ]
+
+
+def sla_short_headers() -> list[str]:
+    """The columns under each target of sla_header_groups (sla_headers: each said in full)."""
+    in_time = pgettext("a column: the share of targets", "in time")
+    met = pgettext("a column: how many targets", "met")
+    breached = pgettext("a column: how many targets", "breached")
+    return [*[in_time, met, breached] * 3, in_time]
+
+
 def csv_choices(links: Links, fmt: CsvFormat) -> list[dict[str, str | bool]]:
     """The switch between the spreadsheets a CSV is written for (the page's language chooses first)."""
     labels = {
@@ -304,6 +329,15 @@ def csv_choices(links: Links, fmt: CsvFormat) -> list[dict[str, str | bool]]:
         {"code": code, "label": labels[code], "url": links.page(csv=code), "current": code == fmt.code}
         for code in CSV_FORMATS
     ]
+
+
+def _received_unassigned(report: Report) -> int:
+    """The requests received in the period that nobody has been executor of yet: the groups' figure
+    counts them, no agent's does (quality.facts: received). None in a person's own report."""
+    if report.scope.executor_id is not None:
+        return 0
+    waiting = report.aggregates.executors.get(None)
+    return waiting.received if waiting is not None else 0
 
 
 def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> dict[str, Any]:
@@ -344,6 +378,9 @@ def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> d
         "weeks": weeks,
         "week_headers": [_("Received"), _("Resolved"), _("Breaches"), _("Targets in time"), _("Satisfaction")],
         "sla_headers": sla_headers(),
+        "sla_groups": sla_header_groups(),
+        "sla_short": sla_short_headers(),
+        "received_unassigned": _received_unassigned(report),
         "types": [{"name": r["name"], "cells": _sla_cells(r, links, type=r["type"])} for r in data["by_type"]],
         "priorities": [
             {"name": r["name"], "cells": _sla_cells(r, links, priority=r["priority"])} for r in data["by_priority"]
