@@ -240,7 +240,7 @@ def test_a_resolved_request_is_awaiting_confirmation_in_the_stage_table_too(pers
     client = browser(personas.manager)
     page = html(client.get("/dashboard"))
     table = page.split('id="dash-points-table"')[1].split("</table>")[0]
-    assert "<th scope=\"col\">Awaiting confirmation</th>" in table
+    assert '<th scope="col">Awaiting confirmation</th>' in table
     resolved_row = next(row for row in table.split("<tr>") if "Resolved" in row and "<td" in row)
     cells = re.findall(r'<td data-label="([^"]+)">(.*?)</td>', resolved_row)
     assert cells[0] == ("Open", "—")  # nothing open at a resolved stage

@@ -68,9 +68,7 @@ class QualityForm(forms.Form):
     def show_period(self, period: Period) -> None:
         """The days of the period shown (the current month when none were given, the other end when
         one was): the date fields say which period the figures are of."""
-        data = self.data.copy()
-        data["from"], data["to"] = period.first.isoformat(), period.last.isoformat()
-        self.data = data
+        self.data = {**self.data, "from": period.first.isoformat(), "to": period.last.isoformat()}
 
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
