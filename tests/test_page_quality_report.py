@@ -251,3 +251,23 @@ def test_the_targets_tables_group_their_columns_under_each_target(month):
     assert table.count('<colgroup span="3">') == 3
     # On a phone each cell still says its column in full.
     assert 'data-label="First reaction: in time"' in table and 'data-label="All targets in time"' in table
+
+
+def test_long_column_headers_may_break_with_a_hyphen_and_read_the_same():
+    from otklik.web.reports import SOFT_HYPHEN as S
+    from otklik.web.reports import breakable
+
+    assert breakable("Удовлетворённость") == f"Удовлетво{S}рённость"
+    assert breakable("Переназначения") == f"Пере{S}назна{S}че{S}ния"
+    assert breakable("Рекламации (подано / удовлетворено)") == f"Рекламации (подано / удовлетво{S}рено)"
+    # Short words, and words with no safe place, stay whole; nothing but soft hyphens is added.
+    for text in ("Соблюдение сроков", "Reassignments", "Complaints (filed / upheld)"):
+        assert breakable(text) == text
+    assert breakable("Удовлетворённость").replace(S, "") == "Удовлетворённость"
+
+
+def test_the_side_by_side_tables_headers_may_break_their_cells_say_them_whole(month):
+    page = text(browser(month.p.manager, language="ru").get(PAGE))
+    table = page.split('id="table-agents"')[1].split("</table>")[0]
+    assert '<th scope="col">Удовлетво\u00adрённость</th>' in table
+    assert 'data-label="Удовлетворённость"' in table

@@ -5,6 +5,7 @@ requests behind it (/reports/quality/requests), the exports, and the definitions
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -125,6 +126,37 @@ def _figure_cells(row: dict[str, JsonValue], drill: Callable[..., str]) -> list[
         _cell(row["backlog"]["total"], drill("backlog")),
         _cell(num(row["quality_score"]["score"], 1)),
     ]
+
+
+SOFT_HYPHEN = "\u00ad"
+_VOWELS = frozenset("аеёиоуыэюяaeiouy")
+_NOT_STARTING = frozenset("ьъй")  # never at the start of a line's part of a Russian word
+
+
+def breakable(text: str, *, longer_than: int = 11) -> str:
+    """`text` with soft hyphens in its long words, so a narrow column header can break one (shown
+    with a hyphen) rather than widen the table: between a vowel and a consonant followed by a vowel
+    (Russian hyphenation's safe places: «Удовлетво-рённость», «Переназна-чения»), at least three
+    letters from either end. Invisible otherwise: screen readers and searching ignore them."""
+
+    def word(w: str) -> str:
+        if len(w) <= longer_than or not w.isalpha():
+            return w
+        low = w.lower()
+        out = []
+        for i, ch in enumerate(w):
+            if (
+                3 <= i <= len(w) - 3
+                and low[i - 1] in _VOWELS
+                and low[i] not in _VOWELS
+                and low[i] not in _NOT_STARTING
+                and low[i + 1] in _VOWELS
+            ):
+                out.append(SOFT_HYPHEN)
+            out.append(ch)
+        return "".join(out)
+
+    return re.sub(r"\w+", lambda m: word(m.group(0)), text)
 
 
 def figure_headers() -> list[str]:
@@ -371,6 +403,7 @@ def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> d
         "headline": _headline(f, links),
         "charts": _charts(data),
         "figure_headers": figure_headers(),
+        "figure_columns": [breakable(h) for h in figure_headers()],
         "groups": groups,
         "agents": agents,
         "weeks": weeks,
