@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from otklik.accounts.models import User
 from otklik.complaints.models import Complaint
 from otklik.core.clock import now
 from otklik.feedback.models import Survey
@@ -17,6 +19,7 @@ from otklik.notify.models import Notification
 from otklik.quality.models import Fact, MonthlyReport
 from otklik.testing.clock import set_now
 from otklik.tickets.models import LogRecord, Ticket
+from otklik.web.selectors import dashboard_figures
 
 MARK = "[demo history]"
 
@@ -53,6 +56,14 @@ def test_three_weeks_of_history_through_the_services(db, fixed_now):
     out = StringIO()
     call_command("worker", "--once", stdout=out)
     assert Notification.objects.count() == before, out.getvalue()
+    # Every breach is recorded when its deadline passed, not when an evening's or the last timer
+    # pass found it: the dashboard's "breaches today" are today's deadlines alone.
+    breaches = list(LogRecord.objects.filter(ticket__in=history, sla_event="breached"))
+    assert len(breaches) >= 5
+    assert all(r.created_at == dt.datetime.fromisoformat(r.new_value["due_at"]) for r in breaches)
+    today = dt.datetime(2026, 11, 27, tzinfo=ZoneInfo("Europe/Moscow"))
+    due_today = sum(1 for r in breaches if r.created_at >= today)
+    assert dashboard_figures(User.objects.get(username="manager")).breaches_today == due_today
 
 
 def test_a_second_run_adds_nothing(db, fixed_now):

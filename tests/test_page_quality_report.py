@@ -15,8 +15,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from otklik.accounts.directory import invalidate as directory_invalidate
 from otklik.accounts.models import SupportGroup
+from otklik.quality.access import access_quality
 from otklik.quality.refresh import facts_refresh_all
+from otklik.quality.report import period_for, report_build
 from otklik.testing.client import browser
 from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
@@ -194,3 +197,77 @@ def test_the_number_of_queries_does_not_grow_with_the_data(month, settings):
     c.get(PAGE)
     assert count() == few
     assert few <= 30
+
+
+def test_the_date_fields_show_the_period_in_effect(month, settings):
+    p = month.p
+    set_now(settings, at(3, 18, 12))
+    # No days given: this month to today, and the fields say so (not empty beside a period).
+    page = text(browser(p.manager).get("/reports/quality"))
+    assert 'name="from" value="2026-03-01"' in page and 'name="to" value="2026-03-18"' in page
+    assert "From 2026-03-01 to 2026-03-18 inclusive" in page
+    # One end given: the other is the period's.
+    page = text(browser(p.manager).get("/reports/quality?from=2026-03-02"))
+    assert 'name="from" value="2026-03-02"' in page and 'name="to" value="2026-03-18"' in page
+    # Days that cannot be a period stay as typed, beside the message.
+    page = browser(p.manager).get("/reports/quality?from=2026-03-20&to=2026-03-02").content.decode()
+    assert 'name="from" value="2026-03-20"' in page and 'name="to" value="2026-03-02"' in page
+
+
+def test_received_counts_for_whoever_first_takes_a_request_from_the_groups_queue(month, settings):
+    """Two requests wait in the first line's queue (its dispatching off, as in the demo); Alexei takes
+    one: the group received both, Alexei one, and the page says one waits for an executor."""
+    p = month.p
+    SupportGroup.objects.update(auto_assign=False)
+    directory_invalidate()
+    set_now(settings, at(3, 17, 10))
+    waiting = file_error(p.initiator, subject="Waits in the queue")
+    taken = file_error(p.initiator, subject="Taken from the queue")
+    assert waiting.executor_id is None and taken.executor_id is None
+    set_now(settings, at(3, 18, 11))
+    ticket_transition(ticket=taken, actor=p.agent, transition_code="accept", version=taken.version)
+    facts_refresh_all()
+    page = text(browser(p.manager).get(PAGE))
+    data = report_build(access_quality(p.manager), period_for("2026-03-01", "2026-03-31")).data
+    agents = {a["agent"]: a["received"] for a in data["agents"]}
+    groups = {g["group"]: g["received"] for g in data["groups"]}
+    # March before: A, B, C, E filed with Sergei (first line); now two more, one of them Alexei's.
+    assert (data["figures"]["received"], groups["first-line"]) == (6, 6)
+    assert (agents["lead"], agents["agent"]) == (4, 1)
+    assert sum(agents.values()) == data["figures"]["received"] - 1  # the one still waiting
+    assert "1 request received in the period has no executor yet: it counts for its group alone." in page
+    # Alexei's «Received» lists exactly his.
+    found = re.search(r'href="(/reports/quality/requests\?[^"]*agent=agent[^"]*measure=received)"', page)
+    assert found is not None
+    drill = html.unescape(found[1])
+    assert listed(browser(p.manager), drill) == [taken.number]
+
+
+def test_the_targets_tables_group_their_columns_under_each_target(month):
+    page = text(browser(month.p.manager).get(PAGE))
+    table = page.split('id="table-types"')[1].split("</table>")[0]
+    groups = re.findall(r'<th scope="colgroup" colspan="(\d)">([^<]+)</th>', table)
+    assert groups == [("3", "First reaction"), ("3", "Resolution"), ("3", "Next reaction"), ("1", "All targets")]
+    assert table.count('<colgroup span="3">') == 3
+    # On a phone each cell still says its column in full.
+    assert 'data-label="First reaction: in time"' in table and 'data-label="All targets in time"' in table
+
+
+def test_long_column_headers_may_break_with_a_hyphen_and_read_the_same():
+    from otklik.web.reports import SOFT_HYPHEN as S
+    from otklik.web.reports import breakable
+
+    assert breakable("Удовлетворённость") == f"Удовлетво{S}рённость"
+    assert breakable("Переназначения") == f"Пере{S}назна{S}че{S}ния"
+    assert breakable("Рекламации (подано / удовлетворено)") == f"Рекламации (подано / удовлетво{S}рено)"
+    # Short words, and words with no safe place, stay whole; nothing but soft hyphens is added.
+    for text in ("Соблюдение сроков", "Reassignments", "Complaints (filed / upheld)"):
+        assert breakable(text) == text
+    assert breakable("Удовлетворённость").replace(S, "") == "Удовлетворённость"
+
+
+def test_the_side_by_side_tables_headers_may_break_their_cells_say_them_whole(month):
+    page = text(browser(month.p.manager, language="ru").get(PAGE))
+    table = page.split('id="table-agents"')[1].split("</table>")[0]
+    assert '<th scope="col">Удовлетво\u00adрённость</th>' in table
+    assert 'data-label="Удовлетворённость"' in table

@@ -364,22 +364,25 @@ def test_a_first_reaction_breach_is_the_group_that_held_the_request_at_the_deadl
         False,
     )
     day = dt.date(2026, 3, 2)  # 12:00–17:05 in Moscow
-    # By hand: filed with A (received), breached under A, and nothing of Petrov's: his reaction was
-    # late (not met) and the breach is not his.
+    # By hand: filed to A (A's received, and Petrov's: the first to take it), breached under A, and
+    # nothing else of Petrov's: his reaction was late (not met) and the breach is not his.
     assert F.contributions(fact, MSK) == {
-        (day, FIRST_LINE, 0, 3, 4, "received"): 1,
+        (day, FIRST_LINE, PETROV, 3, 4, "received"): 1,
         (day, FIRST_LINE, 0, 3, 4, "fr_breached"): 1,
     }
 
     # Before the move (13:00, unreacted, still A's), the breach was A's already: the move and the
-    # late reaction change none of the day's counts.
+    # late reaction change none of the day's breach counts; only "received" gains its person.
     before = build_facts(
         ticket(executor_id=None),
         Log().records,
         {"first_reaction": ClockFacts("breached", dt.timedelta(hours=4), breached_at=h(1))},
     )
     assert (before.reaction_breach_group_id, before.reaction_breach_executor_id) == (FIRST_LINE, None)
-    assert F.day_deltas([before], [fact], MSK) == {}
+    assert F.day_deltas([before], [fact], MSK) == {
+        (day, FIRST_LINE, 0, 3, 4): {"received": -1},
+        (day, FIRST_LINE, PETROV, 3, 4): {"received": 1},
+    }
 
 
 def test_an_unreacted_breach_does_not_travel_with_the_request():
@@ -421,3 +424,29 @@ def test_a_resolution_breach_is_whoever_held_the_request_at_the_deadline():
         (day, SECOND_LINE, 0, 3, 4, "reassigned"): 1,
         (day, SECOND_LINE, 0, 3, 4, "reassignments"): 1,
     }
+
+
+def test_a_request_filed_into_the_groups_queue_is_received_by_whoever_first_takes_it():
+    # Filed with nobody (it waits in the first line's queue); Alexei takes it the next morning, and
+    # hands it to Olga later: received by the first line and, from the take on, by Alexei, on the
+    # day it was filed.
+    waiting = build_facts(ticket(executor_id=None, point_kind="new"), Log().records, {})
+    assert (waiting.received_group_id, waiting.received_executor_id) == (FIRST_LINE, None)
+    log = Log().move(h(20), "new", "in_work", "executor_accepted", actor=AGENT).assign(h(20), None, AGENT)
+    taken = build_facts(ticket(executor_id=AGENT), log.records, {})
+    assert (taken.received_group_id, taken.received_executor_id) == (FIRST_LINE, AGENT)
+    handed = build_facts(ticket(executor_id=OLGA), log.assign(h(30), AGENT, OLGA).records, {})
+    assert (handed.received_group_id, handed.received_executor_id) == (FIRST_LINE, AGENT)
+    # The take moves the filing day's count from "nobody" to Alexei; the hand-over moves nothing.
+    day = dt.date(2026, 3, 2)
+    assert F.day_deltas([waiting], [taken], MSK) == {
+        (day, FIRST_LINE, 0, 3, 4): {"received": -1},
+        (day, FIRST_LINE, AGENT, 3, 4): {"received": 1},
+    }
+    assert "received" not in str(F.day_deltas([taken], [handed], MSK))
+
+
+def test_an_unassignment_before_anyone_took_it_names_nobody():
+    # Filed with nobody, assigned to nobody again (a record whose new value is empty): still the group's.
+    fact = build_facts(ticket(executor_id=None), Log().assign(h(1), None, None).records, {})
+    assert (fact.received_group_id, fact.received_executor_id) == (FIRST_LINE, None)

@@ -1,4 +1,5 @@
-"""Upgrading to per-measure attribution (quality migration 0003) clears the facts, the next-reaction
+"""Upgrading to per-measure attribution (quality migration 0003) or to "received" by the first
+executor (0004) clears the facts, the next-reaction
 outcomes and the daily counts, and resets the watermark: the worker's refresh then rebuilds them
 from the log, the same as facts built along the way."""
 
@@ -15,11 +16,13 @@ from otklik.quality.refresh import facts_refresh_all
 from .quality_month import build_month
 from .test_quality_refresh import snapshot
 
-migration = importlib.import_module("otklik.quality.migrations.0003_per_measure_attribution")
+MIGRATIONS = ("0003_per_measure_attribution", "0004_received_by_first_executor")
 pytestmark = pytest.mark.django_db
 
 
-def test_the_upgrade_clears_the_facts_and_the_refresh_rebuilds_them(settings):
+@pytest.mark.parametrize("name", MIGRATIONS)
+def test_the_upgrade_clears_the_facts_and_the_refresh_rebuilds_them(settings, name):
+    migration = importlib.import_module(f"otklik.quality.migrations.{name}")
     month = build_month(settings)
     before = snapshot()
     assert before["facts"] and before["next"] and before["days"]

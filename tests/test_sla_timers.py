@@ -35,8 +35,9 @@ from otklik.testing.clock import set_now as when
 from otklik.testing.factories import file_error
 from otklik.testing.personas import Personas
 from otklik.tickets.models import LogRecord, Ticket, Watcher
+from otklik.tickets.selectors import ticket_activity
 from otklik.tickets.watchers import ticket_watch
-from otklik.workflow import ticket_assign, ticket_transition
+from otklik.workflow import ticket_assign, ticket_comment, ticket_transition
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -407,3 +408,27 @@ def test_escalation_tells_the_new_group_after_a_reassignment(p, settings):
     ours = escalations(ticket)[-1]
     assert fresh(ticket).executor_id == p.agent2.pk
     assert ours["notify"] == ["agent2"]  # second line's dispatcher, not first line's lead
+
+
+def test_a_breach_noticed_a_day_late_is_recorded_at_its_deadline(p, settings):
+    """No worker ran between Monday's 13:00 deadline and Tuesday 10:00 (a worker stopped overnight,
+    or `otklik demo --history`'s last pass): the breach is recorded at Monday 13:00, its escalation
+    at the pass that found it. A breach found by a catch-up (the request taken late, before any
+    pass) is dated at its deadline too."""
+    late = file_error(p.initiator)
+    when(settings, at(6, 15))
+    ticket_comment(ticket=late, actor=p.initiator, body="Any news?")
+    assert run(settings, at(7, 10)) == 1
+    breach = LogRecord.objects.get(ticket=late, sla_event="breached")
+    assert (breach.field, breach.created_at) == ("first_reaction", at(6, 13))
+    # The request's history tells it in the order it happened: the breach before the later comment.
+    events = [(r.event, r.sla_event) for r in ticket_activity(p.lead, late)]
+    assert events.index(("sla", "breached")) < events.index(("comment", ""))
+    escalated = LogRecord.objects.filter(ticket=late, sla_event="escalated").order_by("id").last()
+    assert escalated is not None and escalated.created_at == at(7, 10)
+
+    caught = file_error(p.initiator)
+    when(settings, at(7, 17))  # filed at 10:00: its 4 h passed at 15:00 (lunch skipped); no pass since
+    ticket_transition(ticket=caught, actor=p.lead, transition_code="accept", version=caught.version)
+    breach = LogRecord.objects.get(ticket=caught, sla_event="breached")
+    assert (breach.field, breach.created_at) == ("first_reaction", at(7, 15))

@@ -27,6 +27,7 @@ from otklik.testing.clock import set_now
 from otklik.testing.factories import file_error
 from otklik.tickets.models import LogRecord, Ticket
 from otklik.web.selectors import dashboard_figures, open_cells
+from otklik.workflow import ticket_transition
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -221,3 +222,30 @@ def test_the_counts_read_only_what_the_open_requests_index_holds(personas, crowd
         assert '"tickets_ticket"."is_open"' in sql.split(" GROUP BY ")[0]  # within the index's rows
         read = set(re.findall(r'"tickets_ticket"\."(\w+)"', sql)) - {"is_open"}
         assert read and read <= held, (who, read - held)
+
+
+def test_a_resolved_request_is_awaiting_confirmation_in_the_stage_table_too(personas, week, settings):
+    """The stage table adds up to the headline: a resolved request (awaiting the initiator's
+    confirmation) is under "awaiting confirmation" on its stage's row, not under "open"."""
+    set_now(settings, at(11, 10, 40))
+    t = week["late"]
+    for code, kw in (("accept", {}), ("start", {}), ("resolve", {"comment": "Done"})):
+        t = ticket_transition(ticket=t, actor=personas.agent, transition_code=code, version=t.version, **kw)
+    f = dashboard_figures(personas.manager)
+    assert (f.total.open, f.total.awaiting) == (2, 1)
+    points = {f"{p.route.code}:{p.code}": (t.open, t.awaiting) for p, t in f.by_point}
+    assert points == {"error:new": (2, 0), "error:resolved": (0, 1)}
+    assert sum(t.open for _p, t in f.by_point) == f.total.open
+    assert sum(t.awaiting for _p, t in f.by_point) == f.total.awaiting
+    client = browser(personas.manager)
+    page = html(client.get("/dashboard"))
+    table = page.split('id="dash-points-table"')[1].split("</table>")[0]
+    assert '<th scope="col">Awaiting confirmation</th>' in table
+    resolved_row = next(row for row in table.split("<tr>") if "Resolved" in row and "<td" in row)
+    cells = re.findall(r'<td data-label="([^"]+)">(.*?)</td>', resolved_row)
+    assert cells[0] == ("Open", "—")  # nothing open at a resolved stage
+    assert cells[1] == ("Awaiting confirmation", '<a href="/work?queue=all&amp;state=error%3Aresolved">1</a>')
+    assert walk(client, "/work?queue=all&state=error:resolved") == [t.number]
+    # Every figure still links to exactly that many requests.
+    for url, value in LINK.findall(page):
+        assert len(walk(client, url)) == int(value), url

@@ -19,7 +19,8 @@ INTRO = _t(
     "показателям за период (дни «с» и «по» включительно, по часовому поясу службы). Показатель, для которого за "
     "период нет данных, не рассчитывается. Время везде рабочее — так, как его считают сроки обращения (по "
     "календарю, без приостановок). Каждый показатель засчитывается тем, к чьей работе он относится: поступившие — "
-    "группе и специалисту, на которых обращение зарегистрировано; первая реакция — специалисту, отреагировавшему "
+    "группе, в которую обращение зарегистрировано, и специалисту, который первым стал его исполнителем (был "
+    "назначен или взял обращение в работу); первая реакция — специалисту, отреагировавшему "
     "первым, и его группе в тот момент; решение, время решения, соблюдённый срок решения, автоматическое "
     "подтверждение — специалисту и группе, отвечавшим за обращение при последнем решении (после возврата в работу "
     "— текущим); нарушение срока первой реакции или решения — специалисту и группе, отвечавшим за обращение в "
@@ -30,7 +31,8 @@ INTRO = _t(
     "following indicators over a period (the days “from” and “to” inclusive, in the service's time zone). An "
     "indicator with nothing to measure in the period is not computed. Times are working time as the request's "
     "targets count it (its calendar, pauses excluded). Each figure counts for whose work it is: received — the "
-    "group and agent a request was filed with; first reaction — the agent who reacted first and their group then; "
+    "group a request was filed with and the agent who first became its executor (assigned or taking it); first "
+    "reaction — the agent who reacted first and their group then; "
     "resolved, resolution time, resolution target met, automatic confirmation — the agent and group in charge at "
     "the last resolution (once back in work, the current ones); a first-reaction or resolution target breached — "
     "the agent and group in charge when its deadline passed; reopens — those whose first resolution was reopened; "
@@ -43,7 +45,12 @@ KPIS: list[tuple[str, Text, Text]] = [
     (
         "received",
         _t("Поступило", "Received"),
-        _t("обращения, зарегистрированные в периоде.", "requests filed in the period."),
+        _t(
+            "обращения, зарегистрированные в периоде. Специалисту обращение засчитывается, когда он первым "
+            "становится его исполнителем; пока обращение ждёт в очереди группы, оно засчитывается только группе.",
+            "requests filed in the period. An agent is credited with a request once they are the first to "
+            "become its executor; while it waits in the group's queue, it counts for the group alone.",
+        ),
     ),
     (
         "resolved",

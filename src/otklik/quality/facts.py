@@ -11,7 +11,11 @@ What is derived, and how:
   the executor possibly nobody). The executor or group at an earlier instant is read backwards from
   the current one through the log's assignment records (the ones a request was filed with have no
   record of their own: they are the old value of the first change):
-  - received → the group and executor it was filed with (received_*);
+  - received → the group it was filed with and the first person in charge of it: the executor it
+    was filed with, else the first one it was assigned to or who took it (received_*). A request
+    is received once, on the day it was filed: the group counts it at once, a person from when it
+    first becomes theirs (a request waiting in the group's queue is the group's alone until then),
+    and a later hand-over does not move it;
   - first reaction (time, met) → the person who made the first executor reaction and the group in
     charge then; while nobody has reacted, the holder now (reaction_*);
   - resolved, resolution time, resolution met, confirmed automatically → the executor and group in
@@ -271,6 +275,16 @@ def build_facts(ticket: TicketState, records: Sequence[Record], clocks: Mapping[
 
     now_holder = (ticket.group_id, ticket.executor_id)
     fact.received_group_id, fact.received_executor_id = holder(0) if records else now_holder
+    if fact.received_executor_id is None:
+        # Filed into the group's queue: received by whoever first became its executor.
+        fact.received_executor_id = next(
+            (
+                _as_id(r.new)
+                for r in records
+                if r.event == ASSIGNMENT and r.field == "executor" and _as_id(r.new) is not None
+            ),
+            None,
+        )
     if reacting is not None:
         group, executor = holder(reacting)
         # The person who reacted (taking a request reacts and becomes its executor at once).

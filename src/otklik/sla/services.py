@@ -177,8 +177,15 @@ class Ledger:
         return self.sref.calendar(self.rows[metric].calendar_id)
 
     def note(self, metric: str, events: list[str], when: dt.datetime, **extra: Any) -> None:
+        """Record the events of a metric's clock at `when`; a breach at the deadline that passed
+        (clockmath dates the clock's breach there), however late the timer worker or a catch-up
+        noticed it: "breaches today" and a breach's day are when it happened, not when recorded."""
+        data = self.data[metric]
         for event in events:
-            self.records.append(ledger_record(self.ticket, self.data[metric], event, when, **extra))
+            at = when
+            if event == "breached" and data.breached_at is not None and data.breached_at < when:
+                at = data.breached_at
+            self.records.append(ledger_record(self.ticket, data, event, at, **extra))
 
     def catch_up(self, metric: str, when: dt.datetime) -> None:
         """Record a warning or breach whose instant passed before the timer worker got to it, so a

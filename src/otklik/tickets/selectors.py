@@ -224,7 +224,8 @@ def awaiting_initiator_count(user: User) -> int:
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
-    """The per-stage log in order; internal notes only for support staff; the rating and the
+    """The per-stage log in the order things happened (a breach at its deadline, however late the
+    timer worker recorded it), then as written; internal notes only for support staff; the rating and the
     complaints' steps only between the initiator and the staff in charge (`may_see_rating`): a
     watcher or an organisation's reader learns of neither."""
     qs = LogRecord.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
@@ -232,7 +233,7 @@ def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
         qs = qs.filter(internal=False)
     if not may_see_rating(user, ticket):
         qs = qs.exclude(event__in=(Event.FEEDBACK, Event.COMPLAINT))
-    return list(qs.order_by("id"))
+    return list(qs.order_by("created_at", "id"))
 
 
 def support_reactions(records: QuerySet[LogRecord]) -> QuerySet[LogRecord]:

@@ -5,6 +5,7 @@ requests behind it (/reports/quality/requests), the exports, and the definitions
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -65,6 +66,11 @@ class QualityForm(forms.Form):
             self.agent_choices = [*self.agent_choices, (person.username, person.display_name)]
             form_field(self, "agent", forms.ChoiceField).choices = self.agent_choices
 
+    def show_period(self, period: Period) -> None:
+        """The days of the period shown (the current month when none were given, the other end when
+        one was): the date fields say which period the figures are of."""
+        self.data = {**self.data, "from": period.first.isoformat(), "to": period.last.isoformat()}
+
     def add_prefix(self, field_name: str) -> str:
         return "from" if field_name == "from_" else super().add_prefix(field_name)
 
@@ -120,6 +126,37 @@ def _figure_cells(row: dict[str, JsonValue], drill: Callable[..., str]) -> list[
         _cell(row["backlog"]["total"], drill("backlog")),
         _cell(num(row["quality_score"]["score"], 1)),
     ]
+
+
+SOFT_HYPHEN = "\u00ad"
+_VOWELS = frozenset("аеёиоуыэюяaeiouy")
+_NOT_STARTING = frozenset("ьъй")  # never at the start of a line's part of a Russian word
+
+
+def breakable(text: str, *, longer_than: int = 11) -> str:
+    """`text` with soft hyphens in its long words, so a narrow column header can break one (shown
+    with a hyphen) rather than widen the table: between a vowel and a consonant followed by a vowel
+    (Russian hyphenation's safe places: «Удовлетво-рённость», «Переназна-чения»), at least three
+    letters from either end. Invisible otherwise: screen readers and searching ignore them."""
+
+    def word(w: str) -> str:
+        if len(w) <= longer_than or not w.isalpha():
+            return w
+        low = w.lower()
+        out = []
+        for i, ch in enumerate(w):
+            if (
+                3 <= i <= len(w) - 3
+                and low[i - 1] in _VOWELS
+                and low[i] not in _VOWELS
+                and low[i] not in _NOT_STARTING
+                and low[i + 1] in _VOWELS
+            ):
+                out.append(SOFT_HYPHEN)
+            out.append(ch)
+        return "".join(out)
+
+    return re.sub(r"\w+", lambda m: word(m.group(0)), text)
 
 
 def figure_headers() -> list[str]:
@@ -294,6 +331,24 @@ def sla_headers() -> list[str]:
     return [*out, _("All targets in time")]
 
 
+def sla_header_groups() -> list[dict[str, str | int]]:
+    """The targets over the short columns of the by-type and by-priority tables."""
+    return [
+        {"label": _("First reaction"), "span": 3},
+        {"label": _("Resolution"), "span": 3},
+        {"label": _("Next reaction"), "span": 3},
+        {"label": _("All targets"), "span": 1},
+    ]
+
+
+def sla_short_headers() -> list[str]:
+    """The columns under each target of sla_header_groups (sla_headers: each said in full)."""
+    in_time = pgettext("a column: the share of targets", "in time")
+    met = pgettext("a column: how many targets", "met")
+    breached = pgettext("a column: how many targets", "breached")
+    return [*[in_time, met, breached] * 3, in_time]
+
+
 def csv_choices(links: Links, fmt: CsvFormat) -> list[dict[str, str | bool]]:
     """The switch between the spreadsheets a CSV is written for (the page's language chooses first)."""
     labels = {
@@ -304,6 +359,15 @@ def csv_choices(links: Links, fmt: CsvFormat) -> list[dict[str, str | bool]]:
         {"code": code, "label": labels[code], "url": links.page(csv=code), "current": code == fmt.code}
         for code in CSV_FORMATS
     ]
+
+
+def _received_unassigned(report: Report) -> int:
+    """The requests received in the period that nobody has been executor of yet: the groups' figure
+    counts them, no agent's does (quality.facts: received). None in a person's own report."""
+    if report.scope.executor_id is not None:
+        return 0
+    waiting = report.aggregates.executors.get(None)
+    return waiting.received if waiting is not None else 0
 
 
 def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> dict[str, Any]:
@@ -339,11 +403,15 @@ def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> d
         "headline": _headline(f, links),
         "charts": _charts(data),
         "figure_headers": figure_headers(),
+        "figure_columns": [breakable(h) for h in figure_headers()],
         "groups": groups,
         "agents": agents,
         "weeks": weeks,
         "week_headers": [_("Received"), _("Resolved"), _("Breaches"), _("Targets in time"), _("Satisfaction")],
         "sla_headers": sla_headers(),
+        "sla_groups": sla_header_groups(),
+        "sla_short": sla_short_headers(),
+        "received_unassigned": _received_unassigned(report),
         "types": [{"name": r["name"], "cells": _sla_cells(r, links, type=r["type"])} for r in data["by_type"]],
         "priorities": [
             {"name": r["name"], "cells": _sla_cells(r, links, priority=r["priority"])} for r in data["by_priority"]

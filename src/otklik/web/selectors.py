@@ -418,7 +418,7 @@ def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge
 
 @dataclass
 class Tally:
-    open: int = 0  # not closed; by group and agent, nor resolved (those are `awaiting`)
+    open: int = 0  # not closed nor resolved (the resolved are `awaiting`)
     at_risk: int = 0
     breached: int = 0
     unassigned: int = 0
@@ -462,8 +462,9 @@ def open_cells(user: User, moment: dt.datetime) -> QuerySet[Ticket, tuple[int, i
 def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figures:
     """Open requests by point, group and executor, at risk and breached now, and the breaches
     recorded today and in the last 7 days, over the requests `user` may see. The resolved requests
-    awaiting confirmation are counted apart from the open ones (by point, their point is apart
-    already). Three queries, whatever the number of requests (people's names come from their cache)."""
+    awaiting confirmation are counted apart from the open ones, by point too (a resolved point's
+    requests are its `awaiting`, none `open`): every breakdown adds up to the totals. Three queries,
+    whatever the number of requests (people's names come from their cache)."""
     ref = reference()
     moment = moment or now()
     figures = Figures(moment)
@@ -473,9 +474,9 @@ def dashboard_figures(user: User, *, moment: dt.datetime | None = None) -> Figur
     by_agent: dict[int, Tally] = {}
     resolved = set(points_of_kinds(ref, [PointKind.RESOLVED]))
     for point_id, group_id, executor_id, n, risky, late in cells:
-        by_point.setdefault(point_id, Tally()).add(Tally(n, risky, late, 0 if executor_id else n))
         awaiting = n if point_id in resolved else 0
         tally = Tally(n - awaiting, risky, late, 0 if executor_id else n, awaiting)
+        by_point.setdefault(point_id, Tally()).add(tally)
         figures.total.add(tally)
         by_group.setdefault(group_id, Tally()).add(tally)
         if executor_id:

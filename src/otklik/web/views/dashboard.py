@@ -1,5 +1,6 @@
-"""The supervisor's dashboard (leads, managers, administrators): open requests by route point and by
-group, the resolved ones awaiting confirmation apart, at risk and breached now, the breaches
+"""The supervisor's dashboard (leads, managers, administrators): requests by route point and by
+group, the resolved ones awaiting confirmation apart from the open ones (in the headline and in
+every table, so each adds up to the headline), at risk and breached now, the breaches
 recorded today and in the last 7 days, each agent's load, and the weekly trends of the quality
 report (its charts, over the last TREND_WEEKS weeks). Every figure links to the workspace list
 behind it; `/dashboard/figures` serves the figures alone, refreshed by htmx every 15 seconds. A
@@ -25,6 +26,7 @@ from otklik.core.clock import now
 from otklik.core.i18n import localized
 from otklik.quality.access import access_quality
 from otklik.quality.report import period_for, weeks_build
+from otklik.routes.kinds import PointKind
 from otklik.web.fragments import fragment_login_required
 from otklik.web.reports import trend_charts
 from otklik.web.selectors import ACTIVE, Tally, dashboard_figures
@@ -56,6 +58,21 @@ def _cells(
     return cells
 
 
+def _stage_cells(tally: Tally, *, state: str, resolved: bool) -> list[dict[str, Any]]:
+    """One stage's row: its requests under "open", or under "awaiting confirmation" for a resolved
+    stage (the headline counts them apart), the other column a dash; at risk and breached."""
+    here = work_url(queue="all", state=state)
+    dash = {"value": "—", "url": None}
+    open_cell = dash if resolved else {"value": tally.open, "url": here}
+    awaiting_cell = {"value": tally.awaiting, "url": here} if resolved else dash
+    return [
+        {"label": _("Open"), **open_cell},
+        {"label": _("Awaiting confirmation"), **awaiting_cell},
+        {"label": _("At risk"), "value": tally.at_risk, "url": work_url(queue="at_risk", state=state)},
+        {"label": _("Breached"), "value": tally.breached, "url": work_url(queue="breached", state=state)},
+    ]
+
+
 def _table(key: str, title: str, first: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     headers = [c["label"] for c in rows[0]["cells"]] if rows else []
     return {"id": f"dash-{key}", "title": title, "first": first, "headers": headers, "rows": rows}
@@ -67,7 +84,9 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
     points = [
         {
             "label": f"{localized(point.route, 'name')} · {point.name}",
-            "cells": _cells(tally, state=f"{point.route.code}:{point.code}", awaiting=False),
+            "cells": _stage_cells(
+                tally, state=f"{point.route.code}:{point.code}", resolved=point.kind == PointKind.RESOLVED
+            ),
         }
         for point, tally in figures.by_point
     ]
@@ -103,7 +122,7 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         },
     ]
     tables = [
-        _table("points", _("Open requests by stage"), _("Stage"), points),
+        _table("points", _("Requests by stage"), _("Stage"), points),
         _table("groups", _("Open requests by group"), _("Group"), groups),
         _table("agents", _("Agents' load"), _("Agent"), agents),
     ]

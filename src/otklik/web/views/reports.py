@@ -57,6 +57,7 @@ def page(request: AuthedRequest) -> HttpResponse:
         form.add_error("from_" if field == "from" else "to", message)
         return render(request, "web/reports/quality.html", {"form": form, "error": message}, status=400)
     form.offer_agent(report.scope.agent)
+    form.show_period(report.period)
     form.is_valid()
     chosen = request.GET.get("csv", "")
     fmt = csv_format(chosen if chosen in CSV_FORMATS else None)
