@@ -18,8 +18,8 @@ from otklik.catalog.models import Priority
 from otklik.notify.models import Notification
 from otklik.regulation.models import RegulationSettings, Section, Version
 from otklik.regulation.services import ANNOUNCE_AFTER, regulation_in_force
-from otklik.regulation.timers import regulation_in_force_due
 from otklik.regulation.signals import PendingPublication
+from otklik.regulation.timers import regulation_in_force_due
 from otklik.testing.adminforms import admin_form_data
 
 T0 = datetime.fromisoformat("2026-12-07T10:00:00+03:00")
@@ -75,7 +75,6 @@ def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(o
 
 @pytest.mark.django_db(transaction=True)
 def test_a_planned_change_of_the_texts_through_the_admin_end_to_end(olga, settings):
-    from otklik.regulation.timers import regulation_in_force_due
 
     regulation_in_force()  # v1
     client = Client()
