@@ -186,3 +186,25 @@ def test_the_token_never_follows_a_redirect_to_another_server():
     assert not may_follow("https://desk.example.org/a", "http://desk.example.org/b")
     assert not may_follow("https://desk.example.org/a", "https://desk.example.org:8443/b")
     assert not may_follow("https://desk.example.org/a", "https://evil.example.net/b")
+
+
+def test_the_live_streams_redirect_stays_on_the_servers_host():
+    """The web server sends the stream's path to its stream process (another port, same host): that
+    is followed with the token; a redirect to another host is refused before anything is sent there,
+    and the notifier asks the inbox instead."""
+    from otklik_notifier.http import may_follow_to_stream
+    from otklik_notifier.stream import Follower, NoStream
+
+    from otklik.testing.http import LoopbackHTTPServer, Reply
+
+    with LoopbackHTTPServer(default=Reply(200, body="")) as elsewhere:
+        away = f"http://localhost:{elsewhere.port}/api/v1/notifications/stream"
+        with LoopbackHTTPServer(default=Reply(307, headers={"Location": away})) as server:
+            with pytest.raises(NoStream, match="refusing to follow"):
+                Follower(server.url, "otk_secret", lambda n: None)._open_stream()
+        assert elsewhere.requests == []
+    assert may_follow_to_stream("http://desk.example.org:8000/s", "http://desk.example.org:8001/s")
+    assert may_follow_to_stream("http://desk.example.org/s", "https://desk.example.org:8443/s")
+    assert not may_follow_to_stream("https://desk.example.org/s", "http://desk.example.org:8001/s")
+    assert not may_follow_to_stream("http://desk.example.org/s", "http://evil.example.net/s")
+    assert not may_follow_to_stream("http://desk.example.org/s", "ftp://desk.example.org/s")

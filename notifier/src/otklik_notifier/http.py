@@ -32,6 +32,14 @@ def may_follow(source: str, target: str) -> bool:
     return new[1] == old[1] and old[0] == "http" and new[0] == "https"
 
 
+def may_follow_to_stream(source: str, target: str) -> bool:
+    """Whether the live stream's redirect may carry the token: to the same host on any port (the
+    server sends its stream path to its stream process, on the web port + 1), never down from https
+    to http, never to another host."""
+    old, new = _origin(source), _origin(target)
+    return new[1] == old[1] and new[0] in ("http", "https") and not (old[0] == "https" and new[0] == "http")
+
+
 class SameServerRedirects(urllib.request.HTTPRedirectHandler):
     """Follows a redirect only where `may_follow` allows; another is refused (urllib then raises the
     redirect's HTTPError, an answer with its 3xx status)."""

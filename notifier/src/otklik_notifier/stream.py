@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any, BinaryIO, NoReturn, Protocol
 
-from .http import OPENER
+from .http import OPENER, may_follow_to_stream
 
 STREAM_PATH = "/api/v1/notifications/stream"
 MAX_REDIRECTS = 5
@@ -176,7 +176,8 @@ class Follower:
             time.sleep(pause * random.uniform(0.8, 1.2))  # spread: clients of a restarted server come back apart
 
     def _open_stream(self) -> http.client.HTTPResponse:
-        """The stream's response, the redirects followed with the token (at most 5, never from https to http)."""
+        """The stream's response, the redirects followed with the token: at most 5, on the server's own
+        host only (the token must not go anywhere else), never from https to http."""
         url = self.base + STREAM_PATH
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream", "Cache-Control": "no-cache"}
         if self.highest is not None:
@@ -193,8 +194,7 @@ class Follower:
                 if location is None:
                     self._refused(exc.code, exc.headers)
                 target = urllib.parse.urljoin(url, location)
-                scheme = urllib.parse.urlsplit(target).scheme
-                if scheme not in ("http", "https") or (url.startswith("https:") and scheme != "https"):
+                if not may_follow_to_stream(url, target):
                     raise NoStream(f"refusing to follow {url} to {target}") from None
                 url, redirected = target, True
             except OSError as exc:
