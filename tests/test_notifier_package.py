@@ -199,9 +199,11 @@ def test_the_live_streams_redirect_stays_on_the_servers_host():
 
     with LoopbackHTTPServer(default=Reply(200, body="")) as elsewhere:
         away = f"http://localhost:{elsewhere.port}/api/v1/notifications/stream"
-        with LoopbackHTTPServer(default=Reply(307, headers={"Location": away})) as server:
-            with pytest.raises(NoStream, match="refusing to follow"):
-                Follower(server.url, "otk_secret", lambda n: None)._open_stream()
+        with (
+            LoopbackHTTPServer(default=Reply(307, headers={"Location": away})) as server,
+            pytest.raises(NoStream, match="refusing to follow"),
+        ):
+            Follower(server.url, "otk_secret", lambda n: None)._open_stream()
         assert elsewhere.requests == []
     assert may_follow_to_stream("http://desk.example.org:8000/s", "http://desk.example.org:8001/s")
     assert may_follow_to_stream("http://desk.example.org/s", "https://desk.example.org:8443/s")
