@@ -11,6 +11,7 @@ from django.test import Client
 
 from otklik.feedback.models import FeedbackSettings
 from otklik.quality.models import QualityWeights
+from otklik.regulation.models import RegulationSettings
 from otklik.runtime.admin_site import SETUP_ORDER
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,11 @@ def test_the_side_bar_and_a_section_page_keep_the_order(admin_en):
 
 @pytest.mark.parametrize(
     ("model", "url"),
-    [(FeedbackSettings, "/admin/feedback/feedbacksettings/"), (QualityWeights, "/admin/quality/qualityweights/")],
+    [
+        (FeedbackSettings, "/admin/feedback/feedbacksettings/"),
+        (QualityWeights, "/admin/quality/qualityweights/"),
+        (RegulationSettings, "/admin/regulation/regulationsettings/"),
+    ],
 )
 def test_a_singleton_opens_its_row_and_offers_no_add_once_it_exists(admin_en, model, url):
     model.objects.all().delete()
@@ -74,7 +79,7 @@ def test_a_singleton_opens_its_row_and_offers_no_add_once_it_exists(admin_en, mo
     assert entry["add_url"] is None  # no «Add» beside it on the index
 
 
-@pytest.mark.parametrize("model", [FeedbackSettings, QualityWeights])
+@pytest.mark.parametrize("model", [FeedbackSettings, QualityWeights, RegulationSettings])
 def test_a_singleton_in_the_side_bar_costs_no_query(personas, rf, model, django_assert_num_queries):
     """Every admin page lists the models in its side bar: a singleton's entry does not read its row."""
     request = rf.get("/admin/")

@@ -3,14 +3,14 @@ the surveys and of the complaints (the complaints themselves are the complaints 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.singleton import SingletonModel
 
-class FeedbackSettings(models.Model):
+
+class FeedbackSettings(SingletonModel):
     """The one row of settings (pk 1), edited in the admin; `FeedbackSettings.current()` reads it."""
 
     survey_enabled = models.BooleanField(
@@ -57,14 +57,9 @@ class FeedbackSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Feedback settings"))
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1  # one row
-        super().save(*args, **kwargs)
-
     @classmethod
     def current(cls) -> FeedbackSettings:
-        found = cls.objects.filter(pk=1).first()
-        return found if found is not None else cls(pk=1)
+        return cls.row()
 
 
 class AnswerChannel(models.TextChoices):

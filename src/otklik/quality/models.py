@@ -4,11 +4,11 @@ score, and the record of each month's report having been sent."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from otklik.core.singleton import SingletonModel
 
 from . import kpi
 from .facts import DAY_MEASURES
@@ -198,7 +198,7 @@ def validate_weight(value: int) -> None:
         raise ValidationError(_("A weight is a whole number from 0 to 100."))
 
 
-class QualityWeights(models.Model):
+class QualityWeights(SingletonModel):
     """The weights of the composite quality score (one row, edited in the admin). They are published
     in the regulation's quality section: a change publishes a new regulation version."""
 
@@ -222,10 +222,6 @@ class QualityWeights(models.Model):
 
     def __str__(self) -> str:
         return str(_("Quality score weights"))
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1  # one row
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if not any((self.sla, self.satisfaction, self.reopens, self.complaints)):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.admin import SingletonAdmin
 from otklik.core.clock import now
 
 from .models import RegulationSettings, Section, Version
@@ -44,7 +45,7 @@ class RegulationSettingsForm(forms.ModelForm):
 
 
 @admin.register(RegulationSettings)
-class RegulationSettingsAdmin(admin.ModelAdmin):
+class RegulationSettingsAdmin(SingletonAdmin):
     form = RegulationSettingsForm
     fieldsets = (
         (_("How to prepare a request"), {"fields": ("preparation_ru", "preparation_en")}),
@@ -64,12 +65,6 @@ class RegulationSettingsAdmin(admin.ModelAdmin):
             },
         ),
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:  # one row, created on first save
-        return not RegulationSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: RegulationSettings | None = None) -> bool:
-        return False
 
 
 @admin.register(Version)

@@ -4,13 +4,12 @@ published from the configuration (each one frozen, with the moment it comes into
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from otklik.core.i18n import localized
+from otklik.core.singleton import SingletonModel
 
 
 class Section(models.Model):
@@ -33,7 +32,7 @@ class Section(models.Model):
         return localized(self, "title")
 
 
-class RegulationSettings(models.Model):
+class RegulationSettings(SingletonModel):
     """One row: what the administrator writes into the regulation besides the text sections, and
     when the versions published from the changes come into force."""
 
@@ -70,14 +69,9 @@ class RegulationSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Regulation settings"))
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1  # one row
-        super().save(*args, **kwargs)
-
     @classmethod
     def current(cls) -> RegulationSettings:
-        found = cls.objects.filter(pk=1).first()
-        return found if found is not None else cls(pk=1)
+        return cls.row()
 
 
 class Version(models.Model):
