@@ -30,17 +30,14 @@ from django.utils import timezone
 from otklik.accounts.models import User
 from otklik.complaints.models import Complaint
 from otklik.complaints.services import complaint_answer, complaint_file, complaint_take
-from otklik.complaints.timers import complaint_timers_pass
 from otklik.core.clock import now
 from otklik.core.errors import DomainError, TooMany
-from otklik.feedback.surveys import survey_answer, survey_remind_due
+from otklik.feedback.surveys import survey_answer
 from otklik.notify.models import Notification
-from otklik.quality.monthly import quality_monthly_due
 from otklik.quality.refresh import facts_refresh_all
-from otklik.sla.timers import sla_timers_pass
+from otklik.runtime.jobs import default_jobs
 from otklik.tickets.models import Ticket
 from otklik.workflow import ticket_comment, ticket_create, ticket_transition
-from otklik.workflow.transitions import ticket_auto_confirm_due
 
 MARK = "[demo history]"  # in every subject: the history is found again by it
 SUBJECTS = {
@@ -134,14 +131,26 @@ def demo_history(*, weeks: int, seed: int = 7, say: Callable[[str], None] = prin
 _NAMES = ("initiator", "initiator2", "agent", "agent2", "lead", "manager")
 
 
+# The worker's timers the history runs as it goes (runtime/jobs.py, by their names there): not the
+# delivery (what they queue is dropped at the end), nor the facts (refreshed once at the end), nor
+# the regulation's jobs (the history changes no configuration).
+HISTORY_JOBS = (
+    "sla.timers",
+    "complaints.timers",
+    "tickets.auto_confirm",
+    "feedback.survey_reminders",
+    "quality.monthly",
+)
+
+
 def _worker_pass() -> None:
-    """The worker's timers, as `otklik worker` runs them (runtime/jobs.py), each until nothing is
-    due; not the delivery: what they queue is dropped at the end."""
-    for job in (sla_timers_pass, complaint_timers_pass, ticket_auto_confirm_due, survey_remind_due):
-        for _ in range(1000):  # a guard: each pass handles what is due and clears it
-            if not job():
+    """The history's worker jobs as `otklik worker` runs them: each draining one until nothing is due."""
+    jobs = {job.name: job for job in default_jobs()}
+    for name in HISTORY_JOBS:
+        job = jobs[name]
+        for _ in range(1000 if job.drain else 1):  # a guard: each pass handles what is due and clears it
+            if not job.run():
                 break
-    quality_monthly_due()
 
 
 def _life(rng: random.Random, p: dict[str, User]) -> Life:
