@@ -68,6 +68,17 @@ def show_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def notifier_token_name(device: str) -> str:
+    """A paired notifier's token is named after its device (the pairing row goes after a day, the
+    token stays): "Notifier: <device>", or "Notifier" when none was given."""
+    return f"{NOTIFIER_NAME}{device}" if device else NOTIFIER_NAME.rstrip(": ")
+
+
+def notifier_device(token: ApiToken) -> str:
+    """The device a notifier's token was paired on, from its name ("" when none was given)."""
+    return token.name.removeprefix(NOTIFIER_NAME).removeprefix(NOTIFIER_NAME.rstrip(": "))
+
+
 def normalise_code(typed: str) -> str:
     """What the person typed, as stored: letters only, upper case ("bcdf-ghjk" → "BCDFGHJK")."""
     return re.sub(r"[^A-Z]", "", typed.upper())[: CODE_LENGTH * 2]
@@ -180,7 +191,7 @@ def pairing_claim(*, public_id: str, secret: str) -> Claimed | None:
         # Single use: only the claim that sets claimed_at gets a token.
         if not NotifierPairing.objects.filter(pk=pairing.pk, claimed_at__isnull=True).update(claimed_at=moment):
             raise Gone("this pairing was already used: pair again", code="claimed")
-        name = f"{NOTIFIER_NAME}{pairing.device}" if pairing.device else NOTIFIER_NAME.rstrip(": ")
+        name = notifier_token_name(pairing.device)
         token, raw = token_create(user=user, name=name[:100], scope=TokenScope.NOTIFICATIONS)
         NotifierPairing.objects.filter(pk=pairing.pk).update(token=token)
     return Claimed(token, raw)

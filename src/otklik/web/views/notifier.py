@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.pairing import (
     CODE_LENGTH,
-    NOTIFIER_NAME,
     normalise_code,
+    notifier_device,
     notifier_tokens,
     pairing_answer,
     pairing_lookup,
@@ -51,11 +51,8 @@ def wheel(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _listed(request: AuthedRequest) -> list[dict[str, object]]:
-    """The person's notifiers, each with the device it was paired on (the token's name says it)."""
-    return [
-        {"token": t, "device": t.name.removeprefix(NOTIFIER_NAME).removeprefix(NOTIFIER_NAME.rstrip(": "))}
-        for t in notifier_tokens(request.user)
-    ]
+    """The person's notifiers, each with the device it was paired on."""
+    return [{"token": t, "device": notifier_device(t)} for t in notifier_tokens(request.user)]
 
 
 def _refusal(exc: NotFound | TooMany) -> str:
