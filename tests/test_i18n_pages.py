@@ -2,7 +2,7 @@
 bench/pages.py, the admin's lists and forms), holds no untranslated string: a Russian page shows
 no English text the catalogue translates (and no run of English words at all outside an allowed
 list, and no "straight" or “English” quotes), an English page no Russian translation from the
-catalogue; no page has a double colon."""
+catalogue; no page has a double colon, and no page shows a person a date as machines write it (2026-12-07)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ ALLOWED_LATIN = set(
         "Org",
     ]
 )
+# A date as machines write it (2026-12-07), shown to a person; <time datetime="…"> and inputs'
+# values are attributes, which a reader does not see.
+ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+# The quality report's switch between CSV forms names the English one's dates by a sample, ISO by design.
+CSV_SAMPLE = "2026-12-31"
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]{2,}(?:[ ,]+[a-z]{2,}){2,}\b")
 
 
@@ -168,6 +173,8 @@ def test_every_page_speaks_one_language(personas, language):
                 where = f"{language} {name} {address}"
                 if re.search(r":\s*:", text):
                     problems.append(f"{where}: a double colon in {text!r}")
+                if ISO_DATE.search(text) and CSV_SAMPLE not in text:
+                    problems.append(f"{where}: an ISO date in {text!r}")
                 if language == "en":
                     # A whole text in Russian that the catalogue gives for an English one (what people
                     # wrote, such as a Russian subject or rule name, may well be Russian).

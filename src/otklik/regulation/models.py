@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core import dates
 from otklik.core.i18n import localized
 
 
@@ -99,4 +101,4 @@ class Version(models.Model):
         ordering = ["-number"]
 
     def __str__(self) -> str:
-        return f"v{self.number} ({self.effective_at:%Y-%m-%d})"
+        return f"v{self.number} ({dates.day(timezone.localtime(self.effective_at, dates.service_zone()).date())})"

@@ -57,7 +57,7 @@ def _context(version: Version, in_force: int | None) -> dict[str, JsonValue]:
 def _rows(event: str, version: Version, in_force: int | None) -> list[Notification]:
     return outbox.compose(
         event,
-        extra={"regulation": _context(version, in_force)},
+        extra={"regulation": lambda: _context(version, in_force)},  # in each recipient's language
         context={"version": version.number},
         link=regulation_link(version.number),
     )

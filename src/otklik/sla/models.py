@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core import dates
 from otklik.core.i18n import localized, working_time
 from otklik.core.jsonvalue import JsonValue
 
@@ -101,7 +102,7 @@ class CalendarDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="uniq_calendar_date")]
 
     def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.get_kind_display()}"
+        return f"{dates.day(self.date)} {self.get_kind_display()}"
 
     @property
     def note(self) -> str:

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.core.clock import now
-from otklik.regulation.blocks import effective
 from otklik.regulation.models import RegulationSettings
 from otklik.regulation.services import regulation_publish
 
@@ -54,6 +53,8 @@ class Command(BaseCommand):
         if version is None:
             self.stdout.write("The regulation in force is up to date.")
         elif version.effective_at > version.published_at:
-            self.stdout.write(f"Published version {version.number}, in force from {effective(version)}.")
+            # In the form --effective takes (the terminal is no person's page: ISO, the service's zone).
+            when = timezone.localtime(version.effective_at, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+            self.stdout.write(f"Published version {version.number}, in force from {when}.")
         else:
             self.stdout.write(f"Published version {version.number}.")
