@@ -1,5 +1,5 @@
 """The one place that writes a date or a moment for a person: in the language's own formats
-(otklik/formats/<language>/formats.py over Django's), 07.12.2026 14:05 in Russian, 7 Dec 2026, 14:05
+(core/formats/<language>/formats.py over Django's), 07.12.2026 14:05 in Russian, 7 Dec 2026, 14:05
 in English. ISO (2026-12-07) is for machines only: the API, `datetime` attributes, CSV files,
 input values. A moment is shown in the zone given, else the active one (the person's, set by the
 middleware from their settings)."""
