@@ -92,7 +92,7 @@ class Version(models.Model):
     published_at = models.DateTimeField(_("published"))
     notice_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     content = models.JSONField(_("content"))
-    digest = models.CharField(max_length=64)
+    digest = models.CharField(_("checksum"), max_length=64)
     reason = models.CharField(_("what changed"), max_length=200, blank=True)
 
     class Meta:

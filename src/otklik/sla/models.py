@@ -309,20 +309,24 @@ class Clock(models.Model):
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks")
     metric = models.CharField(_("target"), max_length=16, choices=Metric.choices)
-    policy = models.ForeignKey(Policy, null=True, on_delete=models.SET_NULL, related_name="+")
-    calendar = models.ForeignKey(Calendar, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(
+        Policy, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("SLA policy")
+    )
+    calendar = models.ForeignKey(
+        Calendar, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("working calendar")
+    )
     target = models.DurationField(_("target (working time)"))
     warning_percent = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
     cycle = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField()
-    used = models.DurationField(default=dt.timedelta(0))
+    used = models.DurationField(_("working time used"), default=dt.timedelta(0))
     running_since = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("clock stopped"), null=True, blank=True)
     escalated = models.JSONField(default=list, blank=True)  # ids of the escalation rules fired this cycle
 
     class Meta:
