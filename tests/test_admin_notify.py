@@ -193,9 +193,9 @@ def test_the_preview_offers_the_complaint_and_monthly_report_variables(admin, pe
         "preview_ticket": t.number,
     }
     page = admin.post("/admin/notify/template/preview/", data).content.decode()
-    assert "Quality 2026-11 — First line" in page
+    assert "Quality November 2026 — First line" in page
     assert "Score 81.5, in time 77.9 %" in page and "/reports/quality?from=2026-11-01" in page
-    assert "complaint CMP-000001 (under review) answer due 2026-12-03 18:00" in page
+    assert "complaint CMP-000001 (under review) answer due 3 Dec 2026, 18:00" in page
     form = admin.get("/admin/notify/template/add/").content.decode()
     assert "{{ report_link }}" in form and "{{ complaint.number }}" in form
 

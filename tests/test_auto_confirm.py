@@ -125,8 +125,8 @@ def test_the_timeline_says_it_was_confirmed_automatically(personas, settings):
 def test_the_page_says_when_it_will_close(personas, settings):
     t = resolved_error(personas, settings)
     for user, words in (
-        (personas.initiator, "closes automatically on 2026-11-09 18:00 unless you confirm or reject the resolution"),
-        (personas.agent, "closes automatically on 2026-11-09 18:00 unless the initiator confirms or rejects"),
+        (personas.initiator, "closes automatically on 9 Nov 2026, 18:00 unless you confirm or reject the resolution"),
+        (personas.agent, "closes automatically on 9 Nov 2026, 18:00 unless the initiator confirms or rejects"),
     ):
         client = Client()
         client.force_login(user)

@@ -64,7 +64,9 @@ def test_each_missed_target_is_recorded_once_and_told(personas, complaint, setti
     subject = f"complaint {c.number} not taken under review in time"
     assert overdue() == [("manager", subject, "critical")]
     body = Notification.objects.get(event="complaint_overdue", channel="inapp").body
-    assert body.startswith(f"The complaint {c.number} by Иван Петров was to be taken under review by 2026-05-12 11:00.")
+    assert body.startswith(
+        f"The complaint {c.number} by Иван Петров was to be taken under review by 12 May 2026, 11:00."
+    )
     assert c.version == 1  # not an edit: a manager's pending answer stays valid
 
     assert run(settings, at(12, 11, 30)) == 0  # recorded once

@@ -21,7 +21,7 @@ from otklik.testing.clock import set_now
 from otklik.tickets.models import LogRecord, Ticket
 from otklik.web.selectors import dashboard_figures
 
-MARK = "[demo history]"
+MARK = "[история демо]"  # the service speaks Russian by default
 
 
 @pytest.fixture
@@ -77,3 +77,17 @@ def test_a_second_run_adds_nothing(db, fixed_now):
 def test_a_bad_number_of_weeks_is_named(db):
     with pytest.raises(CommandError, match="not 99"):
         call_command("demo", "--history", "99", stdout=StringIO())
+
+
+def test_the_mark_speaks_the_services_language_and_either_is_found_again(personas, settings):
+    """A Russian install's demo requests carry no English («[история демо] …»), an English one's
+    «[demo history] …»; a history written under the other language is still found (and not doubled)."""
+    from otklik.runtime.demo.history import demo_history, mark
+    from otklik.testing.factories import file_error
+
+    settings.LANGUAGE_CODE = "ru"
+    assert mark() == MARK
+    file_error(personas.initiator, subject=f"{MARK} Отчёт по остаткам формируется пустым")
+    settings.LANGUAGE_CODE = "en"
+    assert mark() == "[demo history]"
+    assert demo_history(weeks=1, say=lambda _text: None) == 0

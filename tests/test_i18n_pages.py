@@ -2,7 +2,7 @@
 bench/pages.py, the admin's lists and forms), holds no untranslated string: a Russian page shows
 no English text the catalogue translates (and no run of English words at all outside an allowed
 list, and no "straight" or “English” quotes), an English page no Russian translation from the
-catalogue; no page has a double colon."""
+catalogue; no page has a double colon, and no page shows a person a date as machines write it (2026-12-07)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ ALLOWED_LATIN = set(
         "Org",
     ]
 )
+# A date as machines write it (2026-12-07), shown to a person; <time datetime="…"> and inputs'
+# values are attributes, which a reader does not see.
+ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+# The quality report's switch between CSV forms names the English one's dates by a sample, ISO by design.
+CSV_SAMPLE = "2026-12-31"
+# A time zone as the IANA database names it: what an administrator types (the admin, the settings'
+# list of zones), not what a page says to a reader.
+IANA_ZONE = re.compile(r"\b(?:Europe|Asia|America|Africa|Australia|Pacific|Atlantic|Indian)/[A-Z]\w+")
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]{2,}(?:[ ,]+[a-z]{2,}){2,}\b")
 
 
@@ -168,6 +176,10 @@ def test_every_page_speaks_one_language(personas, language):
                 where = f"{language} {name} {address}"
                 if re.search(r":\s*:", text):
                     problems.append(f"{where}: a double colon in {text!r}")
+                if IANA_ZONE.search(text) and name != "admin" and not address.startswith("/settings"):
+                    problems.append(f"{where}: a time zone's IANA name in {text!r}")  # МСК, UTC+5
+                if ISO_DATE.search(text) and CSV_SAMPLE not in text:
+                    problems.append(f"{where}: an ISO date in {text!r}")
                 if language == "en":
                     # A whole text in Russian that the catalogue gives for an English one (what people
                     # wrote, such as a Russian subject or rule name, may well be Russian).
@@ -242,3 +254,25 @@ def test_labels_and_headings_begin_with_a_capital(personas):
     headers = re.findall(r'<th scope="col">([^<]+)</th>', settings_page)
     assert "В приложении" in headers and "Эл. почта" in headers
     assert not [h for h in headers if h[:1].islower()]
+
+
+def test_the_russian_admins_labels_hold_no_english(personas):
+    """Every field the Russian admin names (a form's labels, an inline's column headers) is named in
+    Russian: a model field without a verbose name shows «Sla warn at», «Uploaded by», «Used»."""
+    admin_user = personas.admin
+    admin_user.language = "ru"
+    admin_user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(admin_user)
+    problems = []
+    for address in pages(personas)["admin"]:
+        if not address.endswith("/change/"):
+            continue
+        page = client.get(address).content.decode()
+        names = re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)
+        names += re.findall(r'<th class="column-[^"]*"[^>]*>(.*?)</th>', page, re.S)
+        for name in names:
+            text = re.sub(r"<[^>]+>", "", name).strip()
+            if set(re.findall(r"[A-Za-z]{3,}", text)) - ALLOWED_LATIN:
+                problems.append(f"{address}: {text!r}")
+    assert not problems, "\n".join(sorted(set(problems)))

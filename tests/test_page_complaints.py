@@ -95,7 +95,7 @@ def test_each_row_says_its_deadlines_and_lateness(personas, complaint, settings)
     set_now(settings, at(12, 12))  # an hour past the first deadline (Tue 11:00)
     html = login(personas.manager).get("/complaints").content.decode()
     row = re.search(rf'<tr data-complaint="{complaint.number}">.*?</tr>', html, re.S).group(0)
-    assert "2026-05-12 11:00" in row and "2026-05-14 16:00" in row
+    assert "12 May 2026, 11:00" in row and "14 May 2026, 16:00" in row
     assert '<span class="badge bad" data-target="overdue">Overdue by 1 h</span>' in row
     assert '<span class="badge ok" data-target="running">' in row
     assert "how a request was handled: ERR-" in row and "First-line support" in row

@@ -80,7 +80,7 @@ def test_the_managers_and_the_leads_figures(march, settings):
     set_now(settings, at(4, 3, 9))
     quality_monthly_due()
     manager = Notification.objects.get(event="quality_monthly", recipient=p.manager, channel="email")
-    assert manager.subject == "quality report for 2026-03"
+    assert manager.subject == "quality report for March 2026"
     assert manager.body.splitlines() == [
         "The whole support service",
         "",

@@ -61,8 +61,8 @@ def test_the_admin_is_told_which_version_a_save_published_and_everyone_is_told(o
     v2 = Version.objects.get(number=2)
     assert (v2.effective_at, v2.published_at, v2.reason_code) == (T0, T0, "changed")
     assert v2.reason_params == {"models": ["catalog.priority"]}
-    assert "Version 2 of the service regulation is published and is in force from 2026-12-07 10:00." in said
-    assert "Everyone is told at 2026-12-07 10:30, together with any further changes saved before then." in said
+    assert "Version 2 of the service regulation is published and is in force from 7 Dec 2026, 10:00." in said
+    assert "Everyone is told at 7 Dec 2026, 10:30, together with any further changes saved before then." in said
     assert 'href="/regulation?version=2">Read it</a>' in said
     assert not Notification.objects.filter(event="regulation_in_force").exists()
     settings.OTKLIK_NOW = (T0 + ANNOUNCE_AFTER).isoformat()
@@ -92,13 +92,13 @@ def test_a_planned_change_of_the_texts_through_the_admin_end_to_end(olga, settin
     said = messages_after(client, url, data)
     v2 = Version.objects.get(number=2)
     assert (v2.effective_at, v2.notice_at) == (T1, T1)
-    assert "Version 2 of the service regulation is published and comes into force on 2027-01-11 09:00" in said
+    assert "Version 2 of the service regulation is published and comes into force on 11 Jan 2027, 09:00" in said
     assert "until then version 1 stays in force" in said
     assert Notification.objects.filter(event="regulation_scheduled", channel="inapp").count() == 2
     assert Notification.objects.filter(event="regulation_in_force").count() == 0
     # The page announces it; at the moment the worker says it is in force.
     ru = Client().get("/regulation", {"lang": "ru"}).content.decode()
-    assert "Новая редакция регламента (№ 2) вступает в силу 2027-01-11 09:00." in ru
+    assert "Новая редакция регламента (№ 2) вступает в силу 11.01.2027 09:00." in ru
     settings.OTKLIK_NOW = T1.isoformat()
     assert regulation_in_force_due() == 1
     assert Notification.objects.filter(event="regulation_in_force", channel="inapp").count() == 2
@@ -118,8 +118,8 @@ def test_a_configuration_change_while_texts_are_planned_is_in_force_at_once(olga
     said = add_priority(client, "planned")
     v3 = Version.objects.get(number=3)
     assert v3.effective_at == T0  # the priority exists now: the regulation in force says so now
-    assert "Version 3 of the service regulation is published and is in force from 2026-12-07 10:00." in said
-    assert "It includes the planned changes of version 2, which was to come into force on 2027-01-11 09:00" in said
+    assert "Version 3 of the service regulation is published and is in force from 7 Dec 2026, 10:00." in said
+    assert "It includes the planned changes of version 2, which was to come into force on 11 Jan 2027, 09:00" in said
 
 
 @pytest.mark.parametrize(

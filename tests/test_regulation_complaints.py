@@ -31,7 +31,7 @@ def test_the_section_says_how_the_route_and_the_targets(personas):
     assert s["route"][2]["name"] == {"ru": "Удовлетворена", "en": "Upheld"}
     assert [(t["code"], t["minutes"]) for t in s["targets"]] == [("reaction", 240), ("answer", 1440)]
     assert (s["calendar"]["code"], s["own_calendar"]) == ("moscow", None)  # the working hours show it
-    assert s["calendar_text"]["en"] == "Working time by the calendar “Moscow, five-day week” (time zone Europe/Moscow)."
+    assert s["calendar_text"]["en"] == "Working time by the calendar “Moscow, five-day week” (time zone MSK)."
 
 
 def test_the_page_shows_it_in_either_language(personas):

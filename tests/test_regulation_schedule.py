@@ -107,7 +107,9 @@ def test_the_schedule_is_announced_once_to_everyone(scheduled):
     assert {r.recipient_id for r in rows} == everyone()  # once each: v3 joined v2's moment quietly
     assert len(rows) == len(everyone())
     assert all(r.link.endswith("/regulation?version=2") for r in rows)
-    assert all("2027-01-11 09:00" in r.subject and "2" in r.body for r in rows)
+    # Each in the recipient's language's form of the moment.
+    moment = {"en": "11 Jan 2027, 09:00", "ru": "11.01.2027 09:00"}
+    assert all(moment[r.recipient.language or "ru"] in r.subject and "2" in r.body for r in rows)
     assert any(r.recipient.language == "ru" and "вступает в силу" in r.body for r in rows)
     # E-mail too, for those with an address.
     assert notices("regulation_scheduled", "email")
@@ -179,7 +181,7 @@ def test_a_change_of_the_configuration_is_in_force_at_once_whatever_the_planned_
     assert {r.recipient_id for r in told} == everyone()
     assert all(r.link.endswith("/regulation?version=4") for r in told)
     ru = next(r for r in told if r.recipient.language == "ru")
-    assert "Редакция 4 регламента обслуживания действует с 2026-12-07 10:05." in ru.body
+    assert "Редакция 4 регламента обслуживания действует с 07.12.2026 10:05." in ru.body
     assert "Что изменилось: приоритеты" in ru.body and "Changed" not in ru.body
     # The texts planned for T1 came with it (the version in force holds what is saved); v3 never comes.
     assert version_states(version_list(), later)[3] == State.SUPERSEDED
@@ -286,29 +288,29 @@ def test_a_moment_that_has_passed_means_at_once(personas, settings):
 
 def test_the_page_shows_the_version_in_force_and_announces_the_coming_one(scheduled):
     ru = Client().get("/regulation", {"lang": "ru"}).content.decode()
-    assert "Редакция 1, действует с 2026-12-07 10:00" in ru
-    assert "Новая редакция регламента (№ 3) вступает в силу 2027-01-11 09:00." in ru
+    assert "Редакция 1, действует с 07.12.2026 10:00" in ru
+    assert "Новая редакция регламента (№ 3) вступает в силу 11.01.2027 09:00." in ru
     assert 'href="?lang=ru&amp;version=3">Прочитать её</a>' in ru
     assert "(вступит в силу)" in ru and "(заменена до вступления в силу)" in ru and "(действует)" in ru
     en = Client().get("/regulation", {"lang": "en"}).content.decode()
-    assert "Version 1, in force from 2026-12-07 10:00" in en
-    assert "A new edition of the regulation, version 3, comes into force on 2027-01-11 09:00." in en
+    assert "Version 1, in force from 7 Dec 2026, 10:00" in en
+    assert "A new edition of the regulation, version 3, comes into force on 11 Jan 2027, 09:00." in en
     assert "Planned wording" not in en and "This regulation sets out" in en
     coming = Client().get("/regulation", {"lang": "en", "version": "3"}).content.decode()
-    assert "Version 3, comes into force on 2027-01-11 09:00" in coming
-    assert "This edition is not in force yet: until 2027-01-11 09:00, version 1 is." in coming
+    assert "Version 3, comes into force on 11 Jan 2027, 09:00" in coming
+    assert "This edition is not in force yet: until 11 Jan 2027, 09:00, version 1 is." in coming
     assert "Planned wording, revised." in coming
     replaced = Client().get("/regulation", {"lang": "en", "version": "2"}).content.decode()
-    assert "Version 2, comes into force on 2027-01-11 09:00 (replaced before it came into force)" in replaced
+    assert "Version 2, comes into force on 11 Jan 2027, 09:00 (replaced before it came into force)" in replaced
     assert "This edition is not in force yet" not in replaced
     md = Client().get("/regulation.md", {"lang": "ru", "version": "3"}).content.decode()
-    assert "Редакция 3, вступает в силу 2027-01-11 09:00" in md
+    assert "Редакция 3, вступает в силу 11.01.2027 09:00" in md
 
 
 def test_the_page_after_the_moment(scheduled, settings):
     at(settings, T1 + timedelta(minutes=1))
     en = Client().get("/regulation", {"lang": "en"}).content.decode()
-    assert "Version 3, in force from 2027-01-11 09:00" in en
+    assert "Version 3, in force from 11 Jan 2027, 09:00" in en
     assert "comes into force on" not in en
     assert "Planned wording, revised." in en
 

@@ -134,7 +134,7 @@ def test_the_question_and_the_reminder_arrive_with_five_score_links(personas, se
     assert link.startswith("https://desk.example.org/feedback/")
     for mail in mails:
         text = mail.get_body(("plain",)).get_content()
-        assert "«Payroll report»" in text and "until 2026-11-11 15:00" in text and link in text
+        assert "«Payroll report»" in text and "until 11 Nov 2026, 15:00" in text and link in text
         html = mail.get_body(("html",)).get_content()
         assert '<html lang="en">' in html
         for n, meaning in ((1, "very dissatisfied"), (2, "dissatisfied"), (5, "very satisfied")):

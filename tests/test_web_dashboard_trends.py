@@ -149,9 +149,9 @@ def test_the_trend_charts_of_the_quality_report(personas, fortnight):
         assert f'<figcaption id="{chart}-caption">{title}</figcaption>' in page
     # Eight weeks, from the Monday seven weeks before this one; the week of 2 March received the
     # demo's three and our two.
-    assert "<title>01-19 — Received: 0</title>" in page
-    assert "<title>03-02 — Received: 5</title>" in page
-    assert "<title>03-02 — Targets in time: 0%</title>" in page  # both first reactions missed
+    assert "<title>19 Jan — Received: 0</title>" in page
+    assert "<title>2 Mar — Received: 5</title>" in page
+    assert "<title>2 Mar — Targets in time: 0%</title>" in page  # both first reactions missed
     report = "/reports/quality?from=2026-01-19&amp;to=2026-03-11"
     assert f'<a href="{report}#table-weeks">The figures as a table</a>' in page
     assert html(lead.get(report.replace("&amp;", "&"))).count('id="table-weeks"') == 1

@@ -80,7 +80,7 @@ def test_newest_first_with_unread_marked_in_words_and_a_link_to_the_request(ivan
     assert "Unread" in item and 'class="unread"' in item
     assert "Unread" not in re.search(rf'<li id="n-{old.pk}".*?</li>', text, re.S).group(0)
     # In Ivan's time zone (UTC+10).
-    assert "2025-03-01 20:30" in item
+    assert "1 Mar 2025, 20:30" in item
     assert 'href="/requests/ERR-000001"' in item
     assert 'href="https://erp.example/doc/7"' in re.search(rf'<li id="n-{outside.pk}".*?</li>', text, re.S).group(0)
     # The bell in the frame counts the two unread.

@@ -128,7 +128,7 @@ def test_each_row_names_type_state_executor_and_time_in_my_zone(personas, ivan, 
     Ticket.objects.filter(pk=t.pk).update(executor=personas.agent)
     html = ivan.get("/my").content.decode()
     assert personas.agent.get_full_name() in html[html.index(t.number) :].split("</tr>")[0]
-    assert "2026-03-10 19:30" in row
+    assert "10 Mar 2026, 19:30" in row
 
 
 def test_what_awaits_me_is_marked_and_counted(personas, ivan):

@@ -240,6 +240,8 @@ LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("OTKLIK_TIME_ZONE", "Europe/Moscow")
+# Dates as each language writes them (07.12.2026 14:05; 7 Dec 2026, 14:05): core/dates.py uses them.
+FORMAT_MODULE_PATH = ["otklik.core.formats"]
 USE_TZ = True
 
 # --- files ----------------------------------------------------------------------------

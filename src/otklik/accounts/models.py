@@ -173,8 +173,10 @@ class SupportGroup(models.Model):
 
 
 class GroupMembership(models.Model):
-    group = models.ForeignKey(SupportGroup, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        SupportGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("support group")
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     is_lead = models.BooleanField(_("group lead"), default=False)
 
     class Meta:

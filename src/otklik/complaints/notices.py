@@ -62,7 +62,7 @@ def _compose(
     ticket: Ticket | None,
     actor: User | None,
     addressed: list[int],
-    extra: dict[str, JsonValue] | None = None,
+    extra: dict[str, JsonValue | Callable[[], JsonValue]] | None = None,
 ) -> list[Notification]:
     found = people([complaint.author_id]).get(complaint.author_id)
     author = found.display_name if found is not None else ""
@@ -102,7 +102,7 @@ def on_overdue(complaint: Complaint, *, ticket: Ticket | None, target: str) -> l
         ticket=ticket,
         actor=None,
         addressed=addressed,
-        extra={"target": target, "due": service_minute(due)},
+        extra={"target": target, "due": lambda: service_minute(due)},
     )
 
 

@@ -8,7 +8,9 @@ looked up in the catalogue as msgctxt "accusative" of the English verbose name (
 where makemessages finds it; tests/test_russian.py checks every registered model has its entry).
 The success messages, whose past participle would have to agree in gender, are worded without it
 (the catalogue translates Django's own msgids, listed below for makemessages): «Добавлено:
-политика SLA «Стандарт».»
+политика SLA «Стандарт».» So are Django's other words the admin shows whose Russian has "straight"
+or “English” quotes or a doubled word (the history, the related-object buttons, the two-list
+selector's help in the djangojs domain: locale/ru/LC_MESSAGES/djangojs.po).
 """
 
 from __future__ import annotations
@@ -86,6 +88,43 @@ DJANGO_OVERRIDES = (
     gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"),
     gettext_noop("Successfully deleted %(count)d %(items)s."),
     gettext_noop("Add another %(verbose_name)s"),
+    # The rest say it in Django's own Russian with "straight" or “English” quotes, with a verb that
+    # would have to agree, or with a doubled word: our catalogue words them with «ёлочки» and
+    # without agreement (tests/test_russian.py renders them).
+    gettext_noop("Add another %(model)s"),
+    gettext_noop("Change selected %(model)s"),
+    gettext_noop("Delete selected %(model)s"),
+    gettext_noop("View selected %(model)s"),
+    gettext_noop(
+        'Are you sure you want to delete the %(object_name)s "%(escaped_object)s"? All of the following related '
+        "items will be deleted:"
+    ),
+    gettext_noop("Hold down “Control”, or “Command” on a Mac, to select more than one."),
+    # The history of an object (LogEntry.get_change_message) and the recent actions.
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Added “%(object)s”."),
+    gettext_noop("Changed {fields}."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Changed “%(object)s” — %(changes)s"),
+    gettext_noop("Deleted {name} “{object}”."),
+    gettext_noop("Deleted “%(object)s.”"),
+    # The forms' and models' checks an admin's form may meet.
+    gettext_noop("Constraint “%(name)s” is violated."),
+    gettext_noop("File extension “%(extension)s” is not allowed. Allowed extensions are: %(allowed_extensions)s."),
+    gettext_noop("Please correct the duplicate data for %(field)s."),
+    gettext_noop("Please either submit a file or check the clear checkbox, not both."),
+    gettext_noop("“%(pk)s” is not a valid value."),
+    gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+)
+
+# Django's own words in the admin's scripts (the djangojs domain): locale/ru/LC_MESSAGES/djangojs.po
+# translates them (makemessages does not read this module for that domain: the file is kept by hand,
+# compiled by `make messages`, and tests/test_russian.py checks it holds each of these).
+DJANGO_JS_OVERRIDES = (
+    'Choose %s by selecting them and then select the "Choose" arrow button.',
+    'Remove %s by selecting them and then select the "Remove" arrow button.',
+    "You have selected an action, and you haven’t made any changes on individual fields. You’re probably looking "
+    "for the Go button rather than the Save button.",
 )
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from . import dates
+
 
 def now() -> datetime:
     fixed = getattr(settings, "OTKLIK_NOW", None)
@@ -20,5 +22,6 @@ def now() -> datetime:
 
 def service_minute(value: datetime | None) -> str:
     """An instant as notifications say it: in the service's own zone (whoever acted may have
-    activated theirs), to the minute; "" for none."""
-    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M") if value else ""
+    activated theirs), to the minute, in the active language's form (the outbox activates each
+    recipient's: call it from a template's callable); "" for none."""
+    return dates.moment(value, zone=dates.service_zone())

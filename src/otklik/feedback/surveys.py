@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -113,7 +114,9 @@ def _question(ticket: Ticket, survey: Survey, event: str) -> list[Notification]:
     admin's rule adds (watchers, the executor, a webhook carrier) is told of the question without
     the link (the request's page instead)."""
     link = survey_link(survey)
-    common = {"valid_until": service_minute(survey.expires_at)}
+    common: dict[str, JsonValue | Callable[[], JsonValue]] = {
+        "valid_until": lambda: service_minute(survey.expires_at)  # in each recipient's language
+    }
     context = {"valid_until": survey.expires_at.astimezone(dt.UTC).isoformat()}
     rows = outbox.compose(
         event,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import GroupMembership, Role, User
+from otklik.core import dates
 from otklik.core.clock import now
 from otklik.core.i18n import decimal, localized, percent_text, working_time
 from otklik.core.jsonvalue import JsonValue
@@ -113,7 +114,7 @@ def monthly_rows(
         EVENT,
         addressed=[user_id],
         extra={
-            "month": period.first.strftime("%Y-%m"),
+            "month": lambda: dates.month(period.first),  # in the recipient's language
             "scope": scope_name if group_ids else "",
             "report": _figures(data),
             "report_link": report_link(period),

@@ -5,6 +5,7 @@ the admin's own message)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -14,14 +15,20 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .blocks import moment_text
+from otklik.core import dates
+
 from .models import Version
 from .services import published_here
 
 
+def _when(value: dt.datetime) -> str:
+    """In the service's zone, as the regulation says it; in the admin's language."""
+    return dates.moment(value, zone=dates.service_zone())
+
+
 def publication_message(version: Version) -> SafeString:
     """What the admin reads after a save that published `version` (in the admin's language)."""
-    values = {"number": version.number, "date": moment_text(version.effective_at)}
+    values = {"number": version.number, "date": _when(version.effective_at)}
     if version.effective_at > version.published_at:
         current = (
             Version.objects.filter(number__lt=version.number, effective_at__lte=version.published_at)
@@ -37,9 +44,9 @@ def publication_message(version: Version) -> SafeString:
     else:
         text = _("Version %(number)s of the service regulation is published and is in force from %(date)s.") % values
         if version.notice_at is not None:
-            text += " " + _(
-                "Everyone is told at %(notice)s, together with any further changes saved before then."
-            ) % {"notice": moment_text(version.notice_at)}
+            text += " " + _("Everyone is told at %(notice)s, together with any further changes saved before then.") % {
+                "notice": _when(version.notice_at)
+            }
         replaced = (
             Version.objects.filter(number__lt=version.number, effective_at__gt=version.effective_at)
             .order_by("effective_at")
@@ -49,7 +56,7 @@ def publication_message(version: Version) -> SafeString:
             text += " " + _(
                 "It includes the planned changes of version %(number)s, which was to come into force on %(date)s "
                 "and now never will."
-            ) % {"number": replaced.number, "date": moment_text(replaced.effective_at)}
+            ) % {"number": replaced.number, "date": _when(replaced.effective_at)}
     link = reverse("regulation") + f"?version={version.number}"
     return format_html('{} <a href="{}">{}</a>', text, link, _("Read it"))
 

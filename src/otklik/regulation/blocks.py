@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
+from otklik.core import dates
 from otklik.core.jsonvalue import JsonValue
 
 from .models import Version
@@ -178,19 +177,24 @@ def span(span: dict[str, int] | None, lang: str) -> str | None:
     return low if low == high else f"{low} – {high}"
 
 
-def moment_text(value: dt.datetime) -> str:
-    """An instant as the regulation says it: in the service's zone, to the minute."""
-    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+def moment_text(value: dt.datetime, lang: str) -> str:
+    """An instant as the regulation says it: in the service's zone, to the minute, in `lang`'s form."""
+    return dates.moment(value, zone=dates.service_zone(), lang=lang)
 
 
-def effective(version: Version) -> str:
-    return moment_text(version.effective_at)
+def day_text(iso: JsonValue, lang: str) -> str:
+    """A date the content keeps as ISO (2026-12-31), in `lang`'s form (31.12.2026)."""
+    return dates.day(dt.date.fromisoformat(str(iso)), lang=lang)
+
+
+def effective(version: Version, lang: str) -> str:
+    return moment_text(version.effective_at, lang)
 
 
 def version_line(version: Version, lang: str, moment: dt.datetime) -> str:
     """ "Version 3, in force from …", or "… comes into force on …" for one still to come."""
     key = "version_coming" if version.effective_at > moment else "version"
-    return label(key, lang, number=version.number, date=effective(version))
+    return label(key, lang, number=version.number, date=effective(version, lang))
 
 
 # --- blocks: what the page and the Markdown download are made of -----------------------------

@@ -19,6 +19,7 @@ from otklik.accounts.models import Organisation, SupportGroup, User
 from otklik.catalog.formfields import parse_choices
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.complaints.services import complaint_calendar_id
+from otklik.core import dates
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import FeedbackSettings
@@ -56,6 +57,11 @@ from .texts import (
 # Bump when the shape changes, so a reader can tell old versions apart. 2: the sections on preparing
 # a request, the stages and additional information; special dates over a period of months.
 SCHEMA = 2
+
+
+def _zone(name: str) -> Text:
+    """A time zone as each language's reader knows it (МСК, UTC+5), not its IANA name."""
+    return {lang: dates.zone(name, lang=lang) for lang in LANGS}
 
 
 def regulation_content() -> dict[str, JsonValue]:
@@ -528,7 +534,7 @@ def _complaints_section(
         "targets": [{"code": code, "name": COMPLAINT_TARGETS[code], "minutes": minutes[code]} for code in minutes],
         "calendar": {"code": cal.code, "name": pair(cal, "name"), "time_zone": cal.time_zone} if cal else None,
         "calendar_text": (
-            fmt(TEXTS["complaints_calendar"], name=pair(cal, "name"), tz=cal.time_zone)
+            fmt(TEXTS["complaints_calendar"], name=pair(cal, "name"), tz=_zone(cal.time_zone))
             if cal is not None
             else TEXTS["no_calendar"]
         ),

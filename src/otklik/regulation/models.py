@@ -5,9 +5,11 @@ published from the configuration (each one frozen, with the moment it comes into
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from otklik.core import dates
 from otklik.core.i18n import localized
 from otklik.core.singleton import SingletonModel
 
@@ -87,7 +89,7 @@ class Version(models.Model):
     published_at = models.DateTimeField(pgettext_lazy("regulation version", "published"))
     notice_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     content = models.JSONField(_("content"))
-    digest = models.CharField(max_length=64)
+    digest = models.CharField(_("checksum"), max_length=64)
     # Why it was published, said in the reader's language (reasons.py): a code and its parameters
     # (the models whose change published it), or the words of whoever published it by hand in
     # `reason` (rows from before the code hold both languages there: "Изменено: … · Changed: …").
@@ -101,4 +103,4 @@ class Version(models.Model):
         ordering = ["-number"]
 
     def __str__(self) -> str:
-        return f"v{self.number} ({self.effective_at:%Y-%m-%d})"
+        return f"v{self.number} ({dates.day(timezone.localtime(self.effective_at, dates.service_zone()).date())})"

@@ -54,7 +54,7 @@ def _context(version: Version, in_force: int | None) -> Callable[[], JsonValue]:
 def _rows(event: str, version: Version, in_force: int | None) -> list[Notification]:
     return outbox.compose(
         event,
-        extra={"regulation": _context(version, in_force)},
+        extra={"regulation": _context(version, in_force)},  # called in each recipient's language
         context={"version": version.number},
         link=regulation_link(version.number),
     )

@@ -14,6 +14,7 @@ import re
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from otklik.core import dates
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.text import run_on
@@ -22,6 +23,7 @@ from . import render_guide
 from .blocks import (
     Block,
     bullets,
+    day_text,
     duration,
     heading,
     hours_text,
@@ -41,13 +43,13 @@ def _dates_label(key: str, where: dict[str, JsonValue], lang: str) -> str:
     """ "Special dates …" over the version's period; a version of schema 1 listed one calendar year."""
     period = where.get("period")
     if isinstance(period, dict):
-        return label(f"{key}_period", lang, start=period["from"], end=period["to"])
+        return label(f"{key}_period", lang, start=day_text(period["from"], lang), end=day_text(period["to"], lang))
     return label(key, lang, year=where["year"])
 
 
 def _calendar_blocks(cal: dict[str, JsonValue], where: dict[str, JsonValue], lang: str) -> list[Block]:
     blocks = [
-        para(label("calendar", lang, name=cal["name"], tz=cal["time_zone"])),
+        para(label("calendar", lang, name=cal["name"], tz=dates.zone(str(cal["time_zone"]), lang=lang))),
         table(
             [label("day", lang), label("hours", lang)],
             [[d["name"], hours_text(d["intervals"], lang)] for d in cal["week"]],
@@ -59,7 +61,12 @@ def _calendar_blocks(cal: dict[str, JsonValue], where: dict[str, JsonValue], lan
             table(
                 [label("date", lang), label("kind", lang), label("hours", lang), label("note", lang)],
                 [
-                    [e["date"], e["kind_name"], hours_text(e["intervals"], lang) if e["intervals"] else "", e["note"]]
+                    [
+                        day_text(e["date"], lang),
+                        e["kind_name"],
+                        hours_text(e["intervals"], lang) if e["intervals"] else "",
+                        e["note"],
+                    ]
                     for e in cal["exceptions"]
                 ],
             )

@@ -62,8 +62,10 @@ class WeekGridWidget(forms.Widget):
             rows.append((WEEKDAYS[index], format_html_join(" ", "{}", ((c,) for c in cells))))
         body = format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows)
         return format_html(
+            # A day's intervals wrap onto another line where the row is narrower than all of them (a
+            # narrow window, a long label, time inputs with AM/PM): none is ever cut off.
             "<style>.week-grid .week-interval {{ display: inline-block; white-space: nowrap; margin: 0 1.5em .3em 0; }}"
-            " .week-grid td {{ white-space: nowrap; }} .week-grid input[type=time] {{ width: 7.5em; }}</style>"
+            " .week-grid td {{ white-space: normal; }} .week-grid input[type=time] {{ width: 7.5em; }}</style>"
             '<table class="week-grid" id="{}"><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
             "<tbody>{}</tbody></table>",
             (attrs or {}).get("id") or f"id_{name}",

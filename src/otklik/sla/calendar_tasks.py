@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
+from otklik.core import dates
 from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.channels.email import mail_host
@@ -194,8 +195,10 @@ def _row(
         if method == REQUEST:
             deadline = _("No deadline is running for it now.")
             if shown["due"]:
-                local = dt.datetime.fromisoformat(shown["due"]).astimezone(_zone(person.time_zone if person else ""))
-                deadline = _("Deadline: %(due)s.") % {"due": local.strftime("%Y-%m-%d %H:%M")}
+                due = dt.datetime.fromisoformat(shown["due"])
+                deadline = _("Deadline: %(due)s.") % {
+                    "due": dates.moment(due, zone=_zone(person.time_zone if person else ""))
+                }
             body = _("You are the executor of this request.") + "\n" + deadline
             subject = shown["summary"]
         else:

@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from otklik.core import dates
 from otklik.core.i18n import current_language, localized, working_time
 from otklik.core.jsonvalue import JsonValue
 
@@ -101,7 +102,7 @@ class CalendarDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="uniq_calendar_date")]
 
     def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.get_kind_display()}"
+        return f"{dates.day(self.date)} {self.get_kind_display()}"
 
     @property
     def note(self) -> str:
@@ -308,20 +309,24 @@ class Clock(models.Model):
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks")
     metric = models.CharField(_("target"), max_length=16, choices=Metric.choices)
-    policy = models.ForeignKey(Policy, null=True, on_delete=models.SET_NULL, related_name="+")
-    calendar = models.ForeignKey(Calendar, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(
+        Policy, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("SLA policy")
+    )
+    calendar = models.ForeignKey(
+        Calendar, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("working calendar")
+    )
     target = models.DurationField(_("target (working time)"))
     warning_percent = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
     cycle = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField()
-    used = models.DurationField(default=dt.timedelta(0))
+    used = models.DurationField(_("working time used"), default=dt.timedelta(0))
     running_since = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("clock stopped"), null=True, blank=True)
     escalated = models.JSONField(default=list, blank=True)  # ids of the escalation rules fired this cycle
 
     class Meta:

@@ -22,6 +22,8 @@ from typing import Literal
 
 import holidays
 
+from otklik.core import dates
+
 from .calendar import DAYS, CalendarProblem, Place
 
 Kind = Literal["holiday", "shortened", "working"]
@@ -142,7 +144,7 @@ def _working_day(
 ) -> ProductionDay:
     if weekend and moved_to is not None:
         note_ru = f"Рабочий день (выходной перенесён на {moved_to:%d.%m.%Y})"
-        note_en = f"Working day (the day off moved to {moved_to.isoformat()})"
+        note_en = f"Working day (the day off moved to {dates.day(moved_to, lang='en')})"
     elif weekend:
         note_ru, note_en = "Рабочий день (перенос выходного)", "Working day (a day off transferred)"
     else:

@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
 from otklik.catalog.reference import reference
-from otklik.core.clock import service_minute
 from otklik.core.duework import DueWork, due_work
 from otklik.notify.outbox import queue_rows
 from otklik.sla.calendar_tasks import task_sync
@@ -91,7 +90,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             events = cm.fire(data, ledger.cal(metric), what, moment)
             ledger.note(metric, events, moment)
             if "warned" in events:
-                queue_rows(on_sla(ticket, event="warned", metric=metric, user_ids=[], due=_local(data.due_at)))
+                queue_rows(on_sla(ticket, event="warned", metric=metric, user_ids=[], due=data.due_at))
         else:
             rule_id = int(what)
             data.escalated.append(rule_id)
@@ -118,10 +117,6 @@ def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, st
                 due.append((at, metric, str(step.rule_id)))
     due.sort(key=lambda item: (item[0], item[2] not in ("warned", "breached")))
     return due
-
-
-def _local(value: dt.datetime | None) -> str | None:
-    return service_minute(value) if value is not None else None
 
 
 def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
@@ -214,7 +209,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
             event="escalated",
             metric=metric,
             user_ids=[pk for pk, _ in recipients],
-            due=_local(ledger.data[metric].due_at),
+            due=ledger.data[metric].due_at,
         )
     )
     ledger.records.extend(extra)

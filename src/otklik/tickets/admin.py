@@ -64,7 +64,8 @@ class TicketAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
         # State changes go through the workflow's actions (the pages, the API), so every one is logged
         # and versioned.
-        return [f.name for f in Ticket._meta.fields]
+        # The folded copy of the subject the search compares is no one's to read.
+        return [f.name for f in Ticket._meta.fields if f.name != "search"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -73,9 +73,9 @@ class Ticket(models.Model):
     # deadline and warning instant of the running clocks, whether any target was breached, and
     # the next instant the timer worker must look at this request (null: nothing pending).
     sla_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
-    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(_("next warning"), null=True, blank=True)
     sla_breached = models.BooleanField(_("SLA breached"), default=False)
-    sla_next_at = models.DateTimeField(null=True, blank=True)
+    sla_next_at = models.DateTimeField(_("next check of the deadlines"), null=True, blank=True)
     # A resolved request waiting for its initiator's confirmation closes by itself at this instant
     # (the type's confirmation period in working days, counted in the group's calendar).
     auto_close_at = models.DateTimeField(_("closes automatically"), null=True, blank=True)
@@ -255,7 +255,9 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
     reaction = models.ForeignKey(LogRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     token = models.CharField(max_length=40, unique=True)
     file = models.FileField(upload_to=attachment_path, max_length=255)
     name = models.CharField(_("file name"), max_length=255)

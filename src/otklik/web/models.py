@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core import dates
+
 
 class LoginFailure(models.Model):
     username = models.CharField(_("user name"), max_length=150, db_index=True)
@@ -18,4 +20,4 @@ class LoginFailure(models.Model):
         indexes = [models.Index(fields=["address", "at"], name="login_failure_addr")]
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {dates.moment(self.at)}"

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -22,6 +21,7 @@ from otklik.accounts.directory import directory
 from otklik.accounts.models import User
 from otklik.accounts.people import Person, people
 from otklik.catalog.reference import reference
+from otklik.core import dates
 from otklik.core.forms import form_field
 from otklik.core.i18n import current_language, decimal, localized, percent_text, working_time
 from otklik.core.jsonvalue import JsonValue
@@ -230,7 +230,7 @@ def trend_charts(data: dict[str, JsonValue], table: str = "#table-weeks") -> lis
     """The weekly trends of a report's data (requests received and resolved, targets in time), each
     with the address of the table that gives its figures: the report page and the dashboard."""
     weeks = data["weeks"]
-    week_labels = [w["week"][5:] for w in weeks]  # MM-DD of the Monday
+    week_labels = [dates.day_month(dt.date.fromisoformat(w["week"])) for w in weeks]  # the Monday
     return [
         _chart(
             "chart-trend",
@@ -384,7 +384,7 @@ def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> d
     ]
     weeks = [
         {
-            "name": w["week"],
+            "name": dates.day(dt.date.fromisoformat(w["week"])),
             "cells": [
                 _cell(w["received"], links.drill("received", week=w["week"])),
                 _cell(w["resolved"], links.drill("resolved", week=w["week"])),
@@ -399,7 +399,12 @@ def page_context(report: Report, params: dict[str, str], *, fmt: CsvFormat) -> d
     as_of = data.get("facts_as_of")
     return {
         "data": data,
-        "facts_as_of": date_format(dt.datetime.fromisoformat(as_of), "DATETIME_FORMAT") if as_of else "",
+        "facts_as_of": dates.moment(dt.datetime.fromisoformat(as_of), long=True) if as_of else "",
+        "period_text": {
+            "first": dates.day(report.period.first),
+            "last": dates.day(report.period.last),
+            "zone": dates.zone(report.period.tz),
+        },
         "headline": _headline(f, links),
         "charts": _charts(data),
         "figure_headers": figure_headers(),
@@ -513,7 +518,7 @@ def requests_context(
     title = measure_titles().get(drill.measure, drill.measure)
     narrowing = []
     if drill.week:
-        narrowing.append(_("week from %(date)s") % {"date": drill.week.isoformat()})
+        narrowing.append(_("week from %(date)s") % {"date": dates.day(drill.week)})
     if drill.type_code:
         narrowing.append(localized(ref.types_by_code[drill.type_code], "name"))
     if drill.priority_code:

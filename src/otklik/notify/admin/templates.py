@@ -3,6 +3,7 @@ saving ("Preview" posts the form being edited to the preview page; nothing is sa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
+from otklik.core import dates
+from otklik.core.clock import service_minute
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.models import Channel, Template
 from otklik.notify.texts import compile_template, render_compiled, sms_limit
@@ -32,6 +35,11 @@ from .events import INTEGRATION, clean_event_choice, event_field, init_event, in
 SampleFinder = Callable[[HttpRequest, str], dict[str, JsonValue] | None]
 
 
+def _sample_moment(year: int, month: int, day: int, hour: int) -> str:
+    """A sample moment as the real notifications write it (core/clock.service_minute)."""
+    return service_minute(dt.datetime(year, month, day, hour, tzinfo=dates.service_zone()))
+
+
 def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: str) -> dict[str, JsonValue]:
     """What templates see, with sample values for the event's own parts."""
     return {
@@ -42,7 +50,7 @@ def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: s
         "stage": ticket["stage"] if ticket is not None else _("In work"),
         "comment": _("A sample comment."),
         "target": _("resolution"),
-        "due": "2026-12-01T18:00:00+03:00",
+        "due": _sample_moment(2026, 12, 1, 18),
         "changes": [{"field": "priority", "name": _("priority"), "old": _("Normal"), "new": _("High")}],
         "summary": {"executing": 3, "answering": 1, "breached": 1, "unread": 5},
         "items": [{"subject": _("A sample notification"), "link": "", "event": "ticket_changed"}],
@@ -51,7 +59,7 @@ def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: s
         "text": _("A sample text."),
         # The satisfaction survey's events
         "rating_link": f"{settings.BASE_URL}/feedback/sample",
-        "valid_until": "2026-12-15 18:00",
+        "valid_until": _sample_moment(2026, 12, 15, 18),
         "score_links": [{"score": n, "link": f"{settings.BASE_URL}/feedback/sample?score={n}"} for n in range(1, 6)],
         "score": 2,
         "rated_executor": actor.get_full_name() or actor.username,
@@ -64,12 +72,12 @@ def sample_context(ticket: dict[str, JsonValue] | None, *, actor: User, event: s
             "body": _("A sample complaint."),
             "answer": _("A sample answer."),
             "author": actor.get_full_name() or actor.username,
-            "reaction_due": "2026-12-01 13:00",
-            "answer_due": "2026-12-03 18:00",
+            "reaction_due": _sample_moment(2026, 12, 1, 13),
+            "answer_due": _sample_moment(2026, 12, 3, 18),
             "link": "",
         },
         # The monthly quality report
-        "month": "2026-11",
+        "month": dates.month(dt.date(2026, 11, 1)),
         "scope": _("First line"),
         "report": {
             "received": 65,

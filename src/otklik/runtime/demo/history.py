@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable, Generator
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.test.utils import override_settings
@@ -39,7 +40,15 @@ from otklik.runtime.jobs import default_jobs
 from otklik.tickets.models import Ticket
 from otklik.workflow import ticket_comment, ticket_create, ticket_transition
 
-MARK = "[demo history]"  # in every subject: the history is found again by it
+# In every subject, in the service's language (the demo's requests are Russian; an English install
+# reads its own): the history is found again by either.
+MARKS = {"ru": "[история демо]", "en": "[demo history]"}
+
+
+def mark() -> str:
+    return MARKS.get(settings.LANGUAGE_CODE[:2], MARKS["en"])
+
+
 SUBJECTS = {
     "error": [
         ("Отчёт по остаткам формируется пустым", "accounting-reports"),
@@ -75,7 +84,10 @@ def demo_history(*, weeks: int, seed: int = 7, say: Callable[[str], None] = prin
     steps of all requests and the worker's evening passes run in the order of their moments."""
     if weeks < 1:
         raise ValueError("the history needs at least one week")
-    if Ticket.objects.filter(subject__startswith=MARK).exists():
+    found = Q()
+    for text in MARKS.values():
+        found |= Q(subject__startswith=text)
+    if Ticket.objects.filter(found).exists():
         return 0
     rng = random.Random(seed)
     people = {u.username: u for u in User.objects.filter(username__in=_NAMES)}
@@ -165,7 +177,7 @@ def _life(rng: random.Random, p: dict[str, User]) -> Life:
     t = ticket_create(
         initiator=initiator,
         type_code=kind,
-        subject=f"{MARK} {subject}",
+        subject=f"{mark()} {subject}",
         category_code=category,
         priority_code=priority,
         fields=fields,

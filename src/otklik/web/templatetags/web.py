@@ -6,19 +6,26 @@ import datetime as dt
 from typing import Protocol, TypeVar
 
 from django import template
-from django.utils import timezone
 
+from otklik.core import dates
 from otklik.core.text import run_on as _run_on
 
 register = template.Library()
 
 
 @register.filter
-def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment in the viewer's time zone (activated from their settings)."""
-    if value is None:
-        return ""
-    return timezone.localtime(value).strftime(fmt)
+def local(value: dt.datetime | None, fmt: str = "") -> str:
+    """A moment in the viewer's time zone (activated from their settings), in their language's form
+    (07.12.2026 14:05; core/dates.py); a `fmt` asks for the time of day alone ("%H:%M", "%H:%M:%S")."""
+    if not fmt:
+        return dates.moment(value)
+    return dates.clock(value, seconds="%S" in fmt)
+
+
+@register.filter
+def day(value: dt.date | None, form: str = "") -> str:
+    """A date in the viewer's language's form (07.12.2026; "long": 7 декабря 2026)."""
+    return dates.day(value, long=form == "long")
 
 
 _K = TypeVar("_K", contravariant=True)

@@ -62,7 +62,7 @@ def page(request: HttpRequest) -> HttpResponse:
     announce = None
     if coming is not None and coming["number"] != version.number:
         announce = {
-            "text": label("announce", lang, number=coming["number"], date=moment_text(coming["effective_at"])),
+            "text": label("announce", lang, number=coming["number"], date=moment_text(coming["effective_at"], lang)),
             "url": _query(lang=lang, version=coming["number"]),
         }
     shown = states.get(version.number)
@@ -72,7 +72,7 @@ def page(request: HttpRequest) -> HttpResponse:
     not_yet = None
     if shown == State.SCHEDULED:  # reading an edition still to come
         not_yet = {
-            "text": label("not_yet", lang, number=current["number"], date=moment_text(version.effective_at)),
+            "text": label("not_yet", lang, number=current["number"], date=moment_text(version.effective_at, lang)),
             "url": _query(lang=lang),
         }
     context = {
@@ -93,7 +93,7 @@ def page(request: HttpRequest) -> HttpResponse:
                 **v,
                 "url": _query(lang=lang, version=v["number"]),
                 "name": label("short_cap", lang, number=v["number"]),
-                "when": moment_text(v["effective_at"]),  # in the service's zone, as the heading says it
+                "when": moment_text(v["effective_at"], lang),  # in the service's zone, as the heading says it
                 "is_shown": v["number"] == version.number,
                 "is_current": states[v["number"]] == State.IN_FORCE,
                 "state": LABELS[STATE_LABELS[states[v["number"]]]][lang] if states[v["number"]] in STATE_LABELS else "",

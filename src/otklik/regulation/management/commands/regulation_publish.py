@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.core.clock import now
-from otklik.regulation.blocks import effective, moment_text
 from otklik.regulation.models import RegulationSettings
 from otklik.regulation.reasons import BY_HAND
 from otklik.regulation.services import regulation_publish
@@ -57,7 +56,12 @@ class Command(BaseCommand):
         if version is None:
             self.stdout.write("The regulation in force is up to date.")
         else:
-            self.stdout.write(f"Published version {version.number}, in force from {effective(version)}.")
+            self.stdout.write(f"Published version {version.number}, in force from {_iso(version.effective_at)}.")
         if options["effective"]:
-            when = moment_text(RegulationSettings.current().changes_effective_at or now())
+            when = _iso(RegulationSettings.current().changes_effective_at or now())
             self.stdout.write(f"Planned changes of the regulation's texts come into force at {when}.")
+
+
+def _iso(value: dt.datetime) -> str:
+    """In the form --effective takes (the terminal is no person's page: ISO, the service's zone)."""
+    return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
