@@ -183,3 +183,13 @@ def test_today_is_the_calendars_own_when_past_and_coming_dates_are_split(admin, 
         coming, past = admin.get(change_url(office)).context["inline_admin_formsets"]
         dates = {f.instance.date for f in (coming if coming_15th else past).formset.forms if f.instance.pk}
         assert D(2026, 6, 15) in dates, zone
+
+
+def test_a_bad_interval_is_named_in_the_admins_language(django_user_model, office, settings):
+    settings.OTKLIK_NOW = "2026-06-15T10:00:00+03:00"
+    anna = django_user_model.objects.create_superuser("anna", "anna@example.org", "pw", language="ru")
+    client = Client()
+    client.force_login(anna)
+    data = {**admin_form_data(client.get(change_url(office))), "week_grid_mon_1_from": "12:00"}
+    text = client.post(change_url(office), data).content.decode()
+    assert "интервалы пересекаются" in text and "intervals overlap" not in text

@@ -97,15 +97,18 @@ def test_activity_carries_the_sla_ledger(api, filed, settings):
     settings.OTKLIK_NOW = at(10, 12, 40).isoformat()
     sla_timers_pass()
     staff = [e for e in api("agent").get(f"/tickets/{filed['high'].pk}/activity").json() if e["event"] == "sla"]
-    # In the order they fell due: the warning (12:18) and its escalation, the breach (12:30) and its.
+    # In the order things happened: the warning (12:18) and the breach (12:30) when they fell due,
+    # the two escalations when the worker, late, acted on them (12:40).
     assert [(e["field"], e["sla_event"]) for e in staff] == [
         ("first_reaction", "applied"),
         ("resolution", "applied"),
         ("first_reaction", "warned"),
-        ("first_reaction", "escalated"),
         ("first_reaction", "breached"),
         ("first_reaction", "escalated"),
+        ("first_reaction", "escalated"),
     ]
+    moments = {e["sla_event"]: parse_datetime(e["at"]) for e in staff if e["sla_event"] != "escalated"}
+    assert moments["warned"] < moments["breached"] == at(10, 12, 30)
     assert all(e["role"] == "system" and e["actor"] is None for e in staff)
     breach = next(e for e in staff if e["sla_event"] == "breached")
     assert parse_datetime(breach["new_value"]["due_at"]) == at(10, 12, 30)

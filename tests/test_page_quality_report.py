@@ -205,7 +205,7 @@ def test_the_date_fields_show_the_period_in_effect(month, settings):
     # No days given: this month to today, and the fields say so (not empty beside a period).
     page = text(browser(p.manager).get("/reports/quality"))
     assert 'name="from" value="2026-03-01"' in page and 'name="to" value="2026-03-18"' in page
-    assert "From 2026-03-01 to 2026-03-18 inclusive" in page
+    assert "From 1 Mar 2026 to 18 Mar 2026 inclusive" in page
     # One end given: the other is the period's.
     page = text(browser(p.manager).get("/reports/quality?from=2026-03-02"))
     assert 'name="from" value="2026-03-02"' in page and 'name="to" value="2026-03-18"' in page

@@ -27,4 +27,3 @@ class OtklikAdminSite(admin.AdminSite):
             # Before the app's own class, so its words come first; the app's class keeps its name.
             base = type(base.__name__, (DeclinedNamesMixin, base), {"__module__": base.__module__})
         super().register(model_or_iterable, base, **options)
-

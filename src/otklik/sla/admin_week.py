@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .calendar import DAYS, WorkCalendar
 from .calendar_import import check_intervals
+from .calendar_words import calendar_problem_text
 
 Week = dict[str, list[list[str]]]
 MIN_SLOTS = 3  # intervals offered per day (one more than the longest day, at least this many)
@@ -153,13 +154,17 @@ class WeekGridField(forms.Field):
                     check_intervals(pairs)
                 except ValueError as exc:
                     raise ValidationError(
-                        self.error_messages["day"], code="day", params={"day": name, "problem": str(exc)}
+                        self.error_messages["day"],
+                        code="day",
+                        params={"day": name, "problem": calendar_problem_text(exc)},
                     ) from None
                 week[day] = sorted(pairs)
         try:
             WorkCalendar.from_dict({"tz": "UTC", "week": week})
         except ValueError as exc:
-            raise ValidationError(self.error_messages["week"], code="week", params={"problem": str(exc)}) from None
+            raise ValidationError(
+                self.error_messages["week"], code="week", params={"problem": calendar_problem_text(exc)}
+            ) from None
         return week
 
     def has_changed(self, initial: object, data: object) -> bool:

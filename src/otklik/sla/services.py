@@ -177,14 +177,17 @@ class Ledger:
         return self.sref.calendar(self.rows[metric].calendar_id)
 
     def note(self, metric: str, events: list[str], when: dt.datetime, **extra: Any) -> None:
-        """Record the events of a metric's clock at `when`; a breach at the deadline that passed
-        (clockmath dates the clock's breach there), however late the timer worker or a catch-up
-        noticed it: "breaches today" and a breach's day are when it happened, not when recorded."""
+        """Record the events of a metric's clock at `when`; a breach at the deadline that passed and
+        a warning at the moment it fell due (clockmath dates the clock's breach and warning there),
+        however late the timer worker or a catch-up noticed them: "breaches today" and a breach's
+        day are when it happened, not when recorded. What the worker did about them (escalations)
+        is dated when it did it."""
         data = self.data[metric]
         for event in events:
             at = when
-            if event == "breached" and data.breached_at is not None and data.breached_at < when:
-                at = data.breached_at
+            happened = {"breached": data.breached_at, "warned": data.warned_at}.get(event)
+            if happened is not None and happened < when:
+                at = happened
             self.records.append(ledger_record(self.ticket, data, event, at, **extra))
 
     def catch_up(self, metric: str, when: dt.datetime) -> None:
