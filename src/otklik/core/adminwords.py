@@ -16,11 +16,11 @@ selector's help in the djangojs domain: locale/ru/LC_MESSAGES/djangojs.po).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR, InlineModelAdmin
-from django.contrib.admin.utils import unquote
 from django.db.models import Model
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse
@@ -173,17 +173,27 @@ class DeclinedNamesMixin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, object] | None = None,
     ) -> HttpResponse:
-        name = accusative(self.opts.verbose_name)
         words: dict[str, object] = {}
         if object_id is None:
-            words["title"] = gettext("Add %s") % name
-        else:
-            obj = self.get_object(request, unquote(object_id))
-            if obj is not None:
-                words["title"] = (
-                    gettext("Change %s") if self.has_change_permission(request, obj) else gettext("View %s")
-                ) % name
+            words["title"] = gettext("Add %s") % accusative(self.opts.verbose_name)
+        # A change form's title is set where Django already holds the row (render_change_form).
         return super().changeform_view(request, object_id, form_url, self._declined(extra_context, **words))
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> HttpResponse:
+        if not add and obj is not None:
+            may_change = self.has_change_permission(request, obj)
+            context["title"] = (gettext("Change %s") if may_change else gettext("View %s")) % accusative(
+                self.opts.verbose_name
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, object] | None = None
