@@ -89,9 +89,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- the server -------------------------------------------------------------------------------
 def free_port() -> int:
+    """A free port whose next port is free too: `otklik serve` binds the live stream on port + 1
+    (on a busy machine a port picked alone had its neighbour taken, and the run failed)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port < 65535 and _free(port) and _free(port + 1):
+            return port
+    raise SystemExit("no two neighbouring free ports on 127.0.0.1")
+
+
+def _free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def otklik_command() -> list[str]:

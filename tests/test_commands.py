@@ -1,6 +1,8 @@
 """The `otklik` commands: demo (idempotent), worker --once, serve's argument checks."""
 
 import os
+import subprocess
+import sys
 import time
 from io import StringIO
 from pathlib import Path
@@ -8,12 +10,11 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from otklik.accounts.models import GroupMembership, SupportGroup, User
 from otklik.catalog.models import Category, FormField, Priority, RequestType
 from otklik.routes.models import Route, RoutePoint, Transition
-from otklik.runtime.management.commands.serve import parse_addr
+from otklik.runtime.supervisor import ServeError, ensure_free, parse_addr
 from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 
@@ -98,7 +99,7 @@ def test_worker_once_sweeps_only_old_orphan_files(personas, settings, tmp_path):
 
 @pytest.mark.parametrize("value", ["8000", "host:", ":80", "127.0.0.1:99999", "127.0.0.1:http"])
 def test_serve_refuses_a_bad_address(value):
-    with pytest.raises(CommandError, match="is not HOST:PORT"):
+    with pytest.raises(ServeError, match="is not HOST:PORT"):
         parse_addr(value)
 
 
@@ -110,12 +111,41 @@ def test_serve_parses_addresses():
 def test_serve_refuses_an_address_in_use_naming_it():
     import socket
 
-    from otklik.runtime.management.commands.serve import ensure_free
-
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        with pytest.raises(CommandError, match=f"cannot listen on 127.0.0.1:{port}"):
+        with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}"):
             ensure_free("127.0.0.1", port)
     ensure_free("127.0.0.1", port)  # free again once closed
+
+
+def test_the_supervisor_of_serve_loads_no_django():
+    """`otklik serve` is handed to the supervisor before Django loads: the process that only starts and
+    watches the others stays small (issue 15: its memory). Its arguments are checked without Django too."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = (
+        "import sys; import otklik.runtime.supervisor as s; "
+        f"s.children(s.parser().parse_args(['--addr', '127.0.0.1:{port}', '--no-stream'])); "
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--addr", "8000"], "--addr '8000' is not HOST:PORT (for example 127.0.0.1:8000)"),
+        (["--web-workers", "0"], "--web-workers '0' must be a whole number, 1 or more"),
+        (["--addr", "127.0.0.1:8000", "--stream-addr", "127.0.0.1:8000"], "--stream-addr must differ from --addr"),
+    ],
+)
+def test_serve_names_a_bad_argument_in_one_line(args, said):
+    done = subprocess.run([sys.executable, "-m", "otklik", "serve", *args], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"otklik serve: {said}"

@@ -432,3 +432,53 @@ def test_a_breach_noticed_a_day_late_is_recorded_at_its_deadline(p, settings):
     ticket_transition(ticket=caught, actor=p.lead, transition_code="accept", version=caught.version)
     breach = LogRecord.objects.get(ticket=caught, sla_event="breached")
     assert (breach.field, breach.created_at) == ("first_reaction", at(7, 15))
+
+
+# --- a batch's writes (issue 15: the full pass's cost) ------------------------------------------------
+
+
+def test_a_pass_queues_its_batchs_notifications_in_one_insert_and_reads_people_once(p, settings):
+    """Five requests breach at 13:00 (each: its executor and lead told, level 1) and reach level 2 at
+    16:00 (the managers told): one INSERT of notifications per batch, the managers and the
+    watchers read once for the batch, not once per level."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tickets = [file_error(p.initiator, subject=f"Breach {i}") for i in range(5)]
+    ticket_watch(ticket=tickets[0], actor=p.lead, user_ref="agent2", add=True)
+    run(settings, at(6, 12, 30))  # the warnings, out of the way
+    for moment in (at(6, 13, 5), at(6, 16, 5)):
+        when(settings, moment)
+        with CaptureQueriesContext(connection) as ctx:
+            assert timers.sla_timers_pass() == 5
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        inserts = [s for s in sqls if s.startswith('INSERT INTO "notify_notification"')]
+        assert len(inserts) == 1, sqls
+        assert len([s for s in sqls if 'FROM "tickets_watcher"' in s]) <= 1
+        assert len([s for s in sqls if 'FROM "accounts_user"' in s and "manager" in s]) <= 1
+    assert [len(escalations(t, "first_reaction")) for t in tickets] == [3] * 5  # warning; breach, level 2
+    from otklik.notify.models import Notification
+
+    told = Notification.objects.filter(event="sla_escalated", ticket__in=tickets, channel="inapp")
+    assert {n.recipient_id for n in told} >= {p.manager.pk, p.lead.pk}
+
+
+def test_a_request_that_fails_loses_only_its_own_notifications(p, settings, monkeypatch):
+    """Each request is handled in its own savepoint: one that fails is rolled back with the
+    notifications it queued, and the batch's others are written."""
+    from otklik.notify.models import Notification
+
+    good, bad = file_error(p.initiator, subject="Fine"), file_error(p.initiator, subject="Breaks")
+    real = timers.sla_fire_due
+
+    def breaking(ticket: Ticket, **kwargs: Any) -> int:
+        count = real(ticket, **kwargs)  # queues its warning first
+        if ticket.pk == bad.pk:
+            raise RuntimeError("the handler fails after queueing")
+        return count
+
+    monkeypatch.setattr(timers, "sla_fire_due", breaking)
+    run(settings, at(6, 12, 30))
+    warned = set(Notification.objects.filter(event="sla_warned").values_list("ticket_id", flat=True))
+    assert good.pk in warned and bad.pk not in warned
+    assert fresh(bad).sla_next_at == at(6, 12, 30) + timers.RETRY_AFTER  # looked at again later

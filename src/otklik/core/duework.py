@@ -8,6 +8,9 @@ one by one, for at most a time budget, so the other jobs get their turn.
   again `retry_after` later (its instant is pushed on), so it cannot block the rows behind it.
 - The batch commits as a whole: a worker killed mid-batch rolls it back and the rows are claimed
   again as if untouched; what a handler records is recorded exactly once.
+- A timer may `defer` some writes to the end of its batch (the notifications it queues: one insert
+  and one wake-up for the batch, not one per row), still in the batch's transaction; a row whose
+  handling fails has its deferred writes dropped with its savepoint.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
 
 from django.db import connection, models, transaction
 
@@ -25,6 +29,21 @@ from .clock import now
 
 M = TypeVar("M", bound=models.Model)
 B = TypeVar("B")  # what `prepare` makes of a batch; None for a timer without one
+
+
+class Deferral(Protocol):
+    """Writes held back until the end of a batch (notify.outbox.Deferred): entered around the
+    batch; `mark` before a row, `rollback_to` that mark when the row fails, `flush` at the end."""
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def mark(self) -> int: ...
+
+    def rollback_to(self, mark: int) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,7 @@ class DueWork(Generic[M, B]):
     batch: int = 100
     retry_after: dt.timedelta = dt.timedelta(minutes=5)
     failed: str = "could not be processed"  # what the log says of a row whose handling failed
+    defer: Callable[[], Deferral] | None = None  # writes held back to the end of each batch
 
 
 def claim(qs: models.QuerySet[M], batch: int) -> list[M]:
@@ -64,17 +84,24 @@ def due_work(work: DueWork[M, B], *, budget_seconds: float = 5.0, batch: int | N
     handled = 0
     deadline = time.monotonic() + budget_seconds
     while True:
-        with transaction.atomic():
+        deferral = work.defer() if work.defer is not None else None
+        scope: AbstractContextManager[object] = deferral if deferral is not None else nullcontext()
+        with transaction.atomic(), scope:
             rows = claim(work.due(moment), size)
             # Without a prepare the work is a DueWork[Row, None]: its handlers are given None.
             shared = work.prepare(rows, handled == 0) if work.prepare is not None and rows else cast(B, None)
             for row in rows:
+                mark = deferral.mark() if deferral is not None else 0
                 try:
                     with transaction.atomic():
                         work.handle(row, moment, shared)
                 except Exception:
+                    if deferral is not None:
+                        deferral.rollback_to(mark)  # its writes go with its savepoint
                     work.log.exception("%s: %s %s %s; retrying later", work.what, work.noun, row.pk, work.failed)
                     work.retry(row, moment + work.retry_after)
+            if deferral is not None:
+                deferral.flush()
         handled += len(rows)
         if len(rows) < size or time.monotonic() > deadline:
             return handled

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 
 from django.conf import settings
 from django.utils import translation
@@ -188,10 +189,62 @@ def _schedule(row: Notification, quiet: Quiet | None, person: Person, moment: dt
 
 
 def queue_rows(rows: list[Notification]) -> None:
-    """Write the rows in the caller's transaction; the workers wake when it commits."""
-    if rows:
-        Notification.objects.bulk_create(rows)
-        wake_workers()
+    """Write the rows in the caller's transaction; the workers wake when it commits. Inside a
+    `Deferred` (a timer's batch) they are held and written with the batch's others at its end."""
+    if not rows:
+        return
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.rows.extend(rows)
+        return
+    Notification.objects.bulk_create(rows)
+    wake_workers()
+
+
+class Deferred:
+    """The notifications a timer's batch queues (core.duework.Deferral): held while the batch runs,
+    written at its end in one insert with one wake-up, still in the batch's transaction. Only for
+    handlers that do not read back what they queued (their rows have no ids until the flush)."""
+
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self._token: Token[Deferred | None] | None = None
+
+    def __enter__(self) -> Deferred:
+        self._token = _deferred.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _deferred.reset(self._token)
+            self._token = None
+
+    def mark(self) -> int:
+        return len(self.rows)
+
+    def held(self, *, ticket_id: int, event: str, channel: str) -> list[Notification]:
+        """The rows of a request's event and channel queued in this batch and not written yet."""
+        return [r for r in self.rows if (r.ticket_id, r.event, r.channel) == (ticket_id, event, channel)]
+
+    def rollback_to(self, mark: int) -> None:
+        del self.rows[mark:]
+
+    def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        if rows:
+            Notification.objects.bulk_create(rows, batch_size=FLUSH_BATCH)
+            wake_workers()
+
+
+def held_rows(*, ticket_id: int, event: str, channel: str) -> list[Notification]:
+    """What a handler queued but the batch has not written yet (none outside a `Deferred`): for the
+    one writer that reads its own rows back (the calendar task: sla/calendar_tasks.task_sync)."""
+    deferred = _deferred.get()
+    return deferred.held(ticket_id=ticket_id, event=event, channel=channel) if deferred is not None else []
+
+
+FLUSH_BATCH = 500  # rows per INSERT statement when a batch's notifications are written
+_deferred: ContextVar[Deferred | None] = ContextVar("otklik_notify_deferred", default=None)
 
 
 def staff_only(rows: list[Notification]) -> list[Notification]:

@@ -46,7 +46,7 @@ from otklik.core.clock import now
 from otklik.core.jsonvalue import JsonValue
 from otklik.notify.channels.email import mail_host
 from otklik.notify.models import Channel, Event, Notification, TaskForm
-from otklik.notify.outbox import queue_rows
+from otklik.notify.outbox import held_rows, queue_rows
 from otklik.notify.preferences import channels_for, schedules
 from otklik.tickets.models import Ticket
 from otklik.tickets.notices import importance_of, link_to
@@ -99,6 +99,9 @@ def task_sync(ticket: Ticket, *, due: dt.datetime | _Unknown | None = UNKNOWN) -
         return
     # Read as stored, not from the caller's object: it may predate a concurrent change.
     number, subject, priority_id, executor_id, is_open, task_to, task = row
+    held = held_rows(ticket_id=ticket.pk, event=Event.TASK, channel=Channel.TASK)
+    if held:  # queued earlier in a timer's batch, not written yet: the last task is that one
+        task_to, task = held[-1].recipient_id, held[-1].context
     request = _Request(ticket.pk, number, subject, priority_id, executor_id, is_open)
     queue_rows(_plan(request, task_to, task if isinstance(task, dict) else None, due))
 

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.db.models import QuerySet
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import Role, User
+from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.duework import DueWork, due_work
-from otklik.notify.outbox import queue_rows
+from otklik.notify.outbox import Deferred, queue_rows
 from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.models import Event, LogRecord, Ticket, Watcher
 from otklik.tickets.writes import ticket_bump
@@ -44,23 +46,48 @@ def due(moment: dt.datetime) -> QuerySet[Ticket]:
     return Ticket.objects.filter(sla_next_at__lte=moment).order_by("sla_next_at")
 
 
-def _fresh_configuration(tickets: list[Ticket], first: bool) -> None:
+class Batch:
+    """What the escalations of one batch read about people, once for the batch and only if a level
+    fires: the active managers, and the watchers of the batch's requests (kept up to date as
+    levels add watchers)."""
+
+    def __init__(self, tickets: list[Ticket]) -> None:
+        self.ticket_ids = [t.pk for t in tickets]
+        self._managers: list[int] | None = None
+        self._watchers: dict[int, set[int]] | None = None
+
+    def managers(self) -> list[int]:
+        if self._managers is None:
+            self._managers = list(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
+        return self._managers
+
+    def watchers(self, ticket_id: int) -> set[int]:
+        if self._watchers is None:
+            self._watchers = defaultdict(set)
+            for tid, uid in Watcher.objects.filter(ticket_id__in=self.ticket_ids).values_list("ticket_id", "user_id"):
+                self._watchers[tid].add(uid)
+        return self._watchers[ticket_id]
+
+
+def _prepare(tickets: list[Ticket], first: bool) -> Batch:
     if first:
         # Read after the claim: a configuration committed before a request was marked is then
         # visible (READ COMMITTED), whatever this process had cached.
         sla_reference_fresh()
+    return Batch(tickets)
 
 
-TIMERS: DueWork[Ticket, None] = DueWork(
+TIMERS: DueWork[Ticket, Batch] = DueWork(
     what="sla",
     noun="request",
     due=due,
-    handle=lambda ticket, moment, _: sla_fire_due(ticket, moment=moment),
+    handle=lambda ticket, moment, batch: sla_fire_due(ticket, moment=moment, batch=batch),
     retry=lambda ticket, at: Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=at),
     log=log,
-    prepare=_fresh_configuration,
+    prepare=_prepare,
     batch=BATCH,
     retry_after=RETRY_AFTER,
+    defer=Deferred,  # the batch's warnings and escalations queued in one insert
 )
 
 
@@ -70,9 +97,10 @@ def sla_timers_pass(*, batch: int = BATCH, budget_seconds: float = 5.0) -> int:
     return due_work(TIMERS, batch=batch, budget_seconds=budget_seconds)
 
 
-def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
+def sla_fire_due(ticket: Ticket, *, moment: dt.datetime, batch: Batch | None = None) -> int:
     """For one claimed (locked) request: bring its clocks up to date with the configuration, then
     fire the due warnings, breaches and escalation levels in the order they fell due."""
+    batch = batch or Batch([ticket])
     reference().attach(ticket)
     if not ticket.is_open:  # nothing is owed on a closed request
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
@@ -96,7 +124,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime) -> int:
             data.escalated.append(rule_id)
             rule = ledger.sref.rule_objects.get(rule_id)
             if rule is not None:
-                _escalate(ledger, metric, rule, at=at, moment=moment)
+                _escalate(ledger, metric, rule, at=at, moment=moment, batch=batch)
     count = len(ledger.records)
     ledger.save(when=moment)
     if (ticket.executor_id, ticket.priority_id) != shown:
@@ -119,8 +147,9 @@ def _due(ledger: Ledger, moment: dt.datetime) -> list[tuple[dt.datetime, str, st
     return due
 
 
-def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
-    """The active people a level tells, as (id, user name), by user name."""
+def _recipients(ticket: Ticket, rule: EscalationRule, batch: Batch) -> list[tuple[int, str]]:
+    """The active people a level tells, as (id, user name), by user name. From the directory, the
+    batch's reads and the people cache: nothing read per level."""
     ids: set[int] = set()
     if rule.notify_executor and ticket.executor_id:
         ids.add(ticket.executor_id)
@@ -129,14 +158,17 @@ def _recipients(ticket: Ticket, rule: EscalationRule) -> list[tuple[int, str]]:
     if rule.notify_dispatcher and (dispatcher := directory().dispatchers.get(ticket.group_id)):
         ids.add(dispatcher)
     if rule.notify_managers:
-        ids.update(User.objects.filter(is_active=True, role=Role.MANAGER).values_list("pk", flat=True))
+        ids.update(batch.managers())
     if rule.notify_watchers:
-        ids.update(Watcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+        ids.update(batch.watchers(ticket.pk))
     ids.update(u.pk for u in rule.notify_users.all())
-    return sorted(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "username"), key=lambda p: p[1])
+    found = people(ids)
+    return sorted(((pk, p.username) for pk, p in found.items() if p.is_active), key=lambda p: p[1])
 
 
-def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datetime, moment: dt.datetime) -> None:
+def _escalate(
+    ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datetime, moment: dt.datetime, batch: Batch
+) -> None:
     """One escalation level: who is told, and what is changed on the request. The notifications
     themselves go through the notification queue (issue 4); the ledger names the recipients."""
     ticket = ledger.ticket
@@ -193,6 +225,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
         _, created = Watcher.objects.get_or_create(ticket_id=ticket.pk, user=user)
         if created:
             added.append(user.username)
+            batch.watchers(ticket.pk).add(user.pk)
             extra.append(system_record(ticket, moment, event=Event.WATCHER, field="watchers", new_value=user.username))
     info.update({k.removesuffix("_id"): v for k, v in changes.items()})
     if added:
@@ -200,7 +233,7 @@ def _escalate(ledger: Ledger, metric: str, rule: EscalationRule, *, at: dt.datet
     for key, value in changes.items():
         setattr(ticket, key, value)
     # Told after the change: a reassigned request's new executor and group lead hear of it.
-    recipients = _recipients(ticket, rule)
+    recipients = _recipients(ticket, rule, batch)
     info["notify"] = [name for _, name in recipients]
     ledger.note(metric, ["escalated"], moment, **info)
     queue_rows(
