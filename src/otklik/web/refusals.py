@@ -11,6 +11,7 @@ gettext_lazy, then `make messages` and its Russian in locale/ru.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from otklik.catalog.models import Category
 from otklik.catalog.reference import reference
+from otklik.core import dates
 from otklik.core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
 
 # Words: a lazy text, formatted with the error's params (%(limit)s…), or a function of the error.
@@ -136,7 +138,10 @@ WORDS: dict[tuple[str, str, str], Words] = {
     # The quality report's period.
     ("report", "", "not_a_date"): gettext_lazy("“%(value)s” is not a date: enter it as YYYY-MM-DD."),
     ("report", "", "out_of_range"): _years,
-    ("report", "", "before_start"): gettext_lazy("The period ends (%(last)s) before it starts (%(first)s)."),
+    ("report", "", "before_start"): lambda e: (
+        _("The period ends (%(last)s) before it starts (%(first)s).")
+        % {k: _day(e.params.get(k)) for k in ("first", "last")}
+    ),
     ("report", "", "too_long"): _period_too_long,
 }
 
@@ -190,6 +195,14 @@ FORMS: dict[str, Form] = {
     # The settings' own form checks first; what the services refuse beyond it keeps their words.
     "settings": Form(other=lambda e: e.message),
 }
+
+
+def _day(value: object) -> str:
+    """A date the error carries as ISO (what the API says), as the reader writes dates."""
+    try:
+        return dates.day(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def _say(words: Words, error: FieldError) -> str:
