@@ -189,7 +189,7 @@ def test_times_show_in_the_chosen_zone_and_any_zone_can_be_typed(ivan, personas,
     assert re.search(r'<option value="other"[^>]*selected', page)
     assert 'value="America/Sao_Paulo"' in page
     # The list shows each zone's offset.
-    assert "Asia/Vladivostok (UTC+10:00)" in page
+    assert "Vladivostok (UTC+10:00)" in page
 
 
 @pytest.mark.parametrize(
@@ -274,3 +274,15 @@ def test_a_lead_counts_as_dispatcher_only_where_the_group_has_none(personas, dja
     assert agent.dispatcher
     with django_assert_num_queries(0):  # from the directory snapshot
         standing_of(personas.lead)
+
+
+def test_time_zones_are_offered_by_their_cities_in_the_readers_language(ivan, personas):
+    page = html(ivan.get("/settings"))
+    assert ">Moscow (UTC+03:00)</option>" in page and 'value="Europe/Moscow"' in page
+    assert "Europe/Moscow (" not in page  # the IANA name is the value, not what a person reads
+    personas.agent.language = "ru"
+    personas.agent.save(update_fields=["language"])
+    russian = Client()
+    russian.force_login(personas.agent)
+    page = html(russian.get("/settings"))
+    assert ">Москва (UTC+03:00)</option>" in page and ">Екатеринбург (UTC+05:00)</option>" in page

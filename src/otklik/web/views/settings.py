@@ -20,8 +20,9 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.accounts.http import AuthedRequest
@@ -45,32 +46,34 @@ from otklik.web.refusals import field_messages, refusal_message
 
 # The zones most of our people live in (Russia west to east, then neighbours and a few others);
 # any other IANA name can be typed in.
-COMMON_ZONES = (
-    "Europe/Kaliningrad",
-    "Europe/Moscow",
-    "Europe/Samara",
-    "Asia/Yekaterinburg",
-    "Asia/Omsk",
-    "Asia/Novosibirsk",
-    "Asia/Krasnoyarsk",
-    "Asia/Irkutsk",
-    "Asia/Yakutsk",
-    "Asia/Vladivostok",
-    "Asia/Magadan",
-    "Asia/Kamchatka",
-    "Europe/Minsk",
-    "Asia/Almaty",
-    "Asia/Tashkent",
-    "Asia/Tbilisi",
-    "Asia/Yerevan",
-    "Asia/Baku",
-    "Europe/Istanbul",
-    "Asia/Dubai",
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-    "UTC",
-)
+# The zones most of our people live in (Russia west to east, then neighbours and a few others), by
+# the city people know them by; any other IANA name can be typed in.
+COMMON_ZONES: dict[str, Promise] = {
+    "Europe/Kaliningrad": pgettext_lazy("time zone", "Kaliningrad"),
+    "Europe/Moscow": pgettext_lazy("time zone", "Moscow"),
+    "Europe/Samara": pgettext_lazy("time zone", "Samara"),
+    "Asia/Yekaterinburg": pgettext_lazy("time zone", "Yekaterinburg"),
+    "Asia/Omsk": pgettext_lazy("time zone", "Omsk"),
+    "Asia/Novosibirsk": pgettext_lazy("time zone", "Novosibirsk"),
+    "Asia/Krasnoyarsk": pgettext_lazy("time zone", "Krasnoyarsk"),
+    "Asia/Irkutsk": pgettext_lazy("time zone", "Irkutsk"),
+    "Asia/Yakutsk": pgettext_lazy("time zone", "Yakutsk"),
+    "Asia/Vladivostok": pgettext_lazy("time zone", "Vladivostok"),
+    "Asia/Magadan": pgettext_lazy("time zone", "Magadan"),
+    "Asia/Kamchatka": pgettext_lazy("time zone", "Petropavlovsk-Kamchatsky"),
+    "Europe/Minsk": pgettext_lazy("time zone", "Minsk"),
+    "Asia/Almaty": pgettext_lazy("time zone", "Almaty"),
+    "Asia/Tashkent": pgettext_lazy("time zone", "Tashkent"),
+    "Asia/Tbilisi": pgettext_lazy("time zone", "Tbilisi"),
+    "Asia/Yerevan": pgettext_lazy("time zone", "Yerevan"),
+    "Asia/Baku": pgettext_lazy("time zone", "Baku"),
+    "Europe/Istanbul": pgettext_lazy("time zone", "Istanbul"),
+    "Asia/Dubai": pgettext_lazy("time zone", "Dubai"),
+    "Europe/Berlin": pgettext_lazy("time zone", "Berlin"),
+    "Europe/London": pgettext_lazy("time zone", "London"),
+    "America/New_York": pgettext_lazy("time zone", "New York"),
+    "UTC": pgettext_lazy("time zone", "UTC (coordinated universal time)"),
+}
 OTHER = "other"
 # The grid's columns; the calendar-task channel has only the task event in its column.
 CHANNELS = (Channel.INAPP, Channel.EMAIL, Channel.SMS, Channel.MESSENGER, Channel.TASK)
@@ -79,7 +82,8 @@ TIME_FORMAT = "%H:%M"
 
 def _zone_label(name: str, moment: dt.datetime) -> str:
     offset = moment.astimezone(zoneinfo.ZoneInfo(name)).strftime("%z")
-    return f"{name} (UTC{offset[:3]}:{offset[3:]})"
+    city = COMMON_ZONES.get(name)
+    return f"{city if city is not None else name} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _time_input() -> forms.TimeInput:
