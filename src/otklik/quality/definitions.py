@@ -121,7 +121,7 @@ KPIS: list[tuple[str, Text, Text]] = [
         "complaints",
         _t("Рекламации", "Complaints"),
         _t(
-            "рекламации, поданные в периоде, и сколько из них признаны обоснованными.",
+            "рекламации, поданные в периоде, и сколько из них удовлетворено.",
             "complaints filed in the period, and how many of them were upheld.",
         ),
     ),
@@ -164,9 +164,9 @@ COMPONENTS: list[tuple[str, Text, Text]] = [
     ),
     (
         "complaints",
-        _t("Без обоснованных рекламаций", "No upheld complaints"),
+        _t("Без удовлетворённых рекламаций", "No upheld complaints"),
         _t(
-            "1 − обоснованные рекламации / решённые обращения (не меньше 0)",
+            "1 − удовлетворённые рекламации / решённые обращения (не меньше 0)",
             "1 − upheld complaints / resolved requests (not below 0)",
         ),
     ),
