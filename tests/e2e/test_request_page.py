@@ -93,7 +93,7 @@ def test_ending_a_request_asks_first_and_no_key_does_it(login: Callable[..., Pag
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Withdraw", exact=True).focus()
     ivan.keyboard.press("Enter")
-    expect(ivan.locator(".messages")).to_contain_text("“Withdraw” done.")
+    expect(ivan.locator(".messages")).to_contain_text("Transition “Withdraw” done: the request is now")
     assert state_kind(ivan) == "declined"
 
 
