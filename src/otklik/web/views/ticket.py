@@ -34,7 +34,7 @@ from otklik.catalog.reference import Reference, reference
 from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
 from otklik.complaints.services import complaint_file
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
-from otklik.core.i18n import localized
+from otklik.core.i18n import inner_quotes, localized
 from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
@@ -212,7 +212,8 @@ def _entry(
         else:
             # The transition's label is the button's verb («Принять»): a history names it, in quotes,
             # as the transition taken, not as an order (nothing has to agree with the label).
-            entry.title = _("Transition “%(action)s”: %(from)s → %(to)s") % {"action": r.transition.label, **moved}
+            action = inner_quotes(r.transition.label)
+            entry.title = _("Transition “%(action)s”: %(from)s → %(to)s") % {"action": action, **moved}
     elif r.event == Event.FEEDBACK:
         score = r.new_value if isinstance(r.new_value, int) else 0
         values = {"score": score, "meaning": score_labels().get(score, "")}
@@ -438,8 +439,8 @@ def transition(request: AuthedRequest, number: str) -> HttpResponse:
         return _refused(request, number, exc, failed=failed)
     # Named as the history names it (the label is the button's verb: nothing agrees with it).
     done = _("Transition “%(action)s” done: the request is now “%(state)s”.") % {
-        "action": label,
-        "state": ticket.point.name,
+        "action": inner_quotes(label),
+        "state": inner_quotes(ticket.point.name),
     }
     return _done_maybe_gone(request, ticket, done)
 
