@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
     "short_cap": {"ru": "Редакция {number}", "en": "Version {number}"},
     "versions": {"ru": "Редакции", "en": "Versions"},
     "current": {"ru": "действует", "en": "in force"},
+    "past": {"ru": "утратила силу", "en": "no longer in force"},
     "download": {"ru": "Скачать в Markdown", "en": "Download as Markdown"},
     "print": {"ru": "Печать", "en": "Print"},
     "contents": {"ru": "Содержание", "en": "Contents"},

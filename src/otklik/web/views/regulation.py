@@ -30,7 +30,12 @@ from otklik.regulation.selectors import (
 )
 from otklik.regulation.services import regulation_in_force
 
-STATE_LABELS = {State.IN_FORCE: "current", State.SCHEDULED: "scheduled", State.SUPERSEDED: "superseded"}
+STATE_LABELS = {
+    State.IN_FORCE: "current",
+    State.PAST: "past",
+    State.SCHEDULED: "scheduled",
+    State.SUPERSEDED: "superseded",
+}
 
 
 def _chosen(request: HttpRequest) -> tuple[str, Version, list[VersionSummary]]:
