@@ -2,8 +2,9 @@
 The page has the site's header (the person's navigation, or a way to sign in), in the document's language.
 
 The page shows the version in force (or the one asked for) and announces the one scheduled next;
-the list of versions says which is in force, which is still to come and which were replaced before
-they came into force."""
+an older version says from when to when it was in force and points to the one in force; the list of
+versions says which is in force, which are no longer, which is still to come and which were replaced
+before they came into force."""
 
 from __future__ import annotations
 
