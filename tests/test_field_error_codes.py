@@ -18,7 +18,7 @@ from otklik.core.errors import FieldError, Invalid, Refusals, required, too_long
 from otklik.core.text import clean_text
 from otklik.testing.client import ApiClient
 from otklik.tickets.models import Ticket
-from otklik.web.refusals import field_message, field_messages
+from otklik.web.refusals import field_message, field_messages, number_range
 from otklik.workflow import ticket_create
 
 # --- the data --------------------------------------------------------------------------------
@@ -228,6 +228,11 @@ def test_a_form_has_its_own_words_before_the_general_ones():
     with translation.override("ru"):
         number = FieldError("fields.n", "too_small", {"min": "1", "max": "10"}, "must be at least 1")
         assert field_message(number, form="new_request") == "Введите число. От 1 до 10."
+        big = FieldError("fields.n", "too_large", {"min": "1", "max": "100000"}, "must be at most 100000")
+        assert field_message(big, form="new_request") == "Введите число. От 1 до 100\xa0000."  # grouped as Russians do
+        assert number_range("0.5", None) == "Не меньше 0,5."
+    with translation.override("en"):
+        assert number_range("1", "100000") == "From 1 to 100,000."
 
 
 def control_error(html: str, control_id: str) -> str | None:

@@ -60,9 +60,9 @@ def test_logging_in_gives_one_summary_of_what_awaits(duty):
     assert n.context == {"executing": 2, "answering": 1, "breached": 1, "unread": 6}
     assert n.subject == "what awaits your reaction"
     assert n.body.splitlines() == [
-        "Requests you execute that await your reaction: 2",
+        "2 requests you execute await your reaction",
         "Requests past a deadline among them: 1",
-        "Your requests that await your answer: 1",
+        "1 of your requests awaits your answer",
         "Unread notifications: 6",
     ]
     assert n.link.endswith("/work")
@@ -96,7 +96,7 @@ def test_an_old_summary_of_an_initiator_hides_its_breaches(personas):
 
     with translation.override("ru"):  # whatever language an earlier test on this worker left active
         _, body = _summary({"summary": {"executing": 0, "answering": 1, "breached": 1, "unread": 0}})
-    assert body.splitlines() == ["Ваших обращений, ждущих вашего ответа: 1"]
+    assert body.splitlines() == ["Вашего ответа ждёт 1 обращение"]
 
 
 def test_nothing_awaits_nothing_is_said(personas, settings):

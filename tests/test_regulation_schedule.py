@@ -11,6 +11,7 @@ by hand (regulation_publish); one transactional test covers the signal's way."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from io import StringIO
 
@@ -313,6 +314,23 @@ def test_the_page_after_the_moment(scheduled, settings):
     assert "Version 3, in force from 11 Jan 2027, 09:00" in en
     assert "comes into force on" not in en
     assert "Planned wording, revised." in en
+
+
+def test_a_replaced_version_says_when_it_was_in_force_and_points_to_the_one_in_force(scheduled, settings):
+    at(settings, T1 + timedelta(minutes=1))
+    ru = Client().get("/regulation", {"lang": "ru", "version": "1"}).content.decode()
+    assert "Редакция 1, действовала с 07.12.2026 10:00 по 11.01.2027 09:00" in ru
+    assert "действует с 07.12.2026" not in ru
+    assert "Эта редакция утратила силу 11.01.2027 09:00: сейчас действует редакция 3." in ru
+    assert 'href="?lang=ru">Действующая редакция</a>' in ru
+    assert re.search(r">Редакция 1</a> — <time [^>]*>07.12.2026 10:00</time> \(утратила силу\)", ru)
+    en = Client().get("/regulation", {"lang": "en", "version": "1"}).content.decode()
+    assert "Version 1, in force from 7 Dec 2026, 10:00 to 11 Jan 2027, 09:00" in en
+    assert "version 3 is in force now" in en
+    md = Client().get("/regulation.md", {"lang": "ru", "version": "1"}).content.decode()
+    assert "Редакция 1, действовала с 07.12.2026 10:00 по 11.01.2027 09:00" in md
+    current = Client().get("/regulation", {"lang": "ru"}).content.decode()
+    assert "Эта редакция утратила силу" not in current and "Редакция 3, действует с 11.01.2027 09:00" in current
 
 
 def test_the_api_returns_the_version_in_force_and_the_scheduled_one(scheduled, settings):

@@ -248,7 +248,19 @@ def test_no_staff_words_in_an_initiators_login_summary(personas):
     with translation.override("ru"):
         subject, body = _summary({"summary": {"executing": 0, "answering": 2, "breached": 0, "unread": 3}})
     assert subject == "Что ждёт вашей реакции"
-    assert body.splitlines() == ["Ваших обращений, ждущих вашего ответа: 2", "Непрочитанных уведомлений: 3"]
+    assert body.splitlines() == ["Вашего ответа ждут 2 обращения", "Непрочитанных уведомлений: 3"]
+    # The sentence agrees with its number, whatever it is.
+    for n, line in (
+        (1, "Вашего ответа ждёт 1 обращение"),
+        (5, "Вашего ответа ждут 5 обращений"),
+        (21, "Вашего ответа ждёт 21 обращение"),
+    ):
+        with translation.override("ru"):
+            _, body = _summary({"summary": {"executing": n, "answering": n, "breached": 0, "unread": 0}})
+        assert line in body.splitlines()
+    with translation.override("ru"):
+        _, body = _summary({"summary": {"executing": 3, "answering": 0, "breached": 0, "unread": 0}})
+    assert body == "Вашей реакции ждут 3 обращения, которые вы исполняете"
 
 
 def test_quotes_inside_quotes_are_lapki(personas):

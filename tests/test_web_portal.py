@@ -321,6 +321,9 @@ def test_labels_and_choices_follow_the_persons_language(personas):
     html = ru.get("/new/request").content.decode()
     assert '<label for="id_f_kind">Что нужно' in html
     assert '<option value="new_account">Новая учётная запись</option>' in html
+    # A number field's bounds, written as Russians write numbers (thousands apart, a non-breaking space).
+    error = ru.get("/new/error").content.decode()
+    assert "От 1 до 100\xa0000." in error and "100000" not in error
 
 
 def test_csrf_is_required(personas):
@@ -415,7 +418,7 @@ def test_every_problem_is_shown_next_to_its_field_and_the_typing_is_kept(persona
     assert control(html, "id_description").get("aria-invalid") is None
 
 
-NUMBER = "Enter a number. From 1 to 100000."
+NUMBER = "Enter a number. From 1 to 100,000."
 DATE = "Enter a date as YYYY-MM-DD."
 
 
@@ -426,7 +429,7 @@ DATE = "Enter a date as YYYY-MM-DD."
             "error",
             {"f_steps": "s", "f_affected_users": "0"},
             "id_f_affected_users",
-            "Enter a number. From 1 to 100000.",
+            "Enter a number. From 1 to 100,000.",
         ),
         ("error", {"f_steps": "s", "f_affected_users": "1e400"}, "id_f_affected_users", "Enter a number."),
         (

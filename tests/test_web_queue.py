@@ -143,6 +143,16 @@ def test_the_page_is_labelled_ordered_and_marks_the_current_queue(personas, file
     assert 'method="get" action="/work"' in page and 'hx-get="/work/rows"' in page
 
 
+def test_the_deadline_column_is_named_in_the_readers_language_and_says_which_deadline(personas, filed):
+    head = re.compile(r'<th scope="col" title="([^"]+)">\s*<a [^>]*sort=[^>]*>([^<]+)</a>')
+    en = html(browser(personas.agent).get("/work?queue=all"))
+    assert ("The nearest deadline whose clock is running", "Service level") in head.findall(en)
+    assert 'data-label="Service level"' in en
+    ru = html(browser(personas.agent, language="ru").get("/work?queue=all"))
+    assert ("Ближайший срок, по которому идёт отсчёт", "Уровень обслуживания") in head.findall(ru)
+    assert ">SLA<" not in ru and 'data-label="SLA"' not in ru
+
+
 def test_filters_and_search(personas, filed):
     f = filed
     manager = browser(personas.manager)

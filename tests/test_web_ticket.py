@@ -197,6 +197,38 @@ def test_the_initiator_never_sees_internal_notes_staff_see_them_and_sla_events(p
         note = re.search(r'<li class="internal">(.*?)</li>', html, re.S)
         assert note and "Internal note" in note.group(1) and "Looks like the cache, checking" in note.group(1)
         assert '<li class=" sla">' in html and "First reaction: applied" in html
+        sla = re.search(r'<li class=" sla">(.*?)</li>', html, re.S).group(1)
+        assert "· System" in sla and "SLA" not in sla  # the service wrote it, as for complaints
+
+
+def test_the_history_names_the_transition_taken_not_the_buttons_order(personas, ticket):
+    User.objects.filter(pk=personas.agent.pk).update(language="ru")
+    agent = login(personas.agent)
+    done = followed(agent, take(agent, ticket, "accept"))
+    assert "Переход «Принять» выполнен: обращение теперь в состоянии «Принята»." in done
+    assert "— выполнено" not in done
+    html = show(login(personas.initiator), ticket)
+    assert "Transition “Accept”: New → Accepted" in html
+    assert "Accept: New" not in html
+    User.objects.filter(pk=personas.initiator.pk).update(language="ru")
+    ru = show(login(personas.initiator), ticket)
+    assert "Переход «Принять»: Новая → Принята" in ru
+    assert "Принять: Новая" not in ru
+    staff = show(login(personas.agent), ticket)
+    sla = re.search(r'<li class=" sla">(.*?)</li>', staff, re.S).group(1)
+    assert "· Система" in sla and "SLA" not in sla
+
+
+def test_a_paused_deadlines_time_left_runs_on_in_lower_case_like_the_others(personas, ticket):
+    for code, extra in (("accept", {}), ("ask", {"comment": "Which printer?"})):
+        ticket = ticket_transition(
+            ticket=ticket, actor=personas.agent, transition_code=code, version=ticket.version, **extra
+        )
+    User.objects.filter(pk=personas.agent.pk).update(language="ru")
+    html = show(login(personas.agent), ticket)
+    box = re.search(r'<section class="card" aria-labelledby="sla-title">.*?</section>', html, re.S).group(0)
+    assert "на паузе" in box and re.search(r'<span class="meta">осталось \d', box)
+    assert "Осталось" not in box
 
 
 # --- the route's actions ---------------------------------------------------------------------------
@@ -207,24 +239,29 @@ def test_the_agent_accepts_and_resolves_through_the_buttons(personas, ticket):
     html = show(agent, ticket)
     assert offered(html) == ["accept"]  # declining is the executor's or a lead's, not a member's
     html = followed(agent, take(agent, ticket, "accept"))
-    assert "“Accept” done. The request is now: Accepted." in html
+    assert "Transition “Accept” done: the request is now “Accepted”." in html
     assert offered(html) == ["start", "ask"]
     html = followed(agent, take(agent, ticket, "start"))
     # Resolving needs a comment: a dialog with a labelled, required text area.
     assert re.search(r'<button type="button" class="" data-open-dialog="t-resolve"[^>]*>Resolve…</button>', html)
     dialog = re.search(r'<dialog id="t-resolve".*?</dialog>', html, re.S).group(0)
-    assert '<label for="t-resolve-comment">Comment</label>' in dialog
+    # The comment is marked required, the dialog says where the request goes and who reads the comment.
+    assert '<label for="t-resolve-comment">Comment <span class="req" aria-hidden="true">*</span></label>' in dialog
+    assert "Fields marked * are required." in dialog
+    assert f"Request {ticket.number} “Report fails” will move to “Resolved”." in dialog
+    assert "The initiator will see this comment in the request's history." in dialog
+    assert 'aria-describedby="t-resolve-comment-hint"' in dialog
     assert re.search(r'<textarea id="t-resolve-comment" name="comment" required', dialog)
 
     r = take(agent, ticket, "resolve", comment="  ")
     assert r.status_code == 400
     html = r.content.decode()
-    assert re.search(r'<dialog id="t-resolve" class="act" aria-labelledby="t-resolve-title" open>', html)
+    assert re.search(r'<dialog id="t-resolve" class="act" aria-labelledby="t-resolve-title" [^>]*\bopen>', html)
     assert 'id="t-resolve-comment-error">Write a comment: this step needs one.</p>' in html
     assert Ticket.objects.get(pk=ticket.pk).point.code == "in_work"
 
     html = followed(agent, take(agent, ticket, "resolve", comment="Rebuilt the index"))
-    assert "The request is now: Resolved." in html
+    assert "the request is now “Resolved”." in html
     assert "Rebuilt the index" in html
     assert offered(html) == []  # the initiator's turn
 
@@ -245,17 +282,23 @@ def test_the_initiator_rejects_with_a_reason_and_later_confirms(personas, ticket
     assert f"Request {ticket.number} “Report fails” will move to “Confirmed (closed)”." in dialog
     assert '<label for="t-confirm-comment">Comment (optional)</label>' in dialog
     assert re.search(r'class="danger" data-open-dialog="t-reject">Reject the resolution…</button>', html)
+    # Rejecting says where the request goes back to, and its comment is marked required; the
+    # initiator is not told that the initiator will read it.
+    dialog = re.search(r'<dialog id="t-reject".*?</dialog>', html, re.S).group(0)
+    assert f"Request {ticket.number} “Report fails” will move to “In work”." in dialog
+    assert '<label for="t-reject-comment">Comment <span class="req" aria-hidden="true">*</span></label>' in dialog
+    assert "The initiator will see" not in dialog
     assert 'data-open-dialog="reassign"' not in html  # no reassigning for initiators
 
     r = take(ivan, ticket, "reject")
     assert r.status_code == 400 and "Write a comment" in r.content.decode()
     html = followed(ivan, take(ivan, ticket, "reject", comment="Still fails on Mondays"))
-    assert "The request is now: In work." in html and "Still fails on Mondays" in html
+    assert "the request is now “In work”." in html and "Still fails on Mondays" in html
 
     agent = login(personas.agent)
     followed(agent, take(agent, ticket, "resolve", comment="Fixed the Monday job"))
     html = followed(ivan, take(ivan, ticket, "confirm"))
-    assert "The request is now: Confirmed (closed)." in html
+    assert "the request is now “Confirmed (closed)”." in html
     assert offered(html) == []
     assert Ticket.objects.get(pk=ticket.pk).is_open is False
 
@@ -279,7 +322,9 @@ def test_asking_the_initiator_names_the_comment_a_question_and_says_the_clock_st
     agent = login(personas.agent)
     html = followed(agent, take(agent, ticket, "accept"))
     dialog = re.search(r'<dialog id="t-ask".*?</dialog>', html, re.S).group(0)
-    assert '<label for="t-ask-comment">Your question to the initiator</label>' in dialog
+    label = 'Your question to the initiator <span class="req" aria-hidden="true">*</span></label>'
+    assert f'<label for="t-ask-comment">{label}' in dialog
+    assert f"Request {ticket.number} “Report fails” will move to “Waiting for the initiator”." in dialog
     assert "The resolution clock stops until the initiator answers" in dialog
     assert 'aria-describedby="t-ask-comment-hint"' in dialog
     resolve = re.search(r'<dialog id="t-start".*?</dialog>', html, re.S)
@@ -293,7 +338,7 @@ def test_a_step_that_asks_for_the_executor_offers_the_groups_staff(personas):
     olga = login(personas.agent2)
     html = show(olga, wish)
     dialog = re.search(r'<dialog id="t-develop".*?</dialog>', html, re.S).group(0)
-    assert '<label for="t-develop-executor">Executor</label>' in dialog
+    assert '<label for="t-develop-executor">Executor <span class="req" aria-hidden="true">*</span></label>' in dialog
     assert f'<option value="{personas.agent2.pk}">' in dialog and f'<option value="{personas.agent.pk}"' not in dialog
     assert '<label for="t-develop-comment">Comment (optional)</label>' in dialog
     r = take(olga, wish, "develop")

@@ -93,8 +93,28 @@ def test_ending_a_request_asks_first_and_no_key_does_it(login: Callable[..., Pag
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Withdraw", exact=True).focus()
     ivan.keyboard.press("Enter")
-    expect(ivan.locator(".messages")).to_contain_text("“Withdraw” done.")
+    expect(ivan.locator(".messages")).to_contain_text("Transition “Withdraw” done: the request is now")
     assert state_kind(ivan) == "declined"
+
+
+def test_an_action_dialog_says_where_the_request_goes_and_who_reads_the_comment(
+    login: Callable[..., Page], tickets: dict[str, str]
+):
+    number = tickets["worked"]
+    alexei = login("agent")
+    open_request(alexei, number)
+    alexei.locator("#actions").get_by_role("button", name="Resolve…").click()
+    dialog = alexei.get_by_role("dialog", name="Resolve")
+    expect(dialog).to_be_visible()
+    # Its description (aria-describedby) is where the request goes; the comment is marked required,
+    # the marker is not read out, and the hint under it says the initiator reads it.
+    expect(dialog).to_have_accessible_description(re.compile(rf"Request {number} “.+” will move to “Resolved”\."))
+    comment = dialog.get_by_role("textbox", name="Comment", exact=True)
+    expect(comment).to_have_attribute("required", "")
+    expect(dialog.locator("label .req")).to_have_text("*")
+    expect(comment).to_have_accessible_description("The initiator will see this comment in the request's history.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
 
 
 def test_shortcuts_follow_the_physical_keys_and_hide_on_touch(

@@ -16,10 +16,15 @@ Block = dict[str, JsonValue]
 
 LABELS: dict[str, dict[str, str]] = {
     "version": {"ru": "Редакция {number}, действует с {date}", "en": "Version {number}, in force from {date}"},
+    "version_past": {
+        "ru": "Редакция {number}, действовала с {date} по {until}",
+        "en": "Version {number}, in force from {date} to {until}",
+    },
     "short": {"ru": "редакция {number}", "en": "version {number}"},
     "short_cap": {"ru": "Редакция {number}", "en": "Version {number}"},
     "versions": {"ru": "Редакции", "en": "Versions"},
     "current": {"ru": "действует", "en": "in force"},
+    "past": {"ru": "утратила силу", "en": "no longer in force"},
     "download": {"ru": "Скачать в Markdown", "en": "Download as Markdown"},
     "print": {"ru": "Печать", "en": "Print"},
     "contents": {"ru": "Содержание", "en": "Contents"},
@@ -133,6 +138,10 @@ LABELS: dict[str, dict[str, str]] = {
         "ru": "Эта редакция ещё не действует: до {date} действует редакция {number}.",
         "en": "This edition is not in force yet: until {date}, version {number} is.",
     },
+    "no_longer": {
+        "ru": "Эта редакция утратила силу {until}: сейчас действует редакция {number}.",
+        "en": "This edition is no longer in force: it was replaced on {until}, and version {number} is in force now.",
+    },
     "read_in_force": {"ru": "Действующая редакция", "en": "The edition in force"},
     "scheduled": {"ru": "вступит в силу", "en": "scheduled"},
     "superseded": {"ru": "заменена до вступления в силу", "en": "replaced before it came into force"},
@@ -191,8 +200,13 @@ def effective(version: Version, lang: str) -> str:
     return moment_text(version.effective_at, lang)
 
 
-def version_line(version: Version, lang: str, moment: dt.datetime) -> str:
-    """ "Version 3, in force from …", or "… comes into force on …" for one still to come."""
+def version_line(version: Version, lang: str, moment: dt.datetime, until: dt.datetime | None = None) -> str:
+    """ "Version 3, in force from …", "… comes into force on …" for one still to come, or
+    "Version 1, in force from … to …" for one a newer version replaced at `until`."""
+    if until is not None:
+        return label(
+            "version_past", lang, number=version.number, date=effective(version, lang), until=moment_text(until, lang)
+        )
     key = "version_coming" if version.effective_at > moment else "version"
     return label(key, lang, number=version.number, date=effective(version, lang))
 

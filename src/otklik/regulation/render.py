@@ -9,6 +9,7 @@ go into the download as written, and into the page through markdown-it with raw 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.utils.safestring import SafeString, mark_safe
@@ -352,10 +353,11 @@ def _md_block(block: Block) -> list[str]:
     return [md_escape(block["text"])]
 
 
-def to_markdown(content: dict[str, JsonValue], lang: str, version: Version) -> str:
-    """The version in `lang` as a GitHub-flavoured Markdown document."""
+def to_markdown(content: dict[str, JsonValue], lang: str, version: Version, until: dt.datetime | None = None) -> str:
+    """The version in `lang` as a GitHub-flavoured Markdown document; `until`: when a newer version
+    replaced it, for one no longer in force."""
     doc = document(content, lang)
-    out = [f"# {md_escape(doc['title'])}", "", version_line(version, lang, now())]
+    out = [f"# {md_escape(doc['title'])}", "", version_line(version, lang, now(), until)]
     for s in doc["sections"]:
         out += ["", f"## {s['number']}. {md_escape(s['title'])}"]
         for block in s["blocks"]:

@@ -160,6 +160,14 @@ def version_states(versions: list[VersionSummary], moment: dt.datetime) -> dict[
     return states
 
 
+def version_ended_at(versions: list[VersionSummary], number: int, moment: dt.datetime) -> dt.datetime | None:
+    """When a past version (State.PAST at `moment`) stopped being in force: the moment the first of the
+    newer versions came into force. None for any other state."""
+    if version_states(versions, moment).get(number) != State.PAST:
+        return None
+    return min(v["effective_at"] for v in versions if v["number"] > number)
+
+
 def version_coming(versions: list[VersionSummary], moment: dt.datetime) -> VersionSummary | None:
     """The scheduled version that comes into force next, if any."""
     states = version_states(versions, moment)

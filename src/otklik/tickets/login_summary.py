@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from otklik.accounts.models import User
 from otklik.core.clock import now
@@ -83,19 +85,32 @@ def on_login(sender: type[User], request: HttpRequest, user: User, **_: Any) -> 
 
 def _summary(c: dict[str, JsonValue]) -> tuple[str, str]:
     s = c["summary"]
+
     # Only the lines that say something: an initiator, who executes nothing, never reads of the
     # requests "you execute" nor of breaches (nor anyone of zero requests past a deadline); a
     # summary stored before breaches were counted among executed requests only says none either.
+    def count(key: str) -> int:
+        value = s.get(key) if isinstance(s, dict) else None
+        return value if isinstance(value, int) else 0
+
+    # Sentences that agree with their number (ngettext: «ждёт 1 обращение», «ждут 5 обращений»).
+    texts_by_key: dict[str, Callable[[int], str]] = {
+        "executing": lambda n: ngettext(
+            "%(count)s request you execute awaits your reaction",
+            "%(count)s requests you execute await your reaction",
+            n,
+        ),
+        # "Among them": right after the requests the user executes, the only ones it counts.
+        "breached": lambda n: _("Requests past a deadline among them: %(count)s"),
+        "answering": lambda n: ngettext(
+            "%(count)s of your requests awaits your answer", "%(count)s of your requests await your answer", n
+        ),
+        "unread": lambda n: _("Unread notifications: %(count)s"),
+    }
     lines = [
-        text % {"count": s[key]}
-        for key, text in (
-            ("executing", _("Requests you execute that await your reaction: %(count)s")),
-            # "Among them": right after the requests the user executes, the only ones it counts.
-            ("breached", _("Requests past a deadline among them: %(count)s")),
-            ("answering", _("Your requests that await your answer: %(count)s")),
-            ("unread", _("Unread notifications: %(count)s")),
-        )
-        if s.get(key) and (key != "breached" or s.get("executing"))
+        text(count(key)) % {"count": count(key)}
+        for key, text in texts_by_key.items()
+        if count(key) and (key != "breached" or count("executing"))
     ]
     return _("what awaits your reaction"), "\n".join(lines)
 

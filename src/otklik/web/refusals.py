@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,8 +39,21 @@ MEMBER = gettext_lazy("Choose a member of the request's support group.")
 MB = 1024 * 1024
 
 
+def shown_number(value: str) -> str:
+    """A bound kept as plain digits ("100000", "2.5") as the reader's language writes numbers:
+    «100 000», «2,5» (a non-breaking space between thousands); anything else as it is."""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return number_format(number, force_grouping=True) if number.is_finite() else value
+
+
 def number_range(low: str | None, high: str | None) -> str:
-    """A number field's bounds in words (its help, and what a wrong number is told)."""
+    """A number field's bounds in words (its help, and what a wrong number is told), the numbers
+    in the reader's language's form."""
+    low = shown_number(str(low)) if low is not None else None
+    high = shown_number(str(high)) if high is not None else None
     if low is not None and high is not None:
         return _("From %(min)s to %(max)s.") % {"min": low, "max": high}
     if low is not None:

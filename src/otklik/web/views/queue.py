@@ -199,10 +199,12 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         ("state", _("State"), False),
         ("group", _("Group"), False),
         ("executor", _("Executor"), False),
-        ("due", _("SLA"), True),
+        ("due", _("Service level"), True),
         ("updated", _("Updated"), True),
     ):
         column: dict[str, Any] = {"key": key, "label": label, "sortable": sortable}
+        if key == "due":  # the badge is one deadline of several: say which
+            column["hint"] = _("The nearest deadline whose clock is running")
         if sortable:
             params = _params(query, sort=sort.toggled(key).param)
             column.update(url=f"{work}?{params}", rows_url=f"{rows}?{params}")

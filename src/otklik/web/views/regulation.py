@@ -2,8 +2,9 @@
 The page has the site's header (the person's navigation, or a way to sign in), in the document's language.
 
 The page shows the version in force (or the one asked for) and announces the one scheduled next;
-the list of versions says which is in force, which is still to come and which were replaced before
-they came into force."""
+an older version says from when to when it was in force and points to the one in force; the list of
+versions says which is in force, which are no longer, which is still to come and which were replaced
+before they came into force."""
 
 from __future__ import annotations
 
@@ -19,10 +20,23 @@ from otklik.regulation.blocks import LABELS, LANGS, label, moment_text, version_
 from otklik.regulation.http import language_for, version_number
 from otklik.regulation.models import Version
 from otklik.regulation.render import page_context, to_markdown
-from otklik.regulation.selectors import State, VersionSummary, version_coming, version_get, version_list, version_states
+from otklik.regulation.selectors import (
+    State,
+    VersionSummary,
+    version_coming,
+    version_ended_at,
+    version_get,
+    version_list,
+    version_states,
+)
 from otklik.regulation.services import regulation_in_force
 
-STATE_LABELS = {State.IN_FORCE: "current", State.SCHEDULED: "scheduled", State.SUPERSEDED: "superseded"}
+STATE_LABELS = {
+    State.IN_FORCE: "current",
+    State.PAST: "past",
+    State.SCHEDULED: "scheduled",
+    State.SUPERSEDED: "superseded",
+}
 
 
 def _chosen(request: HttpRequest) -> tuple[str, Version, list[VersionSummary]]:
@@ -66,13 +80,19 @@ def page(request: HttpRequest) -> HttpResponse:
             "url": _query(lang=lang, version=coming["number"]),
         }
     shown = states.get(version.number)
-    heading = version_line(version, lang, moment)
+    until = version_ended_at(versions, version.number, moment)
+    heading = version_line(version, lang, moment, until)
     if shown == State.SUPERSEDED:  # published, but a newer one came (or comes) into force no later
         heading += f" ({LABELS['superseded'][lang]})"
-    not_yet = None
+    notice = None
     if shown == State.SCHEDULED:  # reading an edition still to come
-        not_yet = {
+        notice = {
             "text": label("not_yet", lang, number=current["number"], date=moment_text(version.effective_at, lang)),
+            "url": _query(lang=lang),
+        }
+    if until is not None:  # reading an edition a newer one replaced
+        notice = {
+            "text": label("no_longer", lang, number=current["number"], until=moment_text(until, lang)),
             "url": _query(lang=lang),
         }
     context = {
@@ -81,7 +101,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "version": version,
         "heading": heading,
         "announce": announce,
-        "not_yet": not_yet,
+        "notice": notice,
         "labels": {k: v[lang] for k, v in LABELS.items()},
         "languages": [
             {"code": code, "name": LABELS["language"][code], "url": _query(lang=code, **pinned)} for code in LANGS
@@ -110,9 +130,12 @@ def page(request: HttpRequest) -> HttpResponse:
 
 def markdown(request: HttpRequest) -> HttpResponse:
     try:
-        lang, version, _ = _chosen(request)
+        lang, version, versions = _chosen(request)
     except DomainError as exc:
         return _refusal(exc)
-    response = HttpResponse(to_markdown(version.content, lang, version), content_type="text/markdown; charset=utf-8")
+    until = version_ended_at(versions, version.number, now())
+    response = HttpResponse(
+        to_markdown(version.content, lang, version, until), content_type="text/markdown; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="regulation-v{version.number}-{lang}.md"'
     return response

@@ -34,7 +34,7 @@ from otklik.catalog.reference import Reference, reference
 from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
 from otklik.complaints.services import complaint_file
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
-from otklik.core.i18n import localized
+from otklik.core.i18n import inner_quotes, localized
 from otklik.core.jsonvalue import JsonValue
 from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
@@ -196,14 +196,24 @@ def _entry(
         entry.title = _("Filed the request")
     elif r.event == Event.TRANSITION:
         on_reply = isinstance(r.new_value, dict) and r.new_value.get("on_reply")  # the initiator's reply moved it
-        label = _("Replied") if on_reply else r.transition.label if r.transition else ReactionKind(r.reaction).label
+        stage = r.to_point.name if r.to_point is not None else ""
+        moved = {"from": r.point.name, "to": stage}
         if r.reaction == ReactionKind.AUTO_CONFIRMED:
-            label = capfirst(ReactionKind(r.reaction).label)
+            entry.title = _("%(action)s: %(from)s → %(to)s") % {
+                "action": capfirst(ReactionKind(r.reaction).label),
+                **moved,
+            }
             days = r.new_value.get("working_days") if isinstance(r.new_value, dict) else None
             if isinstance(days, int):
                 entry.body = auto_confirm_text(days)  # in the reader's language, not the log's
-        stage = r.to_point.name if r.to_point is not None else ""
-        entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, "from": r.point.name, "to": stage}
+        elif on_reply or r.transition is None:  # what happened, already said in the past tense
+            label = _("Replied") if on_reply else capfirst(ReactionKind(r.reaction).label)
+            entry.title = _("%(action)s: %(from)s → %(to)s") % {"action": label, **moved}
+        else:
+            # The transition's label is the button's verb («Принять»): a history names it, in quotes,
+            # as the transition taken, not as an order (nothing has to agree with the label).
+            action = inner_quotes(r.transition.label)
+            entry.title = _("Transition “%(action)s”: %(from)s → %(to)s") % {"action": action, **moved}
     elif r.event == Event.FEEDBACK:
         score = r.new_value if isinstance(r.new_value, int) else 0
         values = {"score": score, "meaning": score_labels().get(score, "")}
@@ -241,7 +251,7 @@ def _entry(
             entry.link = reverse("web:complaint", args=[info["complaint"]])
     elif r.event == Event.SLA:
         entry.sla = True
-        entry.who = _("SLA")
+        entry.who = _("System")  # the service itself, as everywhere a record has no author
         metric = dict(Metric.choices).get(r.field, r.field)
         happened = dict(SlaEvent.choices).get(r.sla_event, r.sla_event)
         entry.title = _("%(target)s: %(event)s") % {"target": capfirst(metric), "event": happened}
@@ -427,7 +437,11 @@ def transition(request: AuthedRequest, number: str) -> HttpResponse:
         errors = field_messages(exc, form="ticket", fallback="transition")
         failed = {"code": code, "errors": errors, "comment": comment, "executor": executor}
         return _refused(request, number, exc, failed=failed)
-    done = _("“%(action)s” done. The request is now: %(state)s.") % {"action": label, "state": ticket.point.name}
+    # Named as the history names it (the label is the button's verb: nothing agrees with it).
+    done = _("Transition “%(action)s” done: the request is now “%(state)s”.") % {
+        "action": inner_quotes(label),
+        "state": inner_quotes(ticket.point.name),
+    }
     return _done_maybe_gone(request, ticket, done)
 
 

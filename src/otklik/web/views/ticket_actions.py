@@ -28,6 +28,8 @@ class Action:
     choose_executor: bool
     danger: bool
     confirm: str = ""  # the name of the point it ends the request at: asked before it is taken
+    target: str = ""  # the name of the point it leads to: every dialog says where the request goes
+    initiator_reads: bool = False  # support staff write: the comment goes on the history the initiator reads
     asks: bool = False  # it leads to a point that waits for the initiator: its comment is the question
     pauses: bool = False  # … and the resolution clock stops there until the answer
     open: bool = False
@@ -52,6 +54,8 @@ def page_actions(user: User, ticket: Ticket, failed: dict[str, Any]) -> tuple[li
             choose_executor=t.executor_on_arrival == ExecutorOnArrival.CHOSEN,
             danger=t.reaction in REFUSING,
             confirm=t.target.name if t.target.kind in FINAL else "",
+            target=t.target.name,
+            initiator_reads=user.pk != ticket.initiator_id,
             asks=t.target.kind == PointKind.WAITING,
             pauses=t.target.kind == PointKind.WAITING and t.target.clock == ClockBehaviour.PAUSED,
         )
