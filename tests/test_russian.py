@@ -24,7 +24,25 @@ GLOSSARY = ROOT.parents[1] / "docs" / "glossary.md"
 # Latin words a Russian sentence may hold: abbreviations, names, formats, and the code names an
 # administrator types as they are (CSV columns and values, weekday codes, event codes).
 ALLOWED = {
-    *["SLA", "API", "URL", "HTML", "CSV", "XLSX", "JSON", "SMS", "IANA", "IP", "NUL", "UTF", "UTC", "ID", "HH", "MM", "POST"],
+    *[
+        "SLA",
+        "API",
+        "URL",
+        "HTML",
+        "CSV",
+        "XLSX",
+        "JSON",
+        "SMS",
+        "IANA",
+        "IP",
+        "NUL",
+        "UTF",
+        "UTC",
+        "ID",
+        "HH",
+        "MM",
+        "POST",
+    ],
     *["Apprise", "Telegram", "Django", "Markdown", "Excel", "Outlook", "Thunderbird"],
     *["ERR", "REQ", "WSH", "ru", "en", "http", "https"],
     *["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
