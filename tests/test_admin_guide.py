@@ -34,19 +34,37 @@ def test_sections_come_in_the_order_of_set_up(admin_en):
     apps = admin_en.get("/admin/").context["app_list"]
     labels = [app["app_label"] for app in apps]
     assert labels == [label for label in SETUP_ORDER if label in labels]
-    assert labels[:6] == ["accounts", "catalog", "routes", "sla", "notify", "feedback"]
+    assert labels[:6] == ["accounts", "routes", "catalog", "sla", "notify", "feedback"]
     assert labels.index("quality") < labels.index("tickets")
     models = {app["app_label"]: [m["object_name"] for m in app["models"]] for app in apps}
-    assert models["accounts"] == ["Organisation", "SupportGroup", "User", "ApiToken"]
-    assert models["sla"] == ["Calendar", "Policy", "EscalationRule"]
+    # The calendars before the groups that name one (an SLA model, listed with the groups).
+    assert models["accounts"] == ["Organisation", "User", "Calendar", "SupportGroup", "ApiToken"]
+    assert models["sla"] == ["Policy", "EscalationRule"]
     assert models["notify"][:3] == ["Carrier", "Rule", "Template"]
+
+
+def test_whatever_a_form_refers_to_is_listed_before_it(admin_en):
+    """Each model's foreign keys among the listed models point to a model listed before it (or to
+    itself): the index can be filled in from the top."""
+    apps = admin_en.get("/admin/").context["app_list"]
+    listed = [m["model"] for app in apps for m in app["models"]]
+    setup = listed[: listed.index(next(m for m in listed if m._meta.label == "regulation.Version"))]
+    for position, model in enumerate(setup):
+        for field in model._meta.get_fields():
+            target = getattr(field, "related_model", None)
+            if field.auto_created or not (field.many_to_one or field.many_to_many) or target is None:
+                continue
+            if target in setup and target is not model:
+                assert setup.index(target) < position, f"{model._meta.label}.{field.name} → {target._meta.label}"
 
 
 def test_the_side_bar_and_a_section_page_keep_the_order(admin_en):
     page = admin_en.get("/admin/sla/")
-    assert [m["object_name"] for m in page.context["app_list"][0]["models"]] == ["Calendar", "Policy", "EscalationRule"]
+    assert [m["object_name"] for m in page.context["app_list"][0]["models"]] == ["Policy", "EscalationRule"]
+    people = admin_en.get("/admin/accounts/").context["app_list"]
+    assert [m["object_name"] for m in people[0]["models"]][2:4] == ["Calendar", "SupportGroup"]
     side = admin_en.get("/admin/sla/calendar/").context["available_apps"]
-    assert [a["app_label"] for a in side][:4] == ["accounts", "catalog", "routes", "sla"]
+    assert [a["app_label"] for a in side][:4] == ["accounts", "routes", "catalog", "sla"]
 
 
 @pytest.mark.parametrize(
