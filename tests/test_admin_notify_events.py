@@ -39,7 +39,9 @@ def test_the_event_list_is_the_registry_of_events(admin):
     assert set(own_events()) == set(registered_events()) - {"digest"}
     assert {"ticket_created", "sla_warned", "survey_low_score", "complaint_filed"} <= offered
     text = page.content.decode()
-    assert "a new request for me (ticket_created)" in text
+    # By name: the administrator reads the event's meaning, not its code.
+    assert '<option value="ticket_created">a new request for me</option>' in text
+    assert "(ticket_created)" not in text
     assert "another system&#x27;s event (its name below)" in text
 
 
@@ -59,7 +61,8 @@ def test_another_systems_event_is_typed_and_flagged(admin):
     assert (form["event"].value(), form["integration_event"].value()) == ("*", "erp.document_posted")
     listing = admin.get("/admin/notify/rule/").content.decode()
     assert "erp.document_posted (another system&#x27;s event)" in listing
-    assert "a new request for me (ticket_created)" in listing  # the default rules, by their meaning
+    # The default rules, by their meaning; the code after it, small and grey.
+    assert 'a new request for me <small class="quiet">ticket_created</small>' in listing
 
 
 @pytest.mark.parametrize(

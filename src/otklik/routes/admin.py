@@ -7,6 +7,7 @@ transitions), and the transitions are saved after the points they name."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -69,12 +70,18 @@ class PointFormSet(BaseInlineFormSet):
 
 class TransitionForm(forms.ModelForm):
     # The points by code (not by a list of saved points), so a new route's transitions can name
-    # the points typed above them in the same form.
+    # the points typed above them in the same form; the list offers them by name.
     source = forms.SlugField(
-        label=capfirst(_("from")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("from")),
+        max_length=50,
+        widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14}),
+        help_text=_("The point's code: choose the point by its name in the list."),
     )
     target = forms.SlugField(
-        label=capfirst(_("to")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("to")),
+        max_length=50,
+        widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14}),
+        help_text=_("The point's code: choose the point by its name in the list."),
     )
 
     class Meta:
@@ -240,9 +247,11 @@ class RouteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "out_of_scope_point", forms.ModelChoiceField).queryset = (
-            RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
-        )
+        field = form_field(self, "out_of_scope_point", forms.ModelChoiceField)
+        field.queryset = RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+        # By name; two points of one name are told apart by their codes.
+        names = Counter(point.name for point in field.queryset)
+        field.label_from_instance = lambda point: point.name if names[point.name] < 2 else f"{point.name} — {point.code}"
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -311,9 +320,10 @@ class RouteAdmin(admin.ModelAdmin):
         form_url: str = "",
         obj: Route | None = None,
     ) -> HttpResponse:
-        # The codes the transitions' "from" and "to" offer (the page's script adds the new ones).
-        codes = list(obj.points.values_list("code", flat=True)) if obj is not None else []
-        context = {**context, "point_codes": codes, "point_code_list": CODE_LIST}
+        # The points the transitions' "from" and "to" offer: the code to type, the name to choose by
+        # (the page's script adds the points typed in the table).
+        points = [(p.code, p.name) for p in obj.points.all()] if obj is not None else []
+        context = {**context, "point_codes": points, "point_code_list": CODE_LIST}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _create_formsets(

@@ -18,7 +18,9 @@ INTEGRATION = "*"  # the choice "another system's event" (no event name is a sta
 
 
 def event_choices(*, digest: bool) -> list[tuple[StrOrPromise, Any]]:
-    own = [(e, f"{event_label(e)} ({e})") for e in own_events(digest=digest)]
+    # By name only, in the reader's language: the names tell the events apart (the code is what
+    # another system's integration types, not what the administrator chooses by).
+    own = [(e, str(event_label(e))) for e in own_events(digest=digest)]
     own.sort(key=lambda choice: choice[1].lower())
     return [
         ("", "—"),

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -121,9 +123,10 @@ class RuleAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description=_("event"), ordering="event")
-    def event_display(self, obj: Rule) -> str:
+    def event_display(self, obj: Rule) -> str | SafeString:
         if obj.event in own_events():
-            return f"{event_label(obj.event)} ({obj.event})"
+            # The name; the code after it, small and grey, for whoever reads the logs.
+            return format_html('{} <small class="quiet">{}</small>', event_label(obj.event), obj.event)
         return str(_("%(event)s (another system's event)") % {"event": obj.event})
 
     @admin.display(description=_("channels"))
