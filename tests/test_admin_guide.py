@@ -145,3 +145,27 @@ def test_the_link_speaks_russian(personas):
     personas.admin.save()
     page = client_for(personas.admin).get("/inbox").content.decode()
     assert ">Администрирование</a>" in page
+
+
+def test_a_model_with_nothing_to_edit_is_offered_for_viewing(admin_en):
+    """A log or a record the help desk writes itself (notifications, regulation versions,
+    requests, complaints, surveys…): when its form has no field to edit and no inline to add to,
+    its admin grants no change permission, so the index offers «View», not «Change»."""
+    request = admin_en.get("/admin/").wsgi_request
+    read_only = []
+    for model, model_admin in django_admin.site._registry.items():
+        obj = model._default_manager.first()
+        editable = set(model_admin.get_fields(request, obj)) - set(model_admin.get_readonly_fields(request, obj))
+        inlines = [
+            i
+            for i in model_admin.get_inline_instances(request, obj)
+            if i.has_add_permission(request, obj) or i.has_change_permission(request, obj)
+        ]
+        if not editable and not inlines:
+            read_only.append(model)
+            assert not model_admin.has_change_permission(request, obj), model._meta.label
+    labels = {model._meta.label for model in read_only}
+    assert {"notify.Notification", "regulation.Version", "tickets.Ticket", "complaints.Complaint"} <= labels
+    index = {m["object_name"]: m for app in admin_en.get("/admin/").context["app_list"] for m in app["models"]}
+    assert index["Notification"]["view_only"] is True
+    assert ">View<" in admin_en.get("/admin/").content.decode()

@@ -76,7 +76,7 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry"]
     exclude = ("body",)  # shown through `text` (see get_readonly_fields)
 
-    @admin.action(description=_("Retry the selected dead notifications"))
+    @admin.action(description=_("Retry the selected dead notifications"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = notification_retry(ids=list(queryset.values_list("pk", flat=True)))
         messages.success(
@@ -96,5 +96,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        # A log: read, never edited (the index offers «Просмотреть», not «Изменить»).
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # Queuing dead rows again (the one write here, through notify's action) is for those who
+        # hold the model's change permission.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
