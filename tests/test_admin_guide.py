@@ -169,3 +169,17 @@ def test_a_model_with_nothing_to_edit_is_offered_for_viewing(admin_en):
     index = {m["object_name"]: m for app in admin_en.get("/admin/").context["app_list"] for m in app["models"]}
     assert index["Notification"]["view_only"] is True
     assert ">View<" in admin_en.get("/admin/").content.decode()
+
+
+def test_the_planned_changes_are_explained_once_and_briefly(admin_en):
+    """The regulation settings' «Planned changes»: one short help text by the field, not a fieldset
+    description that says it again."""
+    RegulationSettings.objects.all().delete()
+    RegulationSettings(pk=1).save()
+    page = admin_en.get("/admin/regulation/regulationsettings/1/change/")
+    fieldset = next(f for f in page.context["adminform"] if "changes_effective_at" in f.fields)
+    assert str(fieldset.name) == "Planned changes" and not fieldset.description
+    help_text = str(RegulationSettings._meta.get_field("changes_effective_at").help_text)
+    assert len(help_text) < 240  # it was 470, with a 450-character description beside it
+    text = page.content.decode()
+    assert text.count("everyone is told") == 1
