@@ -526,9 +526,10 @@ def test_the_admin_scripts_words_read_right(ru_admin):
         "Внимание: ваше местное время отстаёт от времени сервера на %s часов.",
     ]
     assert all("Ваше" not in text and "локальное" not in text for text in behind), behind
-    assert all(text.startswith("Внимание: ваше местное время опережает") for text in words[
-        "Note: You are %s hour ahead of server time."
-    ])
+    assert all(
+        text.startswith("Внимание: ваше местное время опережает")
+        for text in words["Note: You are %s hour ahead of server time."]
+    )
 
 
 def test_the_admins_own_buttons_and_boxes_read_right(ru_admin):

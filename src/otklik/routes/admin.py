@@ -248,10 +248,14 @@ class RouteForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = form_field(self, "out_of_scope_point", forms.ModelChoiceField)
-        field.queryset = RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+        field.queryset = (
+            RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
+        )
         # By name; two points of one name are told apart by their codes.
         names = Counter(point.name for point in field.queryset)
-        field.label_from_instance = lambda point: point.name if names[point.name] < 2 else f"{point.name} — {point.code}"
+        field.label_from_instance = lambda point: (
+            point.name if names[point.name] < 2 else f"{point.name} — {point.code}"
+        )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
