@@ -184,3 +184,12 @@ def test_the_points_are_offered_by_name_not_by_code(admin_client_en):
     assert not [o for o in options if any(f"[{p.code}]" in o for p in points)]
     field = page.context["adminform"].form.fields["out_of_scope_point"]
     assert sorted(label for value, label in field.choices if value) == sorted(p.name for p in points)
+
+
+def test_two_points_of_one_name_are_told_apart_by_code(admin_client_en):
+    route = Route.objects.get(code="error")
+    first, second = list(route.points.all())[:2]
+    RoutePoint.objects.filter(pk=second.pk).update(name_en=first.name_en)
+    page = admin_client_en.get(_change_url(route))
+    labels = [label for value, label in page.context["adminform"].form.fields["out_of_scope_point"].choices if value]
+    assert f"{first.name_en} — {first.code}" in labels and f"{first.name_en} — {second.code}" in labels

@@ -39,7 +39,8 @@ def test_the_complaints_table_fits_and_keeps_numbers_whole(server, login):
         # Every column is inside the page (or inside the box, reachable by its scroll).
         last = table.locator("thead th").last
         assert last.evaluate(
-            "(th, box) => th.getBoundingClientRect().right <= box.getBoundingClientRect().right + box.scrollWidth - box.clientWidth + 1",
+            "(th, box) => th.getBoundingClientRect().right"
+            " <= box.getBoundingClientRect().right + box.scrollWidth - box.clientWidth + 1",
             box.element_handle(),
         )
         # A number is one line: «CMP-000005», «REQ-000022», not «CMP-/000005».

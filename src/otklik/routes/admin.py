@@ -240,21 +240,27 @@ class TransitionInline(admin.StackedInline):
         return super().get_formset(request, obj, **{"fields": fields, **kwargs})
 
 
+class PointChoiceField(forms.ModelChoiceField):
+    """The route's points by name; two points of one name told apart by their codes."""
+
+    _names: Counter[str] | None = None
+
+    def label_from_instance(self, obj: RoutePoint) -> str:
+        if self._names is None:
+            self._names = Counter(point.name for point in (self.queryset if self.queryset is not None else ()))
+        return obj.name if self._names[obj.name] < 2 else f"{obj.name} — {obj.code}"
+
+
 class RouteForm(forms.ModelForm):
     class Meta:
         model = Route
         fields = ("code", "name_ru", "name_en", "is_active", "out_of_scope_point")
+        field_classes = {"out_of_scope_point": PointChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = form_field(self, "out_of_scope_point", forms.ModelChoiceField)
-        field.queryset = (
+        form_field(self, "out_of_scope_point", forms.ModelChoiceField).queryset = (
             RoutePoint.objects.filter(route=self.instance) if self.instance.pk else RoutePoint.objects.none()
-        )
-        # By name; two points of one name are told apart by their codes.
-        names = Counter(point.name for point in field.queryset)
-        field.label_from_instance = lambda point: (
-            point.name if names[point.name] < 2 else f"{point.name} — {point.code}"
         )
 
     def clean(self) -> dict[str, Any]:

@@ -4,9 +4,9 @@ Whatever a form refers to comes before it: people first (organisations, people, 
 calendars and the groups that work by them), then the routes, the catalogue whose request types follow
 a route, the SLA, the notifications, feedback and quality; the records the help desk writes itself
 (the regulation's versions, complaints, requests) last. The working calendar is an SLA model, but it is
-listed with the groups (MOVED): a group names its calendar, so the calendar is set up before it. This is the one place that order is kept;
-settings.INSTALLED_APPS names `AdminConfig` instead of django.contrib.admin, so `admin.site` is an
-`AdminSite` of this module.
+listed with the groups (MOVED): a group names its calendar, so the calendar is set up before it.
+This is the one place that order is kept; settings.INSTALLED_APPS names `AdminConfig` instead of
+django.contrib.admin, so `admin.site` is an `AdminSite` of this module.
 """
 
 from __future__ import annotations
