@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,8 @@ from otklik.notify.channels.messaging import VERIFICATION_EVENT
 from otklik.notify.codes import hide_code
 from otklik.notify.models import DeliveryAttempt, Notification, State
 from otklik.notify.services import notification_retry
+
+from .events import EventFilter, event_html
 
 
 class AttemptInline(ReadOnlyInline):
@@ -45,7 +48,7 @@ class NotificationAdmin(admin.ModelAdmin):
     change_list_template = "admin/notify/notification_change_list.html"
     list_display = (
         "created_at",
-        "event",
+        "event_display",
         "recipient",
         "channel",
         "carrier",
@@ -55,7 +58,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "attempts",
         "due_at",
     )
-    list_filter = ("state", "channel", "carrier", "event", "importance", "created_at")
+    list_filter = ("state", "channel", "carrier", EventFilter, "importance", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("subject", "recipient__username", "ticket__number", "=key")
     list_select_related = ("recipient", "ticket", "carrier")
@@ -88,6 +91,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
         # The text through `text`, which never shows a one-time code (notify/codes.py).
         return [("text" if f.name == "body" else f.name) for f in self.model._meta.fields]
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_display(self, obj: Notification) -> SafeString:
+        return event_html(obj.event)
 
     @admin.display(description=_("text"))
     def text(self, obj: Notification) -> str:
