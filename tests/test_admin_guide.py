@@ -34,19 +34,37 @@ def test_sections_come_in_the_order_of_set_up(admin_en):
     apps = admin_en.get("/admin/").context["app_list"]
     labels = [app["app_label"] for app in apps]
     assert labels == [label for label in SETUP_ORDER if label in labels]
-    assert labels[:6] == ["accounts", "catalog", "routes", "sla", "notify", "feedback"]
+    assert labels[:6] == ["accounts", "routes", "catalog", "sla", "notify", "feedback"]
     assert labels.index("quality") < labels.index("tickets")
     models = {app["app_label"]: [m["object_name"] for m in app["models"]] for app in apps}
-    assert models["accounts"] == ["Organisation", "SupportGroup", "User", "ApiToken"]
-    assert models["sla"] == ["Calendar", "Policy", "EscalationRule"]
+    # The calendars before the groups that name one (an SLA model, listed with the groups).
+    assert models["accounts"] == ["Organisation", "User", "Calendar", "SupportGroup", "ApiToken"]
+    assert models["sla"] == ["Policy", "EscalationRule"]
     assert models["notify"][:3] == ["Carrier", "Rule", "Template"]
+
+
+def test_whatever_a_form_refers_to_is_listed_before_it(admin_en):
+    """Each model's foreign keys among the listed models point to a model listed before it (or to
+    itself): the index can be filled in from the top."""
+    apps = admin_en.get("/admin/").context["app_list"]
+    listed = [m["model"] for app in apps for m in app["models"]]
+    setup = listed[: listed.index(next(m for m in listed if m._meta.label == "regulation.Version"))]
+    for position, model in enumerate(setup):
+        for field in model._meta.get_fields():
+            target = getattr(field, "related_model", None)
+            if field.auto_created or not (field.many_to_one or field.many_to_many) or target is None:
+                continue
+            if target in setup and target is not model:
+                assert setup.index(target) < position, f"{model._meta.label}.{field.name} → {target._meta.label}"
 
 
 def test_the_side_bar_and_a_section_page_keep_the_order(admin_en):
     page = admin_en.get("/admin/sla/")
-    assert [m["object_name"] for m in page.context["app_list"][0]["models"]] == ["Calendar", "Policy", "EscalationRule"]
+    assert [m["object_name"] for m in page.context["app_list"][0]["models"]] == ["Policy", "EscalationRule"]
+    people = admin_en.get("/admin/accounts/").context["app_list"]
+    assert [m["object_name"] for m in people[0]["models"]][2:4] == ["Calendar", "SupportGroup"]
     side = admin_en.get("/admin/sla/calendar/").context["available_apps"]
-    assert [a["app_label"] for a in side][:4] == ["accounts", "catalog", "routes", "sla"]
+    assert [a["app_label"] for a in side][:4] == ["accounts", "routes", "catalog", "sla"]
 
 
 @pytest.mark.parametrize(
@@ -127,3 +145,41 @@ def test_the_link_speaks_russian(personas):
     personas.admin.save()
     page = client_for(personas.admin).get("/inbox").content.decode()
     assert ">Администрирование</a>" in page
+
+
+def test_a_model_with_nothing_to_edit_is_offered_for_viewing(admin_en):
+    """A log or a record the help desk writes itself (notifications, regulation versions,
+    requests, complaints, surveys…): when its form has no field to edit and no inline to add to,
+    its admin grants no change permission, so the index offers «View», not «Change»."""
+    request = admin_en.get("/admin/").wsgi_request
+    read_only = []
+    for model, model_admin in django_admin.site._registry.items():
+        obj = model._default_manager.first()
+        editable = set(model_admin.get_fields(request, obj)) - set(model_admin.get_readonly_fields(request, obj))
+        inlines = [
+            i
+            for i in model_admin.get_inline_instances(request, obj)
+            if i.has_add_permission(request, obj) or i.has_change_permission(request, obj)
+        ]
+        if not editable and not inlines:
+            read_only.append(model)
+            assert not model_admin.has_change_permission(request, obj), model._meta.label
+    labels = {model._meta.label for model in read_only}
+    assert {"notify.Notification", "regulation.Version", "tickets.Ticket", "complaints.Complaint"} <= labels
+    index = {m["object_name"]: m for app in admin_en.get("/admin/").context["app_list"] for m in app["models"]}
+    assert index["Notification"]["view_only"] is True
+    assert ">View<" in admin_en.get("/admin/").content.decode()
+
+
+def test_the_planned_changes_are_explained_once_and_briefly(admin_en):
+    """The regulation settings' «Planned changes»: one short help text by the field, not a fieldset
+    description that says it again."""
+    RegulationSettings.objects.all().delete()
+    RegulationSettings(pk=1).save()
+    page = admin_en.get("/admin/regulation/regulationsettings/1/change/")
+    fieldset = next(f for f in page.context["adminform"] if "changes_effective_at" in f.fields)
+    assert str(fieldset.name) == "Planned changes" and not fieldset.description
+    help_text = str(RegulationSettings._meta.get_field("changes_effective_at").help_text)
+    assert len(help_text) < 240  # it was 470, with a 450-character description beside it
+    text = page.content.decode()
+    assert text.count("everyone is told") == 1

@@ -39,7 +39,9 @@ def test_the_event_list_is_the_registry_of_events(admin):
     assert set(own_events()) == set(registered_events()) - {"digest"}
     assert {"ticket_created", "sla_warned", "survey_low_score", "complaint_filed"} <= offered
     text = page.content.decode()
-    assert "a new request for me (ticket_created)" in text
+    # By name: the administrator reads the event's meaning, not its code.
+    assert '<option value="ticket_created">a new request for me</option>' in text
+    assert "(ticket_created)" not in text
     assert "another system&#x27;s event (its name below)" in text
 
 
@@ -59,7 +61,8 @@ def test_another_systems_event_is_typed_and_flagged(admin):
     assert (form["event"].value(), form["integration_event"].value()) == ("*", "erp.document_posted")
     listing = admin.get("/admin/notify/rule/").content.decode()
     assert "erp.document_posted (another system&#x27;s event)" in listing
-    assert "a new request for me (ticket_created)" in listing  # the default rules, by their meaning
+    # The default rules, by their meaning; the code after it, small and grey.
+    assert 'a new request for me <small class="quiet">ticket_created</small>' in listing
 
 
 @pytest.mark.parametrize(
@@ -137,3 +140,26 @@ def test_the_changed_fields_are_offered_in_the_readers_words(admin, olga, langua
     assert list(choices) == ["priority", "category", "group"]
     for label in labels:
         assert label in [str(v) for v in choices.values()]
+
+
+def test_the_lists_filter_and_show_events_by_name(admin, olga):
+    """The rules' and the notifications' side bars filter by the events' names; the log's rows
+    name the event, its code small and grey after it."""
+    from django.utils.timezone import now
+
+    from otklik.notify.models import Notification
+
+    Notification.objects.create(
+        event="complaint_answered", recipient=olga, channel="inapp", subject="S", due_at=now(), created_at=now()
+    )
+    for url in ("/admin/notify/rule/", "/admin/notify/notification/"):
+        page = admin.get(url)
+        spec = next(s for s in page.context["cl"].filter_specs if s.title == "event")
+        choices = {c["display"]: c["query_string"] for c in spec.choices(page.context["cl"])}
+        assert "my complaint was answered" in choices, (url, choices)
+        assert "complaint_answered" not in choices
+        assert "event=complaint_answered" in choices["my complaint was answered"]
+    listing = admin.get("/admin/notify/notification/").content.decode()
+    assert 'my complaint was answered <small class="quiet">complaint_answered</small>' in listing
+    filtered = admin.get("/admin/notify/notification/?event=complaint_answered")
+    assert [n.event for n in filtered.context["cl"].result_list] == ["complaint_answered"]

@@ -173,4 +173,4 @@ def test_existing_transitions_show_their_points_codes(admin):
     forms = page.context["inline_admin_formsets"][1].formset.forms
     accept = next(f for f in forms if f.instance.code == "accept")
     assert (accept["source"].value(), accept["target"].value()) == ("new", "accepted")
-    assert '<option value="accepted">' in page.content.decode()
+    assert '<option value="accepted" label="' in page.content.decode()  # the code, offered by its name

@@ -1,5 +1,7 @@
 """Route editing in the admin: an active route that would become unsound is refused, problem named."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -164,3 +166,30 @@ def test_the_route_page_reads_a_fixed_number_of_queries_however_many_points(admi
             assert admin_client_en.get(_change_url(route)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_points_are_offered_by_name_not_by_code(admin_client_en):
+    """The administrator reads the points' names: in the out-of-scope list, in the list the
+    transitions' "from" and "to" offer (the field still takes the code), and wherever a point is
+    named (its str)."""
+    route = Route.objects.get(code="error")
+    points = list(route.points.all())
+    page = admin_client_en.get(_change_url(route))
+    text = page.content.decode()
+    for point in points:
+        assert point.name != point.code
+        assert f'<option value="{point.code}" label="{point.name}">' in text
+        assert str(point) == point.name
+    options = re.findall(r"<option[^>]*>[^<]*</option>", text)
+    assert not [o for o in options if any(f"[{p.code}]" in o for p in points)]
+    field = page.context["adminform"].form.fields["out_of_scope_point"]
+    assert sorted(label for value, label in field.choices if value) == sorted(p.name for p in points)
+
+
+def test_two_points_of_one_name_are_told_apart_by_code(admin_client_en):
+    route = Route.objects.get(code="error")
+    first, second = list(route.points.all())[:2]
+    RoutePoint.objects.filter(pk=second.pk).update(name_en=first.name_en)
+    page = admin_client_en.get(_change_url(route))
+    labels = [label for value, label in page.context["adminform"].form.fields["out_of_scope_point"].choices if value]
+    assert f"{first.name_en} — {first.code}" in labels and f"{first.name_en} — {second.code}" in labels

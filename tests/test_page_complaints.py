@@ -98,7 +98,13 @@ def test_each_row_says_its_deadlines_and_lateness(personas, complaint, settings)
     assert "12 May 2026, 11:00" in row and "14 May 2026, 16:00" in row
     assert '<span class="badge bad" data-target="overdue">Overdue by 1 h</span>' in row
     assert '<span class="badge ok" data-target="running">' in row
-    assert "how a request was handled: ERR-" in row and "First-line support" in row
+    # The numbers are kept whole (work.css: table.queue .number never wraps).
+    assert 'how a request was handled: <span class="number">ERR-' in row and "First-line support" in row
+    assert f'<th scope="row" class="number" data-label="Number"><a href="/complaints/{complaint.pk}">' in row
+    # The two target columns show the deadlines, and say so.
+    head = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    assert "Deadline to take under review" in head and "Deadline to answer the author" in head
+    assert 'class="wide"' in html.split("<main", 1)[1].split(">", 1)[0]  # the screen's width, as the queue
 
 
 def test_the_filters_and_the_rows_fragment(personas, complaint, settings):

@@ -115,6 +115,12 @@ DJANGO_OVERRIDES = (
     gettext_noop("Please either submit a file or check the clear checkbox, not both."),
     gettext_noop("“%(pk)s” is not a valid value."),
     gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+    # Django's Russian that reads as a translation: the index's recent actions box («Мои действия —
+    # Недоступно» for an administrator who has done nothing yet) and the button «Сохранить и добавить
+    # другой объект».
+    gettext_noop("My actions"),
+    gettext_noop("None available"),
+    gettext_noop("Save and add another"),
 )
 
 # Django's own words in the admin's scripts (the djangojs domain): locale/ru/LC_MESSAGES/djangojs.po
@@ -125,6 +131,10 @@ DJANGO_JS_OVERRIDES = (
     'Remove %s by selecting them and then select the "Remove" arrow button.',
     "You have selected an action, and you haven’t made any changes on individual fields. You’re probably looking "
     "for the Go button rather than the Save button.",
+    # The date and time fields' note on a browser's clock away from the server's (Django's Russian
+    # says «Ваше локальное время»): the singular msgids of the plural entries.
+    "Note: You are %s hour ahead of server time.",
+    "Note: You are %s hour behind server time.",
 )
 
 

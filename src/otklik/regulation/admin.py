@@ -50,20 +50,8 @@ class RegulationSettingsAdmin(SingletonAdmin):
     fieldsets = (
         (_("How to prepare a request"), {"fields": ("preparation_ru", "preparation_en")}),
         (_("Additional information"), {"fields": ("additional_ru", "additional_en")}),
-        (
-            _("Planned changes"),
-            {
-                "fields": ("changes_effective_at",),
-                "description": _(
-                    "Every save that changes what the regulation shows publishes a new version of it, and "
-                    "everyone is told through the notification queue. To announce a change in advance, set "
-                    "the moment below, then edit the regulation's texts: they come into force at that moment. "
-                    "A change of the configuration itself (for example new SLA targets from a date) acts as soon "
-                    "as it is saved: describe it in a text section planned ahead, and save the configuration "
-                    "on the day."
-                ),
-            },
-        ),
+        # Said once, by the field's help text (regulation/models.py).
+        (_("Planned changes"), {"fields": ("changes_effective_at",)}),
     )
 
 

@@ -55,11 +55,8 @@ class RegulationSettings(SingletonModel):
         null=True,
         blank=True,
         help_text=_(
-            "Planned changes of the regulation's own texts (its sections, the guidance on preparing a request, "
-            "the additional information) come into force at this moment; until then the version in force stays "
-            "in force. Everyone is told when such a version is published and again at this moment. Changes of the "
-            "configuration act as soon as they are saved, so the version that describes them is in force at once, "
-            "whatever this field says. Empty or past: every change comes into force at once."
+            "Set the moment, then edit the regulation's texts: they come into force at that moment, and everyone "
+            "is told. Empty or past: at once. Changes of the configuration (SLA targets, routes) always act at once."
         ),
     )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)

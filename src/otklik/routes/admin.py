@@ -7,6 +7,7 @@ transitions), and the transitions are saved after the points they name."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -69,12 +70,18 @@ class PointFormSet(BaseInlineFormSet):
 
 class TransitionForm(forms.ModelForm):
     # The points by code (not by a list of saved points), so a new route's transitions can name
-    # the points typed above them in the same form.
+    # the points typed above them in the same form; the list offers them by name.
     source = forms.SlugField(
-        label=capfirst(_("from")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("from")),
+        max_length=50,
+        widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14}),
+        help_text=_("The point's code: choose the point by its name in the list."),
     )
     target = forms.SlugField(
-        label=capfirst(_("to")), max_length=50, widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14})
+        label=capfirst(_("to")),
+        max_length=50,
+        widget=forms.TextInput(attrs={"list": CODE_LIST, "size": 14}),
+        help_text=_("The point's code: choose the point by its name in the list."),
     )
 
     class Meta:
@@ -233,10 +240,22 @@ class TransitionInline(admin.StackedInline):
         return super().get_formset(request, obj, **{"fields": fields, **kwargs})
 
 
+class PointChoiceField(forms.ModelChoiceField):
+    """The route's points by name; two points of one name told apart by their codes."""
+
+    _names: Counter[str] | None = None
+
+    def label_from_instance(self, obj: RoutePoint) -> str:
+        if self._names is None:
+            self._names = Counter(point.name for point in (self.queryset if self.queryset is not None else ()))
+        return obj.name if self._names[obj.name] < 2 else f"{obj.name} — {obj.code}"
+
+
 class RouteForm(forms.ModelForm):
     class Meta:
         model = Route
         fields = ("code", "name_ru", "name_en", "is_active", "out_of_scope_point")
+        field_classes = {"out_of_scope_point": PointChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,9 +330,10 @@ class RouteAdmin(admin.ModelAdmin):
         form_url: str = "",
         obj: Route | None = None,
     ) -> HttpResponse:
-        # The codes the transitions' "from" and "to" offer (the page's script adds the new ones).
-        codes = list(obj.points.values_list("code", flat=True)) if obj is not None else []
-        context = {**context, "point_codes": codes, "point_code_list": CODE_LIST}
+        # The points the transitions' "from" and "to" offer: the code to type, the name to choose by
+        # (the page's script adds the points typed in the table).
+        points = [(p.code, p.name) for p in obj.points.all()] if obj is not None else []
+        context = {**context, "point_codes": points, "point_code_list": CODE_LIST}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _create_formsets(

@@ -146,7 +146,9 @@ class RoutePoint(models.Model):
         constraints = [models.UniqueConstraint(fields=["route", "code"], name="uniq_route_point")]
 
     def __str__(self) -> str:
-        return f"{localized(self, 'name')} [{self.code}]"
+        # Its name in the reader's language (the admin's lists of points, the request's page): the
+        # code is the administrator's and the integrations' key, shown beside the name where needed.
+        return localized(self, "name")
 
     @property
     def name(self) -> str:

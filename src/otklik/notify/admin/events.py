@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from otklik.notify.events import event_label, integration_event_problem, own_events
+from otklik.notify.models import Event
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # str or a lazy translation (the stubs' name)
@@ -17,8 +23,34 @@ if TYPE_CHECKING:
 INTEGRATION = "*"  # the choice "another system's event" (no event name is a star)
 
 
+def event_html(event: str) -> SafeString:
+    """A list's event cell: the help desk's event by its name, the code after it small and grey
+    (for whoever reads the logs); any other (an integration's, an internal one) by its code."""
+    if event in Event.values:
+        return format_html('{} <small class="quiet">{}</small>', event_label(event), event)
+    return format_html("{}", event)
+
+
+class EventFilter(admin.SimpleListFilter):
+    """The side bar's filter by event, the events by name (the rows' events only)."""
+
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        events = model_admin.get_queryset(request).order_by().values_list("event", flat=True).distinct()
+        named = [(e, str(event_label(e))) for e in events]
+        return sorted(named, key=lambda choice: choice[1].lower())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Model]) -> QuerySet[Model]:
+        value = self.value()
+        return queryset.filter(event=value) if value else queryset
+
+
 def event_choices(*, digest: bool) -> list[tuple[StrOrPromise, Any]]:
-    own = [(e, f"{event_label(e)} ({e})") for e in own_events(digest=digest)]
+    # By name only, in the reader's language: the names tell the events apart (the code is what
+    # another system's integration types, not what the administrator chooses by).
+    own = [(e, str(event_label(e))) for e in own_events(digest=digest)]
     own.sort(key=lambda choice: choice[1].lower())
     return [
         ("", "—"),

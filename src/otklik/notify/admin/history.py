@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,8 @@ from otklik.notify.channels.messaging import VERIFICATION_EVENT
 from otklik.notify.codes import hide_code
 from otklik.notify.models import DeliveryAttempt, Notification, State
 from otklik.notify.services import notification_retry
+
+from .events import EventFilter, event_html
 
 
 class AttemptInline(ReadOnlyInline):
@@ -45,7 +48,7 @@ class NotificationAdmin(admin.ModelAdmin):
     change_list_template = "admin/notify/notification_change_list.html"
     list_display = (
         "created_at",
-        "event",
+        "event_display",
         "recipient",
         "channel",
         "carrier",
@@ -55,7 +58,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "attempts",
         "due_at",
     )
-    list_filter = ("state", "channel", "carrier", "event", "importance", "created_at")
+    list_filter = ("state", "channel", "carrier", EventFilter, "importance", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("subject", "recipient__username", "ticket__number", "=key")
     list_select_related = ("recipient", "ticket", "carrier")
@@ -76,7 +79,7 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry"]
     exclude = ("body",)  # shown through `text` (see get_readonly_fields)
 
-    @admin.action(description=_("Retry the selected dead notifications"))
+    @admin.action(description=_("Retry the selected dead notifications"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = notification_retry(ids=list(queryset.values_list("pk", flat=True)))
         messages.success(
@@ -89,6 +92,10 @@ class NotificationAdmin(admin.ModelAdmin):
         # The text through `text`, which never shows a one-time code (notify/codes.py).
         return [("text" if f.name == "body" else f.name) for f in self.model._meta.fields]
 
+    @admin.display(description=_("event"), ordering="event")
+    def event_display(self, obj: Notification) -> SafeString:
+        return event_html(obj.event)
+
     @admin.display(description=_("text"))
     def text(self, obj: Notification) -> str:
         return hide_code(obj.body) if obj.event == VERIFICATION_EVENT else obj.body
@@ -96,5 +103,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        # A log: read, never edited (the index offers «Просмотреть», not «Изменить»).
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # Queuing dead rows again (the one write here, through notify's action) is for those who
+        # hold the model's change permission.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

@@ -8,16 +8,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from otklik.accounts.models import Role
-from otklik.notify.events import event_label, own_events
+from otklik.notify.events import own_events
 from otklik.notify.models import Channel, Rule, Schedule
 from otklik.notify.rules import CHANGE_FIELD_LABELS, CHANGE_FIELDS, restore_default_rules
 
-from .events import clean_event_choice, event_field, init_event, integration_event_field
+from .events import EventFilter, clean_event_choice, event_field, event_html, init_event, integration_event_field
 
 
 class RuleForm(forms.ModelForm):
@@ -92,7 +93,7 @@ class RuleForm(forms.ModelForm):
 class RuleAdmin(admin.ModelAdmin):
     form = RuleForm
     list_display = ("name", "event_display", "enabled", "mandatory", "channel_list")
-    list_filter = ("event", "enabled", "mandatory")
+    list_filter = (EventFilter, "enabled", "mandatory")
     list_editable = ("enabled",)
     search_fields = ("name", "event")
     filter_horizontal = ("request_types", "priorities", "groups", "users")
@@ -121,9 +122,9 @@ class RuleAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description=_("event"), ordering="event")
-    def event_display(self, obj: Rule) -> str:
+    def event_display(self, obj: Rule) -> str | SafeString:
         if obj.event in own_events():
-            return f"{event_label(obj.event)} ({obj.event})"
+            return event_html(obj.event)
         return str(_("%(event)s (another system's event)") % {"event": obj.event})
 
     @admin.display(description=_("channels"))
