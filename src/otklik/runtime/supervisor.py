@@ -141,7 +141,7 @@ def migrate() -> None:
         raise ServeError(f"the database could not be migrated (otklik migrate exited with {done.returncode})")
 
 
-def supervise(commands: dict[str, Child], say: Say) -> None:
+def supervise(commands: dict[str, Child]) -> None:
     """Start the children and restart any that exits (backing off up to RESTART_BACKOFF_MAX), until
     SIGINT or SIGTERM; then stop them all, each within 15 s."""
     stopping = False
@@ -179,24 +179,21 @@ def supervise(commands: dict[str, Child], say: Say) -> None:
         say("Otklik stopped.")
 
 
-class Say:
-    """Lines to standard output (or error), flushed: a supervisor's words come before its children's."""
-
-    def __call__(self, line: str, *, err: bool = False) -> None:
-        stream = sys.stderr if err else sys.stdout
-        stream.write(line + "\n")
-        stream.flush()
+def say(line: str, *, err: bool = False) -> None:
+    """A line to standard output (or error), flushed: the supervisor's words come before its children's."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
-def run(args: argparse.Namespace, say: Say | None = None) -> None:
-    say = say or Say()
+def run(args: argparse.Namespace) -> None:
     commands = children(args)
     if not args.no_migrate:
         migrate()
     say(f"Otklik is serving at http://{commands['web'].env['OTKLIK_ADDR']}/ (Ctrl-C stops it)")
     if "stream" in commands:
         say(f"Live notifications: http://{commands['stream'].env['OTKLIK_STREAM_ADDR']}/api/v1/notifications/stream")
-    supervise(commands, say)
+    supervise(commands)
 
 
 def main(argv: Sequence[str]) -> int:
