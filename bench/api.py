@@ -37,7 +37,9 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
-SCENARIOS = ("create", "list", "list_sla", "detail")
+SCENARIOS = ("create", "list", "list_sla", "detail", "page_request", "page_work", "page_portal")
+# Issue 15: the pages people work in, over HTTP as the API (a signed-in browser's session cookie).
+PAGE_SCENARIOS = ("page_request", "page_work", "page_portal")
 # Issue 2's targets: (scenario, metric, bound).
 TARGETS: dict[str, tuple[str, float, str]] = {
     "create": ("p99_ms", 50.0, "≥ 400 req/s, p99 ≤ 50 ms"),
@@ -45,8 +47,12 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     # Issue 3: the SLA filters answer from the request's indexed SLA columns.
     "list_sla": ("p95_ms", 30.0, "p95 ≤ 30 ms"),
     "detail": ("p95_ms", 30.0, "p95 ≤ 30 ms"),
+    "page_request": ("p95_ms", 50.0, "≥ 250 req/s, p95 ≤ 50 ms"),
+    "page_work": ("p95_ms", 50.0, "≥ 250 req/s, p95 ≤ 50 ms"),
+    "page_portal": ("p95_ms", 50.0, "≥ 250 req/s, p95 ≤ 50 ms"),
 }
 CREATE_MIN_RPS = 400.0
+PAGE_MIN_RPS = 250.0
 MAX_ERROR_SAMPLES = 5
 ERROR_CATEGORIES = ["accounting", "accounting-reports", "accounting-payroll", "email", "access", None]
 PRIORITIES = ["critical", "high", "normal", "normal", "normal", "low"]
@@ -198,6 +204,8 @@ class Fixtures:
     personas: dict[str, str]  # persona -> token
     detail_ids: dict[str, list[int]]  # persona -> ids it may see
     token_ids: list[int]
+    sessions: dict[str, str]  # persona -> session cookie (the pages)
+    numbers: dict[str, list[str]]  # persona -> request numbers it may see (the request page)
     tickets: int
     log_records: int
 
@@ -246,18 +254,39 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
         ids = list(visible_tickets(user).order_by("?").values_list("id", flat=True)[:sample])
         rnd.shuffle(ids)
         detail_ids[name] = ids
+    # The pages: a session per persona, as a browser holds after signing in. The initiator with
+    # the most requests reads the portal list (a bench initiator: ~500 requests at 100,000).
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test import Client
+
+    sessions: dict[str, str] = {}
+    numbers: dict[str, list[str]] = {}
+    busiest = (Ticket.objects.values("initiator__username").annotate(n=Count("id")).order_by("-n").first() or {}).get(
+        "initiator__username"
+    ) or "initiator"
+    for persona, username in (("agent", "agent"), ("manager", "manager"), ("initiator", busiest)):
+        web = Client()
+        web.force_login(User.objects.get(username=username))
+        sessions[persona] = f"{settings.SESSION_COOKIE_NAME}={web.cookies[settings.SESSION_COOKIE_NAME].value}"
+    for persona in ("agent", "manager"):
+        numbers[persona] = list(
+            Ticket.objects.filter(id__in=detail_ids[persona][:1000]).values_list("number", flat=True)
+        )
     tickets, records = Ticket.objects.count(), LogRecord.objects.count()
     connection.close()
-    return Fixtures(initiator_tokens, personas, detail_ids, token_ids, tickets, records)
+    return Fixtures(initiator_tokens, personas, detail_ids, token_ids, sessions, numbers, tickets, records)
 
 
-def revoke_tokens(ids: list[int]) -> None:
+def revoke_tokens(ids: list[int], sessions: dict[str, str]) -> None:
+    from django.contrib.sessions.models import Session
     from django.db import connection
 
     from otklik.accounts.models import ApiToken
     from otklik.core.clock import now
 
     ApiToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=now())
+    Session.objects.filter(session_key__in=[c.split("=", 1)[1] for c in sessions.values()]).delete()
     connection.close()
 
 
@@ -269,6 +298,7 @@ class Call:
     token: str
     persona: str
     body: bytes | None = None
+    cookie: str = ""  # a page's session instead of the token
 
 
 @dataclass
@@ -312,7 +342,10 @@ def run_load(
             if t0 >= stop_at:
                 break
             call = make_call(idx, rnd)
-            headers = {"Authorization": f"Bearer {call.token}", "Accept": "application/json"}
+            if call.cookie:
+                headers = {"Cookie": call.cookie, "Accept": "text/html", "Accept-Language": "ru"}
+            else:
+                headers = {"Authorization": f"Bearer {call.token}", "Accept": "application/json"}
             if call.body is not None:
                 headers["Content-Type"] = "application/json"
             try:
@@ -396,6 +429,8 @@ def judge(row: Row) -> None:
     ok = row.errors == 0 and getattr(row, metric) <= bound
     if row.scenario == "create":
         ok = ok and row.rps >= CREATE_MIN_RPS
+    if row.scenario in PAGE_SCENARIOS:
+        ok = ok and row.rps >= PAGE_MIN_RPS
     row.verdict = "met" if ok else "MISSED"
 
 
@@ -433,6 +468,28 @@ def scenario_calls(name: str, fx: Fixtures) -> Callable[[int, random.Random], Ca
             return Call("GET", f"/api/v1/tickets?{query}", fx.personas[persona], persona)
 
         return sla_page
+    if name == "page_work":
+
+        def work(idx: int, rnd: random.Random) -> Call:
+            persona = personas[idx % len(personas)]
+            return Call("GET", "/work", "", persona, cookie=fx.sessions[persona])
+
+        return work
+    if name == "page_portal":
+
+        def portal(idx: int, rnd: random.Random) -> Call:
+            return Call("GET", "/my", "", "initiator", cookie=fx.sessions["initiator"])
+
+        return portal
+    if name == "page_request":
+        staff = [p for p in personas if fx.numbers.get(p)]
+
+        def request_page(idx: int, rnd: random.Random) -> Call:
+            persona = staff[idx % len(staff)]
+            number = rnd.choice(fx.numbers[persona])
+            return Call("GET", f"/requests/{number}", "", persona, cookie=fx.sessions[persona])
+
+        return request_page
     personas = [p for p in personas if fx.detail_ids.get(p)]
     if not personas:
         raise SystemExit("no requests to read: seed the database first (bench/seed.py)")
@@ -613,7 +670,7 @@ def main(argv: list[str] | None = None) -> None:
                 for name in args.scenarios:
                     rows.extend(run_scenario(name, base, fx, args, sid))
         finally:
-            revoke_tokens(fx.token_ids)
+            revoke_tokens(fx.token_ids, fx.sessions)
     print(f"\nOtklik {commit}{' (src modified)' if dirty else ''}, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs")
     print(table(rows))
     args.results.mkdir(parents=True, exist_ok=True)
