@@ -502,6 +502,60 @@ def scenario_calls(name: str, fx: Fixtures) -> Callable[[int, random.Random], Ca
     return detail
 
 
+@dataclass
+class Memory:
+    pid: int
+    role: str
+    rss_mb: float
+    pss_mb: float
+
+
+def _role(cmdline: list[str]) -> str:
+    """Which of `otklik serve`'s processes this is, by its command line."""
+    text = " ".join(cmdline)
+    if "gunicorn" in text:
+        return "web (gunicorn)"
+    if "uvicorn" in text:
+        return "stream (uvicorn)"
+    if " worker" in text:
+        return "worker"
+    if " serve" in text:
+        return "supervisor"
+    return text[:40]
+
+
+def server_memory(server_sid: int | None) -> list[Memory]:
+    """RSS and PSS (shared pages divided among their sharers) of every process of the server's session."""
+    out: list[Memory] = []
+    if server_sid is None:
+        return out
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            if int(stat[stat.rindex(")") + 2 :].split()[3]) != server_sid:
+                continue
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace").split("\0")
+            fields = {}
+            for line in Path(f"/proc/{entry}/smaps_rollup").read_text().splitlines()[1:]:
+                key, _, value = line.partition(":")
+                fields[key] = int(value.split()[0]) if value.split() else 0
+        except (OSError, ValueError, IndexError):
+            continue
+        out.append(Memory(int(entry), _role(cmdline), fields.get("Rss", 0) / 1024, fields.get("Pss", 0) / 1024))
+    return sorted(out, key=lambda m: m.pid)
+
+
+def print_memory(rows: list[Memory]) -> None:
+    if not rows:
+        return
+    print("\nmemory of the server's processes after the load (MB):")
+    for m in rows:
+        print(f"  {m.pid:>7} {m.role:<18} RSS {m.rss_mb:6.1f}  PSS {m.pss_mb:6.1f}")
+    print(f"  {'':>7} {'in all':<18} RSS {sum(m.rss_mb for m in rows):6.1f}  PSS {sum(m.pss_mb for m in rows):6.1f}")
+
+
 def cpu_snapshot(server_sid: int | None) -> dict[str, float]:
     """CPU seconds so far: the server's processes (its session), PostgreSQL's, this client's, the machine's."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -663,16 +717,20 @@ def main(argv: list[str] | None = None) -> None:
         commit, dirty = git_commit()  # what the server is about to import
         busy_before = wait_until_idle(args.wait_idle) if args.wait_idle > 0 else None
         base, cmd = args.url or "", []
+        memory: list[Memory] = []
         started = datetime.now().astimezone()
         try:
             with running_server(args, data_dir) as (base, cmd, sid):
                 print(f"server healthy at {base}")
                 for name in args.scenarios:
                     rows.extend(run_scenario(name, base, fx, args, sid))
+                memory = server_memory(sid)
+                print_memory(memory)
         finally:
             revoke_tokens(fx.token_ids, fx.sessions)
     print(f"\nOtklik {commit}{' (src modified)' if dirty else ''}, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs")
     print(table(rows))
+    print_memory(memory)
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"api-{started:%Y%m%d-%H%M%S}.json"
     report = {
@@ -693,6 +751,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine_busy_pct_before": busy_before,
         "database": {"requests_before": fx.tickets, "log_records_before": fx.log_records},
         "results": [asdict(r) for r in rows],
+        "memory_after_load": [asdict(m) for m in memory],
     }
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"\nwritten: {out}")

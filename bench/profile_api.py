@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> None:
             )
             if args.sql:
                 for q in queries:
-                    print(f"  [{float(q['time']) * 1000:.1f} ms] {q['sql'][:400]}")
+                    print(f"  [{float(q['time']) * 1000:.1f} ms, {len(q['sql'])} chars] {q['sql'][:400]}")
             for order in ("tottime", "cumulative"):
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> None:
                 print(f"--- by {order}")
                 print(text[text.index("   ncalls") :].rstrip())
     finally:
-        revoke_tokens(fx.token_ids)
+        revoke_tokens(fx.token_ids, fx.sessions)
 
 
 if __name__ == "__main__":
