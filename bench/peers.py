@@ -551,7 +551,7 @@ def http_call(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, list[str]], bytes]:
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     try:
         all_headers = {"Cookie": cookie} if cookie else {}
         all_headers.update(headers or {})
@@ -638,6 +638,35 @@ def rows_path_from(page: bytes) -> str:
         query += [(f"columns[{i}][search][value]", ""), (f"columns[{i}][search][regex]", "false")]
     query += [("start", "0"), ("length", str(LIST_ROWS)), ("search[value]", ""), ("search[regex]", "false")]
     return match.group(1).decode() + "?" + urlencode(query, quote_via=quote)
+
+
+def peer_check(base: str, pf: PeerFixtures) -> None:
+    """One of each call before measuring, its answer read: a wrong set-up fails here, clearly."""
+    reader = pf.sessions[0]
+    status, _, data = http_get(base, pf.rows_path, cookie=reader.cookie)
+    try:
+        rows = json.loads(data)
+        shown, matching = len(rows["data"]), int(rows["recordsFiltered"])
+    except (ValueError, KeyError, TypeError):
+        shown, matching = -1, -1
+    if status != 200 or matching < 1 or shown != min(LIST_ROWS, matching):
+        raise WorkloadFailed(f"the peer's rows call {pf.rows_path[:80]}… gave {status}: {data[:300]!r}")
+    ticket = pf.ticket_ids[0]
+    status, _, data = http_get(base, f"/tickets/{ticket}/", cookie=reader.cookie)
+    if status != 200 or f"/tickets/{ticket}/".encode() not in data:
+        raise WorkloadFailed(f"the peer's page of ticket {ticket} gave {status}: {data[:300]!r}")
+    who = pf.sessions[-1]
+    body = {"queue": pf.queues[0], "title": SUBJECTS[0], "description": DESCRIPTION, "submitter_email": "a@example.com"}
+    status, _, data = http_call(
+        base,
+        "POST",
+        "/api/tickets/",
+        cookie=who.cookie,
+        body=json.dumps(body).encode(),
+        headers={"X-CSRFToken": who.csrftoken, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    if status != 201 or b'"id"' not in data:
+        raise WorkloadFailed(f"the peer's API create gave {status}: {data[:300]!r}")
 
 
 # --- the workloads ------------------------------------------------------------------------------------
@@ -875,6 +904,7 @@ def main(argv: list[str] | None = None) -> None:
                         if status != 200:
                             raise WorkloadFailed(f"the peer's ticket list page gave {status}: {page[:300]!r}")
                         pf.rows_path = rows_path_from(page)
+                        peer_check(base, pf)
                     for w in args.workloads:
                         for part, _ in PARTS[("peer", w)]:
                             measures.append(
