@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import io
 import json
 import os
 import platform
@@ -76,6 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--tickets", type=int, default=100_000, help="peer tickets to seed (default 100000)")
     parser.add_argument("--reseed", action="store_true", help="drop the peer's tickets and seed them again")
+    parser.add_argument("--seed-only", action="store_true", help="install and seed the peer, then stop (no load)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of Otklik then peer (default 2)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per workload (default 20)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
@@ -656,7 +658,13 @@ def peer_check(base: str, pf: PeerFixtures) -> None:
     if status != 200 or f"/tickets/{ticket}/".encode() not in data:
         raise WorkloadFailed(f"the peer's page of ticket {ticket} gave {status}: {data[:300]!r}")
     who = pf.sessions[-1]
-    body = {"queue": pf.queues[0], "title": SUBJECTS[0], "description": DESCRIPTION, "submitter_email": "a@example.com"}
+    body = {
+        "queue": pf.queues[0],
+        "title": SUBJECTS[0],
+        "description": DESCRIPTION,
+        "submitter_email": "bench-user-0001@example.com",
+        "priority": 3,  # required by the API (its TicketForm), though the model has a default
+    }
     status, _, data = http_call(
         base,
         "POST",
@@ -845,13 +853,15 @@ def print_report(measures: list[Measure], summaries: list[Summary], args: argpar
                 theirs = f"{p['rps']:.0f} · {p['p50_ms']:.1f}/{p['p95_ms']:.1f}/{p['p99_ms']:.1f}"
             else:
                 theirs = f"{p['rps']:.0f} (derived: one page and its rows)"
-            label = s.workload if part in {"create", "page"} else f"{s.workload} vs {part}"
+            label = s.workload if part in {"create", "page"} else f"{s.workload} (peer: {part})"
             print(f"| {label} | {mine} | {theirs} | {s.ratios[part]:.2f}× |")
 
 
 # --- main ------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also into a file
     started = datetime.now().astimezone()
     load_at_start = os.getloadavg()
     print(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}")
@@ -873,6 +883,8 @@ def main(argv: list[str] | None = None) -> None:
             )
         pdata = peer.tool("fixtures", "1000")
         print(f"  {pdata['tickets']} tickets, {pdata['followups']} follow-ups, {len(pdata['agents'])} agents")
+        if args.seed_only:
+            return
         otklik_dir = tmpdir / "otklik"
         otklik_dir.mkdir()
         api.setup_django(args.otklik_database_url, otklik_dir)
