@@ -821,9 +821,13 @@ def summarise_all(measures: list[Measure], workloads: list[str]) -> list[Summary
         if not mine or not theirs:
             continue
         otklik = median_figures(mine)
-        peer = {part: median_figures([m for m in theirs if m.part == part]) for part, _ in PARTS[("peer", w)]}
+        peer = {
+            part: median_figures([m for m in theirs if m.part == part])
+            for part, _ in PARTS[("peer", w)]
+            if any(m.part == part for m in theirs)  # a failed run may stop between the list's two parts
+        }
         ratios = {part: otklik["rps"] / figs["rps"] for part, figs in peer.items()}
-        if w == "list":
+        if w == "list" and {"page", "rows"} <= peer.keys():
             # A browser's list is the page and then its rows: one view costs both (req/s combined harmonically).
             both = 1 / (1 / peer["page"]["rps"] + 1 / peer["rows"]["rps"])
             peer["page+rows"] = {"rps": both}
