@@ -4,7 +4,8 @@
 
 Installs django-helpdesk (PEER_VERSION) from PyPI into a virtualenv of its own, cached under
 ~/.cache/otklik-bench/peers-venv/ (keyed by the versions, so a rerun does not reinstall), builds a
-minimal Django project around it in a temporary directory, seeds its own PostgreSQL database like
+minimal Django project around it in a temporary directory (with bench/peers_tool.py, which
+migrates and seeds it with the peer's interpreter), seeds its own PostgreSQL database like
 Otklik's bench (tickets, 3 follow-ups each, 10 queues, 20 agents; reused when already seeded with
 the same counts) and runs the same workloads against both: create through each one's JSON API, the
 agent's first list page, a request's page. Rounds alternate Otklik, peer, Otklik, peer, one server
@@ -259,174 +260,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerproj.settings")
 application = get_wsgi_application()
 """
 
-# Run with the peer's interpreter: migrate, seed, fixtures. Prints one JSON object on stdout.
-TOOL = r'''
-import json
-import os
-import sys
-import time
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerproj.settings")
-import django
-
-django.setup()
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
-from django.db import connection, transaction
-from helpdesk.models import Queue, Ticket
-
-SUBJECTS = %(subjects)r
-COMMENTS = [
-    "Проверили на тестовой базе: ошибка воспроизводится, если в документе больше ста строк.",
-    "Нужен журнал регистрации за вчерашний день, пришлите, пожалуйста, выгрузку.",
-    "Обновили конфигурацию, перезапустили службу. Проверьте, пожалуйста, ещё раз.",
-    "Всё заработало, спасибо! Отчёт формируется, почта приходит.",
-    "Передали во вторую линию: нужен доступ к серверу приложений.",
-]
-
-
-def ensure_people():
-    User = get_user_model()
-    password = make_password(%(password)r)
-    for i in range(1, %(agents)d + 1):
-        User.objects.get_or_create(
-            username=f"agent{i:02d}",
-            defaults={"is_staff": True, "email": f"agent{i:02d}@example.com", "password": password,
-                      "first_name": "Agent", "last_name": f"{i:02d}"},
-        )
-    for i in range(1, %(queues)d + 1):
-        Queue.objects.get_or_create(
-            slug=f"bench-{i:02d}",
-            defaults={"title": f"Bench queue {i:02d}", "email_address": f"queue{i:02d}@example.com"},
-        )
-
-
-def seed(tickets):
-    """tickets rows, 3 follow-ups each, in two INSERT ... SELECT over generate_series (reproducible)."""
-    t0 = time.perf_counter()
-    with connection.cursor() as c:
-        c.execute("TRUNCATE helpdesk_ticket RESTART IDENTITY CASCADE")
-        c.execute("SELECT array_agg(id ORDER BY id) FROM helpdesk_queue WHERE slug LIKE 'bench-%%'")
-        queues = c.fetchone()[0]
-        c.execute("SELECT array_agg(id ORDER BY id) FROM auth_user WHERE username LIKE 'agent%%' AND is_staff")
-        agents = c.fetchone()[0]
-        c.execute(
-            """
-            INSERT INTO helpdesk_ticket (title, queue_id, created, modified, submitter_email, assigned_to_id,
-                status, on_hold, description, resolution, priority, due_date, last_escalation, secret_key,
-                kbitem_id, merged_to_id)
-            SELECT (%%(subjects)s::text[])[1 + h1 %%%% cardinality(%%(subjects)s::text[])] || ' #' || g,
-                   (%%(queues)s::bigint[])[1 + h2 %%%% cardinality(%%(queues)s::bigint[])],
-                   created, created + (h3 %%%% 240 + 1) * interval '1 hour',
-                   'bench-user-' || lpad((1 + h4 %%%% 200)::text, 4, '0') || '@example.com',
-                   CASE WHEN h5 %%%% 100 < 85
-                        THEN (%%(agents)s::bigint[])[1 + h5 %%%% cardinality(%%(agents)s::bigint[])] END,
-                   status, false, %%(description)s,
-                   CASE WHEN status IN (3, 4) THEN 'Исправлено в обновлении конфигурации.' END,
-                   CASE WHEN h6 %%%% 100 < 4 THEN 1 WHEN h6 %%%% 100 < 22 THEN 2 WHEN h6 %%%% 100 < 80 THEN 3
-                        WHEN h6 %%%% 100 < 95 THEN 4 ELSE 5 END,
-                   NULL, NULL, md5(g::text || 'secret'), NULL, NULL
-            FROM (
-                SELECT g, abs(hashtext('a' || g)) h1, abs(hashtext('b' || g)) h2, abs(hashtext('c' || g)) h3,
-                       abs(hashtext('d' || g)) h4, abs(hashtext('e' || g)) h5, abs(hashtext('f' || g)) h6,
-                       now() - interval '3 days' - (abs(hashtext('t' || g)) %%%% (362 * 86400)) * interval '1 second'
-                           AS created,
-                       CASE WHEN abs(hashtext('s' || g)) %%%% 100 < 25 THEN 1
-                            WHEN abs(hashtext('s' || g)) %%%% 100 < 30 THEN 2
-                            WHEN abs(hashtext('s' || g)) %%%% 100 < 40 THEN 3 ELSE 4 END AS status
-                FROM generate_series(1, %%(tickets)s) g
-            ) s
-            ORDER BY created
-            """,
-            {"subjects": SUBJECTS, "queues": queues, "agents": agents, "description": %(description)r,
-             "tickets": tickets},
-        )
-        c.execute(
-            """
-            INSERT INTO helpdesk_followup (ticket_id, date, title, comment, public, user_id, new_status,
-                message_id, time_spent, email_recipients)
-            SELECT t.id, t.created + (k - 1) * (t.modified - t.created) / 2,
-                   CASE WHEN k = 1 THEN 'Ticket Opened'
-                        WHEN k = 3 AND t.status = 3 THEN 'Resolved'
-                        WHEN k = 3 AND t.status = 4 THEN 'Closed'
-                        ELSE 'Comment' END,
-                   CASE WHEN k = 1 THEN t.description
-                        ELSE (%%(comments)s::text[])[1 + abs(hashtext(t.id || '-' || k))
-                                                      %%%% cardinality(%%(comments)s::text[])] END,
-                   k = 1 OR abs(hashtext('p' || t.id || '-' || k)) %%%% 10 < 8,
-                   CASE WHEN k > 1 THEN t.assigned_to_id END,
-                   CASE WHEN k = 3 AND t.status IN (3, 4) THEN t.status END,
-                   NULL, NULL, NULL
-            FROM helpdesk_ticket t CROSS JOIN generate_series(1, 3) k
-            ORDER BY t.id, k
-            """,
-            {"comments": COMMENTS},
-        )
-        c.execute("SELECT count(*), coalesce(max(id), 0) FROM helpdesk_ticket")
-        count, max_ticket = c.fetchone()
-        c.execute("SELECT count(*) FROM helpdesk_followup")
-        followups = c.fetchone()[0]
-        c.execute("VACUUM ANALYZE helpdesk_ticket")
-        c.execute("VACUUM ANALYZE helpdesk_followup")
-        seconds = time.perf_counter() - t0
-        c.execute("DELETE FROM bench_seed")
-        c.execute(
-            "INSERT INTO bench_seed VALUES (%%s, %%s, %%s, %%s, now())", [tickets, followups, max_ticket, seconds]
-        )
-    return {"seeded": True, "seconds": round(seconds, 1)}
-
-
-def setup(tickets, reseed):
-    call_command("migrate", verbosity=0, interactive=False)
-    ensure_people()
-    with connection.cursor() as c:
-        c.execute("DELETE FROM django_session")  # earlier runs' sign-ins (this database is the bench's own)
-    with connection.cursor() as c:
-        c.execute(
-            "CREATE TABLE IF NOT EXISTS bench_seed (tickets bigint, followups bigint, max_ticket_id bigint,"
-            " seconds double precision, seeded_at timestamptz)"
-        )
-        c.execute("SELECT tickets, max_ticket_id, seconds, seeded_at FROM bench_seed")
-        row = c.fetchone()
-    if reseed or row is None or row[0] != tickets:
-        out = seed(tickets)
-    else:
-        # Tickets filed through the API by earlier runs go, so that every run reads the same data.
-        with transaction.atomic():
-            trimmed, _ = Ticket.objects.filter(id__gt=row[1]).delete()
-        out = {"seeded": False, "seconds": row[2], "seeded_at": row[3].isoformat(), "trimmed_rows": trimmed}
-    return out
-
-
-def fixtures(sample):
-    import random
-
-    User = get_user_model()
-    agents = list(User.objects.filter(username__startswith="agent", is_staff=True).order_by("username")
-                  .values_list("username", flat=True))
-    queues = list(Queue.objects.filter(slug__startswith="bench-").order_by("id").values_list("id", flat=True))
-    with connection.cursor() as c:
-        c.execute("SELECT max_ticket_id FROM bench_seed")
-        max_id = c.fetchone()[0]
-        c.execute("SELECT id FROM helpdesk_ticket WHERE id <= %%s ORDER BY random() LIMIT %%s", [max_id, sample])
-        ids = [r[0] for r in c.fetchall()]
-        c.execute("SELECT (SELECT count(*) FROM helpdesk_ticket), (SELECT count(*) FROM helpdesk_followup)")
-        tickets, followups = c.fetchone()
-    random.Random(1).shuffle(ids)
-    return {"agents": agents, "queues": queues, "ticket_ids": ids, "tickets": tickets, "followups": followups}
-
-
-if __name__ == "__main__":
-    command = sys.argv[1]
-    if command == "setup":
-        result = setup(int(sys.argv[2]), sys.argv[3] == "1")
-    else:
-        result = fixtures(int(sys.argv[2]))
-    connection.close()
-    print("BENCH-JSON " + json.dumps(result))
-'''
-
 
 @dataclass
 class Peer:
@@ -444,10 +277,20 @@ class Peer:
         env["PYTHONPATH"] = str(self.project)
         return env
 
-    def tool(self, *argv: str) -> dict[str, Any]:
+    def tool(self, command: str, **params: Any) -> dict[str, Any]:
+        """bench/peers_tool.py's `command`, run with the peer's interpreter in its project."""
+        params = {
+            "command": command,
+            "subjects": SUBJECTS,
+            "description": DESCRIPTION,
+            "password": PEER_PASSWORD,
+            "agents": AGENTS,
+            "queues": QUEUES,
+            **params,
+        }
         proc = run_checked(
-            [self.python, str(self.project / "bench_tool.py"), *argv],
-            f"the peer's {argv[0]} failed",
+            [self.python, str(self.project / "peers_tool.py"), json.dumps(params)],
+            f"the peer's {command} failed",
             cwd=self.project,
             env=self.env(),
         )
@@ -455,7 +298,7 @@ class Peer:
             if line.startswith("BENCH-JSON "):
                 out: dict[str, Any] = json.loads(line.split(" ", 1)[1])
                 return out
-        raise SystemExit(f"FAILED: the peer's {argv[0]} printed no result:\n{proc.stdout}\n{proc.stderr}")
+        raise SystemExit(f"FAILED: the peer's {command} printed no result:\n{proc.stdout}\n{proc.stderr}")
 
 
 def write_project(root: Path, database_url: str, venv: Path) -> Peer:
@@ -479,16 +322,7 @@ def write_project(root: Path, database_url: str, venv: Path) -> Peer:
     )
     (pkg / "urls.py").write_text(URLS)
     (pkg / "wsgi.py").write_text(WSGI)
-    (root / "bench_tool.py").write_text(
-        TOOL
-        % {
-            "subjects": SUBJECTS,
-            "password": PEER_PASSWORD,
-            "agents": AGENTS,
-            "queues": QUEUES,
-            "description": DESCRIPTION,
-        }
-    )
+    shutil.copy(HERE / "peers_tool.py", root / "peers_tool.py")
     return Peer(venv, root, database_url)
 
 
@@ -879,7 +713,7 @@ def main(argv: list[str] | None = None) -> None:
         ensure_database(args.peer_database_url)
         print(f"peer database: {args.peer_database_url} — migrating, seeding if needed ({args.tickets} tickets) …")
         t0 = time.perf_counter()
-        seeding = peer.tool("setup", str(args.tickets), "1" if args.reseed else "0")
+        seeding = peer.tool("setup", tickets=args.tickets, reseed=args.reseed)
         if seeding["seeded"]:
             print(f"  seeded in {seeding['seconds']} s (setup {time.perf_counter() - t0:.0f} s)")
         else:
@@ -887,7 +721,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"  reused (seeded {seeding['seeded_at']} in {seeding['seconds']:.0f} s); "
                 f"{seeding['trimmed_rows']} rows of earlier runs' creates removed"
             )
-        pdata = peer.tool("fixtures", "1000")
+        pdata = peer.tool("fixtures", sample=1000)
         print(f"  {pdata['tickets']} tickets, {pdata['followups']} follow-ups, {len(pdata['agents'])} agents")
         if args.seed_only:
             return
