@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/otklik
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-pages bench-calendar bench-timers bench-notify bench-notify-latency bench-quality bench-quality-refresh clean
+.PHONY: run test test-sqlite test-postgres lint fmt migrations messages screenshots bench-seed bench-api bench-pages bench-calendar bench-timers bench-notify bench-notify-latency bench-quality bench-quality-refresh bench-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Otklik needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -95,6 +95,9 @@ bench-quality: $(BIN)/.installed-dev
 
 bench-quality-refresh: $(BIN)/.installed-dev
 	$(BIN)/python bench/quality_refresh.py
+
+bench-peers: $(BIN)/.installed-dev
+	$(BIN)/python bench/peers.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -299,6 +299,7 @@ class Call:
     persona: str
     body: bytes | None = None
     cookie: str = ""  # a page's session instead of the token
+    headers: dict[str, str] = field(default_factory=dict)  # extra or overriding (bench/peers.py: CSRF)
 
 
 @dataclass
@@ -348,6 +349,7 @@ def run_load(
                 headers = {"Authorization": f"Bearer {call.token}", "Accept": "application/json"}
             if call.body is not None:
                 headers["Content-Type"] = "application/json"
+            headers.update(call.headers)
             try:
                 conn.request(call.method, call.path, body=call.body, headers=headers)
                 resp = conn.getresponse()
