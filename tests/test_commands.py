@@ -137,6 +137,21 @@ def test_the_supervisor_of_serve_loads_no_django():
     assert out.strip() == "[]"
 
 
+def test_the_stream_process_loads_no_admin_and_no_api_framework(tmp_path):
+    """The live stream's process (otklik.asgi_stream, as `otklik serve` runs it) serves one URL and
+    loads only what it needs: no admin modules, no ninja or pydantic (issue 15: its memory)."""
+    code = (
+        "import sys; import otklik.asgi_stream; from django.urls import resolve, get_resolver; "
+        "print(resolve('/api/v1/notifications/stream').url_name, len(get_resolver().url_patterns)); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'ninja', 'pydantic', 'holidays'}), "
+        "'django.contrib.admin' in sys.modules)"
+    )
+    env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.splitlines() == ["notifications-stream 2", "[] False"]
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -49,7 +49,9 @@ def stream(tmp_path: Path) -> Iterator[int]:
     }
     log_path = tmp_path / "stream.log"
     log = log_path.open("wb")
-    cmd = [sys.executable, "-m", "uvicorn", "otklik.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    # The stream's own process, as `otklik serve` runs it.
+    cmd = [sys.executable, "-m", "uvicorn", "otklik.asgi_stream:application", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port)]
     proc = subprocess.Popen([*cmd, "--lifespan", "off"], env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     try:

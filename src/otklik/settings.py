@@ -163,6 +163,12 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "otklik.runtime.urls"
+# The live stream's process (otklik.asgi_stream) serves one URL: it loads no admin (whose
+# autodiscovery imports every admin module) and no API framework (ninja, pydantic).
+STREAM_PROCESS = os.environ.get("OTKLIK_PROCESS") == "stream"
+if STREAM_PROCESS:
+    INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in ("otklik.runtime.admin_site.AdminConfig", "ninja")]
+    ROOT_URLCONF = "otklik.runtime.stream_urls"
 WSGI_APPLICATION = "otklik.wsgi.application"
 ASGI_APPLICATION = "otklik.asgi.application"
 

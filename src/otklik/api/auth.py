@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.http import HttpRequest
-from django.utils import translation
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
-from otklik.accounts.models import TokenScope, User
-from otklik.accounts.tokens import token_verify
-from otklik.core.errors import Forbidden
+from otklik.accounts.models import User
+from otklik.api.token_user import NOTIFIER_SCOPES, token_user
 
 
 class TokenAuth(HttpBearer):
@@ -24,21 +20,7 @@ class TokenAuth(HttpBearer):
         self.scopes = scopes
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = token_verify(token)
-        if row is None:
-            return None
-        if row.scope and row.scope not in self.scopes:
-            raise Forbidden("this token may only read its person's notifications", code="token_scope")
-        # Each request gets its own user object: nothing it sets leaks into the next one.
-        user = copy.copy(row.user)
-        request.user = user
-        # Only a token's requests carry it (read with getattr): not an attribute of every HttpRequest.
-        request.api_token = row  # type: ignore[attr-defined]
-        # UserLanguageMiddleware ran before we knew the user: their stored language wins here too.
-        if user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        return user
+        return token_user(request, token, self.scopes)
 
 
 class ActiveSessionAuth(SessionAuth):
@@ -50,7 +32,7 @@ class ActiveSessionAuth(SessionAuth):
 
 
 # The endpoints a notifier's token may call: the inbox, marking read, the stream, who it reads for.
-NOTIFIER_TOKEN = TokenAuth(frozenset({TokenScope.NOTIFICATIONS}))
+NOTIFIER_TOKEN = TokenAuth(NOTIFIER_SCOPES)
 NOTIFIER_AUTH = [NOTIFIER_TOKEN, ActiveSessionAuth()]
 
 __all__ = ["NOTIFIER_AUTH", "NOTIFIER_TOKEN", "ActiveSessionAuth", "TokenAuth"]

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils import translation
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.api.auth import NOTIFIER_AUTH
+from otklik.api.notification_json import notification_item
 from otklik.api.respond import respond
 from otklik.core.clock import now
 from otklik.core.errors import Forbidden, NotFound
-from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import after, check_limit, page
 from otklik.core.refs import as_id
 from otklik.notify.models import Channel, Notification
@@ -65,30 +62,6 @@ class ReadOut(Schema):
 
 def _inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INAPP)
-
-
-def reader_languages(user_ids: Iterable[int]) -> dict[int, str]:
-    """The language each person reads in (their setting, else the site's), for what is built apart
-    from their request (the stream's events)."""
-    chosen = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "language")
-    return {pk: language or settings.LANGUAGE_CODE for pk, language in chosen}
-
-
-def notification_item(n: Notification, language: str | None = None) -> dict[str, JsonValue]:
-    """The row as the inbox and the stream give it, its words in `language` (default: the active
-    one, the caller's) where the row has them."""
-    subject, body = n.words(language or translation.get_language())
-    return {
-        "id": n.pk,
-        "event": n.event,
-        "importance": n.importance,
-        "subject": subject,
-        "body": body,
-        "link": n.link,
-        "ticket": {"id": n.ticket_id, "number": n.ticket.number} if n.ticket is not None else None,
-        "created_at": n.created_at,
-        "read_at": n.read_at,
-    }
 
 
 @router.get("", response=InboxOut, auth=NOTIFIER_AUTH)

@@ -51,16 +51,16 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user, get_user_model
 from django.core.handlers.asgi import ASGIRequest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
-from ninja.responses import NinjaJSONEncoder
 
 from otklik.accounts.models import User
-from otklik.api.auth import NOTIFIER_TOKEN
-from otklik.api.notifications import notification_item, reader_languages
+from otklik.api.notification_json import notification_item, reader_languages
 from otklik.api.shutdown import close_on_shutdown
 from otklik.api.stream_tickets import push_marks, reader
+from otklik.api.token_user import NOTIFIER_SCOPES, token_user
 from otklik.core.clock import now
 from otklik.core.textguard import has_unstorable
 from otklik.core.wakeup import CHANNEL
@@ -91,7 +91,7 @@ def _inapp() -> QuerySet[Notification]:
 
 
 def _event(n: Notification, unread: int, language: str) -> tuple[int, str]:
-    data = json.dumps({**notification_item(n, language), "unread": unread}, cls=NinjaJSONEncoder, ensure_ascii=False)
+    data = json.dumps({**notification_item(n, language), "unread": unread}, cls=DjangoJSONEncoder, ensure_ascii=False)
     return n.pk, f"id: {n.pk}\nevent: notification\ndata: {data}\n\n"
 
 
@@ -416,7 +416,7 @@ def _close_connection() -> None:
 
 
 def _token_user(request: HttpRequest, token: str) -> User | None:
-    return NOTIFIER_TOKEN.authenticate(request, token)
+    return token_user(request, token, NOTIFIER_SCOPES)
 
 
 def _session_user(request: HttpRequest) -> User | None:
@@ -467,7 +467,7 @@ def _still_allowed(request: HttpRequest, token: str | None, user_id: int) -> boo
     session not ended, the user not deactivated. Checked at every ping, so an open stream stops
     within STREAM_PING_SECONDS (plus the token cache's seconds) of any of them."""
     if token:
-        user = NOTIFIER_TOKEN.authenticate(request, token)
+        user = token_user(request, token, NOTIFIER_SCOPES)
         return user is not None and user.pk == user_id
     key = request.session.session_key
     if not key or not request.session.exists(key):

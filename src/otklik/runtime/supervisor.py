@@ -108,6 +108,8 @@ def children(args: argparse.Namespace) -> dict[str, Child]:
     web = [
         *(sys.executable, "-m", "gunicorn", "otklik.wsgi:application", "--bind", join_addr(host, port)),
         *("--workers", workers, "--graceful-timeout", "10", "--timeout", "30"),
+        # Loaded once in the master and shared by the workers (runtime/gunicorn_conf.py says why it is safe).
+        *("--config", "python:otklik.runtime.gunicorn_conf"),
         *("--access-logfile", "-" if args.access_log else "/dev/null", "--error-logfile", "-"),
         # Rating links' tokens are masked in the access log (otklik.core.logmask).
         *("--logger-class", "otklik.core.gunicorn_logging.MaskingLogger"),
@@ -125,7 +127,7 @@ def children(args: argparse.Namespace) -> dict[str, Child]:
         out["worker"] = Child([sys.executable, "-m", "otklik", "worker"], env)
     if not args.no_stream:
         stream = [
-            *(sys.executable, "-m", "uvicorn", "otklik.asgi:application", "--host", stream_host),
+            *(sys.executable, "-m", "uvicorn", "otklik.asgi_stream:application", "--host", stream_host),
             *("--port", str(stream_port), "--lifespan", "off", "--timeout-graceful-shutdown", "5"),
             *(() if args.access_log else ("--no-access-log",)),
         ]
