@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Model, sql
 
 from otklik.accounts.directory import directory
 from otklik.accounts.models import User
@@ -20,6 +19,7 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.errors import Invalid, Refusals, out_of_scope, unknown
 from otklik.core.jsonvalue import JsonValue
+from otklik.core.rowsjson import insert_rows
 from otklik.core.text import clean_text
 from otklik.core.wakeup import NOTIFY_SQL
 from otklik.notify.models import Notification
@@ -92,28 +92,6 @@ def _reserve_number_and_id(request_type: RequestType) -> tuple[int, int] | None:
         cur.execute(_RESERVE_NUMBER_SQL, [request_type.pk])
         seq, ticket_id = cur.fetchone()
         return int(seq), int(ticket_id)
-
-
-def _insert_together(objs: list[Model], *, then: list[str] | None = None) -> None:
-    """INSERT several new rows in one round trip. PostgreSQL runs a multi-statement query as one
-    implicit transaction: all rows are committed (durably) or none. The SQL is Django's own."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for obj in objs:
-        fields = list(obj._meta.local_concrete_fields)
-        if obj.pk is None:  # as Model._save_table: the database numbers it
-            fields = [f for f in fields if f is not obj._meta.auto_field]
-        query = sql.InsertQuery(type(obj))
-        query.insert_values(fields, [obj])
-        for text, values in query.get_compiler(connection=connection).as_sql():
-            parts.append(text)
-            params.extend(values)
-    parts.extend(then or [])  # plain statements to run in the same batch (NOTIFY)
-    with connection.cursor() as cur:
-        cur.execute("; ".join(parts), params)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 @dataclass
@@ -293,7 +271,7 @@ def ticket_create(
         rows: list[LogRecord | Clock | Notification] = [*records, *clocks, *outbox]
         for row in rows:
             row.ticket_id = ticket.pk
-        _insert_together([ticket, *records, *clocks, *outbox], then=[NOTIFY_SQL] if outbox else [])
+        insert_rows([ticket, *records, *clocks, *outbox], then=[NOTIFY_SQL] if outbox else [])
     else:
         with transaction.atomic():
             number(_next_number(request_type))
