@@ -14,24 +14,31 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import groupby
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Field, JSONField, Model
 
 JsonCell = str | int | float | bool | None | dict[str, Any] | list[Any]
+Cell = Callable[[Model], JsonCell]
+
+# Fields whose attribute is the column's value as it is (a str, an int, a bool, a key or None).
+_AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+    models.AutoField,
+    models.BigAutoField,
+)
 
 
-def _cell(field: Field[Any, Any], obj: Model) -> JsonCell:
-    """The field's value as the JSON that PostgreSQL reads back into the column's type."""
-    raw = field.pre_save(obj, add=True)
-    if isinstance(field, JSONField):
-        # The structure itself: json_populate_recordset turns it into the jsonb column's value.
-        return json.loads(json.dumps(raw, cls=field.encoder)) if field.encoder else raw
-    value = field.get_db_prep_save(raw, connection)
+def _json(value: object) -> JsonCell:
+    """A value Django would send to PostgreSQL, as the JSON that PostgreSQL reads back into it."""
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -40,17 +47,48 @@ def _cell(field: Field[Any, Any], obj: Model) -> JsonCell:
         return f"{value // dt.timedelta(microseconds=1)} microseconds"
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
-    raise TypeError(f"{type(obj).__name__}.{field.name}: {type(value).__name__} has no JSON form here")
+    raise TypeError(f"{type(value).__name__} has no JSON form here")
+
+
+def _cell(field: Field[Any, Any]) -> Cell:
+    """How to read `field` of a new row as JSON: Django's own preparation (pre_save, then
+    get_db_prep_save) where it does any work, else the attribute itself (most columns)."""
+    name = field.attname
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+        if encoder is None:
+            return lambda obj: getattr(obj, name)  # the structure itself: PostgreSQL makes it jsonb
+        return lambda obj: json.loads(json.dumps(getattr(obj, name), cls=encoder))
+    if type(field) in _AS_IS or (isinstance(field, _AS_IS) and not isinstance(field, models.DateField)):
+        return lambda obj: _json(getattr(obj, name))
+    if isinstance(field, models.DateTimeField) and not (field.auto_now or field.auto_now_add):
+
+        def when(obj: Model) -> JsonCell:
+            value = getattr(obj, name)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                return value.isoformat()
+            return prepared(obj)  # naive or not a datetime: as Django would make it
+
+        prepared = _prepared(field)
+        return when
+    return _prepared(field)
+
+
+def _prepared(field: Field[Any, Any]) -> Cell:
+    def cell(obj: Model) -> JsonCell:
+        return _json(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+
+    return cell
 
 
 @cache
-def _statement(model: type[Model], with_pk: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    """The INSERT of `model`'s rows from one JSON array, and the fields in its column order."""
-    fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or f is not model._meta.auto_field)
+def _statement(model: type[Model], with_pk: bool) -> tuple[str, tuple[tuple[str, Cell], ...]]:
+    """The INSERT of `model`'s rows from one JSON array, and each column's name and reader."""
+    fields = [f for f in model._meta.local_concrete_fields if with_pk or f is not model._meta.auto_field]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
-    return sql, fields
+    return sql, tuple((f.column, _cell(f)) for f in fields)
 
 
 def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
@@ -61,10 +99,9 @@ def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
     parts: list[str] = []
     params: list[str] = []
     for (model, with_pk), rows in groupby(objs, key=lambda o: (type(o), o.pk is not None)):
-        sql, fields = _statement(model, with_pk)
-        batch = list(rows)
+        sql, cells = _statement(model, with_pk)
         parts.append(sql)
-        params.append(json.dumps([{f.column: _cell(f, obj) for f in fields} for obj in batch], ensure_ascii=False))
+        params.append(json.dumps([{column: cell(obj) for column, cell in cells} for obj in rows], ensure_ascii=False))
     parts.extend(then)
     with connection.cursor() as cur:
         cur.execute("; ".join(parts), params)
