@@ -78,6 +78,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, default=HERE / "results", help="where the JSON goes")
     parser.add_argument("--seed", type=int, default=1, help="random seed for bodies and ids")
     parser.add_argument(
+        "--pending",
+        type=int,
+        default=0,
+        help="first top the queue of pending notifications up to this many rows (copies of one, due in a "
+        "year, so no worker would send them): create must not slow down as the queue grows (issue 15)",
+    )
+    parser.add_argument(
         "--wait-idle",
         type=float,
         default=120.0,
@@ -276,6 +283,33 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
     tickets, records = Ticket.objects.count(), LogRecord.objects.count()
     connection.close()
     return Fixtures(initiator_tokens, personas, detail_ids, token_ids, sessions, numbers, tickets, records)
+
+
+def top_up_pending(rows: int) -> int:
+    """At least `rows` pending notifications in the queue (PostgreSQL): copies of an existing
+    in-app row with new keys, due a year from now. Returns how many are pending now."""
+    from django.db import connection
+
+    from otklik.notify.models import Notification, State
+
+    pending = Notification.objects.filter(state=State.PENDING).count()
+    template = Notification.objects.order_by("id").values_list("id", flat=True).first()
+    if rows > pending and template is not None and connection.vendor == "postgresql":
+        table = Notification._meta.db_table
+        columns = [f.column for f in Notification._meta.local_concrete_fields if not f.primary_key]
+        chosen = {"key": "gen_random_uuid()", "state": "'pending'", "due_at": "now() + interval '1 year'"}
+        select = ", ".join(chosen.get(c, f'"{c}"') for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with connection.cursor() as cur:
+            cur.execute(
+                f'INSERT INTO "{table}" ({quoted}) SELECT {select} '
+                f'FROM "{table}", generate_series(1, %s) WHERE id = %s',
+                [rows - pending, template],
+            )
+            cur.execute(f'ANALYZE "{table}"')
+        pending = rows
+    connection.close()
+    return pending
 
 
 def revoke_tokens(ids: list[int], sessions: dict[str, str]) -> None:
@@ -711,6 +745,8 @@ def main(argv: list[str] | None = None) -> None:
         data_dir = Path(tmp)
         setup_django(args.database_url, data_dir)
         fx = make_fixtures(rnd)
+        if args.pending:
+            print(f"pending notifications in the queue: {top_up_pending(args.pending)}")
         print(
             f"database: {fx.tickets} requests, {fx.log_records} log records; ids to read: "
             + ", ".join(f"{p} {len(ids)}" for p, ids in fx.detail_ids.items())
