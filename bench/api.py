@@ -227,12 +227,16 @@ def setup_django(database_url: str, data_dir: Path) -> None:
 
 
 def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
+    from django.apps import apps
     from django.db import connection
 
     from otklik.accounts.models import User
     from otklik.accounts.services import token_create
     from otklik.tickets.access import visible_tickets
-    from otklik.tickets.models import LogRecord, Ticket
+    from otklik.tickets.models import Ticket
+
+    # The per-stage log's model (LogRecord; Reaction before issue 13), so older commits can be measured.
+    log_model = next(m for m in apps.get_app_config("tickets").get_models() if m.__name__ in ("LogRecord", "Reaction"))
 
     def token(username: str) -> tuple[int, str]:
         user = User.objects.filter(username=username, is_active=True).first()
@@ -280,7 +284,7 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
         numbers[persona] = list(
             Ticket.objects.filter(id__in=detail_ids[persona][:1000]).values_list("number", flat=True)
         )
-    tickets, records = Ticket.objects.count(), LogRecord.objects.count()
+    tickets, records = Ticket.objects.count(), log_model._default_manager.count()
     connection.close()
     return Fixtures(initiator_tokens, personas, detail_ids, token_ids, sessions, numbers, tickets, records)
 
