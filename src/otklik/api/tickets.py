@@ -24,6 +24,7 @@ from otklik.api.schemas import (
 )
 from otklik.catalog.reference import reference
 from otklik.core.errors import NotFound
+from otklik.core.i18n import current_language
 from otklik.core.jsonvalue import JsonValue
 from otklik.core.paging import check_limit
 from otklik.feedback.surveys import survey_dict, survey_for
@@ -131,7 +132,8 @@ def list_tickets(request: AuthedRequest, params: Query[ListQuery]) -> HttpRespon
     )
     rows, next_cursor = ticket_list_for(request.user, filters, cursor=params.cursor, limit=params.limit)
     who = people(i for t in rows for i in (t.initiator_id, t.executor_id))
-    return respond({"items": [ser.ticket_item(t, who) for t in rows], "next_cursor": next_cursor})
+    lang = current_language()
+    return respond({"items": [ser.ticket_item(t, who, lang) for t in rows], "next_cursor": next_cursor})
 
 
 @router.get("/{ref}", response=TicketOut)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from otklik.accounts.models import SupportGroup, User
 from otklik.accounts.people import Person
 from otklik.catalog.models import Category, Priority, RequestType
-from otklik.core.i18n import localized
+from otklik.core.i18n import current_language, localized
 from otklik.core.jsonvalue import JsonValue
 from otklik.routes.models import ExecutorOnArrival, RoutePoint, Transition
 
@@ -22,17 +22,23 @@ def user_ref(user: User | Person | None) -> dict[str, JsonValue] | None:
     return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
-def _ref(obj: RequestType | SupportGroup | Priority | Category | None) -> dict[str, str] | None:
-    return None if obj is None else {"code": obj.code, "name": localized(obj, "name")}
+def _ref(
+    obj: RequestType | SupportGroup | Priority | Category | None, lang: str | None = None
+) -> dict[str, str] | None:
+    return None if obj is None else {"code": obj.code, "name": localized(obj, "name", lang)}
 
 
 def stage_ref(point: RoutePoint | None) -> dict[str, str] | None:
     return None if point is None else {"code": point.code, "name": point.name, "kind": point.kind}
 
 
-def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) -> dict[str, JsonValue]:
+def ticket_item(
+    t: Ticket | TicketRow, who: Mapping[int, Person] | None = None, lang: str | None = None
+) -> dict[str, JsonValue]:
     """A list row. `who` names the people when they were not read with the ticket (a list's
-    `TicketRow` never has them)."""
+    `TicketRow` never has them); `lang`, the names' language (default: the active one), found
+    once by a list's caller rather than for every name of every row."""
+    lang = lang or current_language()
     initiator: User | Person | None
     executor: User | Person | None
     if who is not None:
@@ -44,17 +50,17 @@ def ticket_item(t: Ticket | TicketRow, who: Mapping[int, Person] | None = None) 
     return {
         "id": t.pk,
         "number": t.number,
-        "type": _ref(t.request_type),
+        "type": _ref(t.request_type, lang),
         "state": t.point.code,
-        "state_name": t.point.name,
+        "state_name": localized(t.point, "name", lang),
         "state_kind": t.point.kind,
         "is_open": t.is_open,
         "subject": t.subject,
         "initiator": user_ref(initiator),
         "executor": user_ref(executor),
-        "group": _ref(t.group),
-        "priority": _ref(t.priority),
-        "category": _ref(t.category),
+        "group": _ref(t.group, lang),
+        "priority": _ref(t.priority, lang),
+        "category": _ref(t.category, lang),
         "version": t.version,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
