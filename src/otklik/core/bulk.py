@@ -11,6 +11,7 @@ column's type (a VALUES list infers none from its parameters).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -23,13 +24,17 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if not rows:
         return 0
     meta = model._meta
-    pk = meta.pk
-    assert pk is not None
-    columns = [pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
+    columns: list[models.Field[Any, Any]] = []
+    names: list[str] = []
+    for name in ("pk", *fields):
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        # A concrete column, not a relation's reverse side.
+        assert isinstance(field, models.Field) and field.column, name
+        columns.append(field)
+        names.append(quote(field.column))
     cast = connection.vendor == "postgresql"
     placeholder = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" if cast else "%s" for f in columns) + ")"
-    names = [quote(f.column) for f in columns]  # type: ignore[union-attr]
     table = quote(meta.db_table)
     head = f"WITH v({', '.join(names)}) AS (VALUES "
     sets = ", ".join(f"{n} = v.{n}" for n in names[1:])
@@ -38,7 +43,7 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
                 assert len(row) == len(columns), (row, fields)
                 params += [f.get_db_prep_save(v, connection) for f, v in zip(columns, row, strict=True)]
