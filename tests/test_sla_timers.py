@@ -17,6 +17,7 @@ For an Error filed on Monday 6 April at 09:00:
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -482,3 +483,56 @@ def test_a_request_that_fails_loses_only_its_own_notifications(p, settings, monk
     warned = set(Notification.objects.filter(event="sla_warned").values_list("ticket_id", flat=True))
     assert good.pk in warned and bad.pk not in warned
     assert fresh(bad).sla_next_at == at(6, 12, 30) + timers.RETRY_AFTER  # looked at again later
+
+
+def test_a_pass_costs_a_few_statements_per_batch_and_a_savepoint_per_request(p, settings):
+    """The query count of one timer pass (issue 15): what a batch reads and writes is one
+    statement each for the whole batch (its clocks read; the changed clocks, the requests' SLA
+    columns and the escalations' recipients read or written once; the ledger records and the
+    notifications inserted once), so a pass over 6 requests costs what a pass over 2 does plus
+    a savepoint and its release per request. The same escalations as in a pass of one request each:
+    each breach is recorded, its level fires, and the executor and the group lead are told."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.notify.models import Notification
+
+    tickets = [file_error(p.initiator, subject=f"Counted {i}") for i in range(6)]
+    ticket_watch(ticket=tickets[0], actor=p.lead, user_ref="agent2", add=True)
+    run(settings, at(6, 12, 30))  # the warnings, out of the way
+    when(settings, at(6, 13, 5))  # each breaches its first reaction, and its level 1 fires
+
+    def one_pass(n: int) -> list[str]:
+        """A pass at 13:05 over the first `n` of them (the others pushed out of reach), rolled back."""
+        with transaction.atomic():
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets[n:]]).update(sla_next_at=at(20, 9))
+            with CaptureQueriesContext(connection) as ctx:
+                assert timers.sla_timers_pass() == n
+            assert [len(escalations(t, "first_reaction")) for t in tickets[:n]] == [2] * n  # warning, breach
+            told = Notification.objects.filter(event="sla_escalated", ticket__in=tickets[:n], channel="inapp")
+            assert {(n.ticket_id, n.recipient_id) for n in told} >= {(t.pk, p.lead.pk) for t in tickets[:n]}
+            transaction.set_rollback(True)
+        return [q["sql"] for q in ctx.captured_queries]
+
+    one_pass(6)  # the caches (people, reference) warm, as in a running worker
+    two, six = one_pass(2), one_pass(6)
+
+    def kinds(sqls: list[str]) -> Counter[str]:
+        """Statements by what they do and to which table ("UPDATE sla_clock"), savepoints aside."""
+        found = (re.match(r'(\w+).*?(?:FROM|INTO|UPDATE) "(\w+)"', s, re.DOTALL) for s in sqls)
+        return Counter(f"{'UPDATE' if m[1] == 'WITH' else m[1]} {m[2]}" for m in found if m is not None)
+
+    # Per request only its savepoint and the savepoint's release: everything else is per batch.
+    assert len(six) - len(two) == 2 * (6 - 2), (kinds(six) - kinds(two), kinds(two) - kinds(six))
+    assert kinds(six) == kinds(two)
+    per_batch = {
+        "SELECT sla_clock": 1,  # the batch's clocks
+        "UPDATE sla_clock": 1,  # the changed ones
+        "INSERT tickets_reaction": 1,  # its ledger records
+        "UPDATE tickets_ticket": 1,  # its requests' SLA columns
+        "INSERT notify_notification": 1,  # its notifications
+    }
+    counted = kinds(six)
+    assert {k: counted[k] for k in per_batch} == per_batch, counted
+    assert counted["SELECT accounts_user"] <= 2 and counted["SELECT tickets_watcher"] <= 1, counted
+    assert len(six) <= 40, counted  # claims, reference reads at the pass's start, and the batch's

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from typing import Any
 
 from django.utils import timezone
 
 from otklik.catalog.reference import reference
+from otklik.core.bulk import update_rows
 from otklik.routes.models import ClockBehaviour, ReactionKind
 from otklik.sla.calendar_tasks import task_sync
 from otklik.tickets.kinds import is_support_reaction
@@ -271,16 +273,17 @@ class Ledger:
         return bool(self.records or self.rows_to_save())
 
     def save(self, *, when: dt.datetime) -> None:
-        """Write the changed clocks, the ledger and the request's SLA columns."""
+        """Write the changed clocks, the ledger and the request's SLA columns (inside a `HeldWrites`,
+        a timer's batch, they are held and written with the batch's others at its end)."""
         rows = self.rows_to_save()
-        Clock.objects.bulk_create([r for r in rows if r.pk is None])
-        if existing := [r for r in rows if r.pk is not None]:
-            Clock.objects.bulk_update(existing, [*_DATA_FIELDS, "policy", "calendar"])
         self._stored = {m: _fingerprint(r, self.data[m]) for m, r in self.rows.items()}
-        # One INSERT for all (the log is append-only: nothing here is ever updated).
-        LogRecord.objects.bulk_create(self.records)
         summary = self.summary()
-        Ticket.objects.filter(pk=self.ticket.pk).update(**summary)
+        held, columns = _held.get(), (self.ticket.pk, *(summary[f] for f in _SUMMARY_FIELDS))
+        if held is not None:
+            held.add(rows, self.records, columns)
+        else:
+            new = [r for r in rows if r.pk is None]
+            HeldWrites.write(new, [_clock_values(r) for r in rows if r.pk is not None], self.records, [columns])
         for key, value in summary.items():
             setattr(self.ticket, key, value)
         self.records = []
@@ -289,8 +292,77 @@ class Ledger:
             task_sync(self.ticket, due=due)  # the calendar task follows the deadline
 
 
-def ledger_of(ticket: Ticket) -> Ledger:
-    return Ledger(ticket, Clock.objects.filter(ticket_id=ticket.pk), sla_reference())
+def ledger_of(ticket: Ticket, clocks: Iterable[Clock] | None = None) -> Ledger:
+    """The request's ledger; `clocks`: its clock rows when the caller read them (a timer's batch)."""
+    rows = clocks if clocks is not None else Clock.objects.filter(ticket_id=ticket.pk)
+    return Ledger(ticket, rows, sla_reference())
+
+
+_CLOCK_FIELDS = (*_DATA_FIELDS, "policy", "calendar")
+_SUMMARY_FIELDS = ("sla_due_at", "sla_warn_at", "sla_breached", "sla_next_at")
+
+
+class HeldWrites:
+    """The ledgers a timer's batch saves (core.duework.Deferral, with the notifications): held while
+    the batch runs and written at its end, still in its transaction: the changed clocks in one
+    UPDATE, the records in one INSERT, the requests' SLA columns in one UPDATE, whatever the number
+    of requests. A request whose handling fails has its writes dropped (`rollback_to`), as its
+    savepoint drops what it wrote itself. Only for handlers that read none of it back before the
+    end of the batch (the timers read a request's clocks once, and save its ledger once)."""
+
+    def __init__(self) -> None:
+        self.new: list[Clock] = []
+        self.clocks: list[tuple[object, ...]] = []  # (id, *_CLOCK_FIELDS) as they were when saved
+        self.records: list[LogRecord] = []
+        self.summaries: list[tuple[object, ...]] = []
+        self._token: Token[HeldWrites | None] | None = None
+
+    def __enter__(self) -> HeldWrites:
+        self._token = _held.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _held.reset(self._token)
+            self._token = None
+
+    def add(self, clocks: list[Clock], records: list[LogRecord], columns: tuple[object, ...]) -> None:
+        """A request's changed clocks, its new records and its SLA columns (id first)."""
+        self.new += [r for r in clocks if r.pk is None]
+        self.clocks += [_clock_values(r) for r in clocks if r.pk is not None]
+        self.records += records
+        self.summaries.append(columns)
+
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.new), len(self.clocks), len(self.records), len(self.summaries)
+
+    def rollback_to(self, mark: tuple[int, int, int, int]) -> None:
+        del self.new[mark[0] :], self.clocks[mark[1] :], self.records[mark[2] :], self.summaries[mark[3] :]
+
+    def flush(self) -> None:
+        new, clocks, records, summaries = self.new, self.clocks, self.records, self.summaries
+        self.new, self.clocks, self.records, self.summaries = [], [], [], []
+        self.write(new, clocks, records, summaries)
+
+    @staticmethod
+    def write(
+        new: list[Clock],
+        clocks: list[tuple[object, ...]],
+        records: list[LogRecord],
+        summaries: list[tuple[object, ...]],
+    ) -> None:
+        Clock.objects.bulk_create(new)
+        update_rows(Clock, _CLOCK_FIELDS, clocks)
+        # The log is append-only: nothing here is ever updated.
+        LogRecord.objects.bulk_create(records)
+        update_rows(Ticket, _SUMMARY_FIELDS, summaries)
+
+
+def _clock_values(row: Clock) -> tuple[object, ...]:
+    return (row.pk, *(getattr(row, name) for name in _DATA_FIELDS), row.policy_id, row.calendar_id)
+
+
+_held: ContextVar[HeldWrites | None] = ContextVar("otklik_sla_held", default=None)
 
 
 def sla_apply_new(ticket: Ticket, *, when: dt.datetime) -> tuple[list[Clock], list[LogRecord]]:

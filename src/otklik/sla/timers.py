@@ -29,10 +29,10 @@ from otklik.tickets.models import Event, LogRecord, Ticket, Watcher
 from otklik.tickets.writes import ticket_bump
 
 from . import clockmath as cm
-from .models import EscalationRule
+from .models import Clock, EscalationRule
 from .notices import on_sla
 from .reference import sla_reference_fresh
-from .services import Ledger, iso_local, ledger_of, recompute, system_record
+from .services import HeldWrites, Ledger, iso_local, ledger_of, recompute, system_record
 
 log = logging.getLogger("otklik.sla")
 
@@ -55,6 +55,16 @@ class Batch:
         self.ticket_ids = [t.pk for t in tickets]
         self._managers: list[int] | None = None
         self._watchers: dict[int, set[int]] | None = None
+        self._clocks: dict[int, list[Clock]] | None = None
+
+    def clocks(self, ticket_id: int) -> list[Clock]:
+        """The request's clocks, read with the batch's others in one query (the rows are locked by
+        the claim: nobody changes them meanwhile)."""
+        if self._clocks is None:
+            self._clocks = defaultdict(list)
+            for clock in Clock.objects.filter(ticket_id__in=self.ticket_ids):
+                self._clocks[clock.ticket_id].append(clock)
+        return self._clocks.get(ticket_id, [])
 
     def managers(self) -> list[int]:
         if self._managers is None:
@@ -67,6 +77,39 @@ class Batch:
             for tid, uid in Watcher.objects.filter(ticket_id__in=self.ticket_ids).values_list("ticket_id", "user_id"):
                 self._watchers[tid].add(uid)
         return self._watchers[ticket_id]
+
+
+class Held:
+    """What a batch holds back to its end (core.duework.Deferral): the notifications it queues
+    (notify.outbox.Deferred) and the ledgers it saves (services.HeldWrites), so a batch costs a
+    few statements whatever the number of its requests."""
+
+    def __init__(self) -> None:
+        self.rows = Deferred()
+        self.ledgers = HeldWrites()
+        self._marks: list[tuple[int, tuple[int, int, int, int]]] = []
+
+    def __enter__(self) -> Held:
+        self.rows.__enter__()
+        self.ledgers.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ledgers.__exit__(*exc)
+        self.rows.__exit__(*exc)
+
+    def mark(self) -> int:
+        self._marks.append((self.rows.mark(), self.ledgers.mark()))
+        return len(self._marks) - 1
+
+    def rollback_to(self, mark: int) -> None:
+        rows, ledgers = self._marks[mark]
+        self.rows.rollback_to(rows)
+        self.ledgers.rollback_to(ledgers)
+
+    def flush(self) -> None:
+        self.ledgers.flush()
+        self.rows.flush()
 
 
 def _prepare(tickets: list[Ticket], first: bool) -> Batch:
@@ -87,7 +130,7 @@ TIMERS: DueWork[Ticket, Batch] = DueWork(
     prepare=_prepare,
     batch=BATCH,
     retry_after=RETRY_AFTER,
-    defer=Deferred,  # the batch's warnings and escalations queued in one insert
+    defer=Held,  # the batch's notifications queued in one insert, its ledgers written in a few statements
 )
 
 
@@ -105,7 +148,7 @@ def sla_fire_due(ticket: Ticket, *, moment: dt.datetime, batch: Batch | None = N
     if not ticket.is_open:  # nothing is owed on a closed request
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_at=None)
         return 0
-    ledger = ledger_of(ticket)
+    ledger = ledger_of(ticket, batch.clocks(ticket.pk))
     shown = (ticket.executor_id, ticket.priority_id)  # escalations may change them: the task follows
     recompute(ledger, when=moment, reason="configuration", catch_up=False)
     for _ in range(MAX_ROUNDS):
