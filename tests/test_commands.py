@@ -138,18 +138,34 @@ def test_the_supervisor_of_serve_loads_no_django():
 
 
 def test_the_stream_process_loads_no_admin_and_no_api_framework(tmp_path):
-    """The live stream's process (otklik.asgi_stream, as `otklik serve` runs it) serves one URL and
-    loads only what it needs: no admin modules, no ninja or pydantic (issue 15: its memory)."""
+    """The live stream's process (otklik.asgi_stream, as `otklik serve` runs it) serves its path and
+    the health check and loads only what it needs: no admin modules, no ninja or pydantic (issue 15:
+    its memory). What it does not serve gets JSON, never the site's pages (which it cannot render)."""
     code = (
-        "import sys; import otklik.asgi_stream; from django.urls import resolve, get_resolver; "
-        "print(resolve('/api/v1/notifications/stream').url_name, len(get_resolver().url_patterns)); "
+        "import asyncio, sys; import otklik.asgi_stream; from django.urls import resolve, get_resolver\n"
+        "from django.test import AsyncClient\n"
+        "print(resolve('/api/v1/notifications/stream').url_name, len(get_resolver().url_patterns))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'ninja', 'pydantic', 'holidays'}), "
-        "'django.contrib.admin' in sys.modules)"
+        "'django.contrib.admin' in sys.modules)\n"
+        "async def asks():\n"
+        "    c = AsyncClient()\n"
+        "    for r in (await c.post('/api/v1/notifications/stream'), await c.get('/x\\x00'), "
+        "await c.post('/admin/', {'a': 'b'}), await c.get('/api/v1/health')):\n"
+        "        print(r.status_code, r['Content-Type'], r.json().get('code', r.json().get('status')))\n"
+        "asyncio.run(asks())\n"
     )
     env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
-    assert out.splitlines() == ["notifications-stream 2", "[] False"]
+    assert out.splitlines() == [
+        "notifications-stream 2",
+        "[] False",
+        "405 application/json method_not_allowed",
+        "404 application/json not_found",
+        "404 application/json not_found",
+        "200 application/json ok",
+    ]
 
 
 @pytest.mark.parametrize(

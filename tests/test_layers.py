@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"web", "api"},
 ]
 # The composition roots: they put the apps together, and nothing imports them.
-ROOTS = {"runtime", "settings", "asgi", "wsgi", "__main__", "testing"}
+ROOTS = {"runtime", "settings", "asgi", "asgi_stream", "wsgi", "__main__", "testing"}
 
 
 def _modules() -> dict[str, Path]:

@@ -169,6 +169,15 @@ STREAM_PROCESS = os.environ.get("OTKLIK_PROCESS") == "stream"
 if STREAM_PROCESS:
     INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in ("otklik.runtime.admin_site.AdminConfig", "ninja")]
     ROOT_URLCONF = "otklik.runtime.stream_urls"
+    # Who is asking and in which language; nothing that renders the site's pages or the admin's
+    # messages (the stream answers JSON only, and refuses unstorable input itself).
+    MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "otklik.accounts.middleware.UserLanguageMiddleware",
+    ]
 WSGI_APPLICATION = "otklik.wsgi.application"
 ASGI_APPLICATION = "otklik.asgi.application"
 

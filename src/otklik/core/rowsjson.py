@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Field, JSONField, Model
+from django.utils.functional import Promise
 
 JsonCell = str | int | float | bool | None | dict[str, Any] | list[Any]
 Cell = Callable[[Model], JsonCell]
@@ -41,10 +42,13 @@ def _json(value: object) -> JsonCell:
     """A value Django would send to PostgreSQL, as the JSON that PostgreSQL reads back into it."""
     if value is None or isinstance(value, str | bool | int | float):
         return value
+    if isinstance(value, Promise):  # a lazy translation, as CharField.to_python would make it
+        return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
-        return f"{value // dt.timedelta(microseconds=1)} microseconds"
+        # As Django's own INSERT stores it (days apart from the time of day).
+        return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no JSON form here")
@@ -85,10 +89,16 @@ def _prepared(field: Field[Any, Any]) -> Cell:
 def _statement(model: type[Model], with_pk: bool) -> tuple[str, tuple[tuple[str, Cell], ...]]:
     """The INSERT of `model`'s rows from one JSON array, and each column's name and reader."""
     fields = [f for f in model._meta.local_concrete_fields if with_pk or f is not model._meta.auto_field]
+    names = [f.column for f in fields if f.column]
+    assert len(names) == len(fields), f"{model.__name__}: a field without a column"
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
-    return sql, tuple((f.column, _cell(f)) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)
+    # In the array's order (ordinality), so the rows the database numbers are numbered in it.
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
+        f"FROM json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r ORDER BY r.ordinality"
+    )
+    return sql, tuple(zip(names, (_cell(f) for f in fields), strict=True))
 
 
 def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
@@ -101,7 +111,9 @@ def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
     for (model, with_pk), rows in groupby(objs, key=lambda o: (type(o), o.pk is not None)):
         sql, cells = _statement(model, with_pk)
         parts.append(sql)
-        params.append(json.dumps([{column: cell(obj) for column, cell in cells} for obj in rows], ensure_ascii=False))
+        rows_json = [{column: cell(obj) for column, cell in cells} for obj in rows]
+        # NaN or infinity would make JSON that PostgreSQL refuses: refuse them here, by name.
+        params.append(json.dumps(rows_json, ensure_ascii=False, allow_nan=False))
     parts.extend(then)
     with connection.cursor() as cur:
         cur.execute("; ".join(parts), params)
