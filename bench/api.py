@@ -289,19 +289,28 @@ def make_fixtures(rnd: random.Random, sample: int = 5000) -> Fixtures:
     return Fixtures(initiator_tokens, personas, detail_ids, token_ids, sessions, numbers, tickets, records)
 
 
+PENDING_EVENT = "bench.pending"  # the copies --pending adds, deleted at the end
+
+
 def top_up_pending(rows: int) -> int:
     """At least `rows` pending notifications in the queue (PostgreSQL): copies of an existing
-    in-app row with new keys, due a year from now. Returns how many are pending now."""
+    e-mail row (event PENDING_EVENT, new keys, due a year from now, so no worker sends them and no
+    inbox counts them). Returns how many are pending now."""
     from django.db import connection
 
-    from otklik.notify.models import Notification, State
+    from otklik.notify.models import Channel, Notification, State
 
     pending = Notification.objects.filter(state=State.PENDING).count()
-    template = Notification.objects.order_by("id").values_list("id", flat=True).first()
+    template = Notification.objects.filter(channel=Channel.EMAIL).order_by("id").values_list("id", flat=True).first()
     if rows > pending and template is not None and connection.vendor == "postgresql":
         table = Notification._meta.db_table
         columns = [f.column for f in Notification._meta.local_concrete_fields if not f.primary_key]
-        chosen = {"key": "gen_random_uuid()", "state": "'pending'", "due_at": "now() + interval '1 year'"}
+        chosen = {
+            "key": "gen_random_uuid()",
+            "state": "'pending'",
+            "due_at": "now() + interval '1 year'",
+            "event": f"'{PENDING_EVENT}'",
+        }
         select = ", ".join(chosen.get(c, f'"{c}"') for c in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
         with connection.cursor() as cur:
@@ -314,6 +323,15 @@ def top_up_pending(rows: int) -> int:
         pending = rows
     connection.close()
     return pending
+
+
+def remove_pending_copies() -> None:
+    from django.db import connection
+
+    from otklik.notify.models import Notification
+
+    Notification.objects.filter(event=PENDING_EVENT).delete()
+    connection.close()
 
 
 def revoke_tokens(ids: list[int], sessions: dict[str, str]) -> None:
@@ -749,19 +767,19 @@ def main(argv: list[str] | None = None) -> None:
         data_dir = Path(tmp)
         setup_django(args.database_url, data_dir)
         fx = make_fixtures(rnd)
-        if args.pending:
-            print(f"pending notifications in the queue: {top_up_pending(args.pending)}")
-        print(
-            f"database: {fx.tickets} requests, {fx.log_records} log records; ids to read: "
-            + ", ".join(f"{p} {len(ids)}" for p, ids in fx.detail_ids.items())
-        )
         rows: list[Row] = []
-        commit, dirty = git_commit()  # what the server is about to import
-        busy_before = wait_until_idle(args.wait_idle) if args.wait_idle > 0 else None
         base, cmd = args.url or "", []
         memory: list[Memory] = []
-        started = datetime.now().astimezone()
-        try:
+        try:  # the tokens, sessions and queue copies go whatever happens from here
+            if args.pending:
+                print(f"pending notifications in the queue: {top_up_pending(args.pending)}")
+            print(
+                f"database: {fx.tickets} requests, {fx.log_records} log records; ids to read: "
+                + ", ".join(f"{p} {len(ids)}" for p, ids in fx.detail_ids.items())
+            )
+            commit, dirty = git_commit()  # what the server is about to import
+            busy_before = wait_until_idle(args.wait_idle) if args.wait_idle > 0 else None
+            started = datetime.now().astimezone()
             with running_server(args, data_dir) as (base, cmd, sid):
                 print(f"server healthy at {base}")
                 for name in args.scenarios:
@@ -770,6 +788,8 @@ def main(argv: list[str] | None = None) -> None:
                 print_memory(memory)
         finally:
             revoke_tokens(fx.token_ids, fx.sessions)
+            if args.pending:
+                remove_pending_copies()
     print(f"\nOtklik {commit}{' (src modified)' if dirty else ''}, {started:%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs")
     print(table(rows))
     print_memory(memory)

@@ -180,3 +180,33 @@ def test_serve_names_a_bad_argument_in_one_line(args, said):
     done = subprocess.run([sys.executable, "-m", "otklik", "serve", *args], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"otklik serve: {said}"
+
+
+def test_the_web_servers_master_warms_the_application_without_a_connection_or_a_thread(tmp_path):
+    """gunicorn's master loads the application and builds what the workers share before forking them
+    (runtime/gunicorn_conf.py): that must open no database connection and start no thread, which
+    would be copied into every worker; a pool left open stops the start."""
+    code = (
+        "import threading, otklik.wsgi\n"
+        "from django.db import connections\n"
+        "from django.db.backends.signals import connection_created\n"
+        "opened = []\n"
+        "connection_created.connect(lambda sender, connection, **kw: opened.append(connection.alias))\n"
+        "from otklik.runtime import gunicorn_conf\n"
+        "gunicorn_conf.warm()\n"
+        "print(opened, [t.name for t in threading.enumerate()])\n"
+        "connections['default'].ensure_connection()\n"
+        "type(connections['default'])._connection_pools = {'default': object()}\n"
+        "try:\n"
+        "    gunicorn_conf.warm()\n"
+        "except RuntimeError as e:\n"
+        "    print(e)\n"
+    )
+    env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.splitlines() == [
+        "[] ['MainThread']",
+        "a database pool was opened before the web workers were forked: ['default']",
+    ]

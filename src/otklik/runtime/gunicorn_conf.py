@@ -7,7 +7,8 @@ table with the API's schemas, the translation catalogues, the site's compiled te
 those objects are moved out of the garbage collector's reach (gc.freeze), so a worker's
 collections never write to — and so copy — the pages it shares with the master: each worker
 holds only what it makes itself (issue 15: the server's memory). Safe to preload: loading opens
-no database connection (any is closed here before a worker exists) and starts no thread.
+no database connection (any is closed here before a worker exists; a connection pool, whose
+sockets and threads cannot cross a fork, stops the start) and starts no thread.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def warm() -> None:
     for path in sorted(site.rglob("*.html")):
         get_template(str(path.relative_to(site)))
     connections.close_all()
+    # A pool (OTKLIK_DB_POOL=1) would keep its sockets and threads across the fork: none may exist.
+    opened = [c.alias for c in connections.all() if c.alias in getattr(type(c), "_connection_pools", {})]
+    if opened:
+        raise RuntimeError(f"a database pool was opened before the web workers were forked: {opened}")
 
 
 def when_ready(server: object) -> None:
