@@ -40,13 +40,13 @@ from otklik.feedback.models import AnswerChannel
 from otklik.feedback.notices import score_labels
 from otklik.feedback.surveys import survey_answer
 from otklik.routes.models import Actor, ReactionKind
-from otklik.sla.models import Clock, ClockState, Metric
-from otklik.sla.selectors import sla_targets
-from otklik.tickets.access import access_ticket, actor_capacities, may_participate, may_see, sees_unwatched
+from otklik.sla.models import ClockState, Metric
+from otklik.sla.selectors import sla_targets, ticket_clocks
+from otklik.tickets.access import access_ticket, actor_capacities, may_see, sees_unwatched
 from otklik.tickets.attachments import access_attachment, attachment_add
 from otklik.tickets.live import page_mark
-from otklik.tickets.models import Attachment, Event, LogRecord, SlaEvent, Ticket, Watcher
-from otklik.tickets.selectors import ticket_activity
+from otklik.tickets.models import Event, LogRecord, SlaEvent, Ticket
+from otklik.tickets.reads import ticket_files, ticket_log, watcher_ids
 from otklik.tickets.watchers import ticket_watch
 from otklik.web.badges import duration  # the queue's wording of working time, one set of texts
 from otklik.web.refusals import field_messages, refusal_message
@@ -90,7 +90,7 @@ def _name(person: Person | User | None) -> str:
 def _sla(ticket: Ticket) -> list[dict[str, Any]]:
     """The targets as the API computes them, with a badge: ok below the policy's warning share,
     warn from it, bad once breached. One query: the clocks, read here for their warning share."""
-    clocks = list(Clock.objects.filter(ticket_id=ticket.pk))
+    clocks = ticket_clocks(ticket)
     warn = {c.metric: c.warning_percent for c in clocks}
     states = dict(ClockState.choices)
     rows = []
@@ -187,10 +187,15 @@ def _change_names(ref: Reference, who: Mapping[int, Person]) -> dict[str, Shown]
 
 
 def _entry(
-    r: LogRecord, ticket: Ticket, ref: Reference, names: Mapping[str, Shown], complaint_links: set[int] | None = None
+    r: LogRecord,
+    ticket: Ticket,
+    ref: Reference,
+    names: Mapping[str, Shown],
+    people_by_id: Mapping[int, Person],
+    complaint_links: set[int] | None = None,
 ) -> Entry:
     complaint_links = complaint_links or set()
-    who = _name(r.actor) if r.actor_id else _("System")
+    who = _name(people_by_id.get(r.actor_id)) if r.actor_id else _("System")
     entry = Entry(at=r.created_at, who=who, title="", body=r.body, internal=r.internal)
     if r.event == Event.CREATED:
         entry.title = _("Filed the request")
@@ -303,19 +308,19 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
     user = request.user
     ref = reference()
     staff = user.is_support_staff
-    watcher_ids = list(Watcher.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("user_id", flat=True))
-    attachments = list(Attachment.objects.filter(ticket_id=ticket.pk).order_by("id"))
-    if not staff:
-        attachments = [a for a in attachments if not a.internal]
-    records = ticket_activity(user, ticket)
+    watchers_ids = watcher_ids(ticket)
+    attachments = ticket_files(ticket, internal=staff)
+    records = ticket_log(user, ticket)
     live = page_mark(user, records)  # what the live stream's marks are compared with (tickets.live)
     if not staff:
         records = [r for r in records if r.event != Event.SLA]  # the SLA ledger is support's business
-    who = people([ticket.initiator_id, ticket.executor_id, *watcher_ids, *_assigned_ids(records)])
+    # Everyone the page names, the log's authors too, in one read of the people cache.
+    authors = {r.actor_id for r in records if r.actor_id}
+    who = people([ticket.initiator_id, ticket.executor_id, *watchers_ids, *authors, *_assigned_ids(records)])
     names = _change_names(ref, who)
     # One query, only when the log holds complaints: which of them this person may open.
     links = visible_complaint_ids(user, ticket) if any(r.event == Event.COMPLAINT for r in records) else set()
-    timeline = [_entry(r, ticket, ref, names, links) for r in records]
+    timeline = [_entry(r, ticket, ref, names, who, links) for r in records]
 
     actions, refused = page_actions(user, ticket, extra.pop("failed", None) or {})
     if refused:
@@ -326,7 +331,7 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
     needs_staff = may_assign or any(a.choose_executor for a in actions)
     staff_by_group = _group_staff(ref) if needs_staff else {}
     groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: localized(g, "name"))
-    watchers = [who[i] for i in watcher_ids if i in who]
+    watchers = [who[i] for i in watchers_ids if i in who]
     context = {
         "ticket": ticket,
         "type_name": localized(ticket.request_type, "name"),
@@ -336,9 +341,9 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "initiator": who.get(ticket.initiator_id),
         "executor": who.get(ticket.executor_id) if ticket.executor_id else None,
         "watchers": watchers,
-        "watching": user.pk in watcher_ids,
+        "watching": user.pk in watchers_ids,
         # Leaving takes the request out of their sight: the page asks first.
-        "watching_only": user.pk in watcher_ids and not sees_unwatched(user, ticket),
+        "watching_only": user.pk in watchers_ids and not sees_unwatched(user, ticket),
         "attachments": attachments,
         "sla": _sla(ticket),
         "fields": _fields(ticket, ref),
@@ -346,7 +351,7 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "live_mark": f"{live[0]}:{live[1]}",
         "actions": actions,
         "staff": staff,
-        "participant": may_participate(user, ticket),
+        "participant": bool(caps) or user.pk in watchers_ids,  # may_participate, the watchers read above
         "on_reply": reply_transition(ticket.point_id) if ticket.initiator_id == user.pk else None,  # _reply.html
         "may_assign": may_assign,
         "may_move": may_assign and bool(caps & MOVERS),
