@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +34,7 @@ from otklik.catalog.formfields import parse_choices
 from otklik.catalog.reference import Reference, reference
 from otklik.complaints.selectors import open_complaint_of, visible_complaint_ids
 from otklik.complaints.services import complaint_file
+from otklik.core import dates
 from otklik.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
 from otklik.core.i18n import inner_quotes, localized
 from otklik.core.jsonvalue import JsonValue
@@ -81,6 +83,24 @@ def _ticket(request: AuthedRequest, number: str) -> Ticket:
 
 def _url(ticket: Ticket) -> str:
     return reverse("web:ticket", args=[ticket.number])
+
+
+# The forms' addresses on the page, reversed once per page rather than by each form.
+_FORM_URLS = {
+    "transition": "web:ticket-transition",
+    "comment": "web:ticket-comment",
+    "assign": "web:ticket-assign",
+    "rate": "web:ticket-rate",
+    "watchers": "web:ticket-watchers",
+    "attach": "web:ticket-attach",
+    "complain": "web:ticket-complain",
+}
+
+
+def _urls(ticket: Ticket) -> dict[str, str]:
+    urls = {key: reverse(name, args=[ticket.number]) for key, name in _FORM_URLS.items()}
+    urls["page"] = _url(ticket)
+    return urls
 
 
 def _name(person: Person | User | None) -> str:
@@ -149,9 +169,15 @@ def _fields(ticket: Ticket, ref: Reference) -> list[tuple[str, str]]:
     return out
 
 
+def _iso(value: dt.datetime) -> str:
+    """As the `date:'c'` filter writes it: the moment in the active zone, ISO 8601."""
+    return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+
+
 @dataclass
 class Entry:
-    """One line of the timeline, ready to show."""
+    """One line of the timeline, ready to show (its moments written here: a filter per line costs
+    the template several times as much)."""
 
     at: dt.datetime
     who: str
@@ -162,6 +188,22 @@ class Entry:
     tag: str = ""
     due: dt.datetime | None = None
     link: str = ""  # a complaint's page, for those who may open it
+
+    @property
+    def at_iso(self) -> str:
+        return _iso(self.at)
+
+    @property
+    def at_text(self) -> str:
+        return dates.moment(self.at)
+
+    @property
+    def due_iso(self) -> str:
+        return _iso(self.due) if self.due is not None else ""
+
+    @property
+    def due_text(self) -> str:
+        return dates.moment(self.due)
 
 
 Shown = Callable[[JsonValue], str]  # a log record's old or new value as people read it
@@ -344,7 +386,9 @@ def _context(request: AuthedRequest, ticket: Ticket, **extra: Any) -> dict[str, 
         "watching": user.pk in watchers_ids,
         # Leaving takes the request out of their sight: the page asks first.
         "watching_only": user.pk in watchers_ids and not sees_unwatched(user, ticket),
-        "attachments": attachments,
+        # Each file with its address.
+        "attachments": [(a, reverse("web:ticket-download", args=[ticket.number, a.pk])) for a in attachments],
+        "urls": _urls(ticket),
         "sla": _sla(ticket),
         "fields": _fields(ticket, ref),
         "timeline": timeline,
