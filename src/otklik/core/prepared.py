@@ -63,7 +63,7 @@ class Prepared(Generic[M]):
         stand_ins = [_stand_in(kind, i) for i, kind in enumerate(self.kinds)]
         qs = self.build(*stand_ins, *shape)
         query = qs.query
-        if query.select_related or query.annotation_select or qs._prefetch_related_lookups:
+        if query.select_related or query.annotation_select or getattr(qs, "_prefetch_related_lookups", None):
             raise ValueError("Prepared takes plain shapes only (no select_related, annotations, prefetches)")
         compiler: SQLCompiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
