@@ -1,6 +1,7 @@
 """Profile a handful of API requests in-process (django.test.Client + cProfile), per scenario.
 
     python bench/profile_api.py [--database-url URL] [--requests 200] [--scenarios create,list,detail]
+    python bench/profile_api.py --scenarios page_request   # the request page, signed in
 
 Runs the same calls as bench/api.py without a server (WSGI path, no network), reports the
 mean wall time and SQL queries per request, then the top functions by own and cumulative
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> None:
             def one(i: int, make_call: Any = make_call) -> int:
                 call = make_call(i, rnd)
                 headers = {"Authorization": f"Bearer {call.token}"}
+                if call.cookie:  # a page (page_request, page_work, page_portal): the session, as a browser
+                    headers = {"Cookie": call.cookie, "Accept": "text/html", "Accept-Language": "ru"}
                 if call.method == "POST":
                     resp = client.post(call.path, data=call.body, content_type="application/json", headers=headers)
                 else:

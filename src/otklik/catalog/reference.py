@@ -55,6 +55,7 @@ class Reference:
     points: dict[int, RoutePoint] = field(default_factory=dict)
     start_points: dict[int, RoutePoint] = field(default_factory=dict)
     outgoing: dict[int, list[Transition]] = field(default_factory=dict)
+    transitions: dict[int, Transition] = field(default_factory=dict)
 
     def attach(self, ticket: _Row) -> _Row:
         """Set a ticket's reference relations from the snapshot (no queries)."""
@@ -102,6 +103,7 @@ def _build() -> Reference:
         tr.source = ref.points[tr.source_id]
         tr.target = ref.points[tr.target_id]
         ref.outgoing.setdefault(tr.source_id, []).append(tr)
+        ref.transitions[tr.pk] = tr
     for t in ref.types.values():
         if t.route_id not in ref.routes:
             raise Inconsistent

@@ -38,6 +38,7 @@ from otklik.core.clock import now, service_minute
 from otklik.core.duework import DueWork, due_work
 from otklik.core.errors import Conflict, Forbidden, Invalid, NotFound, out_of_range
 from otklik.core.jsonvalue import JsonValue
+from otklik.core.prepared import Prepared
 from otklik.core.text import clean_text
 from otklik.notify import outbox
 from otklik.notify.models import Notification
@@ -244,8 +245,13 @@ def survey_open(survey: Survey | None, *, moment: dt.datetime | None = None) -> 
     return survey is not None and survey.expires_at > (moment or now())
 
 
+# One survey per request at most; compiled once (core.prepared), as `.first()` reads it.
+_SURVEY: Prepared[Survey] = Prepared(lambda t: Survey.objects.filter(ticket_id=t).order_by("-id")[:1], int)
+
+
 def survey_for(ticket: Ticket) -> Survey | None:
-    return Survey.objects.filter(ticket_id=ticket.pk).first()
+    found = _SURVEY.models(ticket.pk)
+    return found[0] if found else None
 
 
 def survey_dict(survey: Survey | None) -> dict[str, JsonValue] | None:

@@ -228,12 +228,19 @@ def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:
     timer worker recorded it), then as written; internal notes only for support staff; the rating and the
     complaints' steps only between the initiator and the staff in charge (`may_see_rating`): a
     watcher or an organisation's reader learns of neither."""
-    qs = LogRecord.objects.filter(ticket=ticket).select_related("actor", "point", "to_point", "transition")
-    if not user.is_support_staff:
+    qs = activity_records(ticket.pk, user.is_support_staff, may_see_rating(user, ticket))
+    return list(qs.select_related("actor", "point", "to_point", "transition"))
+
+
+def activity_records(ticket_id: int, internal: bool, rating: bool) -> QuerySet[LogRecord]:
+    """The log records of `ticket_activity`: with the internal ones or not, with the rating and the
+    complaints' steps or not (one shape for the API's joined read and the page's compiled one)."""
+    qs = LogRecord.objects.filter(ticket_id=ticket_id)
+    if not internal:
         qs = qs.filter(internal=False)
-    if not may_see_rating(user, ticket):
+    if not rating:
         qs = qs.exclude(event__in=(Event.FEEDBACK, Event.COMPLAINT))
-    return list(qs.order_by("created_at", "id"))
+    return qs.order_by("created_at", "id")
 
 
 def support_reactions(records: QuerySet[LogRecord]) -> QuerySet[LogRecord]:
