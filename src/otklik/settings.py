@@ -241,6 +241,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend and database sessions, each with its every-page read compiled once
+# (accounts/backends.py, accounts/sessions.py; sessions signed in through Django's own backend
+# before it go on with this one).
+AUTHENTICATION_BACKENDS = ["otklik.accounts.backends.Backend"]
+SESSION_ENGINE = "otklik.accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
