@@ -26,6 +26,7 @@ from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import Reference, reference
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor
+from otklik.core.snapshot import KeyedCache
 from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
@@ -135,13 +136,34 @@ def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime)
     return Q()
 
 
+# The counts beside the queues' names: counting reads every open request the person may see (tens
+# of thousands at 100,000 requests), the one cost of the workspace that grows with the service, on
+# every page, fragment and refresh. So they are kept per person for QUEUE_COUNTS_TTL seconds, as
+# long as nothing happened to any request: every change of one (filing, taking, moving, a missed
+# target) writes a log record, and the newest record's id — read off the primary key, one row —
+# is part of the key. A change made by any process shows at once; only what time alone changes (a
+# request turning at risk) and a record committed out of id order wait for the TTL.
+QUEUE_COUNTS_TTL = 10.0
+_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache(
+    "web.queue_counts", ttl=lambda: QUEUE_COUNTS_TTL, most=10_000
+)
+
+
 def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, int]:
     """How many requests each work queue holds as it opens (its default state, no filters): one
     query over the open requests `user` may see, reading only columns the partial index
-    `ticket_open_cover` holds (an index-only scan on PostgreSQL). "All visible" is not counted: it
-    lists closed requests too, which no index of the open ones can count."""
+    `ticket_open_cover` holds (an index-only scan on PostgreSQL), kept as said above (unless
+    `moment` asks for another time). "All visible" is not counted: it lists closed requests too,
+    which no index of the open ones can count."""
+    if moment is not None:
+        return _count_queues(user, moment)
+    latest = LogRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    counted = _counts.get((user.pk, latest), lambda _key: _count_queues(user, now()))
+    return dict(counted or {})
+
+
+def _count_queues(user: User, moment: dt.datetime) -> dict[str, int]:
     ref = reference()
-    moment = moment or now()
     not_resolved = ~Q(point_id__in=points_of_kinds(ref, [PointKind.RESOLVED]) or [0])
     counted: dict[str, Q] = {
         q: queue_condition(user, q, ref, moment) & (not_resolved if queue_default_state(q) == ACTIVE else Q())

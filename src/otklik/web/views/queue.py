@@ -30,6 +30,7 @@ from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.web.fragments import fragment_login_required
+from otklik.web.listrows import queue_rows
 from otklik.web.selectors import (
     ACTIVE,
     QUEUES,
@@ -217,6 +218,7 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         "query": query,
         "form": form,
         "page": page,
+        "row_html": queue_rows(page.rows),
         "columns": columns,
         "queues": [
             {

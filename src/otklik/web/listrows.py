@@ -1,0 +1,131 @@
+"""The rows of the two long lists, the workspace's queue and the portal's "My requests", written
+in Python: the same markup their templates wrote, but the labels translated, the request page's
+address reversed and the formats looked up once per page instead of once per cell (25 rows × 9
+cells of `{% translate %}`, `{% url %}` and filters were most of a list page's rendering time).
+Every value goes through `escape`, as the templates' autoescaping did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from otklik.core import dates
+from otklik.tickets.selectors import TicketRow
+
+from .selectors import QueueRow
+
+# What `reverse` leaves unquoted in a path argument (django.urls.resolvers' RFC 3986 sub-delimiters).
+_PATH_SAFE = "!$&'()*+,;=/~:@"
+
+
+def _ticket_url() -> Callable[[str], str]:
+    """The request page's address of a number, reversed once: its prefix and the number quoted
+    as `reverse` quotes it."""
+    prefix = reverse("web:ticket", args=["-"])[:-1]
+    return lambda number: prefix + quote(number, safe=_PATH_SAFE)
+
+
+def _iso(value: dt.datetime) -> str:
+    """The `datetime` attribute, as the `date:'c'` filter wrote it (in the active time zone)."""
+    return localtime(value).isoformat() if value.tzinfo is not None else value.isoformat()
+
+
+def _labels(*msgids: str) -> dict[str, str]:
+    return {msgid: escape(_(msgid)) for msgid in msgids}
+
+
+def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
+    """The `<tr>`s of a queue's table (web/queue/rows.html puts them in its `<tbody>`)."""
+    if not rows:
+        return mark_safe("")
+    label = _labels("Number", "Subject", "Type", "Priority", "State", "Group", "Executor", "Service level", "Updated")
+    nobody, no_deadline = escape(_("nobody")), escape(_("no deadline"))
+    url = _ticket_url()
+    out: list[str] = []
+    for row in rows:
+        t = row.ticket
+        number = escape(t.number)
+        executor = escape(row.executor.display_name) if row.executor else f'<span class="meta">{nobody}</span>'
+        badge = row.badge
+        if badge:
+            sla = (
+                f'<span class="badge {escape(badge.tone)}" title="{escape(badge.detail)}" '
+                f'data-sla="{escape(badge.tone or "idle")}">{escape(badge.text)}</span>'
+            )
+        else:
+            sla = f'<span class="meta">{no_deadline}</span>'
+        out.append(
+            f'\n      <tr data-number="{number}">'
+            f'\n        <th scope="row" class="number" data-label="{label["Number"]}">'
+            f'<a href="{escape(url(t.number))}">{number}</a></th>'
+            f'\n        <td data-label="{label["Subject"]}">{escape(t.subject)}</td>'
+            f'\n        <td data-label="{label["Type"]}">{escape(t.request_type.name)}</td>'
+            f'\n        <td data-label="{label["Priority"]}">{escape(t.priority.name)}</td>'
+            f'\n        <td data-label="{label["State"]}">{escape(t.point.name)}</td>'
+            f'\n        <td data-label="{label["Group"]}">{escape(t.group)}</td>'
+            f'\n        <td data-label="{label["Executor"]}">{executor}</td>'
+            f'\n        <td data-label="{label["Service level"]}">{sla}</td>'
+            f'\n        <td class="nowrap" data-label="{label["Updated"]}">'
+            f'<time datetime="{escape(_iso(t.updated_at))}">{escape(dates.moment(t.updated_at))}</time></td>'
+            "\n      </tr>\n      "
+        )
+    return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
+
+
+@dataclass(frozen=True)
+class PortalItem:
+    """A row of "My requests": the request, its executor's name, what it awaits from its initiator
+    ("answer", "confirm" or "")."""
+
+    row: TicketRow
+    executor: str | None
+    awaits: str
+
+
+def portal_rows(items: Sequence[PortalItem]) -> SafeString:
+    """The `<tr>`s of "My requests" (web/portal/my_requests.html puts them in its `<tbody>`)."""
+    if not items:
+        return mark_safe("")
+    label = _labels("Number", "Subject", "Type", "State", "Executor", "Filed", "Updated")
+    awaits = {
+        "answer": '<br><span class="badge warn" data-awaits="answer">'
+        + escape(_("Awaits you: answer the question"))
+        + "</span>\n        ",
+        "confirm": '<br><span class="badge warn" data-awaits="confirm">'
+        + escape(_("Awaits you: confirm or reject"))
+        + "</span>",
+    }
+    marked = ' class="awaits"'
+    not_assigned = f'<span class="meta">{escape(_("not assigned yet"))}</span>'
+    url = _ticket_url()
+    out: list[str] = []
+    for item in items:
+        r = item.row
+        number = escape(r.number)
+        executor = escape(item.executor) if item.executor is not None else not_assigned
+        out.append(
+            f"\n    <tr{marked if item.awaits else ''}>"
+            f'\n      <td class="number" data-label="{label["Number"]}">'
+            f'<a href="{escape(url(r.number))}">{number}</a></td>'
+            f'\n      <td data-label="{label["Subject"]}">{escape(r.subject)}</td>'
+            f'\n      <td data-label="{label["Type"]}">{escape(r.request_type.name)}</td>'
+            f'\n      <td data-label="{label["State"]}">'
+            f"\n        {escape(r.point.name)}"
+            f"\n        {awaits.get(item.awaits, '')}"
+            "\n      </td>"
+            f'\n      <td data-label="{label["Executor"]}">{executor}</td>'
+            f'\n      <td data-label="{label["Filed"]}"><time datetime="{escape(_iso(r.created_at))}" data-filed>'
+            f"{escape(dates.moment(r.created_at))}</time></td>"
+            f'\n      <td data-label="{label["Updated"]}"><time datetime="{escape(_iso(r.updated_at))}">'
+            f"{escape(dates.moment(r.updated_at))}</time></td>"
+            "\n    </tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
