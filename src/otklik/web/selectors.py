@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -137,15 +138,19 @@ def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime)
 
 # The counts beside the queues' names: counting reads every open request the person may see (tens
 # of thousands at 100,000 requests), the one cost of the workspace that grows with the service, on
-# every page, fragment and refresh. So they are kept per person for QUEUE_COUNTS_TTL seconds, as
+# every page, fragment and refresh. So they are kept per person for QUEUE_COUNTS_TTL seconds (a setting), as
 # long as nothing happened to any request: every change of one (filing, taking, moving, a missed
 # target) writes a log record, and the newest record's id — read off the primary key, one row —
 # is part of the key. A change made by any process shows at once; only what time alone changes (a
 # request turning at risk) and a record committed out of id order wait for the TTL.
 QUEUE_COUNTS_TTL = 10.0
-_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache(
-    "web.queue_counts", ttl=lambda: QUEUE_COUNTS_TTL, most=10_000
-)
+
+
+def _counts_ttl() -> float:
+    return float(getattr(settings, "QUEUE_COUNTS_TTL", QUEUE_COUNTS_TTL))
+
+
+_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache("web.queue_counts", ttl=_counts_ttl, most=10_000)
 
 
 def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, int]:
