@@ -110,3 +110,26 @@ def test_the_counts_are_read_again_as_soon_as_a_request_changes(personas, filed)
     after = kinds(agent, "/work")
     assert after.count("SELECT tickets_ticket") == 2  # the counts, then the page
     assert COUNT.search(visit(agent, "/work"))[1] == "21"
+
+
+def test_the_portal_list_walks_its_index_newest_filed_first(personas, filed):
+    """tickets 0011: the person's requests by filing time, one index (the initiator's one-column
+    index gave way to it: filing a request writes no more indexes than before)."""
+    from django.db import transaction
+
+    from otklik.tickets.own import own_tickets
+    from otklik.tickets.selectors import LIST_COLUMNS
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
+    by_columns = [tuple(c["columns"]) for c in found.values() if c["index"]]
+    assert ("initiator_id", "created_at", "id") in by_columns and ("initiator_id",) not in by_columns
+    if connection.vendor != "postgresql":
+        return
+    qs = own_tickets(personas.initiator).order_by("-created_at", "-pk").values_list(*LIST_COLUMNS)[:26]
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ticket_initiator_filed" in plan and "Sort" not in plan, plan

@@ -44,15 +44,19 @@ def _iso(value: dt.datetime) -> str:
     return localtime(value).isoformat() if value.tzinfo is not None else value.isoformat()
 
 
-def _labels(*msgids: str) -> dict[str, str]:
-    return {msgid: escape(_(msgid)) for msgid in msgids}
+def _labels(*texts: str) -> list[str]:
+    """The cells' labels (`data-label`, which the narrow screen's layout shows), escaped once."""
+    return [escape(text) for text in texts]
 
 
 def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
     """The `<tr>`s of a queue's table (web/queue/rows.html puts them in its `<tbody>`)."""
     if not rows:
         return mark_safe("")
-    label = _labels("Number", "Subject", "Type", "Priority", "State", "Group", "Executor", "Service level", "Updated")
+    number_, subject_, type_, priority_, state_, group_, executor_, level_, updated_ = _labels(
+        _("Number"), _("Subject"), _("Type"), _("Priority"), _("State"), _("Group"), _("Executor"),
+        _("Service level"), _("Updated"),
+    )  # fmt: skip
     nobody, no_deadline = escape(_("nobody")), escape(_("no deadline"))
     url = _ticket_url()
     out: list[str] = []
@@ -70,16 +74,16 @@ def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
             sla = f'<span class="meta">{no_deadline}</span>'
         out.append(
             f'\n      <tr data-number="{number}">'
-            f'\n        <th scope="row" class="number" data-label="{label["Number"]}">'
+            f'\n        <th scope="row" class="number" data-label="{number_}">'
             f'<a href="{escape(url(t.number))}">{number}</a></th>'
-            f'\n        <td data-label="{label["Subject"]}">{escape(t.subject)}</td>'
-            f'\n        <td data-label="{label["Type"]}">{escape(t.request_type.name)}</td>'
-            f'\n        <td data-label="{label["Priority"]}">{escape(t.priority.name)}</td>'
-            f'\n        <td data-label="{label["State"]}">{escape(t.point.name)}</td>'
-            f'\n        <td data-label="{label["Group"]}">{escape(t.group)}</td>'
-            f'\n        <td data-label="{label["Executor"]}">{executor}</td>'
-            f'\n        <td data-label="{label["Service level"]}">{sla}</td>'
-            f'\n        <td class="nowrap" data-label="{label["Updated"]}">'
+            f'\n        <td data-label="{subject_}">{escape(t.subject)}</td>'
+            f'\n        <td data-label="{type_}">{escape(t.request_type.name)}</td>'
+            f'\n        <td data-label="{priority_}">{escape(t.priority.name)}</td>'
+            f'\n        <td data-label="{state_}">{escape(t.point.name)}</td>'
+            f'\n        <td data-label="{group_}">{escape(t.group)}</td>'
+            f'\n        <td data-label="{executor_}">{executor}</td>'
+            f'\n        <td data-label="{level_}">{sla}</td>'
+            f'\n        <td class="nowrap" data-label="{updated_}">'
             f'<time datetime="{escape(_iso(t.updated_at))}">{escape(dates.moment(t.updated_at))}</time></td>'
             "\n      </tr>\n      "
         )
@@ -100,7 +104,9 @@ def portal_rows(items: Sequence[PortalItem]) -> SafeString:
     """The `<tr>`s of "My requests" (web/portal/my_requests.html puts them in its `<tbody>`)."""
     if not items:
         return mark_safe("")
-    label = _labels("Number", "Subject", "Type", "State", "Executor", "Filed", "Updated")
+    number_, subject_, type_, state_, executor_, filed_, updated_ = _labels(
+        _("Number"), _("Subject"), _("Type"), _("State"), _("Executor"), _("Filed"), _("Updated")
+    )
     awaits = {
         "answer": '<br><span class="badge warn" data-awaits="answer">'
         + escape(_("Awaits you: answer the question"))
@@ -119,18 +125,18 @@ def portal_rows(items: Sequence[PortalItem]) -> SafeString:
         executor = escape(item.executor) if item.executor is not None else not_assigned
         out.append(
             f"\n    <tr{marked if item.awaits else ''}>"
-            f'\n      <td class="number" data-label="{label["Number"]}">'
+            f'\n      <td class="number" data-label="{number_}">'
             f'<a href="{escape(url(r.number))}">{number}</a></td>'
-            f'\n      <td data-label="{label["Subject"]}">{escape(r.subject)}</td>'
-            f'\n      <td data-label="{label["Type"]}">{escape(r.request_type.name)}</td>'
-            f'\n      <td data-label="{label["State"]}">'
+            f'\n      <td data-label="{subject_}">{escape(r.subject)}</td>'
+            f'\n      <td data-label="{type_}">{escape(r.request_type.name)}</td>'
+            f'\n      <td data-label="{state_}">'
             f"\n        {escape(r.point.name)}"
             f"\n        {awaits.get(item.awaits, '')}"
             "\n      </td>"
-            f'\n      <td data-label="{label["Executor"]}">{executor}</td>'
-            f'\n      <td data-label="{label["Filed"]}"><time datetime="{escape(_iso(r.created_at))}" data-filed>'
+            f'\n      <td data-label="{executor_}">{executor}</td>'
+            f'\n      <td data-label="{filed_}"><time datetime="{escape(_iso(r.created_at))}" data-filed>'
             f"{escape(dates.moment(r.created_at))}</time></td>"
-            f'\n      <td data-label="{label["Updated"]}"><time datetime="{escape(_iso(r.updated_at))}">'
+            f'\n      <td data-label="{updated_}"><time datetime="{escape(_iso(r.updated_at))}">'
             f"{escape(dates.moment(r.updated_at))}</time></td>"
             "\n    </tr>\n    "
         )
