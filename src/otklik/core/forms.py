@@ -48,15 +48,29 @@ class QuickSelect(forms.Select):
     def render(
         self, name: str, value: object, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                code, label = conditional_escape(str(option["value"])), conditional_escape(option["label"])
-                out.append(f'\n  <option value="{code}"{_attrs(option["attrs"])}>{label}</option>\n')
-            if group_name:
+        # Widget.get_context's name, attributes and values, and ChoiceWidget.optgroups' walk of the
+        # choices, without a dictionary per option (a Select's options inherit no attributes).
+        shown = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            shown["multiple"] = True
+        values = self.format_value(value)
+        checked = _attrs(self.checked_attribute)
+        out = [f'<select name="{conditional_escape(name)}"{_attrs(shown)}>']
+        has_selected = False
+        for option_value, option_label in self.choices:
+            is_group = isinstance(option_label, list | tuple)
+            group = "" if option_value is None else option_value
+            options = option_label if is_group else [(group, option_label)]
+            if is_group and group:
+                out.append(f'\n  <optgroup label="{conditional_escape(group)}">')
+            for code, label in options:
+                selected = (not has_selected or self.allow_multiple_selected) and str(code) in values
+                has_selected |= selected
+                out.append(
+                    f'\n  <option value="{conditional_escape(str(code))}"{checked if selected else ""}>'
+                    f"{conditional_escape(str(label))}</option>\n"
+                )
+            if is_group and group:
                 out.append("\n  </optgroup>")
         out.append("\n</select>")  # the renderer strips what the template ends with
         return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped

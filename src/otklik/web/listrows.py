@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from html import escape as _escape
 from urllib.parse import quote
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone, is_aware
 from django.utils.translation import gettext as _
 
 from otklik.core import dates
+from otklik.core.i18n import current_language, localized
 from otklik.tickets.selectors import TicketRow
 
 from .selectors import QueueRow
@@ -39,9 +41,25 @@ def _ticket_url() -> Callable[[str], str]:
     return lambda number: prefix + quote(number, safe=_PATH_SAFE)
 
 
-def _iso(value: dt.datetime) -> str:
+def _iso(value: dt.datetime, zone: dt.tzinfo) -> str:
     """The `datetime` attribute, as the `date:'c'` filter wrote it (in the active time zone)."""
-    return localtime(value).isoformat() if value.tzinfo is not None else value.isoformat()
+    return value.astimezone(zone).isoformat() if is_aware(value) else value.isoformat()
+
+
+def _names() -> Callable[[Model], str]:
+    """The escaped name of a catalogue row, a route point or a group in the active language, each
+    worked out once per page (a page names the same few types, priorities and stages again and
+    again)."""
+    lang = current_language()
+    seen: dict[tuple[type, int], str] = {}
+
+    def name(obj: Model) -> str:
+        key = (type(obj), obj.pk)
+        if key not in seen:
+            seen[key] = escape(localized(obj, "name", lang))
+        return seen[key]
+
+    return name
 
 
 def _labels(*texts: str) -> list[str]:
@@ -58,7 +76,7 @@ def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
         _("Service level"), _("Updated"),
     )  # fmt: skip
     nobody, no_deadline = escape(_("nobody")), escape(_("no deadline"))
-    url = _ticket_url()
+    url, name, moment, zone = _ticket_url(), _names(), dates.moments(), get_current_timezone()
     out: list[str] = []
     for row in rows:
         t = row.ticket
@@ -77,14 +95,14 @@ def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
             f'\n        <th scope="row" class="number" data-label="{number_}">'
             f'<a href="{escape(url(t.number))}">{number}</a></th>'
             f'\n        <td data-label="{subject_}">{escape(t.subject)}</td>'
-            f'\n        <td data-label="{type_}">{escape(t.request_type.name)}</td>'
-            f'\n        <td data-label="{priority_}">{escape(t.priority.name)}</td>'
-            f'\n        <td data-label="{state_}">{escape(t.point.name)}</td>'
-            f'\n        <td data-label="{group_}">{escape(t.group)}</td>'
+            f'\n        <td data-label="{type_}">{name(t.request_type)}</td>'
+            f'\n        <td data-label="{priority_}">{name(t.priority)}</td>'
+            f'\n        <td data-label="{state_}">{name(t.point)}</td>'
+            f'\n        <td data-label="{group_}">{name(t.group)}</td>'
             f'\n        <td data-label="{executor_}">{executor}</td>'
             f'\n        <td data-label="{level_}">{sla}</td>'
             f'\n        <td class="nowrap" data-label="{updated_}">'
-            f'<time datetime="{escape(_iso(t.updated_at))}">{escape(dates.moment(t.updated_at))}</time></td>'
+            f'<time datetime="{escape(_iso(t.updated_at, zone))}">{escape(moment(t.updated_at))}</time></td>'
             "\n      </tr>\n      "
         )
     return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
@@ -117,7 +135,7 @@ def portal_rows(items: Sequence[PortalItem]) -> SafeString:
     }
     marked = ' class="awaits"'
     not_assigned = f'<span class="meta">{escape(_("not assigned yet"))}</span>'
-    url = _ticket_url()
+    url, name, moment, zone = _ticket_url(), _names(), dates.moments(), get_current_timezone()
     out: list[str] = []
     for item in items:
         r = item.row
@@ -128,16 +146,16 @@ def portal_rows(items: Sequence[PortalItem]) -> SafeString:
             f'\n      <td class="number" data-label="{number_}">'
             f'<a href="{escape(url(r.number))}">{number}</a></td>'
             f'\n      <td data-label="{subject_}">{escape(r.subject)}</td>'
-            f'\n      <td data-label="{type_}">{escape(r.request_type.name)}</td>'
+            f'\n      <td data-label="{type_}">{name(r.request_type)}</td>'
             f'\n      <td data-label="{state_}">'
-            f"\n        {escape(r.point.name)}"
+            f"\n        {name(r.point)}"
             f"\n        {awaits.get(item.awaits, '')}"
             "\n      </td>"
             f'\n      <td data-label="{executor_}">{executor}</td>'
-            f'\n      <td data-label="{filed_}"><time datetime="{escape(_iso(r.created_at))}" data-filed>'
-            f"{escape(dates.moment(r.created_at))}</time></td>"
-            f'\n      <td data-label="{updated_}"><time datetime="{escape(_iso(r.updated_at))}">'
-            f"{escape(dates.moment(r.updated_at))}</time></td>"
+            f'\n      <td data-label="{filed_}"><time datetime="{escape(_iso(r.created_at, zone))}" data-filed>'
+            f"{escape(moment(r.created_at))}</time></td>"
+            f'\n      <td data-label="{updated_}"><time datetime="{escape(_iso(r.updated_at, zone))}">'
+            f"{escape(moment(r.updated_at))}</time></td>"
             "\n    </tr>\n    "
         )
     return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
