@@ -26,6 +26,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["initiator", "-created_at", "-id"], name="ticket_initiator_filed"),
+            index=models.Index(
+                fields=["initiator", "-created_at", "-id"], include=["point"], name="ticket_initiator_filed"
+            ),
         ),
     ]
