@@ -81,3 +81,24 @@ def test_a_deadline_warning_reads_in_each_recipients_language(personas, settings
     assert "07.12.2026 14:05" in bodies[personas.agent.pk]
     assert "7 Dec 2026, 14:05" in bodies[personas.lead.pk]
     assert all(r.context["due_at"] == "2026-12-07T14:05:00+03:00" for r in rows)
+
+
+def test_moments_are_written_as_djangos_date_format_writes_them():
+    """core/dates writes the numbers of a format itself (a list page writes some fifty moments):
+    every format character, escaped text and language gives what Django's own formatter gives."""
+    from django.utils import dateformat, formats
+
+    chars = "aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ"
+    moments = [
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        dt.datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Moscow")),
+        dt.datetime(999, 7, 9, 12, 0),  # naive, a year of three digits
+    ]
+    fmts = [*chars, r"d.m.Y H:i", r"j M Y, H:i", r"j E Y, \в H:i", r"\Y\e\s: Y", "Y-m-d\\TH:i:s"]
+    for lang in ("ru", "en"):
+        with translation.override(lang), timezone.override(ZoneInfo("Asia/Yekaterinburg")):
+            for value in moments:
+                for fmt in fmts:
+                    assert dates._format(value, fmt) == dateformat.format(value, fmt), (lang, value, fmt)
+                for name in ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "DATE_FORMAT"):
+                    assert dates._written(value, name, None) == formats.date_format(value, name)

@@ -22,7 +22,9 @@ CHOICES_LIMIT = 200  # the newest requests offered to choose from
 
 def own_tickets(user: User, *, state: str | None = None, q: str | None = None) -> QuerySet[Ticket]:
     """The requests `user` filed and may see, `state` open or closed, `q` in the number or subject."""
-    return filtered_tickets(user, TicketFilters(initiator="me", state=state, q=q))
+    # The person's id itself, not a subquery for it (the API's `initiator=me`): PostgreSQL then
+    # walks ticket_initiator_filed for the newest rows instead of sorting all of them.
+    return filtered_tickets(user, TicketFilters(state=state, q=q)).filter(initiator_id=user.pk)
 
 
 def own_requests_page(

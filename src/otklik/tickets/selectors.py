@@ -216,11 +216,13 @@ def ticket_list_for(
 
 
 def awaiting_initiator_count(user: User) -> int:
-    """How many of the person's own requests wait for their reaction (one indexed count)."""
+    """How many of the person's own requests wait for their reaction: one count off the index by
+    initiator (ticket_initiator_filed holds the point). Everyone sees the requests they filed
+    (access.visible_tickets_q), so no visibility filter is needed."""
     point_ids = [p.pk for p in reference().points.values() if p.kind in INITIATOR_TURN]
     if not point_ids:
         return 0
-    return visible_tickets(user).filter(initiator_id=user.pk, point_id__in=point_ids).count()
+    return Ticket.objects.filter(initiator_id=user.pk, point_id__in=point_ids).order_by().count()
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:

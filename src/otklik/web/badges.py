@@ -57,8 +57,8 @@ def sla_badge(
     live = [(name, d, cal) for name, d, cal in clocks if _live(d) and d.due_at is not None]
     if live:
         name, data, cal = min(live, key=lambda c: c[1].due_at or moment)
-        left = cm.left_at(data, cal, moment)
         used = cm.used_at(data, cal, moment)
+        left = data.target - used  # cm.left_at, without reading the calendar twice
         percent = _percent(used, data.target)
         detail = _("%(target)s: %(percent)d%% of %(total)s used") % {
             "target": name,

@@ -3,12 +3,13 @@ bell, and where the live stream is."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
@@ -16,16 +17,27 @@ from otklik.accounts.selectors import may_supervise, may_use_admin
 from otklik.notify.models import Channel, Notification
 
 
+@functools.lru_cache(maxsize=64)
+def _reversed(name: str, prefix: str, urlconf: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def _url(name: str) -> str:
+    """reverse(name) of an address without arguments, worked out once (per script prefix and
+    URLconf): every page's frame names the same seven or eight."""
+    return _reversed(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def nav_items(user: User, path: str) -> list[dict[str, Any]]:
-    items = [(reverse("web:portal"), _("My requests")), (reverse("web:new"), _("New request"))]
+    items = [(_url("web:portal"), _("My requests")), (_url("web:new"), _("New request"))]
     if user.is_support_staff:
-        items = [(reverse("web:queue"), _("Work")), *items[1:]]
+        items = [(_url("web:queue"), _("Work")), *items[1:]]
     if may_supervise(user):  # the managers and whoever leads a group
-        items.append((reverse("web:dashboard"), _("Dashboard")))
-        items.append((reverse("web:complaints"), _("Complaints")))
+        items.append((_url("web:dashboard"), _("Dashboard")))
+        items.append((_url("web:complaints"), _("Complaints")))
     if user.is_support_staff:  # everyone in support sees at least their own figures
-        items.append((reverse("web:quality"), _("Quality")))
-    items.append((reverse("web:inbox"), _("Notifications")))
+        items.append((_url("web:quality"), _("Quality")))
+    items.append((_url("web:inbox"), _("Notifications")))
     # A page under a section's address (/new/error under /new) is in that section.
     return [{"url": url, "label": label, "current": path == url or path.startswith(url + "/")} for url, label in items]
 
@@ -45,7 +57,7 @@ def frame(request: HttpRequest) -> dict[str, Any]:
         "unread_count": unread,
         # The stream process's own address (CORS lets the pages' origin read it), or behind a
         # proxy the site's own when OTKLIK_STREAM_URL says so.
-        "stream_url": settings.STREAM_URL + reverse("notifications-stream"),
+        "stream_url": settings.STREAM_URL + _url("notifications-stream"),
         # The header's link to the administration, for those who may use it.
-        "admin_url": reverse("admin:index") if may_use_admin(user) else "",
+        "admin_url": _url("admin:index") if may_use_admin(user) else "",
     }

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -26,11 +27,11 @@ from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import Reference, reference
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor
+from otklik.core.snapshot import KeyedCache
 from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
-from otklik.sla.services import data_of
 from otklik.tickets.access import visible_tickets
 from otklik.tickets.models import LogRecord, SlaEvent, Ticket
 from otklik.tickets.selectors import (
@@ -135,13 +136,38 @@ def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime)
     return Q()
 
 
+# The counts beside the queues' names: counting reads every open request the person may see (tens
+# of thousands at 100,000 requests), the one cost of the workspace that grows with the service, on
+# every page, fragment and refresh. So they are kept per person for QUEUE_COUNTS_TTL seconds (a setting), as
+# long as nothing happened to any request: every change of one (filing, taking, moving, a missed
+# target) writes a log record, and the newest record's id — read off the primary key, one row —
+# is part of the key. A change made by any process shows at once; only what time alone changes (a
+# request turning at risk) and a record committed out of id order wait for the TTL.
+QUEUE_COUNTS_TTL = 10.0
+
+
+def _counts_ttl() -> float:
+    return float(getattr(settings, "QUEUE_COUNTS_TTL", QUEUE_COUNTS_TTL))
+
+
+_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache("web.queue_counts", ttl=_counts_ttl, most=10_000)
+
+
 def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, int]:
     """How many requests each work queue holds as it opens (its default state, no filters): one
     query over the open requests `user` may see, reading only columns the partial index
-    `ticket_open_cover` holds (an index-only scan on PostgreSQL). "All visible" is not counted: it
-    lists closed requests too, which no index of the open ones can count."""
+    `ticket_open_cover` holds (an index-only scan on PostgreSQL), kept as said above (unless
+    `moment` asks for another time). "All visible" is not counted: it lists closed requests too,
+    which no index of the open ones can count."""
+    if moment is not None:
+        return _count_queues(user, moment)
+    latest = LogRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    counted = _counts.get((user.pk, latest), lambda _key: _count_queues(user, now()))
+    return dict(counted or {})
+
+
+def _count_queues(user: User, moment: dt.datetime) -> dict[str, int]:
     ref = reference()
-    moment = moment or now()
     not_resolved = ~Q(point_id__in=points_of_kinds(ref, [PointKind.RESOLVED]) or [0])
     counted: dict[str, Q] = {
         q: queue_condition(user, q, ref, moment) & (not_resolved if queue_default_state(q) == ACTIVE else Q())
@@ -396,6 +422,23 @@ def queue_page(
     return QueuePage(rows, next_cursor, moment, offset, total)
 
 
+# What a badge reads of a clock (badges.sla_badge and clockmath's left_at, used_at and state_at).
+_BADGE_COLUMNS = (
+    "ticket_id",
+    "calendar_id",
+    "metric",
+    "target",
+    "warning_percent",
+    "state",
+    "started_at",
+    "used",
+    "running_since",
+    "due_at",
+    "warn_at",
+    "stopped_at",
+)
+
+
 def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge | None]:
     """Each request's badge from its clocks: one query for the page, the arithmetic in memory with
     the calendars of the SLA snapshot (as the API's detail computes its targets)."""
@@ -404,12 +447,31 @@ def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge
     sref = sla_reference()
     active = (cm.RUNNING, cm.PAUSED, cm.BREACHED)
     clocks: dict[int, list[tuple[str, cm.ClockData, cm.Calendar]]] = {}
+    names: dict[str, str] = {}  # each target's name, translated once per page
     # A closed request owes nothing more: only a missed target is still worth saying.
     open_ids = [t.pk for t in tickets if t.is_open]
-    # No ordering: the model's own ("ticket", "id") would join the requests' table for nothing.
-    for row in Clock.objects.filter(ticket_id__in=open_ids, state__in=active).order_by() if open_ids else ():
-        name = capfirst(str(Metric(row.metric).label)) if row.metric in Metric.values else row.metric
-        clocks.setdefault(row.ticket_id, []).append((name, data_of(row), sref.calendar(row.calendar_id)))
+    # The columns a badge reads, as tuples: a model instance per clock (two or three per row) and
+    # the timestamps no badge looks at cost more than the query. No ordering: the model's own
+    # ("ticket", "id") would join the requests' table for nothing.
+    found = Clock.objects.filter(ticket_id__in=open_ids, state__in=active).order_by().values_list(*_BADGE_COLUMNS)
+    for ticket_id, calendar_id, metric, target, warning, state, started, used, since, due, warn, stopped in (
+        found if open_ids else ()
+    ):
+        if metric not in names:
+            names[metric] = capfirst(str(Metric(metric).label)) if metric in Metric.values else metric
+        data = cm.ClockData(
+            metric=metric,
+            target=target,
+            warning_percent=warning,
+            state=state,
+            started_at=started,
+            used=used,
+            running_since=since,
+            due_at=due,
+            warn_at=warn,
+            stopped_at=stopped,
+        )
+        clocks.setdefault(ticket_id, []).append((names[metric], data, sref.calendar(calendar_id)))
     return {t.pk: sla_badge(clocks.get(t.pk, []), breached=t.sla_breached, moment=moment) for t in tickets}
 
 

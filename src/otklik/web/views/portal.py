@@ -38,6 +38,7 @@ from otklik.tickets.attachments import attachment_add
 from otklik.tickets.models import Ticket
 from otklik.tickets.own import own_requests_page
 from otklik.tickets.selectors import SEARCH_LIMIT, awaiting_initiator_count
+from otklik.web.listrows import PortalItem, portal_rows
 from otklik.web.refusals import field_messages, number_range, out_of_scope_message
 from otklik.workflow import ticket_create
 
@@ -75,15 +76,16 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
         search_error = field_messages(exc, form="portal_search", fallback="q").get("q", "")
     who = people(r.executor_id for r in rows)
     items = [
-        {
-            "row": r,
-            "executor": who.get(r.executor_id) if r.executor_id else None,
-            "awaits": AWAITING_KINDS.get(r.point.kind),
-        }
+        PortalItem(
+            r,
+            executor.display_name if r.executor_id and (executor := who.get(r.executor_id)) else None,
+            AWAITING_KINDS.get(r.point.kind, ""),
+        )
         for r in rows
     ]
     context = {
         "items": items,
+        "row_html": portal_rows(items),
         "show": show,
         "q": q,
         "q_max": SEARCH_LIMIT,

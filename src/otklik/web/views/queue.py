@@ -25,11 +25,12 @@ from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
-from otklik.core.forms import form_field
+from otklik.core.forms import QuickSelect, form_field
 from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.web.fragments import fragment_login_required
+from otklik.web.listrows import queue_rows
 from otklik.web.selectors import (
     ACTIVE,
     QUEUES,
@@ -67,11 +68,11 @@ class QueueForm(forms.Form):
         help_text=gettext_lazy("Subject or number"),
         widget=forms.TextInput(attrs={"type": "search", "data-shortcut": "/"}),
     )
-    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
-    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
-    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
-    executor = forms.CharField(label=gettext_lazy("Executor"), max_length=150, required=False, widget=forms.Select)
+    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False, widget=QuickSelect)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False, widget=QuickSelect)
+    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False, widget=QuickSelect)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False, widget=QuickSelect)
+    executor = forms.CharField(label=gettext_lazy("Executor"), max_length=150, required=False, widget=QuickSelect)
 
     def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
@@ -217,6 +218,7 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         "query": query,
         "form": form,
         "page": page,
+        "row_html": queue_rows(page.rows),
         "columns": columns,
         "queues": [
             {

@@ -1,0 +1,144 @@
+"""What the two long lists cost the database once the caches are warm (issue 15: `/work` and `/my`
+in the API's class): a fixed list of statements per page, whatever the number of rows — none per
+row — and the queues' counts read once while no request changes, read again as soon as one does.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from otklik.testing.client import browser
+from otklik.testing.clock import set_now
+from otklik.testing.factories import file_error
+from otklik.tickets.models import Ticket
+from otklik.workflow import ticket_assign
+
+pytestmark = pytest.mark.django_db
+MSK = ZoneInfo("Europe/Moscow")
+ROW = re.compile(r'<tr data-number="[A-Z]+-\d+">|<tr(?: class="awaits")?>\s*<td class="number"')
+COUNT = re.compile(r'<a href="/work\?queue=mine"[^>]*>[^<]*<span class="count" data-queue-count="(\d+)">')
+
+
+@pytest.fixture(autouse=True)
+def _clock(settings):
+    set_now(settings, datetime(2026, 3, 10, 11, 30, tzinfo=MSK))
+    settings.QUEUE_COUNTS_TTL = 3600  # a slow machine must not see the counts expire mid-test
+
+
+@pytest.fixture
+def filed(personas):
+    """30 requests of the initiator's, 20 of them taken by Alexei (agent)."""
+    p = personas
+    tickets = [file_error(p.initiator, subject=f"Printer {i:02d}") for i in range(30)]
+    for t in tickets[:20]:
+        ticket_assign(ticket=t, actor=p.lead, version=t.version, executor=p.agent.username)
+    return tickets
+
+
+def kinds(client: Client, url: str, **headers: str) -> list[str]:
+    """The statements of one visit, each as its verb and first table."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.content[:300]
+    out = []
+    for q in ctx.captured_queries:
+        table = re.search(r'FROM "(\w+)"', q["sql"])
+        verb = "COUNT" if re.match(r'SELECT COUNT\(\*\) AS "__count"', q["sql"]) else q["sql"].split()[0]
+        out.append(f"{verb} {table.group(1) if table else '?'}")
+    return out
+
+
+def visit(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+FRAME = ["SELECT django_session", "SELECT accounts_user"]  # the session and its person
+BELL = ["COUNT notify_notification"]  # the frame's unread notifications
+
+
+@pytest.mark.parametrize("who", ["agent", "manager"])
+def test_the_work_queue_reads_a_fixed_list_of_statements(personas, filed, who):
+    client = browser(getattr(personas, who))
+    page = visit(client, "/work?queue=all")  # warms the snapshots, the people and the counts
+    assert len(ROW.findall(page)) == 25
+    expected = [
+        *FRAME,
+        "SELECT tickets_reaction",  # the newest log record: the counts are still current
+        "SELECT tickets_ticket",  # the page's 25 requests (and one more: is there a next page?)
+        "COUNT tickets_ticket",  # "1–25 of 33": "all" is the one queue the counts leave out
+        "SELECT sla_clock",  # their clocks, for the badges
+        *BELL,
+    ]
+    assert kinds(client, "/work?queue=all") == expected
+    # The queue as it opens: its count beside its name is its total (the manager's own is empty:
+    # no clocks to read).
+    mine = [q for q in expected if q != "COUNT tickets_ticket" and (who == "agent" or q != "SELECT sla_clock")]
+    visit(client, "/work")
+    assert kinds(client, "/work") == mine
+    # The htmx fragment (the filter, a sort, a page, the refresh): the same reads, no frame's bell.
+    assert kinds(client, "/work/rows?queue=all", HX_Request="true") == expected[: -len(BELL)]
+
+
+def test_the_portal_list_reads_a_fixed_list_of_statements(personas, filed):
+    client = browser(personas.initiator)
+    page = visit(client, "/my")
+    assert len(ROW.findall(page)) == 25
+    assert kinds(client, "/my") == [
+        *FRAME,
+        "SELECT tickets_ticket",  # the page's 25 requests (and one more: is there a next page?)
+        "COUNT tickets_ticket",  # how many await the initiator's answer or confirmation
+        *BELL,
+    ]
+
+
+def test_the_counts_are_read_again_as_soon_as_a_request_changes(personas, filed):
+    agent = browser(personas.agent)
+    assert COUNT.search(visit(agent, "/work"))[1] == "20"
+    before = kinds(agent, "/work")
+    assert "SELECT tickets_ticket" in before and before.count("SELECT tickets_ticket") == 1  # counts kept
+    taken = Ticket.objects.get(pk=filed[25].pk)
+    ticket_assign(ticket=taken, actor=personas.lead, version=taken.version, executor=personas.agent.username)
+    after = kinds(agent, "/work")
+    assert after.count("SELECT tickets_ticket") == 2  # the counts, then the page
+    assert COUNT.search(visit(agent, "/work"))[1] == "21"
+
+
+def test_the_portal_list_walks_its_index_newest_filed_first(personas, filed):
+    """tickets 0011: the person's requests by filing time, one index (the initiator's one-column
+    index gave way to it: filing a request writes no more indexes than before)."""
+    from django.db import transaction
+
+    from otklik.tickets.own import own_tickets
+    from otklik.tickets.selectors import LIST_COLUMNS, awaiting_initiator_count
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
+    by_columns = [tuple(c["columns"]) for c in found.values() if c["index"]]
+    assert any(c[:3] == ("initiator_id", "created_at", "id") for c in by_columns), by_columns
+    assert ("initiator_id",) not in by_columns
+    if connection.vendor != "postgresql":
+        return
+    qs = own_tickets(personas.initiator).order_by("-created_at", "-pk").values_list(*LIST_COLUMNS)[:26]
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ticket_initiator_filed" in plan and "Sort" not in plan, plan
+    # The count of those awaiting the person reads the same index, nothing else.
+    with CaptureQueriesContext(connection) as ctx:
+        awaiting_initiator_count(personas.initiator)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {ctx.captured_queries[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using ticket_initiator_filed" in plan, plan
