@@ -358,3 +358,23 @@ def test_a_queue_page_reads_a_fixed_number_of_queries(personas, many, django_ass
     html(manager.get("/work?queue=all&sort=priority"))
     with django_assert_max_num_queries(7 + len(PRIORITIES) - 1):
         html(manager.get("/work?queue=all&sort=priority"))
+
+
+def test_the_executors_own_queues_list_what_the_visibility_filter_would(personas, filed):
+    """The queues of one's own requests as executor leave the visibility filter out (the access
+    rules let staff and managers see what they execute): the same rows as with it, for everyone."""
+    from otklik.tickets.access import visible_tickets
+    from otklik.web.selectors import EXECUTOR_QUEUES, QueueQuery, queue_queryset
+
+    seen = 0
+    for user in (personas.agent, personas.lead, personas.manager, personas.agent2):
+        for queue in sorted(EXECUTOR_QUEUES):
+            for state in ("", "any"):
+                rows = set(queue_queryset(user, QueueQuery(queue=queue, state=state)).values_list("pk", flat=True))
+                assert rows == set(
+                    visible_tickets(user, queue_queryset(user, QueueQuery(queue=queue, state=state))).values_list(
+                        "pk", flat=True
+                    )
+                )
+                seen += len(rows)
+    assert seen > 0

@@ -32,6 +32,12 @@ def visible_tickets_q(user: User) -> Q | None:
     return q
 
 
+def sees_what_they_execute(user: User) -> bool:
+    """Whether every request `user` is the executor of is among those they may see (visible_tickets_q
+    says so for support staff and managers): a list already limited to them needs no other filter."""
+    return user.is_manager or user.is_support_staff
+
+
 def visible_tickets(user: User, qs: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     qs = Ticket.objects.all() if qs is None else qs
     q = visible_tickets_q(user)

@@ -58,6 +58,7 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="executed_tickets",
         verbose_name=_("current executor"),
+        db_index=False,  # ticket_executor_id and ticket_open_executor lead with it
     )
     point = models.ForeignKey(
         "routes.RoutePoint", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("route point")
@@ -105,6 +106,10 @@ class Ticket(models.Model):
             # reads the index alone.
             models.Index(fields=["initiator", "-created_at", "-id"], include=["point"], name="ticket_initiator_filed"),
             models.Index(fields=["executor", "-id"], name="ticket_executor_id"),
+            # «Назначенные мне» (the agent's first queue), newest first: an executor's old open
+            # requests lie far down the id order, so without it the planner walked the whole table
+            # backwards (22,000 rows for 26 on the bench: 10–14 ms; with it, 26 index entries).
+            models.Index(fields=["executor", "-id"], name="ticket_open_executor", condition=models.Q(is_open=True)),
             models.Index(fields=["group", "-id"], name="ticket_group_id"),
             models.Index(fields=["point", "-id"], name="ticket_point_id"),
             models.Index(fields=["request_type", "-id"], name="ticket_type_id"),

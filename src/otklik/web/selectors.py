@@ -32,7 +32,7 @@ from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
-from otklik.tickets.access import visible_tickets
+from otklik.tickets.access import sees_what_they_execute, visible_tickets
 from otklik.tickets.models import LogRecord, SlaEvent, Ticket
 from otklik.tickets.selectors import (
     LIST_COLUMNS,
@@ -117,6 +117,10 @@ def queue_default_state(queue: str) -> str:
     return {"all": "any", "mine": ACTIVE}.get(queue, "open")
 
 
+# The queues queue_condition limits to the person's own requests as executor.
+EXECUTOR_QUEUES = frozenset({"mine", "waiting", "awaiting"})
+
+
 def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime) -> Q:
     """What puts a request in a queue, besides its state and the form's filters."""
     if queue == "mine":
@@ -193,7 +197,9 @@ def queue_queryset(user: User, query: QueueQuery, *, moment: dt.datetime | None 
         executor=query.executor or None,
         q=query.q or None,
     )
-    qs = filtered_tickets(user, filters).filter(queue_condition(user, query.queue, ref, moment))
+    # The queues of one's own requests as executor are visible by the access rules themselves.
+    own = query.queue in EXECUTOR_QUEUES and sees_what_they_execute(user)
+    qs = filtered_tickets(user, filters, visible=own).filter(queue_condition(user, query.queue, ref, moment))
     if ":" in state:
         qs = qs.filter(point_id=point_id or 0)
     if state == ACTIVE:
