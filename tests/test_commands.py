@@ -137,6 +137,15 @@ def test_the_supervisor_of_serve_loads_no_django():
     assert out.strip() == "[]"
 
 
+def _fresh_python(code: str, data_dir: Path) -> str:
+    """What `code` prints in a new interpreter with Otklik's defaults (SQLite in `data_dir`, the
+    settings module chosen by what it imports), as a process of `otklik serve` starts."""
+    env = {**os.environ, "OTKLIK_DATA_DIR": str(data_dir)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+
+
 def test_the_stream_process_loads_no_admin_and_no_api_framework(tmp_path):
     """The live stream's process (otklik.asgi_stream, as `otklik serve` runs it) serves its path and
     the health check and loads only what it needs: no admin modules, no ninja or pydantic (issue 15:
@@ -154,10 +163,7 @@ def test_the_stream_process_loads_no_admin_and_no_api_framework(tmp_path):
         "        print(r.status_code, r['Content-Type'], r.json().get('code', r.json().get('status')))\n"
         "asyncio.run(asks())\n"
     )
-    env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    out = _fresh_python(code, tmp_path)
     assert out.splitlines() == [
         "notifications-stream 2",
         "[] False",
@@ -202,10 +208,7 @@ def test_the_web_servers_master_warms_the_application_without_a_connection_or_a_
         "except RuntimeError as e:\n"
         "    print(e)\n"
     )
-    env = {**os.environ, "OTKLIK_DATA_DIR": str(tmp_path)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    out = _fresh_python(code, tmp_path)
     assert out.splitlines() == [
         "[] ['MainThread']",
         "a database pool was opened before the web workers were forked: ['default']",

@@ -26,16 +26,8 @@ from django.utils.functional import Promise
 JsonCell = str | int | float | bool | None | dict[str, Any] | list[Any]
 Cell = Callable[[Model], JsonCell]
 
-# Fields whose attribute is the column's value as it is (a str, an int, a bool, a key or None).
-_AS_IS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-    models.AutoField,
-    models.BigAutoField,
-)
+# Fields whose attribute is the column's value as it is (a str, an int — ids too —, a bool, a key or None).
+_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
 def _json(value: object) -> JsonCell:
@@ -63,7 +55,7 @@ def _cell(field: Field[Any, Any]) -> Cell:
         if encoder is None:
             return lambda obj: getattr(obj, name)  # the structure itself: PostgreSQL makes it jsonb
         return lambda obj: json.loads(json.dumps(getattr(obj, name), cls=encoder))
-    if type(field) in _AS_IS or (isinstance(field, _AS_IS) and not isinstance(field, models.DateField)):
+    if isinstance(field, _AS_IS):
         return lambda obj: _json(getattr(obj, name))
     if isinstance(field, models.DateTimeField) and not (field.auto_now or field.auto_now_add):
 
