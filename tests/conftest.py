@@ -34,6 +34,17 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
+def fresh_language() -> Generator[None, None, None]:
+    """Every test starts in the language a fresh process speaks (the service's): a request's
+    activated language stays on the thread, and a test must not read it from the one before."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """The demo's users get passwords; the production hasher (~0.4 s each) made every test slow."""
     settings.PASSWORD_HASHERS = FAST_HASHERS

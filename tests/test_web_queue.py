@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from otklik.catalog.reference import reference
 from otklik.routes.models import RoutePoint
@@ -224,24 +225,25 @@ def test_the_sla_badge_says_time_left_in_working_time_and_its_colour(personas, f
 
 
 def test_the_badge_words_for_paused_missed_and_no_targets():
-    moment = at(10, 12, 0)
-    cal = sla_reference().calendar(None)  # round the clock
-    paused = cm.start(metric="resolution", target=timedelta(hours=2), warning_percent=80, cal=cal, moment=moment)
-    cm.pause(paused, cal, moment + timedelta(minutes=30))
-    clocks = [("Resolution", paused, cal)]
-    assert sla_badge(clocks, breached=False, moment=moment + timedelta(hours=1)) == Badge(
-        "", "Paused · 1 h 30 min left", "Resolution: the clock is paused", 5400
-    )
-    assert sla_badge(clocks, breached=True, moment=moment).text == "Breached · paused"
-    assert sla_badge([], breached=True, moment=moment).tone == "bad"
-    assert sla_badge([], breached=False, moment=moment) is None
-    assert [duration(s) for s in (20, 60, 3600, 3660 + 540, 40 * 3600)] == [
-        "under 1 min",
-        "1 min",
-        "1 h",
-        "1 h 10 min",
-        "40 h",
-    ]
+    with translation.override("en"):
+        moment = at(10, 12, 0)
+        cal = sla_reference().calendar(None)  # round the clock
+        paused = cm.start(metric="resolution", target=timedelta(hours=2), warning_percent=80, cal=cal, moment=moment)
+        cm.pause(paused, cal, moment + timedelta(minutes=30))
+        clocks = [("Resolution", paused, cal)]
+        assert sla_badge(clocks, breached=False, moment=moment + timedelta(hours=1)) == Badge(
+            "", "Paused · 1 h 30 min left", "Resolution: the clock is paused", 5400
+        )
+        assert sla_badge(clocks, breached=True, moment=moment).text == "Breached · paused"
+        assert sla_badge([], breached=True, moment=moment).tone == "bad"
+        assert sla_badge([], breached=False, moment=moment) is None
+        assert [duration(s) for s in (20, 60, 3600, 3660 + 540, 40 * 3600)] == [
+            "under 1 min",
+            "1 min",
+            "1 h",
+            "1 h 10 min",
+            "40 h",
+        ]
 
 
 def test_the_rows_fragment_refreshes_without_a_new_history_entry(personas, filed):
