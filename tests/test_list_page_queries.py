@@ -50,7 +50,7 @@ def kinds(client: Client, url: str, **headers: str) -> list[str]:
     out = []
     for q in ctx.captured_queries:
         table = re.search(r'FROM "(\w+)"', q["sql"])
-        verb = "COUNT" if re.match(r'SELECT COUNT\(\*\) AS "__count"', q["sql"]) else q["sql"].split()[0]
+        verb = "COUNT" if re.match(r"SELECT COUNT\(\*\)", q["sql"]) else q["sql"].split()[0]
         out.append(f"{verb} {table.group(1) if table else '?'}")
     return out
 

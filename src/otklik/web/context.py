@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.selectors import may_supervise, may_use_admin
-from otklik.notify.models import Channel, Notification
+from otklik.notify.unread import unread_count
 
 
 @functools.lru_cache(maxsize=64)
@@ -51,7 +51,7 @@ def frame(request: HttpRequest) -> dict[str, Any]:
     # still be shown there, with an empty bell.
     if request.path.startswith(("/admin/", "/api/")) or request.headers.get("HX-Request"):
         return {"nav_items": [], "unread_count": 0, "stream_url": "", "admin_url": ""}
-    unread = Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True).count()
+    unread = unread_count(user.pk)
     return {
         "nav_items": nav_items(user, request.path),
         "unread_count": unread,
