@@ -402,7 +402,8 @@ def queue_page(
 ) -> QueuePage:
     """One page of a queue: one query for the requests (two or three at the turns of the deadline's
     order), one for their clocks, at most one for the executors' names (cached), and one counting
-    the list, unless `counts` (queue_counts) has counted it already: the queue as it opens."""
+    the list, unless `counts` (queue_counts) has counted it already (the queue as it opens) or the
+    first page holds the whole list."""
     ref = reference()
     moment = moment or now()
     sort = Sort.parse(query.sort)
@@ -418,6 +419,10 @@ def queue_page(
     tickets = tickets[:limit]
     if counts is not None and query.queue in counts and queue_unfiltered(query):
         total = counts[query.queue]
+    elif not offset and next_cursor is None:
+        # The whole list is on this page: counting it again would read it all a second time (a
+        # search with no trigram to look up scans every request's text once per statement).
+        total = len(tickets)
     else:
         total = qs.order_by().count()
     # The list may have changed since the previous page: the page's own rows are never out of range.
