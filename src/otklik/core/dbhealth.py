@@ -33,7 +33,7 @@ def skip_if_recent(conns: Iterable[BaseDatabaseWrapper]) -> None:
     for conn in conns:
         used = getattr(conn, _USED_AT, None)
         if conn.connection is not None and used is not None and moment - used < RECENT:
-            conn.health_check_done = True
+            conn.health_check_done = True  # type: ignore[attr-defined]  # not in django-stubs
 
 
 def note_connections_used(sender: object, **kwargs: object) -> None:

@@ -17,7 +17,7 @@ from psycopg.abc import AdaptContext, Buffer
 from psycopg.adapt import Loader
 
 try:  # the C implementation ships with psycopg[binary]; without it Django's own loader stays
-    from psycopg_binary._psycopg import TimestamptzLoader as _CLoader
+    from psycopg_binary._psycopg import TimestamptzLoader as _CLoader  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a pure-Python psycopg
     _CLoader = None
 
@@ -29,7 +29,7 @@ class FastTimestamptzLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext | None = None) -> None:
         super().__init__(oid, context)
-        self._load = _CLoader(oid, context).load  # type: ignore[misc]
+        self._load = _CLoader(oid, context).load
 
     def load(self, data: Buffer) -> dt.datetime:
         value: dt.datetime = self._load(data)
