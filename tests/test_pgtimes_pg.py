@@ -2,6 +2,9 @@
 Django's own loader read them: aware, in UTC (`datetime.timezone.utc`), to the microsecond."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from django.db import connection
@@ -51,3 +54,29 @@ def test_a_session_in_another_zone_still_reads_the_right_instant():
         cur.execute("SELECT '2026-12-07 10:00:00+00'::timestamptz")
         (value,) = cur.fetchone()
     assert value == dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC) and value.tzinfo is dt.UTC
+
+
+@pytest.mark.parametrize("impl", ["python", "binary"])
+def test_each_implementation_of_psycopg_reads_them(impl, tmp_path):
+    """Whichever implementation psycopg runs (PSYCOPG_IMPL), the loader fits it: pure Python keeps
+    Django's own loader (a C class would refuse its connections), the C one gets ours."""
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute(\"SELECT '2026-12-07 10:00:00+03'::timestamptz\")\n"
+        "    value = c.fetchone()[0]\n"
+        "print(connection.connection.adapters.get_loader(1184, 0).__name__, value.isoformat(), value.tzinfo)\n"
+    )
+    env = {
+        **os.environ,
+        "PSYCOPG_IMPL": impl,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "otklik.settings",
+        "OTKLIK_DATA_DIR": str(tmp_path),
+    }
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    loader = "SpecificTzLoader" if impl == "python" else "FastTimestamptzLoader"
+    assert out.split() == [loader, "2026-12-07T07:00:00+00:00", "UTC"]

@@ -116,7 +116,7 @@ def test_on_postgresql_a_text_too_short_for_trigrams_is_looked_up_by_id_and_text
     sql = str(qs.query)
     inner = (
         r'"tickets_ticket"\."id" IN \(SELECT (\w+)\."id" AS "pk" FROM "tickets_ticket" \1 '
-        r'WHERE STRPOS\(\1\."search", [^()]*\) > 0\)'
+        r'WHERE \1\."search"::text LIKE [^()]*\)'
     )
     assert re.search(inner, sql), sql
     assert set(qs) == ({filed["tree"]} if q == "ёл" else {filed["discount"]} if q == "%" else set())

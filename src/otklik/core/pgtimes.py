@@ -13,13 +13,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import _cmodule
 from psycopg.abc import AdaptContext, Buffer
 from psycopg.adapt import Loader
 
-try:  # the C implementation ships with psycopg[binary]; without it Django's own loader stays
-    from psycopg_binary._psycopg import TimestamptzLoader as _CLoader  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - a pure-Python psycopg
-    _CLoader = None
+# The C implementation psycopg itself uses (psycopg[binary]'s or psycopg-c's), None when it runs
+# pure Python (PSYCOPG_IMPL=python): a class of another implementation would refuse its connections.
+_CLoader: Any = getattr(_cmodule._psycopg, "TimestamptzLoader", None) if _cmodule._psycopg else None
 
 UTC = dt.UTC
 

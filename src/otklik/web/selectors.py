@@ -429,7 +429,7 @@ def queue_page(
     tickets = tickets[:limit]
     if counts is not None and query.queue in counts and queue_unfiltered(query):
         total = counts[query.queue]
-    elif not offset and next_cursor is None:
+    elif not cursor and next_cursor is None:
         # The whole list is on this page: counting it again would read it all a second time (a
         # search with no trigram to look up scans every request's text once per statement).
         total = len(tickets)
