@@ -705,6 +705,10 @@ def run_scenario(name: str, base: str, fx: Fixtures, args: argparse.Namespace, s
         f"this client {cpu['client']:.0f}, other {cpu['other']:.0f}; machine {cpu['machine']:.0f} "
         f"of {100 * (os.cpu_count() or 1)}"
     )
+    if total.rps and cpu["server"]:
+        # Per request, steadier than req/s on a machine whose speed drifts from minute to minute.
+        per = {k: cpu[k] * 10 / total.rps for k in ("server", "postgres")}
+        print(f"  CPU per request: server {per['server']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms")
     return rows
 
 
