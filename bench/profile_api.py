@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> None:
             if args.sql:
                 for q in queries:
                     print(f"  [{float(q['time']) * 1000:.1f} ms, {len(q['sql'])} chars] {q['sql'][:400]}")
+                    if os.environ.get("SQL_DUMP"):  # the whole statements, for EXPLAIN in psql
+                        with Path(os.environ["SQL_DUMP"]).open("a") as out:
+                            out.write(q["sql"] + ";\n")
             for order in ("tottime", "cumulative"):
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)

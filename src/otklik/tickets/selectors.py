@@ -16,11 +16,13 @@ from otklik.catalog.reference import reference
 from otklik.core.clock import now
 from otklik.core.paging import after, page
 from otklik.core.refs import as_id
+from otklik.core.snapshot import KeyedCache
 from otklik.core.text import clean_text
 from otklik.routes.kinds import EXECUTOR_REACTION_PREFIX
 from otklik.routes.models import PointKind, RoutePoint
 
 from .access import may_see_rating, visible_tickets
+from .kept import counts_ttl, kept_count
 from .kinds import SUPPORT_ROLES
 from .models import Event, LogRecord, Ticket
 
@@ -221,14 +223,22 @@ def ticket_list_for(
     return page(rows, limit)
 
 
+_awaiting: KeyedCache[tuple[int, int], int] = KeyedCache("tickets.awaiting_initiator", ttl=counts_ttl, most=10_000)
+
+
 def awaiting_initiator_count(user: User) -> int:
-    """How many of the person's own requests wait for their reaction: one count off the index by
-    initiator (ticket_initiator_filed holds the point). Everyone sees the requests they filed
-    (access.visible_tickets_q), so no visibility filter is needed."""
+    """How many of the person's own requests wait for their reaction, kept while no request
+    changes (tickets.kept): counting reads every request the person filed at those points, 1–2 ms
+    for someone with thousands. Everyone sees the requests they filed (access.visible_tickets_q),
+    so no visibility filter is needed."""
     point_ids = [p.pk for p in reference().points.values() if p.kind in INITIATOR_TURN]
     if not point_ids:
         return 0
-    return Ticket.objects.filter(initiator_id=user.pk, point_id__in=point_ids).order_by().count()
+
+    def count() -> int:
+        return Ticket.objects.filter(initiator_id=user.pk, point_id__in=point_ids).order_by().count()
+
+    return kept_count(_awaiting, user.pk, count) or 0
 
 
 def ticket_activity(user: User, ticket: Ticket) -> list[LogRecord]:

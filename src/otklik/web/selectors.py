@@ -15,7 +15,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -33,6 +32,7 @@ from otklik.sla import clockmath as cm
 from otklik.sla.models import Clock, Metric
 from otklik.sla.reference import sla_reference
 from otklik.tickets.access import sees_what_they_execute, visible_tickets
+from otklik.tickets.kept import counts_ttl, kept_count
 from otklik.tickets.models import LogRecord, SlaEvent, Ticket
 from otklik.tickets.selectors import (
     LIST_COLUMNS,
@@ -140,28 +140,11 @@ def queue_condition(user: User, queue: str, ref: Reference, moment: dt.datetime)
     return Q()
 
 
-# The counts beside the queues' names: counting reads every open request the person may see (tens
-# of thousands at 100,000 requests), the one cost of the workspace that grows with the service, on
-# every page, fragment and refresh. So they are kept per person for QUEUE_COUNTS_TTL seconds (a setting), as
-# long as nothing happened to any request: every change of one (filing, taking, moving, a missed
-# target) writes a log record, and the newest record's id — read off the primary key, one row —
-# is part of the key. A change made by any process shows at once; only what time alone changes (a
-# request turning at risk) and a record committed out of id order wait for the TTL.
-QUEUE_COUNTS_TTL = 10.0
-
-
-def _counts_ttl() -> float:
-    return float(getattr(settings, "QUEUE_COUNTS_TTL", QUEUE_COUNTS_TTL))
-
-
-_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache("web.queue_counts", ttl=_counts_ttl, most=10_000)
+# The counts beside the queues' names, kept per person while no request changes (tickets.kept).
+_counts: KeyedCache[tuple[int, int], dict[str, int]] = KeyedCache("web.queue_counts", ttl=counts_ttl, most=10_000)
 # "All visible" as it opens, kept the same way once someone opens it (it is not among the counts
 # beside the names: closed requests too, no index of the open ones counts it, ~50 ms at 100,000).
-_all_counts: KeyedCache[tuple[int, int], int] = KeyedCache("web.queue_all_count", ttl=_counts_ttl, most=10_000)
-
-
-def _newest_record_id() -> int:
-    return LogRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+_all_counts: KeyedCache[tuple[int, int], int] = KeyedCache("web.queue_all_count", ttl=counts_ttl, most=10_000)
 
 
 def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, int]:
@@ -172,7 +155,7 @@ def queue_counts(user: User, *, moment: dt.datetime | None = None) -> dict[str, 
     which no index of the open ones can count."""
     if moment is not None:
         return _count_queues(user, moment)
-    counted = _counts.get((user.pk, _newest_record_id()), lambda _key: _count_queues(user, now()))
+    counted = kept_count(_counts, user.pk, lambda: _count_queues(user, now()))
     return dict(counted or {})
 
 
@@ -434,7 +417,7 @@ def queue_page(
         # search with no trigram to look up scans every request's text once per statement).
         total = len(tickets)
     elif counts is not None and query.queue == "all" and _as_it_opens(query):
-        total = _all_counts.get((user.pk, _newest_record_id()), lambda _key: qs.order_by().count()) or 0
+        total = kept_count(_all_counts, user.pk, lambda: qs.order_by().count()) or 0
     else:
         total = qs.order_by().count()
     # The list may have changed since the previous page: the page's own rows are never out of range.
