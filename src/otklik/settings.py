@@ -186,8 +186,14 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         # Before the apps' own: Django admin templates Otklik words differently (core/adminwords.py).
         "DIRS": [BASE_DIR / "core" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loader, per language, constant translations and static URLs folded.
+            "loaders": [
+                (
+                    "otklik.core.templatefold.Loader",
+                    ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
