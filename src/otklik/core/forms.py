@@ -76,4 +76,19 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
 
 
-__all__ = ["QuickSelect", "delete_ticked", "form_field"]
+class QuickTextInput(forms.TextInput):
+    """A `TextInput` written in Python: the markup of Django's input.html and attrs.html, without
+    the two template renders per field (a third of the workspace's filter form). Escaped as the
+    templates escape it."""
+
+    def render(
+        self, name: str, value: object, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        shown = self.build_attrs(self.attrs, attrs)
+        formatted = self.format_value(value)
+        filled = "" if formatted is None else f' value="{conditional_escape(str(formatted))}"'
+        html = f'<input type="{conditional_escape(self.input_type)}" name="{conditional_escape(name)}"{filled}'
+        return mark_safe(f"{html}{_attrs(shown)}>")  # noqa: S308 -- every value above is escaped
+
+
+__all__ = ["QuickSelect", "QuickTextInput", "delete_ticked", "form_field"]

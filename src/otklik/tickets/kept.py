@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from django.conf import settings
 
+from otklik.core.prepared import Prepared
 from otklik.core.snapshot import KeyedCache
 
 from .models import LogRecord
@@ -27,9 +28,14 @@ def counts_ttl() -> float:
     return float(getattr(settings, "QUEUE_COUNTS_TTL", QUEUE_COUNTS_TTL))
 
 
+_newest: Prepared[LogRecord] = Prepared(lambda: LogRecord.objects.order_by("-pk").values_list("pk", flat=True)[:1])
+
+
 def newest_record_id() -> int:
-    """The newest log record's id: what changes whenever any request does."""
-    return LogRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    """The newest log record's id: what changes whenever any request does (compiled once: the
+    ORM's building of this one-row read cost more than running it)."""
+    found = _newest.values()
+    return int(found[0]) if found else 0
 
 
 def kept_count(cache: KeyedCache[tuple[int, int], V], person_id: int, count: Callable[[], V]) -> V | None:

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -26,6 +27,7 @@ from otklik.accounts.selectors import memberships_of
 from otklik.catalog.reference import Reference, reference
 from otklik.core.clock import now
 from otklik.core.paging import BadCursor
+from otklik.core.prepared import Prepared
 from otklik.core.snapshot import KeyedCache
 from otklik.routes.models import PointKind, RoutePoint
 from otklik.sla import clockmath as cm
@@ -445,24 +447,39 @@ _BADGE_COLUMNS = (
 )
 
 
+_BADGE_STATES = (cm.RUNNING, cm.PAUSED, cm.BREACHED)
+_badge_reads: dict[int, Prepared[Clock]] = {}
+
+
+def _badge_clocks(count: int) -> Prepared[Clock]:
+    """The badges' read of `count` requests' clocks, compiled once per count (a page has at most
+    a page's worth of requests)."""
+    found = _badge_reads.get(count)
+    if found is None:
+
+        def build(*ids: int) -> QuerySet[Clock, tuple[Any, ...]]:
+            # No ordering: the model's own ("ticket", "id") would join the requests' table for nothing.
+            clocks = Clock.objects.filter(ticket_id__in=ids, state__in=_BADGE_STATES).order_by()
+            return clocks.values_list(*_BADGE_COLUMNS)
+
+        found = _badge_reads.setdefault(count, Prepared(build, *(int,) * count))
+    return found
+
+
 def sla_badges(tickets: list[TicketRow], moment: dt.datetime) -> dict[int, Badge | None]:
     """Each request's badge from its clocks: one query for the page, the arithmetic in memory with
     the calendars of the SLA snapshot (as the API's detail computes its targets)."""
     if not tickets:
         return {}
     sref = sla_reference()
-    active = (cm.RUNNING, cm.PAUSED, cm.BREACHED)
     clocks: dict[int, list[tuple[str, cm.ClockData, cm.Calendar]]] = {}
     names: dict[str, str] = {}  # each target's name, translated once per page
     # A closed request owes nothing more: only a missed target is still worth saying.
     open_ids = [t.pk for t in tickets if t.is_open]
     # The columns a badge reads, as tuples: a model instance per clock (two or three per row) and
-    # the timestamps no badge looks at cost more than the query. No ordering: the model's own
-    # ("ticket", "id") would join the requests' table for nothing.
-    found = Clock.objects.filter(ticket_id__in=open_ids, state__in=active).order_by().values_list(*_BADGE_COLUMNS)
-    for ticket_id, calendar_id, metric, target, warning, state, started, used, since, due, warn, stopped in (
-        found if open_ids else ()
-    ):
+    # the timestamps no badge looks at cost more than the query.
+    found = _badge_clocks(len(open_ids)).values(*open_ids) if open_ids else []
+    for ticket_id, calendar_id, metric, target, warning, state, started, used, since, due, warn, stopped in found:
         if metric not in names:
             names[metric] = capfirst(str(Metric(metric).label)) if metric in Metric.values else metric
         data = cm.ClockData(

@@ -25,7 +25,7 @@ from otklik.accounts.http import AuthedRequest
 from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
-from otklik.core.forms import QuickSelect, form_field
+from otklik.core.forms import QuickSelect, QuickTextInput, form_field
 from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
@@ -66,7 +66,7 @@ class QueueForm(forms.Form):
         max_length=200,
         required=False,
         help_text=gettext_lazy("Subject or number"),
-        widget=forms.TextInput(attrs={"type": "search", "data-shortcut": "/"}),
+        widget=QuickTextInput(attrs={"type": "search", "data-shortcut": "/"}),
     )
     type = forms.ChoiceField(label=gettext_lazy("Type"), required=False, widget=QuickSelect)
     priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False, widget=QuickSelect)
