@@ -67,6 +67,25 @@ def _labels(*texts: str) -> list[str]:
     return [escape(text) for text in texts]
 
 
+_SORT_MARKS = {"ascending": ' <span aria-hidden="true">▲</span>', "descending": ' <span aria-hidden="true">▼</span>'}
+
+
+def queue_head(columns: Sequence[dict[str, str | bool]], rows_id: str) -> SafeString:
+    """The `<th>`s of a queue's table: a sortable column links to its order (the page, or its rows
+    for htmx) and says which order is in force (`aria-sort`, and a mark hidden from readers)."""
+    out = []
+    for column in columns:
+        hint, order, label = column.get("hint"), column.get("aria_sort"), escape(column["label"])
+        attrs = (f' title="{escape(hint)}"' if hint else "") + (f' aria-sort="{escape(order)}"' if order else "")
+        if column["sortable"]:
+            label = (
+                f'<a href="{escape(column["url"])}" hx-get="{escape(column["rows_url"])}" '
+                f'hx-target="#{escape(rows_id)}" hx-swap="outerHTML">{label}{_SORT_MARKS.get(str(order), "")}</a>'
+            )
+        out.append(f'\n        <th scope="col"{attrs}>\n          {label}\n        </th>')
+    return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped
+
+
 def queue_rows(rows: Sequence[QueueRow]) -> SafeString:
     """The `<tr>`s of a queue's table (web/queue/rows.html puts them in its `<tbody>`)."""
     if not rows:

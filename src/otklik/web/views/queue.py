@@ -17,8 +17,8 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from otklik.accounts.directory import directory
 from otklik.accounts.http import AuthedRequest
@@ -30,7 +30,7 @@ from otklik.core.i18n import localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.web.fragments import fragment_login_required
-from otklik.web.listrows import queue_rows
+from otklik.web.listrows import queue_head, queue_rows
 from otklik.web.selectors import (
     ACTIVE,
     QUEUES,
@@ -76,43 +76,8 @@ class QueueForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data, label_suffix="")
-        ref = reference()
-        by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))
-        form_field(self, "type", forms.ChoiceField).choices = [
-            ("", _("Any type")),
-            *((t.code, t.name) for t in by_order if t.is_active),
-        ]
-        form_field(self, "priority", forms.ChoiceField).choices = [
-            ("", _("Any priority")),
-            *((p.code, p.name) for p in ref.priorities.values() if p.is_active),
-        ]
-        groups = sorted((g for g in directory().groups.values() if g.is_active), key=lambda g: g.code)
-        form_field(self, "group", forms.ChoiceField).choices = [
-            ("", _("Any group")),
-            *((g.code, str(g)) for g in groups),
-        ]
-        routes = sorted(ref.routes.values(), key=lambda r: r.code)
-        by_route = [
-            (
-                localized(route, "name"),
-                [
-                    (f"{route.code}:{p.code}", p.name)
-                    for p in sorted(ref.points.values(), key=lambda p: (p.order, p.pk))
-                    if p.route_id == route.pk
-                ],
-            )
-            for route in routes
-        ]
-        form_field(self, "state", forms.ChoiceField).choices = [
-            ("any", _("Any state")),
-            # Plural, as the requests they filter («Открытые», «Закрытые»): not a state's «Открыто».
-            ("open", pgettext("requests", "Open")),
-            (ACTIVE, _("Open, not resolved")),
-            ("closed", pgettext("requests", "Closed")),
-            # "closed" is the kind of the closing points and the state above alike: listed once.
-            (_("Stage kind"), [(k.value, capfirst(k.label)) for k in PointKind if k != PointKind.CLOSED]),
-            *by_route,
-        ]
+        for name, choices in _fixed_choices().items():
+            form_field(self, name, forms.ChoiceField).choices = choices
         self.fields["executor"].widget.choices = _executor_choices(user, data.get("executor", ""))
 
     def mark_errors(self) -> None:
@@ -121,6 +86,50 @@ class QueueForm(forms.Form):
             if name in self.fields:
                 described = f"id_{name}-error" + (f" id_{name}_helptext" if self.fields[name].help_text else "")
                 self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
+
+
+# The choices that are the same for everyone, per language, built again when the catalogue, the
+# routes or the groups change (a new snapshot): on every view they were a tenth of the page's time.
+_choices: dict[str, tuple[object, object, dict[str, list[Any]]]] = {}
+
+
+def _fixed_choices() -> dict[str, list[Any]]:
+    """The type, priority, group and state choices in the active language."""
+    ref, people_dir, language = reference(), directory(), get_language() or ""
+    kept = _choices.get(language)
+    if kept is not None and kept[0] is ref and kept[1] is people_dir:
+        return kept[2]
+    by_order = sorted(ref.types.values(), key=lambda t: (t.order, t.code))
+    groups = sorted((g for g in people_dir.groups.values() if g.is_active), key=lambda g: g.code)
+    routes = sorted(ref.routes.values(), key=lambda r: r.code)
+    by_route = [
+        (
+            localized(route, "name"),
+            [
+                (f"{route.code}:{p.code}", p.name)
+                for p in sorted(ref.points.values(), key=lambda p: (p.order, p.pk))
+                if p.route_id == route.pk
+            ],
+        )
+        for route in routes
+    ]
+    built: dict[str, list[Any]] = {
+        "type": [("", _("Any type")), *((t.code, t.name) for t in by_order if t.is_active)],
+        "priority": [("", _("Any priority")), *((p.code, p.name) for p in ref.priorities.values() if p.is_active)],
+        "group": [("", _("Any group")), *((g.code, str(g)) for g in groups)],
+        "state": [
+            ("any", _("Any state")),
+            # Plural, as the requests they filter («Открытые», «Закрытые»): not a state's «Открыто».
+            ("open", pgettext("requests", "Open")),
+            (ACTIVE, _("Open, not resolved")),
+            ("closed", pgettext("requests", "Closed")),
+            # "closed" is the kind of the closing points and the state above alike: listed once.
+            (_("Stage kind"), [(k.value, capfirst(k.label)) for k in PointKind if k != PointKind.CLOSED]),
+            *by_route,
+        ],
+    }
+    _choices[language] = (ref, people_dir, built)
+    return built
 
 
 def _executor_choices(user: User, current: str) -> list[tuple[str, str]]:
@@ -219,7 +228,8 @@ def _context(request: AuthedRequest) -> dict[str, Any]:
         "form": form,
         "page": page,
         "row_html": queue_rows(page.rows),
-        "columns": columns,
+        "head_html": queue_head(columns, ROWS_ID),
+        "column_count": len(columns),
         "queues": [
             {
                 "title": TITLES[code],
