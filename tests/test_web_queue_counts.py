@@ -226,3 +226,25 @@ def test_the_counts_are_one_query_over_the_open_requests_index(personas, work):
         read = set(re.findall(r'"tickets_ticket"\."(\w+)"', sql)) - {"is_open"}
         assert read <= held, (who, read - held)
         assert set(counts) == set(QUEUES) - {"all"}
+
+
+def test_the_filters_choices_follow_the_catalogue_and_the_language(personas):
+    """The type, priority, group and state choices are built once per language and kept while the
+    catalogue and the groups stay as they are (web.views.queue._fixed_choices)."""
+    from otklik.catalog.models import Priority
+    from otklik.catalog.reference import invalidate as invalidate_catalogue
+
+    critical = Priority.objects.get(code="critical")
+    english = html(browser(personas.agent).get("/work"))
+    assert '<option value="" selected>Any priority</option>' in english
+    assert f'<option value="critical">{critical.name_en}</option>' in english
+    russian = html(browser(personas.agent, language="ru").get("/work"))
+    assert f'<option value="critical">{critical.name_ru}</option>' in russian
+    assert "Any priority" not in russian
+    Priority.objects.filter(pk=critical.pk).update(is_active=False)
+    invalidate_catalogue()
+    agent = browser(personas.agent)
+    assert 'value="critical"' not in html(agent.get("/work"))
+    SupportGroup.objects.create(code="zz-night", name_en="Night shift", name_ru="Ночная смена")
+    invalidate()
+    assert '<option value="zz-night">Night shift</option>' in html(agent.get("/work"))
