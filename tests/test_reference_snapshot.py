@@ -29,3 +29,14 @@ def test_a_deactivated_lead_is_skipped_for_first_line(personas):
     personas.lead.save()
     ticket = ticket_create(initiator=personas.initiator, type_code="error", subject="s", fields={"steps": "1"})
     assert ticket.executor_id is None
+
+
+def test_a_changed_reference_ttl_holds_at_once(settings) -> None:
+    """REFERENCE_TTL is read once per process (every snapshot read asks for it), and again when
+    the setting changes."""
+    from otklik.core.snapshot import reference_ttl
+
+    settings.REFERENCE_TTL = 3600
+    assert reference_ttl() == 3600.0
+    settings.REFERENCE_TTL = 0.5
+    assert reference_ttl() == 0.5

@@ -12,9 +12,13 @@ from django.utils import timezone, translation
 
 from . import dates
 
+_fixed: list[str | None] = []  # OTKLIK_NOW, read once: a request asks for the time many times
+
 
 def now() -> datetime:
-    fixed = getattr(settings, "OTKLIK_NOW", None)
+    if not _fixed:
+        _fixed.append(getattr(settings, "OTKLIK_NOW", None))
+    fixed = _fixed[0]
     if fixed:
         value = datetime.fromisoformat(fixed)
         if timezone.is_naive(value):
@@ -42,5 +46,7 @@ def _minute(value: datetime, zone: tzinfo, language: str | None) -> str:
 
 
 @receiver(setting_changed)
-def _formats_changed(**kwargs: object) -> None:
+def _formats_changed(*, setting: str, **kwargs: object) -> None:
     _minute.cache_clear()
+    if setting == "OTKLIK_NOW":
+        _fixed.clear()

@@ -21,8 +21,10 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -31,9 +33,20 @@ V = TypeVar("V")
 _registry: dict[str, _Cache] = {}
 
 
+_ttl: list[float] = []  # REFERENCE_TTL, read once: every snapshot's every read asks for it
+
+
 def reference_ttl() -> float:
     """How long a snapshot of configuration may be served after it was built (REFERENCE_TTL)."""
-    return float(getattr(settings, "REFERENCE_TTL", 2.0))
+    if not _ttl:
+        _ttl.append(float(getattr(settings, "REFERENCE_TTL", 2.0)))
+    return _ttl[0]
+
+
+@receiver(setting_changed)
+def _ttl_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "REFERENCE_TTL":
+        _ttl.clear()
 
 
 class Inconsistent(Exception):
