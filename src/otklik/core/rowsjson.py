@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -77,9 +78,31 @@ def _prepared(field: Field[Any, Any]) -> Cell:
     return cell
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})  # a JSON value as it is (no subclass)
+
+
+def _row_maker(fields: Sequence[Field[Any, Any]], names: Sequence[str]) -> Callable[[Model], dict[str, JsonCell]]:
+    """A function making one row's JSON object: every attribute read at once (`attrgetter`), a
+    column of the kinds in `_AS_IS` taken as it is when its value is plain JSON (most cells),
+    every other cell made by its `_cell`. The same values as the cells one by one, in a third of
+    the time (filing a request writes some 150 cells)."""
+    read = attrgetter(*(f.attname for f in fields))
+    cells = [None if isinstance(f, _AS_IS) else _cell(f) for f in fields]
+    plain = _PLAIN
+
+    def make(obj: Model) -> dict[str, JsonCell]:
+        values = read(obj) if len(fields) > 1 else (read(obj),)
+        return {
+            name: (value if type(value) in plain else _json(value)) if cell is None else cell(obj)
+            for name, value, cell in zip(names, values, cells, strict=True)
+        }
+
+    return make
+
+
 @cache
-def _statement(model: type[Model], with_pk: bool) -> tuple[str, tuple[tuple[str, Cell], ...]]:
-    """The INSERT of `model`'s rows from one JSON array, and each column's name and reader."""
+def _statement(model: type[Model], with_pk: bool) -> tuple[str, Callable[[Model], dict[str, JsonCell]]]:
+    """The INSERT of `model`'s rows from one JSON array, and the maker of a row's JSON object."""
     fields = [f for f in model._meta.local_concrete_fields if with_pk or f is not model._meta.auto_field]
     names = [f.column for f in fields if f.column]
     assert len(names) == len(fields), f"{model.__name__}: a field without a column"
@@ -90,7 +113,7 @@ def _statement(model: type[Model], with_pk: bool) -> tuple[str, tuple[tuple[str,
         f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
         f"FROM json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r ORDER BY r.ordinality"
     )
-    return sql, tuple(zip(names, (_cell(f) for f in fields), strict=True))
+    return sql, _row_maker(fields, names)
 
 
 def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
@@ -101,9 +124,9 @@ def insert_rows(objs: Sequence[Model], *, then: Sequence[str] = ()) -> None:
     parts: list[str] = []
     params: list[str] = []
     for (model, with_pk), rows in groupby(objs, key=lambda o: (type(o), o.pk is not None)):
-        sql, cells = _statement(model, with_pk)
+        sql, make = _statement(model, with_pk)
         parts.append(sql)
-        rows_json = [{column: cell(obj) for column, cell in cells} for obj in rows]
+        rows_json = [make(obj) for obj in rows]
         # NaN or infinity would make JSON that PostgreSQL refuses: refuse them here, by name.
         params.append(json.dumps(rows_json, ensure_ascii=False, allow_nan=False))
     parts.extend(then)
