@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from django.template import Context, Engine
 from django.template.backends.django import Template as BackendTemplate
-from django.template.base import Node, NodeList, TextNode
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.templatetags.static import StaticNode
 from django.utils import translation
 
-from otklik.core.templatefold import _nodelists
+from otklik.core.templatefold import Constant
 
 CASES = {
     "plain.html": (
@@ -42,8 +41,26 @@ CASES = {
         '{% extends "parent.html" %}{% load i18n %}{% block body %}{% translate "Show the changes" %}{% endblock %}'
     ),
     "parent.html": '{% load i18n %}<title>{% translate "Service regulation" %}</title>{% block body %}{% endblock %}',
+    # Another language inside the page: an include in a language block, once per language in a
+    # loop (Django keeps an include's template for the loop), a child's block inside the parent's.
+    "switch.html": (
+        '{% load i18n %}{% translate "Skip to content" %}|{% language "en" %}{% include "plain.html" %}'
+        '{% endlanguage %}|{% for code in codes %}{% language code %}{% include "plain.html" %}'
+        "{% endlanguage %}{% endfor %}"
+    ),
+    "langparent.html": '{% load i18n %}{% language "en" %}{% block body %}{% endblock %}{% endlanguage %}',
+    "langchild.html": (
+        '{% extends "langparent.html" %}{% load i18n %}{% block body %}{% translate "Skip to content" %}{% endblock %}'
+    ),
 }
-CONTEXT = {"name": "Ivan & Co", "word": "Open", "n": 3, "path": "web/app.js", "items": [1, 2]}
+CONTEXT = {
+    "name": "Ivan & Co",
+    "word": "Open",
+    "n": 3,
+    "path": "web/app.js",
+    "items": [1, 2],
+    "codes": ["ru", "en", "ru"],
+}
 
 
 def engine(folded: bool) -> Engine:
@@ -52,15 +69,6 @@ def engine(folded: bool) -> Engine:
     loader = (cached, loaders)
     libraries = {"i18n": "django.templatetags.i18n", "static": "django.templatetags.static"}
     return Engine(loaders=[loader], libraries=libraries)
-
-
-def nodes(nodelist: NodeList) -> list[Node]:
-    found: list[Node] = []
-    for node in nodelist:
-        found.append(node)
-        for child in _nodelists(node):
-            found += nodes(child)
-    return found
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -74,31 +82,46 @@ def test_a_folded_template_renders_what_django_renders(name: str, language: str)
     assert got == expected == again
 
 
-def test_each_language_has_its_own_compiled_template() -> None:
-    folded = engine(True)
+def test_one_compiled_template_serves_each_language_in_turn() -> None:
+    plain, folded = engine(False), engine(True)
+    for name in ("plain.html", "switch.html", "langchild.html"):
+        compiled = folded.get_template(name)
+        for language in ("ru", "en", "ru", "en"):
+            with translation.override(language):
+                assert compiled.render(Context(CONTEXT)) == plain.get_template(name).render(Context(CONTEXT))
     with translation.override("ru"):
-        ru = folded.get_template("plain.html")
-        assert "Перейти к содержанию" in ru.render(Context(CONTEXT))
-    with translation.override("en"):
-        en = folded.get_template("plain.html")
-        assert "Skip to content" in en.render(Context(CONTEXT))
-    with translation.override("ru"):
-        assert folded.get_template("plain.html") is ru  # compiled once per language
-    assert en is not ru
+        assert "Перейти к содержанию" in folded.get_template("plain.html").render(Context(CONTEXT))
+        assert "Skip to content" in folded.get_template("langchild.html").render(Context(CONTEXT))
 
 
 def test_what_depends_on_the_context_is_not_folded() -> None:
-    with translation.override("ru"):
-        plain = nodes(engine(True).get_template("plain.html").nodelist)
-        kept = nodes(engine(True).get_template("kept.html").nodelist)
-        escape = nodes(engine(True).get_template("escape.html").nodelist)
-    assert not [n for n in plain if isinstance(n, TranslateNode | BlockTranslateNode | StaticNode)]
-    assert any(isinstance(n, TextNode) and "Перейти к содержанию" in n.s for n in plain)
-    assert len([n for n in kept if isinstance(n, TranslateNode)]) == 4
-    assert len([n for n in kept if isinstance(n, BlockTranslateNode)]) == 2
-    assert len([n for n in kept if isinstance(n, StaticNode)]) == 1
-    # The one inside the language block stays a node: it renders in English on a Russian page.
-    assert len([n for n in escape if isinstance(n, TranslateNode)]) == 1
+    """Counted by Django's own walk of the nodes (an `if` counts each branch)."""
+    folded = engine(True)
+    plain = folded.get_template("plain.html").nodelist
+    kept = folded.get_template("kept.html").nodelist
+    escape = folded.get_template("escape.html").nodelist
+    assert not plain.get_nodes_by_type(TranslateNode) + plain.get_nodes_by_type(BlockTranslateNode)
+    assert not plain.get_nodes_by_type(StaticNode)
+    assert len(plain.get_nodes_by_type(Constant)) == 4
+    assert len(kept.get_nodes_by_type(TranslateNode)) == 4
+    assert len(kept.get_nodes_by_type(BlockTranslateNode)) == 2
+    assert len(kept.get_nodes_by_type(StaticNode)) == 1
+    assert not kept.get_nodes_by_type(Constant)
+    # Every branch: the two of the `if`, the loop and its `{% empty %}`, the language block.
+    assert not escape.get_nodes_by_type(TranslateNode)
+    assert len(escape.get_nodes_by_type(Constant)) == 10
+
+
+def test_a_changed_setting_drops_the_compiled_templates(settings) -> None:
+    from django.template import engines
+
+    from otklik.core.templatefold import Loader
+
+    (loader,) = [x for x in engines["django"].engine.template_loaders if isinstance(x, Loader)]
+    engines["django"].get_template("web/queue/tabs.html")
+    assert loader.get_template_cache
+    settings.STATIC_URL = "/elsewhere/"
+    assert not loader.get_template_cache
 
 
 def test_the_sites_templates_load_in_both_languages() -> None:

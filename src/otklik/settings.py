@@ -187,7 +187,7 @@ TEMPLATES = [
         # Before the apps' own: Django admin templates Otklik words differently (core/adminwords.py).
         "DIRS": [BASE_DIR / "core" / "templates"],
         "OPTIONS": {
-            # Django's cached loader, per language, constant translations and static URLs folded.
+            # Django's cached loader; constant translations and static URLs rendered once per language.
             "loaders": [
                 (
                     "otklik.core.templatefold.Loader",

@@ -12,14 +12,16 @@ from django.utils import timezone, translation
 
 from . import dates
 
-_fixed: list[str | None] = []  # OTKLIK_NOW, read once: a request asks for the time many times
+_UNREAD = object()
+_fixed: object = _UNREAD  # OTKLIK_NOW, read once: a request asks for the time many times
 
 
 def now() -> datetime:
-    if not _fixed:
-        _fixed.append(getattr(settings, "OTKLIK_NOW", None))
-    fixed = _fixed[0]
-    if fixed:
+    global _fixed
+    fixed = _fixed
+    if fixed is _UNREAD:
+        fixed = _fixed = getattr(settings, "OTKLIK_NOW", None)
+    if isinstance(fixed, str) and fixed:
         value = datetime.fromisoformat(fixed)
         if timezone.is_naive(value):
             value = timezone.make_aware(value, timezone.get_default_timezone())
@@ -48,5 +50,6 @@ def _minute(value: datetime, zone: tzinfo, language: str | None) -> str:
 @receiver(setting_changed)
 def _formats_changed(*, setting: str, **kwargs: object) -> None:
     _minute.cache_clear()
+    global _fixed
     if setting == "OTKLIK_NOW":
-        _fixed.clear()
+        _fixed = _UNREAD

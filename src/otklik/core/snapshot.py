@@ -33,20 +33,23 @@ V = TypeVar("V")
 _registry: dict[str, _Cache] = {}
 
 
-_ttl: list[float] = []  # REFERENCE_TTL, read once: every snapshot's every read asks for it
+_ttl: float | None = None  # REFERENCE_TTL, read once: every snapshot's every read asks for it
 
 
 def reference_ttl() -> float:
     """How long a snapshot of configuration may be served after it was built (REFERENCE_TTL)."""
-    if not _ttl:
-        _ttl.append(float(getattr(settings, "REFERENCE_TTL", 2.0)))
-    return _ttl[0]
+    global _ttl
+    ttl = _ttl
+    if ttl is None:
+        ttl = _ttl = float(getattr(settings, "REFERENCE_TTL", 2.0))
+    return ttl
 
 
 @receiver(setting_changed)
 def _ttl_changed(*, setting: str, **kwargs: object) -> None:
+    global _ttl
     if setting == "REFERENCE_TTL":
-        _ttl.clear()
+        _ttl = None
 
 
 class Inconsistent(Exception):

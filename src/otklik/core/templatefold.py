@@ -1,46 +1,70 @@
-"""Django templates compiled once per language, with what cannot change within one folded into
-text: `{% translate "…" %}` and `{% blocktranslate %}…{% endblocktranslate %}` without variables
-become their translation, `{% static "…" %}` its URL.
+"""Django's cached template loader, with what cannot change within one language rendered once
+per language: `{% translate "…" %}`, `{% blocktranslate %}…{% endblocktranslate %}` without
+variables, and `{% static "…" %}`.
 
 Why: a page renders every such tag on every view, each a catalogue lookup (or a storage lookup)
 for the same answer; on the request page they were about a tenth of the view's time (issue 15's
-profiles). Compiled per language, each is rendered once, when the template is first loaded in
-that language. Escaping is unchanged: the fold is the node's own output, rendered with the
-autoescaping in force where the node stands.
+profiles). When a template is compiled, each such node is wrapped in a `Constant` that renders
+the node itself the first time it is rendered in a language (and autoescaping), and gives that
+text back afterwards. The language is the one active where the node renders, as with Django's own
+nodes: a `{% language %}` block, an include inside one, or a template rendered under
+`translation.override` all read in their own language.
 
-Only nodes whose output depends on nothing but the language and the process are folded: no
-variable, filter, context (`context "…"`) or `as` name. A `{% language %}` block renders its
-part in another language, so nothing inside one is folded. A template loaded outside any language
-(translation deactivated) is kept apart from the others.
+Only nodes whose output depends on nothing but the language, the autoescaping and the process's
+settings are wrapped: no variable, filter, context (`context "…"`) or `as` name. A change of the
+settings they read (static files, languages, catalogues) drops the compiled templates.
 """
 
 from __future__ import annotations
 
-from django.template import Context, Node, NodeList, Template
-from django.template.base import Origin, TextNode, TokenType, Variable
-from django.template.defaulttags import AutoEscapeControlNode, IfNode
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template import Context, Node, NodeList, Template, engines
+from django.template.backends.django import DjangoTemplates
+from django.template.base import Origin, TokenType, Variable
+from django.template.defaulttags import IfNode
 from django.template.loaders.cached import Loader as CachedLoader
-from django.templatetags.i18n import BlockTranslateNode, LanguageNode, TranslateNode
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.templatetags.static import StaticNode
 from django.utils import translation
+from django.utils.safestring import SafeString
+
+# The settings a constant node's text depends on, besides the language.
+_READ = frozenset({"STATIC_URL", "STORAGES", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "USE_I18N"})
 
 
 class Loader(CachedLoader):
-    """Django's cached loader, one cache entry per template and language, each folded once."""
-
-    def cache_key(self, template_name: str, skip: list[Origin] | None = None) -> str:
-        return f"{super().cache_key(template_name, skip)}@{translation.get_language() or ''}"
+    """Django's cached loader; a template's constant nodes wrapped once, when it is compiled."""
 
     def get_template(self, template_name: str, skip: list[Origin] | None = None) -> Template:
         new = self.cache_key(template_name, skip) not in self.get_template_cache
         template: Template = super().get_template(template_name, skip)
-        if new:  # compiled just now, in this language
-            fold(template, template.nodelist, autoescape=True)
+        if new:
+            fold(template.nodelist)
         return template
 
 
+class Constant(Node):
+    """A node rendered once per language and autoescaping, its text given back afterwards."""
+
+    child_nodelists = ()
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.token = node.token
+        self.origin = node.origin
+        self.texts: dict[tuple[str | None, bool], SafeString | str] = {}
+
+    def render(self, context: Context) -> SafeString | str:
+        key = (translation.get_language(), context.autoescape)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = self.node.render(context)
+        return text
+
+
 def _constant(node: Node) -> bool:
-    """Does `node` render the same text whatever the context, in one language and process?"""
+    """Does `node` render the same text whatever the context, in one language?"""
     if isinstance(node, TranslateNode):
         var, expression = node.filter_expression.var, node.filter_expression
         return (
@@ -73,16 +97,22 @@ def _nodelists(node: Node) -> list[NodeList]:
     return [nodelist for nodelist in found if isinstance(nodelist, NodeList)]
 
 
-def fold(template: Template, nodelist: NodeList, *, autoescape: bool) -> None:
-    """Replace, in place, each constant node of `nodelist` (and of the lists within) by its text."""
+def fold(nodelist: NodeList) -> None:
+    """Wrap, in place, each constant node of `nodelist` (and of the lists within) in a `Constant`."""
     for index, node in enumerate(nodelist):
-        if isinstance(node, LanguageNode):
-            continue  # another language's part
         if _constant(node):
-            context = Context(autoescape=autoescape)
-            context.template = template
-            nodelist[index] = TextNode(node.render(context))
+            nodelist[index] = Constant(node)
             continue
-        inner = bool(node.setting) if isinstance(node, AutoEscapeControlNode) else autoescape
         for child in _nodelists(node):
-            fold(template, child, autoescape=inner)
+            fold(child)
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: object) -> None:
+    """Texts rendered with the settings of before are dropped with the templates that hold them."""
+    if setting in _READ:
+        for engine in engines.all():
+            if isinstance(engine, DjangoTemplates):
+                for loader in engine.engine.template_loaders:
+                    if isinstance(loader, Loader):
+                        loader.reset()

@@ -32,8 +32,8 @@ def warm() -> None:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Otklik")
-            for path in sorted(site.rglob("*.html")):  # compiled once per language (core.templatefold)
-                get_template(str(path.relative_to(site)))
+    for path in sorted(site.rglob("*.html")):
+        get_template(str(path.relative_to(site)))
     connections.close_all()
     # A pool (OTKLIK_DB_POOL=1) would keep its sockets and threads across the fork: none may exist.
     opened = [c.alias for c in connections.all() if c.alias in getattr(type(c), "_connection_pools", {})]
