@@ -196,3 +196,24 @@ def test_an_empty_inbox_says_so(ivan):
     text = html(ivan.get("/inbox"))
     assert "No notifications yet." in text and 'id="inbox-empty" class="meta">' in text
     assert 'id="read-all" hidden' in text and 'name="up_to" value="0"' in text
+
+
+def test_the_unread_page_walks_its_index_newest_first(ivan, personas):
+    """notify 0012: the unread inbox and the bell's count off one partial index by recipient and id
+    (with the recipient alone, tens of thousands unread were all read and sorted for one page)."""
+    from django.db import transaction
+
+    for i in range(3):
+        note(personas.initiator, f"N{i}")
+    with CaptureQueriesContext(connection) as ctx:
+        assert ivan.get("/inbox?unread=1").status_code == 200
+    (page_sql,) = [q["sql"] for q in ctx.captured_queries if "LIMIT" in q["sql"] and "read_at" in q["sql"]]
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A test's few rows would be read whole or sorted: whether it *can* walk the index is the question.
+        for method in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "notif_unread_newest" in plan and "Sort" not in plan, plan

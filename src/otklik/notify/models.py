@@ -145,8 +145,12 @@ class Notification(models.Model):
             models.Index(fields=["due_at"], name="notif_due", condition=models.Q(state="pending")),
             # A user's inbox, newest first, and its unread count.
             models.Index(fields=["recipient", "channel", "-id"], name="notif_inbox"),
+            # The bell's count and the unread inbox, newest first: with the recipient alone,
+            # someone with tens of thousands unread had them all read and sorted for one page.
             models.Index(
-                fields=["recipient"], name="notif_unread", condition=models.Q(channel="inapp", read_at__isnull=True)
+                fields=["recipient", "-id"],
+                name="notif_unread_newest",
+                condition=models.Q(channel="inapp", read_at__isnull=True),
             ),
             models.Index(fields=["ticket", "id"], name="notif_ticket"),
             # The digest job: held rows by when their digest is due.

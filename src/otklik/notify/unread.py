@@ -7,7 +7,7 @@ from django.db import connection
 from otklik.notify.models import Channel, Notification
 
 # Written once, not built by the ORM on every page (half the count's cost was compiling the same
-# three filters); the partial index `notif_unread` answers it.
+# three filters); the partial index `notif_unread_newest` answers it.
 _SQL = (
     f'SELECT COUNT(*) FROM "{Notification._meta.db_table}" '  # noqa: S608 - a model's table name
     "WHERE recipient_id = %s AND channel = %s AND read_at IS NULL"
