@@ -11,17 +11,15 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 
 from . import dates
+from .settingonce import SettingOnce
 
-_UNREAD = object()
-_fixed: object = _UNREAD  # OTKLIK_NOW, read once: a request asks for the time many times
+# A request asks for the time many times: read once, and again when the setting changes.
+_fixed: SettingOnce[str | None] = SettingOnce("OTKLIK_NOW", lambda: getattr(settings, "OTKLIK_NOW", None))
 
 
 def now() -> datetime:
-    global _fixed
-    fixed = _fixed
-    if fixed is _UNREAD:
-        fixed = _fixed = getattr(settings, "OTKLIK_NOW", None)
-    if isinstance(fixed, str) and fixed:
+    fixed = _fixed()
+    if fixed:
         value = datetime.fromisoformat(fixed)
         if timezone.is_naive(value):
             value = timezone.make_aware(value, timezone.get_default_timezone())
@@ -48,8 +46,5 @@ def _minute(value: datetime, zone: tzinfo, language: str | None) -> str:
 
 
 @receiver(setting_changed)
-def _formats_changed(*, setting: str, **kwargs: object) -> None:
+def _formats_changed(**kwargs: object) -> None:
     _minute.cache_clear()
-    global _fixed
-    if setting == "OTKLIK_NOW":
-        _fixed = _UNREAD

@@ -21,10 +21,10 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+
+from .settingonce import SettingOnce
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -33,23 +33,9 @@ V = TypeVar("V")
 _registry: dict[str, _Cache] = {}
 
 
-_ttl: float | None = None  # REFERENCE_TTL, read once: every snapshot's every read asks for it
-
-
-def reference_ttl() -> float:
-    """How long a snapshot of configuration may be served after it was built (REFERENCE_TTL)."""
-    global _ttl
-    ttl = _ttl
-    if ttl is None:
-        ttl = _ttl = float(getattr(settings, "REFERENCE_TTL", 2.0))
-    return ttl
-
-
-@receiver(setting_changed)
-def _ttl_changed(*, setting: str, **kwargs: object) -> None:
-    global _ttl
-    if setting == "REFERENCE_TTL":
-        _ttl = None
+# Every snapshot's every read asks for it: read once, and again when the setting changes.
+reference_ttl: SettingOnce[float] = SettingOnce("REFERENCE_TTL", lambda: float(getattr(settings, "REFERENCE_TTL", 2.0)))
+"""How long a snapshot of configuration may be served after it was built (REFERENCE_TTL)."""
 
 
 class Inconsistent(Exception):

@@ -28,10 +28,10 @@ def warm() -> None:
     from django.utils import translation
 
     get_resolver().url_patterns  # noqa: B018  (imports every view and builds the API's schemas)
-    site = Path(__file__).resolve().parent.parent / "web" / "templates"
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Otklik")
+    site = Path(__file__).resolve().parent.parent / "web" / "templates"
     for path in sorted(site.rglob("*.html")):
         get_template(str(path.relative_to(site)))
     connections.close_all()

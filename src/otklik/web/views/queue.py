@@ -19,8 +19,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from otklik.accounts.directory import directory
 from otklik.accounts.http import AuthedRequest
@@ -28,7 +28,7 @@ from otklik.accounts.models import User
 from otklik.accounts.people import people
 from otklik.catalog.reference import reference
 from otklik.core.forms import QuickSelect, QuickTextInput, form_field
-from otklik.core.i18n import localized
+from otklik.core.i18n import current_language, localized
 from otklik.core.paging import BadCursor
 from otklik.routes.models import PointKind
 from otklik.web.fragments import fragment_login_required
@@ -108,7 +108,7 @@ _choices: dict[str, tuple[object, object, dict[str, _Normalized]]] = {}
 
 def _fixed_choices() -> dict[str, _Normalized]:
     """The type, priority, group and state choices in the active language."""
-    ref, people_dir, language = reference(), directory(), get_language() or ""
+    ref, people_dir, language = reference(), directory(), current_language()
     kept = _choices.get(language)
     if kept is not None and kept[0] is ref and kept[1] is people_dir:
         return kept[2]
